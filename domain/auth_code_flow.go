@@ -1,0 +1,153 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"io"
+	"net/url"
+	"time"
+)
+
+// DefaultFlowMaxAge is how long an initiated auth-code flow may be completed.
+const DefaultFlowMaxAge = 15 * time.Minute
+
+// AuthCodeFlow is the state of an authorization-code flow between its two halves
+// (initiate, then complete with the redirect's query). The caller keeps it, for example
+// in a server-side web session; it serialises to JSON. It holds the PKCE code verifier, a
+// secret: keep it where the user agent cannot read it.
+type AuthCodeFlow struct {
+	AuthURI         string    `json:"auth_uri"`
+	State           string    `json:"state"`
+	Nonce           string    `json:"nonce"`
+	CodeVerifier    Secret    `json:"code_verifier"`
+	RedirectURI     string    `json:"redirect_uri"`
+	Scopes          []string  `json:"scope"`
+	ClaimsChallenge string    `json:"claims_challenge,omitempty"`
+	Authority       string    `json:"authority"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// PKCE is a Proof Key for Code Exchange pair (RFC 7636) using the S256 method.
+type PKCE struct {
+	Verifier  Secret
+	Challenge string
+}
+
+// PKCEMethod is the only code challenge method hexauth sends (RFC 7636 §4.2).
+const PKCEMethod = "S256"
+
+// NewPKCE reads 32 random bytes from rand (crypto/rand.Reader in production) and returns
+// a 43-character verifier and its S256 challenge.
+func NewPKCE(rand io.Reader) (PKCE, error) {
+	v, err := RandomString(rand, 32)
+	if err != nil {
+		return PKCE{}, err
+	}
+	return PKCE{Verifier: Secret(v), Challenge: S256Challenge(v)}, nil
+}
+
+// S256Challenge returns BASE64URL(SHA256(verifier)) (RFC 7636 §4.2).
+func S256Challenge(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// RandomString returns n random bytes from rand, base64url-encoded without padding.
+func RandomString(rand io.Reader, n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rand, b); err != nil {
+		return "", &Error{Class: ErrInvalidInput, Description: "cannot read random bytes", Err: err}
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ConstantTimeEqual compares two strings in time independent of where they differ.
+func ConstantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// CheckIntegrity verifies that the flow is whole and consistent, that it has not expired
+// at now, and that its fields agree with the authorization URL it produced (state,
+// nonce, redirect URI and the S256 challenge of its verifier), so that a flow edited after
+// initiation is refused. All failures are ErrInvalidFlow.
+func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error {
+	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || f.RedirectURI == "" || len(f.Scopes) == 0 || f.CreatedAt.IsZero() {
+		return Errorf(ErrInvalidFlow, "auth code flow is incomplete")
+	}
+	if maxAge <= 0 {
+		maxAge = DefaultFlowMaxAge
+	}
+	if now.After(f.CreatedAt.Add(maxAge)) {
+		return Errorf(ErrInvalidFlow, "auth code flow expired (older than %s)", maxAge)
+	}
+	if f.CreatedAt.After(now.Add(DefaultClockSkew)) {
+		return Errorf(ErrInvalidFlow, "auth code flow was created in the future")
+	}
+	if len(f.CodeVerifier) < 43 || len(f.CodeVerifier) > 128 {
+		return Errorf(ErrInvalidFlow, "auth code flow has a code verifier of the wrong length")
+	}
+	u, err := url.Parse(f.AuthURI)
+	if err != nil {
+		return Errorf(ErrInvalidFlow, "auth code flow has an unparsable auth_uri")
+	}
+	q := u.Query()
+	if q.Get("state") != f.State || q.Get("nonce") != f.Nonce || q.Get("redirect_uri") != f.RedirectURI ||
+		q.Get("code_challenge_method") != PKCEMethod || !ConstantTimeEqual(q.Get("code_challenge"), S256Challenge(string(f.CodeVerifier))) {
+		return Errorf(ErrInvalidFlow, "auth code flow does not match its authorization URL (tampered with?)")
+	}
+	return nil
+}
+
+// AuthResponse is the part of an authorization response (RFC 6749 §4.1.2) the engine
+// reads from the redirect's query.
+type AuthResponse struct {
+	Code             Secret
+	State            string
+	Issuer           string // RFC 9207 "iss", when present
+	Error            string
+	ErrorDescription string
+	ErrorURI         string
+	SubError         string
+}
+
+// ParseAuthResponse reads an authorization response from the redirect's query or form.
+func ParseAuthResponse(v url.Values) AuthResponse {
+	return AuthResponse{
+		Code:             Secret(v.Get("code")),
+		State:            v.Get("state"),
+		Issuer:           v.Get("iss"),
+		Error:            v.Get("error"),
+		ErrorDescription: v.Get("error_description"),
+		ErrorURI:         v.Get("error_uri"),
+		SubError:         v.Get("suberror"),
+	}
+}
+
+// CheckAuthResponse applies the checks of an authorization response against its flow,
+// in order, failing closed: the state (ErrStateMismatch), an error the provider returned
+// (classified like a token error), the issuer when present or required (RFC 9207,
+// ErrInvalidResponse), and the presence of a code (ErrInvalidResponse).
+func (f AuthCodeFlow) CheckAuthResponse(r AuthResponse, issuer string, issuerRequired bool) error {
+	if r.State == "" || !ConstantTimeEqual(r.State, f.State) {
+		return &Error{Class: ErrStateMismatch, Description: "authorization response state does not match the flow"}
+	}
+	if r.Error != "" {
+		return &Error{
+			Class:       Classify(GrantAuthorizationCode, r.Error, r.SubError, nil, 0),
+			Code:        r.Error,
+			Description: r.ErrorDescription,
+			SubError:    r.SubError,
+			Op:          "authorization",
+		}
+	}
+	if r.Issuer != "" || issuerRequired {
+		if issuer == "" || r.Issuer != issuer {
+			return Errorf(ErrInvalidResponse, "authorization response iss %q is not the authority's issuer (RFC 9207)", r.Issuer)
+		}
+	}
+	if r.Code == "" {
+		return Errorf(ErrInvalidResponse, "authorization response has no code")
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package domain
+
+import (
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// AuthorityKind says which family of identity provider an authority belongs to; it
+// decides discovery, issuer validation and a few Entra-only behaviours.
+type AuthorityKind string
+
+// Authority kinds.
+const (
+	// AuthorityAuto lets ParseAuthority detect the kind from the URL.
+	AuthorityAuto AuthorityKind = ""
+	// AuthorityEntra is Microsoft Entra ID: https://login.microsoftonline.com/{tenant}.
+	AuthorityEntra AuthorityKind = "entra"
+	// AuthorityB2C is Entra B2C: https://{tenant}.b2clogin.com/{tenant}/{policy}.
+	AuthorityB2C AuthorityKind = "b2c"
+	// AuthorityADFS is Active Directory Federation Services: https://host/adfs.
+	AuthorityADFS AuthorityKind = "adfs"
+	// AuthorityOIDC is any OpenID Connect issuer; the authority URL is the issuer.
+	AuthorityOIDC AuthorityKind = "oidc"
+)
+
+// Entra tenant aliases that are not a realm of their own.
+const (
+	TenantCommon        = "common"
+	TenantOrganizations = "organizations"
+	TenantConsumers     = "consumers"
+)
+
+// entraAliasGroups lists hosts that serve the same Entra cloud and match each other in
+// the cache (MSAL's instance-discovery aliases).
+var entraAliasGroups = [][]string{
+	{"login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"},
+	{"login.partner.microsoftonline.cn", "login.chinacloudapi.cn"},
+	{"login.microsoftonline.us", "login.usgovcloudapi.net"},
+	{"login-us.microsoftonline.com"},
+	{"login.microsoftonline.de"},
+}
+
+// Authority is a parsed, validated authority URL.
+type Authority struct {
+	// URL is the canonical authority: scheme, host and path without a trailing slash.
+	URL string
+	// Host is the cache "environment": the authority's host[:port], lower-cased.
+	Host string
+	// Tenant is the Entra/B2C tenant path segment ("common", a tenant id or domain); for
+	// ADFS it is "adfs"; for OIDC it is empty.
+	Tenant string
+	// Policy is the B2C user-flow policy (B2C only).
+	Policy string
+	// Kind is the provider family.
+	Kind AuthorityKind
+}
+
+// ParseAuthority validates raw and returns the authority it names. HTTPS is required,
+// except for loopback hosts (development and tests). kind overrides detection; with
+// AuthorityAuto, Entra hosts, b2clogin.com hosts and /adfs paths are recognised and
+// anything else is an OIDC issuer.
+func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return Authority{}, Errorf(ErrInvalidInput, "authority %q is not an absolute URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return Authority{}, Errorf(ErrInvalidInput, "authority %q must not carry a query, fragment or user info", u.Redacted())
+	}
+	host := strings.ToLower(u.Host)
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return Authority{}, Errorf(ErrInvalidInput, "authority %q must use https (http is allowed only on loopback hosts)", raw)
+		}
+	default:
+		return Authority{}, Errorf(ErrInvalidInput, "authority %q must use https", raw)
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if path == "" {
+		segs = nil
+	}
+	if kind == AuthorityAuto {
+		kind = detectKind(host, segs)
+	}
+	a := Authority{URL: u.Scheme + "://" + host + path, Host: host, Kind: kind}
+	switch kind {
+	case AuthorityEntra:
+		if len(segs) == 0 || segs[0] == "" {
+			return Authority{}, Errorf(ErrInvalidInput, "Entra authority %q needs a tenant (common, organizations, consumers, a tenant id or domain)", raw)
+		}
+		if len(segs) > 1 && !(len(segs) == 2 && segs[1] == "v2.0") {
+			return Authority{}, Errorf(ErrInvalidInput, "Entra authority %q has an unexpected path", raw)
+		}
+		a.Tenant = segs[0]
+		a.URL = u.Scheme + "://" + host + "/" + a.Tenant
+	case AuthorityB2C:
+		if len(segs) > 0 && segs[0] == "tfp" {
+			segs = segs[1:]
+		}
+		if len(segs) < 2 {
+			return Authority{}, Errorf(ErrInvalidInput, "B2C authority %q needs a tenant and a policy", raw)
+		}
+		a.Tenant, a.Policy = segs[0], segs[1]
+	case AuthorityADFS:
+		a.Tenant = "adfs"
+	case AuthorityOIDC:
+	default:
+		return Authority{}, Errorf(ErrInvalidInput, "unknown authority kind %q", string(kind))
+	}
+	return a, nil
+}
+
+func detectKind(host string, segs []string) AuthorityKind {
+	h := hostOnly(host)
+	switch {
+	case len(segs) > 0 && strings.EqualFold(segs[0], "adfs"):
+		return AuthorityADFS
+	case strings.HasSuffix(h, ".b2clogin.com") || (len(segs) > 0 && segs[0] == "tfp"):
+		return AuthorityB2C
+	case isEntraHost(h):
+		return AuthorityEntra
+	}
+	return AuthorityOIDC
+}
+
+func isEntraHost(host string) bool {
+	for _, g := range entraAliasGroups {
+		if slices.Contains(g, host) {
+			return true
+		}
+	}
+	return false
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+// IsLoopbackHost reports whether host (without port) is localhost or a loopback IP.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// IsOrganizationAlias reports whether the Entra tenant segment is one of the aliases
+// that do not name a single tenant.
+func (a Authority) IsOrganizationAlias() bool {
+	switch strings.ToLower(a.Tenant) {
+	case TenantCommon, TenantOrganizations, TenantConsumers:
+		return true
+	}
+	return false
+}
+
+// Realm is the tenant the authority names when it names one; it is empty for Entra's
+// common/organizations/consumers aliases and for OIDC issuers.
+func (a Authority) Realm() string {
+	switch a.Kind {
+	case AuthorityEntra, AuthorityB2C:
+		if a.IsOrganizationAlias() {
+			return ""
+		}
+		return a.Tenant
+	case AuthorityADFS:
+		return "adfs"
+	}
+	return ""
+}
+
+// CaseInsensitiveScopes reports whether scopes compare case-insensitively on this
+// authority (Entra and B2C, as in MSAL).
+func (a Authority) CaseInsensitiveScopes() bool {
+	return a.Kind == AuthorityEntra || a.Kind == AuthorityB2C
+}
+
+// Environments returns the cache environments that match this authority: its host and,
+// for Entra clouds, the host's known aliases.
+func (a Authority) Environments() []string { return EnvironmentAliases(a.Host) }
+
+// EnvironmentAliases returns host and the hosts known to serve the same cloud, host first.
+func EnvironmentAliases(host string) []string {
+	host = strings.ToLower(host)
+	for _, g := range entraAliasGroups {
+		if slices.Contains(g, host) {
+			out := []string{host}
+			for _, h := range g {
+				if h != host {
+					out = append(out, h)
+				}
+			}
+			return out
+		}
+	}
+	return []string{host}
+}
+
+// SameEnvironment reports whether two cache environments denote the same cloud.
+func SameEnvironment(a, b string) bool {
+	return slices.Contains(EnvironmentAliases(a), strings.ToLower(b))
+}

@@ -1,0 +1,107 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+)
+
+// Reserved OpenID Connect scopes. The engine adds them to every user-flow request,
+// ignores them when matching the cache, and accepts them from callers without error.
+const (
+	ScopeOpenID        = "openid"
+	ScopeProfile       = "profile"
+	ScopeOfflineAccess = "offline_access"
+)
+
+// ReservedScopes lists the scopes the engine manages itself.
+func ReservedScopes() []string { return []string{ScopeOpenID, ScopeProfile, ScopeOfflineAccess} }
+
+// IsReservedScope reports whether s is one of the reserved scopes.
+func IsReservedScope(s string) bool {
+	return s == ScopeOpenID || s == ScopeProfile || s == ScopeOfflineAccess
+}
+
+// NormalizeScopes splits each element on whitespace, drops empty strings and
+// duplicates (exact duplicates; see ScopeMatcher for case rules) and returns the result
+// sorted. It is the canonical form of a scope set (RFC 6749 §3.3: order-free).
+func NormalizeScopes(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		out = append(out, strings.Fields(s)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ParseScopes parses a space-delimited scope string (an entry's target or a token
+// response's scope).
+func ParseScopes(s string) []string { return NormalizeScopes([]string{s}) }
+
+// JoinScopes returns the canonical space-delimited form of a scope set.
+func JoinScopes(scopes []string) string { return strings.Join(NormalizeScopes(scopes), " ") }
+
+// RequestScopes validates the scopes a caller asked for and returns them without the
+// reserved ones. An empty result is ErrInvalidInput.
+func RequestScopes(in []string) ([]string, error) {
+	out := slices.DeleteFunc(NormalizeScopes(in), IsReservedScope)
+	if len(out) == 0 {
+		return nil, Errorf(ErrInvalidInput, "at least one scope other than openid, profile and offline_access is required")
+	}
+	return out, nil
+}
+
+// WithReservedScopes returns scopes plus the reserved OpenID Connect scopes, as sent to
+// the provider on user flows.
+func WithReservedScopes(scopes []string) []string {
+	return NormalizeScopes(append(slices.Clone(scopes), ReservedScopes()...))
+}
+
+// ScopeMatcher compares scope sets. Scopes are case-sensitive (RFC 6749 §3.3) unless
+// CaseInsensitive is set, as it is for Microsoft Entra authorities (MSAL's behaviour).
+// Reserved scopes are ignored on both sides.
+type ScopeMatcher struct {
+	CaseInsensitive bool
+}
+
+func (m ScopeMatcher) norm(s string) string {
+	if m.CaseInsensitive {
+		return strings.ToLower(s)
+	}
+	return s
+}
+
+// Contains reports whether have covers every non-reserved scope of want.
+func (m ScopeMatcher) Contains(have, want []string) bool {
+	set := m.set(have)
+	for _, w := range want {
+		if IsReservedScope(w) {
+			continue
+		}
+		if _, ok := set[m.norm(w)]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Intersects reports whether a and b share a non-reserved scope.
+func (m ScopeMatcher) Intersects(a, b []string) bool {
+	set := m.set(a)
+	for _, s := range b {
+		if IsReservedScope(s) {
+			continue
+		}
+		if _, ok := set[m.norm(s)]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (m ScopeMatcher) set(scopes []string) map[string]struct{} {
+	set := make(map[string]struct{}, len(scopes))
+	for _, s := range scopes {
+		set[m.norm(s)] = struct{}{}
+	}
+	return set
+}

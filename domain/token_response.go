@@ -1,0 +1,208 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxTokenLifetime bounds expires_in: a longer lifetime is refused as absurd.
+const MaxTokenLifetime = 365 * 24 * time.Hour
+
+// DefaultTokenLifetime is assumed when a token response omits expires_in.
+const DefaultTokenLifetime = time.Hour
+
+// TokenResponse is a successful token-endpoint response (RFC 6749 §5.1) with the
+// Entra extensions hexauth uses. Adapters of ports.IdentityProvider return it.
+type TokenResponse struct {
+	AccessToken  Secret
+	TokenType    string
+	ExpiresIn    time.Duration // always set: DefaultTokenLifetime when the provider omitted it
+	ExtExpiresIn time.Duration // Entra's ext_expires_in; zero when absent
+	RefreshIn    time.Duration // Entra's refresh_in; zero when absent
+	RefreshToken Secret        // empty when none was issued
+	IDToken      Secret        // the raw ID token, empty when none was issued
+	// Scope is the granted scope set; nil when the response had no "scope" (the
+	// requested set was granted, RFC 6749 §5.1).
+	Scope         []string
+	ClientInfo    string // Entra's client_info (base64url JSON with uid and utid)
+	FamilyID      string // Entra's "foci": the app's family, when it has one
+	CorrelationID string // the provider's correlation id, when it sent one
+}
+
+// Validate checks the rules every token response must meet, whatever adapter produced
+// it: an access token, and a lifetime in (0, MaxTokenLifetime].
+func (r TokenResponse) Validate() error {
+	if r.AccessToken == "" {
+		return Errorf(ErrInvalidResponse, "token response has no access_token")
+	}
+	if r.ExpiresIn <= 0 || r.ExpiresIn > MaxTokenLifetime {
+		return Errorf(ErrInvalidResponse, "token response has an invalid expires_in (%v)", r.ExpiresIn)
+	}
+	if r.RefreshIn < 0 || r.ExtExpiresIn < 0 {
+		return Errorf(ErrInvalidResponse, "token response has a negative refresh_in or ext_expires_in")
+	}
+	return nil
+}
+
+// tokenResponseJSON is the wire form. Numbers may arrive as JSON numbers or strings.
+type tokenResponseJSON struct {
+	AccessToken   *string     `json:"access_token"`
+	TokenType     string      `json:"token_type"`
+	ExpiresIn     flexSeconds `json:"expires_in"`
+	ExtExpiresIn  flexSeconds `json:"ext_expires_in"`
+	RefreshIn     flexSeconds `json:"refresh_in"`
+	RefreshToken  string      `json:"refresh_token"`
+	IDToken       string      `json:"id_token"`
+	Scope         *string     `json:"scope"`
+	ClientInfo    string      `json:"client_info"`
+	Foci          string      `json:"foci"`
+	CorrelationID string      `json:"correlation_id"`
+	errorResponseJSON
+}
+
+type errorResponseJSON struct {
+	Error            string    `json:"error"`
+	ErrorDescription string    `json:"error_description"`
+	SubError         string    `json:"suberror"`
+	ErrorCodes       []flexInt `json:"error_codes"`
+	Claims           string    `json:"claims"`
+	TraceID          string    `json:"trace_id"`
+	CorrelationID    string    `json:"correlation_id"`
+}
+
+// flexSeconds is a JSON number of seconds, or a string holding one.
+type flexSeconds struct {
+	set bool
+	d   time.Duration
+	bad bool
+}
+
+func (f *flexSeconds) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	if s == "null" || s == "" {
+		return nil
+	}
+	f.set = true
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e12 {
+		f.bad = true
+		return nil
+	}
+	f.d = time.Duration(v * float64(time.Second))
+	return nil
+}
+
+// flexInt is a JSON integer or a string holding one; anything else reads as 0.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	v, _ := strconv.Atoi(strings.Trim(string(bytes.TrimSpace(b)), `"`))
+	*f = flexInt(v)
+	return nil
+}
+
+// ParseTokenResponse parses a token-endpoint response body received with HTTP status
+// status in answer to a grant. A 2xx body that is a JSON object without "error" becomes
+// a TokenResponse, validated with Validate. Anything else becomes an *Error keeping the
+// provider's fields, classified with Classify; a body that is not JSON is described by
+// its status only, never quoted.
+func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse, error) {
+	var w tokenResponseJSON
+	jsonErr := json.Unmarshal(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), &w)
+	ok := status >= 200 && status < 300
+	if jsonErr != nil {
+		if ok {
+			return TokenResponse{}, &Error{Class: ErrInvalidResponse, HTTPStatus: status, Description: "token response is not a JSON object"}
+		}
+		return TokenResponse{}, &Error{Class: Classify(grant, "", "", nil, status), HTTPStatus: status, Description: "the provider returned an error without a JSON body"}
+	}
+	if !ok || w.Error != "" {
+		return TokenResponse{}, w.errorResponseJSON.toError(grant, status)
+	}
+	if w.ExpiresIn.bad || w.ExtExpiresIn.bad || w.RefreshIn.bad {
+		return TokenResponse{}, &Error{Class: ErrInvalidResponse, HTTPStatus: status, Description: "token response has a non-numeric expires_in, ext_expires_in or refresh_in"}
+	}
+	r := TokenResponse{
+		TokenType:     NormalizeTokenType(w.TokenType),
+		ExpiresIn:     w.ExpiresIn.d,
+		ExtExpiresIn:  w.ExtExpiresIn.d,
+		RefreshIn:     w.RefreshIn.d,
+		RefreshToken:  Secret(w.RefreshToken),
+		IDToken:       Secret(w.IDToken),
+		ClientInfo:    w.ClientInfo,
+		FamilyID:      w.Foci,
+		CorrelationID: w.CorrelationID,
+	}
+	if w.AccessToken != nil {
+		r.AccessToken = Secret(*w.AccessToken)
+	}
+	if !w.ExpiresIn.set {
+		r.ExpiresIn = DefaultTokenLifetime
+	}
+	if w.Scope != nil {
+		r.Scope = ParseScopes(*w.Scope)
+	}
+	if err := r.Validate(); err != nil {
+		err.(*Error).HTTPStatus = status
+		return TokenResponse{}, err
+	}
+	return r, nil
+}
+
+// ParseErrorResponse parses an OAuth 2.0 error body (RFC 6749 §5.2, with Entra's
+// extras). It returns nil when body is not a JSON object with an "error" field.
+func ParseErrorResponse(grant GrantKind, status int, body []byte) *Error {
+	var w errorResponseJSON
+	if json.Unmarshal(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), &w) != nil || w.Error == "" {
+		return nil
+	}
+	return w.toError(grant, status)
+}
+
+func (w errorResponseJSON) toError(grant GrantKind, status int) *Error {
+	codes := make([]int, len(w.ErrorCodes))
+	for i, c := range w.ErrorCodes {
+		codes[i] = int(c)
+	}
+	return &Error{
+		Class:         Classify(grant, w.Error, w.SubError, codes, status),
+		Code:          w.Error,
+		Description:   w.ErrorDescription,
+		SubError:      w.SubError,
+		ErrorCodes:    codes,
+		Claims:        w.Claims,
+		CorrelationID: w.CorrelationID,
+		TraceID:       w.TraceID,
+		HTTPStatus:    status,
+	}
+}
+
+// NormalizeTokenType returns the token type in its canonical case ("Bearer", "pop");
+// an empty type is "Bearer" (providers in the wild omit it or send "bearer").
+func NormalizeTokenType(t string) string {
+	switch {
+	case t == "", strings.EqualFold(t, "bearer"):
+		return "Bearer"
+	case strings.EqualFold(t, "pop"):
+		return "pop"
+	}
+	return t
+}
+
+// RefreshOnFor returns when a token cached at cachedAt with lifetime expiresIn should be
+// refreshed proactively: cachedAt + refreshIn when the provider sent refresh_in;
+// otherwise, for tokens that live 2 hours or longer, half their lifetime; otherwise
+// never (zero time).
+func RefreshOnFor(cachedAt time.Time, expiresIn, refreshIn time.Duration) time.Time {
+	switch {
+	case refreshIn > 0:
+		return cachedAt.Add(refreshIn)
+	case expiresIn >= 2*time.Hour:
+		return cachedAt.Add(expiresIn / 2)
+	}
+	return time.Time{}
+}

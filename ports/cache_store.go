@@ -1,0 +1,81 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+//go:generate go run github.com/golang/mock/mockgen@v1.6.0 -source=cache_store.go -destination=mocks/cache_store.go -package=mocks
+
+// CacheStore is record-level, partition-scoped storage of MSAL unified-cache entries.
+// It is the union of the small role interfaces below; an adapter implements all of them.
+//
+// Contract common to every method:
+//   - Safe for concurrent use by many goroutines; persistent stores are also safe for
+//     several processes sharing the same storage.
+//   - Partition isolation: nothing written in one partition is visible from, changed
+//     by or removed through another. The zero partition is "".
+//   - ctx bounds the call; a done ctx makes it return an error wrapping ctx.Err().
+//   - Failures are *domain.Error of class domain.ErrCacheStore wrapping the cause;
+//     after Close every method returns such an error, never panics.
+//   - A stored entry that cannot be read back (corrupt row) is skipped as a miss and
+//     reported through the store's logger; it is never returned half-read.
+//   - Times round-trip at second precision; Extra fields round-trip byte for byte.
+type CacheStore interface {
+	TokenReader
+	TokenWriter
+	AccountStore
+	RefreshLocker
+	CacheSnapshotter
+	// Close releases the store's resources. It is safe to call more than once.
+	Close() error
+}
+
+// TokenReader finds the entries of one account.
+type TokenReader interface {
+	// Find returns the entries of q.HomeAccountID in q.Partition whose environment is one
+	// of q.Environments (all when empty): access, refresh and ID tokens of every client
+	// and the account records, plus the app metadata of q.ClientID. It uses an index:
+	// its cost does not grow with the number of accounts in the store. Nothing found is
+	// not an error.
+	Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error)
+}
+
+// TokenWriter stores token responses.
+type TokenWriter interface {
+	// Write applies w atomically: either every upsert and deletion happens, or none.
+	// Entries are identified by their Key() within w.Partition. A refresh token replaces
+	// the stored one of the same key only if its CachedAt is not older (second
+	// precision).
+	Write(ctx context.Context, w domain.CacheWrite) error
+}
+
+// AccountStore lists and removes accounts.
+type AccountStore interface {
+	// Accounts returns the account records matching f, one per key, in no particular
+	// order.
+	Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.Account, error)
+	// RemoveAccount deletes, atomically, the entries r names (see domain.AccountRemoval).
+	// Removing an account that does not exist is not an error.
+	RemoveAccount(ctx context.Context, r domain.AccountRemoval) error
+}
+
+// RefreshLocker serialises refreshes of the same tokens.
+type RefreshLocker interface {
+	// WithRefreshLock runs fn while holding the lock named by key, and releases it when
+	// fn returns, whatever it returns. At most one holder runs at a time for one key;
+	// persistent stores extend this across processes. Waiting for the lock honours ctx.
+	// fn's result is returned as is. The lock is not reentrant.
+	WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, fn func(ctx context.Context) error) error
+}
+
+// CacheSnapshotter moves a whole partition in and out, for MSAL cache interop and
+// backups.
+type CacheSnapshotter interface {
+	// Export returns every entry of partition.
+	Export(ctx context.Context, partition string) (domain.CacheSnapshot, error)
+	// Import upserts every entry of s into partition atomically (refresh tokens obey the
+	// same ordering as Write). Entries of the partition not in s are kept.
+	Import(ctx context.Context, partition string, s domain.CacheSnapshot) error
+}
