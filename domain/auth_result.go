@@ -1,0 +1,29 @@
+package domain
+
+import "time"
+
+// TokenSource says where a result's access token came from.
+type TokenSource string
+
+// Token sources.
+const (
+	SourceCache            TokenSource = "cache"
+	SourceIdentityProvider TokenSource = "identity_provider"
+)
+
+// AuthResult is the outcome of a successful token acquisition.
+type AuthResult struct {
+	AccessToken   Secret
+	TokenType     string
+	ExpiresOn     time.Time
+	RefreshOn     time.Time // zero when no proactive refresh is planned
+	Scopes        []string  // the granted scopes
+	IDToken       Secret    // the raw ID token, when there is one
+	IDTokenClaims *IDTokenClaims
+	Account       Account // zero for app-only tokens
+	// RefreshToken is set only when the provider just issued one in a non-silent flow
+	// (the caller may want to keep it elsewhere); silent results never expose it.
+	RefreshToken  Secret
+	TokenSource   TokenSource
+	CorrelationID string
+}

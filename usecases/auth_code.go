@@ -1,0 +1,166 @@
+package usecases
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// AuthCodeRequest parameterises an authorization request.
+type AuthCodeRequest struct {
+	Scopes      []string
+	RedirectURI string
+	Authority   *domain.Authority // nil: the client's authority
+	State       string            // empty: random
+	Prompt      string
+	LoginHint   string
+	DomainHint  string
+	Claims      string
+	MaxAge      *time.Duration
+	// CodeChallenge is used by AuthorizationURL only (Initiate always makes its own).
+	CodeChallenge string
+}
+
+// AuthCode is the authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636): Initiate
+// makes the flow and its URL; Complete checks the redirect and redeems the code.
+type AuthCode struct {
+	e *engine
+
+	mu       sync.Mutex
+	consumed map[string]time.Time // state → flow expiry; a flow completes at most once
+}
+
+// NewAuthCode returns the auth-code flow.
+func NewAuthCode(cfg Config, deps Deps) (*AuthCode, error) {
+	e, err := newEngine(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &AuthCode{e: e, consumed: map[string]time.Time{}}, nil
+}
+
+// Initiate starts a flow: a random state (unless given) and nonce, a PKCE S256 pair,
+// and the authorization URL. The caller keeps the returned flow until the redirect.
+func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.AuthCodeFlow, error) {
+	scopes, err := domain.RequestScopes(req.Scopes)
+	if err != nil {
+		return domain.AuthCodeFlow{}, err
+	}
+	if err := checkRedirectURI(req.RedirectURI); err != nil {
+		return domain.AuthCodeFlow{}, err
+	}
+	pkce, err := domain.NewPKCE(a.e.cfg.Rand)
+	if err != nil {
+		return domain.AuthCodeFlow{}, err
+	}
+	state := req.State
+	if state == "" {
+		if state, err = domain.RandomString(a.e.cfg.Rand, 24); err != nil {
+			return domain.AuthCodeFlow{}, err
+		}
+	}
+	nonce, err := domain.RandomString(a.e.cfg.Rand, 24)
+	if err != nil {
+		return domain.AuthCodeFlow{}, err
+	}
+	authority := a.e.authority(req.Authority)
+	req.CodeChallenge = pkce.Challenge
+	uri, err := a.e.idp.AuthorizationURL(ctx, authority, a.authorizationRequest(req, scopes, state, nonce))
+	if err != nil {
+		return domain.AuthCodeFlow{}, err
+	}
+	return domain.AuthCodeFlow{
+		AuthURI: uri, State: state, Nonce: nonce, CodeVerifier: pkce.Verifier, RedirectURI: req.RedirectURI,
+		Scopes: scopes, ClaimsChallenge: req.Claims, Authority: authority.URL, CreatedAt: a.e.clock.Now().UTC(),
+	}, nil
+}
+
+// AuthorizationURL returns an authorization URL without keeping a flow (MSAL's
+// get_authorization_request_url); the code is later redeemed with LegacyCode. State is
+// sent only when given; PKCE only when req.CodeChallenge is set.
+func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (string, error) {
+	scopes, err := domain.RequestScopes(req.Scopes)
+	if err != nil {
+		return "", err
+	}
+	if err := checkRedirectURI(req.RedirectURI); err != nil {
+		return "", err
+	}
+	return a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, req.State, ""))
+}
+
+func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, state, nonce string) domain.AuthorizationRequest {
+	return domain.AuthorizationRequest{
+		ClientID: a.e.cfg.ClientID, RedirectURI: req.RedirectURI, Scopes: domain.WithReservedScopes(scopes),
+		State: state, Nonce: nonce, CodeChallenge: req.CodeChallenge, Prompt: req.Prompt,
+		LoginHint: req.LoginHint, DomainHint: req.DomainHint, Claims: req.Claims, MaxAge: req.MaxAge,
+	}
+}
+
+// Complete finishes a flow with the redirect's query. It checks, in order, and fails
+// closed: the flow is whole, untampered, unexpired and not already completed
+// (ErrInvalidFlow); the state (ErrStateMismatch); an error in the response (classified);
+// the issuer when present or required (RFC 9207); the code. It then redeems the code
+// with the verifier and the same redirect URI, and checks the ID token (nonce, aud, iss,
+// exp, signature). Nothing is cached unless every check passes.
+func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, response url.Values) (domain.AuthResult, error) {
+	now := a.e.clock.Now()
+	if err := flow.CheckIntegrity(now, a.e.cfg.FlowMaxAge); err != nil {
+		return domain.AuthResult{}, err
+	}
+	authority, err := domain.ParseAuthority(flow.Authority, a.e.cfg.Authority.Kind)
+	if err != nil {
+		return domain.AuthResult{}, &domain.Error{Class: domain.ErrInvalidFlow, Description: "auth code flow has an invalid authority", Err: err}
+	}
+	resp := domain.ParseAuthResponse(response)
+	if resp.State == "" || !domain.ConstantTimeEqual(resp.State, flow.State) {
+		return domain.AuthResult{}, flow.CheckAuthResponse(resp, "", false)
+	}
+	meta, err := a.e.idp.Metadata(ctx, authority)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
+	if err := flow.CheckAuthResponse(resp, meta.Issuer, meta.IssuerInResponse); err != nil {
+		return domain.AuthResult{}, err
+	}
+	if err := a.consume(flow, now); err != nil {
+		return domain.AuthResult{}, err
+	}
+	return a.e.redeem(ctx, redemption{
+		op: "auth code",
+		req: domain.TokenRequest{
+			Grant: domain.GrantAuthorizationCode, Code: resp.Code, CodeVerifier: flow.CodeVerifier,
+			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge,
+		},
+		authority: authority, scopes: flow.Scopes, nonce: flow.Nonce, exposeRefreshToken: true,
+	})
+}
+
+// consume marks the flow completed; a second completion is a replay. Entries are
+// dropped once the flow would have expired anyway, so the set stays small.
+func (a *AuthCode) consume(flow domain.AuthCodeFlow, now time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for state, until := range a.consumed {
+		if now.After(until) {
+			delete(a.consumed, state)
+		}
+	}
+	key := flow.State + "\x1f" + flow.Nonce
+	if _, ok := a.consumed[key]; ok {
+		return domain.Errorf(domain.ErrInvalidFlow, "auth code flow was already completed (replay)")
+	}
+	a.consumed[key] = flow.CreatedAt.Add(a.e.cfg.FlowMaxAge)
+	return nil
+}
+
+func checkRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Fragment != "" {
+		return domain.Errorf(domain.ErrInvalidInput, "redirect URI %q must be an absolute URL without a fragment", raw)
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package usecases
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+	"golang.org/x/sync/singleflight"
+)
+
+// ClientRequest is one client-credentials request.
+type ClientRequest struct {
+	Scopes        []string // e.g. "https://graph.microsoft.com/.default"
+	Authority     *domain.Authority
+	ForceRefresh  bool
+	Claims        string
+	CorrelationID string
+}
+
+// ClientCredentials acquires app tokens with the client credentials grant (RFC 6749
+// §4.4) for a confidential client. App tokens are cached per client and tenant, with no
+// account, and served from the cache while usable.
+type ClientCredentials struct {
+	e      *engine
+	flight singleflight.Group
+}
+
+// NewClientCredentials returns the client-credentials flow. The client must have a
+// credential.
+func NewClientCredentials(cfg Config, deps Deps) (*ClientCredentials, error) {
+	if cfg.Credential.IsZero() {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "client credentials: a confidential client (secret or certificate) is required")
+	}
+	e, err := newEngine(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &ClientCredentials{e: e}, nil
+}
+
+// Acquire returns a cached app token covering the scopes, or a new one.
+func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (domain.AuthResult, error) {
+	scopes, err := domain.RequestScopes(req.Scopes)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
+	authority := c.e.authority(req.Authority)
+	useCache := !req.ForceRefresh && req.Claims == ""
+	if useCache {
+		if res, ok, err := c.cached(ctx, authority, scopes); err != nil || ok {
+			return res, err
+		}
+	}
+	key := strings.Join([]string{strings.ToLower(authority.URL), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	return shared(ctx, &c.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
+		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Authority: authority.URL}
+		var res domain.AuthResult
+		err := c.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
+			if useCache {
+				r, ok, err := c.cached(ctx, authority, scopes)
+				if err != nil || ok {
+					res = r
+					return err
+				}
+			}
+			var err error
+			res, err = c.e.redeem(ctx, redemption{
+				op:        "client credentials",
+				req:       domain.TokenRequest{Grant: domain.GrantClientCredentials, Claims: req.Claims, CorrelationID: req.CorrelationID},
+				authority: authority, scopes: scopes, appOnly: true,
+			})
+			return err
+		})
+		return res, storeErr("client credentials: refresh lock", err)
+	})
+}
+
+func (c *ClientCredentials) cached(ctx context.Context, authority domain.Authority, scopes []string) (domain.AuthResult, bool, error) {
+	found, err := c.e.store.Find(ctx, domain.CacheQuery{
+		Partition: c.e.cfg.Partition, Environments: authority.Environments(), ClientID: c.e.cfg.ClientID,
+	})
+	if err != nil {
+		return domain.AuthResult{}, false, storeErr("client credentials: read cache", err)
+	}
+	now := c.e.clock.Now()
+	for _, at := range found.AccessTokens {
+		if at.HomeAccountID == "" && at.ClientID == c.e.cfg.ClientID && strings.EqualFold(at.Realm, authority.Realm()) &&
+			at.Usable(now, c.e.cfg.ExpiryBuffer) && c.e.matcher.Contains(at.Scopes(), scopes) {
+			return domain.AuthResult{
+				AccessToken: at.Secret, TokenType: at.TokenType, ExpiresOn: at.ExpiresOn, RefreshOn: at.RefreshOn,
+				Scopes: at.Scopes(), TokenSource: domain.SourceCache,
+			}, true, nil
+		}
+	}
+	return domain.AuthResult{}, false, nil
+}

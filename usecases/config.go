@@ -1,0 +1,128 @@
+package usecases
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// DefaultExpiryBuffer is how long before expires_on a cached access token stops being
+// served.
+const DefaultExpiryBuffer = 5 * time.Minute
+
+// Config is what every flow needs to know about the client. The zero values of the
+// optional fields are documented beside them.
+type Config struct {
+	ClientID   string                  // required
+	Authority  domain.Authority        // required (domain.ParseAuthority)
+	Credential domain.ClientCredential // zero for a public client
+	Partition  string                  // the cache partition; "" is the zero partition
+	// ExpiryBuffer: a cached access token is served while now < expires_on − buffer.
+	// Zero means DefaultExpiryBuffer.
+	ExpiryBuffer time.Duration
+	// FlowMaxAge bounds the life of an auth-code flow. Zero means
+	// domain.DefaultFlowMaxAge.
+	FlowMaxAge time.Duration
+	// ClockSkew is the tolerance on ID-token expiry. Zero means domain.DefaultClockSkew.
+	ClockSkew time.Duration
+	// InsecureSkipSignatureCheck turns off ID-token signature verification. It MUST NOT
+	// be set in production: anyone who can reach the redirect URI could then forge an
+	// identity. Claims (iss, aud, exp, nonce) are still checked.
+	InsecureSkipSignatureCheck bool
+	// Rand is the source of state, nonce and PKCE verifiers. Nil means crypto/rand.
+	Rand io.Reader
+	// Logger receives diagnostics without secrets. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Deps are the ports every flow uses.
+type Deps struct {
+	IdentityProvider ports.IdentityProvider // required
+	Store            ports.CacheStore       // required
+	Clock            ports.Clock            // required
+}
+
+// engine is what the flows share: configuration, ports and the token redemption path.
+type engine struct {
+	cfg     Config
+	idp     ports.IdentityProvider
+	store   ports.CacheStore
+	clock   ports.Clock
+	log     *slog.Logger
+	matcher domain.ScopeMatcher
+}
+
+func newEngine(cfg Config, deps Deps) (*engine, error) {
+	switch {
+	case cfg.ClientID == "":
+		return nil, domain.Errorf(domain.ErrInvalidInput, "usecases: a client id is required")
+	case cfg.Authority.URL == "":
+		return nil, domain.Errorf(domain.ErrInvalidInput, "usecases: an authority is required")
+	case deps.IdentityProvider == nil || deps.Store == nil || deps.Clock == nil:
+		return nil, domain.Errorf(domain.ErrInvalidInput, "usecases: identity provider, store and clock are required")
+	case cfg.ExpiryBuffer < 0 || cfg.FlowMaxAge < 0 || cfg.ClockSkew < 0:
+		return nil, domain.Errorf(domain.ErrInvalidInput, "usecases: durations must not be negative")
+	}
+	if cfg.ExpiryBuffer == 0 {
+		cfg.ExpiryBuffer = DefaultExpiryBuffer
+	}
+	if cfg.FlowMaxAge == 0 {
+		cfg.FlowMaxAge = domain.DefaultFlowMaxAge
+	}
+	if cfg.ClockSkew == 0 {
+		cfg.ClockSkew = domain.DefaultClockSkew
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &engine{
+		cfg: cfg, idp: deps.IdentityProvider, store: deps.Store, clock: deps.Clock, log: log,
+		matcher: domain.ScopeMatcher{CaseInsensitive: cfg.Authority.CaseInsensitiveScopes()},
+	}, nil
+}
+
+// authority returns the authority of a call: the override when set, else the client's.
+func (e *engine) authority(override *domain.Authority) domain.Authority {
+	if override != nil && override.URL != "" {
+		return *override
+	}
+	return e.cfg.Authority
+}
+
+// correlationID returns id, or a new random UUID (version 4) when id is empty.
+func (e *engine) correlationID(id string) string {
+	if id != "" {
+		return id
+	}
+	var b [16]byte
+	if _, err := io.ReadFull(e.cfg.Rand, b[:]); err != nil {
+		return ""
+	}
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// storeErr classifies a store failure as ErrCacheStore unless it already carries a
+// class or is a context error.
+func storeErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &domain.Error{Class: domain.ErrCacheStore, Op: op, Err: err}
+}

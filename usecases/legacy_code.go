@@ -1,0 +1,54 @@
+package usecases
+
+import (
+	"context"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// CodeRequest redeems an authorization code obtained without a flow object.
+type CodeRequest struct {
+	Code          domain.Secret
+	RedirectURI   string
+	Scopes        []string
+	Authority     *domain.Authority
+	CodeVerifier  domain.Secret // when the authorization request used PKCE
+	Nonce         string        // when the authorization request sent one
+	CorrelationID string
+}
+
+// LegacyCode redeems an authorization code directly (MSAL's
+// acquire_token_by_authorization_code). Prefer AuthCode: it checks state and nonce,
+// which this cannot.
+type LegacyCode struct{ e *engine }
+
+// NewLegacyCode returns the legacy authorization-code flow.
+func NewLegacyCode(cfg Config, deps Deps) (*LegacyCode, error) {
+	e, err := newEngine(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &LegacyCode{e: e}, nil
+}
+
+// Acquire redeems req.Code with the redirect URI it was issued for.
+func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthResult, error) {
+	scopes, err := domain.RequestScopes(req.Scopes)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
+	if req.Code == "" {
+		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "authorization code: a code is required")
+	}
+	if err := checkRedirectURI(req.RedirectURI); err != nil {
+		return domain.AuthResult{}, err
+	}
+	return l.e.redeem(ctx, redemption{
+		op: "authorization code",
+		req: domain.TokenRequest{
+			Grant: domain.GrantAuthorizationCode, Code: req.Code, CodeVerifier: req.CodeVerifier,
+			RedirectURI: req.RedirectURI, CorrelationID: req.CorrelationID,
+		},
+		authority: l.e.authority(req.Authority), scopes: scopes, nonce: req.Nonce, exposeRefreshToken: true,
+	})
+}

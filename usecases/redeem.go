@@ -1,0 +1,154 @@
+package usecases
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// redemption describes one grant to redeem and how to store its result.
+type redemption struct {
+	op        string
+	req       domain.TokenRequest // grant fields set; the rest is filled in by redeem
+	authority domain.Authority
+	scopes    []string // non-reserved requested scopes
+	nonce     string   // the nonce sent, when one was
+	// account is the cached account a refresh is for; prev its cached ID-token claims.
+	account *domain.Account
+	prev    *domain.IDTokenClaims
+	appOnly bool
+	// exposeRefreshToken returns the issued refresh token in the result (non-silent
+	// flows only).
+	exposeRefreshToken bool
+	// cacheOptional returns the tokens even when the response cannot be cached (it names
+	// no account), so that a rotated refresh token is not lost.
+	cacheOptional bool
+}
+
+// redeem sends the grant, checks the response and its ID token, stores the result
+// atomically and returns it. Nothing is stored when a check fails.
+func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, error) {
+	req := r.req
+	req.Authority, req.ClientID, req.Credential = r.authority, e.cfg.ClientID, e.cfg.Credential
+	req.CorrelationID = e.correlationID(req.CorrelationID)
+	req.Scopes = r.scopes
+	if !r.appOnly {
+		req.Scopes = domain.WithReservedScopes(r.scopes)
+	}
+	resp, err := e.idp.Token(ctx, req)
+	if err != nil {
+		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
+	}
+	if err := resp.Validate(); err != nil {
+		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
+	}
+	var claims *domain.IDTokenClaims
+	if resp.IDToken != "" && !r.appOnly {
+		if claims, err = e.checkIDToken(ctx, r, string(resp.IDToken)); err != nil {
+			return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
+		}
+	}
+	rc := domain.ResponseContext{
+		Partition: e.cfg.Partition, Authority: r.authority, ClientID: e.cfg.ClientID,
+		RequestedScopes: r.scopes, Now: e.clock.Now(), Claims: claims, Account: r.account, AppOnly: r.appOnly,
+	}
+	result := domain.AuthResult{
+		AccessToken: resp.AccessToken, TokenType: domain.NormalizeTokenType(resp.TokenType),
+		IDToken: resp.IDToken, IDTokenClaims: claims, TokenSource: domain.SourceIdentityProvider,
+		CorrelationID: req.CorrelationID,
+	}
+	if r.exposeRefreshToken {
+		result.RefreshToken = resp.RefreshToken
+	}
+	w, acct, err := domain.BuildCacheWrite(resp, rc)
+	if err != nil {
+		if r.cacheOptional && errors.Is(err, domain.ErrInvalidResponse) && resp.Validate() == nil {
+			e.log.WarnContext(ctx, "token response names no account; returned without caching", "op", r.op, "correlation_id", req.CorrelationID)
+			fillResult(&result, resp, rc)
+			return result, nil
+		}
+		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
+	}
+	found, err := e.store.Find(ctx, domain.CacheQuery{
+		Partition: e.cfg.Partition, HomeAccountID: acct.HomeAccountID,
+		Environments: r.authority.Environments(), ClientID: e.cfg.ClientID,
+	})
+	if err != nil {
+		return domain.AuthResult{}, storeErr(r.op+": read cache", err)
+	}
+	rc.Existing = found.AccessTokens
+	if w, acct, err = domain.BuildCacheWrite(resp, rc); err != nil {
+		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
+	}
+	if err := e.store.Write(ctx, w); err != nil {
+		return domain.AuthResult{}, storeErr(r.op+": write cache", err)
+	}
+	result.Account = acct
+	result.ExpiresOn, result.RefreshOn = w.AccessToken.ExpiresOn, w.AccessToken.RefreshOn
+	result.Scopes = w.AccessToken.Scopes()
+	return result, nil
+}
+
+func fillResult(res *domain.AuthResult, resp domain.TokenResponse, rc domain.ResponseContext) {
+	res.ExpiresOn = rc.Now.Add(resp.ExpiresIn)
+	res.RefreshOn = domain.RefreshOnFor(rc.Now, resp.ExpiresIn, resp.RefreshIn)
+	res.Scopes = rc.RequestedScopes
+	if resp.Scope != nil {
+		res.Scopes = resp.Scope
+	}
+	if rc.Account != nil {
+		res.Account = *rc.Account
+	}
+}
+
+// checkIDToken parses an ID token, checks its claims against the authority's issuer,
+// the client id, the nonce sent and, on a refresh, the cached account's ID token, and
+// verifies its signature unless configured not to.
+func (e *engine) checkIDToken(ctx context.Context, r redemption, raw string) (*domain.IDTokenClaims, error) {
+	_, claims, err := domain.ParseIDToken(raw)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := e.idp.Metadata(ctx, r.authority)
+	if err != nil {
+		return nil, err
+	}
+	want := domain.IDTokenExpectations{
+		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce,
+		Now: e.clock.Now(), Skew: e.cfg.ClockSkew,
+	}
+	if r.prev != nil {
+		want.Subject = r.prev.Subject
+		if claims.Issuer != r.prev.Issuer {
+			return nil, domain.Errorf(domain.ErrInvalidIDToken, "refresh response ID token names a different issuer than the cached account")
+		}
+	}
+	if err := claims.Check(want); err != nil {
+		return nil, err
+	}
+	if !e.cfg.InsecureSkipSignatureCheck {
+		if err := e.idp.VerifyIDTokenSignature(ctx, r.authority, raw); err != nil {
+			return nil, err
+		}
+	}
+	return &claims, nil
+}
+
+// annotate returns a copy of a *domain.Error with the operation and correlation id
+// filled in where it lacks them (the original may be shared by its producer). Other
+// errors are returned unchanged.
+func annotate(err error, op, correlationID string) error {
+	de, ok := err.(*domain.Error)
+	if !ok {
+		return err
+	}
+	c := *de
+	if c.Op == "" {
+		c.Op = op
+	}
+	if c.CorrelationID == "" {
+		c.CorrelationID = correlationID
+	}
+	return &c
+}

@@ -1,0 +1,51 @@
+package usecases
+
+import (
+	"context"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// PasswordRequest is one resource-owner password credentials request.
+type PasswordRequest struct {
+	Username      string
+	Password      domain.Secret
+	Scopes        []string
+	Authority     *domain.Authority
+	Claims        string
+	CorrelationID string
+}
+
+// UsernamePassword is the resource-owner password credentials grant (RFC 6749 §4.3,
+// MSAL's acquire_token_by_username_password). Its result is cached like any other.
+type UsernamePassword struct{ e *engine }
+
+// NewUsernamePassword returns the username/password flow.
+func NewUsernamePassword(cfg Config, deps Deps) (*UsernamePassword, error) {
+	e, err := newEngine(cfg, deps)
+	if err != nil {
+		return nil, err
+	}
+	return &UsernamePassword{e: e}, nil
+}
+
+// Acquire redeems the user's password for tokens. A wrong password is
+// domain.ErrInvalidGrant; a user who must complete multi-factor authentication or
+// consent is domain.ErrInteractionRequired (with the provider's claims challenge).
+func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (domain.AuthResult, error) {
+	scopes, err := domain.RequestScopes(req.Scopes)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
+	if req.Username == "" || req.Password == "" {
+		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "username/password: a username and a password are required")
+	}
+	return u.e.redeem(ctx, redemption{
+		op: "username/password",
+		req: domain.TokenRequest{
+			Grant: domain.GrantPassword, Username: req.Username, Password: req.Password,
+			Claims: req.Claims, CorrelationID: req.CorrelationID,
+		},
+		authority: u.e.authority(req.Authority), scopes: scopes, exposeRefreshToken: true,
+	})
+}
