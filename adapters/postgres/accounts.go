@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// tokenOfClient is true when the account row a has a token of the folded client $N in
+// its environment in any of the three token tables; each probe uses the table's
+// (partition, home_account_id_folded, client_id_folded) index.
+var tokenOfClient = "(" + strings.Join([]string{
+	tokenOfClientIn("access_tokens"), tokenOfClientIn("refresh_tokens"), tokenOfClientIn("id_tokens"),
+}, " OR ") + ")"
+
+func tokenOfClientIn(table string) string {
+	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
+	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = $N
+	AND t.environment_folded = a.environment_folded)`
+}
+
+// accountsQuery builds the statement for f: only the filters f sets appear in it, so
+// that the planner picks the index each one needs (username, environment) whether or
+// not it reuses a generic plan.
+func accountsQuery(f domain.AccountFilter) (string, []any) {
+	var b strings.Builder
+	b.WriteString(selectAccounts + ` a WHERE a.partition = $1`)
+	args := []any{f.Partition}
+	next := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(f.Environments) > 0 {
+		b.WriteString(` AND a.environment_folded = ANY(` + next(foldAll(f.Environments)) + `::text[])`)
+	}
+	if f.Username != "" {
+		b.WriteString(` AND a.username_folded = ` + next(domain.FoldUsername(f.Username)))
+	}
+	if f.ClientID != "" {
+		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "$N", next(fold(f.ClientID))))
+	}
+	return b.String(), args
+}
+
+// Accounts implements ports.AccountStore with one statement.
+func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.Account, error) {
+	const op = "accounts"
+	if err := s.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := checkQueryText(f.Partition, f.Environments, f.Username, f.ClientID); err != nil {
+		return nil, inputError(op, err)
+	}
+	query, args := accountsQuery(f)
+	rows, err := s.db.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeError(ctx, op, err)
+	}
+	var snap domain.CacheSnapshot
+	if err := s.scanEntries(ctx, rows, f.Partition, &snap); err != nil {
+		return nil, storeError(ctx, op, err)
+	}
+	return snap.Accounts, nil
+}
+
+// removeAccount deletes, in one statement and so atomically, the entries an
+// AccountRemoval names: $1 partition, $2 folded home account id, $3 folded
+// environments (empty for all), $4 folded client id.
+var removeAccount = `WITH
+	at AS (DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + `),
+	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + `),
+	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + `)
+	DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter
+
+// RemoveAccount implements ports.AccountStore. The four deletions are one statement,
+// hence one transaction: a reader sees the account entirely or not at all.
+func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {
+	const op = "remove account"
+	if err := s.begin(ctx, op); err != nil {
+		return err
+	}
+	if err := checkQueryText(r.Partition, r.Environments, r.HomeAccountID, r.ClientID); err != nil {
+		return inputError(op, err)
+	}
+	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, fold(r.HomeAccountID), foldAll(r.Environments), fold(r.ClientID))
+	return storeError(ctx, op, err)
+}
+
+// checkQueryText applies checkText to the strings of a query.
+func checkQueryText(partition string, envs []string, values ...string) error {
+	if err := checkText("partition", partition); err != nil {
+		return err
+	}
+	for _, e := range envs {
+		if err := checkText("environment", e); err != nil {
+			return err
+		}
+	}
+	for _, v := range values {
+		if err := checkText("query value", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}

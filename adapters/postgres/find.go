@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// The union of the five tables: one SELECT per kind returning the columns of entryRow,
+// NULL for those the kind lacks, each column named so that a SELECT also stands alone.
+// Callers append the WHERE clauses.
+const (
+	selectAccessTokens = `SELECT 1 AS kind, key, home_account_id, environment, client_id, realm, target,
+	secret, token_type, NULL::text AS family_id, key_id, NULL::text AS local_account_id, NULL::text AS username,
+	NULL::text AS name, NULL::text AS authority_type, cached_at, expires_on, extended_expires_on, refresh_on, extra
+	FROM access_tokens`
+	selectRefreshTokens = `SELECT 2 AS kind, key, home_account_id, environment, client_id, NULL::text AS realm,
+	target, secret, NULL::text AS token_type, family_id, NULL::text AS key_id, NULL::text AS local_account_id,
+	NULL::text AS username, NULL::text AS name, NULL::text AS authority_type, cached_at,
+	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	FROM refresh_tokens`
+	selectIDTokens = `SELECT 3 AS kind, key, home_account_id, environment, client_id, realm, NULL::text AS target,
+	secret, NULL::text AS token_type, NULL::text AS family_id, NULL::text AS key_id, NULL::text AS local_account_id,
+	NULL::text AS username, NULL::text AS name, NULL::text AS authority_type, NULL::bigint AS cached_at,
+	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	FROM id_tokens`
+	selectAccounts = `SELECT 4 AS kind, key, home_account_id, environment, NULL::text AS client_id, realm,
+	NULL::text AS target, NULL::text AS secret, NULL::text AS token_type, NULL::text AS family_id,
+	NULL::text AS key_id, local_account_id, username, name, authority_type, NULL::bigint AS cached_at,
+	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	FROM accounts`
+	selectAppMetadata = `SELECT 5 AS kind, key, NULL::text AS home_account_id, environment, client_id,
+	NULL::text AS realm, NULL::text AS target, NULL::text AS secret, NULL::text AS token_type, family_id,
+	NULL::text AS key_id, NULL::text AS local_account_id, NULL::text AS username, NULL::text AS name,
+	NULL::text AS authority_type, NULL::bigint AS cached_at, NULL::bigint AS expires_on,
+	NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	FROM app_metadata`
+)
+
+// envFilter keeps rows whose environment is one of the folded array $3, or every row
+// when the array is empty.
+const envFilter = `(cardinality($3::text[]) = 0 OR environment_folded = ANY($3::text[]))`
+
+// findQuery is Find's single statement: $1 partition, $2 folded home account id,
+// $3 folded environments, $4 folded client id of the app metadata. Each branch uses an
+// index whose leading columns are (partition, home_account_id_folded) or, for app
+// metadata, (partition, client_id_folded).
+var findQuery = strings.Join([]string{
+	selectAccessTokens + ` WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
+	selectRefreshTokens + ` WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
+	selectIDTokens + ` WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
+	selectAccounts + ` WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
+	selectAppMetadata + ` WHERE partition = $1 AND client_id_folded = $4 AND ` + envFilter,
+}, "\nUNION ALL\n")
+
+// Find implements ports.TokenReader with one statement, hence one round trip to the
+// server: the union of the five tables restricted to the account (and, for app
+// metadata, the client), each branch served by an index.
+func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	const op = "find"
+	if err := s.begin(ctx, op); err != nil {
+		return domain.CacheEntries{}, err
+	}
+	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
+		return domain.CacheEntries{}, inputError(op, err)
+	}
+	rows, err := s.db.QueryxContext(ctx, findQuery, q.Partition, fold(q.HomeAccountID), foldAll(q.Environments), fold(q.ClientID))
+	if err != nil {
+		return domain.CacheEntries{}, storeError(ctx, op, err)
+	}
+	var snap domain.CacheSnapshot
+	if err := s.scanEntries(ctx, rows, q.Partition, &snap); err != nil {
+		return domain.CacheEntries{}, storeError(ctx, op, err)
+	}
+	return domain.CacheEntries(snap), nil
+}
+
+// scanEntries reads the rows of a union query into snap and closes them. A row that
+// cannot be decoded is skipped and logged: it is a cache miss, not a failure.
+func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, snap *domain.CacheSnapshot) error {
+	defer rows.Close()
+	for rows.Next() {
+		var r entryRow
+		err := rows.StructScan(&r)
+		if err == nil {
+			err = r.addTo(snap)
+		}
+		if err != nil {
+			s.corruptRow(ctx, r, partition, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// corruptRow reports a row skipped as unreadable. The log names the table and the
+// entry's key (which holds no secret), never the row's values.
+func (s *Store) corruptRow(ctx context.Context, r entryRow, partition string, err error) {
+	s.log.WarnContext(ctx, "postgres: skipping a corrupt cache row",
+		"schema", s.schema, "kind", kindNames[r.Kind], "partition", partition, "key", r.Key.String, "error", err.Error())
+}
+
+// foldAll returns envs folded, never nil (a nil slice would be a NULL array).
+func foldAll(envs []string) []string {
+	out := make([]string, len(envs))
+	for i, e := range envs {
+		out[i] = fold(e)
+	}
+	return out
+}

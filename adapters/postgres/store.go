@@ -1,0 +1,136 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hexauth/hexauth/ports"
+)
+
+// Store is a ports.CacheStore on PostgreSQL. It is safe for concurrent use, and any
+// number of Stores, in any number of processes, may share one schema.
+type Store struct {
+	db     *sqlx.DB // reads and writes
+	lockDB *sqlx.DB // connections that hold refresh locks
+	schema string
+	log    *slog.Logger
+	locks  keyedMutex
+
+	closed    atomic.Bool
+	done      chan struct{} // closed by Close: wakes refresh-lock waiters
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ ports.CacheStore = (*Store)(nil)
+
+// Open connects to the server named by cfg.DSN, creates cfg.Schema if needed, applies
+// the pending migrations and returns the store. Configuration problems are
+// domain.ErrInvalidInput; failures to reach or migrate the database are
+// domain.ErrCacheStore. Close the store when done.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	return open(ctx, cfg, nil)
+}
+
+// open is Open with a hook that tests use to wrap the connections' sockets.
+func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	connCfg, err := pgx.ParseConfig(cfg.DSN)
+	if err != nil {
+		return nil, configError("DSN is not a valid PostgreSQL connection string")
+	}
+	// Every statement, the migrations included, names tables without a schema: the
+	// search path selects the store's schema (and pg_catalog, always searched).
+	connCfg.RuntimeParams["search_path"] = pgx.Identifier{cfg.Schema}.Sanitize()
+	if dial != nil {
+		connCfg.DialFunc = dial
+	}
+	s := &Store{
+		db:     newPool(connCfg, cfg.MaxOpenConns, cfg.MaxIdleConns, cfg),
+		lockDB: newPool(connCfg, cfg.MaxLockConns, cfg.MaxLockConns, cfg),
+		schema: cfg.Schema,
+		log:    cfg.Logger,
+		done:   make(chan struct{}),
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, storeError(ctx, "open", err)
+	}
+	return s, nil
+}
+
+// newPool opens a database/sql pool of pgx connections.
+func newPool(connCfg *pgx.ConnConfig, maxOpen, maxIdle int, cfg Config) *sqlx.DB {
+	db := stdlib.OpenDB(*connCfg)
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxIdle)
+	db.SetConnMaxLifetime(max(cfg.ConnMaxLifetime, 0))
+	db.SetConnMaxIdleTime(max(cfg.ConnMaxIdleTime, 0))
+	return sqlx.NewDb(db, "pgx")
+}
+
+// Close closes the store's connection pools. Calls made after Close return a
+// domain.ErrCacheStore error; calls in progress may fail with one. Waiters for a
+// refresh lock are woken and fail. Close is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.done)
+		s.closeErr = errors.Join(s.db.Close(), s.lockDB.Close())
+		if s.closeErr != nil {
+			s.closeErr = storeError(context.Background(), "close", s.closeErr)
+		}
+	})
+	return s.closeErr
+}
+
+// errClosed is the cause of the errors returned after Close.
+var errClosed = errors.New("store is closed")
+
+// begin checks that the store is open and ctx not done before an operation.
+func (s *Store) begin(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return storeError(ctx, op, errClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return storeError(ctx, op, err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction on the read-write pool and commits it. A transaction
+// that loses a deadlock or a serialization conflict is retried a few times.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	const attempts = 4
+	var err error
+	for range attempts {
+		err = s.tryTx(ctx, fn)
+		if !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
