@@ -1,0 +1,181 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// homesOf returns the sorted "home@environment" names of accounts.
+func homesOf(accts []domain.Account) []string {
+	var out []string
+	for _, a := range accts {
+		out = append(out, a.HomeAccountID+"@"+a.Environment)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// wantAccounts checks the accounts Accounts(f) returns, by home account and
+// environment, in any order.
+func wantAccounts(t *testing.T, s ports.CacheStore, f domain.AccountFilter, rule string, want ...string) {
+	t.Helper()
+	got := homesOf(mustAccounts(t, s, f))
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("Accounts(%+v) = %q; want %q (%s)", f, got, want, rule)
+	}
+}
+
+func accountsCases() []storeCase {
+	return []storeCase{
+		{"NoneIsNotAnError", func(t *testing.T, s ports.CacheStore) {
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "an empty store lists no account")
+		}},
+		{"ListsEveryAccountOfThePartition", func(t *testing.T, s ports.CacheStore) {
+			for _, h := range []string{"a", "b", "c"} {
+				mustWrite(t, s, who{partition: "p", home: h, env: "login.example.com", realm: "r", client: "c", username: h + "@x"}.write(h))
+			}
+			a := who{partition: "p", home: "a", env: "login.example.com", realm: "r", client: "c", username: "a@x"}
+			mustWrite(t, s, a.write("again"))
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "one record per key",
+				"a@login.example.com", "b@login.example.com", "c@login.example.com")
+			record := mustAccounts(t, s, domain.AccountFilter{Partition: "p", Username: "b@x"})
+			if len(record) == 1 {
+				want := who{partition: "p", home: "b", env: "login.example.com", realm: "r", client: "c", username: "b@x"}.account()
+				for _, d := range diffEntry(record[0], want) {
+					t.Errorf("Accounts(username b@x) returned an account with %s", d)
+				}
+			}
+		}},
+		{"FiltersByEnvironment", func(t *testing.T, s ports.CacheStore) {
+			for _, env := range []string{"login.one.example", "login.two.example", "login.three.example"} {
+				mustWrite(t, s, who{partition: "p", home: "h", env: env, realm: "r", client: "c", username: "u@x"}.write(env))
+			}
+			f := domain.AccountFilter{Partition: "p", Environments: []string{"login.one.example", "login.three.example"}}
+			wantAccounts(t, s, f, "environment is any of the filter's", "h@login.one.example", "h@login.three.example")
+		}},
+		{"UsernameIgnoresCase", testAccountsUsernameIgnoresCase},
+		{"FiltersByClient", testAccountsFiltersByClient},
+		{"FiltersCombine", func(t *testing.T, s ports.CacheStore) {
+			for _, a := range []who{
+				{partition: "p", home: "match", env: "login.one.example", realm: "r", client: "c1", username: "same@x"},
+				{partition: "p", home: "other-env", env: "login.two.example", realm: "r", client: "c1", username: "same@x"},
+				{partition: "p", home: "other-client", env: "login.one.example", realm: "r", client: "c2", username: "same@x"},
+				{partition: "p", home: "other-user", env: "login.one.example", realm: "r", client: "c1", username: "else@x"},
+			} {
+				mustWrite(t, s, a.write(a.home))
+			}
+			f := domain.AccountFilter{Partition: "p", Environments: []string{"login.one.example"}, Username: "SAME@x", ClientID: "c1"}
+			wantAccounts(t, s, f, "every filter applies", "match@login.one.example")
+		}},
+		{"UsernameFilterFollowsRewrites", func(t *testing.T, s ports.CacheStore) {
+			a := who{partition: "p", home: "h", env: "login.example.com", realm: "r", client: "c", username: "before@x"}
+			mustWrite(t, s, a.write("1"))
+			a.username = "after@x"
+			mustWrite(t, s, a.write("2"))
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: "before@x"}, "the account was rewritten with another username")
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: "after@x"}, "the account's current username", "h@login.example.com")
+		}},
+	}
+}
+
+func testAccountsUsernameIgnoresCase(t *testing.T, s ports.CacheStore) {
+	mustWrite(t, s, who{partition: "p", home: "elodie", env: "login.example.com", realm: "r", client: "c", username: "élodie@x.example"}.write("e"))
+	mustWrite(t, s, who{partition: "p", home: "zoe", env: "login.example.com", realm: "r", client: "c", username: "ZOË@X.EXAMPLE"}.write("z"))
+	mustWrite(t, s, who{partition: "p", home: "plain", env: "login.example.com", realm: "r", client: "c", username: "elodie@x.example"}.write("p"))
+	for _, c := range []struct {
+		username string
+		want     []string
+	}{
+		{"ÉLODIE@X.EXAMPLE", []string{"elodie@login.example.com"}},
+		{"Élodie@x.example", []string{"elodie@login.example.com"}},
+		{"élodie@x.example", []string{"elodie@login.example.com"}},
+		{"zoë@x.example", []string{"zoe@login.example.com"}},
+		{"ELODIE@x.example", []string{"plain@login.example.com"}},
+		{"nobody@x.example", nil},
+	} {
+		wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: c.username},
+			"usernames compare case-insensitively (domain.FoldUsername), accents kept", c.want...)
+	}
+}
+
+func testAccountsFiltersByClient(t *testing.T, s ports.CacheStore) {
+	one := who{partition: "p", home: "one", env: "login.example.com", realm: "r", client: "c1", username: "one@x"}
+	two := who{partition: "p", home: "two", env: "login.example.com", realm: "r", client: "c2", username: "two@x"}
+	mustWrite(t, s, one.write("one"))
+	mustWrite(t, s, two.write("two"))
+	// Accounts holding a single kind of token of c3 each.
+	for i, kind := range []string{"access", "refresh", "id"} {
+		a := who{partition: "p", home: "only-" + kind, env: "login.example.com", realm: "r", client: "c3", username: kind + "@x"}
+		acct := a.account()
+		w := domain.CacheWrite{Partition: "p", Account: &acct}
+		switch i {
+		case 0:
+			at := a.accessToken("read", kind)
+			w.AccessToken = &at
+		case 1:
+			rt := a.refreshToken(kind, base)
+			w.RefreshToken = &rt
+		case 2:
+			idt := a.idToken(kind)
+			w.IDToken = &idt
+		}
+		mustWrite(t, s, w)
+	}
+	bare := who{partition: "p", home: "bare", env: "login.example.com", realm: "r", username: "bare@x"}.account()
+	mustWrite(t, s, domain.CacheWrite{Partition: "p", Account: &bare})
+	rule := "accounts holding at least one access, refresh or ID token of the client"
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "c1"}, rule, "one@login.example.com")
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "c2"}, rule, "two@login.example.com")
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "c3"}, rule,
+		"only-access@login.example.com", "only-refresh@login.example.com", "only-id@login.example.com")
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "c4"}, rule)
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "c1", Username: "TWO@x"}, rule+", with the username filter")
+}
+
+func removeAccountCases() []storeCase {
+	return []storeCase{
+		{"RemovesTheAccountAndItsClientTokensOnly", testRemoveAccount},
+		{"OnlyTheNamedEnvironments", func(t *testing.T, s ports.CacheStore) {
+			one := who{partition: "p", home: "h", env: "login.one.example", realm: "r", client: "c", username: "u@x"}
+			two := one
+			two.env = "login.two.example"
+			mustWrite(t, s, one.write("one"))
+			mustWrite(t, s, two.write("two"))
+			r := domain.AccountRemoval{Partition: "p", HomeAccountID: "h", Environments: []string{one.env}, ClientID: "c"}
+			mustRemove(t, s, r)
+			want := entriesOf(two.write("two"))
+			want.AppMetadata = append(want.AppMetadata, one.appMetadata())
+			sameFound(t, fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", one.query(), r), mustFind(t, s, one.query()), want)
+		}},
+		{"UnknownAccountIsNotAnError", func(t *testing.T, s ports.CacheStore) {
+			mustRemove(t, s, domain.AccountRemoval{Partition: "p", HomeAccountID: "nobody", ClientID: "c"})
+		}},
+	}
+}
+
+func testRemoveAccount(t *testing.T, s ports.CacheStore) {
+	mine := who{partition: "p", home: "h", env: "login.example.com", realm: "r", client: "mine", username: "u@x"}
+	theirs := mine
+	theirs.client = "theirs"
+	other := who{partition: "p", home: "other", env: "login.example.com", realm: "r", client: "mine", username: "o@x"}
+	mustWrite(t, s, mine.write("mine"))
+	mustWrite(t, s, theirs.write("theirs"))
+	mustWrite(t, s, other.write("other"))
+	r := domain.AccountRemoval{Partition: "p", HomeAccountID: "h", ClientID: "mine"}
+	mustRemove(t, s, r)
+
+	kept := entriesOf(theirs.write("theirs"))
+	kept.Accounts = nil
+	kept.AppMetadata = []domain.AppMetadata{mine.appMetadata()}
+	call := fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", mine.query(), r)
+	sameFound(t, call+" (the account's records and its client's tokens go; other clients' tokens stay)", mustFind(t, s, mine.query()), kept)
+	call = fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", other.query(), r)
+	sameFound(t, call+" (other accounts stay)", mustFind(t, s, other.query()), entriesOf(other.write("other")))
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "the removed account is not listed", "other@login.example.com")
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: "u@x"}, "the removed account is not listed by username")
+}

@@ -1,0 +1,169 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+const (
+	writers          = 8
+	writesPerWriter  = 25
+	readersPerWriter = 1
+)
+
+func concurrencyCases() []storeCase {
+	return []storeCase{
+		{"DifferentAccountsAllLand", testConcurrentDifferentAccounts},
+		{"SameAccountNoTornEntries", testConcurrentSameAccount},
+	}
+}
+
+// runAll runs fn(0..n-1) in goroutines and waits for them, reporting their errors.
+func runAll(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs <- fn(i) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func testConcurrentDifferentAccounts(t *testing.T, s ports.CacheStore) {
+	ctx := t.Context()
+	account := func(g, i int) who {
+		h := fmt.Sprintf("writer-%d-account-%d", g, i)
+		return who{partition: "p", home: h, env: "login.example.com", realm: "r", client: "c", username: h + "@x"}
+	}
+	runAll(t, writers, func(g int) error {
+		for i := range writesPerWriter {
+			w := account(g, i).write(account(g, i).home)
+			if err := s.Write(ctx, w); err != nil {
+				return fmt.Errorf("concurrent Write(%s) = %v; want nil", describeWrite(w), err)
+			}
+		}
+		return nil
+	})
+	for g := range writers {
+		for i := range writesPerWriter {
+			a := account(g, i)
+			sameFound(t, fmt.Sprintf("Find(%+v) after concurrent writes of different accounts (no write may be lost)", a.query()),
+				mustFind(t, s, a.query()), entriesOf(a.write(a.home)))
+		}
+	}
+	if got := len(mustAccounts(t, s, domain.AccountFilter{Partition: "p"})); got != writers*writesPerWriter {
+		t.Errorf("Accounts({Partition:p}) returned %d accounts after concurrent writes; want %d", got, writers*writesPerWriter)
+	}
+}
+
+// sameAccountWrite returns write number tag of one shared account: every entry carries
+// the tag in its secret and in another field, so a torn entry shows.
+func sameAccountWrite(tag string) domain.CacheWrite {
+	a := who{partition: "p", home: "shared", env: "login.example.com", realm: "r", client: "c", username: "user-" + tag + "@x"}
+	w := a.write(tag)
+	w.AccessToken.KeyID = tag
+	w.RefreshToken.Target = "scope-" + tag
+	w.IDToken.Realm = "r" // the key must stay the same
+	w.Account.Name = tag
+	w.AppMetadata.FamilyID = tag
+	return w
+}
+
+// tornIn returns a description of every entry of e whose fields come from different
+// writes, and the tags of the writes its entries come from.
+func tornIn(e domain.CacheEntries) (torn []string, tags map[string]bool) {
+	tags = map[string]bool{}
+	check := func(kind, secretTag, fieldTag string) {
+		if secretTag != fieldTag {
+			torn = append(torn, fmt.Sprintf("%s with the secret of write %s and another field of write %s", kind, secretTag, fieldTag))
+		}
+		tags[fieldTag] = true
+	}
+	for _, t := range e.AccessTokens {
+		check("access token", strings.TrimPrefix(string(t.Secret), "at-"), t.KeyID)
+	}
+	for _, t := range e.RefreshTokens {
+		check("refresh token", strings.TrimPrefix(string(t.Secret), "rt-"), strings.TrimPrefix(t.Target, "scope-"))
+	}
+	for _, a := range e.Accounts {
+		check("account", strings.TrimSuffix(strings.TrimPrefix(a.Username, "user-"), "@x"), a.Name)
+	}
+	for _, t := range e.IDTokens {
+		tags[strings.TrimPrefix(string(t.Secret), "idt-")] = true
+	}
+	for _, m := range e.AppMetadata {
+		tags[m.FamilyID] = true
+	}
+	return torn, tags
+}
+
+func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	q := domain.CacheQuery{Partition: "p", HomeAccountID: "shared", ClientID: "c"}
+	readerErrs := make(chan error, writers*readersPerWriter)
+	var readers sync.WaitGroup
+	for range writers * readersPerWriter {
+		readers.Go(func() {
+			for ctx.Err() == nil {
+				got, err := s.Find(ctx, q)
+				if err != nil {
+					if ctx.Err() == nil {
+						readerErrs <- fmt.Errorf("Find(%+v) during concurrent writes = %v; want nil error", q, err)
+					}
+					return
+				}
+				if torn, _ := tornIn(got); len(torn) > 0 {
+					readerErrs <- fmt.Errorf("Find(%+v) during concurrent writes returned a torn %s", q, torn[0])
+					return
+				}
+			}
+		})
+	}
+	runAll(t, writers, func(g int) error {
+		for i := range writesPerWriter {
+			w := sameAccountWrite(fmt.Sprintf("%d.%d", g, i))
+			if err := s.Write(t.Context(), w); err != nil {
+				return fmt.Errorf("concurrent Write(%s) = %v; want nil", describeWrite(w), err)
+			}
+		}
+		return nil
+	})
+	stop()
+	readers.Wait()
+	close(readerErrs)
+	for err := range readerErrs {
+		t.Error(err)
+	}
+	got := mustFind(t, s, q)
+	torn, tags := tornIn(got)
+	for _, d := range torn {
+		t.Errorf("Find(%+v) after concurrent writes of one account returned a torn %s", q, d)
+	}
+	if len(got.AccessTokens) != 1 || len(got.RefreshTokens) != 1 || len(got.IDTokens) != 1 || len(got.Accounts) != 1 || len(got.AppMetadata) != 1 {
+		t.Fatalf("Find(%+v) after concurrent writes of the same keys returned %s; want one entry of each kind", q, describeSnapshot(domain.CacheSnapshot(got)))
+	}
+	if len(tags) != 1 {
+		t.Errorf("Find(%+v) after concurrent atomic writes returned entries of %d different writes; want all from the last one", q, len(tags))
+	}
+	last := got.Accounts[0].Username
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: last}, "the username of the last write", "shared@login.example.com")
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "one record per key", "shared@login.example.com")
+	for g := range writers {
+		if u := fmt.Sprintf("user-%d.0@x", g); u != last {
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: u}, "a username overwritten by a later write")
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// lockWait bounds every wait for a lock that must be free: long enough for a loaded
+// CI machine, short enough to fail a hung store.
+const lockWait = 10 * time.Second
+
+var lockKey = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Authority: "https://login.example.com/r"}
+
+// holdLock takes key in a goroutine and keeps it until the returned release is called.
+func holdLock(t *testing.T, s ports.CacheStore, key domain.RefreshLockKey) (release func()) {
+	t.Helper()
+	held, free := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.WithRefreshLock(context.Background(), key, func(context.Context) error {
+			close(held)
+			<-free
+			return nil
+		})
+	}()
+	select {
+	case <-held:
+	case err := <-done:
+		t.Fatalf("WithRefreshLock(%q) = %v before running fn; want fn to run", key, err)
+	case <-time.After(lockWait):
+		t.Fatalf("WithRefreshLock(%q) on a free key did not run fn within %v", key, lockWait)
+	}
+	return func() {
+		close(free)
+		if err := <-done; err != nil {
+			t.Errorf("WithRefreshLock(%q) = %v; want nil", key, err)
+		}
+	}
+}
+
+// wantLockFree takes key with a bounded wait and fails t if it cannot.
+func wantLockFree(t *testing.T, s ports.CacheStore, key domain.RefreshLockKey, why string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), lockWait)
+	defer cancel()
+	ran := false
+	err := s.WithRefreshLock(ctx, key, func(context.Context) error { ran = true; return nil })
+	if err != nil || !ran {
+		t.Errorf("WithRefreshLock(%q) %s = %v, ran fn %v; want nil, true", key, why, err, ran)
+	}
+}
+
+func refreshLockCases() []storeCase {
+	return []storeCase{
+		{"OneHolderAtATime", testLockOneHolder},
+		{"ReturnsTheResultOfFn", func(t *testing.T, s ports.CacheStore) {
+			sentinel := errors.New("refresh refused")
+			err := s.WithRefreshLock(t.Context(), lockKey, func(context.Context) error { return sentinel })
+			if !errors.Is(err, sentinel) {
+				t.Errorf("WithRefreshLock(%q, fn returning %v) = %v; want fn's error as is", lockKey, sentinel, err)
+			}
+			if err := s.WithRefreshLock(t.Context(), lockKey, func(context.Context) error { return nil }); err != nil {
+				t.Errorf("WithRefreshLock(%q, fn returning nil) = %v; want nil", lockKey, err)
+			}
+		}},
+		{"ReleasedWhenFnFails", func(t *testing.T, s ports.CacheStore) {
+			_ = s.WithRefreshLock(t.Context(), lockKey, func(context.Context) error { return errors.New("failed") })
+			wantLockFree(t, s, lockKey, "after fn returned an error")
+		}},
+		{"ReleasedWhenFnPanics", func(t *testing.T, s ports.CacheStore) {
+			func() {
+				defer func() {
+					if r := recover(); r != "boom" {
+						t.Errorf("WithRefreshLock with a panicking fn recovered %v; want the panic to go on to the caller", r)
+					}
+				}()
+				_ = s.WithRefreshLock(t.Context(), lockKey, func(context.Context) error { panic("boom") })
+			}()
+			wantLockFree(t, s, lockKey, "after fn panicked")
+		}},
+		{"WaiterHonoursContext", testLockWaiterHonoursContext},
+		{"DifferentKeysDoNotBlock", func(t *testing.T, s ports.CacheStore) {
+			release := holdLock(t, s, lockKey)
+			defer release()
+			for _, change := range []func(*domain.RefreshLockKey){
+				func(k *domain.RefreshLockKey) { k.HomeAccountID = "other" },
+				func(k *domain.RefreshLockKey) { k.ClientID = "other" },
+				func(k *domain.RefreshLockKey) { k.Authority = "https://login.example.com/other" },
+			} {
+				k := lockKey
+				change(&k)
+				wantLockFree(t, s, k, fmt.Sprintf("while %q is held", lockKey))
+			}
+		}},
+	}
+}
+
+func testLockOneHolder(t *testing.T, s ports.CacheStore) {
+	const goroutines, rounds = 8, 10
+	var active, most, runs atomic.Int32
+	runAll(t, goroutines, func(int) error {
+		for range rounds {
+			ctx, cancel := context.WithTimeout(t.Context(), 4*lockWait)
+			err := s.WithRefreshLock(ctx, lockKey, func(context.Context) error {
+				n := active.Add(1)
+				defer active.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				runs.Add(1)
+				time.Sleep(time.Millisecond)
+				return nil
+			})
+			cancel()
+			if err != nil {
+				return fmt.Errorf("WithRefreshLock(%q) = %v; want nil", lockKey, err)
+			}
+		}
+		return nil
+	})
+	if got := most.Load(); got != 1 {
+		t.Errorf("%d goroutines taking WithRefreshLock(%q): at most %d holders ran at once; want 1", goroutines, lockKey, got)
+	}
+	if got := runs.Load(); got != goroutines*rounds {
+		t.Errorf("WithRefreshLock ran fn %d times; want %d", got, goroutines*rounds)
+	}
+}
+
+func testLockWaiterHonoursContext(t *testing.T, s ports.CacheStore) {
+	release := holdLock(t, s, lockKey)
+	for _, c := range []struct {
+		name  string
+		ctx   func() (context.Context, context.CancelFunc)
+		cause error
+	}{
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(t.Context(), 100*time.Millisecond)
+		}, context.DeadlineExceeded},
+		{"cancel", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(t.Context())
+			time.AfterFunc(100*time.Millisecond, cancel)
+			return ctx, cancel
+		}, context.Canceled},
+	} {
+		ctx, cancel := c.ctx()
+		start, ran := time.Now(), false
+		err := s.WithRefreshLock(ctx, lockKey, func(context.Context) error { ran = true; return nil })
+		waited := time.Since(start)
+		cancel()
+		call := fmt.Sprintf("WithRefreshLock(ctx with %s, %q) while the key is held", c.name, lockKey)
+		if ran {
+			t.Errorf("%s ran fn; want it to give up waiting", call)
+		}
+		wantStoreError(t, call, err, c.cause)
+		if waited > lockWait {
+			t.Errorf("%s returned after %v; want promptly once ctx is done", call, waited)
+		}
+	}
+	release()
+	wantLockFree(t, s, lockKey, "after the waiters gave up and the holder released it")
+}
