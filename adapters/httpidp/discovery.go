@@ -1,0 +1,237 @@
+package httpidp
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+const (
+	wellKnown = "/.well-known/openid-configuration"
+	// entraTenantTemplate is the tenant placeholder in Entra's multi-tenant issuer.
+	entraTenantTemplate = "{tenantid}"
+	opDiscovery         = "httpidp: discovery"
+)
+
+// Metadata implements ports.IdentityProvider: it resolves the authority through its
+// discovery document, cached for Config.MetadataTTL and shared by every caller. See the
+// package documentation for the discovery URL and issuer rule of each authority kind.
+func (p *Provider) Metadata(ctx context.Context, a domain.Authority) (domain.ProviderMetadata, error) {
+	durl, err := discoveryURL(a)
+	if err != nil {
+		return domain.ProviderMetadata{}, err
+	}
+	key := string(a.Kind) + " " + durl
+	if m, _, ok := p.metadata.lookup(key, p.cfg.Clock.Now()); ok {
+		m.Authority = a
+		return m, nil
+	}
+	m, err := p.metadata.fetch(ctx, key, p.cfg.Clock.Now, func(ctx context.Context) (domain.ProviderMetadata, error) {
+		return p.discover(ctx, a, durl)
+	})
+	if err != nil {
+		return domain.ProviderMetadata{}, asDomainError(ctx, opDiscovery, err)
+	}
+	m.Authority = a
+	return m, nil
+}
+
+// discoveryURL returns where the authority's discovery document lives. It refuses an
+// authority that domain.ParseAuthority would not have produced.
+func discoveryURL(a domain.Authority) (string, error) {
+	u, err := url.Parse(a.URL)
+	if err != nil || u.Host == "" || !secureURL(u) || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opDiscovery, Description: "authority must be an https URL (http only on loopback hosts) without query or fragment"}
+	}
+	base := u.Scheme + "://" + u.Host
+	switch a.Kind {
+	case domain.AuthorityEntra:
+		if a.Tenant == "" || strings.Contains(a.Tenant, "/") {
+			return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opDiscovery, Description: "Entra authority has no tenant"}
+		}
+		return base + "/" + a.Tenant + "/v2.0" + wellKnown, nil
+	case domain.AuthorityB2C:
+		if a.Tenant == "" || a.Policy == "" || strings.Contains(a.Tenant+a.Policy, "/") {
+			return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opDiscovery, Description: "B2C authority needs a tenant and a policy"}
+		}
+		return base + "/" + a.Tenant + "/" + a.Policy + "/v2.0" + wellKnown, nil
+	case domain.AuthorityADFS:
+		return base + "/adfs" + wellKnown, nil
+	case domain.AuthorityOIDC:
+		return strings.TrimRight(a.URL, "/") + wellKnown, nil
+	}
+	return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opDiscovery, Description: "unknown authority kind " + string(a.Kind)}
+}
+
+// discoveryDocument is the part of an OpenID Provider Metadata document (OIDC Discovery
+// §3, RFC 8414 §2, RFC 9207 §3) the engine uses.
+type discoveryDocument struct {
+	Issuer                string   `json:"issuer"`
+	AuthorizationEndpoint string   `json:"authorization_endpoint"`
+	TokenEndpoint         string   `json:"token_endpoint"`
+	JWKSURI               string   `json:"jwks_uri"`
+	EndSessionEndpoint    string   `json:"end_session_endpoint"`
+	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
+	IssuerInResponse      bool     `json:"authorization_response_iss_parameter_supported"`
+}
+
+// discover fetches, parses and validates one discovery document.
+func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string) (domain.ProviderMetadata, error) {
+	req, err := p.newRequest(ctx, http.MethodGet, durl, nil)
+	if err != nil {
+		return domain.ProviderMetadata{}, err
+	}
+	ex, err := p.send(ctx, req, false, nil)
+	if err != nil {
+		return domain.ProviderMetadata{}, discoveryErr("cannot fetch the discovery document", 0, err)
+	}
+	if ex.status != http.StatusOK {
+		return domain.ProviderMetadata{}, discoveryErr("the discovery document request failed", ex.status, p.statusError(ex))
+	}
+	var doc discoveryDocument
+	if err := json.Unmarshal(ex.body, &doc); err != nil {
+		return domain.ProviderMetadata{}, discoveryErr("the discovery document is not valid JSON of the expected shape", ex.status, nil)
+	}
+	if err := checkIssuer(a, doc.Issuer); err != nil {
+		p.cfg.Logger.Warn("httpidp: discovery issuer refused", "authority", a.URL, "issuer", doc.Issuer)
+		return domain.ProviderMetadata{}, err
+	}
+	for _, ep := range []struct{ name, value string }{
+		{"authorization_endpoint", doc.AuthorizationEndpoint},
+		{"token_endpoint", doc.TokenEndpoint},
+		{"jwks_uri", doc.JWKSURI},
+		{"end_session_endpoint", doc.EndSessionEndpoint},
+	} {
+		if ep.value == "" && ep.name == "end_session_endpoint" {
+			continue
+		}
+		if u, err := url.Parse(ep.value); err != nil || !secureURL(u) || u.Fragment != "" || u.User != nil {
+			return domain.ProviderMetadata{}, discoveryErr("the discovery document's "+ep.name+" is missing, or neither https nor loopback", ex.status, nil)
+		}
+	}
+	p.cfg.Logger.Debug("httpidp: discovery document fetched", "authority", a.URL, "issuer", doc.Issuer)
+	return domain.ProviderMetadata{
+		Authority:             a,
+		Issuer:                doc.Issuer,
+		AuthorizationEndpoint: doc.AuthorizationEndpoint,
+		TokenEndpoint:         doc.TokenEndpoint,
+		JWKSURI:               doc.JWKSURI,
+		EndSessionEndpoint:    doc.EndSessionEndpoint,
+		TokenAuthMethods:      slices.Clone(doc.TokenAuthMethods),
+		IssuerInResponse:      doc.IssuerInResponse,
+	}, nil
+}
+
+func discoveryErr(desc string, status int, cause error) *domain.Error {
+	return &domain.Error{Class: domain.ErrDiscovery, Op: opDiscovery, Description: desc, HTTPStatus: status, Err: cause}
+}
+
+// checkIssuer applies the issuer rule of the authority's kind (OIDC Discovery §4.3,
+// with Entra's multi-tenant template and GUID-for-domain substitution).
+func checkIssuer(a domain.Authority, issuer string) error {
+	ok := false
+	switch a.Kind {
+	case domain.AuthorityOIDC:
+		ok = issuer != "" && (issuer == a.URL || issuer == a.URL+"/")
+	case domain.AuthorityADFS:
+		ok = issuer == schemeOf(a.URL)+"://"+a.Host+"/adfs"
+	case domain.AuthorityEntra:
+		ok = entraIssuerOK(a, issuer)
+	case domain.AuthorityB2C:
+		ok = b2cIssuerOK(a, issuer)
+	}
+	if !ok {
+		return &domain.Error{Class: domain.ErrDiscovery, Op: opDiscovery,
+			Description: "the discovery document's issuer " + quote(issuer) + " is not the one expected for authority " + a.URL}
+	}
+	return nil
+}
+
+// entraIssuerOK: https://{alias host}/{segment}/v2.0 where segment is the tenant id
+// given, the {tenantid} template for common/organizations/consumers (or, for consumers,
+// the consumer tenant's GUID), or any GUID for a tenant given as a domain name.
+func entraIssuerOK(a domain.Authority, issuer string) bool {
+	host, seg, ok := splitIssuer(a, issuer)
+	if !ok || !domain.SameEnvironment(a.Host, host) {
+		return false
+	}
+	tenant := strings.ToLower(a.Tenant)
+	switch {
+	case seg.path != "/v2.0":
+		return false
+	case tenant == domain.TenantConsumers:
+		return seg.name == entraTenantTemplate || isGUID(seg.name)
+	case a.IsOrganizationAlias():
+		return seg.name == entraTenantTemplate
+	case isGUID(a.Tenant):
+		return strings.EqualFold(seg.name, a.Tenant)
+	}
+	return isGUID(seg.name)
+}
+
+// b2cIssuerOK: https://{host}/{tenant or its GUID}/v2.0, with or without the trailing
+// slash B2C sends.
+func b2cIssuerOK(a domain.Authority, issuer string) bool {
+	host, seg, ok := splitIssuer(a, issuer)
+	if !ok || !strings.EqualFold(host, a.Host) || (seg.path != "/v2.0" && seg.path != "/v2.0/") {
+		return false
+	}
+	return strings.EqualFold(seg.name, a.Tenant) || isGUID(seg.name)
+}
+
+// issuerPath is an issuer's first path segment and what follows it.
+type issuerPath struct{ name, path string }
+
+// splitIssuer splits scheme://host/name/rest, requiring the authority's scheme. It works
+// on the string because Entra's template is not a valid URL path.
+func splitIssuer(a domain.Authority, issuer string) (string, issuerPath, bool) {
+	rest, ok := strings.CutPrefix(issuer, schemeOf(a.URL)+"://")
+	if !ok || strings.ContainsAny(rest, "?#@") {
+		return "", issuerPath{}, false
+	}
+	host, path, ok := strings.Cut(rest, "/")
+	if !ok || host == "" {
+		return "", issuerPath{}, false
+	}
+	name, tail, _ := strings.Cut(path, "/")
+	return host, issuerPath{name: name, path: "/" + tail}, name != ""
+}
+
+func schemeOf(rawURL string) string {
+	s, _, _ := strings.Cut(rawURL, "://")
+	return s
+}
+
+// isGUID reports whether s has the 8-4-4-4-12 hexadecimal form of a tenant id.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// quote quotes s for an error message, shortened so that a hostile document cannot
+// flood a log line.
+func quote(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}

@@ -1,0 +1,222 @@
+package httpidp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+const opToken = "httpidp: token"
+
+// Token implements ports.IdentityProvider: it redeems req at the authority's token
+// endpoint (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6), authenticating the client as its
+// credential and the provider's metadata say. An identical request inside an open
+// Retry-After window fails fast with ErrThrottled without a network call. Authorization
+// codes and refresh tokens are never sent twice once a request carrying them may have
+// reached the provider.
+func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error) {
+	op := opToken + " " + string(req.Grant)
+	if err := checkTokenRequest(req); err != nil {
+		err.Op = op
+		return domain.TokenResponse{}, err
+	}
+	meta, err := p.Metadata(ctx, req.Authority)
+	if err != nil {
+		return domain.TokenResponse{}, err
+	}
+	method, err := authMethod(req.Credential, meta.TokenAuthMethods)
+	if err != nil {
+		return domain.TokenResponse{}, asDomainError(ctx, op, err)
+	}
+	key := requestKey(meta.TokenEndpoint, req)
+	if wait := p.throttle.remaining(key, p.cfg.Clock.Now()); wait > 0 {
+		p.cfg.Logger.Info("httpidp: token request refused locally inside a Retry-After window", "grant", string(req.Grant), "retry_after", wait)
+		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrThrottled, Op: op, RetryAfter: wait, CorrelationID: req.CorrelationID,
+			Description: "the provider throttled an identical request; not sent again before its Retry-After"}
+	}
+	header := http.Header{}
+	body := &formBody{build: func() ([]byte, error) {
+		form := grantForm(req)
+		if err := p.authenticate(form, header, method, req.ClientID, meta.TokenEndpoint, req.Credential); err != nil {
+			return nil, err
+		}
+		return []byte(form.Encode()), nil
+	}}
+	if err := body.next(); err != nil {
+		return domain.TokenResponse{}, asDomainError(ctx, op, err)
+	}
+	hreq, err := p.newRequest(ctx, http.MethodPost, meta.TokenEndpoint, retryablehttp.ReaderFunc(body.reader))
+	if err != nil {
+		return domain.TokenResponse{}, asDomainError(ctx, op, err)
+	}
+	for k, v := range header {
+		hreq.Header[k] = v
+	}
+	if isEntra(req.Authority) && req.CorrelationID != "" {
+		hreq.Header.Set("client-request-id", req.CorrelationID)
+		hreq.Header.Set("return-client-request-id", "true")
+	}
+	var prepare retryablehttp.PrepareRetry
+	if method == AuthMethodPrivateKeyJWT {
+		prepare = body.prepare // a fresh assertion (new jti, iat, exp) per attempt
+	}
+	singleUse := req.Grant == domain.GrantAuthorizationCode || req.Grant == domain.GrantRefreshToken
+	ex, err := p.send(ctx, hreq, singleUse, prepare)
+	if err != nil {
+		de := asDomainError(ctx, op, err).(*domain.Error)
+		if de.CorrelationID == "" {
+			de.CorrelationID = req.CorrelationID
+		}
+		return domain.TokenResponse{}, de
+	}
+	return p.tokenResult(op, req, key, ex)
+}
+
+// checkTokenRequest refuses a request that lacks what its grant needs.
+func checkTokenRequest(r domain.TokenRequest) *domain.Error {
+	missing := ""
+	switch {
+	case strings.TrimSpace(r.ClientID) == "":
+		missing = "a client id"
+	case r.Grant == domain.GrantAuthorizationCode && (r.Code == "" || r.RedirectURI == ""):
+		missing = "an authorization code and a redirect URI"
+	case r.Grant == domain.GrantPassword && (r.Username == "" || r.Password == ""):
+		missing = "a username and a password"
+	case r.Grant == domain.GrantRefreshToken && r.RefreshToken == "":
+		missing = "a refresh token"
+	case r.Grant == domain.GrantClientCredentials && r.Credential.IsZero():
+		missing = "a client credential (client credentials is a confidential-client grant)"
+	}
+	switch r.Grant {
+	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials:
+	default:
+		return &domain.Error{Class: domain.ErrInvalidInput, Description: "unsupported grant " + quote(string(r.Grant))}
+	}
+	if missing != "" {
+		return &domain.Error{Class: domain.ErrInvalidInput, Description: "the token request needs " + missing}
+	}
+	return nil
+}
+
+// grantForm returns the grant's form parameters (without client authentication).
+func grantForm(r domain.TokenRequest) url.Values {
+	f := url.Values{"grant_type": {string(r.Grant)}}
+	switch r.Grant {
+	case domain.GrantAuthorizationCode:
+		f.Set("code", string(r.Code))
+		f.Set("redirect_uri", r.RedirectURI)
+		if r.CodeVerifier != "" {
+			f.Set("code_verifier", string(r.CodeVerifier))
+		}
+	case domain.GrantPassword:
+		f.Set("username", r.Username)
+		f.Set("password", string(r.Password))
+	case domain.GrantRefreshToken:
+		f.Set("refresh_token", string(r.RefreshToken))
+	}
+	if len(r.Scopes) > 0 {
+		f.Set("scope", strings.Join(r.Scopes, " "))
+	}
+	if r.Claims != "" {
+		f.Set("claims", r.Claims)
+	}
+	if isEntra(r.Authority) {
+		f.Set("client_info", "1")
+	}
+	return f
+}
+
+// isEntra reports whether the authority is Entra ID or B2C, which take client_info and
+// correlation-id headers.
+func isEntra(a domain.Authority) bool {
+	return a.Kind == domain.AuthorityEntra || a.Kind == domain.AuthorityB2C
+}
+
+// formBody is a request body rebuilt before each retry (a private_key_jwt assertion
+// must not be replayed).
+type formBody struct {
+	build func() ([]byte, error)
+	mu    sync.Mutex
+	cur   []byte
+}
+
+func (b *formBody) next() error {
+	buf, err := b.build()
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.cur = buf
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *formBody) reader() (io.Reader, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.NewReader(b.cur), nil
+}
+
+func (b *formBody) prepare(r *http.Request) error {
+	if err := b.next(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r.ContentLength = int64(len(b.cur))
+	return nil
+}
+
+// tokenResult turns the final answer into a token response or a classified error,
+// opening a Retry-After window when the provider asked for one.
+func (p *Provider) tokenResult(op string, req domain.TokenRequest, key throttleKey, ex exchange) (domain.TokenResponse, error) {
+	headerCID := ex.header.Get("client-request-id")
+	if ex.status >= 300 && ex.status < 400 {
+		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInvalidResponse, Op: op, HTTPStatus: ex.status,
+			CorrelationID: firstNonEmpty(headerCID, req.CorrelationID), Description: "the token endpoint answered with a redirect, which a token request never follows"}
+	}
+	res, err := domain.ParseTokenResponse(req.Grant, ex.status, ex.body)
+	if err == nil {
+		if res.CorrelationID == "" {
+			res.CorrelationID = headerCID
+		}
+		p.cfg.Logger.Debug("httpidp: token issued", "grant", string(req.Grant), "status", ex.status, "correlation_id", res.CorrelationID)
+		return res, nil
+	}
+	var pe *domain.Error
+	if !errors.As(err, &pe) {
+		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInvalidResponse, Op: op, HTTPStatus: ex.status, Err: err}
+	}
+	de := *pe
+	de.Op = op
+	de.CorrelationID = firstNonEmpty(de.CorrelationID, headerCID, req.CorrelationID)
+	now := p.cfg.Clock.Now()
+	if ra, ok := parseRetryAfter(ex.header, now); ok && (ex.status == http.StatusTooManyRequests || ex.status >= 500) {
+		de.RetryAfter = ra
+		if ex.status == http.StatusServiceUnavailable && de.Class == domain.ErrUnavailable {
+			de.Class = domain.ErrThrottled
+		}
+		p.throttle.open(key, now, ra)
+	}
+	p.cfg.Logger.Info("httpidp: token request refused", "grant", string(req.Grant), "status", ex.status,
+		"class", string(de.Class), "code", de.Code, "suberror", de.SubError, "correlation_id", de.CorrelationID, "trace_id", de.TraceID)
+	return domain.TokenResponse{}, &de
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
