@@ -74,6 +74,9 @@ func decodeExtra(col sql.NullString) (map[string]json.RawMessage, error) {
 	if !col.Valid {
 		return nil, nil
 	}
+	if !utf8.ValidString(col.String) {
+		return nil, errors.New("extra is not valid UTF-8")
+	}
 	errNotObject := errors.New("extra is not a JSON object")
 	data := []byte(col.String)
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -98,7 +101,7 @@ func decodeExtra(col sql.NullString) (map[string]json.RawMessage, error) {
 		end := skipSpace(data, int(dec.InputOffset()))
 		m[name] = bytes.Clone(data[start+1 : end])
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') || skipSpace(data, int(dec.InputOffset())) != len(data) {
 		return nil, errNotObject
 	}
 	return m, nil

@@ -114,6 +114,9 @@ func (c Config) String() string {
 		c.Schema, c.MaxOpenConns, c.MaxIdleConns, c.MaxLockConns, c.ConnMaxLifetime, c.ConnMaxIdleTime)
 }
 
+// GoString describes c without its DSN, for %#v.
+func (c Config) GoString() string { return c.String() }
+
 // LogValue implements slog.LogValuer without the DSN.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
