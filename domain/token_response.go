@@ -121,6 +121,9 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 		return TokenResponse{}, &Error{Class: Classify(grant, "", "", nil, status), HTTPStatus: status, Description: "the provider returned an error without a JSON body"}
 	}
 	if !ok || w.Error != "" {
+		// encoding/json fills only the shallower of two fields with the same name: the
+		// outer correlation_id, never the embedded error's.
+		w.errorResponseJSON.CorrelationID = w.CorrelationID
 		return TokenResponse{}, w.errorResponseJSON.toError(grant, status)
 	}
 	if w.ExpiresIn.bad || w.ExtExpiresIn.bad || w.RefreshIn.bad {
