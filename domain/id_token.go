@@ -107,14 +107,18 @@ func claimsFromMap(m map[string]any) (IDTokenClaims, error) {
 	}
 	switch aud := m["aud"].(type) {
 	case string:
-		c.Audience = []string{aud}
+		if aud != "" {
+			c.Audience = []string{aud}
+		}
 	case []any:
 		for _, a := range aud {
 			s, ok := a.(string)
 			if !ok {
 				return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token aud holds a non-string")
 			}
-			c.Audience = append(c.Audience, s)
+			if s != "" { // an empty string names no audience, as an empty iss names no issuer
+				c.Audience = append(c.Audience, s)
+			}
 		}
 	}
 	var err error
