@@ -64,7 +64,7 @@ type Authority struct {
 func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || u.Opaque != "" {
-		return Authority{}, Errorf(ErrInvalidInput, "authority %q is not an absolute URL", raw)
+		return Authority{}, Errorf(ErrInvalidInput, "authority %q is not an absolute URL", withoutUserInfo(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return Authority{}, Errorf(ErrInvalidInput, "authority %q must not carry a query, fragment or user info", u.Redacted())
@@ -113,6 +113,15 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 		return Authority{}, Errorf(ErrInvalidInput, "unknown authority kind %q", string(kind))
 	}
 	return a, nil
+}
+
+// withoutUserInfo returns raw for an error message with everything before its last "@"
+// cut off: an unparsable URL may still carry user info, and with it a password.
+func withoutUserInfo(raw string) string {
+	if i := strings.LastIndex(raw, "@"); i >= 0 {
+		return "…@" + raw[i+1:]
+	}
+	return raw
 }
 
 func detectKind(host string, segs []string) AuthorityKind {
