@@ -25,10 +25,13 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 		}
 	}
 	if f.Username != "" {
-		for _, key := range p.usernames[domain.FoldUsername(f.Username)] {
-			if b := p.where[entryID{kindAccount, key}]; b != nil {
-				if a := lookup(p, kindAccount, accounts, key); a != nil {
-					keep(b, a)
+		u := domain.FoldUsername(f.Username)
+		for _, home := range p.usernames[u] {
+			if b := p.buckets[home]; b != nil {
+				for i := range b.accounts {
+					if domain.FoldUsername(b.accounts[i].Username) == u {
+						keep(b, &b.accounts[i])
+					}
 				}
 			}
 		}
@@ -36,7 +39,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	}
 	for _, b := range p.buckets {
 		for i := range b.accounts {
-			keep(b, &b.accounts[i].entry)
+			keep(b, &b.accounts[i])
 		}
 	}
 	return out, nil
@@ -46,17 +49,17 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 func (b *bucket) hasClientToken(client, env string) bool {
 	of := func(c, e string) bool { return strings.EqualFold(c, client) && strings.EqualFold(e, env) }
 	for i := range b.accessTokens {
-		if t := &b.accessTokens[i].entry; of(t.ClientID, t.Environment) {
+		if t := &b.accessTokens[i]; of(t.ClientID, t.Environment) {
 			return true
 		}
 	}
 	for i := range b.refreshTokens {
-		if t := &b.refreshTokens[i].entry; of(t.ClientID, t.Environment) {
+		if t := &b.refreshTokens[i]; of(t.ClientID, t.Environment) {
 			return true
 		}
 	}
 	for i := range b.idTokens {
-		if t := &b.idTokens[i].entry; of(t.ClientID, t.Environment) {
+		if t := &b.idTokens[i]; of(t.ClientID, t.Environment) {
 			return true
 		}
 	}
@@ -80,11 +83,20 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	}
 	inEnv := func(env string) bool { return domain.MatchEnvironment(r.Environments, env) }
 	ofClient := func(client, env string) bool { return strings.EqualFold(client, r.ClientID) && inEnv(env) }
-	dropWhere(p, kindAccessToken, accessTokens, b, func(t *domain.AccessToken) bool { return ofClient(t.ClientID, t.Environment) }, nil)
-	dropWhere(p, kindIDToken, idTokens, b, func(t *domain.IDToken) bool { return ofClient(t.ClientID, t.Environment) }, nil)
-	dropWhere(p, kindRefreshToken, refreshTokens, b, func(t *domain.RefreshToken) bool { return ofClient(t.ClientID, t.Environment) }, nil)
-	dropWhere(p, kindAccount, accounts, b, func(a *domain.Account) bool { return inEnv(a.Environment) },
-		func(a *domain.Account) { p.unindexUsername(a.Username, a.Key()) })
+	dropWhere(accessTokens, b, func(t *domain.AccessToken) bool { return ofClient(t.ClientID, t.Environment) })
+	dropWhere(idTokens, b, func(t *domain.IDToken) bool { return ofClient(t.ClientID, t.Environment) })
+	dropWhere(refreshTokens, b, func(t *domain.RefreshToken) bool { return ofClient(t.ClientID, t.Environment) })
+	var gone []string
+	dropWhere(accounts, b, func(a *domain.Account) bool {
+		if inEnv(a.Environment) {
+			gone = append(gone, a.Username)
+			return true
+		}
+		return false
+	})
+	for _, u := range gone {
+		p.unindexUsername(u, b)
+	}
 	p.pruneBucket(b)
 	return nil
 }

@@ -12,26 +12,25 @@ import (
 // one was stored.
 func (p *partition) apply(c copyIn) (keptNewer int) {
 	for _, t := range c.accessTokens {
-		put(p, kindAccessToken, accessTokens, fold(t.HomeAccountID), t.Key(), t)
+		put(p, accessTokens, fold(t.HomeAccountID), t.Key(), t)
 	}
 	for _, t := range c.refreshTokens {
 		key := t.Key()
-		if cur := lookup(p, kindRefreshToken, refreshTokens, key); cur != nil && t.CachedAt.Before(cur.CachedAt) {
+		if b, i := locate(p, refreshTokens, key); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
 			keptNewer++
 			continue
 		}
-		put(p, kindRefreshToken, refreshTokens, fold(t.HomeAccountID), key, t)
+		put(p, refreshTokens, fold(t.HomeAccountID), key, t)
 	}
 	for _, t := range c.idTokens {
-		put(p, kindIDToken, idTokens, fold(t.HomeAccountID), t.Key(), t)
+		put(p, idTokens, fold(t.HomeAccountID), t.Key(), t)
 	}
 	for _, a := range c.accounts {
-		key := a.Key()
-		old, replaced := put(p, kindAccount, accounts, fold(a.HomeAccountID), key, a)
-		if replaced {
-			p.unindexUsername(old.Username, key)
+		home := fold(a.HomeAccountID)
+		if old, from := put(p, accounts, home, a.Key(), a); from != nil {
+			p.unindexUsername(old.Username, from)
 		}
-		p.indexUsername(a.Username, key)
+		p.indexUsername(a.Username, home)
 	}
 	for _, m := range c.appMetadata {
 		p.putAppMetadata(m)
@@ -43,40 +42,48 @@ func (p *partition) apply(c copyIn) (keptNewer int) {
 // ignored.
 func (p *partition) deleteAccessTokens(keys []string) {
 	for _, k := range keys {
-		drop(p, kindAccessToken, accessTokens, fold(k))
+		drop(p, accessTokens, fold(k))
 	}
 }
 
-// indexUsername files the account key under its folded username. Accounts without a
-// username are not indexed: a username filter never selects them.
-func (p *partition) indexUsername(username, key string) {
+// indexUsername files the bucket of home under the folded username. Accounts without
+// a username are not indexed: a username filter never selects them.
+func (p *partition) indexUsername(username, home string) {
 	if username == "" {
 		return
 	}
 	u := domain.FoldUsername(username)
-	if !slices.Contains(p.usernames[u], key) {
-		p.usernames[u] = append(p.usernames[u], key)
+	if !slices.Contains(p.usernames[u], home) {
+		p.usernames[u] = append(p.usernames[u], home)
 	}
 }
 
-func (p *partition) unindexUsername(username, key string) {
+// unindexUsername unfiles b from the folded username unless another account record
+// of b still carries it.
+func (p *partition) unindexUsername(username string, b *bucket) {
 	if username == "" {
 		return
 	}
 	u := domain.FoldUsername(username)
-	keys := slices.DeleteFunc(p.usernames[u], func(k string) bool { return k == key })
-	if len(keys) == 0 {
+	if slices.ContainsFunc(b.accounts, func(a domain.Account) bool { return domain.FoldUsername(a.Username) == u }) {
+		return
+	}
+	homes := slices.DeleteFunc(p.usernames[u], func(h string) bool { return h == b.home })
+	if len(homes) == 0 {
 		delete(p.usernames, u)
 		return
 	}
-	p.usernames[u] = keys
+	p.usernames[u] = homes
 }
 
 // putAppMetadata upserts m, refiling it if its key was filed under another client id.
 func (p *partition) putAppMetadata(m domain.AppMetadata) {
 	key, client := m.Key(), fold(m.ClientID)
 	if prev, ok := p.appClient[key]; ok && prev != client {
-		p.dropAppMetadata(key)
+		delete(p.appMetadata[prev], key)
+		if len(p.appMetadata[prev]) == 0 {
+			delete(p.appMetadata, prev)
+		}
 	}
 	byKey := p.appMetadata[client]
 	if byKey == nil {
@@ -85,16 +92,4 @@ func (p *partition) putAppMetadata(m domain.AppMetadata) {
 	}
 	byKey[key] = m
 	p.appClient[key] = client
-}
-
-func (p *partition) dropAppMetadata(key string) {
-	client, ok := p.appClient[key]
-	if !ok {
-		return
-	}
-	delete(p.appClient, key)
-	delete(p.appMetadata[client], key)
-	if len(p.appMetadata[client]) == 0 {
-		delete(p.appMetadata, client)
-	}
 }

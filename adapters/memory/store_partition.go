@@ -7,38 +7,15 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// entryKind tells the kinds of account-bound entries apart in the key index, so that
-// keys of different kinds never collide.
-type entryKind uint8
-
-const (
-	kindAccessToken entryKind = iota
-	kindRefreshToken
-	kindIDToken
-	kindAccount
-)
-
-// entryID identifies an account-bound entry within a partition.
-type entryID struct {
-	kind entryKind
-	key  string
-}
-
-// keyed is a stored entry with its cache key, computed once on the way in.
-type keyed[E any] struct {
-	key   string
-	entry E
-}
-
 // bucket holds every entry of one home account (folded) in one partition. An account
 // has a handful of entries, so the slices are searched linearly: the cost is that of
 // the account, never that of the cache.
 type bucket struct {
 	home          string // the folded home account id it is filed under
-	accessTokens  []keyed[domain.AccessToken]
-	refreshTokens []keyed[domain.RefreshToken]
-	idTokens      []keyed[domain.IDToken]
-	accounts      []keyed[domain.Account]
+	accessTokens  []domain.AccessToken
+	refreshTokens []domain.RefreshToken
+	idTokens      []domain.IDToken
+	accounts      []domain.Account
 }
 
 func (b *bucket) empty() bool {
@@ -47,13 +24,17 @@ func (b *bucket) empty() bool {
 
 // partition is everything stored under one partition name, with its indexes. mu
 // guards every field.
+//
+// Keys are not stored: an account-bound entry's key starts with its folded home
+// account id followed by "-", so the bucket of a key is found by trying the prefixes of
+// the key that end before a "-" (a handful of map look-ups), and the entries of that
+// bucket are compared by key. This halves the memory an account costs.
 type partition struct {
 	mu sync.RWMutex
 	// buckets maps a folded home account id to its entries.
 	buckets map[string]*bucket
-	// where maps an entry's identity to the bucket holding it, for deletions by key.
-	where map[entryID]*bucket
-	// usernames maps a folded username to the keys of the accounts that carry it.
+	// usernames maps a folded username to the buckets (by folded home account id)
+	// holding an account record with that username.
 	usernames map[string][]string
 	// appMetadata maps a folded client id to its app metadata, by key; appClient maps
 	// an app metadata key to the folded client id it is filed under.
@@ -64,96 +45,80 @@ type partition struct {
 func newPartition() *partition {
 	return &partition{
 		buckets:     map[string]*bucket{},
-		where:       map[entryID]*bucket{},
 		usernames:   map[string][]string{},
 		appMetadata: map[string]map[string]domain.AppMetadata{},
 		appClient:   map[string]string{},
 	}
 }
 
+// keyer is an entry of the unified cache.
+type keyer interface{ Key() string }
+
 // slot selects one kind's slice in a bucket.
-type slot[E any] func(*bucket) *[]keyed[E]
+type slot[E keyer] func(*bucket) *[]E
 
-func accessTokens(b *bucket) *[]keyed[domain.AccessToken]   { return &b.accessTokens }
-func refreshTokens(b *bucket) *[]keyed[domain.RefreshToken] { return &b.refreshTokens }
-func idTokens(b *bucket) *[]keyed[domain.IDToken]           { return &b.idTokens }
-func accounts(b *bucket) *[]keyed[domain.Account]           { return &b.accounts }
+func accessTokens(b *bucket) *[]domain.AccessToken   { return &b.accessTokens }
+func refreshTokens(b *bucket) *[]domain.RefreshToken { return &b.refreshTokens }
+func idTokens(b *bucket) *[]domain.IDToken           { return &b.idTokens }
+func accounts(b *bucket) *[]domain.Account           { return &b.accounts }
 
-// lookup returns the stored entry of kind and key, or nil.
-func lookup[E any](p *partition, kind entryKind, sl slot[E], key string) *E {
-	b := p.where[entryID{kind, key}]
-	if b == nil {
-		return nil
-	}
-	s := *sl(b)
-	for i := range s {
-		if s[i].key == key {
-			return &s[i].entry
-		}
-	}
-	return nil
+// indexOf returns the index of the entry of s whose key is key, or -1.
+func indexOf[E keyer](s []E, key string) int {
+	return slices.IndexFunc(s, func(e E) bool { return e.Key() == key })
 }
 
-// put upserts e under key into the bucket of home, moving it from another bucket if
-// an entry of the same key was filed elsewhere. It returns the entry it replaced.
-func put[E any](p *partition, kind entryKind, sl slot[E], home, key string, e E) (old E, replaced bool) {
-	id := entryID{kind, key}
+// locate returns the bucket holding the entry of one kind whose key is key, and its
+// index there, or nil and -1.
+func locate[E keyer](p *partition, sl slot[E], key string) (*bucket, int) {
+	for j := range len(key) {
+		if key[j] != '-' {
+			continue
+		}
+		if b := p.buckets[key[:j]]; b != nil {
+			if i := indexOf(*sl(b), key); i >= 0 {
+				return b, i
+			}
+		}
+	}
+	return nil, -1
+}
+
+// put upserts e, whose key is key, into the bucket of home. An entry of the same key
+// filed under another home account (keys can collide, as "-" may occur in their parts)
+// is moved. It returns the entry replaced, if any, and the bucket it was in.
+func put[E keyer](p *partition, sl slot[E], home, key string, e E) (old E, from *bucket) {
 	b := p.buckets[home]
-	if prev := p.where[id]; prev != nil && prev != b {
-		old, replaced = drop(p, kind, sl, key)
+	if b != nil {
+		if i := indexOf(*sl(b), key); i >= 0 {
+			s := *sl(b)
+			old, s[i] = s[i], e
+			return old, b
+		}
+	}
+	if ob, i := locate(p, sl, key); ob != nil {
+		old, from = (*sl(ob))[i], ob
+		*sl(ob) = slices.Delete(*sl(ob), i, i+1)
+		p.pruneBucket(ob)
 	}
 	if b == nil {
 		b = &bucket{home: home}
 		p.buckets[home] = b
 	}
-	s := sl(b)
-	for i := range *s {
-		if (*s)[i].key == key {
-			old, replaced = (*s)[i].entry, true
-			(*s)[i].entry = e
-			return old, replaced
-		}
-	}
-	*s = append(*s, keyed[E]{key: key, entry: e})
-	p.where[id] = b
-	return old, replaced
+	*sl(b) = append(*sl(b), e)
+	return old, from
 }
 
-// drop removes the entry of kind and key and returns it.
-func drop[E any](p *partition, kind entryKind, sl slot[E], key string) (old E, dropped bool) {
-	id := entryID{kind, key}
-	b := p.where[id]
-	if b == nil {
-		return old, false
+// drop removes the entry of one kind whose key is key, if there is one.
+func drop[E keyer](p *partition, sl slot[E], key string) {
+	if b, i := locate(p, sl, key); b != nil {
+		*sl(b) = slices.Delete(*sl(b), i, i+1)
+		p.pruneBucket(b)
 	}
-	delete(p.where, id)
-	s := sl(b)
-	i := slices.IndexFunc(*s, func(k keyed[E]) bool { return k.key == key })
-	if i < 0 {
-		return old, false
-	}
-	old = (*s)[i].entry
-	*s = slices.Delete(*s, i, i+1)
-	p.pruneBucket(b)
-	return old, true
 }
 
-// dropWhere removes the entries of one kind in b for which match is true, calling
-// gone with each, and returns how many it removed.
-func dropWhere[E any](p *partition, kind entryKind, sl slot[E], b *bucket, match func(*E) bool, gone func(*E)) int {
-	s := sl(b)
-	n := len(*s)
-	*s = slices.DeleteFunc(*s, func(k keyed[E]) bool {
-		if !match(&k.entry) {
-			return false
-		}
-		delete(p.where, entryID{kind, k.key})
-		if gone != nil {
-			gone(&k.entry)
-		}
-		return true
-	})
-	return n - len(*s)
+// dropWhere removes the entries of one kind in b for which match is true.
+func dropWhere[E keyer](sl slot[E], b *bucket, match func(*E) bool) {
+	*sl(b) = slices.DeleteFunc(*sl(b), func(e E) bool { return match(&e) })
 }
 
 // pruneBucket forgets b when it holds nothing, so that removed accounts cost nothing.

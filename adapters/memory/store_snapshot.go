@@ -17,17 +17,17 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 	defer p.mu.RUnlock()
 	var out domain.CacheSnapshot
 	for _, b := range p.buckets {
-		for _, k := range b.accessTokens {
-			out.AccessTokens = append(out.AccessTokens, cloneAccessToken(k.entry))
+		for _, e := range b.accessTokens {
+			out.AccessTokens = append(out.AccessTokens, cloneAccessToken(e))
 		}
-		for _, k := range b.refreshTokens {
-			out.RefreshTokens = append(out.RefreshTokens, cloneRefreshToken(k.entry))
+		for _, e := range b.refreshTokens {
+			out.RefreshTokens = append(out.RefreshTokens, cloneRefreshToken(e))
 		}
-		for _, k := range b.idTokens {
-			out.IDTokens = append(out.IDTokens, cloneIDToken(k.entry))
+		for _, e := range b.idTokens {
+			out.IDTokens = append(out.IDTokens, cloneIDToken(e))
 		}
-		for _, k := range b.accounts {
-			out.Accounts = append(out.Accounts, cloneAccount(k.entry))
+		for _, e := range b.accounts {
+			out.Accounts = append(out.Accounts, cloneAccount(e))
 		}
 	}
 	for _, byKey := range p.appMetadata {

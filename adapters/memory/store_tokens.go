@@ -36,11 +36,11 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 }
 
 // collect returns copies of the entries of s in one of envs (all when empty).
-func collect[E any](s []keyed[E], envs []string, env func(*E) string, clone func(E) E) []E {
+func collect[E any](s []E, envs []string, env func(*E) string, clone func(E) E) []E {
 	var out []E
 	for i := range s {
-		if domain.MatchEnvironment(envs, env(&s[i].entry)) {
-			out = append(out, clone(s[i].entry))
+		if domain.MatchEnvironment(envs, env(&s[i])) {
+			out = append(out, clone(s[i]))
 		}
 	}
 	return out
