@@ -1,0 +1,200 @@
+package domain_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+func TestEntries_Key_unifiedCacheFormat(t *testing.T) {
+	tests := []struct {
+		name string
+		key  string
+		want string
+	}{
+		{
+			name: "access token",
+			key: domain.AccessToken{HomeAccountID: "UID.UTID", Environment: "Login.MicrosoftOnline.com", ClientID: "Client-A",
+				Realm: "Contoso", Target: "User.Read Mail.Read", Secret: "at"}.Key(),
+			want: "uid.utid-login.microsoftonline.com-accesstoken-client-a-contoso-user.read mail.read",
+		},
+		{
+			name: "app-only access token",
+			key:  domain.AccessToken{Environment: "login.microsoftonline.com", ClientID: "client", Realm: "tid", Target: "https://graph.microsoft.com/.default"}.Key(),
+			want: "-login.microsoftonline.com-accesstoken-client-tid-https://graph.microsoft.com/.default",
+		},
+		{
+			name: "refresh token: no realm, no target",
+			key: domain.RefreshToken{HomeAccountID: "UID.UTID", Environment: "login.microsoftonline.com", ClientID: "Client-A",
+				FamilyID: "1", Target: "User.Read", Secret: "rt"}.Key(),
+			want: "uid.utid-login.microsoftonline.com-refreshtoken-client-a--",
+		},
+		{
+			name: "id token: realm, empty target",
+			key:  domain.IDToken{HomeAccountID: "UID.UTID", Environment: "login.microsoftonline.com", ClientID: "Client-A", Realm: "Contoso", Secret: "idt"}.Key(),
+			want: "uid.utid-login.microsoftonline.com-idtoken-client-a-contoso-",
+		},
+		{
+			name: "account",
+			key:  domain.Account{HomeAccountID: "UID.UTID", Environment: "login.microsoftonline.com", Realm: "Contoso", Username: "Alice@contoso.com"}.Key(),
+			want: "uid.utid-login.microsoftonline.com-contoso",
+		},
+		{
+			name: "app metadata",
+			key:  domain.AppMetadata{ClientID: "Client-A", Environment: "login.microsoftonline.com", FamilyID: "1"}.Key(),
+			want: "appmetadata-login.microsoftonline.com-client-a",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.key != tt.want {
+				t.Errorf("Key() = %q; want %q", tt.key, tt.want)
+			}
+		})
+	}
+}
+
+func TestRefreshToken_Key_onePerAccountEnvironmentClient(t *testing.T) {
+	a := domain.RefreshToken{HomeAccountID: "u.t", Environment: "login.microsoftonline.com", ClientID: "c", Target: "a", Secret: "one"}
+	b := a
+	b.Target, b.Secret, b.FamilyID = "b c", "two", "1"
+	if a.Key() != b.Key() {
+		t.Errorf("refresh token keys differ by target or family: got %q and %q; want equal", a.Key(), b.Key())
+	}
+	c := a
+	c.ClientID = "other"
+	if a.Key() == c.Key() {
+		t.Errorf("refresh tokens of two clients share key %q; want different keys", a.Key())
+	}
+}
+
+func TestAccessToken_Usable_bufferBoundary(t *testing.T) {
+	exp := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	at := domain.AccessToken{ExpiresOn: exp}
+	buffer := 5 * time.Minute
+	tests := []struct {
+		name   string
+		now    time.Time
+		buffer time.Duration
+		want   bool
+	}{
+		{name: "long before", now: exp.Add(-time.Hour), buffer: buffer, want: true},
+		{name: "one nanosecond before the buffer", now: exp.Add(-buffer - time.Nanosecond), buffer: buffer, want: true},
+		{name: "exactly at expires_on minus buffer", now: exp.Add(-buffer), buffer: buffer, want: false},
+		{name: "inside the buffer", now: exp.Add(-time.Minute), buffer: buffer, want: false},
+		{name: "at expiry", now: exp, buffer: buffer, want: false},
+		{name: "after expiry", now: exp.Add(time.Hour), buffer: buffer, want: false},
+		{name: "no buffer, just before", now: exp.Add(-time.Nanosecond), buffer: 0, want: true},
+		{name: "no buffer, at expiry", now: exp, buffer: 0, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := at.Usable(tt.now, tt.buffer); got != tt.want {
+				t.Errorf("Usable(expires_on%+v, %v) = %v; want %v", tt.now.Sub(exp), tt.buffer, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAccessToken_RefreshDue(t *testing.T) {
+	on := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		refreshOn time.Time
+		now       time.Time
+		want      bool
+	}{
+		{name: "no refresh_on", refreshOn: time.Time{}, now: on.Add(100 * time.Hour), want: false},
+		{name: "before", refreshOn: on, now: on.Add(-time.Nanosecond), want: false},
+		{name: "exactly at", refreshOn: on, now: on, want: true},
+		{name: "after", refreshOn: on, now: on.Add(time.Second), want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			at := domain.AccessToken{RefreshOn: tt.refreshOn}
+			if got := at.RefreshDue(tt.now); got != tt.want {
+				t.Errorf("RefreshDue(%v) with refresh_on %v = %v; want %v", tt.now, tt.refreshOn, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAccessToken_Scopes_parsesTarget(t *testing.T) {
+	at := domain.AccessToken{Target: "b  a b"}
+	if got := at.Scopes(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("Scopes() of target %q = %q; want [a b]", at.Target, got)
+	}
+}
+
+func TestEntries_String_redactsSecret(t *testing.T) {
+	const secret = "eyJ0eXAiOiJKV1QiLCJzZWNyZXQiOnRydWV9"
+	values := []fmt.Stringer{
+		domain.AccessToken{HomeAccountID: "u.t", Secret: secret},
+		domain.RefreshToken{HomeAccountID: "u.t", Secret: secret},
+		domain.IDToken{HomeAccountID: "u.t", Secret: secret},
+	}
+	for _, v := range values {
+		if s := v.String(); strings.Contains(s, secret) || !strings.Contains(s, "u.t") {
+			t.Errorf("%T.String() = %q; want the key without the secret", v, s)
+		}
+	}
+}
+
+func TestHomeAccount_IsZero(t *testing.T) {
+	if !(domain.HomeAccount{Environment: "login.microsoftonline.com"}).IsZero() {
+		t.Errorf("HomeAccount without id IsZero() = false; want true")
+	}
+	if (domain.HomeAccount{HomeAccountID: "u.t"}).IsZero() {
+		t.Errorf("HomeAccount{u.t}.IsZero() = true; want false")
+	}
+}
+
+func TestMatchEnvironment_anyIgnoringCase(t *testing.T) {
+	tests := []struct {
+		envs []string
+		env  string
+		want bool
+	}{
+		{envs: nil, env: "x", want: true},
+		{envs: []string{"login.windows.net", "login.microsoftonline.com"}, env: "LOGIN.microsoftonline.com", want: true},
+		{envs: []string{"login.windows.net"}, env: "sts.windows.net", want: false},
+	}
+	for _, tt := range tests {
+		if got := domain.MatchEnvironment(tt.envs, tt.env); got != tt.want {
+			t.Errorf("MatchEnvironment(%q, %q) = %v; want %v", tt.envs, tt.env, got, tt.want)
+		}
+	}
+}
+
+func TestRefreshLockKey_String_distinguishesFields(t *testing.T) {
+	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "u.t", ClientID: "c", Authority: "https://login.microsoftonline.com/common"}
+	b := domain.RefreshLockKey{Partition: "p-u.t", ClientID: "c", Authority: "https://login.microsoftonline.com/common"}
+	if a.String() == b.String() {
+		t.Errorf("RefreshLockKey %+v and %+v share String() %q; want different", a, b, a.String())
+	}
+	c := a
+	c.Authority = "HTTPS://LOGIN.microsoftonline.com/common"
+	if a.String() != c.String() {
+		t.Errorf("RefreshLockKey String() differs by authority case: %q vs %q; want equal", a.String(), c.String())
+	}
+}
+
+func TestCacheSnapshot_Len(t *testing.T) {
+	s := domain.CacheSnapshot{
+		AccessTokens: make([]domain.AccessToken, 2), RefreshTokens: make([]domain.RefreshToken, 1),
+		IDTokens: make([]domain.IDToken, 1), Accounts: make([]domain.Account, 3), AppMetadata: make([]domain.AppMetadata, 1),
+	}
+	if got := s.Len(); got != 8 {
+		t.Errorf("Len() = %d; want 8", got)
+	}
+}
+
+func TestFoldUsername_lowerCase(t *testing.T) {
+	if got := domain.FoldUsername("Alice@Contoso.COM"); got != "alice@contoso.com" {
+		t.Errorf("FoldUsername = %q; want %q", got, "alice@contoso.com")
+	}
+}
