@@ -320,22 +320,22 @@ func selfSigned(priv any, pub any) *x509.Certificate {
 	return c
 }
 
-// countingTransport counts round trips; fail, when set, may fail attempt n (1-based)
-// with an error instead of passing it to next (nil next: http.DefaultTransport).
+// countingTransport counts round trips; fail, when set, may fail a request with an
+// error instead of passing it to next (nil next: http.DefaultTransport).
 type countingTransport struct {
 	mu   sync.Mutex
 	n    int
 	next http.RoundTripper
-	fail func(n int) error
+	fail func(r *http.Request) error
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.mu.Lock()
 	c.n++
-	n, fail, next := c.n, c.fail, c.next
+	fail, next := c.fail, c.next
 	c.mu.Unlock()
 	if fail != nil {
-		if err := fail(n); err != nil {
+		if err := fail(r); err != nil {
 			return nil, err
 		}
 	}
@@ -343,6 +343,12 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		next = http.DefaultTransport
 	}
 	return next.RoundTrip(r)
+}
+
+func (c *countingTransport) setFail(fail func(r *http.Request) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fail = fail
 }
 
 func (c *countingTransport) calls() int {
