@@ -6,12 +6,16 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"log/slog"
+	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/hexauth/hexauth/domain"
 )
 
 // DSNEnv names the environment variable that points the tests at a server.
@@ -98,3 +102,35 @@ func (h failOnWarn) Handle(_ context.Context, r slog.Record) error {
 }
 func (h failOnWarn) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h failOnWarn) WithGroup(string) slog.Handler      { return h }
+
+// sampleWrite returns a write of one entry of each kind for account home in
+// partition, its tokens' secrets derived from secret.
+func sampleWrite(partition, home, secret string) domain.CacheWrite {
+	now := time.Date(2031, time.March, 4, 5, 6, 7, 0, time.UTC)
+	env, client := "login.example.com", "client-1"
+	at := domain.AccessToken{HomeAccountID: home, Environment: env, ClientID: client, Realm: "r", Target: "read",
+		Secret: domain.Secret(secret), TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour), ExtendedExpiresOn: now.Add(time.Hour)}
+	rt := domain.RefreshToken{HomeAccountID: home, Environment: env, ClientID: client, Secret: domain.Secret("rt-" + secret), CachedAt: now}
+	idt := domain.IDToken{HomeAccountID: home, Environment: env, ClientID: client, Realm: "r", Secret: domain.Secret("idt-" + secret)}
+	acct := domain.Account{HomeAccountID: home, Environment: env, Realm: "r", Username: home + "@example.com", AuthorityType: domain.AuthorityTypeGeneric}
+	md := domain.AppMetadata{ClientID: client, Environment: env}
+	return domain.CacheWrite{Partition: partition, AccessToken: &at, RefreshToken: &rt, IDToken: &idt, Account: &acct, AppMetadata: &md}
+}
+
+// DSNWithApp returns the test DSN with its application_name set to a name unique to
+// tb, so that tests can find (and kill) the store's own server sessions in
+// pg_stat_activity without touching anyone else's.
+func DSNWithApp(tb testing.TB) (dsn, app string) {
+	tb.Helper()
+	dsn = DSNForTest(tb)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	app = "hexauth-test-" + hex.EncodeToString(b)
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("application_name", app)
+		u.RawQuery = q.Encode()
+		return u.String(), app
+	}
+	return dsn + " application_name=" + app, app
+}

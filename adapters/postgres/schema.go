@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -35,7 +36,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("lock migrations: %w", err)
 	}
 	defer func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey)
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey); err != nil {
+			// Never return a connection that may still hold the lock to the pool:
+			// discarding it ends its session, which releases the lock.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 	}()
 	return applyMigrations(ctx, conn)
 }
