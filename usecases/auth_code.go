@@ -27,10 +27,15 @@ type AuthCodeRequest struct {
 // AuthCode is the authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636): Initiate
 // makes the flow and its URL; Complete checks the redirect and redeems the code.
 type AuthCode struct {
-	e *engine
+	e      *engine
+	replay *replayGuard
+}
 
+// replayGuard remembers completed flows until they would have expired anyway, so that
+// a flow completes at most once.
+type replayGuard struct {
 	mu       sync.Mutex
-	consumed map[string]time.Time // state → flow expiry; a flow completes at most once
+	consumed map[string]time.Time // state and nonce → flow expiry
 }
 
 // NewAuthCode returns the auth-code flow.
@@ -39,7 +44,7 @@ func NewAuthCode(cfg Config, deps Deps) (*AuthCode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AuthCode{e: e, consumed: map[string]time.Time{}}, nil
+	return &AuthCode{e: e, replay: &replayGuard{consumed: map[string]time.Time{}}}, nil
 }
 
 // Initiate starts a flow: a random state (unless given) and nonce, a PKCE S256 pair,
@@ -126,7 +131,7 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	if err := flow.CheckAuthResponse(resp, meta.Issuer, meta.IssuerInResponse); err != nil {
 		return domain.AuthResult{}, err
 	}
-	if err := a.consume(flow, now); err != nil {
+	if err := a.replay.consume(flow, now, a.e.cfg.FlowMaxAge); err != nil {
 		return domain.AuthResult{}, err
 	}
 	return a.e.redeem(ctx, redemption{
@@ -141,19 +146,19 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 
 // consume marks the flow completed; a second completion is a replay. Entries are
 // dropped once the flow would have expired anyway, so the set stays small.
-func (a *AuthCode) consume(flow domain.AuthCodeFlow, now time.Time) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for state, until := range a.consumed {
+func (g *replayGuard) consume(flow domain.AuthCodeFlow, now time.Time, maxAge time.Duration) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for key, until := range g.consumed {
 		if now.After(until) {
-			delete(a.consumed, state)
+			delete(g.consumed, key)
 		}
 	}
 	key := flow.State + "\x1f" + flow.Nonce
-	if _, ok := a.consumed[key]; ok {
+	if _, ok := g.consumed[key]; ok {
 		return domain.Errorf(domain.ErrInvalidFlow, "auth code flow was already completed (replay)")
 	}
-	a.consumed[key] = flow.CreatedAt.Add(a.e.cfg.FlowMaxAge)
+	g.consumed[key] = flow.CreatedAt.Add(maxAge)
 	return nil
 }
 
