@@ -75,7 +75,9 @@ func (f *fixture) expectMetadata() {
 // lockRunsCallback expects the refresh lock to be taken once and runs the callback.
 func (f *fixture) lockRunsCallback() *gomock.Call {
 	return f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
-		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error { return fn(ctx) })
+		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
+			return fn(ctx)
+		})
 }
 
 // idToken builds an unsigned-looking compact JWT with the given claims (signatures are

@@ -29,7 +29,9 @@ func (r *RefreshTokenRedeemer) InPartition(name string) *RefreshTokenRedeemer {
 }
 
 // InPartition returns the flow bound to the named cache partition.
-func (l *LegacyCode) InPartition(name string) *LegacyCode { return &LegacyCode{e: l.e.inPartition(name)} }
+func (l *LegacyCode) InPartition(name string) *LegacyCode {
+	return &LegacyCode{e: l.e.inPartition(name)}
+}
 
 // InPartition returns the flow bound to the named cache partition.
 func (c *ClientCredentials) InPartition(name string) *ClientCredentials {
