@@ -102,7 +102,7 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 		if len(segs) > 0 && segs[0] == "tfp" {
 			segs = segs[1:]
 		}
-		if len(segs) < 2 {
+		if len(segs) < 2 || segs[0] == "" || segs[1] == "" {
 			return Authority{}, Errorf(ErrInvalidInput, "B2C authority %q needs a tenant and a policy", raw)
 		}
 		a.Tenant, a.Policy = segs[0], segs[1]

@@ -111,6 +111,9 @@ func TestParseAuthority_invalid(t *testing.T) {
 		{name: "entra with an empty segment", raw: "https://login.microsoftonline.com//common"},
 		{name: "b2c without policy", raw: "https://contoso.b2clogin.com/contoso.onmicrosoft.com"},
 		{name: "b2c tfp without policy", raw: "https://contoso.b2clogin.com/tfp/contoso.onmicrosoft.com/"},
+		{name: "b2c with an empty tenant", raw: "https://contoso.b2clogin.com//B2C_1_signin"},
+		{name: "b2c with an empty policy", raw: "https://contoso.b2clogin.com/contoso.onmicrosoft.com//x"},
+		{name: "b2c kind with an empty tenant", raw: "https://idp.example.com//policy", kind: domain.AuthorityB2C},
 		{name: "unknown kind", raw: "https://idp.example.com", kind: domain.AuthorityKind("saml")},
 	}
 	for _, tt := range tests {
