@@ -1,0 +1,66 @@
+package domain_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+func ExampleParseAuthority() {
+	a, err := domain.ParseAuthority("https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/", domain.AuthorityAuto)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.Kind, a.URL, a.Realm())
+	fmt.Println(a.Environments())
+
+	_, err = domain.ParseAuthority("http://login.example.com/", domain.AuthorityAuto)
+	fmt.Println(errors.Is(err, domain.ErrInvalidInput))
+	// Output:
+	// entra https://login.microsoftonline.com/contoso.onmicrosoft.com contoso.onmicrosoft.com
+	// [login.microsoftonline.com login.windows.net login.microsoft.com sts.windows.net]
+	// true
+}
+
+func ExampleScopeMatcher_Contains() {
+	cached := domain.ParseScopes("User.Read Mail.Read openid profile")
+	want := []string{"user.read", "offline_access"}
+
+	entra := domain.ScopeMatcher{CaseInsensitive: true} // Authority.CaseInsensitiveScopes()
+	oidc := domain.ScopeMatcher{}
+	fmt.Println(entra.Contains(cached, want))
+	fmt.Println(oidc.Contains(cached, want))
+	// Output:
+	// true
+	// false
+}
+
+func ExampleNewPKCE() {
+	// Production code passes crypto/rand.Reader; this example reads the 32 octets of
+	// RFC 7636 Appendix B, so its output is that appendix's challenge.
+	random := bytes.NewReader([]byte{116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186,
+		22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121})
+	p, err := domain.NewPKCE(random)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(p.Verifier), p.Challenge)
+	fmt.Println(p.Verifier)
+	// Output:
+	// 43 E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+	// [redacted]
+}
+
+func ExampleParseTokenResponse() {
+	body := []byte(`{"error":"invalid_grant","error_description":"AADSTS70008: The refresh token has expired.","error_codes":[70008]}`)
+	_, err := domain.ParseTokenResponse(domain.GrantRefreshToken, 400, body)
+	fmt.Println(errors.Is(err, domain.ErrInteractionRequired), errors.Is(err, domain.ErrInvalidGrant))
+	fmt.Println(err)
+	// Output:
+	// true true
+	// hexauth: interaction_required (invalid_grant): AADSTS70008: The refresh token has expired. [HTTP 400]
+}
