@@ -1,0 +1,168 @@
+package usecases_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang/mock/gomock"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/usecases"
+)
+
+func TestUsernamePassword_Acquire_badInputTouchesNothing(t *testing.T) {
+	f := newFixture(t)
+	u, err := usecases.NewUsernamePassword(f.cfg, f.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []usecases.PasswordRequest{
+		{Username: "", Password: "pw", Scopes: []string{"read"}},
+		{Username: "alice", Password: "", Scopes: []string{"read"}},
+		{Username: "alice", Password: "pw", Scopes: []string{"offline_access"}},
+	} {
+		if _, err := u.Acquire(context.Background(), req); !errors.Is(err, domain.ErrInvalidInput) {
+			t.Errorf("Acquire(user %q) error = %v; want ErrInvalidInput", req.Username, err)
+		}
+	}
+}
+
+func TestUsernamePassword_Acquire_mfaRequiredKeepsTheClaimsAndStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	u, _ := usecases.NewUsernamePassword(f.cfg, f.deps())
+	body := `{"error":"invalid_grant","error_description":"AADSTS50076: MFA required","suberror":"basic_action","error_codes":[50076],"claims":"{\"access_token\":{}}"}`
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(domain.TokenResponse{}, domain.ParseErrorResponse(domain.GrantPassword, 400, []byte(body)))
+	_, err := u.Acquire(context.Background(), usecases.PasswordRequest{Username: "alice", Password: "hunter2", Scopes: []string{"read"}})
+	var de *domain.Error
+	if !errors.Is(err, domain.ErrInteractionRequired) || !errors.As(err, &de) || de.Claims == "" || de.SubError != "basic_action" {
+		t.Fatalf("error = %v; want ErrInteractionRequired carrying suberror and claims", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatal("the error message contains the password")
+	}
+	if de.CorrelationID == "" || de.Op == "" {
+		t.Fatalf("error %+v lacks the operation or the correlation id", de)
+	}
+}
+
+func TestRefreshTokenRedeemer_Acquire_responseWithoutAccountIsReturnedUncached(t *testing.T) {
+	f := newFixture(t)
+	r, _ := usecases.NewRefreshTokenRedeemer(f.cfg, f.deps())
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(domain.TokenResponse{
+		AccessToken: "at", TokenType: "bearer", ExpiresIn: time.Hour, RefreshToken: "rotated",
+	}, nil)
+	// No Find or Write: nothing names the account, so nothing can be keyed.
+	res, err := r.Acquire(context.Background(), usecases.RefreshTokenRequest{RefreshToken: "old", Scopes: []string{"read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RefreshToken != "rotated" || res.TokenType != "Bearer" {
+		t.Fatalf("got refresh token %q, type %q; want the rotated token returned and Bearer", string(res.RefreshToken), res.TokenType)
+	}
+}
+
+func TestClientCredentials_Acquire_cachedAppTokenAndSharedRequests(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.Credential = domain.ClientCredential{Secret: "s3cret"}
+	c, err := usecases.NewClientCredentials(f.cfg, f.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []domain.AccessToken
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+		if q.HomeAccountID != "" {
+			t.Errorf("Find(%+v); want the app-only entries (empty home account)", q)
+		}
+		return domain.CacheEntries{AccessTokens: stored}, nil
+	}).AnyTimes()
+	f.lockRunsCallback()
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.TokenRequest) (domain.TokenResponse, error) {
+		if r.Grant != domain.GrantClientCredentials || r.Credential.Secret != "s3cret" || strings.Contains(strings.Join(r.Scopes, " "), "openid") {
+			t.Errorf("Token(%v) scopes %v; want client_credentials with the secret and no OIDC scopes", r, r.Scopes)
+		}
+		return domain.TokenResponse{AccessToken: "app-at", TokenType: "Bearer", ExpiresIn: time.Hour}, nil
+	}).Times(1)
+	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
+		if w.Account != nil || w.RefreshToken != nil || w.AccessToken.HomeAccountID != "" {
+			t.Errorf("app-token write %+v has an account, a refresh token or a home account id", w)
+		}
+		stored = append(stored, *w.AccessToken)
+		return nil
+	})
+	first, err := c.Acquire(context.Background(), usecases.ClientRequest{Scopes: []string{"api://x/.default"}})
+	if err != nil || first.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("first Acquire = %q, %v; want a token from the provider", first.TokenSource, err)
+	}
+	second, err := c.Acquire(context.Background(), usecases.ClientRequest{Scopes: []string{"api://x/.default"}})
+	if err != nil || second.TokenSource != domain.SourceCache || second.AccessToken != "app-at" {
+		t.Fatalf("second Acquire = %q, %v; want the cached app token", second.TokenSource, err)
+	}
+}
+
+func TestNewClientCredentials_publicClientRefused(t *testing.T) {
+	f := newFixture(t)
+	if _, err := usecases.NewClientCredentials(f.cfg, f.deps()); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("error = %v; want ErrInvalidInput for a client without a credential", err)
+	}
+}
+
+func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
+	f := newFixture(t)
+	a, _ := usecases.NewAccounts(f.cfg, f.deps())
+	f.store.EXPECT().Accounts(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, flt domain.AccountFilter) ([]domain.Account, error) {
+		if flt.Partition != "p1" || flt.ClientID != testClient || flt.Username != "Bob@Example.com" {
+			t.Errorf("Accounts(%+v); want partition p1, this client and the username filter passed through", flt)
+		}
+		return []domain.Account{
+			{HomeAccountID: "uid.home", Environment: "h", Realm: "guest-tenant", Username: "bob@example.com"},
+			{HomeAccountID: "uid.home", Environment: "h", Realm: "home", Username: "bob@example.com"},
+		}, nil
+	})
+	got, err := a.List(context.Background(), "Bob@Example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Realm != "home" {
+		t.Fatalf("List = %+v; want one account, its home-tenant record", got)
+	}
+}
+
+func TestAccounts_Remove_unknownOrEmptyAccountChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	a, _ := usecases.NewAccounts(f.cfg, f.deps())
+	if err := a.Remove(context.Background(), domain.Account{}); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("Remove(zero account) error = %v; want ErrInvalidInput", err)
+	}
+	f.find(domain.CacheEntries{})
+	// No RemoveAccount expected.
+	if err := a.Remove(context.Background(), domain.Account{HomeAccountID: "ghost", Environment: f.authority.Host}); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("Remove(unknown) error = %v; want ErrInvalidInput", err)
+	}
+}
+
+func TestAccounts_Remove_scopedToPartitionAndClient(t *testing.T) {
+	f := newFixture(t)
+	a, _ := usecases.NewAccounts(f.cfg, f.deps())
+	f.find(domain.CacheEntries{Accounts: []domain.Account{f.account()}})
+	f.store.EXPECT().RemoveAccount(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.AccountRemoval) error {
+		if r.Partition != "p1" || r.ClientID != testClient || r.HomeAccountID != testHome {
+			t.Errorf("RemoveAccount(%+v); want this partition, client and account", r)
+		}
+		return nil
+	})
+	if err := a.InPartition("p1").Remove(context.Background(), f.account()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStoreFailuresAreErrCacheStore(t *testing.T) {
+	f := newFixture(t)
+	s := newSilent(t, f)
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{}, errors.New("disk on fire"))
+	_, err := s.Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	if !errors.Is(err, domain.ErrCacheStore) {
+		t.Fatalf("error = %v; want ErrCacheStore", err)
+	}
+}
