@@ -68,8 +68,6 @@ func (e *connectError) Unwrap() error { return e.cause }
 const (
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
-	codeUniqueViolation      = "23505"
-	codeDuplicateSchema      = "42P06"
 )
 
 // hasCode reports whether err is a server error with one of codes.

@@ -79,16 +79,18 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 }
 
 // scanEntries reads the rows of a union query into snap and closes them. A row that
-// cannot be decoded is skipped and logged: it is a cache miss, not a failure.
+// is read but cannot be decoded is skipped and logged: it is a cache miss, not a
+// failure.
 func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, snap *domain.CacheSnapshot) error {
 	defer rows.Close()
 	for rows.Next() {
 		var r entryRow
-		err := rows.StructScan(&r)
-		if err == nil {
-			err = r.addTo(snap)
+		// Every column is nullable in entryRow, so a scan fails only when reading
+		// does (a lost connection, a done ctx): the call fails.
+		if err := rows.StructScan(&r); err != nil {
+			return err
 		}
-		if err != nil {
+		if err := r.addTo(snap); err != nil {
 			s.corruptRow(ctx, r, partition, err)
 		}
 	}
