@@ -339,3 +339,20 @@ func TestBuildCacheWrite_appOnly(t *testing.T) {
 		t.Errorf("app metadata = %+v; want one for client", w.AppMetadata)
 	}
 }
+
+func TestBuildCacheWrite_refreshWithIDTokenKeepsCachedDetails(t *testing.T) {
+	c := userContext(t, entraCommon)
+	c.Claims.PreferredUsername, c.Claims.UPN, c.Claims.Email = "", "", ""
+	known := cachedAccount()
+	c.Account = &known
+	_, acct, err := domain.BuildCacheWrite(userResponse(), c)
+	if err != nil {
+		t.Fatalf("BuildCacheWrite error = %v; want nil", err)
+	}
+	if acct.Username != known.Username || string(acct.Extra["k"]) != `"v"` {
+		t.Errorf("account = %+v; want the cached username %q and Extra kept", acct, known.Username)
+	}
+	if acct.Environment != "login.microsoftonline.com" || acct.Realm != "tid-1" {
+		t.Errorf("account environment/realm = %q/%q; want the authority's host and the token's tid", acct.Environment, acct.Realm)
+	}
+}
