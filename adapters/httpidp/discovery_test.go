@@ -261,3 +261,36 @@ func TestNew_noNetworkCall(t *testing.T) {
 		t.Errorf("got %d requests from New; want 0", n)
 	}
 }
+
+func TestProvider_Metadata_redirects(t *testing.T) {
+	t.Run("followed to loopback", func(t *testing.T) {
+		f := newFakeIdP(t)
+		f.setRaw(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == wellKnown {
+				http.Redirect(w, r, "/moved"+wellKnown, http.StatusFound)
+				return
+			}
+			writeJSON(w, 200, map[string]any{"issuer": f.srv.URL, "authorization_endpoint": f.srv.URL + "/a",
+				"token_endpoint": f.srv.URL + "/t", "jwks_uri": f.srv.URL + "/k"})
+		})
+		p := newProvider(t, testConfig(newFakeClock()))
+		if _, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC)); err != nil {
+			t.Fatalf("Metadata() = %v; want the GET redirect followed", err)
+		}
+	})
+	for name, target := range map[string]string{
+		"to plain http":  "http://idp.example.invalid" + wellKnown,
+		"redirect loops": wellKnown,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeIdP(t)
+			f.setRaw(func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target, http.StatusFound) })
+			p := newProvider(t, testConfig(newFakeClock()))
+			_, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC))
+			wantClass(t, err, domain.ErrDiscovery)
+			if n := f.count("discovery"); n > 5 {
+				t.Errorf("got %d discovery requests; want at most 5 (bounded redirects, not retried)", n)
+			}
+		})
+	}
+}
