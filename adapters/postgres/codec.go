@@ -191,34 +191,19 @@ func (r *entryRow) addTo(e *domain.CacheSnapshot) error {
 	var d rowDecoder
 	switch r.Kind {
 	case kindAccessToken:
-		t := domain.AccessToken{
-			HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
-			ClientID: d.str("client_id", r.ClientID), Realm: d.str("realm", r.Realm), Target: d.str("target", r.Target),
-			Secret: domain.Secret(d.str("secret", r.Secret)), TokenType: d.str("token_type", r.TokenType),
-			CachedAt: d.time("cached_at", r.CachedAt), ExpiresOn: d.time("expires_on", r.ExpiresOn),
-			ExtendedExpiresOn: d.time("extended_expires_on", r.ExtendedExpiresOn), RefreshOn: d.time("refresh_on", r.RefreshOn),
-			KeyID: d.str("key_id", r.KeyID), Extra: extra,
-		}
+		t := r.accessToken(&d, extra)
 		if err := d.err(); err != nil {
 			return err
 		}
 		e.AccessTokens = append(e.AccessTokens, t)
 	case kindRefreshToken:
-		t := domain.RefreshToken{
-			HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
-			ClientID: d.str("client_id", r.ClientID), FamilyID: d.str("family_id", r.FamilyID), Target: d.str("target", r.Target),
-			Secret: domain.Secret(d.str("secret", r.Secret)), CachedAt: d.time("cached_at", r.CachedAt), Extra: extra,
-		}
+		t := r.refreshToken(&d, extra)
 		if err := d.err(); err != nil {
 			return err
 		}
 		e.RefreshTokens = append(e.RefreshTokens, t)
 	case kindIDToken:
-		t := domain.IDToken{
-			HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
-			ClientID: d.str("client_id", r.ClientID), Realm: d.str("realm", r.Realm),
-			Secret: domain.Secret(d.str("secret", r.Secret)), Extra: extra,
-		}
+		t := r.idToken(&d, extra)
 		if err := d.err(); err != nil {
 			return err
 		}
@@ -230,10 +215,7 @@ func (r *entryRow) addTo(e *domain.CacheSnapshot) error {
 		}
 		e.Accounts = append(e.Accounts, a)
 	case kindAppMetadata:
-		m := domain.AppMetadata{
-			ClientID: d.str("client_id", r.ClientID), Environment: d.str("environment", r.Environment),
-			FamilyID: d.str("family_id", r.FamilyID), Extra: extra,
-		}
+		m := r.appMetadata(&d, extra)
 		if err := d.err(); err != nil {
 			return err
 		}
@@ -244,11 +226,45 @@ func (r *entryRow) addTo(e *domain.CacheSnapshot) error {
 	return nil
 }
 
+func (r *entryRow) accessToken(d *rowDecoder, extra map[string]json.RawMessage) domain.AccessToken {
+	return domain.AccessToken{
+		HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
+		ClientID: d.str("client_id", r.ClientID), Realm: d.str("realm", r.Realm), Target: d.str("target", r.Target),
+		Secret: domain.Secret(d.str("secret", r.Secret)), TokenType: d.str("token_type", r.TokenType),
+		CachedAt: d.time("cached_at", r.CachedAt), ExpiresOn: d.time("expires_on", r.ExpiresOn),
+		ExtendedExpiresOn: d.time("extended_expires_on", r.ExtendedExpiresOn), RefreshOn: d.time("refresh_on", r.RefreshOn),
+		KeyID: d.str("key_id", r.KeyID), Extra: extra,
+	}
+}
+
+func (r *entryRow) refreshToken(d *rowDecoder, extra map[string]json.RawMessage) domain.RefreshToken {
+	return domain.RefreshToken{
+		HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
+		ClientID: d.str("client_id", r.ClientID), FamilyID: d.str("family_id", r.FamilyID), Target: d.str("target", r.Target),
+		Secret: domain.Secret(d.str("secret", r.Secret)), CachedAt: d.time("cached_at", r.CachedAt), Extra: extra,
+	}
+}
+
+func (r *entryRow) idToken(d *rowDecoder, extra map[string]json.RawMessage) domain.IDToken {
+	return domain.IDToken{
+		HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
+		ClientID: d.str("client_id", r.ClientID), Realm: d.str("realm", r.Realm),
+		Secret: domain.Secret(d.str("secret", r.Secret)), Extra: extra,
+	}
+}
+
 func (r *entryRow) account(d *rowDecoder, extra map[string]json.RawMessage) domain.Account {
 	return domain.Account{
 		HomeAccountID: d.str("home_account_id", r.HomeAccountID), Environment: d.str("environment", r.Environment),
 		Realm: d.str("realm", r.Realm), LocalAccountID: d.str("local_account_id", r.LocalAccountID),
 		Username: d.str("username", r.Username), Name: d.str("name", r.Name),
 		AuthorityType: d.str("authority_type", r.AuthorityType), Extra: extra,
+	}
+}
+
+func (r *entryRow) appMetadata(d *rowDecoder, extra map[string]json.RawMessage) domain.AppMetadata {
+	return domain.AppMetadata{
+		ClientID: d.str("client_id", r.ClientID), Environment: d.str("environment", r.Environment),
+		FamilyID: d.str("family_id", r.FamilyID), Extra: extra,
 	}
 }

@@ -17,8 +17,13 @@ const deleteAccessTokens = `DELETE FROM access_tokens WHERE partition = $1 AND k
 // are deleted first, then every entry is upserted, so an access token listed in both
 // is kept. A refresh token is only replaced by one that is not older (second
 // precision); the comparison happens in the upsert itself, so it holds against
-// writers in other processes. A transaction that loses a deadlock to a concurrent one
-// is retried.
+// writers in other processes.
+//
+// Writes of one account take turns on a transaction-scoped advisory lock of the
+// account: two writes that each supersede the other's access token would otherwise
+// lock the two rows in opposite orders and deadlock, which the server resolves only
+// after deadlock_timeout (1 s by default). A transaction that still loses a deadlock or
+// a serialization conflict is retried.
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	const op = "write"
 	if err := s.begin(ctx, op); err != nil {
@@ -34,7 +39,11 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 			deletes = append(deletes, strings.ToLower(k))
 		}
 	}
+	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+fold(accountOf(w)))
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lock); err != nil {
+			return fmt.Errorf("lock the account: %w", err)
+		}
 		if len(deletes) > 0 {
 			if _, err := tx.ExecContext(ctx, deleteAccessTokens, w.Partition, deletes); err != nil {
 				return fmt.Errorf("delete superseded access tokens: %w", err)
@@ -64,4 +73,20 @@ func snapshotOf(w domain.CacheWrite) domain.CacheSnapshot {
 		s.AppMetadata = []domain.AppMetadata{*w.AppMetadata}
 	}
 	return s
+}
+
+// accountOf returns the home account id of the entries w writes ("" for app-only
+// tokens).
+func accountOf(w domain.CacheWrite) string {
+	switch {
+	case w.AccessToken != nil:
+		return w.AccessToken.HomeAccountID
+	case w.RefreshToken != nil:
+		return w.RefreshToken.HomeAccountID
+	case w.IDToken != nil:
+		return w.IDToken.HomeAccountID
+	case w.Account != nil:
+		return w.Account.HomeAccountID
+	}
+	return ""
 }
