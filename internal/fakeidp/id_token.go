@@ -1,0 +1,118 @@
+package fakeidp
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// IDTokenFault is a scripted defect of the ID tokens the provider issues, set with
+// Provider.SetIDTokenFault. Each defect is one a relying party must detect.
+type IDTokenFault int
+
+// ID token faults.
+const (
+	// IDTokenOK issues correct ID tokens.
+	IDTokenOK IDTokenFault = iota
+	// IDTokenWrongNonce sets a nonce other than the one of the authorization request
+	// (OIDC Core §3.1.3.7 step 11).
+	IDTokenWrongNonce
+	// IDTokenWrongIssuer sets an iss other than the authority's issuer.
+	IDTokenWrongIssuer
+	// IDTokenWrongAudience sets an aud that does not contain the client id.
+	IDTokenWrongAudience
+	// IDTokenExpired sets exp an hour in the past (beyond any reasonable clock skew).
+	IDTokenExpired
+	// IDTokenWrongSignature signs other bytes than the token's, so the signature does not
+	// verify against the provider's key.
+	IDTokenWrongSignature
+	// IDTokenOtherSubject, on refresh_token grant responses only, names a different sub
+	// than the account the refresh token belongs to.
+	IDTokenOtherSubject
+	// IDTokenAlgNone issues an unsigned token (alg "none", empty signature).
+	IDTokenAlgNone
+)
+
+// String returns the fault's name.
+func (f IDTokenFault) String() string {
+	names := [...]string{"ok", "wrong nonce", "wrong issuer", "wrong audience", "expired",
+		"wrong signature", "other subject", "alg none"}
+	if f >= 0 && int(f) < len(names) {
+		return names[f]
+	}
+	return "unknown fault"
+}
+
+// Values the faults put in ID tokens.
+const (
+	faultNonce    = "not-the-nonce-that-was-sent"
+	faultIssuer   = "https://issuer.invalid/fake/v2.0"
+	faultAudience = "00000000-0000-0000-0000-0000000bad00"
+)
+
+// idTokenInput is what an ID token is minted from.
+type idTokenInput struct {
+	authority domain.Authority
+	clientID  string
+	user      User
+	nonce     string
+	grant     domain.GrantKind
+	now       time.Time
+}
+
+// mintIDToken returns a signed ID token (OIDC Core §2) for in, with the current fault
+// applied. Its claims are iss, sub, aud, exp, iat, nbf, nonce (when one was sent), tid,
+// oid, preferred_username, name (when set) and ver.
+func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
+	fault := p.idTokenFault()
+	now := in.now
+	exp := now.Add(p.cfg.TokenLifetime)
+	c := map[string]any{
+		"iss":                TokenIssuer(in.authority, in.user.TenantID),
+		"sub":                in.user.Subject,
+		"aud":                in.clientID,
+		"tid":                in.user.TenantID,
+		"oid":                in.user.ObjectID,
+		"preferred_username": in.user.Username,
+		"ver":                "2.0",
+	}
+	if in.user.Name != "" {
+		c["name"] = in.user.Name
+	}
+	if in.nonce != "" {
+		c["nonce"] = in.nonce
+	}
+	switch fault {
+	case IDTokenWrongNonce:
+		c["nonce"] = faultNonce
+	case IDTokenWrongIssuer:
+		c["iss"] = faultIssuer
+	case IDTokenWrongAudience:
+		c["aud"] = faultAudience
+	case IDTokenExpired:
+		exp = now.Add(-time.Hour)
+		now = exp.Add(-p.cfg.TokenLifetime)
+	case IDTokenOtherSubject:
+		if in.grant == domain.GrantRefreshToken {
+			c["sub"] = "other-" + in.user.Subject
+		}
+	}
+	c["iat"], c["nbf"], c["exp"] = now.Unix(), now.Unix(), exp.Unix()
+	if fault == IDTokenAlgNone {
+		return unsignedToken(c)
+	}
+	return p.sign(c, fault == IDTokenWrongSignature)
+}
+
+// unsignedToken returns claims as an unsecured JWT (RFC 7519 §6): alg "none" and an
+// empty signature.
+func unsignedToken(claims map[string]any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: "fakeidp: sign", Description: "cannot encode the ID token claims", Err: err}
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	return b64([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + b64(payload) + ".", nil
+}
