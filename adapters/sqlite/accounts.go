@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// tokenOfClient is true when the account row a has a token of the folded client ?N in
+// its environment in any of the three token tables; each probe uses the table's
+// (partition, home_account_id_folded, client_id_folded) index.
+var tokenOfClient = "(" + strings.Join([]string{
+	tokenOfClientIn("access_tokens"), tokenOfClientIn("refresh_tokens"), tokenOfClientIn("id_tokens"),
+}, " OR ") + ")"
+
+func tokenOfClientIn(table string) string {
+	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
+	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = ?N
+	AND t.environment_folded = a.environment_folded)`
+}
+
+// accountsQuery builds the statement for f: only the filters f sets appear in it, so
+// that SQLite's planner picks the index each one needs (username, environment).
+func accountsQuery(f domain.AccountFilter) (string, []any) {
+	var b strings.Builder
+	b.WriteString(selectAccounts + ` a WHERE a.partition = ?1`)
+	args := []any{f.Partition}
+	if len(f.Environments) > 0 {
+		b.WriteString(envFilter(len(args)+1, len(f.Environments)))
+		for _, e := range f.Environments {
+			args = append(args, fold(e))
+		}
+	}
+	if f.Username != "" {
+		args = append(args, domain.FoldUsername(f.Username))
+		fmt.Fprintf(&b, ` AND a.username_folded = ?%d`, len(args))
+	}
+	if f.ClientID != "" {
+		args = append(args, fold(f.ClientID))
+		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "?N", fmt.Sprintf("?%d", len(args))))
+	}
+	return b.String(), args
+}
+
+// Accounts implements ports.AccountStore with one statement.
+func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.Account, error) {
+	const op = "accounts"
+	if err := s.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	query, args := accountsQuery(f)
+	rows, err := s.db.QueryxContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeError(ctx, op, err)
+	}
+	var snap domain.CacheSnapshot
+	if err := s.scanEntries(ctx, rows, f.Partition, &snap); err != nil {
+		return nil, storeError(ctx, op, err)
+	}
+	return snap.Accounts, nil
+}
+
+// removal is one statement of RemoveAccount and its arguments.
+type removal struct {
+	query string
+	args  []any
+}
+
+// removals returns the deletions of r: its client's tokens of the account, then the
+// account records, each restricted to r's environments when it names some.
+func removals(r domain.AccountRemoval) []removal {
+	envs := make([]any, len(r.Environments))
+	for i, e := range r.Environments {
+		envs[i] = fold(e)
+	}
+	home, client := fold(r.HomeAccountID), fold(r.ClientID)
+	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` + envFilter(4, len(envs))
+	tokenArgs := append([]any{r.Partition, home, client}, envs...)
+	return []removal{
+		{`DELETE FROM access_tokens` + byClient, tokenArgs},
+		{`DELETE FROM refresh_tokens` + byClient, tokenArgs},
+		{`DELETE FROM id_tokens` + byClient, tokenArgs},
+		{`DELETE FROM accounts WHERE partition = ?1 AND home_account_id_folded = ?2` + envFilter(3, len(envs)),
+			append([]any{r.Partition, home}, envs...)},
+	}
+}
+
+// RemoveAccount implements ports.AccountStore: the four deletions are one write
+// transaction, so a reader sees the account entirely or not at all.
+func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {
+	const op = "remove account"
+	if err := s.begin(ctx, op); err != nil {
+		return err
+	}
+	err := s.inWriteTx(ctx, func(tx *sqlx.Tx) error {
+		for _, d := range removals(r) {
+			if _, err := tx.ExecContext(ctx, d.query, d.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return storeError(ctx, op, err)
+}

@@ -1,0 +1,203 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlmigrate"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// migrationFiles are the schema's migrations, NNNN_name.sql, applied in order on Open.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a ports.CacheStore on one SQLite database. It is safe for concurrent use,
+// and any number of Stores, in any number of processes, may share one database file.
+// Create one with Open and Close it when done.
+type Store struct {
+	db      *sqlx.DB
+	cfg     Config
+	log     *slog.Logger
+	id      string        // names this Store's refresh-lock rows
+	shared  bool          // false in memory: no other process can see the database
+	writers chan struct{} // one token: this Store's writers take turns
+	locks   keyedMutex
+	finds   stmtCache
+
+	closed    atomic.Bool
+	done      chan struct{} // closed by Close: wakes waiters
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ ports.CacheStore = (*Store)(nil)
+
+// Open opens (creating it if needed) the database cfg.Path names, applies the pending
+// migrations and returns the store. Configuration problems are domain.ErrInvalidInput;
+// failures to open or migrate the database are domain.ErrCacheStore, and a database
+// migrated by a newer program (sqlmigrate.ErrDatabaseAhead) is refused untouched.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if err := ctx.Err(); err != nil {
+		return nil, storeError(ctx, "open", err)
+	}
+	if !cfg.inMemory() {
+		path, err := prepareFile(cfg.Path, cfg.Logger)
+		if err != nil {
+			return nil, storeError(ctx, "open", err)
+		}
+		cfg.Path = path
+	}
+	db, err := sqlx.Open("sqlite", cfg.dsn())
+	if err != nil {
+		return nil, storeError(ctx, "open", err)
+	}
+	db.SetMaxOpenConns(cfg.MaxOpenConns)
+	db.SetMaxIdleConns(cfg.MaxOpenConns)
+	db.SetConnMaxLifetime(0) // an in-memory database lives as long as its connection
+	db.SetConnMaxIdleTime(0)
+	s := &Store{
+		db: db, cfg: cfg, log: cfg.Logger, id: randomID(), shared: !cfg.inMemory(),
+		writers: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, storeError(ctx, "open", err)
+	}
+	return s, nil
+}
+
+// migrate applies the embedded migrations and checks the journal mode.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	n, err := sqlmigrate.Apply(ctx, s.db.DB, sqlmigrate.SQLite(), ms)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "sqlite: migrated the token cache", "path", s.cfg.Path, "applied", n, "version", len(ms))
+	}
+	if s.shared {
+		var mode string
+		if err := s.db.GetContext(ctx, &mode, "PRAGMA journal_mode"); err != nil {
+			return fmt.Errorf("read journal mode: %w", err)
+		}
+		if mode != "wal" {
+			s.log.WarnContext(ctx, "sqlite: the database is not in WAL mode; readers will wait for writers",
+				"path", s.cfg.Path, "journal_mode", mode)
+		}
+	}
+	return nil
+}
+
+// Close closes the store: calls made after it return a domain.ErrCacheStore error,
+// and waiters for a refresh lock are woken and fail. The refresh-lock rows this Store
+// holds are deleted, so other processes need not wait for their leases. Close is safe
+// to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		close(s.done)
+		s.releaseAllLockRows()
+		s.finds.close()
+		if err := s.db.Close(); err != nil {
+			s.closeErr = storeError(context.Background(), "close", err)
+		}
+	})
+	return s.closeErr
+}
+
+// errClosed is the cause of the errors returned after Close.
+var errClosed = errors.New("store is closed")
+
+// begin checks that the store is open and ctx not done before an operation.
+func (s *Store) begin(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return storeError(ctx, op, errClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return storeError(ctx, op, err)
+	}
+	return nil
+}
+
+// inWriteTx runs fn in a write transaction (BEGIN IMMEDIATE, through the DSN's
+// _txlock) and commits it. Writers of this Store take turns before they begin, so that
+// they queue in Go, honouring ctx, instead of in SQLite's busy handler; writers of
+// other processes are waited for under the busy timeout.
+func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	select {
+	case s.writers <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return errClosed
+	}
+	defer func() { <-s.writers }()
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// scanEntries reads the rows of a union query into snap and closes them. A row that
+// cannot be decoded is skipped and logged: it is a cache miss, not a failure.
+func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, snap *domain.CacheSnapshot) error {
+	defer rows.Close()
+	var r entryRow
+	dest := r.dest()
+	for rows.Next() {
+		r = entryRow{}
+		err := rows.Scan(dest...)
+		if err == nil {
+			err = r.addTo(snap)
+		}
+		if err != nil {
+			s.corruptRow(ctx, &r, partition, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// corruptRow reports a row skipped as unreadable. The log names the kind and the
+// entry's key (which holds no secret) and what is wrong, never the row's values.
+func (s *Store) corruptRow(ctx context.Context, r *entryRow, partition string, err error) {
+	kind, _ := r[colKind].v.(int64)
+	key, _ := r[colKey].v.(string)
+	s.log.WarnContext(ctx, "sqlite: skipping a corrupt cache row",
+		"kind", kindNames[kind], "partition", partition, "key", key, "error", err.Error())
+}
+
+// randomID returns 16 random bytes in hex.
+func randomID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
