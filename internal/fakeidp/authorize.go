@@ -28,7 +28,8 @@ const purgeEvery = 256
 // CheckRedirect checks the part of an authorization request whose failure must not be
 // redirected (RFC 6749 §4.1.2.1): the client is registered and the redirect URI is one
 // of its registered URIs (any URI when it lists none). It returns a *domain.Error to show
-// the user, or nil.
+// the user, or nil: unauthorized_client (class ErrInvalidClient) for an unknown client,
+// invalid_request (class ErrInvalidInput) for a missing or unregistered redirect URI.
 func (p *Provider) CheckRedirect(clientID, redirectURI string) error {
 	c, ok := p.clients[clientID]
 	switch {
@@ -36,13 +37,20 @@ func (p *Provider) CheckRedirect(clientID, redirectURI string) error {
 		return refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "unauthorized_client",
 			"AADSTS700016: Application with identifier '"+clientID+"' was not found in the directory.", aadClientNotFound)
 	case redirectURI == "":
-		return invalidRequest(domain.GrantAuthorizationCode, "The request body must contain the following parameter: 'redirect_uri'.")
+		return badRedirect(invalidRequest(domain.GrantAuthorizationCode, "The request must contain the following parameter: 'redirect_uri'."))
 	case len(c.RedirectURIs) > 0 && !slices.Contains(c.RedirectURIs, redirectURI):
-		return refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "invalid_request",
+		return badRedirect(refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "invalid_request",
 			"AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '"+clientID+"'.",
-			aadRedirectNotListed)
+			aadRedirectNotListed))
 	}
 	return nil
+}
+
+// badRedirect classifies a refused redirect URI as ErrInvalidInput: the application
+// is misconfigured, and nothing was redirected.
+func badRedirect(e *domain.Error) *domain.Error {
+	e.Class = domain.ErrInvalidInput
+	return e
 }
 
 // Authorize simulates username signing in at authority a with the authorization
