@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/httpidp"
+	"github.com/hexauth/hexauth/adapters/postgres"
+	"github.com/hexauth/hexauth/ports"
+	"go.uber.org/fx"
+)
+
+// openTimeout bounds opening a store (connecting and migrating) inside the fx graph,
+// whose constructors get no context.
+const openTimeout = 30 * time.Second
+
+// Postgres provides the Postgres cache store (adapters/postgres) at the DSN
+// Config.Cache holds, in schema "hexauth".
+var Postgres = fx.Module("hexauth.postgres",
+	fx.Provide(fx.Annotate(newPostgresStore, fx.As(new(ports.CacheStore)))),
+)
+
+// HTTPIdP provides the identity provider over HTTP (adapters/httpidp). Its discovery
+// and key-set caches are shared by every client and partition of the graph.
+var HTTPIdP = fx.Module("hexauth.httpidp",
+	fx.Provide(fx.Annotate(newHTTPIdP, fx.As(new(ports.IdentityProvider)))),
+)
+
+func newPostgresStore(lc fx.Lifecycle, cfg Config) (*postgres.Store, error) {
+	u, err := parseCacheURL(cfg.Cache)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	s, err := postgres.Open(ctx, postgres.Config{DSN: u.dsn, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(s.Close))
+	return s, nil
+}
+
+func newHTTPIdP(cfg Config) (*httpidp.Provider, error) {
+	return httpidp.New(httpidp.Config{Logger: cfg.Logger, Clock: cfg.Clock})
+}

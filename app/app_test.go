@@ -1,0 +1,131 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
+	"go.uber.org/fx"
+)
+
+func TestOptions_validateApp(t *testing.T) {
+	clock := memory.NewClock(exampleStart)
+	for _, tc := range []struct {
+		name string
+		cfg  app.Config
+	}{
+		{"memory and in-process provider", app.Config{ClientID: "c", Authority: authority, IdentityProvider: newFake(clock)}},
+		{"memory and HTTP provider", app.Config{ClientID: "c", Authority: authority, Cache: "memory:"}},
+		{"postgres", app.Config{ClientID: "c", Authority: authority, Cache: "postgres://u@127.0.0.1:5432/db"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := fx.ValidateApp(app.Options(tc.cfg), fx.Invoke(func(*app.PublicClient) {})); err != nil {
+				t.Fatalf("fx.ValidateApp: %v", err)
+			}
+		})
+	}
+	// A confidential client needs a credential in the graph.
+	cfg := app.Config{ClientID: "c", Authority: authority, IdentityProvider: newFake(clock)}
+	if err := fx.ValidateApp(app.Options(cfg), fx.Invoke(func(*app.ConfidentialClient) {})); err == nil {
+		t.Fatal("fx.ValidateApp accepted a confidential client without a Credential")
+	}
+	if err := fx.ValidateApp(app.Options(cfg), fx.Supply(app.ClientSecret("s")), fx.Invoke(func(*app.ConfidentialClient) {})); err != nil {
+		t.Fatalf("fx.ValidateApp with a credential: %v", err)
+	}
+}
+
+func TestConfig_Validate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  app.Config
+	}{
+		{"no client id", app.Config{Authority: authority}},
+		{"no authority", app.Config{ClientID: "c"}},
+		{"http authority", app.Config{ClientID: "c", Authority: "http://login.example.com/t"}},
+		{"unknown cache", app.Config{ClientID: "c", Authority: authority, Cache: "redis://x"}},
+		{"negative buffer", app.Config{ClientID: "c", Authority: authority, ExpiryBuffer: -time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.cfg.Validate(); !errors.Is(err, domain.ErrInvalidInput) {
+				t.Fatalf("Validate() = %v; want ErrInvalidInput", err)
+			}
+			_, err := app.NewPublicClient(context.Background(), tc.cfg)
+			if !errors.Is(err, domain.ErrInvalidInput) {
+				t.Fatalf("NewPublicClient error = %v; want ErrInvalidInput", err)
+			}
+		})
+	}
+}
+
+func TestNewConfidentialClient_needsACredential(t *testing.T) {
+	_, err := app.NewConfidentialClient(context.Background(), app.Config{ClientID: "c", Authority: authority}, app.Credential{})
+	if !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("error = %v; want ErrInvalidInput", err)
+	}
+	if s := app.ClientSecret("top-secret").String(); strings.Contains(s, "top-secret") {
+		t.Fatalf("Credential.String() = %q leaks the secret", s)
+	}
+}
+
+func TestPublicClient_WithAuthority_invalidOverrideIsInvalidInput(t *testing.T) {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	pc := newPublicClient(ctx, newFake(clock), clock)
+	defer pc.Close()
+	_, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders, app.WithAuthority("http://evil.example/t"))
+	if !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("error = %v; want ErrInvalidInput", err)
+	}
+}
+
+// 100 concurrent silent calls for one expired token make exactly one provider call.
+func TestPublicClient_AcquireTokenSilent_stampedeMakesOneRefresh(t *testing.T) {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	pc := newPublicClient(ctx, idp, clock)
+	defer pc.Close()
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := idp.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh-token grants = %d; want 1 for 100 concurrent silent calls", n)
+	}
+}
+
+func TestPublicClient_Close_thenCallsFail(t *testing.T) {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	pc := newPublicClient(ctx, newFake(clock), clock)
+	if err := pc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.Accounts(ctx); !errors.Is(err, domain.ErrCacheStore) {
+		t.Fatalf("Accounts after Close error = %v; want ErrCacheStore", err)
+	}
+}

@@ -1,0 +1,212 @@
+package app
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/usecases"
+)
+
+// AuthResult is the outcome of a successful acquisition (see domain.AuthResult).
+type AuthResult = domain.AuthResult
+
+// Account is a cached account (see domain.Account).
+type Account = domain.Account
+
+// AuthCodeFlow is an initiated auth-code flow the caller keeps until the redirect.
+type AuthCodeFlow = domain.AuthCodeFlow
+
+// client holds the flows of one partition and the methods both kinds of clients share.
+type client struct {
+	env       *Engine
+	partition string
+	silent    *usecases.Silent
+	authCode  *usecases.AuthCode
+	password  *usecases.UsernamePassword
+	refresh   *usecases.RefreshTokenRedeemer
+	code      *usecases.LegacyCode
+	accounts  *usecases.Accounts
+	client    *usecases.ClientCredentials // confidential clients only
+	stop      func(context.Context) error // the root client's; nil for partitions
+}
+
+// inPartition returns c's flows bound to another partition, sharing every port.
+func (c *client) inPartition(name string) *client {
+	p := &client{
+		env: c.env, partition: name, silent: c.silent.InPartition(name), authCode: c.authCode.InPartition(name),
+		password: c.password.InPartition(name), refresh: c.refresh.InPartition(name),
+		code: c.code.InPartition(name), accounts: c.accounts.InPartition(name),
+	}
+	if c.client != nil {
+		p.client = c.client.InPartition(name)
+	}
+	return p
+}
+
+func newClient(env *Engine, partition string, cred domain.ClientCredential) (*client, error) {
+	cfg := env.useCaseConfig(partition, cred)
+	c := &client{env: env, partition: partition}
+	var err error
+	if c.silent, err = usecases.NewSilent(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if c.authCode, err = usecases.NewAuthCode(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if c.password, err = usecases.NewUsernamePassword(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if c.refresh, err = usecases.NewRefreshTokenRedeemer(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if c.code, err = usecases.NewLegacyCode(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if c.accounts, err = usecases.NewAccounts(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if !cred.IsZero() {
+		if c.client, err = usecases.NewClientCredentials(cfg, env.deps); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// resolve parses a per-call authority override.
+func (c *client) resolve(raw string) (*domain.Authority, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	a, err := domain.ParseAuthority(raw, c.env.cfg.AuthorityKind)
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// AcquireTokenSilent returns a token for account from the cache, or refreshes it with a
+// cached refresh token. It returns an error matching domain.ErrInteractionRequired
+// (domain.ErrNoTokens when nothing usable is cached) when the user must sign in again.
+func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, account Account, opts ...SilentOption) (AuthResult, error) {
+	call := silentCall{SilentRequest: usecases.SilentRequest{Scopes: scopes, Account: account}}
+	for _, o := range opts {
+		o.applySilent(&call)
+	}
+	var err error
+	if call.Authority, err = c.resolve(call.authority); err != nil {
+		return AuthResult{}, err
+	}
+	return c.silent.Acquire(ctx, call.SilentRequest)
+}
+
+// InitiateAuthCodeFlow starts an authorization-code flow with PKCE. Keep the returned
+// flow (it serialises to JSON) and send the user to its AuthURI.
+func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (AuthCodeFlow, error) {
+	call, err := c.authCodeCall(scopes, redirectURI, opts)
+	if err != nil {
+		return AuthCodeFlow{}, err
+	}
+	return c.authCode.Initiate(ctx, call.AuthCodeRequest)
+}
+
+// AuthorizationURL returns an authorization URL without keeping a flow; redeem the code
+// with AcquireTokenByAuthorizationCode. Prefer InitiateAuthCodeFlow.
+func (c *client) AuthorizationURL(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (string, error) {
+	call, err := c.authCodeCall(scopes, redirectURI, opts)
+	if err != nil {
+		return "", err
+	}
+	return c.authCode.AuthorizationURL(ctx, call.AuthCodeRequest)
+}
+
+func (c *client) authCodeCall(scopes []string, redirectURI string, opts []AuthCodeOption) (authCodeCall, error) {
+	call := authCodeCall{AuthCodeRequest: usecases.AuthCodeRequest{Scopes: scopes, RedirectURI: redirectURI}}
+	for _, o := range opts {
+		o.applyAuthCode(&call)
+	}
+	var err error
+	call.Authority, err = c.resolve(call.authority)
+	return call, err
+}
+
+// AcquireTokenByAuthCodeFlow completes a flow with the query (or form) of the redirect
+// the provider sent the user back with. It checks the flow, state, error, issuer, code
+// and ID token, in that order, and caches the tokens only when all pass.
+func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFlow, response url.Values) (AuthResult, error) {
+	return c.authCode.Complete(ctx, flow, response)
+}
+
+// AcquireTokenByUsernamePassword signs a user in with a password (ROPC). Use it only
+// where no browser is possible: it cannot do multi-factor authentication.
+func (c *client) AcquireTokenByUsernamePassword(ctx context.Context, username, password string, scopes []string, opts ...PasswordOption) (AuthResult, error) {
+	call := passwordCall{PasswordRequest: usecases.PasswordRequest{Username: username, Password: domain.Secret(password), Scopes: scopes}}
+	for _, o := range opts {
+		o.applyPassword(&call)
+	}
+	var err error
+	if call.Authority, err = c.resolve(call.authority); err != nil {
+		return AuthResult{}, err
+	}
+	return c.password.Acquire(ctx, call.PasswordRequest)
+}
+
+// AcquireTokenByRefreshToken redeems a refresh token obtained elsewhere and caches the
+// result, so later silent calls find it.
+func (c *client) AcquireTokenByRefreshToken(ctx context.Context, refreshToken string, scopes []string, opts ...RefreshTokenOption) (AuthResult, error) {
+	call := refreshTokenCall{RefreshTokenRequest: usecases.RefreshTokenRequest{RefreshToken: domain.Secret(refreshToken), Scopes: scopes}}
+	for _, o := range opts {
+		o.applyRefreshToken(&call)
+	}
+	var err error
+	if call.Authority, err = c.resolve(call.authority); err != nil {
+		return AuthResult{}, err
+	}
+	return c.refresh.Acquire(ctx, call.RefreshTokenRequest)
+}
+
+// AcquireTokenByAuthorizationCode redeems an authorization code for the redirect URI it
+// was issued to. Prefer the auth-code flow, which also checks state and nonce.
+func (c *client) AcquireTokenByAuthorizationCode(ctx context.Context, code, redirectURI string, scopes []string, opts ...CodeOption) (AuthResult, error) {
+	call := codeCall{CodeRequest: usecases.CodeRequest{Code: domain.Secret(code), RedirectURI: redirectURI, Scopes: scopes}}
+	for _, o := range opts {
+		o.applyCode(&call)
+	}
+	var err error
+	if call.Authority, err = c.resolve(call.authority); err != nil {
+		return AuthResult{}, err
+	}
+	return c.code.Acquire(ctx, call.CodeRequest)
+}
+
+// Accounts lists the accounts this client has tokens for in its partition.
+func (c *client) Accounts(ctx context.Context, opts ...AccountsOption) ([]Account, error) {
+	var r accountsRequest
+	for _, o := range opts {
+		o.applyAccounts(&r)
+	}
+	return c.accounts.List(ctx, r.username)
+}
+
+// RemoveAccount deletes the account and the tokens this client holds for it, in this
+// partition only.
+func (c *client) RemoveAccount(ctx context.Context, account Account) error {
+	return c.accounts.Remove(ctx, account)
+}
+
+// IsPoPSupported reports whether proof-of-possession tokens are supported. hexauth
+// issues bearer tokens only.
+func (c *client) IsPoPSupported() bool { return false }
+
+// PartitionName returns the cache partition this client reads and writes.
+func (c *client) PartitionName() string { return c.partition }
+
+// Close stops the client and releases its cache store. Clients returned by Partition
+// share the root client's store: closing them does nothing; close the root.
+func (c *client) Close() error {
+	if c.stop == nil {
+		return nil
+	}
+	return c.stop(context.Background())
+}

@@ -1,0 +1,98 @@
+package app
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// Config configures a client. ClientID and Authority are required; every other field
+// has a documented zero value.
+type Config struct {
+	// ClientID is the application (client) id registered with the provider.
+	ClientID string
+	// Authority is the authority URL: https://login.microsoftonline.com/{tenant}, an
+	// Entra B2C or ADFS URL, or any OpenID Connect issuer. HTTPS is required except on
+	// loopback hosts.
+	Authority string
+	// AuthorityKind forces the kind of authority; empty detects it from the URL.
+	AuthorityKind domain.AuthorityKind
+	// Cache picks the token cache store: "memory:" (the default when empty),
+	// "sqlite:///path/to/file.db", "sqlite::memory:" or "postgres://...".
+	Cache string
+	// ExpiryBuffer: cached access tokens are served while now < expires_on − buffer.
+	// Zero means 5 minutes.
+	ExpiryBuffer time.Duration
+	// FlowMaxAge bounds how long an auth-code flow may be completed. Zero means 15
+	// minutes.
+	FlowMaxAge time.Duration
+	// InsecureSkipSignatureCheck turns off ID-token signature verification. It MUST NOT
+	// be set in production.
+	InsecureSkipSignatureCheck bool
+	// Logger receives diagnostics, never secrets. Nil discards them.
+	Logger *slog.Logger
+
+	// IdentityProvider replaces the HTTP identity-provider adapter, for example with the
+	// in-process fake of package adapters/memory in tests. Nil means the HTTP adapter.
+	IdentityProvider ports.IdentityProvider
+	// Clock replaces the system clock (tests move time through it). Nil means the
+	// system clock.
+	Clock ports.Clock
+	// Browser opens the sign-in page of AcquireTokenInteractive. Nil means the
+	// operating system's browser, or printing the URL when there is none.
+	Browser ports.Browser
+}
+
+// Validate checks the configuration without touching the network.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.ClientID) == "" {
+		return domain.Errorf(domain.ErrInvalidInput, "app: ClientID is required")
+	}
+	if _, err := domain.ParseAuthority(c.Authority, c.AuthorityKind); err != nil {
+		return err
+	}
+	if c.ExpiryBuffer < 0 || c.FlowMaxAge < 0 {
+		return domain.Errorf(domain.ErrInvalidInput, "app: durations must not be negative")
+	}
+	if _, err := parseCacheURL(c.Cache); err != nil {
+		return err
+	}
+	return nil
+}
+
+// cacheKind names the store a Cache URL selects.
+type cacheKind int
+
+const (
+	cacheMemory cacheKind = iota
+	cacheSQLite
+	cachePostgres
+)
+
+// cacheURL is a parsed Config.Cache.
+type cacheURL struct {
+	kind cacheKind
+	path string // sqlite: the file path or ":memory:"
+	dsn  string // postgres: the DSN
+}
+
+func parseCacheURL(raw string) (cacheURL, error) {
+	switch {
+	case raw == "" || raw == "memory:" || raw == "memory://":
+		return cacheURL{kind: cacheMemory}, nil
+	case raw == "sqlite::memory:":
+		return cacheURL{kind: cacheSQLite, path: ":memory:"}, nil
+	case strings.HasPrefix(raw, "sqlite://"):
+		p := strings.TrimPrefix(raw, "sqlite://")
+		if p == "" || p == "/" {
+			break
+		}
+		return cacheURL{kind: cacheSQLite, path: p}, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return cacheURL{kind: cachePostgres, dsn: raw}, nil
+	}
+	return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: unsupported cache URL (want memory:, sqlite:///path, sqlite::memory: or postgres://...)")
+}

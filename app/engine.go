@@ -1,0 +1,79 @@
+package app
+
+import (
+	"crypto"
+	"crypto/x509"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+	"github.com/hexauth/hexauth/usecases"
+)
+
+// Engine is what every client of one configuration shares: the validated Config and
+// the adapters behind the ports. The fx graph provides it; clients and their partitions
+// are cheap views over it.
+type Engine struct {
+	cfg       Config
+	authority domain.Authority
+	deps      usecases.Deps
+	browser   ports.Browser
+}
+
+// EngineParams are the Engine's dependencies in the fx graph.
+type EngineParams struct {
+	Config           Config
+	IdentityProvider ports.IdentityProvider
+	Store            ports.CacheStore
+	Clock            ports.Clock
+}
+
+// NewEngine validates the configuration and assembles the engine. It makes no network
+// call.
+func NewEngine(p EngineParams) (*Engine, error) {
+	if err := p.Config.Validate(); err != nil {
+		return nil, err
+	}
+	a, err := domain.ParseAuthority(p.Config.Authority, p.Config.AuthorityKind)
+	if err != nil {
+		return nil, err
+	}
+	if p.IdentityProvider == nil || p.Store == nil || p.Clock == nil {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "app: an identity provider, a cache store and a clock are required")
+	}
+	return &Engine{
+		cfg: p.Config, authority: a, browser: p.Config.Browser,
+		deps: usecases.Deps{IdentityProvider: p.IdentityProvider, Store: p.Store, Clock: p.Clock},
+	}, nil
+}
+
+func (e *Engine) useCaseConfig(partition string, cred domain.ClientCredential) usecases.Config {
+	return usecases.Config{
+		ClientID: e.cfg.ClientID, Authority: e.authority, Credential: cred, Partition: partition,
+		ExpiryBuffer: e.cfg.ExpiryBuffer, FlowMaxAge: e.cfg.FlowMaxAge,
+		InsecureSkipSignatureCheck: e.cfg.InsecureSkipSignatureCheck, Logger: e.cfg.Logger,
+	}
+}
+
+// systemClock is the wall clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Credential authenticates a confidential client.
+type Credential struct{ c domain.ClientCredential }
+
+// ClientSecret authenticates with a client secret (client_secret_basic, or
+// client_secret_post where the provider supports only that).
+func ClientSecret(secret string) Credential {
+	return Credential{domain.ClientCredential{Secret: domain.Secret(secret)}}
+}
+
+// ClientCertificate authenticates with a signed assertion (private_key_jwt, RFC 7523)
+// made with key, whose certificate is certs[0].
+func ClientCertificate(certs []*x509.Certificate, key crypto.Signer) Credential {
+	return Credential{domain.ClientCredential{Key: key, Certificates: certs}}
+}
+
+// String redacts the credential.
+func (c Credential) String() string { return c.c.String() }

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"errors"
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/ports"
+	"go.uber.org/fx"
+)
+
+// Module is the core of the fx graph: from a Config, a ports.IdentityProvider, a
+// ports.CacheStore and a ports.Clock it provides the *Engine, a *PublicClient and,
+// when a Credential is supplied, a *ConfidentialClient. Add one store module (Memory,
+// SQLite, Postgres) and one identity-provider module (HTTPIdP, or InProcessIdP).
+var Module = fx.Module("hexauth",
+	fx.Provide(
+		newGraphEngine,
+		newGraphPublicClient,
+		newGraphConfidentialClient,
+	),
+)
+
+// Memory provides the in-memory cache store (adapters/memory).
+var Memory = fx.Module("hexauth.memory",
+	fx.Provide(fx.Annotate(newMemoryStore, fx.As(new(ports.CacheStore)))),
+)
+
+// Options returns the whole graph NewPublicClient builds for cfg: Module, the store
+// Config.Cache names, the identity provider (Config.IdentityProvider or HTTPIdP) and
+// the clock (Config.Clock or the system clock).
+func Options(cfg Config) fx.Option {
+	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
+	if cfg.IdentityProvider != nil {
+		opts = append(opts, InProcessIdP(cfg.IdentityProvider))
+	} else {
+		opts = append(opts, HTTPIdP)
+	}
+	var clock ports.Clock = systemClock{}
+	if cfg.Clock != nil {
+		clock = cfg.Clock
+	}
+	opts = append(opts, fx.Supply(fx.Annotate(clock, fx.As(new(ports.Clock)))))
+	return fx.Options(opts...)
+}
+
+// InProcessIdP supplies an identity provider built outside the graph, such as the
+// in-process fake of adapters/memory.
+func InProcessIdP(idp ports.IdentityProvider) fx.Option {
+	return fx.Supply(fx.Annotate(idp, fx.As(new(ports.IdentityProvider))))
+}
+
+func storeModule(cfg Config) fx.Option {
+	u, _ := parseCacheURL(cfg.Cache) // validated by Config.Validate
+	switch u.kind {
+	case cacheSQLite:
+		return fx.Error(errors.New("app: the sqlite cache store is not wired yet"))
+	case cachePostgres:
+		return Postgres
+	}
+	return Memory
+}
+
+type engineIn struct {
+	fx.In
+	Config           Config
+	IdentityProvider ports.IdentityProvider
+	Store            ports.CacheStore
+	Clock            ports.Clock
+}
+
+func newGraphEngine(in engineIn) (*Engine, error) {
+	return NewEngine(EngineParams{Config: in.Config, IdentityProvider: in.IdentityProvider, Store: in.Store, Clock: in.Clock})
+}
+
+func newGraphPublicClient(e *Engine) (*PublicClient, error) {
+	c, err := newClient(e, "", Credential{}.c)
+	if err != nil {
+		return nil, err
+	}
+	return &PublicClient{c}, nil
+}
+
+func newGraphConfidentialClient(e *Engine, cred Credential) (*ConfidentialClient, error) {
+	c, err := newClient(e, "", cred.c)
+	if err != nil {
+		return nil, err
+	}
+	return &ConfidentialClient{c}, nil
+}
+
+func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
+	s, err := memory.NewStore(memory.StoreConfig{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(s.Close))
+	return s, nil
+}

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+
+	"github.com/hexauth/hexauth/usecases"
+)
+
+// Per-call options. Each method has its own sealed option type (SilentOption,
+// AuthCodeOption, ...); an option constructor returns a type that implements the option
+// types of every method it applies to, so WithAuthority works wherever an authority can
+// be overridden and nowhere else.
+
+// SilentOption configures AcquireTokenSilent.
+type SilentOption interface{ applySilent(*silentCall) }
+
+// AuthCodeOption configures InitiateAuthCodeFlow and AuthorizationURL.
+type AuthCodeOption interface{ applyAuthCode(*authCodeCall) }
+
+// PasswordOption configures AcquireTokenByUsernamePassword.
+type PasswordOption interface{ applyPassword(*passwordCall) }
+
+// RefreshTokenOption configures AcquireTokenByRefreshToken.
+type RefreshTokenOption interface {
+	applyRefreshToken(*refreshTokenCall)
+}
+
+// CodeOption configures AcquireTokenByAuthorizationCode.
+type CodeOption interface{ applyCode(*codeCall) }
+
+// ClientOption configures AcquireTokenForClient.
+type ClientOption interface{ applyClient(*clientCall) }
+
+// AccountsOption configures Accounts.
+type AccountsOption interface{ applyAccounts(*accountsRequest) }
+
+type accountsRequest struct{ username string }
+
+// The per-call request of each method: the use case's request plus what the facade
+// resolves before calling it.
+type (
+	silentCall struct {
+		usecases.SilentRequest
+		authority string
+	}
+	authCodeCall struct {
+		usecases.AuthCodeRequest
+		authority string
+	}
+	passwordCall struct {
+		usecases.PasswordRequest
+		authority string
+	}
+	refreshTokenCall struct {
+		usecases.RefreshTokenRequest
+		authority string
+	}
+	codeCall struct {
+		usecases.CodeRequest
+		authority string
+	}
+	clientCall struct {
+		usecases.ClientRequest
+		authority string
+	}
+)
+
+// AuthorityOption overrides the client's authority for one call (another tenant, say).
+// An invalid URL makes the call fail with domain.ErrInvalidInput.
+type AuthorityOption struct{ url string }
+
+// WithAuthority overrides the client's authority for one call.
+func WithAuthority(url string) AuthorityOption { return AuthorityOption{url: url} }
+
+func (o AuthorityOption) applySilent(r *silentCall)             { r.authority = o.url }
+func (o AuthorityOption) applyAuthCode(r *authCodeCall)         { r.authority = o.url }
+func (o AuthorityOption) applyPassword(r *passwordCall)         { r.authority = o.url }
+func (o AuthorityOption) applyRefreshToken(r *refreshTokenCall) { r.authority = o.url }
+func (o AuthorityOption) applyCode(r *codeCall)                 { r.authority = o.url }
+func (o AuthorityOption) applyClient(r *clientCall)             { r.authority = o.url }
+
+// ForceRefreshOption skips the cached access token.
+type ForceRefreshOption struct{}
+
+// WithForceRefresh skips the cached access token and asks the provider for a new one.
+func WithForceRefresh() ForceRefreshOption { return ForceRefreshOption{} }
+
+func (ForceRefreshOption) applySilent(r *silentCall) { r.ForceRefresh = true }
+func (ForceRefreshOption) applyClient(r *clientCall) { r.ForceRefresh = true }
+
+// ClaimsOption sends a claims challenge or request (OIDC Core §5.5), for example the
+// Claims of a *domain.Error; it implies skipping the cached access token.
+type ClaimsOption struct{ claims string }
+
+// WithClaims sends claims with the request.
+func WithClaims(claims string) ClaimsOption { return ClaimsOption{claims: claims} }
+
+func (o ClaimsOption) applySilent(r *silentCall)     { r.Claims = o.claims }
+func (o ClaimsOption) applyAuthCode(r *authCodeCall) { r.Claims = o.claims }
+func (o ClaimsOption) applyPassword(r *passwordCall) { r.Claims = o.claims }
+func (o ClaimsOption) applyClient(r *clientCall)     { r.Claims = o.claims }
+
+// CorrelationIDOption sets the correlation id sent to the provider.
+type CorrelationIDOption struct{ id string }
+
+// WithCorrelationID sets the correlation id sent to the provider and returned in the
+// result and in errors. By default each call gets a random one.
+func WithCorrelationID(id string) CorrelationIDOption { return CorrelationIDOption{id: id} }
+
+func (o CorrelationIDOption) applySilent(r *silentCall)     { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyPassword(r *passwordCall) { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyRefreshToken(r *refreshTokenCall) {
+	r.CorrelationID = o.id
+}
+func (o CorrelationIDOption) applyCode(r *codeCall)     { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyClient(r *clientCall) { r.CorrelationID = o.id }
+
+// AuthRequestOption sets a parameter of the authorization request.
+type AuthRequestOption struct{ apply func(*authCodeCall) }
+
+func (o AuthRequestOption) applyAuthCode(r *authCodeCall) { o.apply(r) }
+
+// WithState uses state instead of a random one (it must still be unguessable).
+func WithState(state string) AuthRequestOption {
+	return AuthRequestOption{func(r *authCodeCall) { r.State = state }}
+}
+
+// WithPrompt sets prompt (login, consent, select_account, none).
+func WithPrompt(prompt string) AuthRequestOption {
+	return AuthRequestOption{func(r *authCodeCall) { r.Prompt = prompt }}
+}
+
+// WithLoginHint pre-fills the username on the sign-in page.
+func WithLoginHint(hint string) AuthRequestOption {
+	return AuthRequestOption{func(r *authCodeCall) { r.LoginHint = hint }}
+}
+
+// WithDomainHint sends the user straight to their organisation's sign-in page.
+func WithDomainHint(hint string) AuthRequestOption {
+	return AuthRequestOption{func(r *authCodeCall) { r.DomainHint = hint }}
+}
+
+// WithMaxAge asks the provider to re-authenticate a user who signed in longer ago.
+func WithMaxAge(d time.Duration) AuthRequestOption {
+	return AuthRequestOption{func(r *authCodeCall) { r.MaxAge = &d }}
+}
+
+// WithCodeChallenge adds a PKCE S256 challenge to AuthorizationURL (Initiate always
+// makes its own).
+func WithCodeChallenge(challenge string) AuthRequestOption {
+	return AuthRequestOption{func(r *authCodeCall) { r.CodeChallenge = challenge }}
+}
+
+// CodeRedemptionOption sets what AcquireTokenByAuthorizationCode must send or check.
+type CodeRedemptionOption struct{ apply func(*codeCall) }
+
+func (o CodeRedemptionOption) applyCode(r *codeCall) { o.apply(r) }
+
+// WithCodeVerifier sends the PKCE verifier of the authorization request.
+func WithCodeVerifier(verifier string) CodeRedemptionOption {
+	return CodeRedemptionOption{func(r *codeCall) { r.CodeVerifier = domain.Secret(verifier) }}
+}
+
+// WithNonce checks the ID token's nonce against the one the authorization request sent.
+func WithNonce(nonce string) CodeRedemptionOption {
+	return CodeRedemptionOption{func(r *codeCall) { r.Nonce = nonce }}
+}
+
+// UsernameOption filters Accounts by username, case-insensitively.
+type UsernameOption struct{ username string }
+
+// WithUsername keeps the accounts whose username equals username, ignoring case.
+func WithUsername(username string) UsernameOption { return UsernameOption{username: username} }
+
+func (o UsernameOption) applyAccounts(r *accountsRequest) { r.username = o.username }

@@ -1,0 +1,157 @@
+package usecases
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// sealedPrefix marks a secret sealed by SealedStore.
+const sealedPrefix = "hexauth-sealed:v1:"
+
+// SealedStore wraps a cache store so that every token secret is sealed with sealer
+// before it is written and opened after it is read, with the entry's cache key as
+// associated data. A secret that does not open (wrong key, tampering, or moved to another
+// entry) makes its entry a cache miss, reported through log. Secrets written before
+// sealing was turned on (without the sealed prefix) are read as they are, so sealing can
+// be enabled on an existing cache; they are sealed on their next write.
+func SealedStore(store ports.CacheStore, sealer ports.Sealer, log *slog.Logger) ports.CacheStore {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &sealedStore{CacheStore: store, sealer: sealer, log: log}
+}
+
+type sealedStore struct {
+	ports.CacheStore
+	sealer ports.Sealer
+	log    *slog.Logger
+}
+
+func (s *sealedStore) seal(secret domain.Secret, key string) (domain.Secret, error) {
+	if secret == "" {
+		return "", nil
+	}
+	b, err := s.sealer.Seal([]byte(secret), []byte(key))
+	if err != nil {
+		return "", storeErr("seal", err)
+	}
+	return domain.Secret(sealedPrefix + base64.RawURLEncoding.EncodeToString(b)), nil
+}
+
+func (s *sealedStore) open(ctx context.Context, secret domain.Secret, key string) (domain.Secret, bool) {
+	v, ok := strings.CutPrefix(string(secret), sealedPrefix)
+	if !ok {
+		return secret, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err == nil {
+		b, err = s.sealer.Open(b, []byte(key))
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "sealed cache entry does not open; treated as a miss", "key", key)
+		return "", false
+	}
+	return domain.Secret(b), true
+}
+
+func (s *sealedStore) Write(ctx context.Context, w domain.CacheWrite) error {
+	var err error
+	if w.AccessToken != nil {
+		at := *w.AccessToken
+		if at.Secret, err = s.seal(at.Secret, at.Key()); err != nil {
+			return err
+		}
+		w.AccessToken = &at
+	}
+	if w.RefreshToken != nil {
+		rt := *w.RefreshToken
+		if rt.Secret, err = s.seal(rt.Secret, rt.Key()); err != nil {
+			return err
+		}
+		w.RefreshToken = &rt
+	}
+	if w.IDToken != nil {
+		idt := *w.IDToken
+		if idt.Secret, err = s.seal(idt.Secret, idt.Key()); err != nil {
+			return err
+		}
+		w.IDToken = &idt
+	}
+	return s.CacheStore.Write(ctx, w)
+}
+
+func (s *sealedStore) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	e, err := s.CacheStore.Find(ctx, q)
+	if err != nil {
+		return e, err
+	}
+	e.AccessTokens, e.RefreshTokens, e.IDTokens = s.openAll(ctx, e.AccessTokens, e.RefreshTokens, e.IDTokens)
+	return e, nil
+}
+
+func (s *sealedStore) Export(ctx context.Context, partition string) (domain.CacheSnapshot, error) {
+	snap, err := s.CacheStore.Export(ctx, partition)
+	if err != nil {
+		return snap, err
+	}
+	snap.AccessTokens, snap.RefreshTokens, snap.IDTokens = s.openAll(ctx, snap.AccessTokens, snap.RefreshTokens, snap.IDTokens)
+	return snap, nil
+}
+
+func (s *sealedStore) Import(ctx context.Context, partition string, snap domain.CacheSnapshot) error {
+	sealed := snap
+	sealed.AccessTokens = make([]domain.AccessToken, len(snap.AccessTokens))
+	sealed.RefreshTokens = make([]domain.RefreshToken, len(snap.RefreshTokens))
+	sealed.IDTokens = make([]domain.IDToken, len(snap.IDTokens))
+	var err error
+	for i, t := range snap.AccessTokens {
+		if t.Secret, err = s.seal(t.Secret, t.Key()); err != nil {
+			return err
+		}
+		sealed.AccessTokens[i] = t
+	}
+	for i, t := range snap.RefreshTokens {
+		if t.Secret, err = s.seal(t.Secret, t.Key()); err != nil {
+			return err
+		}
+		sealed.RefreshTokens[i] = t
+	}
+	for i, t := range snap.IDTokens {
+		if t.Secret, err = s.seal(t.Secret, t.Key()); err != nil {
+			return err
+		}
+		sealed.IDTokens[i] = t
+	}
+	return s.CacheStore.Import(ctx, partition, sealed)
+}
+
+// openAll opens every secret, dropping entries whose secret does not open.
+func (s *sealedStore) openAll(ctx context.Context, ats []domain.AccessToken, rts []domain.RefreshToken, idts []domain.IDToken) ([]domain.AccessToken, []domain.RefreshToken, []domain.IDToken) {
+	outAT := ats[:0:0]
+	for _, t := range ats {
+		if v, ok := s.open(ctx, t.Secret, t.Key()); ok {
+			t.Secret = v
+			outAT = append(outAT, t)
+		}
+	}
+	outRT := rts[:0:0]
+	for _, t := range rts {
+		if v, ok := s.open(ctx, t.Secret, t.Key()); ok {
+			t.Secret = v
+			outRT = append(outRT, t)
+		}
+	}
+	outID := idts[:0:0]
+	for _, t := range idts {
+		if v, ok := s.open(ctx, t.Secret, t.Key()); ok {
+			t.Secret = v
+			outID = append(outID, t)
+		}
+	}
+	return outAT, outRT, outID
+}
