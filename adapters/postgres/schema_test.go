@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"io/fs"
 	"sync"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlmigrate"
 )
 
 // appliedMigrations returns the versions recorded in schema's version table.
@@ -110,5 +112,25 @@ func TestOpen_concurrentOnFreshSchema(t *testing.T) {
 	got, err := stores[0].Find(t.Context(), domain.CacheQuery{Partition: "p", HomeAccountID: "h"})
 	if err != nil || len(got.AccessTokens) != 1 {
 		t.Errorf("Find = %d access tokens, %v; want 1, nil", len(got.AccessTokens), err)
+	}
+}
+
+func TestOpen_schemaFromNewerRelease_refused(t *testing.T) {
+	schema := SchemaForTest(t)
+	s := OpenTestStore(t, Config{Schema: schema})
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v; want nil", err)
+	}
+	_, err := AdminDB(t, DSNForTest(t)).ExecContext(t.Context(),
+		`INSERT INTO `+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+` (version, name) VALUES (9999, 'from_the_future')`)
+	if err != nil {
+		t.Fatalf("record a future migration: %v", err)
+	}
+	s, err = Open(t.Context(), Config{DSN: DSNForTest(t), Schema: schema})
+	if err == nil {
+		_ = s.Close()
+	}
+	if s != nil || !errors.Is(err, sqlmigrate.ErrDatabaseAhead) || !errors.Is(err, domain.ErrCacheStore) {
+		t.Fatalf("Open on a schema at version 9999 = %v, %v; want nil, an ErrCacheStore error wrapping sqlmigrate.ErrDatabaseAhead", s, err)
 	}
 }
