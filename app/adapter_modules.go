@@ -6,6 +6,7 @@ import (
 
 	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/adapters/postgres"
+	"github.com/hexauth/hexauth/adapters/sqlite"
 	"github.com/hexauth/hexauth/ports"
 	"go.uber.org/fx"
 )
@@ -13,6 +14,12 @@ import (
 // openTimeout bounds opening a store (connecting and migrating) inside the fx graph,
 // whose constructors get no context.
 const openTimeout = 30 * time.Second
+
+// SQLite provides the SQLite cache store (adapters/sqlite) at the path Config.Cache
+// names ("sqlite:///path" or "sqlite::memory:").
+var SQLite = fx.Module("hexauth.sqlite",
+	fx.Provide(fx.Annotate(newSQLiteStore, fx.As(new(ports.CacheStore)))),
+)
 
 // Postgres provides the Postgres cache store (adapters/postgres) at the DSN
 // Config.Cache holds, in schema "hexauth".
@@ -25,6 +32,24 @@ var Postgres = fx.Module("hexauth.postgres",
 var HTTPIdP = fx.Module("hexauth.httpidp",
 	fx.Provide(fx.Annotate(newHTTPIdP, fx.As(new(ports.IdentityProvider)))),
 )
+
+func newSQLiteStore(lc fx.Lifecycle, cfg Config) (*sqlite.Store, error) {
+	u, err := parseCacheURL(cfg.Cache)
+	if err != nil {
+		return nil, err
+	}
+	if u.kind != cacheSQLite {
+		u.path = ":memory:"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	s, err := sqlite.Open(ctx, sqlite.Config{Path: u.path, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(s.Close))
+	return s, nil
+}
 
 func newPostgresStore(lc fx.Lifecycle, cfg Config) (*postgres.Store, error) {
 	u, err := parseCacheURL(cfg.Cache)

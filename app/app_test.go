@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,8 @@ func TestOptions_validateApp(t *testing.T) {
 	}{
 		{"memory and in-process provider", app.Config{ClientID: "c", Authority: authority, IdentityProvider: newFake(clock)}},
 		{"memory and HTTP provider", app.Config{ClientID: "c", Authority: authority, Cache: "memory:"}},
+		{"sqlite file", app.Config{ClientID: "c", Authority: authority, Cache: "sqlite:///tmp/x.db"}},
+		{"sqlite in memory", app.Config{ClientID: "c", Authority: authority, Cache: "sqlite::memory:"}},
 		{"postgres", app.Config{ClientID: "c", Authority: authority, Cache: "postgres://u@127.0.0.1:5432/db"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -127,5 +131,47 @@ func TestPublicClient_Close_thenCallsFail(t *testing.T) {
 	}
 	if _, err := pc.Accounts(ctx); !errors.Is(err, domain.ErrCacheStore) {
 		t.Fatalf("Accounts after Close error = %v; want ErrCacheStore", err)
+	}
+}
+
+// The same flows work on every store Config.Cache can name.
+func TestNewPublicClient_everyCacheURL(t *testing.T) {
+	urls := []string{"memory:", "sqlite::memory:", "sqlite://" + t.TempDir() + "/tokens.db"}
+	if dsn := os.Getenv("HEXAUTH_TEST_POSTGRES_DSN"); dsn != "" {
+		urls = append(urls, dsn)
+	}
+	for _, cache := range urls {
+		name, _, _ := strings.Cut(cache, "?")
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			clock := memory.NewClock(exampleStart)
+			idp := newFake(clock)
+			partition := fmt.Sprintf("test-%d", time.Now().UnixNano()) // postgres is shared between runs
+			root, err := app.NewPublicClient(ctx, app.Config{ClientID: clientID, Authority: authority, Cache: cache, IdentityProvider: idp, Clock: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			pc := root.Partition(partition)
+			res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hit, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account)
+			if err != nil || hit.TokenSource != domain.SourceCache {
+				t.Fatalf("silent = %q, %v; want a cache hit", hit.TokenSource, err)
+			}
+			clock.Advance(2 * time.Hour)
+			refreshed, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account)
+			if err != nil || refreshed.TokenSource != domain.SourceIdentityProvider {
+				t.Fatalf("silent after expiry = %q, %v; want a refresh", refreshed.TokenSource, err)
+			}
+			if err := pc.RemoveAccount(ctx, res.Account); err != nil {
+				t.Fatal(err)
+			}
+			if accts, _ := pc.Accounts(ctx); len(accts) != 0 {
+				t.Fatalf("Accounts after removal = %v; want none", accts)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/ports"
 	"go.uber.org/fx"
@@ -52,7 +51,7 @@ func storeModule(cfg Config) fx.Option {
 	u, _ := parseCacheURL(cfg.Cache) // validated by Config.Validate
 	switch u.kind {
 	case cacheSQLite:
-		return fx.Error(errors.New("app: the sqlite cache store is not wired yet"))
+		return SQLite
 	case cachePostgres:
 		return Postgres
 	}
