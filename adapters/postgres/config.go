@@ -14,9 +14,13 @@ import (
 
 // Defaults applied by Open to the zero values of Config.
 const (
-	DefaultSchema          = "hexauth"
-	DefaultMaxOpenConns    = 10
+	// DefaultSchema is the schema used when Config.Schema is empty.
+	DefaultSchema = "hexauth"
+	// DefaultMaxOpenConns is the read-write pool size when Config.MaxOpenConns is 0.
+	DefaultMaxOpenConns = 10
+	// DefaultConnMaxLifetime is used when Config.ConnMaxLifetime is 0.
 	DefaultConnMaxLifetime = 30 * time.Minute
+	// DefaultConnMaxIdleTime is used when Config.ConnMaxIdleTime is 0.
 	DefaultConnMaxIdleTime = 5 * time.Minute
 )
 
