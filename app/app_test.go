@@ -175,3 +175,42 @@ func TestNewPublicClient_everyCacheURL(t *testing.T) {
 		})
 	}
 }
+
+func TestConfig_SealingKey_secretsAreSealedAtRest(t *testing.T) {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	path := t.TempDir() + "/tokens.db"
+	cfg := app.Config{ClientID: clientID, Authority: authority, Cache: "sqlite://" + path, IdentityProvider: newFake(clock), Clock: clock,
+		SealingKey: []byte("0123456789abcdef0123456789abcdef")}
+	pc, err := app.NewPublicClient(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hit, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account); err != nil || hit.AccessToken != res.AccessToken {
+		t.Fatalf("silent through the sealer = %v; want the cached token opened", err)
+	}
+	pc.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wal, err := os.ReadFile(path + "-wal"); err == nil {
+		raw = append(raw, wal...)
+	}
+	if !strings.Contains(string(raw), "alice@example.com") {
+		t.Fatal("the database holds no account: the check below would prove nothing")
+	}
+	for _, secret := range []string{string(res.AccessToken), string(res.RefreshToken)} {
+		if strings.Contains(string(raw), secret) {
+			t.Fatal("the database file holds a token in clear")
+		}
+	}
+	cfg.SealingKey = []byte("short")
+	if err := cfg.Validate(); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("Validate with a short key = %v; want ErrInvalidInput", err)
+	}
+}

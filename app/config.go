@@ -34,6 +34,12 @@ type Config struct {
 	InsecureSkipSignatureCheck bool
 	// Logger receives diagnostics, never secrets. Nil discards them.
 	Logger *slog.Logger
+	// SealingKey, when set, must be 32 bytes: every token secret is then sealed with
+	// AES-256-GCM (bound to its cache key) before it reaches the store, so a stolen
+	// database leaks no usable token. Keep the key outside that database. Entries written
+	// before the key was set are still read; entries sealed with another key read as
+	// misses.
+	SealingKey []byte
 
 	// IdentityProvider replaces the HTTP identity-provider adapter, for example with the
 	// in-process fake of package adapters/memory in tests. Nil means the HTTP adapter.
@@ -56,6 +62,9 @@ func (c Config) Validate() error {
 	}
 	if c.ExpiryBuffer < 0 || c.FlowMaxAge < 0 {
 		return domain.Errorf(domain.ErrInvalidInput, "app: durations must not be negative")
+	}
+	if c.SealingKey != nil && len(c.SealingKey) != 32 {
+		return domain.Errorf(domain.ErrInvalidInput, "app: SealingKey must be 32 bytes, got %d", len(c.SealingKey))
 	}
 	if _, err := parseCacheURL(c.Cache); err != nil {
 		return err

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"github.com/hexauth/hexauth/adapters/aesgcm"
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/ports"
+	"github.com/hexauth/hexauth/usecases"
 	"go.uber.org/fx"
 )
 
@@ -28,6 +30,9 @@ var Memory = fx.Module("hexauth.memory",
 // the clock (Config.Clock or the system clock).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
+	if cfg.SealingKey != nil {
+		opts = append(opts, fx.Decorate(sealStore))
+	}
 	if cfg.IdentityProvider != nil {
 		opts = append(opts, InProcessIdP(cfg.IdentityProvider))
 	} else {
@@ -93,4 +98,13 @@ func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
 	}
 	lc.Append(fx.StopHook(s.Close))
 	return s, nil
+}
+
+// sealStore wraps the graph's store so token secrets are sealed at rest.
+func sealStore(store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
+	sealer, err := aesgcm.New(cfg.SealingKey)
+	if err != nil {
+		return nil, err
+	}
+	return usecases.SealedStore(store, sealer, cfg.Logger), nil
 }
