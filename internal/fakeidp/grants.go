@@ -196,7 +196,7 @@ func (p *Provider) issue(in issueInput) (domain.TokenResponse, *domain.Error) {
 	}
 	if slices.Contains(in.scopes, domain.ScopeOpenID) {
 		tok, err := p.mintIDToken(idTokenInput{authority: in.req.Authority, clientID: in.client.ID, user: in.user,
-			nonce: in.nonce, grant: in.req.Grant, now: p.Now()})
+			nonce: in.nonce, grant: in.req.Grant, now: p.Now(), fault: in.opt.IDTokenFault})
 		if err != nil {
 			return domain.TokenResponse{}, internalError(err)
 		}

@@ -60,13 +60,17 @@ type idTokenInput struct {
 	nonce     string
 	grant     domain.GrantKind
 	now       time.Time
+	fault     IDTokenFault // overrides the provider's fault when not IDTokenOK
 }
 
 // mintIDToken returns a signed ID token (OIDC Core §2) for in, with the current fault
 // applied. Its claims are iss, sub, aud, exp, iat, nbf, nonce (when one was sent), tid,
 // oid, preferred_username, name (when set) and ver.
 func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
-	fault := p.idTokenFault()
+	fault := in.fault
+	if fault == IDTokenOK {
+		fault = p.idTokenFault()
+	}
 	now := in.now
 	exp := now.Add(p.cfg.TokenLifetime)
 	c := map[string]any{

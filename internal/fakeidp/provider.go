@@ -145,12 +145,7 @@ func (p *Provider) FailNext(grant domain.GrantKind, err *domain.Error) {
 		delete(p.failNext, grant)
 		return
 	}
-	e := *err
-	e.ErrorCodes = slices.Clone(err.ErrorCodes)
-	if e.Class == "" {
-		e.Class = domain.Classify(grant, e.Code, e.SubError, e.ErrorCodes, e.HTTPStatus)
-	}
-	p.failNext[grant] = append(p.failNext[grant], &e)
+	p.failNext[grant] = append(p.failNext[grant], copyFault(grant, err))
 }
 
 // RevokeRefreshTokens revokes every refresh token issued to username: redeeming one

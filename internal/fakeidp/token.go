@@ -18,6 +18,14 @@ type TokenOptions struct {
 	// ClientInfo makes a user-grant response carry client_info even when
 	// Config.ClientInfo is off (Entra sends it when the request says client_info=1).
 	ClientInfo bool
+	// IDTokenFault, when not IDTokenOK, replaces the provider's ID token fault (see
+	// SetIDTokenFault) for this call only, so a front can script one faulty response
+	// without affecting concurrent requests.
+	IDTokenFault IDTokenFault
+	// Fail, when set, answers this call with a copy of it instead of redeeming the grant,
+	// like a fault queued with FailNext (which takes precedence) but for this call only.
+	// The call is counted.
+	Fail *domain.Error
 }
 
 // Token redeems a grant at the token endpoint (RFC 6749 §3.2) and returns the token
@@ -37,7 +45,11 @@ type TokenOptions struct {
 // when openid was requested, Scope (unless Config.OmitScopeInResponse), the client's
 // FamilyID, client_info when configured and RefreshIn when configured.
 func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.TokenResponse, error) {
-	if e := p.countCall(req.Grant); e != nil {
+	e := p.countCall(req.Grant)
+	if e == nil && opt.Fail != nil {
+		e = copyFault(req.Grant, opt.Fail)
+	}
+	if e != nil {
 		return domain.TokenResponse{}, withCorrelation(e, req.CorrelationID)
 	}
 	resp, err := p.token(req, opt)
@@ -63,9 +75,18 @@ func (p *Provider) countCall(grant domain.GrantKind) *domain.Error {
 	} else {
 		p.failNext[grant] = q[1:]
 	}
-	cp := *e
-	cp.ErrorCodes = slices.Clone(e.ErrorCodes)
-	return &cp
+	return copyFault(grant, e)
+}
+
+// copyFault returns a copy of a scripted failure of grant, classified with
+// domain.Classify when it has no Class.
+func copyFault(grant domain.GrantKind, err *domain.Error) *domain.Error {
+	e := *err
+	e.ErrorCodes = slices.Clone(err.ErrorCodes)
+	if e.Class == "" {
+		e.Class = domain.Classify(grant, e.Code, e.SubError, e.ErrorCodes, e.HTTPStatus)
+	}
+	return &e
 }
 
 // withCorrelation sets the request's correlation id on a refusal that has none.
