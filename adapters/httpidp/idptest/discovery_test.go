@@ -164,7 +164,9 @@ func TestServer_JWKS_verifiesIDTokens(t *testing.T) {
 
 func TestServer_JWKS_rs256(t *testing.T) {
 	f := newFixture(t, func(c *idptest.Config) { c.Provider.SigningAlg = "RS256" })
-	var set struct{ Keys []struct{ Kty, Alg, N, E string } }
+	var set struct {
+		Keys []struct{ Kty, Alg, N, E string }
+	}
 	if err := json.Unmarshal(get(t, f.srv.URL()+"/keys").body, &set); err != nil || len(set.Keys) != 1 {
 		t.Fatalf("JWKS = %v; want one key", err)
 	}
