@@ -21,6 +21,7 @@ func concurrencyCases() []storeCase {
 	return []storeCase{
 		{"DifferentAccountsAllLand", testConcurrentDifferentAccounts},
 		{"SameAccountNoTornEntries", testConcurrentSameAccount},
+		{"EveryMethodAtOnce", testConcurrentEveryMethod},
 	}
 }
 
@@ -165,5 +166,65 @@ func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
 		if u := fmt.Sprintf("user-%d.0@x", g); u != last {
 			wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: u}, "a username overwritten by a later write")
 		}
+	}
+}
+
+// testConcurrentEveryMethod runs every method at once on disjoint accounts: each
+// goroutine imports a batch, writes another, removes half of each and lists and exports
+// meanwhile. Afterwards exactly the accounts not removed are there.
+func testConcurrentEveryMethod(t *testing.T, s ports.CacheStore) {
+	ctx := t.Context()
+	const batch = 10
+	acct := func(g int, kind string, i int) who {
+		h := fmt.Sprintf("%s-%d-%d", kind, g, i)
+		return who{partition: "p", home: h, env: "login.example.com", realm: "r", client: "c", username: h + "@x"}
+	}
+	removed := func(i int) bool { return i%2 == 0 }
+	runAll(t, writers, func(g int) error {
+		var imported []domain.CacheWrite
+		for i := range batch {
+			imported = append(imported, acct(g, "imported", i).write("i"))
+		}
+		if err := s.Import(ctx, "p", snapshotOf(imported...)); err != nil {
+			return fmt.Errorf("concurrent Import(%q, …) = %v; want nil", "p", err)
+		}
+		for i := range batch {
+			if err := s.Write(ctx, acct(g, "written", i).write("w")); err != nil {
+				return fmt.Errorf("concurrent Write = %v; want nil", err)
+			}
+			if _, err := s.Accounts(ctx, domain.AccountFilter{Partition: "p", ClientID: "c"}); err != nil {
+				return fmt.Errorf("concurrent Accounts = %v; want nil", err)
+			}
+			if _, err := s.Export(ctx, "p"); err != nil {
+				return fmt.Errorf("concurrent Export = %v; want nil", err)
+			}
+		}
+		for i := range batch {
+			for _, kind := range []string{"imported", "written"} {
+				if !removed(i) {
+					continue
+				}
+				r := domain.AccountRemoval{Partition: "p", HomeAccountID: acct(g, kind, i).home, ClientID: "c"}
+				if err := s.RemoveAccount(ctx, r); err != nil {
+					return fmt.Errorf("concurrent RemoveAccount(%+v) = %v; want nil", r, err)
+				}
+			}
+		}
+		return nil
+	})
+	var want []string
+	for g := range writers {
+		for i := range batch {
+			for _, kind := range []string{"imported", "written"} {
+				if !removed(i) {
+					want = append(want, acct(g, kind, i).home+"@login.example.com")
+				}
+			}
+		}
+	}
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "accounts imported and written at once, half of them removed", want...)
+	snap := mustExport(t, s, "p")
+	if got := len(snap.AccessTokens); got != len(want) {
+		t.Errorf("Export(%q) after concurrent calls returned %d access tokens; want %d (one per account kept)", "p", got, len(want))
 	}
 }

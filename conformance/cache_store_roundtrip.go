@@ -92,6 +92,7 @@ func roundTripCases() []storeCase {
 			sameFound(t, fmt.Sprintf("Find(%+v) after Write(%s)", q, describeWrite(w)), mustFind(t, s, q), entriesOf(w))
 		}},
 		{"TimesKeepTheirSecond", testTimesKeepTheirSecond},
+		{"StoredEntriesAreNotShared", testStoredEntriesAreNotShared},
 		{"UpsertReplacesTheSameKey", func(t *testing.T, s ports.CacheStore) {
 			a := who{home: "h", env: "login.example.com", realm: "r", client: "c", username: "u@x"}
 			mustWrite(t, s, a.write("first"))
@@ -138,4 +139,43 @@ func testTimesKeepTheirSecond(t *testing.T, s ports.CacheStore) {
 	if !g.RefreshOn.IsZero() {
 		t.Errorf("%s returned RefreshOn %s; want the zero time it was written with", call, show(g.RefreshOn))
 	}
+}
+
+// testStoredEntriesAreNotShared changes the values it wrote and the values it read
+// back: the store's entries must not change with them.
+func testStoredEntriesAreNotShared(t *testing.T, s ports.CacheStore) {
+	w := fullWrite()
+	mustWrite(t, s, w)
+	want := entriesOf(fullWrite())
+	scribble := func(m map[string]json.RawMessage) {
+		for k := range m {
+			if len(m[k]) > 0 {
+				m[k][0] = '#'
+			}
+		}
+		m["added"] = json.RawMessage(`1`)
+	}
+	scribble(w.AccessToken.Extra)
+	scribble(w.Account.Extra)
+	q := full.query()
+	got := mustFind(t, s, q)
+	sameFound(t, fmt.Sprintf("Find(%+v) after the caller changed the Extra maps it wrote", q), got, want)
+	for _, e := range got.AccessTokens {
+		scribble(e.Extra)
+	}
+	for _, e := range got.RefreshTokens {
+		scribble(e.Extra)
+	}
+	for _, e := range got.AppMetadata {
+		scribble(e.Extra)
+	}
+	sameFound(t, fmt.Sprintf("Find(%+v) after the caller changed the Extra maps Find returned", q), mustFind(t, s, q), want)
+	snap := mustExport(t, s, full.partition)
+	for _, e := range snap.Accounts {
+		scribble(e.Extra)
+	}
+	for _, e := range snap.IDTokens {
+		scribble(e.Extra)
+	}
+	sameFound(t, fmt.Sprintf("Find(%+v) after the caller changed the Extra maps Export returned", q), mustFind(t, s, q), want)
 }
