@@ -9,25 +9,24 @@ import (
 
 // Entra error numbers (AADSTS codes) the fake answers with.
 const (
-	aadInvalidPassword     = 50126  // wrong username or password
-	aadMFARequired         = 50076  // multi-factor authentication required
-	aadConsentRequired     = 65001  // the user has not consented
-	aadUserDeclined        = 65004  // the user declined consent at sign-in
-	aadExpiredGrant        = 70008  // code or refresh token expired or revoked
-	aadCodeRedeemed        = 54005  // authorization code already redeemed
-	aadRedirectMismatch    = 50148  // redirect_uri differs from the authorization request's
-	aadPKCEMismatch        = 501481 // code_verifier does not match code_challenge
-	aadGrantOtherClient    = 70000  // the grant was issued to another client
-	aadInvalidScope        = 70011  // unknown scope
-	aadClientNotFound      = 700016 // unknown client id
-	aadBadSecret           = 7000215
-	aadNoClientCredential  = 7000218
-	aadPublicClientSecret  = 700025
-	aadRedirectNotListed   = 50011 // redirect_uri not registered
-	aadPKCERequired        = 9002325
-	aadBadCertificate      = 700027 // client assertion key mismatch
-	aadUnsupportedGrant    = 70003
-	aadInvalidRequestInput = 900144 // a required parameter is missing
+	aadInvalidPassword     = 50126   // wrong username or password
+	aadMFARequired         = 50076   // multi-factor authentication required
+	aadConsentRequired     = 65001   // the user has not consented
+	aadExpiredGrant        = 70008   // code or refresh token expired or revoked
+	aadCodeRedeemed        = 54005   // authorization code already redeemed
+	aadRedirectMismatch    = 50148   // redirect_uri differs from the authorization request's
+	aadPKCEMismatch        = 501481  // code_verifier does not match code_challenge
+	aadInvalidGrantValue   = 70000   // unknown grant, or issued to another client
+	aadInvalidScope        = 70011   // unknown scope
+	aadClientNotFound      = 700016  // unknown client id
+	aadBadSecret           = 7000215 // wrong client secret
+	aadNoClientCredential  = 7000218 // confidential client without credential
+	aadPublicClientSecret  = 700025  // credential presented by a public client
+	aadRedirectNotListed   = 50011   // redirect_uri not registered
+	aadBadCertificate      = 700027  // client assertion key mismatch
+	aadBadScopeValue       = 1002012 // a scope not valid for the grant
+	aadUnsupportedGrant    = 70003   // unknown grant_type
+	aadInvalidRequestInput = 900144  // a required parameter is missing
 )
 
 // mfaClaimsChallenge is the claims challenge sent with AADSTS50076, to be passed back in

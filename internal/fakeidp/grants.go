@@ -36,13 +36,13 @@ func (p *Provider) redeemCode(req domain.TokenRequest, opt TokenOptions, c *Clie
 	p.mu.Unlock()
 	switch {
 	case !ok:
-		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The provided value for the 'code' parameter is not valid.", aadGrantOtherClient)
+		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The provided value for the 'code' parameter is not valid.", aadInvalidGrantValue)
 	case used:
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS54005: OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.", aadCodeRedeemed)
 	case now.After(cg.expires):
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity.", aadExpiredGrant)
 	case cg.clientID != c.ID:
-		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The authorization code was issued to another application.", aadGrantOtherClient)
+		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The authorization code was issued to another application.", aadInvalidGrantValue)
 	case cg.redirectURI != req.RedirectURI:
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS50148: The redirect_uri specified in the token request does not match the one used in the authorization request.", aadRedirectMismatch)
 	case req.CodeVerifier == "" || !domain.ConstantTimeEqual(domain.S256Challenge(string(req.CodeVerifier)), cg.challenge):
@@ -50,7 +50,7 @@ func (p *Provider) redeemCode(req domain.TokenRequest, opt TokenOptions, c *Clie
 	}
 	u, ok := p.users[cg.user]
 	if !ok {
-		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The user of the authorization code no longer exists.", aadGrantOtherClient)
+		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The user of the authorization code no longer exists.", aadInvalidGrantValue)
 	}
 	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: cg.scopes, nonce: cg.nonce})
 }
@@ -97,7 +97,7 @@ func (p *Provider) redeemRefreshToken(req domain.TokenRequest, opt TokenOptions,
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity or has been revoked.", aadExpiredGrant)
 	}
 	if cp.clientID != c.ID && (cp.familyID == "" || cp.familyID != c.FamilyID) {
-		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The refresh token was issued to another application.", aadGrantOtherClient)
+		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The refresh token was issued to another application.", aadInvalidGrantValue)
 	}
 	u, ok := p.users[cp.user]
 	if !ok {
@@ -120,11 +120,11 @@ func (p *Provider) redeemClientCredentials(req domain.TokenRequest, c *Client) (
 	scopes := domain.NormalizeScopes(req.Scopes)
 	if len(scopes) == 0 {
 		return domain.TokenResponse{}, refusal(g, http.StatusBadRequest, "invalid_scope",
-			"AADSTS1002012: The client credentials grant needs a scope, such as 'resource/.default'.", 1002012)
+			"AADSTS1002012: The client credentials grant needs a scope, such as 'resource/.default'.", aadBadScopeValue)
 	}
 	if i := slices.IndexFunc(scopes, domain.IsReservedScope); i >= 0 {
 		return domain.TokenResponse{}, refusal(g, http.StatusBadRequest, "invalid_scope",
-			"AADSTS1002012: The provided value for scope "+scopes[i]+" is not valid. Client credential flows must not request openid, profile or offline_access.", 1002012)
+			"AADSTS1002012: The provided value for scope "+scopes[i]+" is not valid. Client credential flows must not request openid, profile or offline_access.", aadBadScopeValue)
 	}
 	if bad := p.unknownScope(req.Authority, scopes); bad != "" {
 		return domain.TokenResponse{}, invalidScope(g, bad)

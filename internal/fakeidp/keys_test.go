@@ -78,6 +78,9 @@ func TestProvider_JWKS_verifiesIDTokens(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProvider(t, nil, tt.mod)
 			pub := jwksKey(t, p)
+			if !p.PublicKey().(interface{ Equal(crypto.PublicKey) bool }).Equal(pub) {
+				t.Error("the JWKS key is not PublicKey()")
+			}
 			resp, err := p.Token(passwordRequest(authority(t, "https://idp.example.org"), "pub"), fakeidp.TokenOptions{})
 			if err != nil {
 				t.Fatal(err)

@@ -231,3 +231,50 @@ func TestProvider_concurrentUse(t *testing.T) {
 		t.Errorf("Calls: got %d; want 50", got)
 	}
 }
+
+// manualClock is a ports.Clock moved by the test.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *manualClock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func TestProvider_Authorize_forgetsExpiredCodes(t *testing.T) {
+	clock := &manualClock{t: testNow}
+	p := newProvider(t, nil, func(c *fakeidp.Config) { c.Clock = clock })
+	a := authority(t, "https://idp.example.org")
+	q := map[string][]string{"client_id": {"pub"}, "redirect_uri": {"http://localhost/cb"}, "response_type": {"code"},
+		"code_challenge": {domain.S256Challenge(strings.Repeat("v", 43))}, "code_challenge_method": {"S256"},
+		"scope": {"openid api://x/read"}}
+	signIn := func() string {
+		v, err := p.Authorize(a, q, "alice@example.org")
+		if err != nil || v.Get("code") == "" {
+			t.Fatalf("Authorize = %v, %v; want a code", v, err)
+		}
+		return v.Get("code")
+	}
+	redeem := func(code string) *domain.Error {
+		_, err := p.Token(domain.TokenRequest{Authority: a, ClientID: "pub", Grant: domain.GrantAuthorizationCode,
+			Code: domain.Secret(code), CodeVerifier: domain.Secret(strings.Repeat("v", 43)), RedirectURI: "http://localhost/cb"}, fakeidp.TokenOptions{})
+		var de *domain.Error
+		errors.As(err, &de)
+		return de
+	}
+	expired, kept := signIn(), signIn()
+	clock.advance(fakeidp.DefaultCodeLifetime + time.Second)
+	if e := redeem(kept); e == nil || e.ErrorCodes[0] != 70008 {
+		t.Fatalf("redeem(expired code) = %v; want AADSTS70008", e)
+	}
+	for range 254 { // the 256th live code triggers a sweep
+		signIn()
+	}
+	if e := redeem(expired); e == nil || e.ErrorCodes[0] != 70000 {
+		t.Errorf("redeem(swept code) = %v; want AADSTS70000 (unknown: the expired code was forgotten)", e)
+	}
+	if e := redeem(signIn()); e != nil {
+		t.Errorf("redeem(fresh code) = %v; want a token", e)
+	}
+}
