@@ -95,6 +95,8 @@ func allowed(from, imp string) (bool, string) {
 		}
 		return to == "domain" || to == "ports" || to == from || strings.HasPrefix(to, "internal/"),
 			"an adapter imports domain, ports, internal packages and its own libraries, never another adapter, usecases or app"
+	case from == "internal/flowtest":
+		return !strings.HasPrefix(to, "cmd/") && to != "app", "flowtest (test support) wires use cases, adapters and conformance, never app or cmd"
 	case strings.HasPrefix(from, "internal/"):
 		return !inModule || to == "domain" || to == "ports" || to == from,
 			"internal packages import only domain, ports and libraries"
