@@ -110,11 +110,10 @@ func tornIn(e domain.CacheEntries) (torn []string, tags map[string]bool) {
 	return torn, tags
 }
 
-func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
-	ctx, stop := context.WithCancel(t.Context())
-	defer stop()
-	q := domain.CacheQuery{Partition: "p", HomeAccountID: "shared", ClientID: "c"}
-	readerErrs := make(chan error, writers*readersPerWriter)
+// startTornReaders runs Find(q) in a loop from several goroutines until ctx is done,
+// and returns a function that waits for them and reports what they saw torn.
+func startTornReaders(ctx context.Context, t *testing.T, s ports.CacheStore, q domain.CacheQuery) (wait func()) {
+	errs := make(chan error, writers*readersPerWriter)
 	var readers sync.WaitGroup
 	for range writers * readersPerWriter {
 		readers.Go(func() {
@@ -122,17 +121,32 @@ func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
 				got, err := s.Find(ctx, q)
 				if err != nil {
 					if ctx.Err() == nil {
-						readerErrs <- fmt.Errorf("Find(%+v) during concurrent writes = %v; want nil error", q, err)
+						errs <- fmt.Errorf("Find(%+v) during concurrent writes = %v; want nil error", q, err)
 					}
 					return
 				}
 				if torn, _ := tornIn(got); len(torn) > 0 {
-					readerErrs <- fmt.Errorf("Find(%+v) during concurrent writes returned a torn %s", q, torn[0])
+					errs <- fmt.Errorf("Find(%+v) during concurrent writes returned a torn %s", q, torn[0])
 					return
 				}
 			}
 		})
 	}
+	return func() {
+		t.Helper()
+		readers.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+}
+
+func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	q := domain.CacheQuery{Partition: "p", HomeAccountID: "shared", ClientID: "c"}
+	waitReaders := startTornReaders(ctx, t, s, q)
 	runAll(t, writers, func(g int) error {
 		for i := range writesPerWriter {
 			w := sameAccountWrite(fmt.Sprintf("%d.%d", g, i))
@@ -143,11 +157,7 @@ func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
 		return nil
 	})
 	stop()
-	readers.Wait()
-	close(readerErrs)
-	for err := range readerErrs {
-		t.Error(err)
-	}
+	waitReaders()
 	got := mustFind(t, s, q)
 	torn, tags := tornIn(got)
 	for _, d := range torn {
