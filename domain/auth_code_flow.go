@@ -1,6 +1,7 @@
 package domain
 
 import (
+	cryptorand "crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -37,7 +38,7 @@ type PKCE struct {
 // PKCEMethod is the only code challenge method hexauth sends (RFC 7636 §4.2).
 const PKCEMethod = "S256"
 
-// NewPKCE reads 32 random bytes from rand (crypto/rand.Reader in production) and returns
+// NewPKCE reads 32 random bytes from rand (crypto/rand.Reader when nil) and returns
 // a 43-character verifier and its S256 challenge.
 func NewPKCE(rand io.Reader) (PKCE, error) {
 	v, err := RandomString(rand, 32)
@@ -53,8 +54,12 @@ func S256Challenge(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// RandomString returns n random bytes from rand, base64url-encoded without padding.
+// RandomString returns n random bytes from rand (crypto/rand.Reader when nil),
+// base64url-encoded without padding.
 func RandomString(rand io.Reader, n int) (string, error) {
+	if rand == nil {
+		rand = cryptorand.Reader
+	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(rand, b); err != nil {
 		return "", &Error{Class: ErrInvalidInput, Description: "cannot read random bytes", Err: err}
