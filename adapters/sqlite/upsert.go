@@ -26,11 +26,13 @@ var (
 		"realm", "target", "secret", "token_type", "cached_at", "expires_on", "extended_expires_on", "refresh_on",
 		"key_id", "extra"}}
 	// A refresh token never replaces a newer one: the ordering rule is enforced in the
-	// statement, so that it holds between processes.
+	// statement, so that it holds between processes. A stored row whose cached_at is not
+	// an integer is corrupt (Find skips it) and is replaced: SQLite orders every
+	// integer before every text, so without the typeof test it would never be.
 	refreshTokensTable = table{name: "refresh_tokens", columns: []string{"partition", "key",
 		"home_account_id", "home_account_id_folded", "environment", "environment_folded", "client_id", "client_id_folded",
 		"family_id", "target", "secret", "cached_at", "extra"},
-		replace: "excluded.cached_at >= refresh_tokens.cached_at"}
+		replace: "typeof(refresh_tokens.cached_at) <> 'integer' OR excluded.cached_at >= refresh_tokens.cached_at"}
 	idTokensTable = table{name: "id_tokens", columns: []string{"partition", "key",
 		"home_account_id", "home_account_id_folded", "environment", "environment_folded", "client_id", "client_id_folded",
 		"realm", "secret", "extra"}}

@@ -85,7 +85,9 @@ CREATE TABLE accounts (
     extra                  TEXT,
     PRIMARY KEY (partition, key)
 );
-CREATE INDEX accounts_home ON accounts (partition, home_account_id_folded);
+-- Find and RemoveAccount look accounts up by home account (and environment), Accounts by
+-- username or environment.
+CREATE INDEX accounts_home ON accounts (partition, home_account_id_folded, environment_folded);
 CREATE INDEX accounts_username ON accounts (partition, username_folded);
 CREATE INDEX accounts_environment ON accounts (partition, environment_folded);
 

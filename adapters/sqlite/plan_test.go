@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// queryPlan returns the lines of SQLite's plan for query.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("scanning the plan: %v", err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
+}
+
+// TestQueries_useIndexes checks that no look-up reads a whole table: every table is
+// searched through an index, so the cost of a call does not grow with the cache.
+func TestQueries_useIndexes(t *testing.T) {
+	s, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "plan.db")})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	defer s.Close()
+	accountsByUser, userArgs := accountsQuery(domain.AccountFilter{Partition: "p", Username: "u@x", ClientID: "c"})
+	accountsByEnv, envArgs := accountsQuery(domain.AccountFilter{Partition: "p", Environments: []string{"e1", "e2"}})
+	const byHome = "SEARCH accounts USING INDEX accounts_home (partition=? AND home_account_id_folded=?"
+	type planCase struct {
+		name  string
+		query string
+		args  []any
+		want  string // a step the plan must hold
+	}
+	cases := []planCase{
+		{"Find, every environment", findQuery(0), []any{"p", "h", "c"}, byHome},
+		{"Find, one environment", findQuery(1), []any{"p", "h", "c", "e"}, byHome},
+		{"Find, four environments", findQuery(4), []any{"p", "h", "c", "a", "b", "c", "d"}, byHome},
+		{"Export", exportQuery, []any{"p"}, "SEARCH app_metadata"},
+		{"Accounts by username and client", accountsByUser, userArgs, "USING INDEX accounts_username"},
+		{"Accounts by environment", accountsByEnv, envArgs, "USING INDEX accounts_environment"},
+		{"lock row", readLockRow, []any{"name"}, "SEARCH refresh_locks"},
+	}
+	for _, d := range removals(domain.AccountRemoval{Partition: "p", HomeAccountID: "h", ClientID: "c", Environments: []string{"e"}}) {
+		table := strings.Fields(d.query)[2]
+		want := "SEARCH " + table + " USING INDEX " + table + "_account"
+		if table == "accounts" {
+			want = byHome
+		}
+		cases = append(cases, planCase{"RemoveAccount " + table, d.query, d.args, want})
+	}
+	for _, c := range cases {
+		plan := queryPlan(t, s, c.query, c.args...)
+		found := false
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") {
+				t.Errorf("%s: plan step %q reads a whole table or index; want index searches only (plan %q)", c.name, step, plan)
+			}
+			found = found || strings.Contains(step, c.want)
+		}
+		if !found {
+			t.Errorf("%s: plan %q; want a step with %q", c.name, plan, c.want)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/sqlite"
+	"github.com/hexauth/hexauth/domain"
+)
+
+var key = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Authority: "https://login.example.com/r"}
+
+// lockRows returns the number of rows of refresh_locks.
+func lockRows(t *testing.T, path string) int {
+	t.Helper()
+	var n int
+	if err := rawDB(t, path).QueryRow("SELECT count(*) FROM refresh_locks").Scan(&n); err != nil {
+		t.Fatalf("counting lock rows: %v", err)
+	}
+	return n
+}
+
+// lockFor takes key through s with a bounded wait and reports how long it waited.
+func lockFor(t *testing.T, s *sqlite.Store, wait time.Duration) (time.Duration, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), wait)
+	defer cancel()
+	start := time.Now()
+	var took time.Duration
+	err := s.WithRefreshLock(ctx, key, func(context.Context) error {
+		took = time.Since(start)
+		return nil
+	})
+	if err == nil && took == 0 {
+		t.Fatalf("WithRefreshLock returned nil without running fn")
+	}
+	return took, err
+}
+
+func TestWithRefreshLock_rowHeldWhileFnRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	s := openStore(t, sqlite.Config{Path: path})
+	var during int
+	err := s.WithRefreshLock(t.Context(), key, func(context.Context) error {
+		during = lockRows(t, path)
+		return nil
+	})
+	if err != nil || during != 1 {
+		t.Errorf("WithRefreshLock = %v with %d lock rows while fn ran; want nil, 1", err, during)
+	}
+	if n := lockRows(t, path); n != 0 {
+		t.Errorf("%d lock rows after WithRefreshLock returned; want 0", n)
+	}
+}
+
+func TestWithRefreshLock_takesOverAnExpiredLease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	logger, logs := newLogger()
+	s := openStore(t, sqlite.Config{Path: path, Logger: logger})
+	mustExec(t, rawDB(t, path), "INSERT INTO refresh_locks VALUES (?, 'crashed-store', 'crashed-holder', ?)",
+		key.String(), time.Now().Add(-time.Second).UnixMilli())
+	took, err := lockFor(t, s, 5*time.Second)
+	if err != nil || took > time.Second {
+		t.Errorf("WithRefreshLock over a crashed holder's expired row = %v after %v; want nil at once", err, took)
+	}
+	if !strings.Contains(logs.String(), "taking over a refresh lock") {
+		t.Errorf("log %q; want it to report the take-over", logs)
+	}
+	if n := lockRows(t, path); n != 0 {
+		t.Errorf("%d lock rows after the lock was released; want 0", n)
+	}
+}
+
+func TestWithRefreshLock_waitsForALiveLease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	s := openStore(t, sqlite.Config{Path: path})
+	const lease = 600 * time.Millisecond
+	mustExec(t, rawDB(t, path), "INSERT INTO refresh_locks VALUES (?, 'stalled-store', 'stalled-holder', ?)",
+		key.String(), time.Now().Add(lease).UnixMilli())
+	took, err := lockFor(t, s, 10*time.Second)
+	if err != nil || took < lease-100*time.Millisecond {
+		t.Errorf("WithRefreshLock over a row leased for %v = %v after %v; want nil once the lease ran out", lease, err, took)
+	}
+}
+
+func TestWithRefreshLock_holderRenewsItsLease(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	const lease = 300 * time.Millisecond
+	holder := openStore(t, sqlite.Config{Path: path, LockLease: lease})
+	waiter := openStore(t, sqlite.Config{Path: path, LockLease: lease})
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- holder.WithRefreshLock(context.Background(), key, func(context.Context) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	_, err := lockFor(t, waiter, 4*lease) // four leases: only renewals keep the row alive
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, domain.ErrCacheStore) {
+		t.Errorf("WithRefreshLock through another store while the holder renews = %v; want an ErrCacheStore error wrapping context.DeadlineExceeded", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("holder's WithRefreshLock = %v; want nil", err)
+	}
+	if _, err := lockFor(t, waiter, 5*time.Second); err != nil {
+		t.Errorf("WithRefreshLock after the holder released = %v; want nil", err)
+	}
+}
+
+func TestClose_releasesLocksAndWakesWaiters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	holder := openStore(t, sqlite.Config{Path: path})
+	waiter := openStore(t, sqlite.Config{Path: path})
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- holder.WithRefreshLock(context.Background(), key, func(context.Context) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	waited := make(chan error, 1)
+	go func() {
+		waited <- waiter.WithRefreshLock(context.Background(), key, func(context.Context) error { return nil })
+	}()
+	time.Sleep(50 * time.Millisecond) // let the waiter poll
+	_ = waiter.Close()
+	select {
+	case err := <-waited:
+		if !errors.Is(err, domain.ErrCacheStore) {
+			t.Errorf("waiting WithRefreshLock after Close = %v; want an ErrCacheStore error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a waiter of a closed store still waits after 5s; want it woken")
+	}
+	_ = holder.Close()
+	if n := lockRows(t, path); n != 0 {
+		t.Errorf("%d lock rows after the holding store closed; want 0 (another process need not wait for the lease)", n)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("WithRefreshLock whose store closed while fn ran = %v; want fn's nil", err)
+	}
+	third := openStore(t, sqlite.Config{Path: path})
+	if took, err := lockFor(t, third, 5*time.Second); err != nil || took > time.Second {
+		t.Errorf("WithRefreshLock after the holder's store closed = %v after %v; want nil at once", err, took)
+	}
+}
