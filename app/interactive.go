@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -102,6 +101,3 @@ func (systemBrowser) Open(ctx context.Context, u string) error {
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
-
-// ErrNoBrowser may be returned by a Browser that cannot open a URL.
-var ErrNoBrowser = errors.New("app: no browser available")
