@@ -47,8 +47,8 @@ func (s *Server) errorJSON(r *http.Request, e ErrorResponse) []byte {
 	return b
 }
 
-// writeError writes e as a JSON error with status. A 401 answering a request that
-// authenticated with HTTP Basic carries WWW-Authenticate (RFC 6749 §5.2).
+// writeError writes e, completed for r, as a JSON error with status. A 401 carries
+// WWW-Authenticate, as RFC 6749 §5.2 requires when the client used HTTP Basic.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, status int, e ErrorResponse) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")

@@ -67,15 +67,21 @@ func (fw *faultWriter) finish() {
 		body = gzipBytes(body)
 		h.Set("Content-Encoding", "gzip")
 	}
-	h.Del("Content-Length")
-	if len(body) > 0 || fw.status != http.StatusNoContent {
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-	}
 	if fw.status == 0 {
 		fw.status = http.StatusOK
 	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if !bodyAllowed(fw.status) {
+		h.Del("Content-Length")
+		body = nil
+	}
 	fw.w.WriteHeader(fw.status)
 	_, _ = fw.w.Write(body)
+}
+
+// bodyAllowed reports whether a response of status may carry a body (RFC 9110 §6.4.1).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // sleepCtx waits d or until ctx is done; it reports whether the wait completed.
@@ -177,9 +183,38 @@ func oversizedBody() []byte {
 }
 
 // gzipBombBody is a gzip stream that inflates to a token response of GzipBombBytes.
+// It is a series of gzip members (RFC 1952 §2.2), each inflating a run of up to 1 MiB,
+// so that building it stays cheap.
 func gzipBombBody() []byte {
-	bombOnce.Do(func() { bomb = gzipBytes(paddedTokenResponse(GzipBombBytes)) })
+	bombOnce.Do(func() {
+		const head = `{"token_type":"Bearer","expires_in":3600,"access_token":"`
+		const tail = `"}`
+		const run = 1 << 20
+		full := gzipRun(run)
+		var b bytes.Buffer
+		b.Write(gzipBytes([]byte(head)))
+		for range GzipBombBytes/run - 1 {
+			b.Write(full)
+		}
+		b.Write(gzipRun(run - len(head) - len(tail)))
+		b.Write(gzipBytes([]byte(tail)))
+		bomb = b.Bytes()
+	})
 	return bomb
+}
+
+// gzipRun is a gzip member inflating to n bytes of 'A'.
+func gzipRun(n int) []byte {
+	chunk := bytes.Repeat([]byte("A"), 64<<10)
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
+	for n > 0 {
+		k := min(n, len(chunk))
+		_, _ = zw.Write(chunk[:k])
+		n -= k
+	}
+	_ = zw.Close()
+	return buf.Bytes()
 }
 
 func gzipBytes(b []byte) []byte {

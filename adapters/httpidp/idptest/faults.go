@@ -84,7 +84,8 @@ type Fault struct {
 	Redirect string
 
 	// Status, when set, replaces the real response with this HTTP status and the body
-	// chosen by Body. A Body other than BodyDefault with no Status answers 200.
+	// chosen by Body. A Body other than BodyDefault, or an Error, with no Status answers
+	// 200 (a 200 carrying an error is a failure clients must recognise).
 	Status int
 	// Body selects the scripted body.
 	Body BodyKind

@@ -16,16 +16,14 @@ import (
 // Server is a fake OpenID provider listening on a loopback address. It is safe for
 // concurrent use; its methods may be called while it serves requests.
 type Server struct {
-	cfg      Config
-	idp      *fakeidp.Provider
-	root     domain.Authority // the OIDC authority at the base URL
-	listener net.Listener
-	http     *http.Server
-	url      string
-	stop     context.CancelFunc
-	served   chan struct{}
-	inflight sync.WaitGroup
-	closing  sync.Once
+	cfg     Config
+	idp     *fakeidp.Provider
+	root    domain.Authority // the OIDC authority at the base URL
+	http    *http.Server
+	url     string
+	stop    context.CancelFunc
+	served  chan struct{}
+	closing sync.Once
 
 	// tokenMu serialises token calls that change the engine's global fault state
 	// (see redeem); idFault is the ID-token fault set with SetIDTokenFault.
@@ -56,7 +54,6 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:            cfg,
-		listener:       ln,
 		url:            "http://" + ln.Addr().String(),
 		served:         make(chan struct{}),
 		endpointCounts: map[Endpoint]int{},
@@ -109,10 +106,13 @@ func (s *Server) URL() string { return s.url }
 // open connections and waits for running handlers. It is safe to call more than once.
 func (s *Server) Close() {
 	s.closing.Do(func() {
-		s.stop()
-		_ = s.http.Close()
+		s.stop() // ends scripted delays: request contexts derive from the base context
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		if s.http.Shutdown(ctx) != nil {
+			_ = s.http.Close()
+		}
 		<-s.served
-		s.inflight.Wait()
 	})
 }
 
@@ -148,8 +148,6 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, c call)
 // endpoint wraps h with request counting and fault injection.
 func (s *Server) endpoint(e Endpoint, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
 		var c call
 		grant := ""
 		if r.Method == http.MethodPost {
@@ -183,6 +181,10 @@ func (s *Server) endpoint(e Endpoint, h handlerFunc) http.Handler {
 
 // now reads the configured clock.
 func (s *Server) now() time.Time { return s.idp.Now() }
+
+// closeTimeout bounds how long Close waits for running handlers before it closes their
+// connections.
+const closeTimeout = 5 * time.Second
 
 // discardWriter drops the http.Server's error log (closed connections are expected).
 type discardWriter struct{}
