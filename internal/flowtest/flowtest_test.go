@@ -64,3 +64,15 @@ func TestFlows_memoryProviderPostgresStore(t *testing.T) {
 		return s
 	}))
 }
+
+// The flow scenarios over real HTTP: httpidp against the idptest server.
+func TestFlows_httpProviderMemoryStore(t *testing.T) {
+	conformance.TestFlows(t, flowtest.Harness(flowtest.HTTPProvider, func(t *testing.T) ports.CacheStore {
+		s, err := memory.NewStore(memory.StoreConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}))
+}

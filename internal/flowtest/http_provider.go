@@ -1,0 +1,75 @@
+package flowtest
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/hexauth/hexauth/adapters/httpidp"
+	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/conformance"
+	"github.com/hexauth/hexauth/domain"
+)
+
+// HTTPProvider is a ProviderFactory for the HTTP adapter (httpidp) talking to the fake
+// OIDC server (idptest) over real loopback HTTP. The user signs in through the server's
+// login form.
+func HTTPProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock) (conformance.FakeProvider, string) {
+	t.Helper()
+	users := make([]idptest.User, len(setup.Users))
+	for i, u := range setup.Users {
+		users[i] = idptest.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA}
+	}
+	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
+		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate,
+		Clients: []idptest.Client{{ID: setup.ClientID, RedirectURIs: []string{setup.RedirectURI}}},
+	}})
+	idp, err := httpidp.New(httpidp.Config{Clock: clock, RetryWaitMin: 1, RetryWaitMax: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &httpProvider{Provider: idp, srv: srv}, srv.Issuer()
+}
+
+type httpProvider struct {
+	*httpidp.Provider
+	srv *idptest.Server
+}
+
+func (p *httpProvider) Calls(grant domain.GrantKind) int { return p.srv.Requests(grant) }
+
+func (p *httpProvider) RevokeRefreshTokens(username string) { p.srv.RevokeRefreshTokens(username) }
+
+// SignIn submits the login form the way a browser would: the authorization request's
+// parameters plus the credentials, posted to the authorization endpoint, whose 302
+// carries the response back to the app.
+func (p *httpProvider) SignIn(ctx context.Context, authURL, username, password string) (url.Values, error) {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return nil, err
+	}
+	form := u.Query()
+	form.Set("username", username)
+	form.Set("password", password)
+	endpoint := *u
+	endpoint.RawQuery = ""
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		return nil, domain.Errorf(domain.ErrInvalidResponse, "login form answered %d without a redirect", resp.StatusCode)
+	}
+	return loc.Query(), nil
+}
