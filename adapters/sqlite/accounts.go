@@ -10,6 +10,19 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
+// envFilter returns the condition that keeps rows whose folded environment is one of
+// the n parameters starting at ?first; none when n is 0 (every environment).
+func envFilter(first, n int) string {
+	if n == 0 {
+		return ""
+	}
+	marks := make([]string, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("?%d", first+i)
+	}
+	return " AND environment_folded IN (" + strings.Join(marks, ", ") + ")"
+}
+
 // tokenOfClient is true when the account row a has a token of the folded client ?N in
 // its environment in any of the three token tables; each probe uses the table's
 // (partition, home_account_id_folded, client_id_folded) index.
@@ -58,7 +71,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 		return nil, storeError(ctx, op, err)
 	}
 	var snap domain.CacheSnapshot
-	if err := s.scanEntries(ctx, rows, f.Partition, &snap); err != nil {
+	if err := s.scanEntries(ctx, rows, f.Partition, nil, &snap); err != nil {
 		return nil, storeError(ctx, op, err)
 	}
 	return snap.Accounts, nil

@@ -31,7 +31,7 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 		return domain.CacheSnapshot{}, storeError(ctx, op, err)
 	}
 	var snap domain.CacheSnapshot
-	if err := s.scanEntries(ctx, rows, partition, &snap); err != nil {
+	if err := s.scanEntries(ctx, rows, partition, nil, &snap); err != nil {
 		return domain.CacheSnapshot{}, storeError(ctx, op, err)
 	}
 	return snap, nil

@@ -35,7 +35,7 @@ type Store struct {
 	shared  bool          // false in memory: no other process can see the database
 	writers chan struct{} // one token: this Store's writers take turns
 	locks   keyedMutex
-	finds   stmtCache
+	find    *sqlx.Stmt // Find's statement, prepared once
 
 	closed    atomic.Bool
 	done      chan struct{} // closed by Close: wakes waiters
@@ -80,6 +80,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", err)
 	}
+	if s.find, err = db.PreparexContext(ctx, findQuery); err != nil {
+		_ = db.Close()
+		return nil, storeError(ctx, "open", fmt.Errorf("prepare Find: %w", err))
+	}
 	return s, nil
 }
 
@@ -118,7 +122,7 @@ func (s *Store) Close() error {
 		s.closed.Store(true)
 		close(s.done)
 		s.releaseAllLockRows()
-		s.finds.close()
+		_ = s.find.Close()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = storeError(context.Background(), "close", err)
 		}
@@ -166,13 +170,17 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 
 // scanEntries reads the rows of a union query into snap and closes them. A row that
 // cannot be decoded is skipped and logged: it is a cache miss, not a failure.
-func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, snap *domain.CacheSnapshot) error {
+// Rows outside envs are dropped.
+func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, envs envSet, snap *domain.CacheSnapshot) error {
 	defer rows.Close()
 	var r entryRow
 	dest := r.dest()
 	for rows.Next() {
 		r = entryRow{}
 		err := rows.Scan(dest...)
+		if err == nil && !envs.keeps(r[colEnvironment].v) {
+			continue
+		}
 		if err == nil {
 			err = r.addTo(snap)
 		}
