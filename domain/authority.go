@@ -70,6 +70,12 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 		return Authority{}, Errorf(ErrInvalidInput, "authority %q must not carry a query, fragment or user info", u.Redacted())
 	}
 	host := strings.ToLower(u.Host)
+	if u.Scheme == "https" && u.Port() == "443" || u.Scheme == "http" && u.Port() == "80" {
+		host = strings.ToLower(u.Hostname()) // the default port names the same environment
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
 	switch u.Scheme {
 	case "https":
 	case "http":

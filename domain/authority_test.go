@@ -229,3 +229,13 @@ func TestIsLoopbackHost_hosts(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAuthority_defaultPortIsTheSameEnvironment(t *testing.T) {
+	a, err := domain.ParseAuthority("https://login.microsoftonline.com:443/common", domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Host != "login.microsoftonline.com" || a.Kind != domain.AuthorityEntra || !domain.SameEnvironment(a.Host, "login.windows.net") {
+		t.Fatalf("got host %q kind %q; want the Entra host without :443, matching its aliases", a.Host, a.Kind)
+	}
+}

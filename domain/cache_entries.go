@@ -89,8 +89,9 @@ func (t AccessToken) Key() string {
 	return joinKey(t.HomeAccountID, t.Environment, "accesstoken", t.ClientID, t.Realm, t.Target)
 }
 
-// Key returns the entry's unified-cache key in MSAL Python's form:
-// <home_account_id>-<environment>-refreshtoken-<client_id>--<target>. A cache holds at
+// Key returns the entry's unified-cache key:
+// <home_account_id>-<environment>-refreshtoken-<client_id>--. MSAL Python appends the
+// target after the last dash; hexauth leaves it out on purpose, so that a cache holds at
 // most one refresh token per account, environment and client.
 func (t RefreshToken) Key() string {
 	return joinKey(t.HomeAccountID, t.Environment, "refreshtoken", t.ClientID, "", "")

@@ -49,6 +49,10 @@ func BuildCacheWrite(resp TokenResponse, c ResponseContext) (CacheWrite, Account
 			return CacheWrite{}, Account{}, err
 		}
 		realm = acct.Realm
+		if c.Claims == nil && c.Authority.Realm() != "" {
+			// No ID token to say which tenant issued the token: the authority named it.
+			realm = c.Authority.Realm()
+		}
 		w.Account = &acct
 	}
 	scopes := c.RequestedScopes

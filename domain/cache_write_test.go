@@ -356,3 +356,20 @@ func TestBuildCacheWrite_refreshWithIDTokenKeepsCachedDetails(t *testing.T) {
 		t.Errorf("account environment/realm = %q/%q; want the authority's host and the token's tid", acct.Environment, acct.Realm)
 	}
 }
+
+func TestBuildCacheWrite_refreshWithoutIDTokenTakesTheAuthorityRealm(t *testing.T) {
+	guest, err := domain.ParseAuthority("https://login.microsoftonline.com/guest-tenant", domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := domain.Account{HomeAccountID: "uid.home-tenant", Environment: guest.Host, Realm: "home-tenant"}
+	w, _, err := domain.BuildCacheWrite(domain.TokenResponse{AccessToken: "a", ExpiresIn: time.Hour}, domain.ResponseContext{
+		Authority: guest, ClientID: "c", RequestedScopes: []string{"read"}, Now: time.Unix(1_800_000_000, 0), Account: &acct,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.AccessToken.Realm != "guest-tenant" {
+		t.Fatalf("access token realm %q; want the guest tenant the authority named, not the home realm", w.AccessToken.Realm)
+	}
+}

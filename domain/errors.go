@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrorCode is an error class of the engine. Each class is an immutable sentinel that
@@ -246,9 +247,13 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 	return ErrInvalidResponse
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -168,5 +169,12 @@ func TestErrorf_classAndDescription(t *testing.T) {
 	e := domain.Errorf(domain.ErrInvalidInput, "bad %s", "thing")
 	if e.Class != domain.ErrInvalidInput || e.Description != "bad thing" || e.Error() != "hexauth: invalid_input: bad thing" {
 		t.Errorf("Errorf = %+v (%q); want class invalid_input, description %q", e, e.Error(), "bad thing")
+	}
+}
+
+func TestError_Error_truncatesOnARuneBoundary(t *testing.T) {
+	e := &domain.Error{Class: domain.ErrInvalidGrant, Description: strings.Repeat("é", 400)}
+	if msg := e.Error(); !utf8.ValidString(msg) {
+		t.Fatalf("Error() is not valid UTF-8 after truncation")
 	}
 }

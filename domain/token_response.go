@@ -59,19 +59,19 @@ type tokenResponseJSON struct {
 	IDToken       string      `json:"id_token"`
 	Scope         *string     `json:"scope"`
 	ClientInfo    string      `json:"client_info"`
-	Foci          string      `json:"foci"`
+	Foci          flexString  `json:"foci"`
 	CorrelationID string      `json:"correlation_id"`
 	errorResponseJSON
 }
 
 type errorResponseJSON struct {
-	Error            string    `json:"error"`
-	ErrorDescription string    `json:"error_description"`
-	SubError         string    `json:"suberror"`
-	ErrorCodes       []flexInt `json:"error_codes"`
-	Claims           string    `json:"claims"`
-	TraceID          string    `json:"trace_id"`
-	CorrelationID    string    `json:"correlation_id"`
+	Error            string   `json:"error"`
+	ErrorDescription string   `json:"error_description"`
+	SubError         string   `json:"suberror"`
+	ErrorCodes       flexInts `json:"error_codes"`
+	Claims           string   `json:"claims"`
+	TraceID          string   `json:"trace_id"`
+	CorrelationID    string   `json:"correlation_id"`
 }
 
 // flexSeconds is a JSON number of seconds, or a string holding one.
@@ -102,6 +102,41 @@ type flexInt int
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	v, _ := strconv.Atoi(strings.Trim(string(bytes.TrimSpace(b)), `"`))
 	*f = flexInt(v)
+	return nil
+}
+
+// flexInts is a JSON array of integers (numbers or numeric strings), or a single one;
+// anything else reads as empty rather than failing the whole response.
+type flexInts []flexInt
+
+func (f *flexInts) UnmarshalJSON(b []byte) error {
+	var list []flexInt
+	if json.Unmarshal(b, &list) == nil {
+		*f = list
+		return nil
+	}
+	var one flexInt
+	_ = one.UnmarshalJSON(b)
+	if one != 0 {
+		*f = flexInts{one}
+	}
+	return nil
+}
+
+// flexString is a JSON string, or a number kept as its text (Entra's "foci" has been
+// seen as both); anything else reads as empty.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*f = flexString(s)
+		return nil
+	}
+	var n json.Number
+	if json.Unmarshal(b, &n) == nil {
+		*f = flexString(n.String())
+	}
 	return nil
 }
 
@@ -137,7 +172,7 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 		RefreshToken:  Secret(w.RefreshToken),
 		IDToken:       Secret(w.IDToken),
 		ClientInfo:    w.ClientInfo,
-		FamilyID:      w.Foci,
+		FamilyID:      string(w.Foci),
 		CorrelationID: w.CorrelationID,
 	}
 	if w.AccessToken != nil {
@@ -146,7 +181,8 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 	if !w.ExpiresIn.set {
 		r.ExpiresIn = DefaultTokenLifetime
 	}
-	if w.Scope != nil {
+	if w.Scope != nil && strings.TrimSpace(*w.Scope) != "" {
+		// An empty "scope" grants nothing usable; treat it as absent (the requested set).
 		r.Scope = ParseScopes(*w.Scope)
 	}
 	if err := r.Validate(); err != nil {

@@ -290,3 +290,39 @@ func TestTokenResponse_Validate(t *testing.T) {
 		})
 	}
 }
+
+func TestParseTokenResponse_tolerantFields(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		status    int
+		body      string
+		wantScope []string
+		wantFoci  string
+		wantCodes []int
+	}{
+		{name: "empty scope reads as absent", status: 200, body: `{"access_token":"a","scope":""}`},
+		{name: "numeric foci", status: 200, body: `{"access_token":"a","foci":1,"scope":"x"}`, wantScope: []string{"x"}, wantFoci: "1"},
+		{name: "scalar error_codes", status: 400, body: `{"error":"invalid_grant","error_codes":"50076"}`, wantCodes: []int{50076}},
+		{name: "garbage error_codes", status: 400, body: `{"error":"invalid_grant","error_codes":{"x":1}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := domain.ParseTokenResponse(domain.GrantPassword, tc.status, []byte(tc.body))
+			if tc.status == 200 {
+				if err != nil {
+					t.Fatalf("ParseTokenResponse = %v; want success", err)
+				}
+				if !slices.Equal(r.Scope, tc.wantScope) || r.FamilyID != tc.wantFoci {
+					t.Fatalf("scope %v foci %q; want %v %q", r.Scope, r.FamilyID, tc.wantScope, tc.wantFoci)
+				}
+				return
+			}
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Code != "invalid_grant" {
+				t.Fatalf("error = %v; want the provider's invalid_grant kept", err)
+			}
+			if !slices.Equal(de.ErrorCodes, tc.wantCodes) && !(len(de.ErrorCodes) == 0 && len(tc.wantCodes) == 0) {
+				t.Fatalf("ErrorCodes = %v; want %v", de.ErrorCodes, tc.wantCodes)
+			}
+		})
+	}
+}
