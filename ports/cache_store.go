@@ -21,7 +21,11 @@ import (
 //     after Close every method returns such an error, never panics.
 //   - A stored entry that cannot be read back (corrupt row) is skipped as a miss and
 //     reported through the store's logger; it is never returned half-read.
-//   - Times round-trip at second precision; Extra fields round-trip byte for byte.
+//   - Times round-trip at second precision; Extra fields round-trip byte for byte. An
+//     Extra value that is not valid JSON is refused (ErrInvalidInput wrapped in
+//     ErrCacheStore) and fails the whole Write or Import.
+//   - Home account ids, environments and client ids match case-insensitively, as the
+//     unified-cache keys are lower-cased; usernames match by domain.FoldUsername.
 type CacheStore interface {
 	TokenReader
 	TokenWriter
@@ -64,7 +68,7 @@ type AccountStore interface {
 // RefreshLocker serialises refreshes of the same tokens.
 type RefreshLocker interface {
 	// WithRefreshLock runs fn while holding the lock named by key, and releases it when
-	// fn returns, whatever it returns. At most one holder runs at a time for one key;
+	// fn returns, whatever it returns, or panics. At most one holder runs at a time for one key;
 	// persistent stores extend this across processes. Waiting for the lock honours ctx.
 	// fn's result is returned as is. The lock is not reentrant.
 	WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, fn func(ctx context.Context) error) error
