@@ -117,6 +117,17 @@ func TestOpen_directoryIsNotADatabase(t *testing.T) {
 	}
 }
 
+func TestOpen_notADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	if err := os.WriteFile(path, []byte("this is not an SQLite database, but it is long enough to have a header"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sqlite.Open(context.Background(), sqlite.Config{Path: path})
+	if !errors.Is(err, domain.ErrCacheStore) {
+		t.Errorf("Open(a text file) = %v; want an ErrCacheStore error", err)
+	}
+}
+
 func TestOpen_databaseOfANewerProgram(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tokens.db")
 	s := openStore(t, sqlite.Config{Path: path})

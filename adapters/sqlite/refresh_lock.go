@@ -161,7 +161,8 @@ func (s *Store) renewLease(key domain.RefreshLockKey, name, holder string) (stop
 				return
 			case <-t.C:
 			}
-			if !s.renewOnce(key, name, holder, every) {
+			// A renewal may take until the lease would run out: about two thirds of it.
+			if !s.renewOnce(key, name, holder, s.cfg.LockLease-every) {
 				return
 			}
 		}

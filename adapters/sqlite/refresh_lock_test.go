@@ -89,7 +89,7 @@ func TestWithRefreshLock_waitsForALiveLease(t *testing.T) {
 
 func TestWithRefreshLock_holderRenewsItsLease(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tokens.db")
-	const lease = 300 * time.Millisecond
+	const lease = 600 * time.Millisecond
 	holder := openStore(t, sqlite.Config{Path: path, LockLease: lease})
 	waiter := openStore(t, sqlite.Config{Path: path, LockLease: lease})
 	held, release := make(chan struct{}), make(chan struct{})
