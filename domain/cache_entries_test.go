@@ -1,7 +1,9 @@
 package domain_test
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -196,5 +198,37 @@ func TestCacheSnapshot_Len(t *testing.T) {
 func TestFoldUsername_lowerCase(t *testing.T) {
 	if got := domain.FoldUsername("Alice@Contoso.COM"); got != "alice@contoso.com" {
 		t.Errorf("FoldUsername = %q; want %q", got, "alice@contoso.com")
+	}
+}
+
+func TestCacheWrite_Upserts_leavesNilEntriesOut(t *testing.T) {
+	w := domain.CacheWrite{AccessToken: &domain.AccessToken{Target: "a"}, Account: &domain.Account{Username: "u"}}
+	s := w.Upserts()
+	if len(s.AccessTokens) != 1 || len(s.Accounts) != 1 || len(s.RefreshTokens)+len(s.IDTokens)+len(s.AppMetadata) != 0 {
+		t.Fatalf("Upserts() = %+v; want exactly the access token and the account", s)
+	}
+}
+
+func TestAuthorizationRequest_Query(t *testing.T) {
+	age := 90 * time.Second
+	q, err := domain.AuthorizationRequest{
+		ClientID: "c", RedirectURI: "https://app/cb", Scopes: []string{"openid", "read"}, State: "s", Nonce: "n",
+		CodeChallenge: "ch", MaxAge: &age, Extra: url.Values{"x": {"1"}},
+	}.Query()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "client_id=c&code_challenge=ch&code_challenge_method=S256&max_age=90&nonce=n&redirect_uri=https%3A%2F%2Fapp%2Fcb&response_type=code&scope=openid+read&state=s&x=1"
+	if got := q.Encode(); got != want {
+		t.Fatalf("Query() = %s; want %s", got, want)
+	}
+	for _, bad := range []domain.AuthorizationRequest{
+		{RedirectURI: "https://app/cb"},
+		{ClientID: "c"},
+		{ClientID: "c", RedirectURI: "r", Extra: url.Values{"state": {"x"}}, State: "s"},
+	} {
+		if _, err := bad.Query(); !errors.Is(err, domain.ErrInvalidInput) {
+			t.Errorf("Query(%+v) error = %v; want ErrInvalidInput", bad, err)
+		}
 	}
 }

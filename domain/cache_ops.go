@@ -101,3 +101,25 @@ func MatchEnvironment(envs []string, env string) bool {
 	}
 	return false
 }
+
+// Upserts returns the entries w writes, as a snapshot (nil entries left out), so that
+// a store can apply a write and an import with the same code.
+func (w CacheWrite) Upserts() CacheSnapshot {
+	var s CacheSnapshot
+	if w.AccessToken != nil {
+		s.AccessTokens = []AccessToken{*w.AccessToken}
+	}
+	if w.RefreshToken != nil {
+		s.RefreshTokens = []RefreshToken{*w.RefreshToken}
+	}
+	if w.IDToken != nil {
+		s.IDTokens = []IDToken{*w.IDToken}
+	}
+	if w.Account != nil {
+		s.Accounts = []Account{*w.Account}
+	}
+	if w.AppMetadata != nil {
+		s.AppMetadata = []AppMetadata{*w.AppMetadata}
+	}
+	return s
+}

@@ -84,8 +84,9 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 }
 
 // AuthorizationURL returns an authorization URL without keeping a flow (MSAL's
-// get_authorization_request_url); the code is later redeemed with LegacyCode. State is
-// sent only when given; PKCE only when req.CodeChallenge is set.
+// get_authorization_request_url); the code is later redeemed with LegacyCode. A random
+// state is sent unless req.State is given (read it back from the URL's query to check the
+// redirect); PKCE only when req.CodeChallenge is set.
 func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (string, error) {
 	scopes, err := domain.RequestScopes(req.Scopes)
 	if err != nil {
@@ -94,7 +95,13 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 	if err := checkRedirectURI(req.RedirectURI); err != nil {
 		return "", err
 	}
-	return a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, req.State, ""))
+	state := req.State
+	if state == "" {
+		if state, err = domain.RandomString(a.e.cfg.Rand, 24); err != nil {
+			return "", err
+		}
+	}
+	return a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, state, ""))
 }
 
 func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, state, nonce string) domain.AuthorizationRequest {

@@ -3,8 +3,6 @@ package httpidp
 import (
 	"context"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -17,15 +15,12 @@ const opAuthorize = "httpidp: authorization URL"
 // endpoint's query (B2C's "p") are kept; Extra is added last and may not replace a
 // parameter set from req.
 func (p *Provider) AuthorizationURL(ctx context.Context, a domain.Authority, req domain.AuthorizationRequest) (string, error) {
-	switch {
-	case strings.TrimSpace(req.ClientID) == "":
-		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opAuthorize, Description: "the authorization request needs a client id"}
-	case req.RedirectURI == "":
-		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opAuthorize, Description: "the authorization request needs a redirect URI"}
-	case req.State == "":
+	params, err := req.Query()
+	if err != nil {
+		return "", withOp(err, opAuthorize)
+	}
+	if req.State == "" {
 		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opAuthorize, Description: "the authorization request needs a state"}
-	case req.MaxAge != nil && *req.MaxAge < 0:
-		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opAuthorize, Description: "max_age must not be negative"}
 	}
 	meta, err := p.Metadata(ctx, a)
 	if err != nil {
@@ -35,38 +30,21 @@ func (p *Provider) AuthorizationURL(ctx context.Context, a domain.Authority, req
 	if err != nil {
 		return "", &domain.Error{Class: domain.ErrDiscovery, Op: opAuthorize, Description: "the authorization endpoint is not a URL"}
 	}
-	q := u.Query()
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	set("response_type", "code")
-	set("client_id", req.ClientID)
-	set("redirect_uri", req.RedirectURI)
-	set("scope", strings.Join(req.Scopes, " "))
-	set("state", req.State)
-	set("nonce", req.Nonce)
-	if req.CodeChallenge != "" {
-		set("code_challenge", req.CodeChallenge)
-		set("code_challenge_method", domain.PKCEMethod)
-	}
-	set("prompt", req.Prompt)
-	set("login_hint", req.LoginHint)
-	set("domain_hint", req.DomainHint)
-	set("claims", req.Claims)
-	if req.MaxAge != nil {
-		q.Set("max_age", strconv.FormatInt(int64(req.MaxAge.Seconds()), 10))
-	}
-	set("response_mode", req.ResponseMode)
-	for k, vs := range req.Extra {
-		if _, taken := q[k]; taken {
-			return "", &domain.Error{Class: domain.ErrInvalidInput, Op: opAuthorize, Description: "extra parameter " + quote(k) + " would replace a parameter of the request"}
-		}
-		for _, v := range vs {
-			q.Add(k, v)
-		}
+	q := u.Query() // parameters of the endpoint itself (B2C's "p") are kept
+	for k, vs := range params {
+		q[k] = vs
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
+}
+
+// withOp returns a copy of a *domain.Error with its operation set.
+func withOp(err error, op string) error {
+	de, ok := err.(*domain.Error)
+	if !ok {
+		return err
+	}
+	c := *de
+	c.Op = op
+	return &c
 }

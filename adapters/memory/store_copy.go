@@ -121,24 +121,3 @@ func copySnapshot(s domain.CacheSnapshot) (copyIn, error) {
 	}
 	return c, nil
 }
-
-// snapshotOf returns the snapshot a write's entries form (nil entries left out).
-func snapshotOf(w domain.CacheWrite) domain.CacheSnapshot {
-	var s domain.CacheSnapshot
-	if w.AccessToken != nil {
-		s.AccessTokens = []domain.AccessToken{*w.AccessToken}
-	}
-	if w.RefreshToken != nil {
-		s.RefreshTokens = []domain.RefreshToken{*w.RefreshToken}
-	}
-	if w.IDToken != nil {
-		s.IDTokens = []domain.IDToken{*w.IDToken}
-	}
-	if w.Account != nil {
-		s.Accounts = []domain.Account{*w.Account}
-	}
-	if w.AppMetadata != nil {
-		s.AppMetadata = []domain.AppMetadata{*w.AppMetadata}
-	}
-	return s
-}

@@ -55,7 +55,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	if err := s.begin(ctx, "write"); err != nil {
 		return err
 	}
-	c, err := copySnapshot(snapshotOf(w))
+	c, err := copySnapshot(w.Upserts())
 	if err != nil {
 		return storeErr("write", err)
 	}

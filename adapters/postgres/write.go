@@ -29,7 +29,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	if err := s.begin(ctx, op); err != nil {
 		return err
 	}
-	batches, err := buildBatches(w.Partition, snapshotOf(w))
+	batches, err := buildBatches(w.Partition, w.Upserts())
 	if err != nil {
 		return inputError(op, err)
 	}
@@ -52,27 +52,6 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 		return execBatches(ctx, tx, batches)
 	})
 	return storeError(ctx, op, err)
-}
-
-// snapshotOf returns the entries w upserts.
-func snapshotOf(w domain.CacheWrite) domain.CacheSnapshot {
-	var s domain.CacheSnapshot
-	if w.AccessToken != nil {
-		s.AccessTokens = []domain.AccessToken{*w.AccessToken}
-	}
-	if w.RefreshToken != nil {
-		s.RefreshTokens = []domain.RefreshToken{*w.RefreshToken}
-	}
-	if w.IDToken != nil {
-		s.IDTokens = []domain.IDToken{*w.IDToken}
-	}
-	if w.Account != nil {
-		s.Accounts = []domain.Account{*w.Account}
-	}
-	if w.AppMetadata != nil {
-		s.AppMetadata = []domain.AppMetadata{*w.AppMetadata}
-	}
-	return s
 }
 
 // accountOf returns the home account id of the entries w writes ("" for app-only

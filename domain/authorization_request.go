@@ -1,0 +1,56 @@
+package domain
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Query returns the authorization request's parameters (RFC 6749 §4.1.1, OIDC Core
+// §3.1.2.1, RFC 7636 §4.3): response_type=code, client_id, redirect_uri, scope, state,
+// nonce, code_challenge with code_challenge_method=S256, the optional prompt,
+// login_hint, domain_hint, claims, max_age (seconds) and response_mode, then Extra.
+// Empty fields are left out. It refuses (ErrInvalidInput) a request without a client id
+// or redirect URI, a negative max_age, and an Extra parameter that would replace one of
+// the request's.
+func (req AuthorizationRequest) Query() (url.Values, error) {
+	switch {
+	case strings.TrimSpace(req.ClientID) == "":
+		return nil, Errorf(ErrInvalidInput, "the authorization request needs a client id")
+	case req.RedirectURI == "":
+		return nil, Errorf(ErrInvalidInput, "the authorization request needs a redirect URI")
+	case req.MaxAge != nil && *req.MaxAge < 0:
+		return nil, Errorf(ErrInvalidInput, "max_age must not be negative")
+	}
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("response_type", "code")
+	set("client_id", req.ClientID)
+	set("redirect_uri", req.RedirectURI)
+	set("scope", strings.Join(req.Scopes, " "))
+	set("state", req.State)
+	set("nonce", req.Nonce)
+	if req.CodeChallenge != "" {
+		set("code_challenge", req.CodeChallenge)
+		set("code_challenge_method", PKCEMethod)
+	}
+	set("prompt", req.Prompt)
+	set("login_hint", req.LoginHint)
+	set("domain_hint", req.DomainHint)
+	set("claims", req.Claims)
+	if req.MaxAge != nil {
+		q.Set("max_age", strconv.FormatInt(int64(req.MaxAge.Seconds()), 10))
+	}
+	set("response_mode", req.ResponseMode)
+	for k, vs := range req.Extra {
+		if _, taken := q[k]; taken {
+			return nil, Errorf(ErrInvalidInput, "extra parameter %q would replace a parameter of the request", k)
+		}
+		q[k] = append([]string(nil), vs...)
+	}
+	return q, nil
+}
