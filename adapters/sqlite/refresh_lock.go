@@ -30,7 +30,7 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 	if err := s.begin(ctx, op); err != nil {
 		return err
 	}
-	name := key.String()
+	name := lockName(key)
 	unlock, err := s.locks.lock(ctx, s.done, name)
 	if err != nil {
 		return storeError(ctx, op, err)
@@ -46,6 +46,13 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 		return storeError(ctx, op, errClosed)
 	}
 	return fn(ctx)
+}
+
+// lockName returns the name of key's lock: key.String() with the home account and
+// client ids folded, as they match case-insensitively (the authority already is).
+func lockName(key domain.RefreshLockKey) string {
+	key.HomeAccountID, key.ClientID = fold(key.HomeAccountID), fold(key.ClientID)
+	return key.String()
 }
 
 // Statements of the lock rows: ?1 name, ?2 store id, ?3 holder, ?4 expiry (Unix ms).

@@ -156,3 +156,30 @@ func TestClose_releasesLocksAndWakesWaiters(t *testing.T) {
 		t.Errorf("WithRefreshLock after the holder's store closed = %v after %v; want nil at once", err, took)
 	}
 }
+
+func TestWithRefreshLock_idsIgnoreCase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	holder := openStore(t, sqlite.Config{Path: path})
+	waiter := openStore(t, sqlite.Config{Path: path})
+	upper := key
+	upper.HomeAccountID, upper.ClientID, upper.Authority = "H", "C", strings.ToUpper(key.Authority)
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- holder.WithRefreshLock(context.Background(), upper, func(context.Context) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	for name, s := range map[string]*sqlite.Store{"the same store": holder, "another store": waiter} {
+		if _, err := lockFor(t, s, 200*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("WithRefreshLock(%q) through %s while %q is held = %v; want it to wait (ids match case-insensitively)", key, name, upper, err)
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("WithRefreshLock(%q) = %v; want nil", upper, err)
+	}
+}
