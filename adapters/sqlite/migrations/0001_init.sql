@@ -104,7 +104,7 @@ CREATE TABLE app_metadata (
 );
 CREATE INDEX app_metadata_client ON app_metadata (partition, client_id_folded);
 
--- A held refresh lock: name is the lock key's text (domain.RefreshLockKey.String),
+-- A held refresh lock: name is the lock key's text (domain.RefreshLockKey.String, ids folded),
 -- store_id the Store that holds it, holder the holding call. A row whose expires_at
 -- (Unix milliseconds) has passed belongs to a holder that stopped renewing its lease
 -- (a crashed process) and may be taken over.
