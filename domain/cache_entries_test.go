@@ -232,3 +232,14 @@ func TestAuthorizationRequest_Query(t *testing.T) {
 		}
 	}
 }
+
+func TestRefreshLockKey_String_idsIgnoreCase(t *testing.T) {
+	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "UID.TID", ClientID: "Client", Authority: "https://Login.example/T"}
+	b := domain.RefreshLockKey{Partition: "p", HomeAccountID: "uid.tid", ClientID: "client", Authority: "https://login.example/t"}
+	if a.String() != b.String() {
+		t.Fatalf("lock keys %q and %q differ only by case; want one lock", a, b)
+	}
+	if c := (domain.RefreshLockKey{Partition: "P", HomeAccountID: "uid.tid", ClientID: "client", Authority: "https://login.example/t"}); c.String() == b.String() {
+		t.Fatal("partitions that differ by case share a lock key; want them apart")
+	}
+}

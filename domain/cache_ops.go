@@ -66,8 +66,10 @@ type RefreshLockKey struct {
 }
 
 // String returns a stable text form of the key, suitable for hashing into a lock id.
+// Ids and the authority compare case-insensitively, as cache keys do; the partition
+// is case-sensitive.
 func (k RefreshLockKey) String() string {
-	return strings.Join([]string{k.Partition, k.HomeAccountID, k.ClientID, strings.ToLower(k.Authority)}, "\x1f")
+	return strings.Join([]string{k.Partition, strings.ToLower(k.HomeAccountID), strings.ToLower(k.ClientID), strings.ToLower(k.Authority)}, "\x1f")
 }
 
 // CacheSnapshot is the whole content of one partition, as exported and imported.
