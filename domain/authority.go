@@ -63,7 +63,7 @@ type Authority struct {
 // anything else is an OIDC issuer.
 func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	if err != nil || u.Host == "" || u.Hostname() == "" || u.Opaque != "" {
 		return Authority{}, Errorf(ErrInvalidInput, "authority %q is not an absolute URL", withoutUserInfo(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
