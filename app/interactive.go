@@ -92,9 +92,11 @@ func (systemBrowser) Open(ctx context.Context, u string) error {
 	case "windows":
 		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", u)
 	default:
-		cmd = exec.CommandContext(ctx, "xdg-open", u)
+		if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
+			cmd = exec.CommandContext(ctx, "xdg-open", u)
+		}
 	}
-	if err := cmd.Start(); err != nil || os.Getenv("DISPLAY") == "" && runtime.GOOS == "linux" {
+	if cmd == nil || cmd.Start() != nil {
 		fmt.Fprintf(os.Stderr, "Open this URL in a browser to sign in:\n\n  %s\n\n", u)
 		return nil
 	}
