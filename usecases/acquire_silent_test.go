@@ -374,3 +374,53 @@ func TestSilent_Acquire_concurrentCallsShareOneRefresh(t *testing.T) {
 		}
 	}
 }
+
+func TestSilent_Acquire_expiryBufferIsConfigurable(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.ExpiryBuffer = 30 * time.Minute
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{
+		AccessTokens:  []domain.AccessToken{f.accessToken("read", 20*time.Minute)},
+		RefreshTokens: []domain.RefreshToken{f.refreshToken(testClient, "", "rt-1")}, Accounts: []domain.Account{f.account()},
+	}, nil).AnyTimes()
+	f.expectMetadata()
+	f.lockRunsCallback()
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(f.tokenResponse(t, testHome), nil)
+	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil)
+	res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	if err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("Acquire = %q, %v; want a refresh: 20 minutes left is inside a 30-minute buffer", res.TokenSource, err)
+	}
+}
+
+func TestSilent_Acquire_entraScopesMatchIgnoringCase(t *testing.T) {
+	for _, tc := range []struct {
+		authority string
+		hit       bool
+	}{
+		{"https://login.microsoftonline.com/common", true},
+		{"https://idp.example/", false},
+	} {
+		t.Run(tc.authority, func(t *testing.T) {
+			f := newFixture(t)
+			a, err := domain.ParseAuthority(tc.authority, domain.AuthorityAuto)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.authority, f.cfg.Authority = a, a
+			f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{
+				AccessTokens: []domain.AccessToken{f.accessToken("User.Read", time.Hour)}, Accounts: []domain.Account{f.account()},
+			}, nil).AnyTimes()
+			if !tc.hit {
+				f.lockRunsCallback()
+			}
+			res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"user.read"}, Account: f.account()})
+			if tc.hit && (err != nil || res.TokenSource != domain.SourceCache) {
+				t.Fatalf("Acquire = %q, %v; want a cache hit: Entra scopes compare case-insensitively", res.TokenSource, err)
+			}
+			if !tc.hit && !errors.Is(err, domain.ErrNoTokens) {
+				t.Fatalf("Acquire error = %v; want a miss (ErrNoTokens): OIDC scopes are case-sensitive", err)
+			}
+		})
+	}
+}
