@@ -1,0 +1,128 @@
+package sqlcache
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// sampleSnapshot returns one entry of each kind, with mixed-case ids and Extra fields.
+func sampleSnapshot() domain.CacheSnapshot {
+	at := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	extra := map[string]json.RawMessage{"x": json.RawMessage(` [1, 2] `)}
+	return domain.CacheSnapshot{
+		AccessTokens: []domain.AccessToken{{HomeAccountID: "Uid.Utid", Environment: "Login.Example.com", ClientID: "Client",
+			Realm: "tenant", Target: "a b", Secret: "at-secret", TokenType: "Bearer", CachedAt: at, ExpiresOn: at.Add(time.Hour),
+			ExtendedExpiresOn: at.Add(2 * time.Hour), KeyID: "kid", Extra: extra}},
+		RefreshTokens: []domain.RefreshToken{{HomeAccountID: "Uid.Utid", Environment: "login.example.com", ClientID: "Client",
+			FamilyID: "1", Target: "a b", Secret: "rt-secret", CachedAt: at}},
+		IDTokens: []domain.IDToken{{HomeAccountID: "Uid.Utid", Environment: "login.example.com", ClientID: "Client",
+			Realm: "tenant", Secret: "idt-secret", Extra: map[string]json.RawMessage{}}},
+		Accounts: []domain.Account{{HomeAccountID: "Uid.Utid", Environment: "login.example.com", Realm: "tenant",
+			LocalAccountID: "oid", Username: "Ann@Example.com", Name: "Ann", AuthorityType: "MSSTS", Extra: extra}},
+		AppMetadata: []domain.AppMetadata{{ClientID: "Client", Environment: "login.example.com", FamilyID: "1"}},
+	}
+}
+
+// rowFromValues builds the union row a store would read back from a table row: each
+// table column that is also a union column, by name, plus the kind.
+func rowFromValues(t *testing.T, k KindRows, vals []any) Row {
+	t.Helper()
+	byName := map[string]Column{}
+	for c := range NumColumns {
+		byName[c.String()] = c
+	}
+	r := rowOf(map[Column]any{ColKind: int64(k.Kind)})
+	for i, col := range k.Table.Columns {
+		c, ok := byName[col.Name]
+		if !ok {
+			continue // a folded column: written, never read back
+		}
+		v := vals[i]
+		if s, ok := v.(*string); ok {
+			v = nil
+			if s != nil {
+				v = *s
+			}
+		}
+		r.cells[c].v = v
+	}
+	return r
+}
+
+func TestRowsOf_valuesMatchTheTables(t *testing.T) {
+	snap := sampleSnapshot()
+	for _, k := range RowsOf(snap, ExtraCodec{}) {
+		t.Run(k.Kind.String(), func(t *testing.T) {
+			if k.Len != 1 {
+				t.Fatalf("Len = %d; want 1", k.Len)
+			}
+			vals, err := k.Values(0)
+			if err != nil || len(vals) != len(k.Table.Columns) {
+				t.Fatalf("Values(0) = %d values, %v; want %d (one per column of %s), nil", len(vals), err, len(k.Table.Columns), k.Table.Name)
+			}
+			for i, col := range k.Table.Columns {
+				want := map[ColumnType]reflect.Type{Text: reflect.TypeFor[string](), Integer: reflect.TypeFor[int64](),
+					JSON: reflect.TypeFor[*string]()}[col.Type]
+				if got := reflect.TypeOf(vals[i]); got != want {
+					t.Errorf("%s.%s holds a %v; want %v", k.Table.Name, col.Name, got, want)
+				}
+				if col.Name == "key" && vals[i] == "" {
+					t.Errorf("%s.key is empty; want the entry's key", k.Table.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestRowsOf_roundTripsThroughARow(t *testing.T) {
+	snap := sampleSnapshot()
+	var got domain.CacheSnapshot
+	for _, k := range RowsOf(snap, ExtraCodec{EmptyIsNull: true}) {
+		for i := range k.Len {
+			vals, err := k.Values(i)
+			if err != nil {
+				t.Fatalf("%v Values(%d) = %v", k.Kind, i, err)
+			}
+			r := rowFromValues(t, k, vals)
+			if err := r.AppendTo(&got, ExtraCodec{EmptyIsNull: true}); err != nil {
+				t.Fatalf("%v: AppendTo(row of its values) = %v; want nil", k.Kind, err)
+			}
+		}
+	}
+	want := sampleSnapshot()
+	want.IDTokens[0].Extra = nil // an empty Extra is stored as NULL under EmptyIsNull
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("round trip through rows:\ngot  %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRowsOf_foldedColumns(t *testing.T) {
+	for _, k := range RowsOf(sampleSnapshot(), ExtraCodec{}) {
+		vals, _ := k.Values(0)
+		for i, col := range k.Table.Columns {
+			if s, ok := vals[i].(string); ok && len(col.Name) > 7 && col.Name[len(col.Name)-7:] == "_folded" && s != Fold(s) {
+				t.Errorf("%s.%s = %q; want it folded", k.Table.Name, col.Name, s)
+			}
+		}
+	}
+}
+
+func TestRowsOf_refusedExtraNamesTheField(t *testing.T) {
+	snap := domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "h",
+		Extra: map[string]json.RawMessage{"bad": json.RawMessage(`{"secret": `)}}}}
+	for _, k := range RowsOf(snap, ExtraCodec{}) {
+		if k.Kind != KindAccount {
+			if k.Len != 0 {
+				t.Errorf("%v Len = %d; want 0", k.Kind, k.Len)
+			}
+			continue
+		}
+		if _, err := k.Values(0); err == nil || err.Error() != `extra field "bad" is not valid JSON` {
+			t.Errorf("Values(0) = %v; want the field named", err)
+		}
+	}
+}
