@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // envFilter returns the condition that keeps rows whose folded environment is one of
@@ -45,7 +46,7 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 	if len(f.Environments) > 0 {
 		b.WriteString(envFilter(len(args)+1, len(f.Environments)))
 		for _, e := range f.Environments {
-			args = append(args, fold(e))
+			args = append(args, sqlcache.Fold(e))
 		}
 	}
 	if f.Username != "" {
@@ -53,7 +54,7 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 		fmt.Fprintf(&b, ` AND a.username_folded = ?%d`, len(args))
 	}
 	if f.ClientID != "" {
-		args = append(args, fold(f.ClientID))
+		args = append(args, sqlcache.Fold(f.ClientID))
 		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "?N", fmt.Sprintf("?%d", len(args))))
 	}
 	return b.String(), args
@@ -88,9 +89,9 @@ type removal struct {
 func removals(r domain.AccountRemoval) []removal {
 	envs := make([]any, len(r.Environments))
 	for i, e := range r.Environments {
-		envs[i] = fold(e)
+		envs[i] = sqlcache.Fold(e)
 	}
-	home, client := fold(r.HomeAccountID), fold(r.ClientID)
+	home, client := sqlcache.Fold(r.HomeAccountID), sqlcache.Fold(r.ClientID)
 	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` + envFilter(4, len(envs))
 	tokenArgs := append([]any{r.Partition, home, client}, envs...)
 	return []removal{

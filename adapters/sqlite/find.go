@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // findQuery is Find's statement: ?1 partition, ?2 folded home account id, ?3 folded
@@ -31,7 +32,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err := s.begin(ctx, op); err != nil {
 		return domain.CacheEntries{}, err
 	}
-	rows, err := s.find.QueryxContext(ctx, q.Partition, fold(q.HomeAccountID), fold(q.ClientID))
+	rows, err := s.find.QueryxContext(ctx, q.Partition, sqlcache.Fold(q.HomeAccountID), sqlcache.Fold(q.ClientID))
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
@@ -53,7 +54,7 @@ func newEnvFilter(envs []string) envSet {
 	}
 	set := make(envSet, len(envs))
 	for i, e := range envs {
-		set[i] = fold(e)
+		set[i] = sqlcache.Fold(e)
 	}
 	return set
 }
@@ -65,5 +66,5 @@ func (f envSet) keeps(env any) bool {
 		return true
 	}
 	e, ok := env.(string)
-	return !ok || slices.Contains(f, fold(e))
+	return !ok || slices.Contains(f, sqlcache.Fold(e))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // WithRefreshLock implements ports.RefreshLocker across processes.
@@ -31,7 +32,7 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 		return err
 	}
 	name := lockName(key)
-	unlock, err := s.locks.lock(ctx, s.done, name)
+	unlock, err := s.locks.Lock(ctx, s.life.Done(), name)
 	if err != nil {
 		return storeError(ctx, op, err)
 	}
@@ -42,8 +43,8 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 			return storeError(ctx, op, err)
 		}
 		defer release()
-	} else if s.closed.Load() {
-		return storeError(ctx, op, errClosed)
+	} else if s.life.Closed() {
+		return storeError(ctx, op, sqlcache.ErrClosed)
 	}
 	return fn(ctx)
 }
@@ -51,7 +52,7 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 // lockName returns the name of key's lock: key.String() with the home account and
 // client ids folded, as they match case-insensitively (the authority already is).
 func lockName(key domain.RefreshLockKey) string {
-	key.HomeAccountID, key.ClientID = fold(key.HomeAccountID), fold(key.ClientID)
+	key.HomeAccountID, key.ClientID = sqlcache.Fold(key.HomeAccountID), sqlcache.Fold(key.ClientID)
 	return key.String()
 }
 
@@ -90,9 +91,9 @@ func (s *Store) takeLockRow(ctx context.Context, key domain.RefreshLockKey, name
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()
-		case <-s.done:
+		case <-s.life.Done():
 			t.Stop()
-			return nil, errLockClosed
+			return nil, sqlcache.ErrLockClosed
 		}
 		wait = min(2*wait, pollMax)
 	}
@@ -164,7 +165,7 @@ func (s *Store) renewLease(key domain.RefreshLockKey, name, holder string) (stop
 			select {
 			case <-quit:
 				return
-			case <-s.done:
+			case <-s.life.Done():
 				return
 			case <-t.C:
 			}
@@ -190,7 +191,7 @@ func (s *Store) renewOnce(key domain.RefreshLockKey, name, holder string, timeou
 		return err
 	})
 	switch {
-	case s.closed.Load():
+	case s.life.Closed():
 		return false
 	case err != nil:
 		s.log.Warn("sqlite: renewing a refresh lock's lease failed; retrying", "partition", key.Partition,
@@ -207,7 +208,7 @@ func (s *Store) renewOnce(key domain.RefreshLockKey, name, holder string, timeou
 // dropLockRow deletes the lock row of name if holder still has it, even when ctx is
 // done. After Close the row is already gone.
 func (s *Store) dropLockRow(ctx context.Context, key domain.RefreshLockKey, name, holder string) {
-	if s.closed.Load() {
+	if s.life.Closed() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.BusyTimeout+time.Second)
@@ -216,7 +217,7 @@ func (s *Store) dropLockRow(ctx context.Context, key domain.RefreshLockKey, name
 		_, err := tx.ExecContext(ctx, deleteLockRow, name, holder)
 		return err
 	})
-	if err != nil && !s.closed.Load() {
+	if err != nil && !s.life.Closed() {
 		s.log.WarnContext(ctx, "sqlite: releasing a refresh lock failed; it is free once its lease runs out",
 			"partition", key.Partition, "client_id", key.ClientID, "lease", s.cfg.LockLease, "error", err.Error())
 	}
@@ -232,55 +233,5 @@ func (s *Store) releaseAllLockRows() {
 	if _, err := s.db.ExecContext(ctx, deleteLockRows, s.id); err != nil {
 		s.log.Warn("sqlite: releasing the refresh locks of a closing store failed; they are free once their leases run out",
 			"error", err.Error())
-	}
-}
-
-// errLockClosed is returned to refresh-lock waiters woken by Close.
-var errLockClosed = errors.New("store closed while waiting for the lock")
-
-// keyedMutex is a set of mutexes named by strings, created on demand and dropped when
-// unused, whose waits honour a context.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyLock
-}
-
-type keyLock struct {
-	ch   chan struct{} // holds a token while the lock is held
-	refs int           // holders and waiters; guarded by keyedMutex.mu
-}
-
-// lock takes the mutex of name, waiting until it is free, ctx is done or done is
-// closed, and returns the function that releases it.
-func (k *keyedMutex) lock(ctx context.Context, done <-chan struct{}, name string) (unlock func(), err error) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = make(map[string]*keyLock)
-	}
-	l := k.locks[name]
-	if l == nil {
-		l = &keyLock{ch: make(chan struct{}, 1)}
-		k.locks[name] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; k.drop(name, l) }, nil
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-done:
-		err = errLockClosed
-	}
-	k.drop(name, l)
-	return nil, err
-}
-
-// drop forgets one holder or waiter of l, and l itself when it was the last.
-func (k *keyedMutex) drop(name string, l *keyLock) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if l.refs--; l.refs == 0 {
-		delete(k.locks, name)
 	}
 }

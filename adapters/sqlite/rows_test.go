@@ -1,66 +1,63 @@
 package sqlite
 
 import (
-	"strings"
+	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// goodAccessTokenRow returns the cells of a well-formed access-token row.
-func goodAccessTokenRow() entryRow {
-	var r entryRow
-	set := func(col int, v any) { r[col].v = v }
-	set(colKind, int64(kindAccessToken))
-	for _, c := range []int{colKey, colHomeAccountID, colEnvironment, colClientID, colRealm, colTarget, colSecret, colTokenType, colKeyID} {
-		set(c, "v")
+// TestSelects_returnTheUnionRow checks each table's SELECT against what sqlcache.Row
+// decodes: the columns in order and the kind's number first.
+func TestSelects_returnTheUnionRow(t *testing.T) {
+	s, err := Open(context.Background(), Config{Path: MemoryPath})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
 	}
-	for _, c := range []int{colCachedAt, colExpiresOn, colExtendedExpiresOn, colRefreshOn} {
-		set(c, int64(1_900_000_000))
+	defer s.Close()
+	at := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	w := domain.CacheWrite{Partition: "p",
+		AccessToken: &domain.AccessToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Realm: "r", Target: "s",
+			Secret: "at", TokenType: "Bearer", CachedAt: at, ExpiresOn: at.Add(time.Hour)},
+		RefreshToken: &domain.RefreshToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Secret: "rt", CachedAt: at},
+		IDToken:      &domain.IDToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Realm: "r", Secret: "idt"},
+		Account:      &domain.Account{HomeAccountID: "h", Environment: "e", Realm: "r", Username: "u"},
+		AppMetadata:  &domain.AppMetadata{ClientID: "c", Environment: "e"},
 	}
-	return r
-}
-
-func TestEntryRow_addTo_corruptCells(t *testing.T) {
-	for _, c := range []struct {
-		name string
-		col  int
-		v    any
-		want string
+	if err := s.Write(t.Context(), w); err != nil {
+		t.Fatalf("Write = %v", err)
+	}
+	tests := []struct {
+		query string
+		kind  sqlcache.Kind
 	}{
-		{"NULL secret", colSecret, nil, "column secret is NULL"},
-		{"NULL expiry", colExpiresOn, nil, "column expires_on is NULL"},
-		{"text time", colCachedAt, "soon", "column cached_at holds a string; want an integer"},
-		{"real time", colRefreshOn, 1.5, "column refresh_on holds a float64; want an integer"},
-		{"integer target", colTarget, int64(7), "column target holds a int64; want text"},
-		{"extra not an object", colExtra, "[1]", "extra is not a JSON object"},
-		{"extra not text", colExtra, int64(1), "column extra holds a int64; want JSON text"},
-		{"unknown kind", colKind, int64(9), "unknown entry kind 9"},
-		{"NULL kind", colKind, nil, "column kind is NULL"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			r := goodAccessTokenRow()
-			r[c.col].v = c.v
-			var snap domain.CacheSnapshot
-			err := r.addTo(&snap)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("addTo = %v; want an error containing %q", err, c.want)
+		{selectAccessTokens, sqlcache.KindAccessToken},
+		{selectRefreshTokens, sqlcache.KindRefreshToken},
+		{selectIDTokens, sqlcache.KindIDToken},
+		{selectAccounts, sqlcache.KindAccount},
+		{selectAppMetadata, sqlcache.KindAppMetadata},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind.String(), func(t *testing.T) {
+			var r sqlcache.Row
+			if err := s.db.QueryRowContext(t.Context(), tt.query).Scan(r.Dest()...); err != nil {
+				t.Fatalf("scanning its row into a sqlcache.Row = %v; want %d columns", err, sqlcache.NumColumns)
 			}
-			if snap.Len() != 0 {
-				t.Errorf("addTo of a corrupt row added %d entries; want 0", snap.Len())
+			var snap domain.CacheSnapshot
+			if err := r.AppendTo(&snap, extraCodec); err != nil || snap.Len() != 1 || r.Kind() != tt.kind {
+				t.Errorf("AppendTo = %v, %d entries of kind %v; want nil, 1 of kind %v", err, snap.Len(), r.Kind(), tt.kind)
 			}
 		})
 	}
 }
 
-func TestEntryRow_addTo_wellFormed(t *testing.T) {
-	r := goodAccessTokenRow()
-	var snap domain.CacheSnapshot
-	if err := r.addTo(&snap); err != nil || len(snap.AccessTokens) != 1 {
-		t.Fatalf("addTo = %v with %d access tokens; want nil, 1", err, len(snap.AccessTokens))
-	}
-	var c cell
-	if err := c.Scan([]byte("blob")); err != nil || c.v != "blob" {
-		t.Errorf("cell.Scan([]byte) = %v, %#v; want nil, the text", err, c.v)
+func TestExtraCodec_emptyIsNull(t *testing.T) {
+	for _, m := range []map[string]json.RawMessage{nil, {}} {
+		if got, err := extraCodec.Encode(m); got != nil || err != nil {
+			t.Errorf("extraCodec.Encode(%#v) = %v, %v; want nil, nil (stored as NULL)", m, got, err)
+		}
 	}
 }

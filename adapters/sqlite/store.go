@@ -5,16 +5,14 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 	"github.com/hexauth/hexauth/internal/sqlmigrate"
 	"github.com/hexauth/hexauth/ports"
 )
@@ -34,13 +32,9 @@ type Store struct {
 	id      string        // names this Store's refresh-lock rows
 	shared  bool          // false in memory: no other process can see the database
 	writers chan struct{} // one token: this Store's writers take turns
-	locks   keyedMutex
-	find    *sqlx.Stmt // Find's statement, prepared once
-
-	closed    atomic.Bool
-	done      chan struct{} // closed by Close: wakes waiters
-	closeOnce sync.Once
-	closeErr  error
+	locks   sqlcache.KeyedMutex
+	find    *sqlx.Stmt          // Find's statement, prepared once
+	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 }
 
 var _ ports.CacheStore = (*Store)(nil)
@@ -74,7 +68,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	db.SetConnMaxIdleTime(0)
 	s := &Store{
 		db: db, cfg: cfg, log: cfg.Logger, id: randomID(), shared: !cfg.inMemory(),
-		writers: make(chan struct{}, 1), done: make(chan struct{}),
+		writers: make(chan struct{}, 1), life: sqlcache.NewLifecycle(),
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
@@ -118,30 +112,16 @@ func (s *Store) migrate(ctx context.Context) error {
 // holds are deleted, so other processes need not wait for their leases. Close is safe
 // to call more than once.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		close(s.done)
+	return s.life.Close(func() error {
 		s.releaseAllLockRows()
 		_ = s.find.Close()
-		if err := s.db.Close(); err != nil {
-			s.closeErr = storeError(context.Background(), "close", err)
-		}
+		return storeError(context.Background(), "close", s.db.Close())
 	})
-	return s.closeErr
 }
-
-// errClosed is the cause of the errors returned after Close.
-var errClosed = errors.New("store is closed")
 
 // begin checks that the store is open and ctx not done before an operation.
 func (s *Store) begin(ctx context.Context, op string) error {
-	if s.closed.Load() {
-		return storeError(ctx, op, errClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return storeError(ctx, op, err)
-	}
-	return nil
+	return storeError(ctx, op, s.life.Check(ctx))
 }
 
 // inWriteTx runs fn in a write transaction (BEGIN IMMEDIATE, through the DSN's
@@ -153,8 +133,8 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 	case s.writers <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-s.done:
-		return errClosed
+	case <-s.life.Done():
+		return sqlcache.ErrClosed
 	}
 	defer func() { <-s.writers }()
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -172,35 +152,21 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 // cannot be decoded is skipped and logged: it is a cache miss, not a failure.
 // Rows outside envs are dropped.
 func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, envs envSet, snap *domain.CacheSnapshot) error {
-	defer rows.Close()
-	var r entryRow
-	dest := r.dest()
-	for rows.Next() {
-		r = entryRow{}
-		err := rows.Scan(dest...)
-		if err == nil && !envs.keeps(r[colEnvironment].v) {
-			continue
-		}
-		if err == nil {
-			err = r.addTo(snap)
-		}
-		if err != nil {
-			s.corruptRow(ctx, &r, partition, err)
-		}
+	scan := sqlcache.Scan{
+		Extra:   extraCodec,
+		Corrupt: func(r *sqlcache.Row, err error) { s.corruptRow(ctx, r, partition, err) },
 	}
-	if err := rows.Err(); err != nil {
-		return err
+	if envs != nil {
+		scan.Keep = func(r *sqlcache.Row) bool { return envs.keeps(r.Value(sqlcache.ColEnvironment)) }
 	}
-	return rows.Close()
+	return scan.Entries(rows, snap)
 }
 
 // corruptRow reports a row skipped as unreadable. The log names the kind and the
 // entry's key (which holds no secret) and what is wrong, never the row's values.
-func (s *Store) corruptRow(ctx context.Context, r *entryRow, partition string, err error) {
-	kind, _ := r[colKind].v.(int64)
-	key, _ := r[colKey].v.(string)
+func (s *Store) corruptRow(ctx context.Context, r *sqlcache.Row, partition string, err error) {
 	s.log.WarnContext(ctx, "sqlite: skipping a corrupt cache row",
-		"kind", kindNames[kind], "partition", partition, "key", key, "error", err.Error())
+		"kind", r.Kind().String(), "partition", partition, "key", r.Key(), "error", err.Error())
 }
 
 // randomID returns 16 random bytes in hex.

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // deleteAccessToken removes the access token of partition ?1 whose key is ?2.
@@ -23,7 +24,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	if err := s.begin(ctx, op); err != nil {
 		return err
 	}
-	batches, err := buildBatches(w.Partition, snapshotOf(w))
+	batches, err := buildBatches(w.Partition, w.Upserts())
 	if err != nil {
 		return inputError(op, err)
 	}
@@ -33,28 +34,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 				return fmt.Errorf("delete superseded access token: %w", err)
 			}
 		}
-		return execBatches(ctx, tx, batches)
+		return sqlcache.ExecBatches(ctx, tx, batches)
 	})
 	return storeError(ctx, op, err)
-}
-
-// snapshotOf returns the entries w upserts.
-func snapshotOf(w domain.CacheWrite) domain.CacheSnapshot {
-	var s domain.CacheSnapshot
-	if w.AccessToken != nil {
-		s.AccessTokens = []domain.AccessToken{*w.AccessToken}
-	}
-	if w.RefreshToken != nil {
-		s.RefreshTokens = []domain.RefreshToken{*w.RefreshToken}
-	}
-	if w.IDToken != nil {
-		s.IDTokens = []domain.IDToken{*w.IDToken}
-	}
-	if w.Account != nil {
-		s.Accounts = []domain.Account{*w.Account}
-	}
-	if w.AppMetadata != nil {
-		s.AppMetadata = []domain.AppMetadata{*w.AppMetadata}
-	}
-	return s
 }
