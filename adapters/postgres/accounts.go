@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // tokenOfClient is true when the account row a has a token of the folded client $N in
@@ -39,7 +40,7 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 		b.WriteString(` AND a.username_folded = ` + next(domain.FoldUsername(f.Username)))
 	}
 	if f.ClientID != "" {
-		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "$N", next(fold(f.ClientID))))
+		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "$N", next(sqlcache.Fold(f.ClientID))))
 	}
 	return b.String(), args
 }
@@ -84,7 +85,7 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	if err := checkQueryText(r.Partition, r.Environments, r.HomeAccountID, r.ClientID); err != nil {
 		return inputError(op, err)
 	}
-	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, fold(r.HomeAccountID), foldAll(r.Environments), fold(r.ClientID))
+	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, sqlcache.Fold(r.HomeAccountID), foldAll(r.Environments), sqlcache.Fold(r.ClientID))
 	return storeError(ctx, op, err)
 }
 

@@ -2,30 +2,30 @@ package postgres
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// fold is the case folding of the *_folded columns: that of cache keys.
-func fold(s string) string { return strings.ToLower(s) }
+// extraCodec encodes the extra column: PostgreSQL's text and json hold only valid
+// UTF-8, and an empty Extra is stored as {} so that it reads back empty, not nil.
+var extraCodec = sqlcache.ExtraCodec{ValidUTF8: true}
 
 // columnArrays collects rows of a table as one array per column, the arguments of its
 // upsert statement: []string for text, []int64 for bigint, []*string for json (nil is
 // NULL).
 type columnArrays struct {
-	t    table
+	t    sqlcache.Table
 	cols []any
 	err  error
 }
 
-func newColumnArrays(t table, n int) *columnArrays {
-	c := &columnArrays{t: t, cols: make([]any, len(t.columns))}
-	for i, col := range t.columns {
-		switch col.typ {
-		case "bigint":
+func newColumnArrays(t sqlcache.Table, n int) *columnArrays {
+	c := &columnArrays{t: t, cols: make([]any, len(t.Columns))}
+	for i, col := range t.Columns {
+		switch col.Type {
+		case sqlcache.Integer:
 			c.cols[i] = make([]int64, 0, n)
-		case "json":
+		case sqlcache.JSON:
 			c.cols[i] = make([]*string, 0, n)
 		default:
 			c.cols[i] = make([]string, 0, n)
@@ -41,13 +41,13 @@ func (c *columnArrays) add(vals ...any) {
 		return
 	}
 	if len(vals) != len(c.cols) {
-		c.err = fmt.Errorf("%s: %d values for %d columns", c.t.name, len(vals), len(c.cols))
+		c.err = fmt.Errorf("%s: %d values for %d columns", c.t.Name, len(vals), len(c.cols))
 		return
 	}
 	for i, v := range vals {
 		switch v := v.(type) {
 		case string:
-			if err := checkText(c.t.name+"."+c.t.columns[i].name, v); err != nil {
+			if err := checkText(c.t.Name+"."+c.t.Columns[i].Name, v); err != nil {
 				c.err = err
 				return
 			}
@@ -57,7 +57,7 @@ func (c *columnArrays) add(vals ...any) {
 		case *string:
 			c.cols[i] = append(c.cols[i].([]*string), v)
 		default:
-			c.err = fmt.Errorf("%s.%s: unsupported value type %T", c.t.name, c.t.columns[i].name, v)
+			c.err = fmt.Errorf("%s.%s: unsupported value type %T", c.t.Name, c.t.Columns[i].Name, v)
 			return
 		}
 	}
@@ -66,71 +66,16 @@ func (c *columnArrays) add(vals ...any) {
 // args returns the arrays, or the first error met.
 func (c *columnArrays) args() ([]any, error) { return c.cols, c.err }
 
-// The functions below turn entries of each kind into the column arrays of their
-// table, in the order of its columns (upsert.go).
-
-func accessTokenArgs(ts []domain.AccessToken) ([]any, error) {
-	c := newColumnArrays(accessTokensTable, len(ts))
-	for _, t := range ts {
-		extra, err := encodeExtra(t.Extra)
+// arrayArgs returns the column arrays of the entries lo to hi of k, in the order of
+// its table's columns (upsert.go).
+func arrayArgs(k sqlcache.KindRows, lo, hi int) ([]any, error) {
+	c := newColumnArrays(k.Table, hi-lo)
+	for i := lo; i < hi; i++ {
+		vals, err := k.Values(i)
 		if err != nil {
-			return nil, prefixed("access token", err)
+			return nil, fmt.Errorf("%s: %w", k.Kind, err)
 		}
-		c.add(t.Key(), t.HomeAccountID, fold(t.HomeAccountID), t.Environment, fold(t.Environment),
-			t.ClientID, fold(t.ClientID), t.Realm, t.Target, string(t.Secret), t.TokenType,
-			unixSeconds(t.CachedAt), unixSeconds(t.ExpiresOn), unixSeconds(t.ExtendedExpiresOn), unixSeconds(t.RefreshOn),
-			t.KeyID, extra)
-	}
-	return c.args()
-}
-
-func refreshTokenArgs(ts []domain.RefreshToken) ([]any, error) {
-	c := newColumnArrays(refreshTokensTable, len(ts))
-	for _, t := range ts {
-		extra, err := encodeExtra(t.Extra)
-		if err != nil {
-			return nil, prefixed("refresh token", err)
-		}
-		c.add(t.Key(), t.HomeAccountID, fold(t.HomeAccountID), t.Environment, fold(t.Environment),
-			t.ClientID, fold(t.ClientID), t.FamilyID, t.Target, string(t.Secret), unixSeconds(t.CachedAt), extra)
-	}
-	return c.args()
-}
-
-func idTokenArgs(ts []domain.IDToken) ([]any, error) {
-	c := newColumnArrays(idTokensTable, len(ts))
-	for _, t := range ts {
-		extra, err := encodeExtra(t.Extra)
-		if err != nil {
-			return nil, prefixed("ID token", err)
-		}
-		c.add(t.Key(), t.HomeAccountID, fold(t.HomeAccountID), t.Environment, fold(t.Environment),
-			t.ClientID, fold(t.ClientID), t.Realm, string(t.Secret), extra)
-	}
-	return c.args()
-}
-
-func accountArgs(as []domain.Account) ([]any, error) {
-	c := newColumnArrays(accountsTable, len(as))
-	for _, a := range as {
-		extra, err := encodeExtra(a.Extra)
-		if err != nil {
-			return nil, prefixed("account", err)
-		}
-		c.add(a.Key(), a.HomeAccountID, fold(a.HomeAccountID), a.Environment, fold(a.Environment),
-			a.Realm, a.LocalAccountID, a.Username, domain.FoldUsername(a.Username), a.Name, a.AuthorityType, extra)
-	}
-	return c.args()
-}
-
-func appMetadataArgs(ms []domain.AppMetadata) ([]any, error) {
-	c := newColumnArrays(appMetadataTable, len(ms))
-	for _, m := range ms {
-		extra, err := encodeExtra(m.Extra)
-		if err != nil {
-			return nil, prefixed("app metadata", err)
-		}
-		c.add(m.Key(), m.ClientID, fold(m.ClientID), m.Environment, fold(m.Environment), m.FamilyID, extra)
+		c.add(vals...)
 	}
 	return c.args()
 }

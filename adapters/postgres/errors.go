@@ -3,36 +3,24 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// storeError wraps err as a *domain.Error of class ErrCacheStore whose message starts
-// with "postgres: <op>:". Server error details, which may quote row values (tokens
-// included), are dropped. When ctx is done the error also wraps ctx.Err().
-func storeError(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return err // already classified (bad input, or a store error from a nested call)
-	}
-	err = sanitize(err)
-	if closedDBError(err) {
-		err = errClosed
-	}
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		err = fmt.Errorf("%w: %w", cerr, err)
-	}
-	return &domain.Error{Class: domain.ErrCacheStore, Err: fmt.Errorf("postgres: %s: %w", op, err)}
-}
+// errs makes the store's errors, sanitized: server error details, which may quote row
+// values (tokens included), are dropped.
+var errs = sqlcache.Errors{Prefix: "postgres", Sanitize: sanitize}
 
-// closedDBError reports whether err is database/sql's "database is closed".
-func closedDBError(err error) bool { return err != nil && err.Error() == "sql: database is closed" }
+// storeError wraps err as a *domain.Error of class ErrCacheStore whose message starts
+// with "postgres: <op>:" (sqlcache.Errors.Store), without the parts of a server or
+// connection error that may quote data.
+func storeError(ctx context.Context, op string, err error) error { return errs.Store(ctx, op, err) }
+
+// inputError reports an entry or query the store refuses: a store failure (class
+// domain.ErrCacheStore, as the port requires) that also wraps domain.ErrInvalidInput.
+func inputError(op string, err error) error { return errs.Input(op, err) }
 
 // sanitize returns err without the parts that may quote data: a server error keeps its
 // severity, code, message and the names of the objects involved, but not its detail,

@@ -7,10 +7,11 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// The union of the five tables: one SELECT per kind returning the columns of entryRow,
-// NULL for those the kind lacks, each column named so that a SELECT also stands alone.
+// The union of the five tables: one SELECT per kind returning the columns of sqlcache.Row
+// in order, the kind's sqlcache.Kind first, NULL for those the kind lacks, each column named so that a SELECT also stands alone.
 // Callers append the WHERE clauses.
 const (
 	selectAccessTokens = `SELECT 1 AS kind, key, home_account_id, environment, client_id, realm, target,
@@ -67,7 +68,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
 		return domain.CacheEntries{}, inputError(op, err)
 	}
-	rows, err := s.db.QueryxContext(ctx, findQuery, q.Partition, fold(q.HomeAccountID), foldAll(q.Environments), fold(q.ClientID))
+	rows, err := s.db.QueryxContext(ctx, findQuery, q.Partition, sqlcache.Fold(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID))
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
@@ -82,36 +83,24 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 // is read but cannot be decoded is skipped and logged: it is a cache miss, not a
 // failure.
 func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, snap *domain.CacheSnapshot) error {
-	defer rows.Close()
-	for rows.Next() {
-		var r entryRow
-		// Every column is nullable in entryRow, so a scan fails only when reading
-		// does (a lost connection, a done ctx): the call fails.
-		if err := rows.StructScan(&r); err != nil {
-			return err
-		}
-		if err := r.addTo(snap); err != nil {
-			s.corruptRow(ctx, r, partition, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return rows.Close()
+	return sqlcache.Scan{
+		Extra:   extraCodec,
+		Corrupt: func(r *sqlcache.Row, err error) { s.corruptRow(ctx, r, partition, err) },
+	}.Entries(rows, snap)
 }
 
 // corruptRow reports a row skipped as unreadable. The log names the table and the
 // entry's key (which holds no secret), never the row's values.
-func (s *Store) corruptRow(ctx context.Context, r entryRow, partition string, err error) {
+func (s *Store) corruptRow(ctx context.Context, r *sqlcache.Row, partition string, err error) {
 	s.log.WarnContext(ctx, "postgres: skipping a corrupt cache row",
-		"schema", s.schema, "kind", kindNames[r.Kind], "partition", partition, "key", r.Key.String, "error", err.Error())
+		"schema", s.schema, "kind", r.Kind().String(), "partition", partition, "key", r.Key(), "error", err.Error())
 }
 
 // foldAll returns envs folded, never nil (a nil slice would be a NULL array).
 func foldAll(envs []string) []string {
 	out := make([]string, len(envs))
 	for i, e := range envs {
-		out[i] = fold(e)
+		out[i] = sqlcache.Fold(e)
 	}
 	return out
 }

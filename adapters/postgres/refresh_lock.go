@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"hash/fnv"
-	"sync"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -25,7 +23,7 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 		return err
 	}
 	name := key.String()
-	unlock, err := s.locks.lock(ctx, s.done, name)
+	unlock, err := s.locks.Lock(ctx, s.life.Done(), name)
 	if err != nil {
 		return storeError(ctx, op, err)
 	}
@@ -78,56 +76,4 @@ func advisoryKey(schema, name string) int64 {
 	_, _ = h.Write([]byte{0})
 	_, _ = h.Write([]byte(name))
 	return int64(h.Sum64())
-}
-
-// errLockClosed is returned to refresh-lock waiters woken by Close.
-var errLockClosed = errors.New("store closed while waiting for the lock")
-
-// keyedMutex is a set of mutexes named by strings, created on demand and dropped when
-// unused, whose waits honour a context.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyLock
-}
-
-type keyLock struct {
-	ch   chan struct{} // holds a token while the lock is held
-	refs int           // holders and waiters
-}
-
-// lock takes the mutex of name, waiting until it is free, ctx is done or done is
-// closed, and returns the function that releases it.
-func (k *keyedMutex) lock(ctx context.Context, done <-chan struct{}, name string) (unlock func(), err error) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = make(map[string]*keyLock)
-	}
-	l := k.locks[name]
-	if l == nil {
-		l = &keyLock{ch: make(chan struct{}, 1)}
-		k.locks[name] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-
-	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; k.drop(name, l) }, nil
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-done:
-		err = errLockClosed
-	}
-	k.drop(name, l)
-	return nil, err
-}
-
-// drop forgets one holder or waiter of l, and l itself when it was the last.
-func (k *keyedMutex) drop(name string, l *keyLock) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	l.refs--
-	if l.refs == 0 {
-		delete(k.locks, name)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // exportQuery is the union of the five tables restricted to partition $1.
@@ -55,6 +56,6 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 	if len(batches) == 0 {
 		return nil
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error { return execBatches(ctx, tx, batches) })
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error { return sqlcache.ExecBatches(ctx, tx, batches) })
 	return storeError(ctx, op, err)
 }

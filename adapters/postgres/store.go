@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hexauth/hexauth/internal/sqlcache"
 	"github.com/hexauth/hexauth/ports"
 )
 
@@ -22,12 +21,8 @@ type Store struct {
 	lockDB *sqlx.DB // connections that hold refresh locks
 	schema string
 	log    *slog.Logger
-	locks  keyedMutex
-
-	closed    atomic.Bool
-	done      chan struct{} // closed by Close: wakes refresh-lock waiters
-	closeOnce sync.Once
-	closeErr  error
+	locks  sqlcache.KeyedMutex
+	life   *sqlcache.Lifecycle // open or closed; its Done wakes refresh-lock waiters
 }
 
 var _ ports.CacheStore = (*Store)(nil)
@@ -61,7 +56,7 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 		lockDB: newPool(connCfg, cfg.MaxLockConns, cfg.MaxLockConns, cfg),
 		schema: cfg.Schema,
 		log:    cfg.Logger,
-		done:   make(chan struct{}),
+		life:   sqlcache.NewLifecycle(),
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -84,29 +79,14 @@ func newPool(connCfg *pgx.ConnConfig, maxOpen, maxIdle int, cfg Config) *sqlx.DB
 // domain.ErrCacheStore error; calls in progress may fail with one. Waiters for a
 // refresh lock are woken and fail. Close is safe to call more than once.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		close(s.done)
-		s.closeErr = errors.Join(s.db.Close(), s.lockDB.Close())
-		if s.closeErr != nil {
-			s.closeErr = storeError(context.Background(), "close", s.closeErr)
-		}
+	return s.life.Close(func() error {
+		return storeError(context.Background(), "close", errors.Join(s.db.Close(), s.lockDB.Close()))
 	})
-	return s.closeErr
 }
-
-// errClosed is the cause of the errors returned after Close.
-var errClosed = errors.New("store is closed")
 
 // begin checks that the store is open and ctx not done before an operation.
 func (s *Store) begin(ctx context.Context, op string) error {
-	if s.closed.Load() {
-		return storeError(ctx, op, errClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return storeError(ctx, op, err)
-	}
-	return nil
+	return storeError(ctx, op, s.life.Check(ctx))
 }
 
 // inTx runs fn in a transaction on the read-write pool and commits it. A transaction

@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // deleteAccessTokens removes the access tokens of partition $1 whose keys are in $2.
@@ -39,7 +40,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 			deletes = append(deletes, strings.ToLower(k))
 		}
 	}
-	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+fold(accountOf(w)))
+	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.Fold(accountOf(w)))
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lock); err != nil {
 			return fmt.Errorf("lock the account: %w", err)
@@ -49,7 +50,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 				return fmt.Errorf("delete superseded access tokens: %w", err)
 			}
 		}
-		return execBatches(ctx, tx, batches)
+		return sqlcache.ExecBatches(ctx, tx, batches)
 	})
 	return storeError(ctx, op, err)
 }
