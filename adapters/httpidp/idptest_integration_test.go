@@ -77,6 +77,8 @@ func TestIDPTest_allFourGrants(t *testing.T) {
 		{"oidc", func(s *idptest.Server) string { return s.Issuer() }, domain.AuthorityOIDC},
 		{"entra common", func(s *idptest.Server) string { return s.EntraAuthority("common") }, domain.AuthorityEntra},
 		{"entra tenant id", func(s *idptest.Server) string { return s.EntraAuthority(tenantGUID) }, domain.AuthorityEntra},
+		// Entra publishes a tenant given by name under its GUID; httpidp accepts only that.
+		{"entra tenant name", func(s *idptest.Server) string { return s.EntraAuthority("contoso.onmicrosoft.com") }, domain.AuthorityEntra},
 	}
 	for _, l := range layouts {
 		t.Run(l.name, func(t *testing.T) {

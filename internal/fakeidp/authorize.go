@@ -76,7 +76,7 @@ func (p *Provider) Authorize(a domain.Authority, query url.Values, username stri
 		out.Set("state", s)
 	}
 	if p.cfg.IssuerInResponse {
-		out.Set("iss", Issuer(a))
+		out.Set("iss", p.Issuer(a))
 	}
 	refuse := func(code, desc string) (url.Values, error) {
 		out.Set("error", code)

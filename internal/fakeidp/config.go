@@ -71,6 +71,13 @@ type Config struct {
 	// Rand is the source of codes and tokens; nil means crypto/rand.Reader. It is read
 	// under a lock, so it need not be safe for concurrent use.
 	Rand io.Reader
+	// TenantDomains maps tenant names (domains such as "contoso.onmicrosoft.com", matched
+	// case-insensitively) to tenant ids (GUIDs). Real Entra publishes the tenant's GUID,
+	// never its name, in the issuer of a tenant given by name; so does the fake: an Entra
+	// authority whose tenant is a name listed here has the issuer
+	// "{scheme}://{host}/{tenant id}/v2.0", and a name not listed resolves to
+	// DefaultTenantID. Nil maps every name to DefaultTenantID.
+	TenantDomains map[string]string
 }
 
 // User is an account of the fake provider.
@@ -148,6 +155,9 @@ func (cfg Config) Validate() error {
 		}
 		seen[name] = true
 	}
+	if err := validateTenantDomains(cfg.TenantDomains); err != nil {
+		return err
+	}
 	ids := map[string]bool{}
 	for i, c := range cfg.Clients {
 		if strings.TrimSpace(c.ID) == "" {
@@ -160,6 +170,27 @@ func (cfg Config) Validate() error {
 		if c.Certificate != nil && c.PublicKey == nil && c.Certificate.PublicKey == nil {
 			return configError("Clients[%d]: certificate has no public key", i)
 		}
+	}
+	return nil
+}
+
+// validateTenantDomains checks that every name of m is a tenant name (not empty, not a
+// GUID, not common, organizations or consumers), listed once, and maps to a GUID.
+func validateTenantDomains(m map[string]string) error {
+	seen := map[string]bool{}
+	for name, id := range m {
+		key := strings.ToLower(strings.TrimSpace(name))
+		switch {
+		case key == "":
+			return configError("TenantDomains has an empty tenant name")
+		case isGUID(key) || (domain.Authority{Tenant: key}).IsOrganizationAlias():
+			return configError("TenantDomains: %q is not a tenant name", name)
+		case seen[key]:
+			return configError("TenantDomains: tenant name %q is listed twice", name)
+		case !isGUID(id):
+			return configError("TenantDomains: the tenant id of %q, %q, is not a GUID", name, id)
+		}
+		seen[key] = true
 	}
 	return nil
 }

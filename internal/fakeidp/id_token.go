@@ -74,7 +74,7 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 	now := in.now
 	exp := now.Add(p.cfg.TokenLifetime)
 	c := map[string]any{
-		"iss":                TokenIssuer(in.authority, in.user.TenantID),
+		"iss":                p.TokenIssuer(in.authority, in.user.TenantID),
 		"sub":                in.user.Subject,
 		"aud":                in.clientID,
 		"tid":                in.user.TenantID,

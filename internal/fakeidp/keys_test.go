@@ -132,29 +132,6 @@ func TestConfig_Validate_signingKey(t *testing.T) {
 	}
 }
 
-func TestIssuer_byAuthorityKind(t *testing.T) {
-	tests := []struct{ authority, issuer, tokenIssuer string }{
-		{"https://login.microsoftonline.com/consumers", "https://login.microsoftonline.com/{tenantid}/v2.0",
-			"https://login.microsoftonline.com/" + testTenant + "/v2.0"},
-		{"https://login.microsoftonline.com/contoso.example", "https://login.microsoftonline.com/contoso.example/v2.0",
-			"https://login.microsoftonline.com/contoso.example/v2.0"},
-		{"http://127.0.0.1:9000/oidc", "http://127.0.0.1:9000/oidc", "http://127.0.0.1:9000/oidc"},
-	}
-	for _, tt := range tests {
-		a := authority(t, tt.authority)
-		if got := fakeidp.Issuer(a); got != tt.issuer {
-			t.Errorf("Issuer(%s): got %q; want %q", tt.authority, got, tt.issuer)
-		}
-		if got := fakeidp.TokenIssuer(a, testTenant); got != tt.tokenIssuer {
-			t.Errorf("TokenIssuer(%s): got %q; want %q", tt.authority, got, tt.tokenIssuer)
-		}
-	}
-	a, _ := domain.ParseAuthority("http://127.0.0.1:9000/common", domain.AuthorityEntra)
-	if got, want := fakeidp.Issuer(a), "http://127.0.0.1:9000/{tenantid}/v2.0"; got != want {
-		t.Errorf("Issuer(loopback Entra): got %q; want %q", got, want)
-	}
-}
-
 func TestIDTokenFault_String(t *testing.T) {
 	if got := fakeidp.IDTokenWrongNonce.String(); got != "wrong nonce" {
 		t.Errorf("String: got %q; want %q", got, "wrong nonce")

@@ -35,24 +35,68 @@ const (
 //   - Entra with tenant common, organizations or consumers: Entra's multi-tenant
 //     template "{scheme}://{host}/{tenantid}/v2.0" (ID tokens then carry the user's
 //     tenant in place of the template);
-//   - Entra with a tenant, and B2C: "{scheme}://{host}/{tenant}/v2.0";
+//   - Entra with a tenant id: "{scheme}://{host}/{tenant id}/v2.0";
+//   - Entra with a tenant given by name (contoso.onmicrosoft.com): as real Entra, the
+//     tenant's GUID in place of the name, "{scheme}://{host}/{tenant id}/v2.0", where
+//     the tenant id is the name's in Config.TenantDomains, else DefaultTenantID (see
+//     TenantID);
+//   - B2C: "{scheme}://{host}/{tenant}/v2.0", the tenant as given;
 //   - ADFS and any OIDC authority: the authority URL itself.
-func Issuer(a domain.Authority) string {
+func (p *Provider) Issuer(a domain.Authority) string {
 	switch a.Kind {
-	case domain.AuthorityEntra, domain.AuthorityB2C:
-		tenant := a.Tenant
-		if a.Kind == domain.AuthorityEntra && a.IsOrganizationAlias() {
-			tenant = EntraTenantTemplate
+	case domain.AuthorityEntra:
+		tenant := EntraTenantTemplate
+		if !a.IsOrganizationAlias() {
+			tenant = p.TenantID(a)
 		}
 		return schemeOf(a.URL) + "://" + a.Host + "/" + tenant + "/v2.0"
+	case domain.AuthorityB2C:
+		return schemeOf(a.URL) + "://" + a.Host + "/" + a.Tenant + "/v2.0"
 	}
 	return a.URL
 }
 
 // TokenIssuer returns the iss of an ID token issued to a user of tenantID at a: the
 // Issuer with Entra's template replaced by tenantID.
-func TokenIssuer(a domain.Authority, tenantID string) string {
-	return strings.ReplaceAll(Issuer(a), EntraTenantTemplate, tenantID)
+func (p *Provider) TokenIssuer(a domain.Authority, tenantID string) string {
+	return strings.ReplaceAll(p.Issuer(a), EntraTenantTemplate, tenantID)
+}
+
+// TenantID returns the tenant id an Entra authority a names: its tenant when that is a
+// GUID; for a tenant given by name, the id Config.TenantDomains maps the name to
+// (case-insensitively), else DefaultTenantID. It returns "" for common, organizations
+// and consumers, which name no single tenant, and for other kinds of authority.
+func (p *Provider) TenantID(a domain.Authority) string {
+	switch {
+	case a.Kind != domain.AuthorityEntra || a.IsOrganizationAlias():
+		return ""
+	case isGUID(a.Tenant):
+		return a.Tenant
+	}
+	if id, ok := p.tenantDomains[strings.ToLower(a.Tenant)]; ok {
+		return id
+	}
+	return DefaultTenantID
+}
+
+// isGUID reports whether s has the 8-4-4-4-12 hexadecimal form of a tenant id.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // schemeOf returns the scheme of raw, https when it has none.
@@ -66,7 +110,8 @@ func schemeOf(raw string) string {
 // Metadata returns the fake's metadata for authority a: endpoints under the authority
 // URL (Entra and B2C: /oauth2/v2.0/authorize, /oauth2/v2.0/token, /discovery/v2.0/keys;
 // ADFS: /oauth2/authorize, /oauth2/token, /discovery/keys; OIDC: /authorize, /token,
-// /keys), the Issuer, TokenAuthMethods and IssuerInResponse from the Config. A front
+// /keys), the Issuer (an Entra tenant given by name resolved to its tenant id),
+// TokenAuthMethods and IssuerInResponse from the Config. A front
 // serving the endpoints elsewhere replaces them.
 func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
 	authz, token, keys, logout := oidcAuthorizePath, oidcTokenPath, oidcKeysPath, oidcLogoutPath
@@ -79,7 +124,7 @@ func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
 	base := strings.TrimRight(a.URL, "/")
 	return domain.ProviderMetadata{
 		Authority:             a,
-		Issuer:                Issuer(a),
+		Issuer:                p.Issuer(a),
 		AuthorizationEndpoint: base + authz,
 		TokenEndpoint:         base + token,
 		JWKSURI:               base + keys,

@@ -20,6 +20,8 @@ type Provider struct {
 	users   map[string]*User // by lower-cased username
 	clients map[string]*Client
 	key     signingKey
+	// tenantDomains is Config.TenantDomains by lower-cased tenant name.
+	tenantDomains map[string]string
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -67,6 +69,10 @@ func New(cfg Config) (*Provider, error) {
 			c.PublicKey = c.Certificate.PublicKey
 		}
 		p.clients[c.ID] = &c
+	}
+	p.tenantDomains = make(map[string]string, len(cfg.TenantDomains))
+	for name, id := range cfg.TenantDomains {
+		p.tenantDomains[strings.ToLower(strings.TrimSpace(name))] = id
 	}
 	return p, nil
 }

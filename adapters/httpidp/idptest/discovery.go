@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/hexauth/hexauth/domain"
-	"github.com/hexauth/hexauth/internal/fakeidp"
 )
 
 // authorityOf returns the authority a request addressed: the server's root (an OIDC
@@ -101,12 +100,16 @@ func (s *Server) Issuer() string { return s.url }
 func (s *Server) EntraAuthority(tenant string) string { return s.url + "/" + tenant }
 
 // EntraIssuer returns the issuer that discovery announces for tenant in the Entra
-// layout: "{base}/{tenant}/v2.0", or the template "{base}/{tenantid}/v2.0" for common,
-// organizations and consumers (ID tokens then carry the user's tenant id in its place).
+// layout: "{base}/{tenant}/v2.0" for a tenant id; for a tenant given by name
+// (contoso.onmicrosoft.com), as real Entra, its tenant id in place of the name — the
+// id ProviderConfig.TenantDomains maps the name to, else DefaultTenantID; or the
+// template "{base}/{tenantid}/v2.0" for common, organizations and consumers (ID tokens
+// then carry the user's tenant id in its place). It returns "" for a tenant that makes
+// no valid authority.
 func (s *Server) EntraIssuer(tenant string) string {
 	a, err := domain.ParseAuthority(s.EntraAuthority(tenant), domain.AuthorityEntra)
 	if err != nil {
 		return ""
 	}
-	return fakeidp.Issuer(a)
+	return s.idp.Issuer(a)
 }

@@ -90,6 +90,7 @@ func TestServer_Discovery_entraLayout(t *testing.T) {
 		{"organizations", "organizations", base + "/{tenantid}/v2.0"},
 		{"consumers", "consumers", base + "/{tenantid}/v2.0"},
 		{"tenant id", guid, base + "/" + guid + "/v2.0"},
+		{"tenant name", "contoso.onmicrosoft.com", base + "/" + idptest.DefaultTenantID + "/v2.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +110,25 @@ func TestServer_Discovery_entraLayout(t *testing.T) {
 				t.Errorf("GET jwks_uri: status %d; want 200", r.status)
 			}
 		})
+	}
+}
+
+func TestServer_Discovery_entraTenantDomains(t *testing.T) {
+	const contoso = "3c8d2e4f-1111-4222-8333-0000000c0550"
+	f := newFixture(t, func(c *idptest.Config) {
+		c.Provider.TenantDomains = map[string]string{"contoso.onmicrosoft.com": contoso}
+	})
+	base := f.srv.URL()
+	tests := []struct{ tenant, issuer string }{
+		{"contoso.onmicrosoft.com", base + "/" + contoso + "/v2.0"},
+		{"Contoso.OnMicrosoft.com", base + "/" + contoso + "/v2.0"},
+		{"fabrikam.example", base + "/" + idptest.DefaultTenantID + "/v2.0"},
+	}
+	for _, tt := range tests {
+		d := fetchDiscovery(t, base+"/"+tt.tenant+"/v2.0/.well-known/openid-configuration")
+		if d.Issuer != tt.issuer || f.srv.EntraIssuer(tt.tenant) != tt.issuer {
+			t.Errorf("%s: issuer %q, EntraIssuer %q; want %q", tt.tenant, d.Issuer, f.srv.EntraIssuer(tt.tenant), tt.issuer)
+		}
 	}
 }
 

@@ -199,6 +199,27 @@ func TestServer_Token_entraLayout(t *testing.T) {
 	}
 }
 
+func TestServer_Token_entraTenantName(t *testing.T) {
+	f := newFixture(t, autoApprove)
+	authority := f.srv.EntraAuthority("contoso.onmicrosoft.com")
+	issuer := fetchDiscovery(t, authority+"/v2.0/.well-known/openid-configuration").Issuer
+	if want := f.srv.URL() + "/" + idptest.DefaultTenantID + "/v2.0"; issuer != want {
+		t.Fatalf("discovery issuer = %q; want %q (the tenant's id)", issuer, want)
+	}
+	code, verifier := authCode(t, authority+"/oauth2/v2.0/authorize", publicID, "n-d")
+	for name, form := range map[string]url.Values{"authorization_code": codeForm(code, verifier), "password": passwordForm()} {
+		r := postForm(t, authority+"/oauth2/v2.0/token", form)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: status %d; want 200: %s", name, r.status, r.body)
+		}
+		c := idClaims(t, r.json(t))
+		err := c.Check(domain.IDTokenExpectations{Issuer: issuer, ClientID: publicID, Now: f.clock.Now()})
+		if err != nil || c.Issuer != issuer {
+			t.Errorf("%s: ID token iss %q checked against discovery: %v; want %q", name, c.Issuer, err, issuer)
+		}
+	}
+}
+
 func TestServer_Token_expiresInAsString(t *testing.T) {
 	f := newFixture(t, func(c *idptest.Config) {
 		c.ExpiresInAsString = true
