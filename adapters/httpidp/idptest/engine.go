@@ -16,30 +16,17 @@ var refusedRefresh = domain.Error{
 	HTTPStatus:  http.StatusBadRequest,
 }
 
-// redeem calls the engine's Token with the token-level effects of fault f.
-//
-// The engine's ID-token fault and its failure queue are global to it, so a call that
-// sets them for one request runs alone: ordinary calls share tokenMu, a faulted call
-// holds it exclusively, sets the engine's state, calls Token and restores the state.
+// redeem calls the engine's Token with the token-level effects of fault f, passed as
+// per-call options so that they touch this request only: f.IDToken overrides the
+// persistent ID-token fault, and f.RefuseRefresh answers a refresh_token grant with
+// refusedRefresh.
 func (s *Server) redeem(req domain.TokenRequest, opt fakeidp.TokenOptions, f *Fault) (domain.TokenResponse, error) {
-	idFault := f != nil && f.IDToken != IDTokenOK
-	refuse := f != nil && f.RefuseRefresh && req.Grant == domain.GrantRefreshToken
-	if !idFault && !refuse {
-		s.tokenMu.RLock()
-		defer s.tokenMu.RUnlock()
-		return s.idp.Token(req, opt)
-	}
-	s.tokenMu.Lock()
-	defer s.tokenMu.Unlock()
-	if idFault {
-		s.idp.SetIDTokenFault(f.IDToken)
-		defer s.idp.SetIDTokenFault(s.idFault)
-	}
-	if refuse {
-		e := refusedRefresh
-		s.idp.FailNext(domain.GrantRefreshToken, &e)
-		// Token consumes the queued failure first; clearing is for safety only.
-		defer s.idp.FailNext(domain.GrantRefreshToken, nil)
+	if f != nil {
+		opt.IDTokenFault = f.IDToken
+		if f.RefuseRefresh && req.Grant == domain.GrantRefreshToken {
+			e := refusedRefresh
+			opt.Fail = &e
+		}
 	}
 	return s.idp.Token(req, opt)
 }
@@ -47,12 +34,7 @@ func (s *Server) redeem(req domain.TokenRequest, opt fakeidp.TokenOptions, f *Fa
 // SetIDTokenFault makes every ID token the server issues from now on carry fault f,
 // until it is set again (IDTokenOK restores correct tokens). A Fault's IDToken
 // overrides it for one request.
-func (s *Server) SetIDTokenFault(f IDTokenFault) {
-	s.tokenMu.Lock()
-	defer s.tokenMu.Unlock()
-	s.idFault = f
-	s.idp.SetIDTokenFault(f)
-}
+func (s *Server) SetIDTokenFault(f IDTokenFault) { s.idp.SetIDTokenFault(f) }
 
 // RevokeRefreshTokens revokes every refresh token issued to username: redeeming one then
 // fails with invalid_grant.

@@ -330,6 +330,53 @@ func TestServer_Script_refuseRefresh(t *testing.T) {
 	}
 }
 
+func TestServer_Script_refuseRefreshHitsOneConcurrentRequest(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.SetIDTokenFault(idptest.IDTokenWrongAudience) // a persistent fault the one-off must not disturb
+	rt := postForm(t, f.srv.URL()+"/token", passwordForm()).json(t)["refresh_token"].(string)
+	form := url.Values{"grant_type": {"refresh_token"}, "client_id": {publicID}, "refresh_token": {rt}}
+	f.srv.Script(idptest.Fault{RefuseRefresh: true})
+	const n = 16
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := noRedirect.PostForm(f.srv.URL()+"/token", form)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			var m map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&m)
+			if resp.StatusCode == http.StatusOK {
+				raw, _ := m["id_token"].(string)
+				if _, c, err := domain.ParseIDToken(raw); err != nil || slices.Contains(c.Audience, publicID) {
+					t.Errorf("a refresh lost the persistent ID-token fault: aud %v, %v", c.Audience, err)
+				}
+			}
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	refused := 0
+	for st := range statuses {
+		switch st {
+		case http.StatusBadRequest:
+			refused++
+		case http.StatusOK:
+		default:
+			t.Errorf("status %d; want 200 or 400", st)
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d of %d concurrent refreshes were refused; want exactly 1", refused, n)
+	}
+}
+
 func TestServer_Script_expiresInAsString(t *testing.T) {
 	f := newFixture(t, nil)
 	f.srv.Script(idptest.Fault{ExpiresInAsString: true})
