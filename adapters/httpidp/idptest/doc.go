@@ -22,20 +22,25 @@
 //	Entra  {base}/{tenant}/v2.0/.well-known/openid-configuration
 //	       {base}/{tenant}/oauth2/v2.0/authorize  .../token  {base}/{tenant}/discovery/v2.0/keys
 //
-// In the Entra layout the issuer is "{base}/{tenant}/v2.0", or the template
+// In the Entra layout the issuer is "{base}/{tenant id}/v2.0", or the template
 // "{base}/{tenantid}/v2.0" for common, organizations and consumers, whose ID tokens
-// then carry the user's tenant id. ID tokens are signed (ES256 by default, or RS256)
-// with a key published at the JWKS endpoint.
+// then carry the user's tenant id. As in real Entra, a tenant given by name
+// ({base}/contoso.onmicrosoft.com) is published under its tenant id: the one
+// ProviderConfig.TenantDomains maps the name to, else DefaultTenantID (the tenant of
+// users without a TenantID). ID tokens are signed (ES256 by default, or RS256) with a
+// key published at the JWKS endpoint.
 //
 // The authorization endpoint (authorization code with PKCE S256 only) signs in
 // Config.AutoApproveUser at once, or shows a minimal HTML login form. The form posts
 // username and password, with the authorization request repeated in hidden fields, back
-// to the same URL; a program can submit it without parsing it:
+// to the same URL. Server.SignIn submits it as a browser would and returns the query of
+// the redirect back to the application:
 //
-//	form := authRequestQuery            // the query of the authorization URL
-//	form.Set("username", "ada@example.com")
-//	form.Set("password", "pw")
-//	resp, _ := noRedirectClient.PostForm(authorizeURL, form) // 302 to redirect_uri?code=...&state=...
+//	v, err := srv.SignIn(ctx, authURL, "ada@example.com", "pw") // authURL: the app's authorization URL
+//	// v holds code, state (and iss), or error=access_denied and error_description
+//
+// Any HTTP client can do the same without parsing the form: POST the authorization
+// URL's query plus username and password to its endpoint, following no redirect.
 //
 // The token endpoint accepts application/x-www-form-urlencoded requests for the
 // authorization_code (PKCE verified), password, refresh_token (rotated when

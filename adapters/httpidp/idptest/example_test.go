@@ -1,8 +1,10 @@
 package idptest_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -39,9 +41,26 @@ func Example() {
 		Error: &idptest.ErrorResponse{Error: "temporarily_unavailable"}})
 	status, _ = passwordGrant(tokenEndpoint)
 	fmt.Println(status, srv.Requests(domain.GrantPassword))
+
+	// Sign a user in at the application's authorization URL as a browser would: the
+	// values are the query of the redirect back to the application.
+	pkce, _ := domain.NewPKCE(rand.Reader)
+	authURL := srv.Issuer() + "/authorize?" + url.Values{
+		"response_type": {"code"}, "client_id": {"my-app"}, "redirect_uri": {"http://127.0.0.1:8400/callback"},
+		"scope": {"openid"}, "state": {"xyz"}, "code_challenge": {pkce.Challenge}, "code_challenge_method": {"S256"},
+	}.Encode()
+	callback, err := srv.SignIn(context.Background(), authURL, "ada@example.com", "pw")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(callback.Get("state"), callback.Get("code") != "")
+	_, err = srv.SignIn(context.Background(), authURL, "ada@example.com", "wrong")
+	fmt.Println(errors.Is(err, domain.ErrInvalidGrant))
 	// Output:
 	// 200 Bearer 3600 true
 	// 503 2
+	// xyz true
+	// true
 }
 
 // token is the part of a token response the example reads.

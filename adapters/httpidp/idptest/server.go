@@ -20,15 +20,11 @@ type Server struct {
 	idp     *fakeidp.Provider
 	root    domain.Authority // the OIDC authority at the base URL
 	http    *http.Server
+	browser *http.Client // SignIn's client
 	url     string
 	stop    context.CancelFunc
 	served  chan struct{}
 	closing sync.Once
-
-	// tokenMu serialises token calls that change the engine's global fault state
-	// (see redeem); idFault is the ID-token fault set with SetIDTokenFault.
-	tokenMu sync.RWMutex
-	idFault IDTokenFault
 
 	mu             sync.Mutex
 	faults         []*Fault
@@ -55,6 +51,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:            cfg,
 		url:            "http://" + ln.Addr().String(),
+		browser:        newBrowser(),
 		served:         make(chan struct{}),
 		endpointCounts: map[Endpoint]int{},
 		grantCounts:    map[domain.GrantKind]int{},
@@ -113,6 +110,7 @@ func (s *Server) Close() {
 			_ = s.http.Close()
 		}
 		<-s.served
+		s.browser.CloseIdleConnections()
 	})
 }
 
