@@ -46,3 +46,16 @@ func (s Scan) Entries(rows Rows, snap *domain.CacheSnapshot) error {
 	}
 	return rows.Close()
 }
+
+// Read reads into a snapshot the rows a query returned, given as the query's results:
+// on an error, of the query or of Entries, it returns an empty snapshot and the error.
+func (s Scan) Read(rows Rows, err error) (domain.CacheSnapshot, error) {
+	if err != nil {
+		return domain.CacheSnapshot{}, err
+	}
+	var snap domain.CacheSnapshot
+	if err := s.Entries(rows, &snap); err != nil {
+		return domain.CacheSnapshot{}, err
+	}
+	return snap, nil
+}

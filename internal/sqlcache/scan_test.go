@@ -82,3 +82,32 @@ func TestScan_Entries(t *testing.T) {
 		})
 	}
 }
+
+func TestScan_Read(t *testing.T) {
+	queryErr := errors.New("no such table")
+	corruptAT := goodRow(KindAccessToken)
+	corruptAT.cells[ColSecret].v = nil
+	tests := []struct {
+		name    string
+		rows    *fakeRows
+		err     error
+		wantErr error
+		wantLen int
+	}{
+		{"rows", &fakeRows{rows: []Row{goodRow(KindAccessToken), corruptAT, goodRow(KindAppMetadata)}}, nil, nil, 2},
+		{"query error", nil, queryErr, queryErr, 0},
+		{"read error empties the snapshot", &fakeRows{rows: []Row{goodRow(KindAccount)}, err: queryErr}, nil, queryErr, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rows Rows
+			if tt.rows != nil {
+				rows = tt.rows
+			}
+			snap, err := Scan{Corrupt: func(*Row, error) {}}.Read(rows, tt.err)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) || snap.Len() != tt.wantLen {
+				t.Errorf("Read = %d entries, %v; want %d, %v", snap.Len(), err, tt.wantLen, tt.wantErr)
+			}
+		})
+	}
+}
