@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/sqlcache"
 )
@@ -68,25 +66,22 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
 		return domain.CacheEntries{}, inputError(op, err)
 	}
-	rows, err := s.db.QueryxContext(ctx, findQuery, q.Partition, sqlcache.Fold(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID))
+	snap, err := s.scan(ctx, q.Partition).Read(s.db.QueryxContext(ctx, findQuery,
+		q.Partition, sqlcache.Fold(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID)))
 	if err != nil {
-		return domain.CacheEntries{}, storeError(ctx, op, err)
-	}
-	var snap domain.CacheSnapshot
-	if err := s.scanEntries(ctx, rows, q.Partition, &snap); err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
 	return domain.CacheEntries(snap), nil
 }
 
-// scanEntries reads the rows of a union query into snap and closes them. A row that
-// is read but cannot be decoded is skipped and logged: it is a cache miss, not a
+// scan returns how the store reads the rows of a union query for partition: a row
+// that is read but cannot be decoded is skipped and logged, a cache miss, not a
 // failure.
-func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, snap *domain.CacheSnapshot) error {
+func (s *Store) scan(ctx context.Context, partition string) sqlcache.Scan {
 	return sqlcache.Scan{
 		Extra:   extraCodec,
 		Corrupt: func(r *sqlcache.Row, err error) { s.corruptRow(ctx, r, partition, err) },
-	}.Entries(rows, snap)
+	}
 }
 
 // corruptRow reports a row skipped as unreadable. The log names the table and the

@@ -4,10 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/hexauth/hexauth/domain"
-	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // exportQuery is the union of the five tables restricted to partition $1.
@@ -29,15 +26,8 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 	if err := checkText("partition", partition); err != nil {
 		return domain.CacheSnapshot{}, inputError(op, err)
 	}
-	rows, err := s.db.QueryxContext(ctx, exportQuery, partition)
-	if err != nil {
-		return domain.CacheSnapshot{}, storeError(ctx, op, err)
-	}
-	var snap domain.CacheSnapshot
-	if err := s.scanEntries(ctx, rows, partition, &snap); err != nil {
-		return domain.CacheSnapshot{}, storeError(ctx, op, err)
-	}
-	return snap, nil
+	snap, err := s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, exportQuery, partition))
+	return snap, storeError(ctx, op, err)
 }
 
 // Import implements ports.CacheSnapshotter: every entry of snap is upserted into
@@ -45,17 +35,5 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 // the ordering rule of Write, between the snapshot and the store as within the
 // snapshot.
 func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheSnapshot) error {
-	const op = "import"
-	if err := s.begin(ctx, op); err != nil {
-		return err
-	}
-	batches, err := buildBatches(partition, snap)
-	if err != nil {
-		return inputError(op, err)
-	}
-	if len(batches) == 0 {
-		return nil
-	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error { return sqlcache.ExecBatches(ctx, tx, batches) })
-	return storeError(ctx, op, err)
+	return s.up.Import(ctx, partition, snap)
 }

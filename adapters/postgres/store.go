@@ -23,6 +23,7 @@ type Store struct {
 	log    *slog.Logger
 	locks  sqlcache.KeyedMutex
 	life   *sqlcache.Lifecycle // open or closed; its Done wakes refresh-lock waiters
+	up     sqlcache.Upserter   // Write and Import
 }
 
 var _ ports.CacheStore = (*Store)(nil)
@@ -58,6 +59,7 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 		log:    cfg.Logger,
 		life:   sqlcache.NewLifecycle(),
 	}
+	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, storeError(ctx, "open", err)
@@ -95,22 +97,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	const attempts = 4
 	var err error
 	for range attempts {
-		err = s.tryTx(ctx, fn)
+		err = sqlcache.InTx(ctx, s.db, fn)
 		if !retryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
-}
-
-func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -26,14 +26,6 @@ const deleteAccessTokens = `DELETE FROM access_tokens WHERE partition = $1 AND k
 // after deadlock_timeout (1 s by default). A transaction that still loses a deadlock or
 // a serialization conflict is retried.
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
-	const op = "write"
-	if err := s.begin(ctx, op); err != nil {
-		return err
-	}
-	batches, err := buildBatches(w.Partition, w.Upserts())
-	if err != nil {
-		return inputError(op, err)
-	}
 	deletes := make([]string, 0, len(w.DeleteAccessTokens))
 	for _, k := range w.DeleteAccessTokens {
 		if checkText("access token key", k) == nil { // a key the table cannot hold is not there
@@ -41,7 +33,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 		}
 	}
 	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.Fold(accountOf(w)))
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lock); err != nil {
 			return fmt.Errorf("lock the account: %w", err)
 		}
@@ -50,9 +42,8 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 				return fmt.Errorf("delete superseded access tokens: %w", err)
 			}
 		}
-		return sqlcache.ExecBatches(ctx, tx, batches)
+		return nil
 	})
-	return storeError(ctx, op, err)
 }
 
 // accountOf returns the home account id of the entries w writes ("" for app-only

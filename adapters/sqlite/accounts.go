@@ -67,12 +67,8 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 		return nil, err
 	}
 	query, args := accountsQuery(f)
-	rows, err := s.db.QueryxContext(ctx, query, args...)
+	snap, err := s.scan(ctx, f.Partition, nil).Read(s.db.QueryxContext(ctx, query, args...))
 	if err != nil {
-		return nil, storeError(ctx, op, err)
-	}
-	var snap domain.CacheSnapshot
-	if err := s.scanEntries(ctx, rows, f.Partition, nil, &snap); err != nil {
 		return nil, storeError(ctx, op, err)
 	}
 	return snap.Accounts, nil

@@ -32,12 +32,9 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err := s.begin(ctx, op); err != nil {
 		return domain.CacheEntries{}, err
 	}
-	rows, err := s.find.QueryxContext(ctx, q.Partition, sqlcache.Fold(q.HomeAccountID), sqlcache.Fold(q.ClientID))
+	snap, err := s.scan(ctx, q.Partition, newEnvFilter(q.Environments)).
+		Read(s.find.QueryxContext(ctx, q.Partition, sqlcache.Fold(q.HomeAccountID), sqlcache.Fold(q.ClientID)))
 	if err != nil {
-		return domain.CacheEntries{}, storeError(ctx, op, err)
-	}
-	var snap domain.CacheSnapshot
-	if err := s.scanEntries(ctx, rows, q.Partition, newEnvFilter(q.Environments), &snap); err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
 	return domain.CacheEntries(snap), nil

@@ -11,7 +11,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
-	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/sqlcache"
 	"github.com/hexauth/hexauth/internal/sqlmigrate"
 	"github.com/hexauth/hexauth/ports"
@@ -35,6 +34,7 @@ type Store struct {
 	locks   sqlcache.KeyedMutex
 	find    *sqlx.Stmt          // Find's statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
+	up      sqlcache.Upserter   // Write and Import
 }
 
 var _ ports.CacheStore = (*Store)(nil)
@@ -70,6 +70,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db: db, cfg: cfg, log: cfg.Logger, id: randomID(), shared: !cfg.inMemory(),
 		writers: make(chan struct{}, 1), life: sqlcache.NewLifecycle(),
 	}
+	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inWriteTx}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", err)
@@ -137,21 +138,13 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 		return sqlcache.ErrClosed
 	}
 	defer func() { <-s.writers }()
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return sqlcache.InTx(ctx, s.db, fn)
 }
 
-// scanEntries reads the rows of a union query into snap and closes them. A row that
-// cannot be decoded is skipped and logged: it is a cache miss, not a failure.
-// Rows outside envs are dropped.
-func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition string, envs envSet, snap *domain.CacheSnapshot) error {
+// scan returns how the store reads the rows of a union query for partition: a row that
+// cannot be decoded is skipped and logged (a cache miss, not a failure), and rows
+// outside envs are dropped.
+func (s *Store) scan(ctx context.Context, partition string, envs envSet) sqlcache.Scan {
 	scan := sqlcache.Scan{
 		Extra:   extraCodec,
 		Corrupt: func(r *sqlcache.Row, err error) { s.corruptRow(ctx, r, partition, err) },
@@ -159,7 +152,7 @@ func (s *Store) scanEntries(ctx context.Context, rows *sqlx.Rows, partition stri
 	if envs != nil {
 		scan.Keep = func(r *sqlcache.Row) bool { return envs.keeps(r.Value(sqlcache.ColEnvironment)) }
 	}
-	return scan.Entries(rows, snap)
+	return scan
 }
 
 // corruptRow reports a row skipped as unreadable. The log names the kind and the

@@ -8,7 +8,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
-	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
 // deleteAccessToken removes the access token of partition ?1 whose key is ?2.
@@ -20,21 +19,12 @@ const deleteAccessToken = `DELETE FROM access_tokens WHERE partition = ?1 AND ke
 // precision); the comparison happens in the upsert itself, so it holds against writers
 // in other processes.
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
-	const op = "write"
-	if err := s.begin(ctx, op); err != nil {
-		return err
-	}
-	batches, err := buildBatches(w.Partition, w.Upserts())
-	if err != nil {
-		return inputError(op, err)
-	}
-	err = s.inWriteTx(ctx, func(tx *sqlx.Tx) error {
+	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
 		for _, k := range w.DeleteAccessTokens {
 			if _, err := tx.ExecContext(ctx, deleteAccessToken, w.Partition, strings.ToLower(k)); err != nil {
 				return fmt.Errorf("delete superseded access token: %w", err)
 			}
 		}
-		return sqlcache.ExecBatches(ctx, tx, batches)
+		return nil
 	})
-	return storeError(ctx, op, err)
 }
