@@ -89,6 +89,8 @@ func allowed(from, imp string) (bool, string) {
 			"usecases imports only domain, ports, golang.org/x/sync and the standard library"
 	case from == "conformance":
 		return to == "domain" || to == "ports", "conformance imports only domain, ports and the standard library"
+	case from == "msalcache":
+		return to == "domain", "msalcache (a pure codec) imports only domain and the standard library"
 	case strings.HasPrefix(from, "adapters/"):
 		if !inModule {
 			return true, ""
@@ -130,6 +132,9 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"adapters/sqlite", module + "/usecases"},
 		{"adapters/memory", "go.uber.org/fx"},
 		{"conformance", module + "/adapters/memory"},
+		{"msalcache", module + "/ports"},
+		{"msalcache", module + "/adapters/memory"},
+		{"msalcache", "github.com/jmoiron/sqlx"},
 	} {
 		if ok, _ := allowed(tc.from, tc.imp); ok {
 			t.Errorf("allowed(%q, %q) = true; want a violation", tc.from, tc.imp)
@@ -137,5 +142,8 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 	}
 	if ok, _ := allowed("app", "go.uber.org/fx"); !ok {
 		t.Error("app may import fx")
+	}
+	if ok, _ := allowed("msalcache", module+"/domain"); !ok {
+		t.Error("msalcache may import domain")
 	}
 }

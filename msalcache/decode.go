@@ -1,0 +1,192 @@
+package msalcache
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// Report lists what DecodeReport read but did not put in the snapshot. Nothing in it is
+// a secret: it names sections and keys only.
+type Report struct {
+	// DroppedSections are the top-level sections other than the five of the schema (MSAL
+	// Go's "unknownEntity", say), sorted. A domain.CacheSnapshot has no place for them,
+	// so they are not imported and an export does not write them back.
+	DroppedSections []string
+	// Skipped are the entries of the five sections that were not imported, sorted by
+	// section and key.
+	Skipped []Skipped
+}
+
+// Skipped is an entry that was not imported, and why.
+type Skipped struct {
+	Section string
+	Key     string // as the document spells it
+	Reason  string
+}
+
+// String returns `Section["key"]: reason`.
+func (s Skipped) String() string { return s.Section + "[" + quote(s.Key) + "]: " + s.Reason }
+
+// Empty reports whether everything in the document was imported.
+func (r Report) Empty() bool { return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 }
+
+// Decode reads a unified-cache document into a snapshot; see DecodeReport, whose
+// report it discards.
+func Decode(data []byte) (domain.CacheSnapshot, error) {
+	s, _, err := DecodeReport(data)
+	return s, err
+}
+
+// DecodeReport reads a unified-cache document into a snapshot and reports what it left
+// out. An empty document (nothing but a byte-order mark and white space) is an empty
+// cache, as MSAL Python reads it. A malformed document, a field of the wrong type or an
+// entry that lacks a field of its key is a *domain.Error of class
+// domain.ErrInvalidInput wrapping an *EntryError, and no snapshot is returned: callers
+// import all of a document or nothing. The snapshot's entries are sorted by key, each
+// key at most once.
+func DecodeReport(data []byte) (domain.CacheSnapshot, Report, error) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !utf8.Valid(data) {
+		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not valid UTF-8"})
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return domain.CacheSnapshot{}, Report{}, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return domain.CacheSnapshot{}, Report{}, syntaxError(err)
+	}
+	if top == nil {
+		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
+	}
+	d := decoder{}
+	// Sections in schema order, then spellings and keys in sorted order: the first
+	// error found is the same on every run.
+	for _, name := range slices.Sorted(maps.Keys(top)) {
+		if _, ok := sectionNamed(name); !ok {
+			d.report.DroppedSections = append(d.report.DroppedSections, name)
+		}
+	}
+	for i := range sections {
+		for _, name := range slices.Sorted(maps.Keys(top)) {
+			if strings.EqualFold(name, sections[i].name) {
+				if err := d.section(&sections[i], top[name]); err != nil {
+					return domain.CacheSnapshot{}, Report{}, err
+				}
+			}
+		}
+	}
+	return d.snapshot(), d.report, nil
+}
+
+// syntaxError reports where a document stops being JSON. encoding/json's messages
+// quote at most one character of the input.
+func syntaxError(err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return invalid(opDecode, &EntryError{Reason: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)})
+	}
+	return invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
+}
+
+// decoder accumulates the entries of every section before duplicates are resolved.
+type decoder struct {
+	report       Report
+	accessTokens []candidate[domain.AccessToken]
+	refresh      []candidate[domain.RefreshToken]
+	idTokens     []candidate[domain.IDToken]
+	accounts     []candidate[domain.Account]
+	appMetadata  []candidate[domain.AppMetadata]
+}
+
+// section decodes every entry of one section.
+func (d *decoder) section(s *section, raw json.RawMessage) error {
+	if isNull(raw) {
+		return nil
+	}
+	var entries map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return invalid(opDecode, &EntryError{Section: s.name, Reason: "section is not a JSON object"})
+	}
+	for _, key := range slices.Sorted(maps.Keys(entries)) {
+		e, err := splitEntry(s, key, entries[key])
+		if err != nil {
+			return err
+		}
+		if len(e.std) == 0 {
+			d.skip(s.name, key, reasonNoFields)
+			continue
+		}
+		if err := d.entry(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry decodes one entry by its section's kind.
+func (d *decoder) entry(e *rawEntry) error {
+	var skip string
+	var err error
+	switch e.section.name {
+	case SectionAccessToken:
+		var t domain.AccessToken
+		if t, skip, err = e.accessToken(); err == nil && skip == "" {
+			d.accessTokens = append(d.accessTokens, candidate[domain.AccessToken]{t, e.key, t.Key()})
+		}
+	case SectionRefreshToken:
+		var t domain.RefreshToken
+		if t, skip, err = e.refreshToken(); err == nil && skip == "" {
+			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{t, e.key, t.Key()})
+		}
+	case SectionIDToken:
+		var t domain.IDToken
+		if t, err = e.idToken(); err == nil {
+			d.idTokens = append(d.idTokens, candidate[domain.IDToken]{t, e.key, t.Key()})
+		}
+	case SectionAccount:
+		var a domain.Account
+		if a, err = e.account(); err == nil {
+			d.accounts = append(d.accounts, candidate[domain.Account]{a, e.key, a.Key()})
+		}
+	case SectionAppMetadata:
+		var m domain.AppMetadata
+		if m, err = e.appMetadata(); err == nil {
+			d.appMetadata = append(d.appMetadata, candidate[domain.AppMetadata]{m, e.key, m.Key()})
+		}
+	}
+	if skip != "" {
+		d.skip(e.section.name, e.key, skip)
+	}
+	return err
+}
+
+func (d *decoder) skip(section, key, reason string) {
+	d.report.Skipped = append(d.report.Skipped, Skipped{Section: section, Key: key, Reason: reason})
+}
+
+// snapshot resolves duplicates and returns the entries sorted by key.
+func (d *decoder) snapshot() domain.CacheSnapshot {
+	s := domain.CacheSnapshot{
+		AccessTokens:  dedupe(d, SectionAccessToken, d.accessTokens, preferAccessToken),
+		RefreshTokens: dedupe(d, SectionRefreshToken, d.refresh, preferRefreshToken),
+		IDTokens:      dedupe(d, SectionIDToken, d.idTokens, noPreference[domain.IDToken]),
+		Accounts:      dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
+		AppMetadata:   dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
+	}
+	slices.SortFunc(d.report.Skipped, func(a, b Skipped) int {
+		if c := strings.Compare(a.Section, b.Section); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return s
+}

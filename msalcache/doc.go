@@ -1,0 +1,36 @@
+// Package msalcache reads and writes MSAL's unified token-cache document, the JSON file
+// that MSAL Python, Go, Java, .NET and Node (and the Azure CLI) keep their tokens in,
+// so that a hexauth cache partition can be imported from and exported to it.
+//
+// The package is a pure codec: Decode turns a document into a domain.CacheSnapshot and
+// Encode turns a snapshot back into a document. Moving the snapshot in and out of a
+// store is the job of the store's Import and Export (ports.CacheSnapshotter), which
+// the app package wires to a client's partition.
+//
+// # Reading
+//
+// Decode accepts what the MSAL writers produce: the five sections "AccessToken",
+// "RefreshToken", "IdToken", "Account" and "AppMetadata" of objects keyed by entry key,
+// section and field names in any letter case, timestamps as strings or numbers of Unix
+// seconds, a leading UTF-8 byte-order mark, surrounding whitespace, and the
+// refresh-token key of every writer. Entry keys are not trusted: each entry is
+// identified by its fields, as domain's Key methods compute it. Fields hexauth does not
+// know are kept in the entry's Extra and written back by Encode.
+//
+// What cannot be carried into a snapshot is listed in a Report (DecodeReport) rather
+// than failing the document: unknown top-level sections, objects that carry none of
+// their section's fields, proof-of-possession access tokens, access and refresh tokens
+// with an empty secret, and entries that name the same hexauth entry as another one.
+// Anything else that is wrong (malformed JSON, a field of the wrong type, an entry
+// without the fields of its key) fails the whole document with a *domain.Error of class
+// domain.ErrInvalidInput wrapping an *EntryError that names the section, key and field.
+// Messages never contain a field's value, so secrets never reach them.
+//
+// # Writing
+//
+// Encode writes the layout of MSAL Python (the Azure CLI's writer): keys in MSAL
+// Python's form, timestamps as strings of Unix seconds, every object's members sorted by
+// name, two-space indentation, no HTML escaping and a final newline. The output is a
+// function of the snapshot alone, so export, import and export again gives the same
+// bytes. docs/cache-schema.md describes the schema and the writers' differences.
+package msalcache

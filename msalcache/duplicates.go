@@ -1,0 +1,101 @@
+package msalcache
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// candidate is a decoded entry with the key the document filed it under (srcKey) and
+// the key hexauth identifies it by (key, from its fields).
+type candidate[T any] struct {
+	v      T
+	srcKey string
+	key    string
+}
+
+// Several entries of a document can name the same hexauth entry: MSAL Go 1.0 wrote
+// mixed-case keys that MSAL Go 1.1 rewrote in lower case beside the old ones, MSAL Node
+// files a family refresh token under the family id beside the app's own, and hexauth
+// keeps one refresh token per account, environment and client where MSAL Python keys
+// them by target too. One entry is kept per key, chosen by the section's preference
+// (newer first), then the entry filed under a lower-case key (as MSAL ≥ 1.1 writes and
+// reads them), then the smallest document key; the others are reported as skipped.
+
+// preference returns a negative number when a should be kept over b, a positive one
+// when b should, zero when it has no preference.
+type preference[T any] func(a, b T) int
+
+// preferAccessToken keeps a bearer token over another kind, then the newer one.
+func preferAccessToken(a, b domain.AccessToken) int {
+	if ab, bb := strings.EqualFold(a.TokenType, "Bearer"), strings.EqualFold(b.TokenType, "Bearer"); ab != bb {
+		if ab {
+			return -1
+		}
+		return 1
+	}
+	return b.CachedAt.Compare(a.CachedAt)
+}
+
+// preferRefreshToken keeps the newer token, then a family token, which serves the app
+// and its family, over the app's own.
+func preferRefreshToken(a, b domain.RefreshToken) int {
+	if c := b.CachedAt.Compare(a.CachedAt); c != 0 {
+		return c
+	}
+	switch {
+	case a.FamilyID != "" && b.FamilyID == "":
+		return -1
+	case a.FamilyID == "" && b.FamilyID != "":
+		return 1
+	}
+	return 0
+}
+
+func noPreference[T any](a, b T) int { return 0 }
+
+// better reports whether a is kept over b.
+func better[T any](a, b candidate[T], prefer preference[T]) bool {
+	if c := prefer(a.v, b.v); c != 0 {
+		return c < 0
+	}
+	if al, bl := a.srcKey == strings.ToLower(a.srcKey), b.srcKey == strings.ToLower(b.srcKey); al != bl {
+		return al
+	}
+	return a.srcKey < b.srcKey
+}
+
+// dedupe keeps one candidate per key, reports the others to d, and returns the kept
+// entries sorted by key.
+func dedupe[T any](d *decoder, section string, cs []candidate[T], prefer preference[T]) []T {
+	if len(cs) == 0 {
+		return nil
+	}
+	groups := map[string][]candidate[T]{}
+	for _, c := range cs {
+		groups[c.key] = append(groups[c.key], c)
+	}
+	out := make([]T, 0, len(groups))
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
+		g := groups[key]
+		win := 0
+		for i := 1; i < len(g); i++ {
+			if better(g[i], g[win], prefer) {
+				win = i
+			}
+		}
+		for i, c := range g {
+			if i != win {
+				d.skip(section, c.srcKey, duplicateReason(g[win].srcKey))
+			}
+		}
+		out = append(out, g[win].v)
+	}
+	return out
+}
+
+func duplicateReason(winner string) string {
+	return "duplicate: names the same entry as " + quote(winner) + ", which was kept"
+}

@@ -1,0 +1,160 @@
+package msalcache
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// object is one entry of the document being written: member name to JSON value.
+type object map[string]json.RawMessage
+
+// Encode writes s as a unified-cache document in MSAL Python's layout. The output is
+// deterministic: the five sections are always present (empty ones as {}), sections,
+// entries and members are sorted by name (encoding/json's map order), indentation is
+// two spaces, HTML characters are not escaped, and a newline ends it.
+//
+// Keys are MSAL Python's: the entries' Key(), except that a refresh token's key ends
+// with its target (<home>-<env>-refreshtoken-<client_id>--<target>) and app metadata's
+// keeps the case of its environment and client id. Timestamps are strings of Unix
+// seconds; a zero time is left out. A refresh token's CachedAt, which the schema does
+// not have, is written as "cached_at" so that Decode reads it back. An app token's
+// empty home_account_id is written as null, as MSAL Python writes it.
+//
+// Two entries of one section with the same Key(), an Extra value that is not JSON, an
+// Extra name that is also one of the section's field names (ignoring case), or a time
+// before 1970 or after 2^53 seconds is a *domain.Error of class domain.ErrInvalidInput.
+func Encode(s domain.CacheSnapshot) ([]byte, error) {
+	doc := map[string]map[string]object{}
+	for _, sec := range sections {
+		doc[sec.name] = map[string]object{}
+	}
+	w := writer{doc: doc}
+	for _, t := range s.AccessTokens {
+		w.add(SectionAccessToken, t.Key(), t.Key(), t.Extra, w.accessToken(t))
+	}
+	// Sorted, so that the rare refresh tokens whose MSAL Python keys collide (ids with
+	// "--" in them) get the same fallback keys on every run.
+	rts := slices.Clone(s.RefreshTokens)
+	slices.SortFunc(rts, func(a, b domain.RefreshToken) int { return strings.Compare(a.Key(), b.Key()) })
+	for _, t := range rts {
+		w.add(SectionRefreshToken, t.Key(), w.freeKey(SectionRefreshToken, refreshTokenKey(t), t.Key()), t.Extra, w.refreshToken(t))
+	}
+	for _, t := range s.IDTokens {
+		w.add(SectionIDToken, t.Key(), t.Key(), t.Extra, w.idToken(t))
+	}
+	for _, a := range s.Accounts {
+		w.add(SectionAccount, a.Key(), a.Key(), a.Extra, w.account(a))
+	}
+	for _, m := range s.AppMetadata {
+		w.add(SectionAppMetadata, m.Key(), "appmetadata-"+m.Environment+"-"+m.ClientID, m.Extra, w.appMetadata(m))
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, &domain.Error{Class: domain.ErrInvalidInput, Op: opEncode, Description: "write JSON", Err: err}
+	}
+	return b.Bytes(), nil
+}
+
+// refreshTokenKey is MSAL Python's key of a refresh token.
+func refreshTokenKey(t domain.RefreshToken) string {
+	return strings.ToLower(strings.Join([]string{t.HomeAccountID, t.Environment, "refreshtoken", t.ClientID, "", t.Target}, "-"))
+}
+
+// freeKey returns the first of keys not yet used in section, else the last one with
+// "#2", "#3"... appended. Readers identify entries by their fields, so a document key
+// only has to be unique.
+func (w *writer) freeKey(section string, keys ...string) string {
+	for _, k := range keys {
+		if _, used := w.doc[section][k]; !used {
+			return k
+		}
+	}
+	last := keys[len(keys)-1]
+	for i := 2; ; i++ {
+		k := last + "#" + strconv.Itoa(i)
+		if _, used := w.doc[section][k]; !used {
+			return k
+		}
+	}
+}
+
+// writer builds the document and keeps the first error.
+type writer struct {
+	doc  map[string]map[string]object
+	seen map[string]bool // section + "\x00" + Key()
+	err  error
+}
+
+func (w *writer) fail(section, key, field, reason string) {
+	if w.err == nil {
+		w.err = invalid(opEncode, &EntryError{Section: section, Key: key, Field: field, Reason: reason})
+	}
+}
+
+// add files the standard members std and the Extra members of one entry under docKey.
+func (w *writer) add(section, key, docKey string, extra map[string]json.RawMessage, std object) {
+	if w.err != nil {
+		return
+	}
+	if w.seen == nil {
+		w.seen = map[string]bool{}
+	}
+	if w.seen[section+"\x00"+key] {
+		w.fail(section, docKey, "", "two entries have this key")
+		return
+	}
+	w.seen[section+"\x00"+key] = true
+	sec, _ := sectionNamed(section)
+	for name, v := range extra {
+		if std, ok := sec.standard(name); ok {
+			w.fail(section, docKey, std, "an Extra member has the name of a schema field")
+			return
+		}
+		if !json.Valid(v) {
+			w.fail(section, docKey, name, "Extra value is not valid JSON")
+			return
+		}
+		std[name] = v
+	}
+	w.doc[section][docKey] = std
+}
+
+// str encodes a string member without HTML escaping, as the whole document is.
+func str(s string) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// setTime sets a timestamp member unless t is zero.
+func (w *writer) setTime(o object, section, key, field string, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	sec := t.Unix()
+	if sec < 0 || sec > maxUnix {
+		w.fail(section, key, field, "time outside 1970 to 2^53 seconds")
+		return
+	}
+	o[field] = str(strconv.FormatInt(sec, 10))
+}
+
+func setIf(o object, field, v string) {
+	if v != "" {
+		o[field] = str(v)
+	}
+}
