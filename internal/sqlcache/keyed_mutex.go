@@ -5,21 +5,21 @@ import (
 	"sync"
 )
 
-// KeyedMutex is a set of mutexes named by strings, created on demand and dropped when
+// keyedMutex is a set of mutexes named by strings, created on demand and dropped when
 // unused, whose waits honour a context. The zero value is ready to use.
-type KeyedMutex struct {
+type keyedMutex struct {
 	mu    sync.Mutex
 	locks map[string]*keyLock
 }
 
 type keyLock struct {
 	ch   chan struct{} // holds a token while the lock is held
-	refs int           // holders and waiters; guarded by KeyedMutex.mu
+	refs int           // holders and waiters; guarded by keyedMutex.mu
 }
 
-// Lock takes the mutex of name, waiting until it is free, ctx is done (ctx.Err()) or
+// lock takes the mutex of name, waiting until it is free, ctx is done (ctx.Err()) or
 // done is closed (ErrLockClosed), and returns the function that releases it.
-func (k *KeyedMutex) Lock(ctx context.Context, done <-chan struct{}, name string) (unlock func(), err error) {
+func (k *keyedMutex) lock(ctx context.Context, done <-chan struct{}, name string) (unlock func(), err error) {
 	k.mu.Lock()
 	if k.locks == nil {
 		k.locks = make(map[string]*keyLock)
@@ -44,7 +44,7 @@ func (k *KeyedMutex) Lock(ctx context.Context, done <-chan struct{}, name string
 }
 
 // drop forgets one holder or waiter of l, and l itself when it was the last.
-func (k *KeyedMutex) drop(name string, l *keyLock) {
+func (k *keyedMutex) drop(name string, l *keyLock) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if l.refs--; l.refs == 0 {

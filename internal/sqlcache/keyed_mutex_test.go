@@ -10,21 +10,21 @@ import (
 )
 
 // size returns the number of names with a holder or a waiter.
-func (k *KeyedMutex) size() int {
+func (k *keyedMutex) size() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return len(k.locks)
 }
 
-func TestKeyedMutex_Lock_excludesPerName(t *testing.T) {
-	var k KeyedMutex
+func TestKeyedMutex_lock_excludesPerName(t *testing.T) {
+	var k keyedMutex
 	var inside, most atomic.Int32
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			unlock, err := k.Lock(context.Background(), nil, "a")
+			unlock, err := k.lock(context.Background(), nil, "a")
 			if err != nil {
-				t.Errorf("Lock = %v; want nil", err)
+				t.Errorf("lock = %v; want nil", err)
 				return
 			}
 			n := inside.Add(1)
@@ -44,23 +44,23 @@ func TestKeyedMutex_Lock_excludesPerName(t *testing.T) {
 	}
 }
 
-func TestKeyedMutex_Lock_otherNamesDoNotWait(t *testing.T) {
-	var k KeyedMutex
-	unlockA, err := k.Lock(context.Background(), nil, "a")
+func TestKeyedMutex_lock_otherNamesDoNotWait(t *testing.T) {
+	var k keyedMutex
+	unlockA, err := k.lock(context.Background(), nil, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlockA()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	unlockB, err := k.Lock(ctx, nil, "b")
+	unlockB, err := k.lock(ctx, nil, "b")
 	if err != nil {
-		t.Fatalf("Lock(b) while a is held = %v; want nil", err)
+		t.Fatalf("lock(b) while a is held = %v; want nil", err)
 	}
 	unlockB()
 }
 
-func TestKeyedMutex_Lock_waitEnds(t *testing.T) {
+func TestKeyedMutex_lock_waitEnds(t *testing.T) {
 	tests := []struct {
 		name string
 		end  func(cancel context.CancelFunc, done chan struct{})
@@ -71,8 +71,8 @@ func TestKeyedMutex_Lock_waitEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var k KeyedMutex
-			unlock, err := k.Lock(context.Background(), nil, "a")
+			var k keyedMutex
+			unlock, err := k.lock(context.Background(), nil, "a")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,12 +81,12 @@ func TestKeyedMutex_Lock_waitEnds(t *testing.T) {
 			done := make(chan struct{})
 			got := make(chan error, 1)
 			go func() {
-				_, err := k.Lock(ctx, done, "a")
+				_, err := k.lock(ctx, done, "a")
 				got <- err
 			}()
 			tt.end(cancel, done)
 			if err := <-got; !errors.Is(err, tt.want) {
-				t.Errorf("waiting Lock = %v; want %v", err, tt.want)
+				t.Errorf("waiting lock = %v; want %v", err, tt.want)
 			}
 			unlock()
 			if n := k.size(); n != 0 {

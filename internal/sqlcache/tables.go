@@ -2,6 +2,7 @@ package sqlcache
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -61,6 +62,23 @@ var (
 		columns(Text, "key", "client_id", "client_id_folded", "environment", "environment_folded", "family_id"),
 		columns(JSON, "extra"))}
 )
+
+// OnConflictUpdate returns the clause that ends an upsert of a row of t, in the syntax
+// SQLite and PostgreSQL share: when a row of the same (partition, key) exists, its
+// other columns are set from the new row ("excluded"), if replace is empty or holds.
+func OnConflictUpdate(t Table, replace string) string {
+	sets := make([]string, 0, len(t.Columns))
+	for _, c := range t.Columns {
+		if c.Name != "key" {
+			sets = append(sets, c.Name+" = excluded."+c.Name)
+		}
+	}
+	q := "\nON CONFLICT (partition, key) DO UPDATE SET " + strings.Join(sets, ", ")
+	if replace != "" {
+		q += "\nWHERE " + replace
+	}
+	return q
+}
 
 // KindRows is the entries of one kind of a snapshot, as rows of the kind's table.
 type KindRows struct {

@@ -126,3 +126,29 @@ func TestRowsOf_refusedExtraNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+func TestOnConflictUpdate(t *testing.T) {
+	small := Table{Name: "t", Columns: []TableColumn{{"key", Text}, {"a", Text}, {"n", Integer}}}
+	tests := []struct {
+		name    string
+		t       Table
+		replace string
+		want    string
+	}{
+		{"every column but the key", small, "",
+			"\nON CONFLICT (partition, key) DO UPDATE SET a = excluded.a, n = excluded.n"},
+		{"under a condition", small, "excluded.n >= t.n",
+			"\nON CONFLICT (partition, key) DO UPDATE SET a = excluded.a, n = excluded.n\nWHERE excluded.n >= t.n"},
+		{"app metadata", AppMetadata, "",
+			"\nON CONFLICT (partition, key) DO UPDATE SET client_id = excluded.client_id, client_id_folded = excluded.client_id_folded, " +
+				"environment = excluded.environment, environment_folded = excluded.environment_folded, family_id = excluded.family_id, " +
+				"extra = excluded.extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := OnConflictUpdate(tt.t, tt.replace); got != tt.want {
+				t.Errorf("OnConflictUpdate(%s, %q) =\n%q; want\n%q", tt.t.Name, tt.replace, got, tt.want)
+			}
+		})
+	}
+}
