@@ -17,28 +17,15 @@ import (
 // dies, so a crashed process never leaves it held). Both waits honour ctx: a cancelled
 // wait for the server's lock cancels the statement. Once taken, the lock is held until
 // fn returns even if ctx is cancelled meanwhile.
+//
+// The two steps are sqlcache.RefreshLocker's; serverLock is the second.
 func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, fn func(ctx context.Context) error) error {
-	const op = "refresh lock"
-	if err := s.begin(ctx, op); err != nil {
-		return err
-	}
-	name := key.String()
-	unlock, err := s.locks.Lock(ctx, s.life.Done(), name)
-	if err != nil {
-		return storeError(ctx, op, err)
-	}
-	defer unlock()
-	release, err := s.serverLock(ctx, name)
-	if err != nil {
-		return storeError(ctx, op, err)
-	}
-	defer release()
-	return fn(ctx)
+	return s.locker.WithRefreshLock(ctx, key, fn)
 }
 
-// serverLock takes the advisory lock of name and returns the function that releases
-// it.
-func (s *Store) serverLock(ctx context.Context, name string) (release func(), err error) {
+// serverLock takes the advisory lock of name (key.String()) and returns the function
+// that releases it.
+func (s *Store) serverLock(ctx context.Context, _ domain.RefreshLockKey, name string) (release func(), err error) {
 	conn, err := s.lockDB.Connx(ctx)
 	if err != nil {
 		return nil, err

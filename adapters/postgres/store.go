@@ -21,7 +21,7 @@ type Store struct {
 	lockDB *sqlx.DB // connections that hold refresh locks
 	schema string
 	log    *slog.Logger
-	locks  sqlcache.KeyedMutex
+	locker *sqlcache.RefreshLocker
 	life   *sqlcache.Lifecycle // open or closed; its Done wakes refresh-lock waiters
 	up     sqlcache.Upserter   // Write and Import
 }
@@ -60,6 +60,7 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 		life:   sqlcache.NewLifecycle(),
 	}
 	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx}
+	s.locker = &sqlcache.RefreshLocker{Errors: errs, Life: s.life, Take: s.serverLock}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, storeError(ctx, "open", err)

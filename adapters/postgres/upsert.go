@@ -16,7 +16,7 @@ import (
 // UPDATE, so that any number of entries cost one statement. A stored row is replaced
 // only under the condition replace, if it is not empty (the stored row is t).
 func upsertSQL(t sqlcache.Table, replace string) string {
-	names, values, arrays, sets := []string{"partition"}, []string{"$1"}, []string{}, []string{}
+	names, values, arrays := []string{"partition"}, []string{"$1"}, []string{}
 	for i, c := range t.Columns {
 		names = append(names, c.Name)
 		v, typ := "u."+c.Name, "text"
@@ -28,17 +28,10 @@ func upsertSQL(t sqlcache.Table, replace string) string {
 		}
 		values = append(values, v)
 		arrays = append(arrays, fmt.Sprintf("$%d::%s[]", i+2, typ))
-		if c.Name != "key" {
-			sets = append(sets, c.Name+" = excluded."+c.Name)
-		}
 	}
-	q := "INSERT INTO " + t.Name + " AS t (" + strings.Join(names, ", ") + ")\nSELECT " + strings.Join(values, ", ") +
+	return "INSERT INTO " + t.Name + " AS t (" + strings.Join(names, ", ") + ")\nSELECT " + strings.Join(values, ", ") +
 		"\nFROM unnest(" + strings.Join(arrays, ", ") + ") AS u(" + strings.Join(names[1:], ", ") + ")" +
-		"\nON CONFLICT (partition, key) DO UPDATE SET " + strings.Join(sets, ", ")
-	if replace != "" {
-		q += "\nWHERE " + replace
-	}
-	return q
+		sqlcache.OnConflictUpdate(t, replace)
 }
 
 // upserts are the upsert statements of the kinds, built once.

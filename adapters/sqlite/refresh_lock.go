@@ -26,34 +26,23 @@ import (
 // Waiters poll with a jittered backoff (a few milliseconds, growing to 100ms). Both
 // waits honour ctx and end when the store is closed. Once taken, the lock is held until
 // fn returns (or panics) even if ctx is cancelled meanwhile; the row is then deleted.
+//
+// The two steps are sqlcache.RefreshLocker's; the lock row is named by key.String(),
+// whose ids are folded, as they match case-insensitively.
 func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, fn func(ctx context.Context) error) error {
-	const op = "refresh lock"
-	if err := s.begin(ctx, op); err != nil {
-		return err
-	}
-	name := lockName(key)
-	unlock, err := s.locks.Lock(ctx, s.life.Done(), name)
-	if err != nil {
-		return storeError(ctx, op, err)
-	}
-	defer unlock()
-	if s.shared {
-		release, err := s.takeLockRow(ctx, key, name)
-		if err != nil {
-			return storeError(ctx, op, err)
-		}
-		defer release()
-	} else if s.life.Closed() {
-		return storeError(ctx, op, sqlcache.ErrClosed)
-	}
-	return fn(ctx)
+	return s.locker.WithRefreshLock(ctx, key, fn)
 }
 
-// lockName returns the name of key's lock: key.String() with the home account and
-// client ids folded, as they match case-insensitively (the authority already is).
-func lockName(key domain.RefreshLockKey) string {
-	key.HomeAccountID, key.ClientID = sqlcache.Fold(key.HomeAccountID), sqlcache.Fold(key.ClientID)
-	return key.String()
+// takeLock is the cross-process step of the refresh lock: the lock row of name, unless
+// the database is in memory, which no other process can see.
+func (s *Store) takeLock(ctx context.Context, key domain.RefreshLockKey, name string) (release func(), err error) {
+	if s.shared {
+		return s.takeLockRow(ctx, key, name)
+	}
+	if s.life.Closed() {
+		return nil, sqlcache.ErrClosed
+	}
+	return func() {}, nil
 }
 
 // Statements of the lock rows: ?1 name, ?2 store id, ?3 holder, ?4 expiry (Unix ms).

@@ -31,7 +31,7 @@ type Store struct {
 	id      string        // names this Store's refresh-lock rows
 	shared  bool          // false in memory: no other process can see the database
 	writers chan struct{} // one token: this Store's writers take turns
-	locks   sqlcache.KeyedMutex
+	locker  *sqlcache.RefreshLocker
 	find    *sqlx.Stmt          // Find's statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
@@ -71,6 +71,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		writers: make(chan struct{}, 1), life: sqlcache.NewLifecycle(),
 	}
 	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inWriteTx}
+	s.locker = &sqlcache.RefreshLocker{Errors: errs, Life: s.life, Take: s.takeLock}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", err)

@@ -14,20 +14,12 @@ import (
 func upsertSQL(t sqlcache.Table, replace string) string {
 	names := []string{"partition"}
 	marks := []string{"?1"}
-	var sets []string
 	for i, c := range t.Columns {
 		names = append(names, c.Name)
 		marks = append(marks, fmt.Sprintf("?%d", i+2))
-		if c.Name != "key" {
-			sets = append(sets, c.Name+" = excluded."+c.Name)
-		}
 	}
-	q := "INSERT INTO " + t.Name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(marks, ", ") +
-		")\nON CONFLICT (partition, key) DO UPDATE SET " + strings.Join(sets, ", ")
-	if replace != "" {
-		q += "\nWHERE " + replace
-	}
-	return q
+	return "INSERT INTO " + t.Name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")" +
+		sqlcache.OnConflictUpdate(t, replace)
 }
 
 // upserts are the upsert statements of the kinds, built once.
