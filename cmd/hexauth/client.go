@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// flowClient is what public and confidential clients share and the commands use.
+type flowClient interface {
+	AcquireTokenSilent(ctx context.Context, scopes []string, account app.Account, opts ...app.SilentOption) (app.AuthResult, error)
+	AcquireTokenByUsernamePassword(ctx context.Context, username, password string, scopes []string, opts ...app.PasswordOption) (app.AuthResult, error)
+	AcquireTokenByRefreshToken(ctx context.Context, refreshToken string, scopes []string, opts ...app.RefreshTokenOption) (app.AuthResult, error)
+	Accounts(ctx context.Context, opts ...app.AccountsOption) ([]app.Account, error)
+	RemoveAccount(ctx context.Context, account app.Account) error
+}
+
+// session is an open client in the configured partition.
+type session struct {
+	flowClient
+	public *app.PublicClient // nil for a confidential client
+	close  func() error
+}
+
+// clientFlags are the flags of every command that opens a client.
+type clientFlags struct {
+	*configFlags
+	secret secretSource
+}
+
+// clientSettings are the settings of every command that opens a client.
+var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition}
+
+// addClientFlags registers the flags of a command that opens a client: the client's
+// settings, the extra settings the command reads, and --client-secret-file.
+func addClientFlags(fs *flag.FlagSet, extra ...setting) *clientFlags {
+	c := &clientFlags{
+		configFlags: addConfigFlags(fs, slices.Concat(clientSettings, extra)...),
+		secret:      secretSource{what: "client secret", env: "HEXAUTH_CLIENT_SECRET", flag: "client-secret"},
+	}
+	fs.StringVar(&c.secret.file, "client-secret-file", "", "read the client secret of a confidential client from this file (env HEXAUTH_CLIENT_SECRET)")
+	return c
+}
+
+// openSession opens a client for s: confidential when a client secret is given,
+// public otherwise. browser, when not nil, opens interactive sign-ins.
+func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browser ports.Browser) (*session, error) {
+	if err := s.requireClient(); err != nil {
+		return nil, err
+	}
+	cache, err := resolveCache(s.cache)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := c.secret.read(ctx, e, true)
+	if err != nil {
+		return nil, err
+	}
+	cfg := app.Config{
+		ClientID: s.clientID, Authority: s.authority, AuthorityKind: s.authorityKind,
+		Cache: cache, Logger: newLogger(e.stderr, s.verbose), Browser: browser,
+	}
+	if secret != "" {
+		cc, err := app.NewConfidentialClient(ctx, cfg, app.ClientSecret(secret))
+		if err != nil {
+			return nil, err
+		}
+		return &session{flowClient: cc.Partition(s.partition), close: cc.Close}, nil
+	}
+	pc, err := app.NewPublicClient(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := pc.Partition(s.partition)
+	return &session{flowClient: p, public: p, close: pc.Close}, nil
+}
+
+// resolveCache turns the --cache setting into an app.Config.Cache URL: empty means a
+// SQLite file under the user's cache directory (its directory created 0700, the file
+// 0600 by the store); a value without a scheme is a SQLite file path.
+func resolveCache(raw string) (string, error) {
+	switch {
+	case raw == "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return "", usageErrorf("no user cache directory (%v): give --cache", err)
+		}
+		dir = filepath.Join(dir, "hexauth")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("hexauth: create the cache directory: %w", err)
+		}
+		return "sqlite://" + filepath.ToSlash(filepath.Join(dir, "tokens.db")), nil
+	case raw == "memory:", strings.HasPrefix(raw, "memory://"), strings.HasPrefix(raw, "sqlite:"),
+		strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return raw, nil
+	case strings.Contains(raw, "://"):
+		return "", usageErrorf("--cache: unsupported scheme (want a file path, sqlite:///path, memory: or postgres://...)")
+	}
+	abs, err := filepath.Abs(raw)
+	if err != nil {
+		return "", usageErrorf("--cache %q: %v", raw, err)
+	}
+	return "sqlite://" + filepath.ToSlash(abs), nil
+}
+
+// newLogger returns a debug logger on w when verbose, else nil (discard).
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	if !verbose {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}

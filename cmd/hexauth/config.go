@@ -1,0 +1,243 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// setting is one configuration value, read from a flag (--client-id), an environment
+// variable (HEXAUTH_CLIENT_ID) and a key of the JSON config file ("client_id"), in that
+// order of precedence.
+type setting struct {
+	key    string // the JSON key; the flag is the key with dashes
+	usage  string
+	isBool bool
+}
+
+func (s setting) flagName() string { return strings.ReplaceAll(s.key, "_", "-") }
+func (s setting) envName() string  { return "HEXAUTH_" + strings.ToUpper(s.key) }
+
+// The settings every command may read. Secrets are not among them: they come from the
+// environment, a file or standard input (secrets.go).
+var (
+	setClientID      = setting{key: "client_id", usage: "application (client) id registered with the provider (required)"}
+	setAuthority     = setting{key: "authority", usage: "authority URL: an Entra tenant, B2C, ADFS or any OIDC issuer (required)"}
+	setAuthorityKind = setting{key: "authority_kind", usage: "entra, b2c, adfs or oidc (default: detected from the URL)"}
+	setCache         = setting{key: "cache", usage: "token cache: a SQLite file path, sqlite:///path, memory: or postgres://... (default: SQLite under the user cache directory)"}
+	setPartition     = setting{key: "partition", usage: "cache partition (tenant) to read and write (default: the zero partition)"}
+	setScopes        = setting{key: "scopes", usage: "scopes to request, separated by spaces or commas"}
+	setUsername      = setting{key: "username", usage: "the user's sign-in name"}
+	setOutput        = setting{key: "output", usage: "output format: text or json"}
+	setTimeout       = setting{key: "timeout", usage: "how long the command may take, e.g. 2m (default depends on the command)"}
+	setVerbose       = setting{key: "verbose", usage: "log diagnostics (never secrets) to standard error", isBool: true}
+)
+
+// allSettings lists every setting, for the config file's keys.
+var allSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition,
+	setScopes, setUsername, setOutput, setTimeout, setVerbose}
+
+// secretKeys are config-file keys refused with a pointer to the right source.
+var secretKeys = map[string]string{
+	"password":      "HEXAUTH_PASSWORD, --password-file or --password-stdin",
+	"client_secret": "HEXAUTH_CLIENT_SECRET or --client-secret-file",
+	"refresh_token": "HEXAUTH_REFRESH_TOKEN, --refresh-token-file or --refresh-token-stdin",
+}
+
+// settings is the merged configuration of a command.
+type settings struct {
+	clientID, authority, cache, partition, username string
+	authorityKind                                   domain.AuthorityKind
+	scopes                                          []string
+	json                                            bool // --output json
+	timeout                                         time.Duration
+	verbose                                         bool
+}
+
+// configFlags registers settings as flags and remembers which ones were given.
+type configFlags struct {
+	config string
+	used   []setting
+	given  map[string]string // key → flag value, for flags on the command line
+}
+
+// flagValue records a flag's value into configFlags.given.
+type flagValue struct {
+	given  map[string]string
+	key    string
+	isBool bool
+}
+
+func (v *flagValue) String() string   { return "" }
+func (v *flagValue) IsBoolFlag() bool { return v.isBool }
+func (v *flagValue) Set(s string) error {
+	if v.isBool {
+		if _, err := strconv.ParseBool(s); err != nil {
+			return fmt.Errorf("not a boolean")
+		}
+	}
+	v.given[v.key] = s
+	return nil
+}
+
+// addConfigFlags registers --config and the flags of the settings a command reads
+// (--output, --timeout and --verbose always).
+func addConfigFlags(fs *flag.FlagSet, used ...setting) *configFlags {
+	cf := &configFlags{used: append(used, setOutput, setTimeout, setVerbose), given: map[string]string{}}
+	fs.StringVar(&cf.config, "config", "", "JSON config file (env HEXAUTH_CONFIG)")
+	for _, s := range cf.used {
+		fs.Var(&flagValue{given: cf.given, key: s.key, isBool: s.isBool}, s.flagName(), s.usage+" (env "+s.envName()+")")
+	}
+	return cf
+}
+
+// load merges the config file, the environment and the flags into settings.
+func (cf *configFlags) load(e *env) (settings, error) {
+	path := cf.config
+	if path == "" {
+		path = e.getenv("HEXAUTH_CONFIG")
+	}
+	vals := map[string]string{}
+	if path != "" {
+		var err error
+		if vals, err = readConfigFile(path); err != nil {
+			return settings{}, err
+		}
+	}
+	for _, s := range allSettings {
+		if v := e.getenv(s.envName()); v != "" {
+			vals[s.key] = v
+		}
+	}
+	for k, v := range cf.given {
+		vals[k] = v
+	}
+	return toSettings(vals)
+}
+
+// readConfigFile reads the JSON config file: an object whose keys are settings.
+func readConfigFile(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErrorf("config file: %v", err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, usageErrorf("config file %s: not a JSON object: %v", path, err)
+	}
+	vals := map[string]string{}
+	for k, v := range raw {
+		if where, ok := secretKeys[k]; ok {
+			return nil, usageErrorf("config file %s: %q is not read from a config file; use %s", path, k, where)
+		}
+		if !slices.ContainsFunc(allSettings, func(s setting) bool { return s.key == k }) {
+			return nil, usageErrorf("config file %s: unknown key %q", path, k)
+		}
+		s, err := jsonString(v)
+		if err != nil {
+			return nil, usageErrorf("config file %s: %q: %v", path, k, err)
+		}
+		vals[k] = s
+	}
+	return vals, nil
+}
+
+// jsonString reads a config-file value: a string, a boolean, or an array of strings
+// (joined with spaces, for scopes).
+func jsonString(v json.RawMessage) (string, error) {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s, nil
+	}
+	var b bool
+	if json.Unmarshal(v, &b) == nil {
+		return strconv.FormatBool(b), nil
+	}
+	var list []string
+	if json.Unmarshal(v, &list) == nil {
+		return strings.Join(list, " "), nil
+	}
+	return "", fmt.Errorf("want a string, a boolean or an array of strings")
+}
+
+// toSettings checks and converts the merged values.
+func toSettings(v map[string]string) (settings, error) {
+	s := settings{
+		clientID: strings.TrimSpace(v[setClientID.key]), authority: strings.TrimSpace(v[setAuthority.key]),
+		cache: strings.TrimSpace(v[setCache.key]), partition: v[setPartition.key],
+		username: strings.TrimSpace(v[setUsername.key]), scopes: splitScopes(v[setScopes.key]),
+	}
+	switch k := domain.AuthorityKind(strings.ToLower(strings.TrimSpace(v[setAuthorityKind.key]))); k {
+	case domain.AuthorityAuto, domain.AuthorityEntra, domain.AuthorityB2C, domain.AuthorityADFS, domain.AuthorityOIDC:
+		s.authorityKind = k
+	default:
+		return settings{}, usageErrorf("--authority-kind %q: want entra, b2c, adfs or oidc", string(k))
+	}
+	switch out := strings.ToLower(strings.TrimSpace(v[setOutput.key])); out {
+	case "", "text":
+	case "json":
+		s.json = true
+	default:
+		return settings{}, usageErrorf("--output %q: want text or json", out)
+	}
+	if t := strings.TrimSpace(v[setTimeout.key]); t != "" {
+		d, err := time.ParseDuration(t)
+		if err != nil || d <= 0 {
+			return settings{}, usageErrorf("--timeout %q: want a positive duration such as 90s or 5m", t)
+		}
+		s.timeout = d
+	}
+	if b := strings.TrimSpace(v[setVerbose.key]); b != "" {
+		verbose, err := strconv.ParseBool(b)
+		if err != nil {
+			return settings{}, usageErrorf("--verbose %q: want true or false", b)
+		}
+		s.verbose = verbose
+	}
+	return s, nil
+}
+
+// splitScopes splits a scope list on spaces and commas.
+func splitScopes(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+}
+
+// requireClient checks the settings every flow needs.
+func (s settings) requireClient() error {
+	var missing []string
+	if s.clientID == "" {
+		missing = append(missing, "--client-id (or HEXAUTH_CLIENT_ID)")
+	}
+	if s.authority == "" {
+		missing = append(missing, "--authority (or HEXAUTH_AUTHORITY)")
+	}
+	if len(missing) > 0 {
+		return usageErrorf("missing %s", strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+// requireScopes checks that at least one scope was given.
+func (s settings) requireScopes() error {
+	if len(s.scopes) == 0 {
+		return usageErrorf("missing --scopes (or HEXAUTH_SCOPES): name the scopes to request")
+	}
+	return nil
+}
+
+// usageError is a mistake in the command line or the configuration (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usageErrorf returns a *usageError.
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}

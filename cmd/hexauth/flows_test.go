@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
+)
+
+// decodeToken decodes the JSON result of a token command.
+func decodeToken(t *testing.T, r result) tokenJSON {
+	t.Helper()
+	var tok tokenJSON
+	if err := json.Unmarshal([]byte(r.stdout), &tok); err != nil {
+		t.Fatalf("stdout is not a token result: %v\n%s", err, r)
+	}
+	return tok
+}
+
+// decodeError decodes the JSON result of a failed command.
+func decodeError(t *testing.T, r result) errorJSON {
+	t.Helper()
+	var e errorJSON
+	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || e.Error == "" {
+		t.Fatalf("stdout is not an error result: %v\n%s", err, r)
+	}
+	return e
+}
+
+func TestROPC_run_signsInAndCaches(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName, "--output", "json"}, env: env})
+	if r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	tok := decodeToken(t, r)
+	if tok.AccessToken == "" || tok.TokenType != "Bearer" || tok.TokenSource != "identity_provider" ||
+		!strings.Contains(tok.Scope, testScope) || tok.ExpiresIn < 3500 || tok.ExpiresIn > 3600 {
+		t.Fatalf("got %+v; want a fresh Bearer token for %s from the identity provider", tok, testScope)
+	}
+	if tok.IDTokenClaims["preferred_username"] != adaName {
+		t.Fatalf("got id_token_claims %v; want preferred_username %s", tok.IDTokenClaims, adaName)
+	}
+	if strings.Contains(r.stdout, "refresh_token") || strings.Contains(r.stderr, adaPassword) {
+		t.Fatalf("output mentions a refresh token or the password:\n%s", r)
+	}
+
+	hit := runInProcess(t, invocation{args: []string{"token", "--output", "json"}, env: env})
+	if got := decodeToken(t, hit); hit.code != exitOK || got.TokenSource != "cache" || got.AccessToken != tok.AccessToken {
+		t.Fatalf("token after ropc: got %s; want the same token from the cache", hit)
+	}
+}
+
+func TestToken_run_forceRefreshAndClaimsAskTheProvider(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"force refresh", []string{"--force-refresh"}},
+		{"claims", []string{"--claims", `{"access_token":{"xms_cc":{"values":["cp1"]}}}`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := srv.Requests(domain.GrantRefreshToken)
+			r := runInProcess(t, invocation{args: append([]string{"token", "--output", "json"}, tc.args...), env: env})
+			if tok := decodeToken(t, r); r.code != exitOK || tok.TokenSource != "identity_provider" {
+				t.Fatalf("got %s; want a token from the identity provider", r)
+			}
+			if got := srv.Requests(domain.GrantRefreshToken); got != before+1 {
+				t.Fatalf("got %d refresh grants; want %d", got, before+1)
+			}
+		})
+	}
+	if r := runInProcess(t, invocation{args: []string{"token", "--claims", "{not json"}, env: env}); r.code != exitUsage {
+		t.Fatalf("token --claims with bad JSON: got %s; want exit %d", r, exitUsage)
+	}
+}
+
+func TestToken_run_textModePrintsOnlyTheToken(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env})
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != exitOK || len(lines) != 1 || strings.ContainsAny(lines[0], " \t") {
+		t.Fatalf("got %s; want exactly one line holding the access token", r)
+	}
+	if !strings.Contains(r.stderr, "token for "+adaName+" from identity_provider") {
+		t.Fatalf("got stderr %q; want a notice naming the account and the source", r.stderr)
+	}
+}
+
+// refreshTokenFor signs username in with the library and returns the refresh token,
+// as a token obtained elsewhere.
+func refreshTokenFor(t *testing.T, srv *idptest.Server) string {
+	t.Helper()
+	ctx := context.Background()
+	pc, err := app.NewPublicClient(ctx, app.Config{ClientID: testClient, Authority: srv.Issuer(), Cache: "memory:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, adaName, adaPassword, []string{testScope})
+	if err != nil || res.RefreshToken == "" {
+		t.Fatalf("sign in with the library: %v (refresh token given: %t)", err, res.RefreshToken != "")
+	}
+	return string(res.RefreshToken)
+}
+
+func TestRefresh_run_redeemsFromEachSource(t *testing.T) {
+	srv := startIdP(t)
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		env   bool
+		stdin bool
+	}{
+		{"environment", nil, true, false},
+		{"stdin", []string{"--refresh-token-stdin"}, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rt := refreshTokenFor(t, srv)
+			env := clientEnv(srv, t.TempDir())
+			inv := invocation{args: append([]string{"refresh", "--output", "json"}, tc.args...), env: env}
+			if tc.env {
+				inv.env = with(env, "HEXAUTH_REFRESH_TOKEN", rt)
+			}
+			if tc.stdin {
+				inv.stdin = rt + "\n"
+			}
+			r := runInProcess(t, inv)
+			if tok := decodeToken(t, r); r.code != exitOK || tok.TokenSource != "identity_provider" {
+				t.Fatalf("got %s; want a redeemed token", r)
+			}
+			if strings.Contains(r.stdout+r.stderr, rt) {
+				t.Fatal("the output quotes the refresh token")
+			}
+			hit := runInProcess(t, invocation{args: []string{"token", "--output", "json"}, env: env})
+			if tok := decodeToken(t, hit); hit.code != exitOK || tok.TokenSource != "cache" {
+				t.Fatalf("token after refresh: got %s; want a cache hit", hit)
+			}
+		})
+	}
+}
+
+func TestAccounts_run_listFilterRemove(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	r := runInProcess(t, invocation{args: []string{"accounts", "list", "--output", "json"}, env: env})
+	var list []accountJSON
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 || list[0].Username != adaName || list[0].HomeAccountID == "" {
+		t.Fatalf("accounts list: got %s; want ada's account", r)
+	}
+	if r := runInProcess(t, invocation{args: []string{"accounts", "list", "--username", "nobody@example.com"}, env: env}); r.code != exitOK || r.stdout != "" {
+		t.Fatalf("accounts list of an unknown user: got %s; want an empty list", r)
+	}
+	other := runInProcess(t, invocation{args: []string{"accounts", "list", "--partition", "tenant-b"}, env: env})
+	if other.code != exitOK || other.stdout != "" {
+		t.Fatalf("accounts list in another partition: got %s; want none", other)
+	}
+	if r := runInProcess(t, invocation{args: []string{"accounts", "remove"}, env: env}); r.code != exitUsage {
+		t.Fatalf("accounts remove without --username: got %s; want exit %d", r, exitUsage)
+	}
+	rm := runInProcess(t, invocation{args: []string{"accounts", "remove", "--username", strings.ToUpper(adaName)}, env: env})
+	if rm.code != exitOK || !strings.HasPrefix(rm.stdout, adaName+"\t") {
+		t.Fatalf("accounts remove: got %s; want ada's account printed", rm)
+	}
+	if r := runInProcess(t, invocation{args: []string{"token"}, env: env}); r.code != exitInteraction {
+		t.Fatalf("token after remove: got %s; want exit %d", r, exitInteraction)
+	}
+	if r := runInProcess(t, invocation{args: []string{"accounts", "remove", "--username", adaName}, env: env}); r.code != exitUsage {
+		t.Fatalf("removing an absent account: got %s; want exit %d", r, exitUsage)
+	}
+}
+
+func TestExitCodes_run_classesOfFailure(t *testing.T) {
+	srv := startIdP(t)
+	base := clientEnv(srv, t.TempDir())
+	throttled := startIdP(t)
+	throttled.Script(idptest.Fault{Endpoint: idptest.EndpointAny, Status: 429, RetryAfter: 5 * time.Minute, Times: -1})
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		env       map[string]string
+		wantCode  int
+		wantError string
+	}{
+		{"wrong password", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", "wrong"), exitRefused, "invalid_grant"},
+		{"unknown scope", []string{"ropc", "--username", adaName, "--scopes", unknownScope}, with(base, "HEXAUTH_PASSWORD", adaPassword), exitRefused, "invalid_scope"},
+		{"mfa required", []string{"ropc", "--username", mfaName}, with(base, "HEXAUTH_PASSWORD", mfaPassword), exitInteraction, "interaction_required"},
+		{"nothing cached", []string{"token"}, base, exitInteraction, "no_tokens"},
+		{"throttled", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", adaPassword, "HEXAUTH_AUTHORITY", throttled.Issuer()), exitUnavailable, "discovery"},
+		{"bad authority", []string{"token"}, with(base, "HEXAUTH_AUTHORITY", "http://example.com/not-loopback"), exitUsage, "invalid_input"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runInProcess(t, invocation{args: append(tc.args, "--output", "json"), env: tc.env})
+			if r.code != tc.wantCode {
+				t.Fatalf("got %s; want exit %d", r, tc.wantCode)
+			}
+			if e := decodeError(t, r); e.Error != tc.wantError || e.ErrorDescription == "" {
+				t.Fatalf("got error %+v; want error %q with a description", e, tc.wantError)
+			}
+		})
+	}
+}
+
+func TestExitCodes_run_unreachableProvider(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there any more
+	env := map[string]string{"HEXAUTH_CLIENT_ID": testClient, "HEXAUTH_AUTHORITY": "http://" + addr,
+		"HEXAUTH_SCOPES": testScope, "HEXAUTH_CACHE": "memory:", "HEXAUTH_PASSWORD": adaPassword}
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitUnavailable {
+		t.Fatalf("got %s; want exit %d", r, exitUnavailable)
+	}
+}
+
+func TestROPC_run_confidentialClientSecretFromEnvironment(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_CLIENT_ID", webClient, "HEXAUTH_PASSWORD", adaPassword)
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitRefused {
+		t.Fatalf("confidential client without its secret: got %s; want exit %d", r, exitRefused)
+	}
+	r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName, "--verbose"}, env: with(env, "HEXAUTH_CLIENT_SECRET", webSecret)})
+	if r.code != exitOK {
+		t.Fatalf("confidential client with its secret: got %s; want success", r)
+	}
+	token := strings.TrimSpace(r.stdout)
+	if strings.Contains(r.stderr, webSecret) || strings.Contains(r.stderr, adaPassword) || strings.Contains(r.stderr, token) {
+		t.Fatalf("the verbose log quotes a secret:\n%s", r.stderr)
+	}
+	if r := runInProcess(t, invocation{args: []string{"login"}, env: with(env, "HEXAUTH_CLIENT_SECRET", webSecret)}); r.code != exitUsage {
+		t.Fatalf("login with a confidential client: got %s; want exit %d", r, exitUsage)
+	}
+}
+
+func TestToken_run_severalAccountsNeedUsername(t *testing.T) {
+	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
+		Users:   []idptest.User{{Username: adaName, Password: adaPassword}, {Username: "bob@example.com", Password: "bob-pw"}},
+		Clients: []idptest.Client{{ID: testClient}},
+	}})
+	env := clientEnv(srv, t.TempDir())
+	for user, pw := range map[string]string{adaName: adaPassword, "bob@example.com": "bob-pw"} {
+		if r := runInProcess(t, invocation{args: []string{"ropc", "--username", user}, env: with(env, "HEXAUTH_PASSWORD", pw)}); r.code != exitOK {
+			t.Fatalf("ropc %s: %s", user, r)
+		}
+	}
+	if r := runInProcess(t, invocation{args: []string{"token"}, env: env}); r.code != exitUsage || !strings.Contains(r.stderr, "--username") {
+		t.Fatalf("token with two accounts: got %s; want exit %d asking for --username", r, exitUsage)
+	}
+	if r := runInProcess(t, invocation{args: []string{"token", "--username", "BOB@example.com"}, env: env}); r.code != exitOK {
+		t.Fatalf("token --username: got %s; want success", r)
+	}
+}

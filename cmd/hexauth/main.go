@@ -1,0 +1,54 @@
+// Command hexauth gets OAuth 2.0 / OpenID Connect tokens from the command line with
+// the hexauth engine, and demonstrates it offline.
+//
+//	hexauth demo                      every flow against a built-in fake provider
+//	hexauth fake-idp                  serve the fake provider for local development
+//	hexauth login | ropc | refresh    sign in (auth code + PKCE, password, refresh token)
+//	hexauth token                     a cached token, refreshed silently when needed
+//	hexauth accounts list | remove    the accounts in the token cache
+//	hexauth version
+//
+// Configuration comes from flags, HEXAUTH_* environment variables and an optional JSON
+// file (--config or HEXAUTH_CONFIG); flags win over the environment, which wins over the
+// file. Standard output carries only the result (--output text or json); prompts and
+// notices go to standard error. Passwords and secrets are never read from flag values.
+//
+// Exit codes: 0 success, 2 usage, 3 interaction required, 4 refused by the provider,
+// 5 provider unreachable or throttled, 1 anything else. See docs/cli.md.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the process's exit code. ctx ends
+// when the process is interrupted.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return execute(ctx, args, &env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: os.LookupEnv})
+}
+
+// env is what a command reads and writes besides its arguments.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer // the result only
+	stderr io.Writer // prompts, notices and error messages
+	// lookup reads an environment variable (os.LookupEnv outside tests).
+	lookup func(string) (string, bool)
+}
+
+// getenv returns the environment variable name, or "".
+func (e *env) getenv(name string) string {
+	v, _ := e.lookup(name)
+	return v
+}

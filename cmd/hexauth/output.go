@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
+)
+
+// tokenJSON is the JSON of a successful acquisition, shaped like MSAL Python's result
+// dictionary so scripts written for it port over. It never holds a refresh token (nor
+// the raw ID token: its claims are enough).
+type tokenJSON struct {
+	AccessToken   string         `json:"access_token"`
+	TokenType     string         `json:"token_type"`
+	ExpiresIn     int64          `json:"expires_in"`
+	Scope         string         `json:"scope"`
+	IDTokenClaims map[string]any `json:"id_token_claims,omitempty"`
+	TokenSource   string         `json:"token_source"`
+}
+
+// errorJSON is the JSON of a failure, shaped like MSAL Python's error result. Error is
+// hexauth's error class (domain.ErrorCode: interaction_required, invalid_grant, ...);
+// ProviderError is the provider's own "error" code when it differs.
+type errorJSON struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	SubError         string `json:"suberror,omitempty"`
+	CorrelationID    string `json:"correlation_id,omitempty"`
+	ErrorCodes       []int  `json:"error_codes,omitempty"`
+	ProviderError    string `json:"provider_error,omitempty"`
+	Claims           string `json:"claims,omitempty"`
+}
+
+// accountJSON is an account, with MSAL Python's get_accounts keys.
+type accountJSON struct {
+	HomeAccountID  string `json:"home_account_id"`
+	Environment    string `json:"environment"`
+	Realm          string `json:"realm"`
+	LocalAccountID string `json:"local_account_id"`
+	Username       string `json:"username"`
+	Name           string `json:"name,omitempty"`
+	AuthorityType  string `json:"authority_type"`
+}
+
+// printer writes a command's result to stdout (text or JSON) and its notices and
+// errors to stderr.
+type printer struct {
+	e    *env
+	json bool
+	now  func() time.Time
+}
+
+func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json, now: time.Now} }
+
+// token prints an acquisition: its access token alone on stdout in text mode (for
+// $(hexauth token ...)), with a notice on stderr; the MSAL-shaped JSON otherwise.
+func (p printer) token(res app.AuthResult) {
+	expiresIn := int64(res.ExpiresOn.Sub(p.now()).Round(time.Second) / time.Second)
+	if p.json {
+		p.value(newTokenJSON(res, expiresIn))
+		return
+	}
+	who := res.Account.Username
+	if who == "" {
+		who = "the application"
+	}
+	fmt.Fprintf(p.e.stderr, "hexauth: token for %s from %s, expires in %s, scopes %s\n",
+		who, res.TokenSource, time.Duration(expiresIn)*time.Second, strings.Join(res.Scopes, " "))
+	fmt.Fprintln(p.e.stdout, string(res.AccessToken))
+}
+
+func newTokenJSON(res app.AuthResult, expiresIn int64) tokenJSON {
+	out := tokenJSON{
+		AccessToken: string(res.AccessToken), TokenType: res.TokenType, ExpiresIn: expiresIn,
+		Scope: strings.Join(res.Scopes, " "), TokenSource: string(res.TokenSource),
+	}
+	if res.IDTokenClaims != nil {
+		out.IDTokenClaims = res.IDTokenClaims.Raw
+	}
+	return out
+}
+
+func newAccountJSON(a app.Account) accountJSON {
+	return accountJSON{HomeAccountID: a.HomeAccountID, Environment: a.Environment, Realm: a.Realm,
+		LocalAccountID: a.LocalAccountID, Username: a.Username, Name: a.Name, AuthorityType: a.AuthorityType}
+}
+
+// accounts prints accounts: one line each in text mode (username, home account id,
+// environment, realm, separated by tabs), a JSON array otherwise.
+func (p printer) accounts(list []app.Account) {
+	if p.json {
+		out := make([]accountJSON, 0, len(list))
+		for _, a := range list {
+			out = append(out, newAccountJSON(a))
+		}
+		p.value(out)
+		return
+	}
+	for _, a := range list {
+		fmt.Fprintf(p.e.stdout, "%s\t%s\t%s\t%s\n", a.Username, a.HomeAccountID, a.Environment, a.Realm)
+	}
+}
+
+// value writes v as indented JSON to stdout.
+func (p printer) value(v any) {
+	enc := json.NewEncoder(p.e.stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// fail reports err and returns the exit code it maps to. Usage errors go to stderr
+// only; other errors also become the JSON result in JSON mode.
+func (p printer) fail(err error) int {
+	code := exitCode(err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(p.e.stderr, "hexauth: %s\n", ue.msg)
+		return code
+	}
+	fmt.Fprintf(p.e.stderr, "hexauth: %s\n", strings.TrimPrefix(err.Error(), "hexauth: "))
+	if hint := hintFor(code); hint != "" {
+		fmt.Fprintf(p.e.stderr, "hexauth: %s\n", hint)
+	}
+	if p.json {
+		p.value(newErrorJSON(err))
+	}
+	return code
+}
+
+// hintFor says what to do after a failure with exit code code.
+func hintFor(code int) string {
+	switch code {
+	case exitInteraction:
+		return "sign in again: hexauth login (or hexauth ropc)"
+	case exitUnavailable:
+		return "the provider is unreachable or asked to wait: try again later"
+	}
+	return ""
+}
+
+func newErrorJSON(err error) errorJSON {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		out := errorJSON{Error: string(de.Class), ErrorDescription: de.Description, SubError: de.SubError,
+			CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims}
+		if de.Code != string(de.Class) {
+			out.ProviderError = de.Code
+		}
+		if out.ErrorDescription == "" {
+			out.ErrorDescription = strings.TrimPrefix(err.Error(), "hexauth: ")
+		}
+		return out
+	}
+	var class domain.ErrorCode
+	if errors.As(err, &class) {
+		return errorJSON{Error: string(class), ErrorDescription: strings.TrimPrefix(err.Error(), "hexauth: ")}
+	}
+	return errorJSON{Error: "failed", ErrorDescription: err.Error()}
+}
+
+// exitCode maps an error to the documented exit codes: 2 usage, 3 interaction
+// required, 4 refused by the provider, 5 provider unreachable or throttled, 1 anything
+// else. A refused refresh token is both interaction required and invalid_grant: it is 3.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, domain.ErrInteractionRequired):
+		return exitInteraction
+	case errors.Is(err, domain.ErrUnavailable), errors.Is(err, domain.ErrThrottled):
+		return exitUnavailable
+	case errors.Is(err, domain.ErrInvalidGrant), errors.Is(err, domain.ErrInvalidClient),
+		errors.Is(err, domain.ErrInvalidScope), errors.Is(err, domain.ErrAccessDenied):
+		return exitRefused
+	case errors.Is(err, domain.ErrInvalidInput):
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// writeLine writes one line to w.
+func writeLine(w io.Writer, format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
