@@ -13,4 +13,8 @@
 // holds across processes. The refresh lock is pg_advisory_xact_lock on a 64-bit hash of
 // the lock key, taken on a connection pool of its own so that lock holders never starve
 // the queries they make while holding it.
+//
+// What this store does as the SQLite store does (the encoding of entries into rows and
+// back, the course of a write, errors, the in-process half of the refresh lock) is
+// internal/sqlcache; the SQL is its own.
 package postgres

@@ -21,4 +21,8 @@
 //
 // A row that cannot be read back (invalid JSON in extra, a value of the wrong type) is
 // skipped as a cache miss and reported through the Logger, without any secret.
+//
+// What this store does as the PostgreSQL store does (the encoding of entries into rows
+// and back, the course of a write, errors, the in-process half of the refresh lock) is
+// internal/sqlcache; the SQL is its own.
 package sqlite

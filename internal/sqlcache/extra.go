@@ -11,7 +11,7 @@ import (
 
 // ExtraCodec encodes the Extra fields of an entry (MSAL's fields this engine does not
 // model) as the text of the extra column, and decodes them back byte for byte. The
-// zero value suits SQLite, whose text holds any bytes.
+// zero value accepts any bytes in values and stores an empty map as {}.
 type ExtraCodec struct {
 	// ValidUTF8 refuses values, and stored text, that are not valid UTF-8: for
 	// databases whose text type cannot hold them (PostgreSQL).

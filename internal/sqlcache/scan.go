@@ -10,7 +10,7 @@ type Rows interface {
 	Close() error
 }
 
-// Scan says how ScanEntries treats the rows it reads. Only Corrupt is required.
+// Scan says how Entries and Read treat the rows they read. Only Corrupt is required.
 type Scan struct {
 	// Extra decodes the extra column.
 	Extra ExtraCodec
