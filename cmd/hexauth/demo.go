@@ -97,6 +97,12 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		return p.fail(err)
 	}
 	defer d.shutdown()
+	return finishDemo(e, p, d.walk(ctx, e, p))
+}
+
+// walk runs the steps in order, printing each as it ends in text mode, and stops at
+// the first that does not behave as documented: later steps build on it.
+func (d *demo) walk(ctx context.Context, e *env, p printer) transcriptJSON {
 	t := transcriptJSON{Provider: d.srv.Issuer(), Cache: d.cache, OK: true}
 	if !p.json {
 		fmt.Fprintf(e.stdout, "hexauth demo: every flow against a fake provider, offline\n  provider  %s (users %s and %s, public client %s)\n  cache     %s (partition %q)\n\n",
@@ -116,10 +122,10 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		}
 		if err != nil {
 			t.OK = false
-			break // later steps build on this one
+			break
 		}
 	}
-	return finishDemo(e, p, t)
+	return t
 }
 
 // finishDemo prints the verdict and returns the exit code.

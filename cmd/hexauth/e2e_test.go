@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
+	"github.com/hexauth/hexauth/cmd/hexauth/internal/useragent"
+)
+
+// The tests below run the built binary end to end against a fake provider started
+// in process.
+
+func TestBinary_flows_everySubcommandAndExitCode(t *testing.T) {
+	srv := startIdP(t)
+	env := clientEnv(srv, t.TempDir())
+	steps := []struct {
+		name     string
+		inv      invocation
+		wantCode int
+		check    func(t *testing.T, r result)
+	}{
+		{"version", invocation{args: []string{"version"}}, exitOK, func(t *testing.T, r result) {
+			if !strings.HasPrefix(r.stdout, "hexauth ") {
+				t.Errorf("got %q; want a version line", r.stdout)
+			}
+		}},
+		{"usage", invocation{args: []string{"ropc", "--frobnicate"}, env: env}, exitUsage, nil},
+		{"nothing cached yet", invocation{args: []string{"token"}, env: env}, exitInteraction, nil},
+		{"wrong password", invocation{args: []string{"ropc", "--username", adaName, "--password-stdin"}, env: env, stdin: "wrong\n"}, exitRefused, nil},
+		{"ropc", invocation{args: []string{"ropc", "--username", adaName, "--password-stdin", "--output", "json"}, env: env, stdin: adaPassword + "\n"}, exitOK,
+			wantSource("identity_provider")},
+		{"token from the cache", invocation{args: []string{"token", "--output", "json"}, env: env}, exitOK, wantSource("cache")},
+		{"token --force-refresh", invocation{args: []string{"token", "--force-refresh", "--output", "json"}, env: env}, exitOK, wantSource("identity_provider")},
+		{"refresh", invocation{args: []string{"refresh", "--output", "json"}, env: with(env, "HEXAUTH_REFRESH_TOKEN", refreshTokenFor(t, srv))}, exitOK,
+			wantSource("identity_provider")},
+		{"accounts list", invocation{args: []string{"accounts", "list", "--output", "json"}, env: env}, exitOK, func(t *testing.T, r result) {
+			var list []accountJSON
+			if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 || list[0].Username != adaName {
+				t.Errorf("got %s (%v); want ada's account", r.stdout, err)
+			}
+		}},
+		{"accounts remove", invocation{args: []string{"accounts", "remove", "--username", adaName}, env: env}, exitOK, nil},
+		{"token after remove", invocation{args: []string{"token", "--output", "json"}, env: env}, exitInteraction, func(t *testing.T, r result) {
+			if e := decodeError(t, r); e.Error != "no_tokens" {
+				t.Errorf("got %+v; want no_tokens", e)
+			}
+		}},
+	}
+	for _, st := range steps { // in order: each step builds on the cache the previous ones left
+		r := runBinary(t, st.inv)
+		if r.code != st.wantCode {
+			t.Fatalf("%s: got %s; want exit %d", st.name, r, st.wantCode)
+		}
+		if st.check != nil {
+			t.Run(st.name, func(t *testing.T) { st.check(t, r) })
+		}
+	}
+}
+
+// wantSource checks that a JSON token result came from source.
+func wantSource(source string) func(t *testing.T, r result) {
+	return func(t *testing.T, r result) {
+		if tok := decodeToken(t, r); tok.TokenSource != source || tok.AccessToken == "" {
+			t.Errorf("got %+v; want a token from %s", tok, source)
+		}
+		if strings.Contains(r.stdout, "refresh_token") {
+			t.Errorf("the result mentions a refresh token: %s", r.stdout)
+		}
+	}
+}
+
+func TestBinary_flows_unavailableProviderExits5(t *testing.T) {
+	srv := startIdP(t)
+	srv.Script(idptest.Fault{Endpoint: idptest.EndpointAny, Status: 503, RetryAfter: 10 * time.Minute, Times: -1})
+	r := runBinary(t, invocation{args: []string{"ropc", "--username", adaName}, env: with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)})
+	if r.code != exitUnavailable {
+		t.Fatalf("got %s; want exit %d", r, exitUnavailable)
+	}
+}
+
+func TestBinary_cache_defaultIsPrivateUnderUserCacheDir(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("XDG_CACHE_HOME decides os.UserCacheDir on Linux only")
+	}
+	srv := startIdP(t)
+	cacheHome := t.TempDir()
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword, "XDG_CACHE_HOME", cacheHome)
+	delete(env, "HEXAUTH_CACHE")
+	if r := runBinary(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	dir, file := filepath.Join(cacheHome, "hexauth"), filepath.Join(cacheHome, "hexauth", "tokens.db")
+	for path, want := range map[string]os.FileMode{dir: 0o700, file: 0o600} {
+		info, err := os.Stat(path)
+		if err != nil || info.Mode().Perm() != want {
+			t.Fatalf("%s: %v, mode %v; want %v", path, err, info.Mode().Perm(), want)
+		}
+	}
+}
+
+func TestBinary_login_noBrowserCompletedOverHTTP(t *testing.T) {
+	srv := startIdP(t)
+	env := clientEnv(srv, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := binaryCommand(t, ctx, invocation{args: []string{"login", "--no-browser", "--output", "json"}, env: env})
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	authURL := waitForURL(t, lines)
+	agent := useragent.New()
+	defer agent.Close()
+	agent.SetUser(adaName, adaPassword)
+	if err := agent.Open(ctx, authURL); err != nil {
+		t.Fatalf("sign in at the login form: %v", err)
+	}
+	for range lines { // drain stderr so Wait returns
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("login: %v; stdout %s", err, stdout.String())
+	}
+	var tok tokenJSON
+	if err := json.Unmarshal(stdout.Bytes(), &tok); err != nil || tok.IDTokenClaims["preferred_username"] != adaName {
+		t.Fatalf("login result %s (%v); want ada's token", stdout.String(), err)
+	}
+}
+
+func TestBinary_demo_exitsZeroWithATranscript(t *testing.T) {
+	r := runBinary(t, invocation{args: []string{"demo"}})
+	if r.code != exitOK {
+		t.Fatalf("demo: %s", r)
+	}
+	for _, st := range (&demo{}).steps() {
+		if !strings.Contains(r.stdout, st.name+" ") {
+			t.Errorf("the transcript does not mention %q", st.name)
+		}
+	}
+}
+
+func TestBinary_fakeIdP_gracefulOnSIGINT(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT on Windows")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := binaryCommand(t, ctx, invocation{args: []string{"fake-idp"}})
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the issuer: %v", err)
+	}
+	issuer = strings.TrimSpace(issuer)
+	resp, err := http.Get(issuer + "/.well-known/openid-configuration")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("discovery at %s: %v", issuer, err)
+	}
+	resp.Body.Close()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("fake-idp after SIGINT: %v; stderr %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stopped") {
+		t.Fatalf("stderr %q; want the stop notice", stderr.String())
+	}
+}
