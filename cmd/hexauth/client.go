@@ -47,7 +47,7 @@ func addClientFlags(fs *flag.FlagSet, extra ...setting) *clientFlags {
 		configFlags: addConfigFlags(fs, slices.Concat(clientSettings, extra)...),
 		secret:      secretSource{what: "client secret", env: "HEXAUTH_CLIENT_SECRET", flag: "client-secret"},
 	}
-	fs.StringVar(&c.secret.file, "client-secret-file", "", "read the client secret of a confidential client from this file (env HEXAUTH_CLIENT_SECRET)")
+	fs.StringVar(&c.secret.file, "client-secret-file", "", "read the client secret of a confidential client from this `file` (env HEXAUTH_CLIENT_SECRET)")
 	return c
 }
 

@@ -28,15 +28,15 @@ func (s setting) envName() string  { return "HEXAUTH_" + strings.ToUpper(s.key) 
 // The settings every command may read. Secrets are not among them: they come from the
 // environment, a file or standard input (secrets.go).
 var (
-	setClientID      = setting{key: "client_id", usage: "application (client) id registered with the provider (required)"}
-	setAuthority     = setting{key: "authority", usage: "authority URL: an Entra tenant, B2C, ADFS or any OIDC issuer (required)"}
-	setAuthorityKind = setting{key: "authority_kind", usage: "entra, b2c, adfs or oidc (default: detected from the URL)"}
-	setCache         = setting{key: "cache", usage: "token cache: a SQLite file path, sqlite:///path, memory: or postgres://... (default: SQLite under the user cache directory)"}
-	setPartition     = setting{key: "partition", usage: "cache partition (tenant) to read and write (default: the zero partition)"}
-	setScopes        = setting{key: "scopes", usage: "scopes to request, separated by spaces or commas"}
-	setUsername      = setting{key: "username", usage: "the user's sign-in name"}
-	setOutput        = setting{key: "output", usage: "output format: text or json"}
-	setTimeout       = setting{key: "timeout", usage: "how long the command may take, e.g. 2m (default depends on the command)"}
+	setClientID      = setting{key: "client_id", usage: "application (client) `ID` registered with the provider (required)"}
+	setAuthority     = setting{key: "authority", usage: "authority `URL`: an Entra tenant, B2C, ADFS or any OIDC issuer (required)"}
+	setAuthorityKind = setting{key: "authority_kind", usage: "authority `kind`: entra, b2c, adfs or oidc (default: detected from the URL)"}
+	setCache         = setting{key: "cache", usage: "token `cache`: a SQLite file path, sqlite:///path, memory: or postgres://... (default: SQLite under the user cache directory)"}
+	setPartition     = setting{key: "partition", usage: "cache `partition` (tenant) to read and write (default: the zero partition)"}
+	setScopes        = setting{key: "scopes", usage: "`scopes` to request, separated by spaces or commas"}
+	setUsername      = setting{key: "username", usage: "the user's sign-in `name`"}
+	setOutput        = setting{key: "output", usage: "output `format`: text or json"}
+	setTimeout       = setting{key: "timeout", usage: "how long the command may take, a `duration` such as 2m (default depends on the command)"}
 	setVerbose       = setting{key: "verbose", usage: "log diagnostics (never secrets) to standard error", isBool: true}
 )
 
@@ -90,8 +90,8 @@ func (v *flagValue) Set(s string) error {
 // addConfigFlags registers --config and the flags of the settings a command reads
 // (--output, --timeout and --verbose always).
 func addConfigFlags(fs *flag.FlagSet, used ...setting) *configFlags {
-	cf := &configFlags{used: append(used, setOutput, setTimeout, setVerbose), given: map[string]string{}}
-	fs.StringVar(&cf.config, "config", "", "JSON config file (env HEXAUTH_CONFIG)")
+	cf := &configFlags{used: slices.Concat(used, []setting{setOutput, setTimeout, setVerbose}), given: map[string]string{}}
+	fs.StringVar(&cf.config, "config", "", "JSON config `file` (env HEXAUTH_CONFIG)")
 	for _, s := range cf.used {
 		fs.Var(&flagValue{given: cf.given, key: s.key, isBool: s.isBool}, s.flagName(), s.usage+" (env "+s.envName()+")")
 	}

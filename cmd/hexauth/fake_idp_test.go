@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +159,29 @@ func TestFakeIdPFlags_merge_defaultsOnlyWhenNothingIsConfigured(t *testing.T) {
 	got, err = f.merge(fakeIdPFile{}, nil)
 	if err != nil || len(got.Users) != 0 || len(got.Clients) != 1 || got.Clients[0].Secret != "svc-secret" {
 		t.Fatalf("got %+v, %v; want only the confidential client given", got, err)
+	}
+}
+
+func TestDocs_fakeIdPConfigExampleIsValid(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n{\n  \"addr\"")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/cli.md has no fake-idp config example")
+	}
+	path := writeFile(t, "example.json", "{\n  \"addr\""+block)
+	file, err := readFakeIdPFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, faults, err := file.serverConfig()
+	if err != nil || len(faults) != 2 {
+		t.Fatalf("got %d faults, %v; want the example's 2 faults", len(faults), err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the example's configuration: %v", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -186,6 +185,3 @@ func exitCode(err error) int {
 	}
 	return exitFailure
 }
-
-// writeLine writes one line to w.
-func writeLine(w io.Writer, format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }

@@ -29,7 +29,7 @@ type secretSource struct {
 
 // register adds the --x-file and --x-stdin flags of src to fs.
 func (src *secretSource) register(fs *flag.FlagSet, withStdin bool) {
-	fs.StringVar(&src.file, src.flag+"-file", "", "read the "+src.what+" from this file (env "+src.env+")")
+	fs.StringVar(&src.file, src.flag+"-file", "", "read the "+src.what+" from this `file` (env "+src.env+")")
 	if withStdin {
 		fs.BoolVar(&src.stdin, src.flag+"-stdin", false, "read the "+src.what+" from the first line of standard input")
 	}
