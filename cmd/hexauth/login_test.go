@@ -78,7 +78,7 @@ func TestLogin_run_signInThroughTheLoginForm(t *testing.T) {
 
 func TestLogin_run_noRedirectBeforeTimeoutIsInteractionRequired(t *testing.T) {
 	srv := startIdP(t)
-	l := startLogin(t, with(clientEnv(srv, t.TempDir()), "HEXAUTH_TIMEOUT", "1s"))
+	l := startLogin(t, with(clientEnv(srv, t.TempDir()), "HEXAUTH_TIMEOUT", "3s"))
 	authURL := waitForURL(t, l.stderr.lines)
 	agent := useragent.New()
 	defer agent.Close()
