@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/url"
+	"slices"
 	"time"
 )
 
@@ -74,8 +75,8 @@ func ConstantTimeEqual(a, b string) bool {
 
 // CheckIntegrity verifies that the flow is whole and consistent, that it has not expired
 // at now, and that its fields agree with the authorization URL it produced (state,
-// nonce, redirect URI and the S256 challenge of its verifier), so that a flow edited after
-// initiation is refused. All failures are ErrInvalidFlow.
+// nonce, redirect URI, scopes, claims challenge and the S256 challenge of its verifier),
+// so that a flow edited after initiation is refused. All failures are ErrInvalidFlow.
 func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error {
 	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || f.RedirectURI == "" || len(f.Scopes) == 0 || f.CreatedAt.IsZero() {
 		return Errorf(ErrInvalidFlow, "auth code flow is incomplete")
@@ -100,6 +101,17 @@ func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error 
 	if q.Get("state") != f.State || q.Get("nonce") != f.Nonce || q.Get("redirect_uri") != f.RedirectURI ||
 		q.Get("code_challenge_method") != PKCEMethod || !ConstantTimeEqual(q.Get("code_challenge"), S256Challenge(string(f.CodeVerifier))) {
 		return Errorf(ErrInvalidFlow, "auth code flow does not match its authorization URL (tampered with?)")
+	}
+	// The scopes and claims challenge decide what the code is redeemed for: they must be
+	// the ones the user was asked to consent to.
+	sent := ParseScopes(q.Get("scope"))
+	for _, s := range f.Scopes {
+		if !slices.Contains(sent, s) {
+			return Errorf(ErrInvalidFlow, "auth code flow asks for a scope its authorization URL did not (tampered with?)")
+		}
+	}
+	if q.Get("claims") != f.ClaimsChallenge {
+		return Errorf(ErrInvalidFlow, "auth code flow's claims challenge differs from its authorization URL (tampered with?)")
 	}
 	return nil
 }

@@ -134,6 +134,9 @@ func TestAuthCodeFlow_CheckIntegrity(t *testing.T) {
 		{name: "tampered state", flow: mutate(func(f *domain.AuthCodeFlow) { f.State = "attacker-state" }), now: now, wantErr: true},
 		{name: "tampered nonce", flow: mutate(func(f *domain.AuthCodeFlow) { f.Nonce = "attacker-nonce" }), now: now, wantErr: true},
 		{name: "tampered redirect", flow: mutate(func(f *domain.AuthCodeFlow) { f.RedirectURI = "https://evil.example/cb" }), now: now, wantErr: true},
+		{name: "added scope", flow: mutate(func(f *domain.AuthCodeFlow) { f.Scopes = []string{"User.Read", "Mail.Send"} }), now: now, wantErr: true},
+		{name: "swapped scope", flow: mutate(func(f *domain.AuthCodeFlow) { f.Scopes = []string{"Mail.Send"} }), now: now, wantErr: true},
+		{name: "added claims challenge", flow: mutate(func(f *domain.AuthCodeFlow) { f.ClaimsChallenge = `{"id_token":{"acrs":{"essential":true}}}` }), now: now, wantErr: true},
 		{name: "tampered verifier", flow: mutate(func(f *domain.AuthCodeFlow) { f.CodeVerifier = domain.Secret(other) }), now: now, wantErr: true},
 		{name: "plain challenge method", flow: mutate(func(f *domain.AuthCodeFlow) {
 			f.AuthURI = authURI(f.State, f.Nonce, f.RedirectURI, domain.S256Challenge(string(f.CodeVerifier)), "plain")

@@ -3,6 +3,8 @@ package usecases
 import (
 	"context"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,9 +125,9 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	if err := flow.CheckIntegrity(now, a.e.cfg.FlowMaxAge); err != nil {
 		return domain.AuthResult{}, err
 	}
-	authority, err := domain.ParseAuthority(flow.Authority, a.e.cfg.Authority.Kind)
+	authority, err := a.flowAuthority(flow)
 	if err != nil {
-		return domain.AuthResult{}, &domain.Error{Class: domain.ErrInvalidFlow, Description: "auth code flow has an invalid authority", Err: err}
+		return domain.AuthResult{}, err
 	}
 	resp := domain.ParseAuthResponse(response)
 	if resp.State == "" || !domain.ConstantTimeEqual(resp.State, flow.State) {
@@ -134,6 +136,9 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	meta, err := a.e.idp.Metadata(ctx, authority)
 	if err != nil {
 		return domain.AuthResult{}, err
+	}
+	if !sameEndpoint(flow.AuthURI, meta.AuthorizationEndpoint) {
+		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow's authorization URL is not its authority's authorization endpoint (tampered with?)")
 	}
 	if err := flow.CheckAuthResponse(resp, meta.Issuer, meta.IssuerInResponse); err != nil {
 		return domain.AuthResult{}, err
@@ -149,6 +154,39 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 		},
 		authority: authority, scopes: flow.Scopes, nonce: flow.Nonce, exposeRefreshToken: true,
 	})
+}
+
+// flowAuthority returns the flow's authority after checking that the flow was made by
+// this client: a flow is often kept where a user can edit it (a cookie), and an edited
+// authority or client id would send the code and verifier to another provider, whose
+// ID tokens would then be trusted.
+func (a *AuthCode) flowAuthority(flow domain.AuthCodeFlow) (domain.Authority, error) {
+	authority, err := domain.ParseAuthority(flow.Authority, a.e.cfg.Authority.Kind)
+	if err != nil {
+		return domain.Authority{}, &domain.Error{Class: domain.ErrInvalidFlow, Description: "auth code flow has an invalid authority", Err: err}
+	}
+	own := a.e.cfg.Authority
+	if scheme(authority.URL) != scheme(own.URL) || !slices.ContainsFunc(own.Environments(), func(env string) bool { return strings.EqualFold(env, authority.Host) }) {
+		return domain.Authority{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow names another identity provider than the client's (tampered with?)")
+	}
+	if u, err := url.Parse(flow.AuthURI); err != nil || u.Query().Get("client_id") != a.e.cfg.ClientID {
+		return domain.Authority{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow was made for another client (tampered with?)")
+	}
+	return authority, nil
+}
+
+func scheme(rawURL string) string {
+	s, _, _ := strings.Cut(rawURL, "://")
+	return strings.ToLower(s)
+}
+
+// sameEndpoint reports whether rawURL addresses endpoint (same scheme, host and path;
+// the query aside).
+func sameEndpoint(rawURL, endpoint string) bool {
+	u, err1 := url.Parse(rawURL)
+	e, err2 := url.Parse(endpoint)
+	return err1 == nil && err2 == nil && strings.EqualFold(u.Scheme, e.Scheme) &&
+		strings.EqualFold(u.Host, e.Host) && u.Path == e.Path
 }
 
 // consume marks the flow completed; a second completion is a replay. Entries are

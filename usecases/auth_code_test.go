@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +96,21 @@ func TestAuthCode_Complete_checksInOrderAndFailsClosed(t *testing.T) {
 		{name: "tampered verifier", editFlow: func(fl *domain.AuthCodeFlow) { fl.CodeVerifier += "x" },
 			query: okQuery, want: domain.ErrInvalidFlow},
 		{name: "tampered redirect", editFlow: func(fl *domain.AuthCodeFlow) { fl.RedirectURI = "https://evil.example/cb" },
+			query: okQuery, want: domain.ErrInvalidFlow},
+		{name: "authority on another provider", editFlow: func(fl *domain.AuthCodeFlow) { fl.Authority = "https://evil.example/tenant" },
+			query: okQuery, want: domain.ErrInvalidFlow},
+		{name: "authority over plain http", editFlow: func(fl *domain.AuthCodeFlow) {
+			fl.Authority = strings.Replace(fl.Authority, "https://", "http://", 1)
+		}, query: okQuery, want: domain.ErrInvalidFlow},
+		{name: "flow of another client", editFlow: func(fl *domain.AuthCodeFlow) {
+			fl.AuthURI = strings.Replace(fl.AuthURI, "client_id="+testClient, "client_id=other-client", 1)
+		}, query: okQuery, want: domain.ErrInvalidFlow},
+		{name: "authorization URL on another host", editFlow: func(fl *domain.AuthCodeFlow) {
+			u, _ := url.Parse(fl.AuthURI)
+			u.Host = "evil.example"
+			fl.AuthURI = u.String()
+		}, query: okQuery, want: domain.ErrInvalidFlow},
+		{name: "scope added to the flow", editFlow: func(fl *domain.AuthCodeFlow) { fl.Scopes = append(fl.Scopes, "admin") },
 			query: okQuery, want: domain.ErrInvalidFlow},
 		{name: "incomplete flow", editFlow: func(fl *domain.AuthCodeFlow) { fl.Nonce = "" }, query: okQuery, want: domain.ErrInvalidFlow},
 		{name: "state mismatch even with an error", query: func(fl domain.AuthCodeFlow) url.Values {
