@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,7 +20,9 @@ import (
 // a loopback redirect (RFC 8252 §7.3): it listens on 127.0.0.1 at a random port, opens
 // the authorization URL with Config.Browser, waits for the provider to redirect the
 // browser back, and completes the flow with every check of AcquireTokenByAuthCodeFlow.
-// Register "http://127.0.0.1" (any port) as a redirect URI of the app. ctx bounds the
+// Only a redirect carrying the flow's state is taken: any other request to the port is
+// answered 400 and the wait goes on, so a forged redirect cannot take the real one's
+// place. Register "http://127.0.0.1" (any port) as a redirect URI of the app. ctx bounds the
 // wait: give it a deadline.
 func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []string, opts ...AuthCodeOption) (AuthResult, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -32,7 +36,11 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 		return AuthResult{}, err
 	}
 	responses := make(chan url.Values, 1)
-	srv := &http.Server{Handler: redirectHandler(flow.State, responses), ReadHeaderTimeout: 10 * time.Second}
+	log := c.env.cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	srv := &http.Server{Handler: redirectHandler(flow.State, responses, log), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown below
 	defer func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
@@ -54,17 +62,29 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	}
 }
 
-// redirectHandler hands the first redirect that carries this flow's state (or any
-// provider error) to responses, and tells the browser the outcome.
-func redirectHandler(state string, responses chan<- url.Values) http.Handler {
+// redirectHandler hands responses the first redirect whose state is this flow's, and
+// answers every other request 400 without taking it. Anything on the machine (another
+// process, a web page the user has open) can send a request to the loopback port; if
+// the first request won, a forged redirect raced ahead of the provider's would make the
+// real one be ignored. A provider's error redirect carries the state too (RFC 6749
+// §4.1.2.1), so it must match as well. The comparison is constant-time.
+func redirectHandler(state string, responses chan<- url.Values, log *slog.Logger) http.Handler {
+	want := []byte(state)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
 		q := r.URL.Query()
-		if q.Get("state") == "" && q.Get("code") == "" && q.Get("error") == "" {
-			http.Error(w, "not an authorization response", http.StatusBadRequest)
+		got := q["state"]
+		switch {
+		case len(got) == 0 || got[0] == "":
+			http.Error(w, "not an authorization response: state is missing", http.StatusBadRequest)
+			return
+		case len(got) != 1 || len(want) == 0 || subtle.ConstantTimeCompare([]byte(got[0]), want) != 1:
+			// Never log the state received: it may be the real one sent twice.
+			log.Warn("interactive: refused a redirect whose state is not this sign-in's", "remote", r.RemoteAddr)
+			http.Error(w, "not an authorization response for this sign-in: state does not match", http.StatusBadRequest)
 			return
 		}
 		select {

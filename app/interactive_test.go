@@ -15,12 +15,16 @@ import (
 )
 
 // userAgent is a ports.Browser that signs username in at the fake provider and then
-// follows the redirect to the app's loopback listener, as a real browser would.
+// follows the redirect to the app's loopback listener, as a real browser would. When
+// forged is set, the requests it returns reach the listener first (each is answered
+// before the next is sent), as from a local process racing the browser. statuses
+// receives the status of every request, forged ones first.
 type userAgent struct {
 	idp      *memory.IdentityProvider
 	username string
-	tamper   func(url.Values)
+	forged   func(real url.Values) []url.Values
 	opened   string
+	statuses chan int
 }
 
 func (b *userAgent) Open(ctx context.Context, authURL string) error {
@@ -29,18 +33,42 @@ func (b *userAgent) Open(ctx context.Context, authURL string) error {
 	if err != nil {
 		return err
 	}
-	if b.tamper != nil {
-		b.tamper(q)
+	var requests []url.Values
+	if b.forged != nil {
+		requests = b.forged(q)
 	}
+	requests = append(requests, q)
+	b.statuses = make(chan int, len(requests))
 	u, _ := url.Parse(authURL)
 	redirect := u.Query().Get("redirect_uri")
+	hc := &http.Client{Timeout: 10 * time.Second}
 	go func() {
-		resp, err := http.Get(redirect + "?" + q.Encode())
-		if err == nil {
-			resp.Body.Close()
+		for _, r := range requests {
+			status := -1 // no answer
+			if resp, err := hc.Get(redirect + "?" + r.Encode()); err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			b.statuses <- status
 		}
 	}()
 	return nil
+}
+
+// wantStatuses reads the status of every request the user agent sent and compares.
+func (b *userAgent) wantStatuses(t *testing.T, want ...int) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for i, w := range want {
+		select {
+		case got := <-b.statuses:
+			if got != w {
+				t.Fatalf("request %d of %d to the loopback listener: status %d; want %d", i+1, len(want), got, w)
+			}
+		case <-timeout:
+			t.Fatalf("request %d of %d to the loopback listener: no answer", i+1, len(want))
+		}
+	}
 }
 
 func newInteractiveClient(t *testing.T, browser *userAgent) *app.PublicClient {
@@ -77,16 +105,57 @@ func TestPublicClient_AcquireTokenInteractive_loopbackRedirect(t *testing.T) {
 	if hit, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account); err != nil || hit.TokenSource != domain.SourceCache {
 		t.Fatalf("silent after interactive = %v; want a cache hit", err)
 	}
+	b.wantStatuses(t, 200)
 }
 
-func TestPublicClient_AcquireTokenInteractive_forgedRedirectRefused(t *testing.T) {
-	b := &userAgent{username: "alice@example.com", tamper: func(q url.Values) { q.Set("state", "forged") }}
+// Requests racing the browser to the loopback port are answered 400 and do not end the
+// wait: the real redirect that follows them still signs the user in.
+func TestPublicClient_AcquireTokenInteractive_forgedRedirectsRefused(t *testing.T) {
+	with := func(q url.Values, key, value string) url.Values {
+		f := url.Values{}
+		for k, v := range q {
+			f[k] = v
+		}
+		if value == "" {
+			f.Del(key)
+		} else {
+			f.Set(key, value)
+		}
+		return f
+	}
+	b := &userAgent{username: "alice@example.com", forged: func(real url.Values) []url.Values {
+		return []url.Values{
+			with(real, "state", "forged"), // the real code with a wrong state
+			with(real, "state", ""),       // the real code without state
+			{"code": {"attacker-code"}, "state": {"forged"}},
+			{"error": {"access_denied"}, "state": {"forged"}},
+			{"error": {"access_denied"}}, // an error redirect must carry the state too
+		}
+	}}
 	pc := newInteractiveClient(t, b)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := pc.AcquireTokenInteractive(ctx, readOrders); !errors.Is(err, domain.ErrStateMismatch) {
-		t.Fatalf("error = %v; want ErrStateMismatch", err)
+	res, err := pc.AcquireTokenInteractive(ctx, readOrders)
+	if err != nil {
+		t.Fatalf("AcquireTokenInteractive after forged redirects: %v; want the real redirect to sign alice in", err)
 	}
+	if res.Account.Username != "alice@example.com" {
+		t.Fatalf("result account %q; want alice@example.com", res.Account.Username)
+	}
+	b.wantStatuses(t, 400, 400, 400, 400, 400, 200)
+}
+
+// A provider's error redirect that carries the flow's state ends the wait with the
+// provider's error.
+func TestPublicClient_AcquireTokenInteractive_providerErrorWithState(t *testing.T) {
+	b := &userAgent{username: "carol@example.com"} // carol declines consent
+	pc := newInteractiveClient(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := pc.AcquireTokenInteractive(ctx, readOrders); !errors.Is(err, domain.ErrAccessDenied) {
+		t.Fatalf("error = %v; want ErrAccessDenied", err)
+	}
+	b.wantStatuses(t, 200)
 }
 
 func TestPublicClient_AcquireTokenInteractive_noRedirectBeforeDeadline(t *testing.T) {
