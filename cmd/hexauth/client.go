@@ -22,6 +22,8 @@ type flowClient interface {
 	AcquireTokenByRefreshToken(ctx context.Context, refreshToken string, scopes []string, opts ...app.RefreshTokenOption) (app.AuthResult, error)
 	Accounts(ctx context.Context, opts ...app.AccountsOption) ([]app.Account, error)
 	RemoveAccount(ctx context.Context, account app.Account) error
+	ImportCache(ctx context.Context, r io.Reader) (app.CacheReport, error)
+	ExportCache(ctx context.Context, w io.Writer) error
 }
 
 // session is an open client in the configured partition.

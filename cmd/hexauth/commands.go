@@ -29,6 +29,8 @@ var commands = []command{
 	{"token", "print a token from the cache, refreshed silently when needed", runToken},
 	{"accounts list", "list the accounts in the token cache", runAccountsList},
 	{"accounts remove", "remove an account and its tokens from the token cache", runAccountsRemove},
+	{"cache import", "import an MSAL token cache (the Azure CLI's, say) into the token cache", runCacheImport},
+	{"cache export", "write the token cache's partition as an MSAL token cache document", runCacheExport},
 	{"version", "print the version", runVersion},
 }
 
@@ -104,22 +106,57 @@ func newFlagSet(e *env, name, synopsis string) *flag.FlagSet {
 // exitOK for -h (the usage went to e.stdout), exitUsage for bad flags or stray
 // arguments.
 func parseFlags(e *env, fs *flag.FlagSet, args []string) (code int, ok bool) {
+	return parseArgs(e, fs, args, nil)
+}
+
+// operand is the one positional argument of a command that takes one (cache import's
+// FILE).
+type operand struct {
+	name  string // as the synopsis spells it: "FILE"
+	value string // set by parseArgs
+}
+
+// parseArgs is parseFlags for a command that takes op (nil: none). Flags may come
+// before and after the operand, as users write them (hexauth cache import f.json
+// --cache x); "-" is an operand, not a flag.
+func parseArgs(e *env, fs *flag.FlagSet, args []string, op *operand) (code int, ok bool) {
 	usage := fs.Usage
 	fs.Usage = func() {} // printed below, once, to the right stream
-	err := fs.Parse(args)
-	fs.Usage = usage
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(e.stdout)
-		usage()
-		return exitOK, false
+	defer func() { fs.Usage = usage }()
+	var operands []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			usage()
+			return exitOK, false
+		}
+		if err != nil { // the flag package printed the error
+			usage()
+			return exitUsage, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if op == nil {
+			fmt.Fprintf(e.stderr, "hexauth: unexpected argument %q (every input is a flag)\n", fs.Arg(0))
+			return exitUsage, false
+		}
+		operands = append(operands, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if err != nil { // the flag package printed the error
+	if op == nil {
+		return exitOK, true
+	}
+	switch len(operands) {
+	case 0:
+		fmt.Fprintf(e.stderr, "hexauth: missing %s\n", op.name)
 		usage()
 		return exitUsage, false
+	case 1:
+		op.value = operands[0]
+		return exitOK, true
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "hexauth: unexpected argument %q (every input is a flag)\n", fs.Arg(0))
-		return exitUsage, false
-	}
-	return exitOK, true
+	fmt.Fprintf(e.stderr, "hexauth: unexpected argument %q (one %s only)\n", operands[1], op.name)
+	return exitUsage, false
 }

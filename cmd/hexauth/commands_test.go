@@ -15,6 +15,7 @@ func TestLookup_longestPrefix(t *testing.T) {
 		{[]string{"token", "--force-refresh"}, "token", []string{"--force-refresh"}, true},
 		{[]string{"accounts", "list", "--output", "json"}, "accounts list", []string{"--output", "json"}, true},
 		{[]string{"accounts", "remove"}, "accounts remove", []string{}, true},
+		{[]string{"cache", "import", "f.json", "--force"}, "cache import", []string{"f.json", "--force"}, true},
 		{[]string{"accounts"}, "", nil, false},
 		{[]string{"accounts", "purge"}, "", nil, false},
 		{[]string{"tokens"}, "", nil, false},
@@ -53,6 +54,11 @@ func TestExecute_usageAndHelp(t *testing.T) {
 		{"stray argument", []string{"token", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{"missing client", []string{"token", "--scopes", "x", "--cache", "memory:"}, exitUsage, "", "missing --client-id"},
 		{"password as a flag", []string{"ropc", "--password", "hunter2"}, exitUsage, "", "flag provided but not defined"},
+		{"cache import -h", []string{"cache", "import", "-h"}, exitOK, "Usage: hexauth cache import FILE|-", ""},
+		{"cache import without FILE", []string{"cache", "import", "--cache", "memory:"}, exitUsage, "", "missing FILE"},
+		{"cache import of two files", []string{"cache", "import", "a.json", "--cache", "memory:", "b.json"}, exitUsage, "", `unexpected argument "b.json" (one FILE only)`},
+		{"cache import bad flag after FILE", []string{"cache", "import", "a.json", "--frobnicate"}, exitUsage, "", "flag provided but not defined"},
+		{"cache export takes no argument", []string{"cache", "export", "out.json"}, exitUsage, "", `unexpected argument "out.json"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runInProcess(t, invocation{args: tc.args})

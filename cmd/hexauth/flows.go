@@ -22,11 +22,12 @@ type flowCommand struct {
 	flags   *clientFlags
 	timeout time.Duration
 	browser func(settings) ports.Browser // nil: no interactive sign-in
+	operand *operand                     // the positional argument; nil: none
 }
 
 // run runs body with an open session and returns the exit code.
 func (c flowCommand) run(ctx context.Context, e *env, args []string, body func(context.Context, settings, *session, printer) error) int {
-	if code, ok := parseFlags(e, c.fs, args); !ok {
+	if code, ok := parseArgs(e, c.fs, args, c.operand); !ok {
 		return code
 	}
 	s, err := c.flags.load(e)

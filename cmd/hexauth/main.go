@@ -6,6 +6,7 @@
 //	hexauth login | ropc | refresh    sign in (auth code + PKCE, password, refresh token)
 //	hexauth token                     a cached token, refreshed silently when needed
 //	hexauth accounts list | remove    the accounts in the token cache
+//	hexauth cache import | export     an MSAL token cache (the Azure CLI's, say) in or out
 //	hexauth version
 //
 // Configuration comes from flags, HEXAUTH_* environment variables and an optional JSON

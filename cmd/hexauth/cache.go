@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/msalcache"
+)
+
+// exportWarning is printed to stderr by every export: the document is as sensitive as
+// the cache, but no store or Sealer protects it any more.
+const exportWarning = "hexauth: the export holds refresh tokens in clear: keep it private and delete it when done"
+
+// cacheCounts is how many entries of each kind a cache document holds.
+type cacheCounts struct {
+	Accounts      int `json:"accounts"`
+	AccessTokens  int `json:"access_tokens"`
+	RefreshTokens int `json:"refresh_tokens"`
+	IDTokens      int `json:"id_tokens"`
+	AppMetadata   int `json:"app_metadata"`
+}
+
+func countsOf(s domain.CacheSnapshot) cacheCounts {
+	return cacheCounts{Accounts: len(s.Accounts), AccessTokens: len(s.AccessTokens),
+		RefreshTokens: len(s.RefreshTokens), IDTokens: len(s.IDTokens), AppMetadata: len(s.AppMetadata)}
+}
+
+// String returns "2 accounts, 1 access token, ...".
+func (c cacheCounts) String() string {
+	n := func(k int, one, many string) string {
+		if k == 1 {
+			return "1 " + one
+		}
+		return strconv.Itoa(k) + " " + many
+	}
+	return strings.Join([]string{n(c.Accounts, "account", "accounts"), n(c.AccessTokens, "access token", "access tokens"),
+		n(c.RefreshTokens, "refresh token", "refresh tokens"), n(c.IDTokens, "ID token", "ID tokens"),
+		n(c.AppMetadata, "app metadata entry", "app metadata entries")}, ", ")
+}
+
+// cacheImportJSON is the JSON result of cache import: what was imported, and what the
+// document held that was not (never a secret: sections and keys only).
+type cacheImportJSON struct {
+	Partition       string        `json:"partition"`
+	Imported        cacheCounts   `json:"imported"`
+	DroppedSections []string      `json:"dropped_sections"`
+	Skipped         []skippedJSON `json:"skipped"`
+}
+
+// skippedJSON is an entry of the document that was not imported, and why.
+type skippedJSON struct {
+	Section string `json:"section"`
+	Key     string `json:"key"`
+	Reason  string `json:"reason"`
+}
+
+// cacheExportJSON is the JSON result of cache export --file.
+type cacheExportJSON struct {
+	Partition string      `json:"partition"`
+	File      string      `json:"file"`
+	Exported  cacheCounts `json:"exported"`
+}
+
+// runCacheImport imports an MSAL unified token-cache document (FILE, or stdin for "-")
+// into the client's partition, all of it or, when it is malformed, nothing.
+func runCacheImport(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "cache import", "FILE|- --client-id ID --authority URL [flags]")
+	file := &operand{name: "FILE"}
+	cmd := flowCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
+	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+		data, err := readCacheDocument(e, file.value)
+		if err != nil {
+			return err
+		}
+		report, err := sess.ImportCache(ctx, bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		snap, err := msalcache.Decode(data) // cannot fail: ImportCache decoded the same bytes
+		if err != nil {
+			return err
+		}
+		for _, name := range report.DroppedSections {
+			fmt.Fprintf(e.stderr, "hexauth: not imported: section %q (not part of the unified cache schema)\n", name)
+		}
+		for _, sk := range report.Skipped {
+			fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
+		}
+		if len(snap.Accounts) > 0 {
+			if visible, err := sess.Accounts(ctx); err == nil && len(visible) == 0 {
+				fmt.Fprintf(e.stderr, "hexauth: no imported account has tokens for client %s at this authority's cloud: "+
+					"check --client-id and --authority (the Azure CLI's client id is 04b07795-8ddb-461a-bbee-02f9e1bf7b46)\n", s.clientID)
+			}
+		}
+		p.cacheImported(s.partition, countsOf(snap), report)
+		return nil
+	})
+}
+
+// readCacheDocument reads the document named name ("-" for stdin), at most
+// app.MaxCacheDocument bytes and one more, so that ImportCache refuses a larger one.
+// A file that cannot be read is a usage error: it is the command's input.
+func readCacheDocument(e *env, name string) ([]byte, error) {
+	r := e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, usageErrorf("cache import: %v", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, app.MaxCacheDocument+1))
+	if err != nil {
+		return nil, usageErrorf("cache import: read %s: %v", name, err)
+	}
+	return data, nil
+}
+
+// runCacheExport writes the client's partition as an MSAL unified token-cache
+// document to stdout, or to --file through a temporary file renamed into place.
+func runCacheExport(ctx context.Context, e *env, args []string) int {
+	fs := newFlagSet(e, "cache export", "--client-id ID --authority URL [--file PATH [--force]] [flags]")
+	path := fs.String("file", "", "write the document to this `path` (created 0600) instead of standard output")
+	force := fs.Bool("force", false, "replace --file when it exists (its mode is kept when stricter than 0600)")
+	cmd := flowCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout}
+	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+		if *force && *path == "" {
+			return usageErrorf("--force replaces --file: give --file PATH")
+		}
+		if *path != "" && !*force {
+			if _, err := os.Lstat(*path); err == nil {
+				return existsError(*path) // early, before reading the cache; checked again on writing
+			}
+		}
+		var doc bytes.Buffer
+		if err := sess.ExportCache(ctx, &doc); err != nil {
+			return err
+		}
+		if *path == "" {
+			fmt.Fprintln(e.stderr, exportWarning)
+			if _, err := e.stdout.Write(doc.Bytes()); err != nil {
+				return fmt.Errorf("hexauth: cache export: write to standard output: %w", err)
+			}
+			return nil
+		}
+		snap, err := msalcache.Decode(doc.Bytes())
+		if err != nil {
+			return err
+		}
+		if err := writePrivateFile(*path, doc.Bytes(), *force); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stderr, exportWarning)
+		p.cacheExported(s.partition, *path, countsOf(snap))
+		return nil
+	})
+}
+
+// cacheImported prints the outcome of cache import: one line in text mode, a
+// cacheImportJSON otherwise.
+func (p printer) cacheImported(partition string, c cacheCounts, report app.CacheReport) {
+	if !p.json {
+		fmt.Fprintf(p.e.stdout, "imported %s\n", c)
+		return
+	}
+	out := cacheImportJSON{Partition: partition, Imported: c, DroppedSections: report.DroppedSections, Skipped: []skippedJSON{}}
+	if out.DroppedSections == nil {
+		out.DroppedSections = []string{}
+	}
+	for _, sk := range report.Skipped {
+		out.Skipped = append(out.Skipped, skippedJSON{Section: sk.Section, Key: sk.Key, Reason: sk.Reason})
+	}
+	p.value(out)
+}
+
+// cacheExported prints the outcome of cache export --file.
+func (p printer) cacheExported(partition, path string, c cacheCounts) {
+	if p.json {
+		p.value(cacheExportJSON{Partition: partition, File: path, Exported: c})
+		return
+	}
+	fmt.Fprintf(p.e.stdout, "exported %s to %s\n", c, path)
+}
