@@ -24,6 +24,7 @@ import (
 func TestBinary_flows_everySubcommandAndExitCode(t *testing.T) {
 	srv := startIdP(t)
 	env := clientEnv(srv, t.TempDir())
+	exported := filepath.Join(t.TempDir(), "export.json")
 	steps := []struct {
 		name     string
 		inv      invocation
@@ -50,12 +51,24 @@ func TestBinary_flows_everySubcommandAndExitCode(t *testing.T) {
 				t.Errorf("got %s (%v); want ada's account", r.stdout, err)
 			}
 		}},
+		{"cache export", invocation{args: []string{"cache", "export", "--file", exported}, env: env}, exitOK, func(t *testing.T, r result) {
+			if info, err := os.Stat(exported); err != nil || info.Mode().Perm() != 0o600 {
+				t.Errorf("exported file: %v; want mode 0600", err)
+			}
+		}},
 		{"accounts remove", invocation{args: []string{"accounts", "remove", "--username", adaName}, env: env}, exitOK, nil},
 		{"token after remove", invocation{args: []string{"token", "--output", "json"}, env: env}, exitInteraction, func(t *testing.T, r result) {
 			if e := decodeError(t, r); e.Error != "no_tokens" {
 				t.Errorf("got %+v; want no_tokens", e)
 			}
 		}},
+		{"cache import of a bad document", invocation{args: []string{"cache", "import", "-"}, env: env, stdin: "{"}, exitUsage, nil},
+		{"cache import", invocation{args: []string{"cache", "import", exported}, env: env}, exitOK, func(t *testing.T, r result) {
+			if !strings.HasPrefix(r.stdout, "imported 1 account,") {
+				t.Errorf("got %q; want the import summary", r.stdout)
+			}
+		}},
+		{"token after import", invocation{args: []string{"token", "--output", "json"}, env: env}, exitOK, wantSource("cache")},
 	}
 	for _, st := range steps { // in order: each step builds on the cache the previous ones left
 		r := runBinary(t, st.inv)
