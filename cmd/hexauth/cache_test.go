@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -277,4 +278,39 @@ func assertNoTempFiles(t *testing.T, dir string) {
 			t.Errorf("temporary file %s left in %s", e.Name(), dir)
 		}
 	}
+}
+
+func TestDocs_cacheImportJSONExampleMatchesTheResult(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n{\n  \"partition\"")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/cli.md has no cache import JSON example")
+	}
+	dec := json.NewDecoder(strings.NewReader("{\n  \"partition\"" + block))
+	dec.DisallowUnknownFields()
+	var example cacheImportJSON
+	if err := dec.Decode(&example); err != nil {
+		t.Fatalf("the example is not a cache import result: %v", err)
+	}
+	r := runInProcess(t, invocation{args: []string{"cache", "import", "--output", "json", javaSample}, env: sampleEnv(t.TempDir())})
+	var got cacheImportJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("cache import --output json: %s (%v)", r, err)
+	}
+	if a, b := mustJSON(t, example), mustJSON(t, got); !bytes.Equal(a, b) {
+		t.Fatalf("the documented example\n%s\nis not the sample's result\n%s", a, b)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
