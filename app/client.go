@@ -104,7 +104,7 @@ func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, accoun
 // InitiateAuthCodeFlow starts an authorization-code flow with PKCE. Keep the returned
 // flow (it serialises to JSON) and send the user to its AuthURI.
 func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (AuthCodeFlow, error) {
-	call, err := c.authCodeCall(scopes, redirectURI, opts)
+	call, err := c.authCodeCallTo(scopes, redirectURI, opts)
 	if err != nil {
 		return AuthCodeFlow{}, err
 	}
@@ -114,11 +114,21 @@ func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redi
 // AuthorizationURL returns an authorization URL without keeping a flow; redeem the code
 // with AcquireTokenByAuthorizationCode. Prefer InitiateAuthCodeFlow.
 func (c *client) AuthorizationURL(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (string, error) {
-	call, err := c.authCodeCall(scopes, redirectURI, opts)
+	call, err := c.authCodeCallTo(scopes, redirectURI, opts)
 	if err != nil {
 		return "", err
 	}
 	return c.authCode.AuthorizationURL(ctx, call.AuthCodeRequest)
+}
+
+// authCodeCallTo is authCodeCall for the methods whose caller names the redirect URI,
+// where a redirect port has no meaning.
+func (c *client) authCodeCallTo(scopes []string, redirectURI string, opts []AuthCodeOption) (authCodeCall, error) {
+	call, err := c.authCodeCall(scopes, redirectURI, opts)
+	if err == nil && call.redirectPort != nil {
+		err = domain.Errorf(domain.ErrInvalidInput, "app: WithRedirectPort applies to AcquireTokenInteractive only; put the port in redirectURI")
+	}
+	return call, err
 }
 
 func (c *client) authCodeCall(scopes []string, redirectURI string, opts []AuthCodeOption) (authCodeCall, error) {

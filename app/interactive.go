@@ -11,27 +11,33 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
 )
 
 // AcquireTokenInteractive signs a user in with the authorization-code flow and PKCE on
-// a loopback redirect (RFC 8252 §7.3): it listens on 127.0.0.1 at a random port, opens
-// the authorization URL with Config.Browser, waits for the provider to redirect the
-// browser back, and completes the flow with every check of AcquireTokenByAuthCodeFlow.
-// Only a redirect carrying the flow's state is taken: any other request to the port is
-// answered 400 and the wait goes on, so a forged redirect cannot take the real one's
-// place. Register "http://127.0.0.1" (any port) as a redirect URI of the app. ctx bounds the
-// wait: give it a deadline.
+// a loopback redirect (RFC 8252 §7.3): it listens on 127.0.0.1 at a random port (or the
+// one WithRedirectPort names), opens the authorization URL with Config.Browser, waits
+// for the provider to redirect the browser back, and completes the flow with every
+// check of AcquireTokenByAuthCodeFlow. Only a redirect carrying the flow's state is
+// taken: any other request to the port is answered 400 and the wait goes on, so a
+// forged redirect cannot take the real one's place. Register "http://127.0.0.1" (any
+// port) as a redirect URI of the app, or "http://127.0.0.1:{port}/" with
+// WithRedirectPort. ctx bounds the wait: give it a deadline.
 func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []string, opts ...AuthCodeOption) (AuthResult, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	call, err := c.authCodeCall(scopes, "", opts)
 	if err != nil {
-		return AuthResult{}, &domain.Error{Class: domain.ErrUnavailable, Op: "interactive: listen on loopback", Err: err}
+		return AuthResult{}, err
+	}
+	ln, err := listenLoopback(call.redirectPort)
+	if err != nil {
+		return AuthResult{}, err
 	}
 	defer ln.Close()
-	redirectURI := fmt.Sprintf("http://127.0.0.1:%d/", ln.Addr().(*net.TCPAddr).Port)
-	flow, err := c.InitiateAuthCodeFlow(ctx, scopes, redirectURI, opts...)
+	call.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/", ln.Addr().(*net.TCPAddr).Port)
+	flow, err := c.authCode.Initiate(ctx, call.AuthCodeRequest)
 	if err != nil {
 		return AuthResult{}, err
 	}
@@ -60,6 +66,28 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	case <-ctx.Done():
 		return AuthResult{}, &domain.Error{Class: domain.ErrInteractionRequired, Op: "interactive", Description: "no redirect arrived before the context ended", Err: ctx.Err()}
 	}
+}
+
+// listenLoopback listens on 127.0.0.1 at port, or at a port the system picks when port
+// is nil. The IP literal, not "localhost", so that no resolver or IPv6 preference can
+// send the redirect elsewhere (RFC 8252 §8.3).
+func listenLoopback(port *int) (net.Listener, error) {
+	addr := "127.0.0.1:0"
+	if port != nil {
+		if *port < 1 || *port > 65535 {
+			return nil, domain.Errorf(domain.ErrInvalidInput, "app: WithRedirectPort(%d): the port must be in 1..65535", *port)
+		}
+		addr = "127.0.0.1:" + strconv.Itoa(*port)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		e := &domain.Error{Class: domain.ErrUnavailable, Op: "interactive: listen on loopback", Err: err}
+		if port != nil {
+			e.Description = fmt.Sprintf("port %d (WithRedirectPort) is not available: is another process using it?", *port)
+		}
+		return nil, e
+	}
+	return ln, nil
 }
 
 // redirectHandler hands responses the first redirect whose state is this flow's, and

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,3 +180,95 @@ func TestPublicClient_AcquireTokenInteractive_noRedirectBeforeDeadline(t *testin
 type silentBrowser struct{}
 
 func (silentBrowser) Open(context.Context, string) error { return nil }
+
+// freeLoopbackPort returns a port nothing listened on a moment ago.
+func freeLoopbackPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// For a provider that registers exact redirect URIs: the listener and the redirect URI
+// use the port the caller fixed.
+func TestPublicClient_AcquireTokenInteractive_WithRedirectPort(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		b := &userAgent{username: "alice@example.com"}
+		pc := newInteractiveClient(t, b)
+		port := freeLoopbackPort(t)
+		res, err := pc.AcquireTokenInteractive(ctx, readOrders, app.WithRedirectPort(port))
+		if errors.Is(err, domain.ErrUnavailable) && attempt < 3 {
+			continue // another process took the port between the probe and the call
+		}
+		if err != nil {
+			t.Fatalf("AcquireTokenInteractive(WithRedirectPort(%d)): %v", port, err)
+		}
+		if res.Account.Username != "alice@example.com" {
+			t.Fatalf("result account %q; want alice@example.com", res.Account.Username)
+		}
+		u, _ := url.Parse(b.opened)
+		if got, want := u.Query().Get("redirect_uri"), fmt.Sprintf("http://127.0.0.1:%d/", port); got != want {
+			t.Fatalf("redirect_uri = %q; want %q", got, want)
+		}
+		b.wantStatuses(t, 200)
+		return
+	}
+}
+
+func TestPublicClient_AcquireTokenInteractive_WithRedirectPort_inUse(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	port := held.Addr().(*net.TCPAddr).Port
+	b := &userAgent{username: "alice@example.com"}
+	pc := newInteractiveClient(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = pc.AcquireTokenInteractive(ctx, readOrders, app.WithRedirectPort(port))
+	if !errors.Is(err, domain.ErrUnavailable) || !strings.Contains(err.Error(), fmt.Sprintf("port %d", port)) {
+		t.Fatalf("error = %v; want ErrUnavailable naming port %d", err, port)
+	}
+	if b.opened != "" {
+		t.Fatalf("the browser was opened at %s; want no sign-in when the port is taken", b.opened)
+	}
+}
+
+func TestPublicClient_AcquireTokenInteractive_WithRedirectPort_outOfRange(t *testing.T) {
+	for _, port := range []int{0, -1, 65536, 1 << 20} {
+		t.Run(fmt.Sprint(port), func(t *testing.T) {
+			b := &userAgent{username: "alice@example.com"}
+			pc := newInteractiveClient(t, b)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := pc.AcquireTokenInteractive(ctx, readOrders, app.WithRedirectPort(port))
+			if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), fmt.Sprint(port)) {
+				t.Fatalf("WithRedirectPort(%d): error = %v; want ErrInvalidInput naming the port", port, err)
+			}
+			if b.opened != "" {
+				t.Fatalf("the browser was opened at %s; want nothing for an invalid port", b.opened)
+			}
+		})
+	}
+}
+
+// InitiateAuthCodeFlow and AuthorizationURL are given the redirect URI: a redirect port
+// there is a mistake, not something to ignore.
+func TestPublicClient_WithRedirectPort_onlyForInteractive(t *testing.T) {
+	b := &userAgent{username: "alice@example.com"}
+	pc := newInteractiveClient(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := pc.InitiateAuthCodeFlow(ctx, readOrders, "http://127.0.0.1:8400/", app.WithRedirectPort(8400)); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("InitiateAuthCodeFlow(WithRedirectPort) error = %v; want ErrInvalidInput", err)
+	}
+	if _, err := pc.AuthorizationURL(ctx, readOrders, "http://127.0.0.1:8400/", app.WithRedirectPort(8400)); !errors.Is(err, domain.ErrInvalidInput) {
+		t.Fatalf("AuthorizationURL(WithRedirectPort) error = %v; want ErrInvalidInput", err)
+	}
+}

@@ -16,7 +16,8 @@ import (
 // SilentOption configures AcquireTokenSilent.
 type SilentOption interface{ applySilent(*silentCall) }
 
-// AuthCodeOption configures InitiateAuthCodeFlow and AuthorizationURL.
+// AuthCodeOption configures InitiateAuthCodeFlow, AuthorizationURL and
+// AcquireTokenInteractive.
 type AuthCodeOption interface{ applyAuthCode(*authCodeCall) }
 
 // PasswordOption configures AcquireTokenByUsernamePassword.
@@ -47,7 +48,8 @@ type (
 	}
 	authCodeCall struct {
 		usecases.AuthCodeRequest
-		authority string
+		authority    string
+		redirectPort *int // AcquireTokenInteractive only
 	}
 	passwordCall struct {
 		usecases.PasswordRequest
@@ -152,6 +154,20 @@ func WithMaxAge(d time.Duration) AuthRequestOption {
 func WithCodeChallenge(challenge string) AuthRequestOption {
 	return AuthRequestOption{func(r *authCodeCall) { r.CodeChallenge = challenge }}
 }
+
+// RedirectPortOption makes AcquireTokenInteractive listen on a fixed loopback port.
+type RedirectPortOption struct{ port int }
+
+// WithRedirectPort makes AcquireTokenInteractive listen on 127.0.0.1:port and send
+// http://127.0.0.1:{port}/ as the redirect URI (register exactly that), for providers
+// that match redirect URIs exactly, port included, instead of accepting any loopback
+// port as RFC 8252 §7.3 asks. A port outside 1..65535 makes the call fail with
+// domain.ErrInvalidInput; a port another process holds, with domain.ErrUnavailable.
+// InitiateAuthCodeFlow and AuthorizationURL take the redirect URI as an argument: they
+// refuse this option with domain.ErrInvalidInput.
+func WithRedirectPort(port int) RedirectPortOption { return RedirectPortOption{port: port} }
+
+func (o RedirectPortOption) applyAuthCode(r *authCodeCall) { r.redirectPort = &o.port }
 
 // CodeRedemptionOption sets what AcquireTokenByAuthorizationCode must send or check.
 type CodeRedemptionOption struct{ apply func(*codeCall) }
