@@ -16,6 +16,28 @@ import (
 	"go.uber.org/fx"
 )
 
+// testContext bounds everything a test waits for (a database, a lock, the loopback
+// listener), so that a failure ends the test instead of hanging it.
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitOrFail waits for wg, failing the test if that takes longer than testContext's
+// bound: goroutines stuck on a lock would otherwise hang the run.
+func waitOrFail(t *testing.T, wg *sync.WaitGroup, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not return", what)
+	}
+}
+
 func TestOptions_validateApp(t *testing.T) {
 	clock := memory.NewClock(exampleStart)
 	for _, tc := range []struct {
@@ -59,7 +81,7 @@ func TestConfig_Validate(t *testing.T) {
 			if err := tc.cfg.Validate(); !errors.Is(err, domain.ErrInvalidInput) {
 				t.Fatalf("Validate() = %v; want ErrInvalidInput", err)
 			}
-			_, err := app.NewPublicClient(context.Background(), tc.cfg)
+			_, err := app.NewPublicClient(testContext(t), tc.cfg)
 			if !errors.Is(err, domain.ErrInvalidInput) {
 				t.Fatalf("NewPublicClient error = %v; want ErrInvalidInput", err)
 			}
@@ -68,7 +90,7 @@ func TestConfig_Validate(t *testing.T) {
 }
 
 func TestNewConfidentialClient_needsACredential(t *testing.T) {
-	_, err := app.NewConfidentialClient(context.Background(), app.Config{ClientID: "c", Authority: authority}, app.Credential{})
+	_, err := app.NewConfidentialClient(testContext(t), app.Config{ClientID: "c", Authority: authority}, app.Credential{})
 	if !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("error = %v; want ErrInvalidInput", err)
 	}
@@ -78,7 +100,7 @@ func TestNewConfidentialClient_needsACredential(t *testing.T) {
 }
 
 func TestPublicClient_WithAuthority_invalidOverrideIsInvalidInput(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	pc := newPublicClient(ctx, newFake(clock), clock)
 	defer pc.Close()
@@ -90,7 +112,7 @@ func TestPublicClient_WithAuthority_invalidOverrideIsInvalidInput(t *testing.T) 
 
 // 100 concurrent silent calls for one expired token make exactly one provider call.
 func TestPublicClient_AcquireTokenSilent_stampedeMakesOneRefresh(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	idp := newFake(clock)
 	pc := newPublicClient(ctx, idp, clock)
@@ -110,7 +132,7 @@ func TestPublicClient_AcquireTokenSilent_stampedeMakesOneRefresh(t *testing.T) {
 			errs <- err
 		}()
 	}
-	wg.Wait()
+	waitOrFail(t, &wg, "100 concurrent silent calls")
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -123,7 +145,7 @@ func TestPublicClient_AcquireTokenSilent_stampedeMakesOneRefresh(t *testing.T) {
 }
 
 func TestPublicClient_Close_thenCallsFail(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	pc := newPublicClient(ctx, newFake(clock), clock)
 	if err := pc.Close(); err != nil {
@@ -143,7 +165,7 @@ func TestNewPublicClient_everyCacheURL(t *testing.T) {
 	for _, cache := range urls {
 		name, _, _ := strings.Cut(cache, "?")
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := testContext(t)
 			clock := memory.NewClock(exampleStart)
 			idp := newFake(clock)
 			partition := fmt.Sprintf("test-%d", time.Now().UnixNano()) // postgres is shared between runs
@@ -177,7 +199,7 @@ func TestNewPublicClient_everyCacheURL(t *testing.T) {
 }
 
 func TestConfig_SealingKey_secretsAreSealedAtRest(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	path := t.TempDir() + "/tokens.db"
 	cfg := app.Config{ClientID: clientID, Authority: authority, Cache: "sqlite://" + path, IdentityProvider: newFake(clock), Clock: clock,

@@ -77,7 +77,7 @@ func newInteractiveClient(t *testing.T, browser *userAgent) *app.PublicClient {
 	t.Helper()
 	clock := memory.NewClock(exampleStart)
 	browser.idp = newFake(clock)
-	pc, err := app.NewPublicClient(context.Background(), app.Config{
+	pc, err := app.NewPublicClient(testContext(t), app.Config{
 		ClientID: clientID, Authority: authority, IdentityProvider: browser.idp, Clock: clock, Browser: browser,
 	})
 	if err != nil {
@@ -162,7 +162,7 @@ func TestPublicClient_AcquireTokenInteractive_providerErrorWithState(t *testing.
 
 func TestPublicClient_AcquireTokenInteractive_noRedirectBeforeDeadline(t *testing.T) {
 	clock := memory.NewClock(exampleStart)
-	pc, err := app.NewPublicClient(context.Background(), app.Config{
+	pc, err := app.NewPublicClient(testContext(t), app.Config{
 		ClientID: clientID, Authority: authority, IdentityProvider: newFake(clock), Clock: clock, Browser: silentBrowser{},
 	})
 	if err != nil {
