@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -344,4 +345,88 @@ func ExampleConfidentialClient_AcquireTokenForClient() {
 	// cache true <nil>
 	// cache true <nil>
 	// client credential grants: 1
+}
+
+// signInBrowser is a ports.Browser that plays the user: it signs username in at the
+// fake provider and follows the redirect back to the app's loopback listener.
+type signInBrowser struct {
+	idp      *memory.IdentityProvider
+	username string
+}
+
+func (b signInBrowser) Open(ctx context.Context, authURL string) error {
+	redirect, err := b.idp.Authorize(ctx, authURL, b.username)
+	if err != nil {
+		return err
+	}
+	u, _ := url.Parse(authURL)
+	go func() {
+		hc := &http.Client{Timeout: 10 * time.Second}
+		if resp, err := hc.Get(u.Query().Get("redirect_uri") + "?" + redirect.Encode()); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	return nil
+}
+
+// Interactive sign-in for a command-line or desktop app: the redirect comes back to a
+// listener on 127.0.0.1. Give ctx a deadline: it bounds the wait for the user.
+func ExamplePublicClient_AcquireTokenInteractive() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	pc, err := app.NewPublicClient(ctx, app.Config{
+		ClientID: clientID, Authority: authority, IdentityProvider: idp, Clock: clock,
+		Browser: signInBrowser{idp: idp, username: "alice@example.com"}, // nil: the system browser
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer pc.Close()
+
+	res, err := pc.AcquireTokenInteractive(ctx, readOrders, app.WithLoginHint("alice@example.com"))
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println("signed in as", res.Account.Username, "from", res.TokenSource)
+	again, _ := pc.AcquireTokenSilent(ctx, readOrders, res.Account)
+	fmt.Println("then silent from", again.TokenSource)
+	// Output:
+	// signed in as alice@example.com from identity_provider
+	// then silent from cache
+}
+
+// A provider that matches redirect URIs exactly, port included, needs a fixed port:
+// register http://127.0.0.1:8400/ with it and pass the same port.
+func ExampleWithRedirectPort() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	pc, err := app.NewPublicClient(ctx, app.Config{ClientID: clientID, Authority: "https://login.microsoftonline.com/organizations"})
+	if err != nil {
+		panic(err)
+	}
+	defer pc.Close()
+	res, err := pc.AcquireTokenInteractive(ctx, []string{"https://graph.microsoft.com/User.Read"}, app.WithRedirectPort(8400))
+	if errors.Is(err, domain.ErrUnavailable) {
+		fmt.Println("port 8400 is taken:", err) // another process holds it
+		return
+	}
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("signed in as", res.Account.Username)
+}
+
+// Printing or logging a Config never shows its secrets.
+func ExampleConfig_String() {
+	cfg := app.Config{
+		ClientID: clientID, Authority: authority,
+		Cache:      "postgres://hexauth:s3cret@db.example.com/tokens",
+		SealingKey: make([]byte, 32),
+	}
+	fmt.Println(cfg)
+	// Output:
+	// {ClientID:my-app Authority:https://login.example.com/tenant-a AuthorityKind: Cache:postgres://hexauth:xxxxx@db.example.com/tokens ExpiryBuffer:0s FlowMaxAge:0s InsecureSkipSignatureCheck:false Logger:<nil> SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil>}
 }

@@ -1,0 +1,24 @@
+// Package app is hexauth's public API: a PublicClient or ConfidentialClient acquires,
+// caches and refreshes tokens with the flows MSAL has (silent with refresh, auth code
+// with PKCE, interactive on a loopback redirect, username and password, refresh token,
+// authorization code, client credentials), over the cache store and identity provider
+// a Config names. NewPublicClient and NewConfidentialClient build the same fx graph
+// that Module, Options and the adapter modules give fx users.
+//
+// # Interactive sign-in
+//
+// PublicClient.AcquireTokenInteractive listens on 127.0.0.1 (at a random port, or the
+// one WithRedirectPort fixes for providers that match redirect URIs exactly), opens
+// the authorization URL with Config.Browser and waits, under ctx, for the provider's
+// redirect. Any process on the machine, or any web page, can send requests to that
+// port: only a request whose state is the flow's (compared in constant time) is taken,
+// a provider's error redirect included (RFC 6749 §4.1.2.1); every other request is
+// answered 400 and the wait goes on.
+//
+// # Secrets
+//
+// Tokens, passwords, codes and client secrets are domain.Secret values, which print
+// and log redacted. A Config does the same for its SealingKey (shown as
+// "set (32 bytes)" or "unset") and for a password in its Cache URL ("xxxxx"), under
+// every fmt verb and in slog output.
+package app
