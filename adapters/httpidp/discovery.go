@@ -15,7 +15,9 @@ const (
 	wellKnown = "/.well-known/openid-configuration"
 	// entraTenantTemplate is the tenant placeholder in Entra's multi-tenant issuer.
 	entraTenantTemplate = "{tenantid}"
-	opDiscovery         = "httpidp: discovery"
+	// opDiscovery names the operation in errors. It is not "discovery", which is also a
+	// class: a message would read "discovery: discovery: ...".
+	opDiscovery = "httpidp: metadata"
 )
 
 // Metadata implements ports.IdentityProvider: it resolves the authority through its
@@ -80,22 +82,17 @@ type discoveryDocument struct {
 	IssuerInResponse      bool     `json:"authorization_response_iss_parameter_supported"`
 }
 
-// discover fetches, parses and validates one discovery document.
+// discover fetches, parses and validates one discovery document. A throttled or
+// failed fetch is ErrThrottled or ErrUnavailable (getDocument); ErrDiscovery is kept for
+// a document that is missing or wrong.
 func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string) (domain.ProviderMetadata, error) {
-	req, err := p.newRequest(ctx, http.MethodGet, durl, nil)
+	body, err := p.getDocument(ctx, document{op: opDiscovery, name: "the discovery document", url: durl})
 	if err != nil {
 		return domain.ProviderMetadata{}, err
 	}
-	ex, err := p.send(ctx, req, false, nil)
-	if err != nil {
-		return domain.ProviderMetadata{}, discoveryErr("cannot fetch the discovery document", 0, err)
-	}
-	if ex.status != http.StatusOK {
-		return domain.ProviderMetadata{}, discoveryErr("the discovery document request failed", ex.status, p.statusError(ex))
-	}
 	var doc discoveryDocument
-	if err := json.Unmarshal(ex.body, &doc); err != nil {
-		return domain.ProviderMetadata{}, discoveryErr("the discovery document is not valid JSON of the expected shape", ex.status, nil)
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return domain.ProviderMetadata{}, discoveryErr("the discovery document is not valid JSON of the expected shape")
 	}
 	if err := checkIssuer(a, doc.Issuer); err != nil {
 		p.cfg.Logger.Warn("httpidp: discovery issuer refused", "authority", a.URL, "issuer", doc.Issuer)
@@ -111,7 +108,7 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 			continue
 		}
 		if u, err := url.Parse(ep.value); err != nil || !secureURL(u) || u.Fragment != "" || u.User != nil {
-			return domain.ProviderMetadata{}, discoveryErr("the discovery document's "+ep.name+" is missing, or neither https nor loopback", ex.status, nil)
+			return domain.ProviderMetadata{}, discoveryErr("the discovery document's " + ep.name + " is missing, or neither https nor loopback")
 		}
 	}
 	p.cfg.Logger.Debug("httpidp: discovery document fetched", "authority", a.URL, "issuer", doc.Issuer)
@@ -127,8 +124,10 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 	}, nil
 }
 
-func discoveryErr(desc string, status int, cause error) *domain.Error {
-	return &domain.Error{Class: domain.ErrDiscovery, Op: opDiscovery, Description: desc, HTTPStatus: status, Err: cause}
+// discoveryErr is the error of a discovery document that was served (HTTP 200) but
+// cannot be used.
+func discoveryErr(desc string) *domain.Error {
+	return &domain.Error{Class: domain.ErrDiscovery, Op: opDiscovery, Description: desc, HTTPStatus: http.StatusOK}
 }
 
 // checkIssuer applies the issuer rule of the authority's kind (OIDC Discovery §4.3,

@@ -217,39 +217,6 @@ func TestProvider_Metadata_concurrentMissesShareOneFetch(t *testing.T) {
 	}
 }
 
-func TestProvider_Metadata_failures(t *testing.T) {
-	tests := []struct {
-		name       string
-		handler    func(w http.ResponseWriter)
-		wantStatus int
-		alsoClass  domain.ErrorCode
-	}{
-		{"not found", func(w http.ResponseWriter) { w.WriteHeader(404) }, 404, ""},
-		{"server error", func(w http.ResponseWriter) { w.WriteHeader(503) }, 503, domain.ErrUnavailable},
-		{"throttled", func(w http.ResponseWriter) { w.Header().Set("Retry-After", "600"); w.WriteHeader(429) }, 429, domain.ErrThrottled},
-		{"html", func(w http.ResponseWriter) { _, _ = w.Write([]byte("<html>oops</html>")) }, 200, ""},
-		{"wrong shape", func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"issuer": 42}`)) }, 200, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeIdP(t)
-			p := newProvider(t, testConfig(newFakeClock()))
-			f.setRaw(func(w http.ResponseWriter, r *http.Request) { tt.handler(w) })
-			_, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC))
-			de := wantClass(t, err, domain.ErrDiscovery)
-			if de.HTTPStatus != tt.wantStatus {
-				t.Errorf("got HTTP status %d; want %d", de.HTTPStatus, tt.wantStatus)
-			}
-			if tt.alsoClass != "" && !errors.Is(err, tt.alsoClass) {
-				t.Errorf("got %v; want it to be %s too", err, tt.alsoClass)
-			}
-			if strings.Contains(err.Error(), "oops") {
-				t.Errorf("error %q quotes the body", err)
-			}
-		})
-	}
-}
-
 func TestNew_noNetworkCall(t *testing.T) {
 	rt := &countingTransport{}
 	cfg := testConfig(newFakeClock())

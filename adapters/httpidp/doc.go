@@ -43,6 +43,11 @@
 // # Errors
 //
 // Every error is a *domain.Error classified for errors.Is; docs/errors.md lists the
-// classes and what a caller should do about each. Error strings and log lines never
-// contain tokens, codes, passwords, verifiers, client secrets or whole response bodies.
+// classes and what a caller should do about each. A discovery or key-set GET that is
+// throttled is ErrThrottled (and, after a Retry-After, a GET of the same URL fails fast
+// until the window closes); one that gets no answer, or a 5xx after the retries, is
+// ErrUnavailable; ErrDiscovery is kept for a document that is not served or is wrong,
+// so that "try again later" never reads as "wrong authority". Error strings and log
+// lines never contain tokens, codes, passwords, verifiers, client secrets or whole
+// response bodies.
 package httpidp

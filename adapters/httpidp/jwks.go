@@ -106,21 +106,14 @@ func (p *Provider) keySet(ctx context.Context, uri string, refetch bool) (keySet
 	return ks, nil
 }
 
-// fetchKeySet GETs and parses a key set.
+// fetchKeySet GETs and parses a key set, its failures classified as discovery's are
+// (getDocument).
 func (p *Provider) fetchKeySet(ctx context.Context, uri string) (keySet, error) {
-	req, err := p.newRequest(ctx, http.MethodGet, uri, nil)
+	body, err := p.getDocument(ctx, document{op: opJWKS, name: "the key set", url: uri})
 	if err != nil {
 		return keySet{}, err
 	}
-	ex, err := p.send(ctx, req, false, nil)
-	if err != nil {
-		return keySet{}, &domain.Error{Class: domain.ErrDiscovery, Op: opJWKS, Description: "cannot fetch the key set", Err: err}
-	}
-	if ex.status != http.StatusOK {
-		return keySet{}, &domain.Error{Class: domain.ErrDiscovery, Op: opJWKS, HTTPStatus: ex.status,
-			Description: "the key set request failed", Err: p.statusError(ex)}
-	}
-	ks, err := parseJWKS(ex.body)
+	ks, err := parseJWKS(body)
 	if err != nil {
 		return keySet{}, err
 	}
@@ -147,7 +140,7 @@ func parseJWKS(body []byte) (keySet, error) {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil || doc.Keys == nil {
-		return keySet{}, &domain.Error{Class: domain.ErrDiscovery, Op: opJWKS, Description: "the key set is not a JWKS document"}
+		return keySet{}, keySetErr("the key set is not a JWKS document")
 	}
 	var ks keySet
 	for _, raw := range doc.Keys {
@@ -162,9 +155,14 @@ func parseJWKS(body []byte) (keySet, error) {
 		ks.keys = append(ks.keys, publicKey{kid: j.Kid, alg: j.Alg, pub: pub})
 	}
 	if len(ks.keys) == 0 {
-		return keySet{}, &domain.Error{Class: domain.ErrDiscovery, Op: opJWKS, Description: "the key set holds no usable signing key (RSA of 2048 bits or more, or EC P-256)"}
+		return keySet{}, keySetErr("the key set holds no usable signing key (RSA of 2048 bits or more, or EC P-256)")
 	}
 	return ks, nil
+}
+
+// keySetErr is the error of a key set that was served (HTTP 200) but cannot be used.
+func keySetErr(desc string) *domain.Error {
+	return &domain.Error{Class: domain.ErrDiscovery, Op: opJWKS, Description: desc, HTTPStatus: http.StatusOK}
 }
 
 // publicKey returns the key j describes (RFC 7518 §6.2, §6.3), or nil when it is not a

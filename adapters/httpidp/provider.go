@@ -48,20 +48,6 @@ func New(cfg Config) (*Provider, error) {
 // usable.
 func (p *Provider) CloseIdleConnections() { p.httpClient.CloseIdleConnections() }
 
-// statusError classifies a non-success answer to a GET (discovery, JWKS) by its status:
-// throttling and server errors are worth retrying later, others are not. It returns nil
-// for a status that says nothing more than "refused".
-func (p *Provider) statusError(ex exchange) error {
-	ra, hasRA := parseRetryAfter(ex.header, p.cfg.Clock.Now())
-	switch {
-	case ex.status == http.StatusTooManyRequests || (ex.status == http.StatusServiceUnavailable && hasRA):
-		return &domain.Error{Class: domain.ErrThrottled, HTTPStatus: ex.status, RetryAfter: ra}
-	case ex.status >= 500:
-		return &domain.Error{Class: domain.ErrUnavailable, HTTPStatus: ex.status, RetryAfter: ra}
-	}
-	return nil
-}
-
 // asDomainError returns err as a *domain.Error carrying op: a copy of a *domain.Error
 // without an op, a transport error for a done context, or ErrUnavailable otherwise.
 func asDomainError(ctx context.Context, op string, err error) error {

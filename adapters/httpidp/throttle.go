@@ -14,9 +14,11 @@ import (
 // windows closest to closing are dropped first.
 const maxThrottleWindows = 10000
 
-// throttleKey identifies "the same request" for Retry-After windows: a SHA-256 over the
-// endpoint, grant, client, sorted scopes, claims and a SHA-256 of the secret material,
-// so that no secret is kept in clear (nor as a plain hash of one field).
+// throttleKey identifies "the same request" for Retry-After windows: for a token
+// request a SHA-256 over the endpoint, grant, client, sorted scopes, claims and a
+// SHA-256 of the secret material, so that no secret is kept in clear (nor as a plain
+// hash of one field) (requestKey); for a discovery or key-set GET, over its URL
+// (documentKey).
 type throttleKey [sha256.Size]byte
 
 // throttleWindows remembers, per request, until when the provider asked us to wait
