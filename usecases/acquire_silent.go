@@ -22,8 +22,9 @@ type SilentRequest struct {
 // Silent acquires tokens without user interaction: from the cache, or by redeeming a
 // cached refresh token (DESIGN §3 "Silent acquisition").
 type Silent struct {
-	e      *engine
-	flight singleflight.Group
+	e *engine
+	// flight is shared by every partition of the flow (the key names the partition).
+	flight *singleflight.Group
 }
 
 // NewSilent returns the silent flow.
@@ -32,7 +33,7 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Silent{e: e}, nil
+	return &Silent{e: e, flight: new(singleflight.Group)}, nil
 }
 
 // Acquire returns a cached access token for the request when one is usable, else
@@ -87,11 +88,11 @@ type hit struct {
 // cacheHit finds the usable access token that covers scopes and expires last.
 func (s *Silent) cacheHit(found domain.CacheEntries, authority domain.Authority, acct domain.Account, scopes []string) (hit, bool) {
 	now := s.e.clock.Now()
-	realms := realmsFor(authority, acct)
+	realms := s.e.realmsFor(authority, acct, found)
 	var best *domain.AccessToken
 	for i := range found.AccessTokens {
 		at := &found.AccessTokens[i]
-		if at.ClientID != s.e.cfg.ClientID || !slices.Contains(realms, at.Realm) ||
+		if at.ClientID != s.e.cfg.ClientID || !containsFold(realms, at.Realm) ||
 			!strings.EqualFold(at.TokenType, "Bearer") || !at.Usable(now, s.e.cfg.ExpiryBuffer) ||
 			!s.e.matcher.Contains(at.Scopes(), scopes) {
 			continue
@@ -117,14 +118,53 @@ func (s *Silent) cacheHit(found domain.CacheEntries, authority domain.Authority,
 	return hit{result: res, refreshDue: best.RefreshDue(now)}, true
 }
 
-// realmsFor lists the realms a cached token may have for this authority and account:
-// the authority's tenant when it names one, and the account's realm.
-func realmsFor(authority domain.Authority, acct domain.Account) []string {
-	realms := []string{acct.Realm}
-	if r := authority.Realm(); r != "" && !strings.EqualFold(r, acct.Realm) {
-		realms = append(realms, r)
+// realmsFor lists the realms a cached token may have for this authority and account.
+// An authority naming a tenant accepts only that tenant's tokens (a guest account's
+// home-tenant token is no good for another tenant); a tenant named by domain also accepts
+// the tenant id learned from an earlier response. An organisation alias (common,
+// organizations, consumers) or an issuer without tenants accepts the account's realm,
+// or, for an account known only by its home account id, its home tenant or any realm
+// it is cached under.
+func (e *engine) realmsFor(authority domain.Authority, acct domain.Account, found domain.CacheEntries) []string {
+	if r := authority.Realm(); r != "" {
+		if tid, ok := e.tenantIDs.Load(tenantKey(authority)); ok {
+			return []string{r, tid.(string)}
+		}
+		return []string{r}
+	}
+	if acct.Realm != "" {
+		return []string{acct.Realm}
+	}
+	if authority.Kind == domain.AuthorityEntra || authority.Kind == domain.AuthorityB2C {
+		// An Entra home account id is "uid.utid": utid is the home tenant.
+		if _, utid, ok := strings.Cut(acct.HomeAccountID, "."); ok && utid != "" {
+			return []string{utid}
+		}
+	}
+	var realms []string
+	for _, a := range found.Accounts {
+		realms = append(realms, a.Realm)
 	}
 	return realms
+}
+
+// learnTenantID remembers which tenant id an authority naming its tenant by domain
+// (contoso.onmicrosoft.com) stands for, as its ID tokens' tid claim says: tokens are
+// cached under the tenant id, and the next silent call must find them.
+func (e *engine) learnTenantID(authority domain.Authority, claims *domain.IDTokenClaims) {
+	r := authority.Realm()
+	if r == "" || claims == nil || claims.TenantID == "" || strings.EqualFold(r, claims.TenantID) {
+		return
+	}
+	e.tenantIDs.Store(tenantKey(authority), claims.TenantID)
+}
+
+func tenantKey(a domain.Authority) string {
+	return strings.ToLower(a.Host + "/" + a.Realm())
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
 // accountOf returns the cached account record for realm, else the one passed in.

@@ -39,7 +39,7 @@ func TestSilent_Acquire_badInputTouchesNothing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t) // strict mocks: any port call fails the test
-			_, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: tc.scopes, Account: tc.account})
+			_, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: tc.scopes, Account: tc.account})
 			if !errors.Is(err, domain.ErrInvalidInput) {
 				t.Fatalf("Acquire error = %v; want ErrInvalidInput", err)
 			}
@@ -51,7 +51,7 @@ func TestSilent_Acquire_cacheHitMakesNoProviderCall(t *testing.T) {
 	f := newFixture(t)
 	at := f.accessToken("read write", time.Hour)
 	f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, Accounts: []domain.Account{f.account()}})
-	res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read", "openid"}, Account: f.account()})
+	res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read", "openid"}, Account: f.account()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestSilent_Acquire_refreshesInsideExpiryBuffer(t *testing.T) {
 				f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 				f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil)
 			}
-			res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func TestSilent_Acquire_refreshSendsTheCachedRefreshTokenAndStoresAtomically(t *
 		}
 		return nil
 	})
-	res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestSilent_Acquire_noRefreshTokenIsErrNoTokens(t *testing.T) {
 	f := newFixture(t)
 	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{Accounts: []domain.Account{f.account()}}, nil).AnyTimes()
 	f.lockRunsCallback()
-	_, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	_, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if !errors.Is(err, domain.ErrNoTokens) || !errors.Is(err, domain.ErrInteractionRequired) {
 		t.Fatalf("Acquire error = %v; want ErrNoTokens, which is also ErrInteractionRequired", err)
 	}
@@ -161,7 +161,7 @@ func TestSilent_Acquire_refusedRefreshIsInteractionRequiredAndKeepsTheToken(t *t
 	refused := domain.ParseErrorResponse(domain.GrantRefreshToken, 400, []byte(`{"error":"invalid_grant","error_description":"revoked"}`))
 	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(domain.TokenResponse{}, refused)
 	// No Write and no RemoveAccount are expected: the strict mock fails on either.
-	_, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	_, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if !errors.Is(err, domain.ErrInteractionRequired) || !errors.Is(err, domain.ErrInvalidGrant) {
 		t.Fatalf("Acquire error = %v; want ErrInteractionRequired and ErrInvalidGrant", err)
 	}
@@ -181,7 +181,7 @@ func TestSilent_Acquire_refreshOnFailureServesTheCachedToken(t *testing.T) {
 	}, nil).AnyTimes()
 	f.lockRunsCallback()
 	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(domain.TokenResponse{}, &domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503})
-	res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if err != nil {
 		t.Fatalf("Acquire error = %v; want the cached token despite the failed proactive refresh", err)
 	}
@@ -216,7 +216,7 @@ func TestSilent_Acquire_forceRefreshAndClaimsSkipTheCache(t *testing.T) {
 			})
 			f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 			f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil)
-			res, err := newSilent(t, f).Acquire(context.Background(), req)
+			res, err := newSilent(t, f).Acquire(testContext(t), req)
 			if err != nil || res.TokenSource != domain.SourceIdentityProvider {
 				t.Fatalf("Acquire = %q, %v; want a token from the identity provider", res.TokenSource, err)
 			}
@@ -242,7 +242,7 @@ func TestSilent_Acquire_familyTokenFirstThenFallbackOnInvalidGrant(t *testing.T)
 	}).Times(2)
 	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil)
-	if _, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()}); err != nil {
+	if _, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(sent, ",") != "family-rt,own-rt" {
@@ -264,7 +264,7 @@ func TestSilent_Acquire_appKnownOutsideFamilyUsesOnlyItsOwnToken(t *testing.T) {
 		}
 		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInteractionRequired, Code: "invalid_grant"}
 	})
-	_, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	_, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if !errors.Is(err, domain.ErrInteractionRequired) {
 		t.Fatalf("error = %v; want ErrInteractionRequired", err)
 	}
@@ -297,7 +297,7 @@ func TestSilent_Acquire_refreshNamingAnotherSubjectStoresNothing(t *testing.T) {
 			f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(resp, nil)
 			f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
 			// No Write expected.
-			_, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			_, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("error = %v; want %v", err, tc.want)
 			}
@@ -314,7 +314,7 @@ func TestSilent_Acquire_invalidExpiresInStoresNothing(t *testing.T) {
 	resp := f.tokenResponse(t, testHome)
 	resp.ExpiresIn = -time.Second
 	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(resp, nil)
-	_, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	_, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if !errors.Is(err, domain.ErrInvalidResponse) {
 		t.Fatalf("error = %v; want ErrInvalidResponse", err)
 	}
@@ -360,7 +360,7 @@ func TestSilent_Acquire_concurrentCallsShareOneRefresh(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			_, err := s.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 			errs <- err
 		}()
 	}
@@ -387,7 +387,7 @@ func TestSilent_Acquire_expiryBufferIsConfigurable(t *testing.T) {
 	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(f.tokenResponse(t, testHome), nil)
 	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil)
-	res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if err != nil || res.TokenSource != domain.SourceIdentityProvider {
 		t.Fatalf("Acquire = %q, %v; want a refresh: 20 minutes left is inside a 30-minute buffer", res.TokenSource, err)
 	}
@@ -414,7 +414,7 @@ func TestSilent_Acquire_entraScopesMatchIgnoringCase(t *testing.T) {
 			if !tc.hit {
 				f.lockRunsCallback()
 			}
-			res, err := newSilent(t, f).Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"user.read"}, Account: f.account()})
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"user.read"}, Account: f.account()})
 			if tc.hit && (err != nil || res.TokenSource != domain.SourceCache) {
 				t.Fatalf("Acquire = %q, %v; want a cache hit: Entra scopes compare case-insensitively", res.TokenSource, err)
 			}

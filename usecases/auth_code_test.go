@@ -35,7 +35,7 @@ func (f *fixture) expectAuthorizationURL() {
 func initiate(t *testing.T, f *fixture, a *usecases.AuthCode) domain.AuthCodeFlow {
 	t.Helper()
 	f.expectAuthorizationURL()
-	flow, err := a.Initiate(context.Background(), usecases.AuthCodeRequest{Scopes: []string{"read"}, RedirectURI: "https://app.example/cb"})
+	flow, err := a.Initiate(testContext(t), usecases.AuthCodeRequest{Scopes: []string{"read"}, RedirectURI: "https://app.example/cb"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestAuthCode_Initiate_badInput(t *testing.T) {
 		{Scopes: []string{"read"}, RedirectURI: "/relative"},
 		{Scopes: []string{"read"}, RedirectURI: "https://app.example/cb#frag"},
 	} {
-		if _, err := a.Initiate(context.Background(), req); !errors.Is(err, domain.ErrInvalidInput) {
+		if _, err := a.Initiate(testContext(t), req); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("Initiate(%+v) error = %v; want ErrInvalidInput", req, err)
 		}
 	}
@@ -148,7 +148,7 @@ func TestAuthCode_Complete_checksInOrderAndFailsClosed(t *testing.T) {
 				f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
 			}
 			// The strict store mock has no expectations: any cache write fails the test.
-			_, err := a.Complete(context.Background(), flow, tc.query(flow))
+			_, err := a.Complete(testContext(t), flow, tc.query(flow))
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Complete error = %v; want %v", err, tc.want)
 			}
@@ -176,14 +176,14 @@ func TestAuthCode_Complete_redeemsWithVerifierThenRefusesReplay(t *testing.T) {
 	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
 	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{}, nil)
 	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil)
-	res, err := a.Complete(context.Background(), flow, okQuery(flow))
+	res, err := a.Complete(testContext(t), flow, okQuery(flow))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.IDTokenClaims == nil || res.IDTokenClaims.Subject != testHome || res.Account.HomeAccountID != testHome || res.RefreshToken != "new-rt" {
 		t.Fatalf("result %+v lacks the claims, the account or the issued refresh token", res)
 	}
-	if _, err := a.Complete(context.Background(), flow, okQuery(flow)); !errors.Is(err, domain.ErrInvalidFlow) {
+	if _, err := a.Complete(testContext(t), flow, okQuery(flow)); !errors.Is(err, domain.ErrInvalidFlow) {
 		t.Fatalf("second Complete error = %v; want ErrInvalidFlow (replay)", err)
 	}
 }
@@ -194,7 +194,7 @@ func TestAuthCode_Complete_expiredFlowAndBadSignature(t *testing.T) {
 	a := newAuthCode(t, f)
 	flow := initiate(t, f, a)
 	f.clock.Advance(16 * time.Minute)
-	if _, err := a.Complete(context.Background(), flow, okQuery(flow)); !errors.Is(err, domain.ErrInvalidFlow) {
+	if _, err := a.Complete(testContext(t), flow, okQuery(flow)); !errors.Is(err, domain.ErrInvalidFlow) {
 		t.Fatalf("Complete after 16 minutes error = %v; want ErrInvalidFlow", err)
 	}
 
@@ -206,7 +206,7 @@ func TestAuthCode_Complete_expiredFlowAndBadSignature(t *testing.T) {
 	resp.IDToken = idToken(t, f2.claimsFor(testHome, flow2.Nonce))
 	f2.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(resp, nil)
 	f2.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.Errorf(domain.ErrInvalidIDToken, "bad signature"))
-	if _, err := a2.Complete(context.Background(), flow2, okQuery(flow2)); !errors.Is(err, domain.ErrInvalidIDToken) {
+	if _, err := a2.Complete(testContext(t), flow2, okQuery(flow2)); !errors.Is(err, domain.ErrInvalidIDToken) {
 		t.Fatalf("Complete with a bad signature error = %v; want ErrInvalidIDToken and no cache write", err)
 	}
 }

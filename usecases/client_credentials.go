@@ -22,8 +22,9 @@ type ClientRequest struct {
 // §4.4) for a confidential client. App tokens are cached per client and tenant, with no
 // account, and served from the cache while usable.
 type ClientCredentials struct {
-	e      *engine
-	flight singleflight.Group
+	e *engine
+	// flight is shared by every partition of the flow (the key names the partition).
+	flight *singleflight.Group
 }
 
 // NewClientCredentials returns the client-credentials flow. The client must have a
@@ -36,7 +37,7 @@ func NewClientCredentials(cfg Config, deps Deps) (*ClientCredentials, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ClientCredentials{e: e}, nil
+	return &ClientCredentials{e: e, flight: new(singleflight.Group)}, nil
 }
 
 // Acquire returns a cached app token covering the scopes, or a new one.
@@ -52,8 +53,8 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 			return res, err
 		}
 	}
-	key := strings.Join([]string{strings.ToLower(authority.URL), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache)}, "\x1f")
-	return shared(ctx, &c.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
+	key := strings.Join([]string{c.e.cfg.Partition, strings.ToLower(authority.URL), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	return shared(ctx, c.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
 		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Authority: authority.URL}
 		var res domain.AuthResult
 		err := c.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -57,6 +58,9 @@ type engine struct {
 	clock   ports.Clock
 	log     *slog.Logger
 	matcher domain.ScopeMatcher
+	// tenantIDs maps an authority naming its tenant by domain to the tenant id its
+	// tokens are cached under (see learnTenantID); shared by every partition.
+	tenantIDs *sync.Map
 }
 
 func newEngine(cfg Config, deps Deps) (*engine, error) {
@@ -88,7 +92,8 @@ func newEngine(cfg Config, deps Deps) (*engine, error) {
 	}
 	return &engine{
 		cfg: cfg, idp: deps.IdentityProvider, store: deps.Store, clock: deps.Clock, log: log,
-		matcher: domain.ScopeMatcher{CaseInsensitive: cfg.Authority.CaseInsensitiveScopes()},
+		matcher:   domain.ScopeMatcher{CaseInsensitive: cfg.Authority.CaseInsensitiveScopes()},
+		tenantIDs: new(sync.Map),
 	}, nil
 }
 

@@ -129,3 +129,11 @@ func (f *fixture) tokenResponse(t *testing.T, sub string) domain.TokenResponse {
 		IDToken: idToken(t, f.claimsFor(sub, "")), Scope: []string{"read"},
 	}
 }
+
+// testContext bounds a test's port calls: a gomock failure inside a shared refresh
+// ends that goroutine, and without a deadline its waiters would wait forever.
+func testContext(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -23,7 +23,7 @@ func TestUsernamePassword_Acquire_badInputTouchesNothing(t *testing.T) {
 		{Username: "alice", Password: "", Scopes: []string{"read"}},
 		{Username: "alice", Password: "pw", Scopes: []string{"offline_access"}},
 	} {
-		if _, err := u.Acquire(context.Background(), req); !errors.Is(err, domain.ErrInvalidInput) {
+		if _, err := u.Acquire(testContext(t), req); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("Acquire(user %q) error = %v; want ErrInvalidInput", req.Username, err)
 		}
 	}
@@ -34,7 +34,7 @@ func TestUsernamePassword_Acquire_mfaRequiredKeepsTheClaimsAndStoresNothing(t *t
 	u, _ := usecases.NewUsernamePassword(f.cfg, f.deps())
 	body := `{"error":"invalid_grant","error_description":"AADSTS50076: MFA required","suberror":"basic_action","error_codes":[50076],"claims":"{\"access_token\":{}}"}`
 	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(domain.TokenResponse{}, domain.ParseErrorResponse(domain.GrantPassword, 400, []byte(body)))
-	_, err := u.Acquire(context.Background(), usecases.PasswordRequest{Username: "alice", Password: "hunter2", Scopes: []string{"read"}})
+	_, err := u.Acquire(testContext(t), usecases.PasswordRequest{Username: "alice", Password: "hunter2", Scopes: []string{"read"}})
 	var de *domain.Error
 	if !errors.Is(err, domain.ErrInteractionRequired) || !errors.As(err, &de) || de.Claims == "" || de.SubError != "basic_action" {
 		t.Fatalf("error = %v; want ErrInteractionRequired carrying suberror and claims", err)
@@ -54,7 +54,7 @@ func TestRefreshTokenRedeemer_Acquire_responseWithoutAccountIsReturnedUncached(t
 		AccessToken: "at", TokenType: "bearer", ExpiresIn: time.Hour, RefreshToken: "rotated",
 	}, nil)
 	// No Find or Write: nothing names the account, so nothing can be keyed.
-	res, err := r.Acquire(context.Background(), usecases.RefreshTokenRequest{RefreshToken: "old", Scopes: []string{"read"}})
+	res, err := r.Acquire(testContext(t), usecases.RefreshTokenRequest{RefreshToken: "old", Scopes: []string{"read"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,11 +91,11 @@ func TestClientCredentials_Acquire_cachedAppTokenAndSharedRequests(t *testing.T)
 		stored = append(stored, *w.AccessToken)
 		return nil
 	})
-	first, err := c.Acquire(context.Background(), usecases.ClientRequest{Scopes: []string{"api://x/.default"}})
+	first, err := c.Acquire(testContext(t), usecases.ClientRequest{Scopes: []string{"api://x/.default"}})
 	if err != nil || first.TokenSource != domain.SourceIdentityProvider {
 		t.Fatalf("first Acquire = %q, %v; want a token from the provider", first.TokenSource, err)
 	}
-	second, err := c.Acquire(context.Background(), usecases.ClientRequest{Scopes: []string{"api://x/.default"}})
+	second, err := c.Acquire(testContext(t), usecases.ClientRequest{Scopes: []string{"api://x/.default"}})
 	if err != nil || second.TokenSource != domain.SourceCache || second.AccessToken != "app-at" {
 		t.Fatalf("second Acquire = %q, %v; want the cached app token", second.TokenSource, err)
 	}
@@ -120,7 +120,7 @@ func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
 			{HomeAccountID: "uid.home", Environment: "h", Realm: "home", Username: "bob@example.com"},
 		}, nil
 	})
-	got, err := a.List(context.Background(), "Bob@Example.com")
+	got, err := a.List(testContext(t), "Bob@Example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +132,12 @@ func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
 func TestAccounts_Remove_unknownOrEmptyAccountChangesNothing(t *testing.T) {
 	f := newFixture(t)
 	a, _ := usecases.NewAccounts(f.cfg, f.deps())
-	if err := a.Remove(context.Background(), domain.Account{}); !errors.Is(err, domain.ErrInvalidInput) {
+	if err := a.Remove(testContext(t), domain.Account{}); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("Remove(zero account) error = %v; want ErrInvalidInput", err)
 	}
 	f.find(domain.CacheEntries{})
 	// No RemoveAccount expected.
-	if err := a.Remove(context.Background(), domain.Account{HomeAccountID: "ghost", Environment: f.authority.Host}); !errors.Is(err, domain.ErrInvalidInput) {
+	if err := a.Remove(testContext(t), domain.Account{HomeAccountID: "ghost", Environment: f.authority.Host}); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("Remove(unknown) error = %v; want ErrInvalidInput", err)
 	}
 }
@@ -152,7 +152,7 @@ func TestAccounts_Remove_scopedToPartitionAndClient(t *testing.T) {
 		}
 		return nil
 	})
-	if err := a.InPartition("p1").Remove(context.Background(), f.account()); err != nil {
+	if err := a.InPartition("p1").Remove(testContext(t), f.account()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -161,7 +161,7 @@ func TestStoreFailuresAreErrCacheStore(t *testing.T) {
 	f := newFixture(t)
 	s := newSilent(t, f)
 	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{}, errors.New("disk on fire"))
-	_, err := s.Acquire(context.Background(), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+	_, err := s.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 	if !errors.Is(err, domain.ErrCacheStore) {
 		t.Fatalf("error = %v; want ErrCacheStore", err)
 	}

@@ -10,7 +10,9 @@ func (e *engine) inPartition(name string) *engine {
 }
 
 // InPartition returns the flow bound to the named cache partition.
-func (s *Silent) InPartition(name string) *Silent { return &Silent{e: s.e.inPartition(name)} }
+func (s *Silent) InPartition(name string) *Silent {
+	return &Silent{e: s.e.inPartition(name), flight: s.flight}
+}
 
 // InPartition returns the flow bound to the named cache partition. Flows completed in
 // one partition cannot be replayed in another: the replay guard is shared.
@@ -35,7 +37,7 @@ func (l *LegacyCode) InPartition(name string) *LegacyCode {
 
 // InPartition returns the flow bound to the named cache partition.
 func (c *ClientCredentials) InPartition(name string) *ClientCredentials {
-	return &ClientCredentials{e: c.e.inPartition(name)}
+	return &ClientCredentials{e: c.e.inPartition(name), flight: c.flight}
 }
 
 // InPartition returns the use case bound to the named cache partition.

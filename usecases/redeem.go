@@ -84,6 +84,7 @@ func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, e
 	if err := e.store.Write(ctx, w); err != nil {
 		return domain.AuthResult{}, storeErr(r.op+": write cache", err)
 	}
+	e.learnTenantID(r.authority, claims)
 	result.Account = acct
 	result.ExpiresOn, result.RefreshOn = w.AccessToken.ExpiresOn, w.AccessToken.RefreshOn
 	result.Scopes = w.AccessToken.Scopes()

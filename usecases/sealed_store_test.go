@@ -2,7 +2,6 @@ package usecases_test
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func TestSealedStore_conformance(t *testing.T) {
 }
 
 func TestSealedStore_innerStoreHoldsNoPlaintextSecret(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	s, inner := newSealed(t, 1)
 	now := time.Unix(1_800_000_000, 0)
 	w := domain.CacheWrite{

@@ -15,8 +15,8 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 	if s.e.matcher.CaseInsensitive {
 		target = strings.ToLower(target)
 	}
-	key := strings.Join([]string{req.Account.HomeAccountID, strings.ToLower(authority.URL), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
-	return shared(ctx, &s.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
+	key := strings.Join([]string{s.e.cfg.Partition, req.Account.HomeAccountID, strings.ToLower(authority.URL), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	return shared(ctx, s.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
 		return s.refreshLocked(ctx, req, authority, scopes, useCache)
 	})
 }

@@ -2,32 +2,65 @@ package usecases
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 	"golang.org/x/sync/singleflight"
 )
 
+// flightResult is what one shared call hands to its waiters.
+type flightResult struct {
+	res domain.AuthResult
+	// expired: the call ran out of the time of the caller that started it, so its error
+	// says nothing about a waiter whose own context is still live.
+	expired bool
+}
+
 // shared runs fn once per key at a time in this process and hands its result to every
 // caller waiting on that key. fn runs detached from the first caller's cancellation
 // (keeping its deadline), so that one caller giving up does not fail the others; each
-// caller still stops waiting when its own ctx is done.
+// caller still stops waiting when its own ctx is done. When the shared call fails
+// because the first caller's deadline passed, a waiter with time left tries again under
+// its own deadline. A panic in fn (a port adapter's bug) becomes an error for every
+// waiter instead of crashing the process from a goroutine no caller can recover in.
 func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx context.Context) (domain.AuthResult, error)) (domain.AuthResult, error) {
-	ch := g.DoChan(key, func() (any, error) {
-		work := context.WithoutCancel(ctx)
-		if dl, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			work, cancel = context.WithDeadline(work, dl)
-			defer cancel()
-		}
-		return fn(work)
-	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
+	for {
+		ch := g.DoChan(key, func() (v any, err error) {
+			work := context.WithoutCancel(ctx)
+			if dl, ok := ctx.Deadline(); ok {
+				var cancel context.CancelFunc
+				work, cancel = context.WithDeadline(work, dl)
+				defer cancel()
+			}
+			defer func() {
+				if p := recover(); p != nil {
+					// The panic value may hold anything, secrets included: keep only its type.
+					v, err = flightResult{}, &domain.Error{Class: domain.ErrUnavailable, Op: "refresh",
+						Description: "a port adapter panicked", Err: fmt.Errorf("panic with a %T value", p)}
+				}
+			}()
+			res, err := fn(work)
+			return flightResult{res: res, expired: err != nil && work.Err() != nil}, err
+		})
+		select {
+		case r := <-ch:
+			fr, _ := r.Val.(flightResult)
+			if r.Err == nil {
+				return fr.res, nil
+			}
+			if fr.expired && ctx.Err() == nil && !pastDeadline(ctx) {
+				continue
+			}
 			return domain.AuthResult{}, r.Err
+		case <-ctx.Done():
+			return domain.AuthResult{}, ctx.Err()
 		}
-		return r.Val.(domain.AuthResult), nil
-	case <-ctx.Done():
-		return domain.AuthResult{}, ctx.Err()
 	}
+}
+
+// pastDeadline reads the wall clock, not the Clock port: context deadlines are wall time.
+func pastDeadline(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
