@@ -202,7 +202,7 @@ func TestExitCodes_run_classesOfFailure(t *testing.T) {
 		{"unknown scope", []string{"ropc", "--username", adaName, "--scopes", unknownScope}, with(base, "HEXAUTH_PASSWORD", adaPassword), exitRefused, "invalid_scope"},
 		{"mfa required", []string{"ropc", "--username", mfaName}, with(base, "HEXAUTH_PASSWORD", mfaPassword), exitInteraction, "interaction_required"},
 		{"nothing cached", []string{"token"}, base, exitInteraction, "no_tokens"},
-		{"throttled", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", adaPassword, "HEXAUTH_AUTHORITY", throttled.Issuer()), exitUnavailable, "discovery"},
+		{"throttled", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", adaPassword, "HEXAUTH_AUTHORITY", throttled.Issuer()), exitUnavailable, "throttled"},
 		{"bad authority", []string{"token"}, with(base, "HEXAUTH_AUTHORITY", "http://example.com/not-loopback"), exitUsage, "invalid_input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
