@@ -87,6 +87,7 @@ func (c *ClientCredentials) cached(ctx context.Context, authority domain.Authori
 	now := c.e.clock.Now()
 	for _, at := range found.AccessTokens {
 		if at.HomeAccountID == "" && at.ClientID == c.e.cfg.ClientID && strings.EqualFold(at.Realm, authority.Realm()) &&
+			strings.EqualFold(at.TokenType, "Bearer") &&
 			at.Usable(now, c.e.cfg.ExpiryBuffer) && c.e.matcher.Contains(at.Scopes(), scopes) {
 			return domain.AuthResult{
 				AccessToken: at.Secret, TokenType: at.TokenType, ExpiresOn: at.ExpiresOn, RefreshOn: at.RefreshOn,
