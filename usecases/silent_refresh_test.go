@@ -248,4 +248,3 @@ func TestSilent_Acquire_concurrentCallsShareOneRefresh(t *testing.T) {
 		}
 	}
 }
-
