@@ -220,6 +220,21 @@ func EnvironmentAliases(host string) []string {
 	return []string{host}
 }
 
+// CanonicalURL is the authority's URL with its host replaced by the first of its alias
+// group (login.windows.net → login.microsoftonline.com), so that one authority named
+// through two aliases is one key: the refresh lock of two processes configured with
+// different aliases must be the same lock.
+func (a Authority) CanonicalURL() string {
+	canonical := a.Host
+	for _, g := range entraAliasGroups {
+		if slices.Contains(g, a.Host) {
+			canonical = g[0]
+			break
+		}
+	}
+	return strings.ToLower(strings.Replace(a.URL, a.Host, canonical, 1))
+}
+
 // SameEnvironment reports whether two cache environments denote the same cloud.
 func SameEnvironment(a, b string) bool {
 	return slices.Contains(EnvironmentAliases(a), strings.ToLower(b))

@@ -239,3 +239,30 @@ func TestParseAuthority_defaultPortIsTheSameEnvironment(t *testing.T) {
 		t.Fatalf("got host %q kind %q; want the Entra host without :443, matching its aliases", a.Host, a.Kind)
 	}
 }
+
+func TestAuthority_CanonicalURL_oneKeyPerCloud(t *testing.T) {
+	key := func(raw string) string {
+		t.Helper()
+		a, err := domain.ParseAuthority(raw, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.CanonicalURL()
+	}
+	want := "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+	for _, raw := range []string{
+		"https://login.windows.net/contoso.onmicrosoft.com",
+		"https://LOGIN.microsoft.com/Contoso.onmicrosoft.com/",
+		"https://login.microsoftonline.com/contoso.onmicrosoft.com",
+	} {
+		if got := key(raw); got != want {
+			t.Errorf("CanonicalURL(%s) = %s; want %s", raw, got, want)
+		}
+	}
+	if got := key("https://login.microsoftonline.us/contoso"); got != "https://login.microsoftonline.us/contoso" {
+		t.Errorf("a sovereign cloud maps to %s; want its own host", got)
+	}
+	if got := key("https://idp.example:8443/realms/x"); got != "https://idp.example:8443/realms/x" {
+		t.Errorf("an OIDC issuer maps to %s; want itself", got)
+	}
+}

@@ -15,7 +15,7 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 	if s.e.matcher.CaseInsensitive {
 		target = strings.ToLower(target)
 	}
-	key := strings.Join([]string{s.e.cfg.Partition, req.Account.HomeAccountID, strings.ToLower(authority.URL), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	key := strings.Join([]string{s.e.cfg.Partition, req.Account.HomeAccountID, authority.CanonicalURL(), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
 	return shared(ctx, s.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
 		return s.refreshLocked(ctx, req, authority, scopes, useCache)
 	})
@@ -26,7 +26,7 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool) (domain.AuthResult, error) {
 	lock := domain.RefreshLockKey{
 		Partition: s.e.cfg.Partition, HomeAccountID: req.Account.HomeAccountID,
-		ClientID: s.e.cfg.ClientID, Authority: authority.URL,
+		ClientID: s.e.cfg.ClientID, Authority: authority.CanonicalURL(),
 	}
 	var res domain.AuthResult
 	err := s.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
