@@ -36,8 +36,9 @@ type AuthCode struct {
 // replayGuard remembers completed flows until they would have expired anyway, so that
 // a flow completes at most once.
 type replayGuard struct {
-	mu       sync.Mutex
-	consumed map[string]time.Time // state and nonce → flow expiry
+	mu        sync.Mutex
+	consumed  map[string]time.Time // state and nonce → flow expiry
+	nextPrune time.Time
 }
 
 // NewAuthCode returns the auth-code flow.
@@ -190,14 +191,21 @@ func sameEndpoint(rawURL, endpoint string) bool {
 }
 
 // consume marks the flow completed; a second completion is a replay. Entries are
-// dropped once the flow would have expired anyway, so the set stays small.
+// dropped once the flow would have expired anyway, so the set holds at most the flows
+// completed in the last FlowMaxAge plus a minute. The guard is per process: across
+// processes, the provider's single use of each code is what stops a replay.
 func (g *replayGuard) consume(flow domain.AuthCodeFlow, now time.Time, maxAge time.Duration) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for key, until := range g.consumed {
-		if now.After(until) {
-			delete(g.consumed, key)
+	if now.After(g.nextPrune) {
+		// At most one sweep a minute: a sweep per completion would make a busy web app's
+		// completions quadratic.
+		for key, until := range g.consumed {
+			if now.After(until) {
+				delete(g.consumed, key)
+			}
 		}
+		g.nextPrune = now.Add(time.Minute)
 	}
 	key := flow.State + "\x1f" + flow.Nonce
 	if _, ok := g.consumed[key]; ok {

@@ -1,0 +1,34 @@
+package usecases
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+func TestReplayGuard_refusesReplaysAndForgetsExpiredFlows(t *testing.T) {
+	g := &replayGuard{consumed: map[string]time.Time{}}
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	flow := func(i int) domain.AuthCodeFlow {
+		return domain.AuthCodeFlow{State: "s" + strconv.Itoa(i), Nonce: "n" + strconv.Itoa(i), CreatedAt: start}
+	}
+	for i := range 1000 {
+		if err := g.consume(flow(i), start, domain.DefaultFlowMaxAge); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.consume(flow(7), start.Add(time.Minute), domain.DefaultFlowMaxAge); !errors.Is(err, domain.ErrInvalidFlow) {
+		t.Fatalf("replay error = %v; want ErrInvalidFlow", err)
+	}
+	later := start.Add(domain.DefaultFlowMaxAge + 2*time.Minute)
+	fresh := domain.AuthCodeFlow{State: "new", Nonce: "new", CreatedAt: later}
+	if err := g.consume(fresh, later, domain.DefaultFlowMaxAge); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(g.consumed); n != 1 {
+		t.Fatalf("guard holds %d flows after the first 1000 expired; want 1", n)
+	}
+}
