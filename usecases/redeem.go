@@ -29,25 +29,9 @@ type redemption struct {
 // redeem sends the grant, checks the response and its ID token, stores the result
 // atomically and returns it. Nothing is stored when a check fails.
 func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, error) {
-	req := r.req
-	req.Authority, req.ClientID, req.Credential = r.authority, e.cfg.ClientID, e.cfg.Credential
-	req.CorrelationID = e.correlationID(req.CorrelationID)
-	req.Scopes = r.scopes
-	if !r.appOnly {
-		req.Scopes = domain.WithReservedScopes(r.scopes)
-	}
-	resp, err := e.idp.Token(ctx, req)
+	resp, claims, correlationID, err := e.exchange(ctx, r)
 	if err != nil {
-		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
-	}
-	if err := resp.Validate(); err != nil {
-		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
-	}
-	var claims *domain.IDTokenClaims
-	if resp.IDToken != "" && !r.appOnly {
-		if claims, err = e.checkIDToken(ctx, r, string(resp.IDToken)); err != nil {
-			return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
-		}
+		return domain.AuthResult{}, annotate(err, r.op, correlationID)
 	}
 	rc := domain.ResponseContext{
 		Partition: e.cfg.Partition, Authority: r.authority, ClientID: e.cfg.ClientID,
@@ -56,39 +40,76 @@ func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, e
 	result := domain.AuthResult{
 		AccessToken: resp.AccessToken, TokenType: domain.NormalizeTokenType(resp.TokenType),
 		IDToken: resp.IDToken, IDTokenClaims: claims, TokenSource: domain.SourceIdentityProvider,
-		CorrelationID: req.CorrelationID,
+		CorrelationID: correlationID,
 	}
 	if r.exposeRefreshToken {
 		result.RefreshToken = resp.RefreshToken
 	}
-	w, acct, err := domain.BuildCacheWrite(resp, rc)
+	w, acct, err := e.cacheResult(ctx, r, resp, rc)
 	if err != nil {
-		if r.cacheOptional && errors.Is(err, domain.ErrInvalidResponse) && resp.Validate() == nil {
-			e.log.WarnContext(ctx, "token response names no account; returned without caching", "op", r.op, "correlation_id", req.CorrelationID)
+		// Only BuildCacheWrite says ErrInvalidResponse (the store's failures are
+		// ErrCacheStore): the response is fine to return but names no account to cache.
+		if r.cacheOptional && errors.Is(err, domain.ErrInvalidResponse) {
+			e.log.WarnContext(ctx, "token response names no account; returned without caching", "op", r.op, "correlation_id", correlationID)
 			fillResult(&result, resp, rc)
 			return result, nil
 		}
-		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
-	}
-	found, err := e.store.Find(ctx, domain.CacheQuery{
-		Partition: e.cfg.Partition, HomeAccountID: acct.HomeAccountID,
-		Environments: r.authority.Environments(), ClientID: e.cfg.ClientID,
-	})
-	if err != nil {
-		return domain.AuthResult{}, storeErr(r.op+": read cache", err)
-	}
-	rc.Existing = found.AccessTokens
-	if w, acct, err = domain.BuildCacheWrite(resp, rc); err != nil {
-		return domain.AuthResult{}, annotate(err, r.op, req.CorrelationID)
-	}
-	if err := e.store.Write(ctx, w); err != nil {
-		return domain.AuthResult{}, storeErr(r.op+": write cache", err)
+		return domain.AuthResult{}, annotate(err, r.op, correlationID)
 	}
 	e.learnTenantID(r.authority, claims)
 	result.Account = acct
 	result.ExpiresOn, result.RefreshOn = w.AccessToken.ExpiresOn, w.AccessToken.RefreshOn
 	result.Scopes = w.AccessToken.Scopes()
 	return result, nil
+}
+
+// exchange sends the grant and checks the response and its ID token.
+func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenResponse, *domain.IDTokenClaims, string, error) {
+	req := r.req
+	req.Authority, req.ClientID, req.Credential = r.authority, e.cfg.ClientID, e.cfg.Credential
+	req.CorrelationID = e.correlationID(req.CorrelationID)
+	req.Scopes = r.scopes
+	if !r.appOnly {
+		req.Scopes = domain.WithReservedScopes(r.scopes)
+	}
+	resp, err := e.idp.Token(ctx, req)
+	if err == nil {
+		err = resp.Validate()
+	}
+	if err != nil {
+		return domain.TokenResponse{}, nil, req.CorrelationID, err
+	}
+	var claims *domain.IDTokenClaims
+	if resp.IDToken != "" && !r.appOnly {
+		if claims, err = e.checkIDToken(ctx, r, string(resp.IDToken)); err != nil {
+			return domain.TokenResponse{}, nil, req.CorrelationID, err
+		}
+	}
+	return resp, claims, req.CorrelationID, nil
+}
+
+// cacheResult writes a checked response: it reads the entries the new access token may
+// supersede, then writes everything in one atomic step.
+func (e *engine) cacheResult(ctx context.Context, r redemption, resp domain.TokenResponse, rc domain.ResponseContext) (domain.CacheWrite, domain.Account, error) {
+	w, acct, err := domain.BuildCacheWrite(resp, rc)
+	if err != nil {
+		return domain.CacheWrite{}, domain.Account{}, err
+	}
+	found, err := e.store.Find(ctx, domain.CacheQuery{
+		Partition: e.cfg.Partition, HomeAccountID: acct.HomeAccountID,
+		Environments: r.authority.Environments(), ClientID: e.cfg.ClientID,
+	})
+	if err != nil {
+		return domain.CacheWrite{}, domain.Account{}, storeErr(r.op+": read cache", err)
+	}
+	rc.Existing = found.AccessTokens
+	if w, acct, err = domain.BuildCacheWrite(resp, rc); err != nil {
+		return domain.CacheWrite{}, domain.Account{}, err
+	}
+	if err := e.store.Write(ctx, w); err != nil {
+		return domain.CacheWrite{}, domain.Account{}, storeErr(r.op+": write cache", err)
+	}
+	return w, acct, nil
 }
 
 func fillResult(res *domain.AuthResult, resp domain.TokenResponse, rc domain.ResponseContext) {
