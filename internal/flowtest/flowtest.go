@@ -68,7 +68,11 @@ func MemoryProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clo
 	return memoryProvider{idp}, "https://login.example.com/tenant-a"
 }
 
+// memoryProvider is the in-process fake as a conformance.FakeProvider.
 type memoryProvider struct{ *memory.IdentityProvider }
+
+// SignIn asks the fake to approve the authorization request for username at once (it
+// has no login page; the password is not needed).
 
 func (p memoryProvider) SignIn(ctx context.Context, authURL, username, _ string) (url.Values, error) {
 	return p.Authorize(ctx, authURL, username)
@@ -103,6 +107,8 @@ type flows struct {
 	refresh  *usecases.RefreshTokenRedeemer
 	accounts *usecases.Accounts
 }
+
+// The methods of flows implement conformance.Flows, each by one use case.
 
 func (f *flows) Silent(ctx context.Context, scopes []string, acct domain.Account, force bool) (domain.AuthResult, error) {
 	return f.silent.Acquire(ctx, usecases.SilentRequest{Scopes: scopes, Account: acct, ForceRefresh: force})

@@ -34,13 +34,17 @@ func HTTPProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock
 	return &httpProvider{Provider: idp, srv: srv}, srv.Issuer()
 }
 
+// httpProvider is httpidp over idptest as a conformance.FakeProvider: the adapter
+// under test serves the engine, the server's counters and switches serve the suite.
 type httpProvider struct {
 	*httpidp.Provider
 	srv *idptest.Server
 }
 
+// Calls is the number of token requests of grant the server received.
 func (p *httpProvider) Calls(grant domain.GrantKind) int { return p.srv.Requests(grant) }
 
+// RevokeRefreshTokens makes the server refuse username's refresh tokens.
 func (p *httpProvider) RevokeRefreshTokens(username string) { p.srv.RevokeRefreshTokens(username) }
 
 // SignIn submits the login form the way a browser would: the authorization request's
