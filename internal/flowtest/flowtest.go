@@ -73,7 +73,6 @@ type memoryProvider struct{ *memory.IdentityProvider }
 
 // SignIn asks the fake to approve the authorization request for username at once (it
 // has no login page; the password is not needed).
-
 func (p memoryProvider) SignIn(ctx context.Context, authURL, username, _ string) (url.Values, error) {
 	return p.Authorize(ctx, authURL, username)
 }
