@@ -14,7 +14,8 @@ import (
 // tens of thousands of accounts.
 const MaxCacheDocument = 64 << 20
 
-// CacheReport lists what ImportCache read but did not import (see msalcache.Report).
+// CacheReport says what ImportCache imported, counted per section, and lists what it
+// read but did not import (see msalcache.Report).
 type CacheReport = msalcache.Report
 
 // ExportCache writes every entry of this client's partition to w as an MSAL unified
@@ -46,8 +47,8 @@ func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
 // in one atomic step: a malformed document (a *domain.Error of class
 // domain.ErrInvalidInput naming the section, key and field, see msalcache.EntryError), a
 // document larger than MaxCacheDocument or a store failure leaves the partition as it
-// was. The report lists what the document held that hexauth does not import; it is
-// also logged at Info level.
+// was. The report counts the entries imported and lists what the document held that
+// hexauth does not import; it is also logged at Info level.
 func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, error) {
 	data, err := readDocument(r)
 	if err != nil {

@@ -70,7 +70,7 @@ func pythonCache(t *testing.T, res app.AuthResult, clientID, familyID string, no
 }
 
 func TestPublicClient_ImportCache_silentCallsUseImportedTokens(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	idp := newFake(clock)
 	pc := newPublicClient(ctx, idp, clock)
@@ -85,6 +85,9 @@ func TestPublicClient_ImportCache_silentCallsUseImportedTokens(t *testing.T) {
 	report, err := imported.ImportCache(ctx, strings.NewReader(pythonCache(t, res, clientID, "", exampleStart, true)))
 	if err != nil || !report.Empty() {
 		t.Fatalf("ImportCache = %+v, %v; want everything imported", report, err)
+	}
+	if want := (msalcache.Counts{Accounts: 1, AccessTokens: 1, RefreshTokens: 1, IDTokens: 1, AppMetadata: 1}); report.Imported != want {
+		t.Fatalf("ImportCache report counts %+v; want %+v", report.Imported, want)
 	}
 	accounts, err := imported.Accounts(ctx)
 	if err != nil || len(accounts) != 1 || accounts[0].Username != "alice@example.com" {
@@ -114,7 +117,7 @@ func TestPublicClient_ImportCache_silentCallsUseImportedTokens(t *testing.T) {
 }
 
 func TestPublicClient_ImportCache_familyRefreshTokenServesAnotherApp(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
 		Clock:   clock,
@@ -164,7 +167,7 @@ func TestPublicClient_ImportCache_familyRefreshTokenServesAnotherApp(t *testing.
 }
 
 func TestPublicClient_ImportCache_failureLeavesThePartitionAsItWas(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	pc := newPublicClient(ctx, newFake(clock), clock)
 	defer pc.Close()
@@ -185,7 +188,7 @@ func TestPublicClient_ImportCache_failureLeavesThePartitionAsItWas(t *testing.T)
 	if !errors.Is(err, domain.ErrInvalidInput) || !errors.As(err, &ee) || ee.Section != "AccessToken" || ee.Key != "bob-at" || ee.Field != "client_id" {
 		t.Fatalf("ImportCache = %v; want invalid input at AccessToken[\"bob-at\"] field client_id", err)
 	}
-	if strings.Contains(err.Error(), secret) || !report.Empty() {
+	if strings.Contains(err.Error(), secret) || !report.Empty() || report.Imported != (msalcache.Counts{}) {
 		t.Fatalf("ImportCache error %q / report %+v; want no secret and no report", err, report)
 	}
 	if after := exportString(t, p); after != before {
@@ -197,7 +200,7 @@ func TestPublicClient_ImportCache_failureLeavesThePartitionAsItWas(t *testing.T)
 }
 
 func TestPublicClient_ImportCache_keepsANewerRefreshToken(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	pc := newPublicClient(ctx, newFake(clock), clock)
 	defer pc.Close()
@@ -221,7 +224,7 @@ func exportString(t *testing.T, c interface {
 }) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := c.ExportCache(context.Background(), &b); err != nil {
+	if err := c.ExportCache(testContext(t), &b); err != nil {
 		t.Fatalf("ExportCache: %v", err)
 	}
 	return b.String()
@@ -259,7 +262,6 @@ var msalSamples = []struct {
 // partition of each store (Postgres when HEXAUTH_TEST_POSTGRES_DSN is set), lists its accounts, and checks that the store's export is
 // byte for byte msalcache.Encode of the decoded sample: the store keeps every field.
 func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
-	ctx := context.Background()
 	clock := memory.NewClock(exampleStart)
 	idp := newFake(clock)
 	caches := []string{"memory:", "sqlite::memory:"}
@@ -270,6 +272,7 @@ func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
 		store, _, _ := strings.Cut(cache, ":")
 		for _, tc := range msalSamples {
 			t.Run(store+"/"+filepath.Base(tc.file), func(t *testing.T) {
+				ctx := testContext(t)
 				data, err := os.ReadFile(filepath.Join("..", "msalcache", "testdata", tc.file))
 				if err != nil {
 					t.Fatal(err)
@@ -284,7 +287,8 @@ func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
 				defer pc.Close()
 				name := "imported-" + strconv.FormatInt(time.Now().UnixNano(), 10) // postgres is shared between runs
 				p := pc.Partition(name)
-				if _, err := p.ImportCache(ctx, bytes.NewReader(data)); err != nil {
+				report, err := p.ImportCache(ctx, bytes.NewReader(data))
+				if err != nil {
 					t.Fatalf("ImportCache: %v", err)
 				}
 				accounts, err := p.Accounts(ctx)
@@ -302,6 +306,10 @@ func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if got, want := report.Imported, (msalcache.Counts{Accounts: len(snap.Accounts), AccessTokens: len(snap.AccessTokens),
+					RefreshTokens: len(snap.RefreshTokens), IDTokens: len(snap.IDTokens), AppMetadata: len(snap.AppMetadata)}); got != want {
+					t.Errorf("ImportCache report counts %+v; want the document's %+v", got, want)
+				}
 				want, err := msalcache.Encode(snap)
 				if err != nil {
 					t.Fatal(err)
@@ -318,7 +326,7 @@ func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
 }
 
 func TestPublicClient_ExportCache_opensSealedSecrets(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	pc, err := app.NewPublicClient(ctx, app.Config{
 		ClientID: clientID, Authority: authority, IdentityProvider: newFake(clock), Clock: clock,
@@ -350,7 +358,7 @@ func TestPublicClient_ExportCache_opensSealedSecrets(t *testing.T) {
 }
 
 func TestPublicClient_ImportCache_unreadableDocument(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	pc := newPublicClient(ctx, newFake(clock), clock)
 	defer pc.Close()
@@ -384,7 +392,7 @@ func (spaces) Read(p []byte) (int, error) {
 }
 
 func TestPublicClient_ImportCache_logsWhatWasLeftOut(t *testing.T) {
-	ctx := context.Background()
+	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	var logs bytes.Buffer
 	pc, err := app.NewPublicClient(ctx, app.Config{

@@ -13,9 +13,14 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// Report lists what DecodeReport read but did not put in the snapshot. Nothing in it is
-// a secret: it names sections and keys only.
+// Report says how many entries of each section DecodeReport put in the snapshot and
+// lists what it read but left out. Nothing in it is a secret: it names sections and
+// keys only.
 type Report struct {
+	// Imported counts the snapshot's entries per section: the document's, less the
+	// Skipped ones. A caller printing what an import did needs no second decode (nor
+	// the snapshot) to say it.
+	Imported Counts
 	// DroppedSections are the top-level sections other than the five of the schema (MSAL
 	// Go's "unknownEntity", say), sorted. A domain.CacheSnapshot has no place for them,
 	// so they are not imported and an export does not write them back.
@@ -23,6 +28,15 @@ type Report struct {
 	// Skipped are the entries of the five sections that were not imported, sorted by
 	// section and key.
 	Skipped []Skipped
+}
+
+// Counts is how many entries of each section of the schema a snapshot holds.
+type Counts struct {
+	Accounts      int
+	AccessTokens  int
+	RefreshTokens int
+	IDTokens      int
+	AppMetadata   int
 }
 
 // Skipped is an entry that was not imported, and why.
@@ -35,7 +49,8 @@ type Skipped struct {
 // String returns `Section["key"]: reason`.
 func (s Skipped) String() string { return s.Section + "[" + quote(s.Key) + "]: " + s.Reason }
 
-// Empty reports whether everything in the document was imported.
+// Empty reports whether everything in the document was imported: nothing dropped or
+// skipped, whatever Imported counts.
 func (r Report) Empty() bool { return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 }
 
 // Decode reads a unified-cache document into a snapshot; see DecodeReport, whose
@@ -182,6 +197,8 @@ func (d *decoder) snapshot() domain.CacheSnapshot {
 		Accounts:      dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
 		AppMetadata:   dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
 	}
+	d.report.Imported = Counts{Accounts: len(s.Accounts), AccessTokens: len(s.AccessTokens),
+		RefreshTokens: len(s.RefreshTokens), IDTokens: len(s.IDTokens), AppMetadata: len(s.AppMetadata)}
 	slices.SortFunc(d.report.Skipped, func(a, b Skipped) int {
 		if c := strings.Compare(a.Section, b.Section); c != 0 {
 			return c

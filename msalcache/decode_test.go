@@ -137,6 +137,9 @@ func TestDecode_tolerantReading(t *testing.T) {
 	if len(s.AccessTokens) != 1 || len(s.RefreshTokens) != 1 || len(s.IDTokens) != 1 || len(s.Accounts) != 0 || len(s.AppMetadata) != 1 {
 		t.Fatalf("snapshot = %+v; want one access, refresh and ID token and one app metadata", s)
 	}
+	if want := (msalcache.Counts{AccessTokens: 1, RefreshTokens: 1, IDTokens: 1, AppMetadata: 1}); rep.Imported != want {
+		t.Errorf("Report.Imported = %+v; want %+v", rep.Imported, want)
+	}
 	at := s.AccessTokens[0]
 	if at.HomeAccountID != "uid.utid" || at.Environment != "login.microsoftonline.com" || at.Secret != "at" {
 		t.Errorf("access token = %+v; want its fields read whatever their case", at)
@@ -207,8 +210,8 @@ func TestDecodeReport_skipsWhatCannotBeImported(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DecodeReport: %v", err)
 	}
-	if s.Len() != 0 {
-		t.Errorf("snapshot has %d entries; want none", s.Len())
+	if s.Len() != 0 || rep.Imported != (msalcache.Counts{}) {
+		t.Errorf("snapshot has %d entries, Report.Imported %+v; want none", s.Len(), rep.Imported)
 	}
 	if got := strings.Join(rep.DroppedSections, ","); got != "Zzz,unknownEntity" {
 		t.Errorf("DroppedSections = %q; want Zzz,unknownEntity (sorted)", got)
@@ -262,6 +265,9 @@ func TestDecodeReport_duplicates(t *testing.T) {
 			}
 			if len(rep.Skipped) != 1 || rep.Skipped[0].Key != tc.wantLoser || !strings.Contains(rep.Skipped[0].Reason, "duplicate") {
 				t.Fatalf("Skipped = %v; want %q reported as a duplicate", rep.Skipped, tc.wantLoser)
+			}
+			if want := (msalcache.Counts{RefreshTokens: 1}); rep.Imported != want {
+				t.Fatalf("Report.Imported = %+v; want %+v: the duplicate is not counted", rep.Imported, want)
 			}
 		})
 	}

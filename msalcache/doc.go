@@ -17,10 +17,11 @@
 // identified by its fields, as domain's Key methods compute it. Fields hexauth does not
 // know are kept in the entry's Extra and written back by Encode.
 //
-// What cannot be carried into a snapshot is listed in a Report (DecodeReport) rather
-// than failing the document: unknown top-level sections, objects that carry none of
-// their section's fields, proof-of-possession access tokens, access and refresh tokens
-// with an empty secret, and entries that name the same hexauth entry as another one.
+// DecodeReport's Report counts the entries carried into the snapshot, per section, and
+// lists what cannot be carried rather than failing the document: unknown top-level
+// sections, objects that carry none of their section's fields, proof-of-possession
+// access tokens, access and refresh tokens with an empty secret, and entries that name
+// the same hexauth entry as another one.
 // Anything else that is wrong (malformed JSON, a field of the wrong type, an entry
 // without the fields of its key) fails the whole document with a *domain.Error of class
 // domain.ErrInvalidInput wrapping an *EntryError that names the section, key and field.

@@ -38,10 +38,13 @@ func FuzzDecode(f *testing.F) {
 			if !errors.As(err, &de) || !errors.Is(err, domain.ErrInvalidInput) || !errors.As(err, &ee) {
 				t.Fatalf("DecodeReport error = %v (%T); want an invalid_input *domain.Error wrapping an *EntryError", err, err)
 			}
-			if s.Len() != 0 || !rep.Empty() {
+			if s.Len() != 0 || !rep.Empty() || rep.Imported != (msalcache.Counts{}) {
 				t.Fatalf("DecodeReport returned %d entries and %+v with an error; want none", s.Len(), rep)
 			}
 			return
+		}
+		if want := countsOf(s); rep.Imported != want {
+			t.Fatalf("Report.Imported = %+v; want the snapshot's %+v", rep.Imported, want)
 		}
 		out, err := msalcache.Encode(s)
 		if err != nil {
@@ -51,8 +54,8 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Decode(Encode(s)): %v\n%s", err, out)
 		}
-		if !rep2.Empty() {
-			t.Fatalf("re-reading the export left out %+v\n%s", rep2, out)
+		if !rep2.Empty() || rep2.Imported != rep.Imported {
+			t.Fatalf("re-reading the export gave %+v; want nothing left out and %+v imported\n%s", rep2, rep.Imported, out)
 		}
 		if d := snapshotDiff(back, s); d != "" {
 			t.Fatalf("Decode(Encode(s)) differs from s: %s\n%s", d, out)

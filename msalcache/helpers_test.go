@@ -5,7 +5,14 @@ import (
 	"reflect"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/msalcache"
 )
+
+// countsOf counts the entries of each section of s, as Report.Imported should.
+func countsOf(s domain.CacheSnapshot) msalcache.Counts {
+	return msalcache.Counts{Accounts: len(s.Accounts), AccessTokens: len(s.AccessTokens),
+		RefreshTokens: len(s.RefreshTokens), IDTokens: len(s.IDTokens), AppMetadata: len(s.AppMetadata)}
+}
 
 // snapshotDiff describes the first difference between two snapshots, naming the
 // section, the entry's index and key and the field; "" when they are deeply equal.

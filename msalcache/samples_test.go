@@ -103,6 +103,11 @@ func TestDecodeReport_wholeSamples(t *testing.T) {
 			if got != tc.counts {
 				t.Errorf("entries (AT, RT, ID, Account, AppMetadata) = %v; want %v", got, tc.counts)
 			}
+			want := msalcache.Counts{AccessTokens: tc.counts[0], RefreshTokens: tc.counts[1], IDTokens: tc.counts[2],
+				Accounts: tc.counts[3], AppMetadata: tc.counts[4]}
+			if rep.Imported != want {
+				t.Errorf("Report.Imported = %+v; want %+v", rep.Imported, want)
+			}
 			if d := strings.Join(rep.DroppedSections, ","); d != tc.dropped {
 				t.Errorf("DroppedSections = %q; want %q", d, tc.dropped)
 			}
@@ -135,6 +140,9 @@ func TestEncode_wholeSamplesRoundTrip(t *testing.T) {
 			}
 			if !rep.Empty() {
 				t.Errorf("re-reading the export left out %+v; want nothing", rep)
+			}
+			if want := countsOf(first); rep.Imported != want {
+				t.Errorf("re-reading the export: Report.Imported = %+v; want the first read's %+v", rep.Imported, want)
 			}
 			if d := snapshotDiff(second, first); d != "" {
 				t.Errorf("import → export → import changed the snapshot: %s", d)
