@@ -18,7 +18,8 @@ import (
 // the cache, but no store or Sealer protects it any more.
 const exportWarning = "hexauth: the export holds refresh tokens in clear: keep it private and delete it when done"
 
-// cacheCounts is how many entries of each kind a cache document holds.
+// cacheCounts is how many entries of each kind a cache document holds: an
+// msalcache.Counts with the JSON names of the command's output.
 type cacheCounts struct {
 	Accounts      int `json:"accounts"`
 	AccessTokens  int `json:"access_tokens"`
@@ -27,6 +28,7 @@ type cacheCounts struct {
 	AppMetadata   int `json:"app_metadata"`
 }
 
+// countsOf counts the entries of s: what cache export --file wrote.
 func countsOf(s domain.CacheSnapshot) cacheCounts {
 	return cacheCounts{Accounts: len(s.Accounts), AccessTokens: len(s.AccessTokens),
 		RefreshTokens: len(s.RefreshTokens), IDTokens: len(s.IDTokens), AppMetadata: len(s.AppMetadata)}
@@ -83,23 +85,19 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return err
 		}
-		snap, err := msalcache.Decode(data) // cannot fail: ImportCache decoded the same bytes
-		if err != nil {
-			return err
-		}
 		for _, name := range report.DroppedSections {
 			fmt.Fprintf(e.stderr, "hexauth: not imported: section %q (not part of the unified cache schema)\n", name)
 		}
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
 		}
-		if len(snap.Accounts) > 0 {
+		if report.Imported.Accounts > 0 {
 			if visible, err := sess.Accounts(ctx); err == nil && len(visible) == 0 {
 				fmt.Fprintf(e.stderr, "hexauth: no imported account has tokens for client %s at this authority's cloud: "+
 					"check --client-id and --authority (the Azure CLI's client id is 04b07795-8ddb-461a-bbee-02f9e1bf7b46)\n", s.clientID)
 			}
 		}
-		p.cacheImported(s.partition, countsOf(snap), report)
+		p.cacheImported(s.partition, report)
 		return nil
 	})
 }
@@ -166,7 +164,8 @@ func runCacheExport(ctx context.Context, e *env, args []string) int {
 
 // cacheImported prints the outcome of cache import: one line in text mode, a
 // cacheImportJSON otherwise.
-func (p printer) cacheImported(partition string, c cacheCounts, report app.CacheReport) {
+func (p printer) cacheImported(partition string, report app.CacheReport) {
+	c := cacheCounts(report.Imported)
 	if !p.json {
 		fmt.Fprintf(p.e.stdout, "imported %s\n", c)
 		return
