@@ -20,6 +20,7 @@ type setting struct {
 	key    string // the JSON key; the flag is the key with dashes
 	usage  string
 	isBool bool
+	isInt  bool // the config file may give it as a JSON number
 }
 
 func (s setting) flagName() string { return strings.ReplaceAll(s.key, "_", "-") }
@@ -38,11 +39,13 @@ var (
 	setOutput        = setting{key: "output", usage: "output `format`: text or json"}
 	setTimeout       = setting{key: "timeout", usage: "how long the command may take, a `duration` such as 2m (default depends on the command)"}
 	setVerbose       = setting{key: "verbose", usage: "log diagnostics (never secrets) to standard error", isBool: true}
+	setRedirectPort  = setting{key: "redirect_port", isInt: true,
+		usage: "listen for the sign-in redirect on this loopback `port` (1..65535) and send http://127.0.0.1:PORT/ as the redirect URI, for providers that match redirect URIs exactly (default: a random port)"}
 )
 
 // allSettings lists every setting, for the config file's keys.
 var allSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition,
-	setScopes, setUsername, setOutput, setTimeout, setVerbose}
+	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort}
 
 // secretKeys are config-file keys refused with a pointer to the right source.
 var secretKeys = map[string]string{
@@ -59,6 +62,7 @@ type settings struct {
 	json                                            bool // --output json
 	timeout                                         time.Duration
 	verbose                                         bool
+	redirectPort                                    int // login's fixed loopback port; 0: a random one
 }
 
 // configFlags registers settings as flags and remembers which ones were given.
@@ -119,6 +123,13 @@ func (cf *configFlags) load(e *env) (settings, error) {
 	for k, v := range cf.given {
 		vals[k] = v
 	}
+	// A command ignores the settings it does not read, so that a value meant for
+	// another (a bad HEXAUTH_REDIRECT_PORT, say) cannot fail it.
+	for _, s := range allSettings {
+		if !slices.Contains(cf.used, s) {
+			delete(vals, s.key)
+		}
+	}
 	return toSettings(vals)
 }
 
@@ -137,10 +148,11 @@ func readConfigFile(path string) (map[string]string, error) {
 		if where, ok := secretKeys[k]; ok {
 			return nil, usageErrorf("config file %s: %q is not read from a config file; use %s", path, k, where)
 		}
-		if !slices.ContainsFunc(allSettings, func(s setting) bool { return s.key == k }) {
+		i := slices.IndexFunc(allSettings, func(s setting) bool { return s.key == k })
+		if i < 0 {
 			return nil, usageErrorf("config file %s: unknown key %q", path, k)
 		}
-		s, err := jsonString(v)
+		s, err := jsonString(v, allSettings[i].isInt)
 		if err != nil {
 			return nil, usageErrorf("config file %s: %q: %v", path, k, err)
 		}
@@ -150,11 +162,16 @@ func readConfigFile(path string) (map[string]string, error) {
 }
 
 // jsonString reads a config-file value: a string, a boolean, or an array of strings
-// (joined with spaces, for scopes).
-func jsonString(v json.RawMessage) (string, error) {
+// (joined with spaces, for scopes); for a number setting (isInt), a JSON number too,
+// as written ("redirect_port": 8400), checked by toSettings like the flag.
+func jsonString(v json.RawMessage, isInt bool) (string, error) {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s, nil
+	}
+	var n json.Number
+	if isInt && json.Unmarshal(v, &n) == nil {
+		return n.String(), nil
 	}
 	var b bool
 	if json.Unmarshal(v, &b) == nil {
@@ -200,6 +217,13 @@ func toSettings(v map[string]string) (settings, error) {
 			return settings{}, usageErrorf("--verbose %q: want true or false", b)
 		}
 		s.verbose = verbose
+	}
+	if p := strings.TrimSpace(v[setRedirectPort.key]); p != "" {
+		port, err := strconv.Atoi(p)
+		if err != nil || port < 1 || port > 65535 {
+			return settings{}, usageErrorf("--redirect-port %q: want a port number in 1..65535", p)
+		}
+		s.redirectPort = port
 	}
 	return s, nil
 }

@@ -20,7 +20,7 @@ func loadWith(t *testing.T, args []string, envVars map[string]string) (settings,
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	cf := addConfigFlags(fs, append(slices.Clone(clientSettings), setScopes, setUsername)...)
+	cf := addConfigFlags(fs, append(slices.Clone(clientSettings), setScopes, setUsername, setRedirectPort)...)
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
@@ -99,6 +99,10 @@ func TestConfig_toSettings_refusesBadValues(t *testing.T) {
 		{setTimeout.key, "-5s"},
 		{setVerbose.key, "maybe"},
 		{setAuthorityKind.key, "okta"},
+		{setRedirectPort.key, "http"},
+		{setRedirectPort.key, "0"},
+		{setRedirectPort.key, "65536"},
+		{setRedirectPort.key, "8400.0"},
 	} {
 		if _, err := toSettings(map[string]string{tc.key: tc.value}); exitCode(err) != exitUsage {
 			t.Errorf("toSettings(%s=%q) = %v; want a usage error", tc.key, tc.value, err)
@@ -107,6 +111,51 @@ func TestConfig_toSettings_refusesBadValues(t *testing.T) {
 	s, err := toSettings(map[string]string{setAuthorityKind.key: "Entra"})
 	if err != nil || s.authorityKind != domain.AuthorityEntra {
 		t.Fatalf("got %q, %v; want entra", s.authorityKind, err)
+	}
+}
+
+// redirect_port is read like every setting, and the config file may write it as a
+// number or a string.
+func TestConfig_load_redirectPort(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		env        map[string]string
+		args       []string
+		want       int
+	}{
+		{name: "unset is a random port", want: 0},
+		{name: "JSON number in the file", file: `{"redirect_port": 8400}`, want: 8400},
+		{name: "string in the file", file: `{"redirect_port": "8401"}`, want: 8401},
+		{name: "environment over file", file: `{"redirect_port": 8400}`, env: map[string]string{"HEXAUTH_REDIRECT_PORT": "8402"}, want: 8402},
+		{name: "flag over environment", env: map[string]string{"HEXAUTH_REDIRECT_PORT": "8402"}, args: []string{"--redirect-port", "65535"}, want: 65535},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			if tc.file != "" {
+				env["HEXAUTH_CONFIG"] = writeFile(t, "hexauth.json", tc.file)
+			}
+			s, err := loadWith(t, tc.args, env)
+			if err != nil || s.redirectPort != tc.want {
+				t.Fatalf("redirect port = %d, %v; want %d", s.redirectPort, err, tc.want)
+			}
+		})
+	}
+	// Only redirect_port takes a number: other keys still refuse one.
+	if _, err := loadWith(t, nil, map[string]string{"HEXAUTH_CONFIG": writeFile(t, "n.json", `{"partition": 8400}`)}); exitCode(err) != exitUsage {
+		t.Fatalf("a number for partition: got %v; want a usage error", err)
+	}
+}
+
+func TestConfig_load_ignoresSettingsTheCommandDoesNotRead(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	cf := addConfigFlags(fs, clientSettings...) // no redirect_port, as cache import
+	file := writeFile(t, "hexauth.json", `{"client_id": "app", "redirect_port": 0}`)
+	s, err := cf.load(&env{lookup: mapLookup(map[string]string{"HEXAUTH_CONFIG": file, "HEXAUTH_REDIRECT_PORT": "http"})})
+	if err != nil || s.clientID != "app" || s.redirectPort != 0 {
+		t.Fatalf("got %+v, %v; want client app and login's bad port ignored", s, err)
 	}
 }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -23,10 +25,10 @@ const loginTimeout = 5 * time.Minute
 // machine, and the final redirect to this machine's loopback listener arrives through
 // a forwarded port or a copied address (see cliBrowser).
 func runLogin(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "login", "--client-id ID --authority URL --scopes SCOPES [--username HINT] [flags]")
+	fs := newFlagSet(e, "login", "--client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT] [flags]")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in URL; do not start a browser")
 	prompt := fs.String("prompt", "", "prompt parameter: login, consent, select_account or none")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername), timeout: loginTimeout,
+	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
 		browser: func(settings) ports.Browser { return &cliBrowser{w: e.stderr, start: !*noBrowser} }}
 	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
@@ -42,13 +44,28 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 		if *prompt != "" {
 			opts = append(opts, app.WithPrompt(*prompt))
 		}
+		if s.redirectPort != 0 {
+			opts = append(opts, app.WithRedirectPort(s.redirectPort))
+		}
 		res, err := sess.public.AcquireTokenInteractive(ctx, s.scopes, opts...)
 		if err != nil {
+			if s.redirectPort != 0 && isListenError(err) {
+				return &hintedError{err: err, hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
+					"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
+			}
 			return err
 		}
 		p.token(res)
 		return nil
 	})
+}
+
+// isListenError reports whether err is the loopback listener's failure to listen (a
+// port in use, or one this user may not open): it exits 5 like an unreachable
+// provider, but "try again later" is not its remedy.
+func isListenError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "listen"
 }
 
 // cliBrowser is login's ports.Browser: it prints the sign-in URL to w and, when start

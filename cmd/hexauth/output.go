@@ -123,7 +123,12 @@ func (p printer) fail(err error) int {
 		return code
 	}
 	fmt.Fprintf(p.e.stderr, "hexauth: %s\n", strings.TrimPrefix(err.Error(), "hexauth: "))
-	if hint := hintFor(code); hint != "" {
+	hint := hintFor(code)
+	var he *hintedError
+	if errors.As(err, &he) {
+		hint = he.hint
+	}
+	if hint != "" {
 		fmt.Fprintf(p.e.stderr, "hexauth: %s\n", hint)
 	}
 	if p.json {
@@ -131,6 +136,15 @@ func (p printer) fail(err error) int {
 	}
 	return code
 }
+
+// hintedError is an error whose remedy is not the one of its exit code's (hintFor).
+type hintedError struct {
+	err  error
+	hint string
+}
+
+func (e *hintedError) Error() string { return e.err.Error() }
+func (e *hintedError) Unwrap() error { return e.err }
 
 // hintFor says what to do after a failure with exit code code.
 func hintFor(code int) string {
