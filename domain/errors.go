@@ -88,6 +88,7 @@ type Error struct {
 	Claims        string        // a claims challenge to pass back with WithClaims
 	CorrelationID string        // the provider's or the request's correlation id
 	TraceID       string        // Entra's "trace_id"
+	Timestamp     string        // Entra's "timestamp" (the server's time of the error), verbatim
 	HTTPStatus    int           // the HTTP status, when the error came over HTTP
 	RetryAfter    time.Duration // how long the provider asked us to wait, when it did
 	Op            string        // what the engine was doing ("silent", "redeem code", ...)
@@ -106,10 +107,10 @@ func (e *Error) Error() string {
 	b.WriteString(string(e.Class))
 	if e.Code != "" && e.Code != string(e.Class) {
 		b.WriteString(" (")
-		b.WriteString(e.Code)
+		b.WriteString(truncate(e.Code, maxErrorField))
 		if e.SubError != "" {
 			b.WriteString("/")
-			b.WriteString(e.SubError)
+			b.WriteString(truncate(e.SubError, maxErrorField))
 		}
 		b.WriteString(")")
 	}
@@ -127,7 +128,7 @@ func (e *Error) Error() string {
 	}
 	if e.CorrelationID != "" {
 		b.WriteString(" [correlation id ")
-		b.WriteString(e.CorrelationID)
+		b.WriteString(truncate(e.CorrelationID, maxErrorField))
 		b.WriteString("]")
 	}
 	if e.Err != nil {

@@ -72,6 +72,7 @@ type errorResponseJSON struct {
 	Claims           string   `json:"claims"`
 	TraceID          string   `json:"trace_id"`
 	CorrelationID    string   `json:"correlation_id"`
+	Timestamp        string   `json:"timestamp"`
 }
 
 // flexSeconds is a JSON number of seconds, or a string holding one.
@@ -203,22 +204,33 @@ func ParseErrorResponse(grant GrantKind, status int, body []byte) *Error {
 }
 
 func (w errorResponseJSON) toError(grant GrantKind, status int) *Error {
-	codes := make([]int, len(w.ErrorCodes))
-	for i, c := range w.ErrorCodes {
-		codes[i] = int(c)
+	codes := make([]int, min(len(w.ErrorCodes), maxErrorCodes))
+	for i := range codes {
+		codes[i] = int(w.ErrorCodes[i])
 	}
+	// Classify on what the provider sent, then bound what is kept: a hostile or broken
+	// provider must not turn one error into megabytes of log lines. The claims challenge
+	// is kept whole: it must be sent back verbatim.
 	return &Error{
 		Class:         Classify(grant, w.Error, w.SubError, codes, status),
-		Code:          w.Error,
-		Description:   w.ErrorDescription,
-		SubError:      w.SubError,
+		Code:          truncate(w.Error, maxErrorField),
+		Description:   truncate(w.ErrorDescription, maxErrorDescription),
+		SubError:      truncate(w.SubError, maxErrorField),
 		ErrorCodes:    codes,
 		Claims:        w.Claims,
-		CorrelationID: w.CorrelationID,
-		TraceID:       w.TraceID,
+		CorrelationID: truncate(w.CorrelationID, maxErrorField),
+		TraceID:       truncate(w.TraceID, maxErrorField),
+		Timestamp:     truncate(w.Timestamp, maxErrorField),
 		HTTPStatus:    status,
 	}
 }
+
+// Bounds on the provider's error fields an *Error keeps.
+const (
+	maxErrorField       = 128
+	maxErrorDescription = 4096
+	maxErrorCodes       = 32
+)
 
 // NormalizeTokenType returns the token type in its canonical case ("Bearer", "pop");
 // an empty type is "Bearer" (providers in the wild omit it or send "bearer").

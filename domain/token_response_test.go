@@ -207,6 +207,7 @@ func TestParseTokenResponse_entraErrorFieldsKept(t *testing.T) {
 		Class: domain.ErrInteractionRequired, Code: "invalid_grant", Description: "AADSTS50076: MFA required.",
 		SubError: "basic_action", Claims: `{"access_token":{"capolids":{"essential":true}}}`,
 		CorrelationID: "c0ffee00-1111-2222-3333-444455556666", TraceID: "7ace0000-aaaa-bbbb-cccc-ddddeeeeffff", HTTPStatus: 400,
+		Timestamp: "2025-01-01 00:00:00Z",
 	}
 	want.ErrorCodes = []int{50076, 65001}
 	if !reflect.DeepEqual(*de, want) {
@@ -214,6 +215,30 @@ func TestParseTokenResponse_entraErrorFieldsKept(t *testing.T) {
 	}
 	if !errors.Is(err, domain.ErrInvalidGrant) {
 		t.Errorf("errors.Is(err, ErrInvalidGrant) = false; want true for a refused refresh token")
+	}
+}
+
+// A provider that fills every error field with junk must not make the error, or its
+// message, as large as the response body.
+func TestParseErrorResponse_boundsWhatItKeeps(t *testing.T) {
+	junk := strings.Repeat("x", 200_000)
+	codes := strings.TrimSuffix(strings.Repeat("50076,", 10_000), ",")
+	body := `{"error":"invalid_grant` + junk + `","error_description":"` + junk + `","suberror":"` + junk +
+		`","correlation_id":"` + junk + `","trace_id":"` + junk + `","timestamp":"` + junk + `","error_codes":[` + codes + `]}`
+	de := domain.ParseErrorResponse(domain.GrantRefreshToken, 400, []byte(body))
+	if de == nil {
+		t.Fatal("ParseErrorResponse = nil; want an error")
+	}
+	if n := len(de.Error()); n > 2000 {
+		t.Errorf("Error() is %d bytes; want it bounded (under 2000)", n)
+	}
+	for name, v := range map[string]string{"Code": de.Code, "SubError": de.SubError, "CorrelationID": de.CorrelationID, "TraceID": de.TraceID, "Timestamp": de.Timestamp} {
+		if len(v) > 200 {
+			t.Errorf("%s keeps %d bytes; want at most a short prefix", name, len(v))
+		}
+	}
+	if len(de.Description) > 5000 || len(de.ErrorCodes) > 32 {
+		t.Errorf("keeps a %d-byte description and %d error codes; want them bounded", len(de.Description), len(de.ErrorCodes))
 	}
 }
 

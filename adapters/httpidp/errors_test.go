@@ -92,8 +92,9 @@ func TestProvider_Token_entraExtras(t *testing.T) {
 		t.Errorf("got %v; want it to match the provider's invalid_grant too", err)
 	}
 	if len(de.ErrorCodes) != 1 || de.ErrorCodes[0] != 50076 || de.TraceID != "trace-1" || de.CorrelationID != "corr-from-body" ||
+		de.Timestamp != "2026-03-01 12:00:00Z" ||
 		!strings.Contains(de.Claims, "capolids") || !strings.HasPrefix(de.Description, "AADSTS50076") {
-		t.Errorf("got %+v; want error codes, trace id, correlation id, claims and description kept", de)
+		t.Errorf("got %+v; want error codes, trace id, correlation id, timestamp, claims and description kept", de)
 	}
 }
 
