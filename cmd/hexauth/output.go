@@ -34,6 +34,8 @@ type errorJSON struct {
 	ErrorCodes       []int  `json:"error_codes,omitempty"`
 	ProviderError    string `json:"provider_error,omitempty"`
 	Claims           string `json:"claims,omitempty"`
+	TraceID          string `json:"trace_id,omitempty"`
+	Timestamp        string `json:"timestamp,omitempty"`
 }
 
 // accountJSON is an account, with MSAL Python's get_accounts keys.
@@ -161,7 +163,8 @@ func newErrorJSON(err error) errorJSON {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		out := errorJSON{Error: string(de.Class), ErrorDescription: de.Description, SubError: de.SubError,
-			CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims}
+			CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims,
+			TraceID: de.TraceID, Timestamp: de.Timestamp}
 		if de.Code != string(de.Class) {
 			out.ProviderError = de.Code
 		}

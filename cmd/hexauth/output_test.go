@@ -48,10 +48,12 @@ func TestExitCode_classes(t *testing.T) {
 
 func TestNewErrorJSON_keepsWhatTheProviderSaid(t *testing.T) {
 	err := &domain.Error{Class: domain.ErrInteractionRequired, Code: "invalid_grant", Description: "AADSTS50076: MFA",
-		SubError: "basic_action", ErrorCodes: []int{50076}, CorrelationID: "c-1", Claims: `{"access_token":{}}`}
+		SubError: "basic_action", ErrorCodes: []int{50076}, CorrelationID: "c-1", Claims: `{"access_token":{}}`,
+		TraceID: "t-1", Timestamp: "2026-03-01 12:00:00Z"}
 	got := newErrorJSON(fmt.Errorf("wrapped: %w", err))
 	want := errorJSON{Error: "interaction_required", ErrorDescription: "AADSTS50076: MFA", SubError: "basic_action",
-		CorrelationID: "c-1", ErrorCodes: []int{50076}, ProviderError: "invalid_grant", Claims: `{"access_token":{}}`}
+		CorrelationID: "c-1", ErrorCodes: []int{50076}, ProviderError: "invalid_grant", Claims: `{"access_token":{}}`,
+		TraceID: "t-1", Timestamp: "2026-03-01 12:00:00Z"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %+v; want %+v", got, want)
 	}
