@@ -151,6 +151,10 @@ func checkIssuer(a domain.Authority, issuer string) error {
 	return nil
 }
 
+// consumerTenantID is the tenant of Microsoft personal accounts, the issuer Entra's
+// consumers endpoint names.
+const consumerTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
 // entraIssuerOK: https://{alias host}/{segment}/v2.0 where segment is the tenant id
 // given, the {tenantid} template for common/organizations/consumers (or, for consumers,
 // the consumer tenant's GUID), or any GUID for a tenant given as a domain name.
@@ -164,7 +168,7 @@ func entraIssuerOK(a domain.Authority, issuer string) bool {
 	case seg.path != "/v2.0":
 		return false
 	case tenant == domain.TenantConsumers:
-		return seg.name == entraTenantTemplate || isGUID(seg.name)
+		return seg.name == entraTenantTemplate || strings.EqualFold(seg.name, consumerTenantID)
 	case a.IsOrganizationAlias():
 		return seg.name == entraTenantTemplate
 	case isGUID(a.Tenant):

@@ -32,6 +32,7 @@ func TestProvider_Metadata_authorityKinds(t *testing.T) {
 		{"entra common guid refused", "/common", domain.AuthorityEntra, "/common/v2.0" + wellKnown, "/" + tenantGUID + "/v2.0", false},
 		{"entra organizations template", "/organizations", domain.AuthorityEntra, "/organizations/v2.0" + wellKnown, "/{tenantid}/v2.0", true},
 		{"entra consumers guid", "/consumers", domain.AuthorityEntra, "/consumers/v2.0" + wellKnown, "/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", true},
+		{"entra consumers other guid refused", "/consumers", domain.AuthorityEntra, "/consumers/v2.0" + wellKnown, "/" + tenantGUID + "/v2.0", false},
 		{"entra tenant id", "/" + tenantGUID, domain.AuthorityEntra, "/" + tenantGUID + "/v2.0" + wellKnown, "/" + tenantGUID + "/v2.0", true},
 		{"entra tenant id other guid", "/" + tenantGUID, domain.AuthorityEntra, "/" + tenantGUID + "/v2.0" + wellKnown, "/00000000-0000-0000-0000-000000000001/v2.0", false},
 		{"entra domain gets guid", "/contoso.onmicrosoft.com", domain.AuthorityEntra, "/contoso.onmicrosoft.com/v2.0" + wellKnown, "/" + tenantGUID + "/v2.0", true},
