@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,13 +106,16 @@ func TestSilent_Acquire_readsTheCacheAgainUnderTheRefreshLock(t *testing.T) {
 		}
 		return e, nil
 	}).AnyTimes()
-	lockTaken := make(chan struct{})
+	lockTaken, secondWaits := make(chan struct{}), make(chan struct{})
+	var lockCalls atomic.Int32
 	holder := make(chan struct{}, 1) // a one-slot lock, as a store's
 	f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
 		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
-			select {
-			case lockTaken <- struct{}{}:
-			default:
+			switch lockCalls.Add(1) {
+			case 1:
+				close(lockTaken)
+			case 2:
+				close(secondWaits)
 			}
 			holder <- struct{}{}
 			defer func() { <-holder }()
@@ -143,6 +147,7 @@ func TestSilent_Acquire_readsTheCacheAgainUnderTheRefreshLock(t *testing.T) {
 		}
 		secondDone <- res
 	}()
+	<-secondWaits // the second missed the cache and now waits on the lock
 	close(release)
 	if err := <-firstDone; err != nil {
 		t.Fatal(err)
