@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,6 +21,24 @@ type Flows interface {
 	RefreshToken(ctx context.Context, refreshToken string, scopes []string) (domain.AuthResult, error)
 	Accounts(ctx context.Context, username string) ([]domain.Account, error)
 	RemoveAccount(ctx context.Context, account domain.Account) error
+	// ClientCredentials gets an app token with the client credentials grant (RFC 6749
+	// §4.4), from the cache while one is usable. tenant, when not empty, names the
+	// tenant to get it in, as a call with that tenant's authority would; "" uses the
+	// client's own authority. A public client's call fails with ErrInvalidInput.
+	ClientCredentials(ctx context.Context, scopes []string, tenant string) (domain.AuthResult, error)
+	// RedeemCode redeems an authorization code without a flow object (MSAL's
+	// acquire_token_by_authorization_code), and caches the result.
+	RedeemCode(ctx context.Context, r CodeRedemption) (domain.AuthResult, error)
+}
+
+// CodeRedemption is an authorization code to redeem with Flows.RedeemCode.
+type CodeRedemption struct {
+	Code        string
+	RedirectURI string // the redirect URI of the authorization request
+	Scopes      []string
+	// CodeVerifier and Nonce are those of the authorization request, when it sent them
+	// (PKCE, RFC 7636; OIDC nonce): the ID token's nonce must then match.
+	CodeVerifier, Nonce string
 }
 
 // FakeProvider is the control surface of a fake identity provider: what a test does in
@@ -29,11 +48,34 @@ type FakeProvider interface {
 	// SignIn completes the authorization request at authURL as username (with its
 	// password) and returns the query of the redirect back to the app.
 	SignIn(ctx context.Context, authURL, username, password string) (url.Values, error)
-	// Calls counts token requests of one grant.
+	// Calls counts token requests of one grant, failed ones included.
 	Calls(grant domain.GrantKind) int
 	// RevokeRefreshTokens makes every refresh token issued to username invalid.
 	RevokeRefreshTokens(username string)
+	// FailNext makes the next token request of grant fail as the provider would answer
+	// it with HTTP status and the RFC 6749 §5.2 error code (an empty code: no body).
+	// The request is counted. Calls queue: two calls fail the next two requests.
+	FailNext(grant domain.GrantKind, status int, code string)
+	// SetIDTokenFault makes every ID token issued from now on carry f, until it is set
+	// again (IDTokenOK restores correct tokens).
+	SetIDTokenFault(f IDTokenFault)
 }
+
+// IDTokenFault is a defect a fake provider puts in the ID tokens it issues, so that the
+// scenarios can check the engine refuses them.
+type IDTokenFault int
+
+// ID-token faults, for FakeProvider.SetIDTokenFault.
+const (
+	IDTokenOK             IDTokenFault = iota // correct ID tokens
+	IDTokenWrongNonce                         // a nonce other than the authorization request's
+	IDTokenWrongIssuer                        // an iss other than the authority's issuer
+	IDTokenWrongAudience                      // an aud without the client id
+	IDTokenExpired                            // exp an hour in the past
+	IDTokenWrongSignature                     // a signature that does not verify
+	IDTokenAlgNone                            // unsigned (alg "none")
+	IDTokenOtherSubject                       // another sub, in refresh_token grant responses
+)
 
 // FlowUser is an account the fake provider must know.
 type FlowUser struct {
@@ -41,25 +83,72 @@ type FlowUser struct {
 	RequireMFA         bool // the password grant fails with interaction required
 }
 
+// FlowClient is an application the fake provider must know besides FlowSetup.ClientID.
+type FlowClient struct {
+	ID string
+	// Secret, when set, makes the client confidential: it authenticates with it.
+	Secret string
+	// FamilyID puts the client in a family of clients (Entra's FOCI) that redeem each
+	// other's refresh tokens.
+	FamilyID string
+}
+
 // FlowSetup is what the suite asks a harness to build.
 type FlowSetup struct {
 	ClientID    string
-	RedirectURI string // the client's registered redirect URI
+	RedirectURI string // the registered redirect URI of every client
 	Users       []FlowUser
 	Scopes      []string // the resource scopes the provider knows
 	// Rotate makes the provider rotate refresh tokens on every refresh grant.
 	Rotate bool
+	// FamilyID puts ClientID in a family of clients (Entra's FOCI).
+	FamilyID string
+	// Clients are further applications, bound to by FlowEnv.ClientFlows.
+	Clients []FlowClient
+	// RefreshIn, when positive, is the refresh_in the provider sends with access
+	// tokens, so that a cached token becomes due for a proactive refresh that long
+	// after it was issued.
+	RefreshIn time.Duration
+	// IssuerInResponse makes the provider send iss in authorization responses and
+	// advertise authorization_response_iss_parameter_supported (RFC 9207).
+	IssuerInResponse bool
+}
+
+// clone returns a copy of s whose slices can be changed without changing s's.
+func (s FlowSetup) clone() FlowSetup {
+	s.Users = slices.Clone(s.Users)
+	s.Scopes = slices.Clone(s.Scopes)
+	s.Clients = slices.Clone(s.Clients)
+	return s
 }
 
 // FlowEnv is one fresh environment: a fake provider, an empty store, a clock the suite
-// moves, and a function that binds the flows to a partition.
+// moves, and functions that bind the flows to a client and a partition.
 type FlowEnv struct {
 	Provider FakeProvider
 	Store    ports.CacheStore
 	// Advance moves the clock both the engine and the provider read.
 	Advance func(d time.Duration)
-	// Flows returns the engine's flows for the setup's client in partition.
+	// Flows returns the engine's flows for the setup's ClientID in partition. Every
+	// call returns a new engine (with its own in-process single flight) over the same
+	// provider and store.
 	Flows func(partition string) Flows
+	// ClientFlows returns the flows of clientID — the setup's ClientID or one of its
+	// Clients, with its secret — in partition, as Flows does.
+	ClientFlows func(clientID, partition string) Flows
+}
+
+// FlowFeatures declares what a harness's fake provider can express. A scenario that
+// needs a feature the harness lacks is skipped with a sentence saying so.
+type FlowFeatures struct {
+	// Families: the provider honours FlowSetup.FamilyID and FlowClient.FamilyID.
+	Families bool
+	// IssuerInResponse: the provider honours FlowSetup.IssuerInResponse.
+	IssuerInResponse bool
+	// IDTokenFaults: FakeProvider.SetIDTokenFault takes effect.
+	IDTokenFaults bool
+	// Tenants: Flows.ClientCredentials reaches a tenant other than the client's own.
+	Tenants bool
 }
 
 // FlowHarness builds environments for TestFlows.
@@ -67,27 +156,45 @@ type FlowHarness struct {
 	// New builds a fresh environment for setup and registers its cleanup. It is called
 	// once per scenario.
 	New func(t *testing.T, setup FlowSetup) FlowEnv
+	// Features declares what the harness's fake provider can express.
+	Features FlowFeatures
 }
 
 // TestFlows runs the flow scenarios of DESIGN §3 end to end against the harness's
 // identity provider and store, so the same scenarios pass on the in-process fake, on
-// the HTTP adapter against its fake server, and on every store.
+// the HTTP adapter against its fake server, and on every store. Each scenario gets a
+// fresh environment; one that needs a feature h lacks is skipped.
 func TestFlows(t *testing.T, h FlowHarness) {
 	t.Helper()
 	for _, sc := range flowScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
-			env := h.New(t, flowSetup)
-			sc.run(t, env)
+			if sc.needs != nil {
+				if why := sc.needs(h.Features); why != "" {
+					t.Skip(why)
+				}
+			}
+			setup := flowSetup.clone()
+			if sc.setup != nil {
+				sc.setup(&setup)
+			}
+			sc.run(t, h.New(t, setup))
 		})
 	}
 }
 
+// flowScenario is one behaviour of the flows. needs, when set, returns why a harness
+// cannot run it ("" when it can); setup, when set, adjusts the shared setup.
 type flowScenario struct {
-	name string
-	run  func(t *testing.T, env FlowEnv)
+	name  string
+	needs func(FlowFeatures) string
+	setup func(*FlowSetup)
+	run   func(t *testing.T, env FlowEnv)
 }
 
 const flowPartition = "tenant-a"
+
+// flowTimeout bounds every flow call of a scenario, so that a hang fails the test.
+const flowTimeout = 30 * time.Second
 
 var (
 	flowScopes = []string{"api://orders/read"}
@@ -104,20 +211,64 @@ var (
 	}
 )
 
+// flowContext returns a context that ends with the test or after flowTimeout.
+func flowContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), flowTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func flowScenarios() []flowScenario {
 	return []flowScenario{
-		{"PasswordThenSilentHitMakesNoProviderCall", scenarioSilentHit},
-		{"SilentAfterExpiryRefreshesOnce", scenarioSilentRefresh},
-		{"ForceRefreshSkipsTheCache", scenarioForceRefresh},
-		{"ConcurrentSilentCallsShareOneRefresh", scenarioStampede},
-		{"RefusedRefreshIsInteractionRequiredAndKeepsTheAccount", scenarioRefusedRefresh},
-		{"NoTokensIsInteractionRequired", scenarioNoTokens},
-		{"AuthCodeFlowCompletesOnceWithClaims", scenarioAuthCode},
-		{"AuthCodeFlowRefusesForgedState", scenarioForgedState},
-		{"PasswordErrorsAreClassified", scenarioPasswordErrors},
-		{"RefreshTokenRedemptionIsCached", scenarioRefreshTokenRedemption},
-		{"AccountsListFilterAndRemove", scenarioAccounts},
-		{"PartitionsIsolateAccountsAndTokens", scenarioPartitions},
-		{"BadInputChangesNothing", scenarioBadInput},
+		{name: "PasswordThenSilentHitMakesNoProviderCall", run: scenarioSilentHit},
+		{name: "SilentAfterExpiryRefreshesOnce", run: scenarioSilentRefresh},
+		{name: "ForceRefreshSkipsTheCache", run: scenarioForceRefresh},
+		{name: "ConcurrentSilentCallsShareOneRefresh", run: scenarioStampede},
+		{name: "RefusedRefreshIsInteractionRequiredAndKeepsTheAccount", run: scenarioRefusedRefresh},
+		{name: "NoTokensIsInteractionRequired", run: scenarioNoTokens},
+		{name: "AuthCodeFlowCompletesOnceWithClaims", run: scenarioAuthCode},
+		{name: "AuthCodeFlowRefusesForgedState", run: scenarioForgedState},
+		{name: "PasswordErrorsAreClassified", run: scenarioPasswordErrors},
+		{name: "RefreshTokenRedemptionIsCached", run: scenarioRefreshTokenRedemption},
+		{name: "AccountsListFilterAndRemove", run: scenarioAccounts},
+		{name: "PartitionsIsolateAccountsAndTokens", run: scenarioPartitions},
+		{name: "BadInputChangesNothing", run: scenarioBadInput},
+		{name: "FailedProactiveRefreshServesTheCachedToken", setup: withRefreshIn, run: scenarioProactiveRefreshFails},
+		{name: "RefusedFamilyRefreshTokenFallsBackToTheAppsOwn", needs: needFamilies, setup: withFamily, run: scenarioFamilyFallback},
+		{name: "RefreshNamingAnotherSubjectIsRefusedAndStoresNothing", needs: needIDTokenFaults, run: scenarioRefreshOtherSubject},
+		{name: "IDTokenFaultsAreRefusedAndStoreNothing", needs: needIDTokenFaults, run: scenarioIDTokenFaults},
+		{name: "AdvertisedIssuerIsRequiredInTheAuthResponse", needs: needIssuerInResponse, setup: withIssuerInResponse, run: scenarioAuthResponseIssuer},
+		{name: "ClientCredentialsCachesTheAppToken", setup: withDaemon, run: scenarioClientCredentials},
+		{name: "ClientCredentialsCachesAppTokensPerTenant", needs: needTenants, setup: withDaemon, run: scenarioClientCredentialsTenants},
+		{name: "LegacyCodeIsRedeemedAndCached", run: scenarioLegacyCode},
 	}
+}
+
+func needFamilies(f FlowFeatures) string {
+	if !f.Families {
+		return "the harness's provider cannot put clients in a family (FlowFeatures.Families)"
+	}
+	return ""
+}
+
+func needIDTokenFaults(f FlowFeatures) string {
+	if !f.IDTokenFaults {
+		return "the harness's provider cannot issue faulty ID tokens (FlowFeatures.IDTokenFaults)"
+	}
+	return ""
+}
+
+func needIssuerInResponse(f FlowFeatures) string {
+	if !f.IssuerInResponse {
+		return "the harness's provider cannot send iss in authorization responses (FlowFeatures.IssuerInResponse)"
+	}
+	return ""
+}
+
+func needTenants(f FlowFeatures) string {
+	if !f.Tenants {
+		return "the harness cannot reach another tenant's authority (FlowFeatures.Tenants)"
+	}
+	return ""
 }

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"strings"
@@ -15,7 +14,8 @@ import (
 // signIn is the password sign-in every scenario starts from.
 func signIn(t *testing.T, f Flows, username, password string) domain.AuthResult {
 	t.Helper()
-	res, err := f.Password(context.Background(), username, password, flowScopes)
+	ctx := flowContext(t)
+	res, err := f.Password(ctx, username, password, flowScopes)
 	if err != nil {
 		t.Fatalf("Password(%q) = %v; want tokens", username, err)
 	}
@@ -36,9 +36,10 @@ func wantSource(t *testing.T, call string, res domain.AuthResult, err error, wan
 }
 
 func scenarioSilentHit(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	first := signIn(t, f, "alice@example.com", "alice-pw")
-	res, err := f.Silent(context.Background(), flowScopes, first.Account, false)
+	res, err := f.Silent(ctx, flowScopes, first.Account, false)
 	wantSource(t, "Silent after sign-in", res, err, domain.SourceCache)
 	if res.AccessToken != first.AccessToken {
 		t.Fatal("Silent returned another access token than the cached one")
@@ -49,12 +50,13 @@ func scenarioSilentHit(t *testing.T, env FlowEnv) {
 }
 
 func scenarioSilentRefresh(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	first := signIn(t, f, "alice@example.com", "alice-pw")
 	env.Advance(56 * time.Minute) // inside the 5-minute expiry buffer of a 1-hour token
-	res, err := f.Silent(context.Background(), flowScopes, first.Account, false)
+	res, err := f.Silent(ctx, flowScopes, first.Account, false)
 	wantSource(t, "Silent inside the expiry buffer", res, err, domain.SourceIdentityProvider)
-	again, err := f.Silent(context.Background(), flowScopes, first.Account, false)
+	again, err := f.Silent(ctx, flowScopes, first.Account, false)
 	wantSource(t, "Silent after the refresh", again, err, domain.SourceCache)
 	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
 		t.Fatalf("refresh grants = %d; want 1", n)
@@ -65,20 +67,22 @@ func scenarioSilentRefresh(t *testing.T, env FlowEnv) {
 }
 
 func scenarioForceRefresh(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	first := signIn(t, f, "alice@example.com", "alice-pw")
-	res, err := f.Silent(context.Background(), flowScopes, first.Account, true)
+	res, err := f.Silent(ctx, flowScopes, first.Account, true)
 	wantSource(t, "Silent with force refresh", res, err, domain.SourceIdentityProvider)
 	if res.AccessToken == first.AccessToken {
 		t.Fatal("force refresh returned the cached access token")
 	}
 	// The rotated refresh token was stored: a second forced refresh still works.
-	if _, err := f.Silent(context.Background(), flowScopes, first.Account, true); err != nil {
+	if _, err := f.Silent(ctx, flowScopes, first.Account, true); err != nil {
 		t.Fatalf("second forced refresh = %v; want the rotated refresh token to have been stored", err)
 	}
 }
 
 func scenarioStampede(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	first := signIn(t, f, "alice@example.com", "alice-pw")
 	env.Advance(2 * time.Hour)
@@ -88,7 +92,7 @@ func scenarioStampede(t *testing.T, env FlowEnv) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.Silent(context.Background(), flowScopes, first.Account, false)
+			_, err := f.Silent(ctx, flowScopes, first.Account, false)
 			errs <- err
 		}()
 	}
@@ -105,35 +109,37 @@ func scenarioStampede(t *testing.T, env FlowEnv) {
 }
 
 func scenarioRefusedRefresh(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	first := signIn(t, f, "alice@example.com", "alice-pw")
 	env.Provider.RevokeRefreshTokens("alice@example.com")
 	env.Advance(2 * time.Hour)
-	_, err := f.Silent(context.Background(), flowScopes, first.Account, false)
+	_, err := f.Silent(ctx, flowScopes, first.Account, false)
 	if !errors.Is(err, domain.ErrInteractionRequired) {
 		t.Fatalf("Silent with a revoked refresh token = %v; want ErrInteractionRequired", err)
 	}
-	accts, err := f.Accounts(context.Background(), "")
+	accts, err := f.Accounts(ctx, "")
 	if err != nil || len(accts) != 1 {
 		t.Fatalf("Accounts after a refused refresh = %v, %v; want the account kept", accts, err)
 	}
-	found, err := env.Store.Find(context.Background(), domain.CacheQuery{Partition: flowPartition, HomeAccountID: first.Account.HomeAccountID})
+	found, err := env.Store.Find(ctx, domain.CacheQuery{Partition: flowPartition, HomeAccountID: first.Account.HomeAccountID})
 	if err != nil || len(found.RefreshTokens) != 1 {
 		t.Fatalf("refresh tokens after a refused refresh = %d, %v; want the refused token kept", len(found.RefreshTokens), err)
 	}
 }
 
 func scenarioNoTokens(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	ghost := domain.Account{HomeAccountID: "nobody.tenant", Environment: "127.0.0.1"}
-	_, err := f.Silent(context.Background(), flowScopes, ghost, false)
+	_, err := f.Silent(ctx, flowScopes, ghost, false)
 	if !errors.Is(err, domain.ErrNoTokens) || !errors.Is(err, domain.ErrInteractionRequired) {
 		t.Fatalf("Silent for an unknown account = %v; want ErrNoTokens (interaction required)", err)
 	}
 }
 
 func scenarioAuthCode(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	flow, err := f.InitiateAuthCode(ctx, flowScopes, flowSetup.RedirectURI)
 	if err != nil {
@@ -159,7 +165,7 @@ func scenarioAuthCode(t *testing.T, env FlowEnv) {
 }
 
 func scenarioForgedState(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	flow, err := f.InitiateAuthCode(ctx, flowScopes, flowSetup.RedirectURI)
 	if err != nil {
@@ -186,7 +192,7 @@ func scenarioForgedState(t *testing.T, env FlowEnv) {
 }
 
 func scenarioPasswordErrors(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	_, err := f.Password(ctx, "alice@example.com", "wrong-pw", flowScopes)
 	if !errors.Is(err, domain.ErrInvalidGrant) {
@@ -210,7 +216,7 @@ func scenarioPasswordErrors(t *testing.T, env FlowEnv) {
 }
 
 func scenarioRefreshTokenRedemption(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	first := signIn(t, env.Flows("elsewhere"), "alice@example.com", "alice-pw")
 	f := env.Flows(flowPartition)
 	res, err := f.RefreshToken(ctx, string(first.RefreshToken), flowScopes)
@@ -223,7 +229,7 @@ func scenarioRefreshTokenRedemption(t *testing.T, env FlowEnv) {
 }
 
 func scenarioAccounts(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	signIn(t, f, "alice@example.com", "alice-pw")
 	signIn(t, f, "bob@example.com", "bob-pw")
@@ -251,7 +257,7 @@ func scenarioAccounts(t *testing.T, env FlowEnv) {
 }
 
 func scenarioPartitions(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	a, b := env.Flows("tenant-a"), env.Flows("tenant-b")
 	res := signIn(t, a, "alice@example.com", "alice-pw")
 	if accts, _ := b.Accounts(ctx, ""); len(accts) != 0 {
@@ -268,7 +274,7 @@ func scenarioPartitions(t *testing.T, env FlowEnv) {
 }
 
 func scenarioBadInput(t *testing.T, env FlowEnv) {
-	ctx := context.Background()
+	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	res := signIn(t, f, "alice@example.com", "alice-pw")
 	calls := env.Provider.Calls(domain.GrantRefreshToken) + env.Provider.Calls(domain.GrantPassword)

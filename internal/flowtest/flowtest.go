@@ -20,14 +20,25 @@ import (
 var Start = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 // ProviderFactory builds a fake provider for setup on clock and returns it with the
-// authority URL the engine must use.
+// authority URL the engine must use. For Flows.ClientCredentials in another tenant the
+// provider must also implement TenantAuthorities.
 type ProviderFactory func(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock) (conformance.FakeProvider, string)
+
+// TenantAuthorities is implemented by fake providers that serve Entra-style
+// authorities, one per tenant.
+type TenantAuthorities interface {
+	// TenantAuthority returns the Entra authority URL of tenant (a tenant id).
+	TenantAuthority(tenant string) string
+}
 
 // Harness returns a conformance.FlowHarness over the use cases, with the providers
 // newProvider builds and the stores newStore opens (one fresh, empty store per
-// scenario).
+// scenario). It declares every conformance.FlowFeatures, as both providers of this
+// package (MemoryProvider, HTTPProvider) express them: newProvider must be one of them
+// or a provider as capable.
 func Harness(newProvider ProviderFactory, newStore func(t *testing.T) ports.CacheStore) conformance.FlowHarness {
-	return conformance.FlowHarness{New: func(t *testing.T, setup conformance.FlowSetup) conformance.FlowEnv {
+	features := conformance.FlowFeatures{Families: true, IssuerInResponse: true, IDTokenFaults: true, Tenants: true}
+	return conformance.FlowHarness{Features: features, New: func(t *testing.T, setup conformance.FlowSetup) conformance.FlowEnv {
 		clock := memory.NewClock(Start)
 		idp, authorityURL := newProvider(t, setup, clock)
 		authority, err := domain.ParseAuthority(authorityURL, domain.AuthorityAuto)
@@ -36,19 +47,31 @@ func Harness(newProvider ProviderFactory, newStore func(t *testing.T) ports.Cach
 		}
 		store := newStore(t)
 		deps := usecases.Deps{IdentityProvider: idp, Store: store, Clock: clock}
+		clientFlows := func(clientID, partition string) conformance.Flows {
+			cfg := Config(setup, clientID, authority)
+			cfg.Partition = partition
+			f, err := newFlows(cfg, deps, tenantsOf(idp))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
 		return conformance.FlowEnv{
-			Provider: idp,
-			Store:    store,
-			Advance:  func(d time.Duration) { clock.Advance(d) },
-			Flows: func(partition string) conformance.Flows {
-				f, err := New(usecases.Config{ClientID: setup.ClientID, Authority: authority, Partition: partition}, deps)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return f
-			},
+			Provider:    idp,
+			Store:       store,
+			Advance:     func(d time.Duration) { clock.Advance(d) },
+			Flows:       func(partition string) conformance.Flows { return clientFlows(setup.ClientID, partition) },
+			ClientFlows: clientFlows,
 		}
 	}}
+}
+
+// tenantsOf returns the tenant authorities of idp, or nil when it serves none.
+func tenantsOf(idp conformance.FakeProvider) TenantAuthorities {
+	if ta, ok := idp.(TenantAuthorities); ok {
+		return ta
+	}
+	return nil
 }
 
 // MemoryProvider is a ProviderFactory for the in-process fake of adapters/memory.
@@ -60,12 +83,22 @@ func MemoryProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clo
 	}
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate,
-		Clients: []memory.Client{{ID: setup.ClientID, RedirectURIs: []string{setup.RedirectURI}}},
+		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return memoryProvider{idp}, "https://login.example.com/tenant-a"
+}
+
+// clients returns the fake provider's registrations of setup's clients, every one
+// with setup's redirect URI.
+func clients(setup conformance.FlowSetup) []memory.Client {
+	out := []memory.Client{{ID: setup.ClientID, FamilyID: setup.FamilyID, RedirectURIs: []string{setup.RedirectURI}}}
+	for _, c := range setup.Clients {
+		out = append(out, memory.Client{ID: c.ID, Secret: domain.Secret(c.Secret), FamilyID: c.FamilyID, RedirectURIs: []string{setup.RedirectURI}})
+	}
+	return out
 }
 
 // memoryProvider is the in-process fake as a conformance.FakeProvider.
@@ -77,62 +110,41 @@ func (p memoryProvider) SignIn(ctx context.Context, authURL, username, _ string)
 	return p.Authorize(ctx, authURL, username)
 }
 
-// New returns the flows of one client over the use cases.
-func New(cfg usecases.Config, deps usecases.Deps) (conformance.Flows, error) {
-	f := &flows{}
-	var err error
-	if f.silent, err = usecases.NewSilent(cfg, deps); err != nil {
-		return nil, err
+// FailNext queues the refusal the HTTP adapter would make of status and code, so both
+// providers fail alike.
+func (p memoryProvider) FailNext(grant domain.GrantKind, status int, code string) {
+	p.IdentityProvider.FailNext(grant, &domain.Error{Code: code, HTTPStatus: status, Description: "scripted by the flow scenario"})
+}
+
+// SetIDTokenFault sets the fake's ID-token fault.
+func (p memoryProvider) SetIDTokenFault(f conformance.IDTokenFault) {
+	p.IdentityProvider.SetIDTokenFault(idTokenFault(f))
+}
+
+// TenantAuthority is the Entra authority of tenant on the fake's host (it answers for
+// any authority).
+func (p memoryProvider) TenantAuthority(tenant string) string {
+	return "https://login.example.com/" + tenant
+}
+
+// idTokenFault maps a scenario's ID-token fault onto the fake engine's (adapters/memory
+// and idptest share it).
+func idTokenFault(f conformance.IDTokenFault) memory.IDTokenFault {
+	switch f {
+	case conformance.IDTokenWrongNonce:
+		return memory.IDTokenWrongNonce
+	case conformance.IDTokenWrongIssuer:
+		return memory.IDTokenWrongIssuer
+	case conformance.IDTokenWrongAudience:
+		return memory.IDTokenWrongAudience
+	case conformance.IDTokenExpired:
+		return memory.IDTokenExpired
+	case conformance.IDTokenWrongSignature:
+		return memory.IDTokenWrongSignature
+	case conformance.IDTokenAlgNone:
+		return memory.IDTokenAlgNone
+	case conformance.IDTokenOtherSubject:
+		return memory.IDTokenOtherSubject
 	}
-	if f.authCode, err = usecases.NewAuthCode(cfg, deps); err != nil {
-		return nil, err
-	}
-	if f.password, err = usecases.NewUsernamePassword(cfg, deps); err != nil {
-		return nil, err
-	}
-	if f.refresh, err = usecases.NewRefreshTokenRedeemer(cfg, deps); err != nil {
-		return nil, err
-	}
-	if f.accounts, err = usecases.NewAccounts(cfg, deps); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-type flows struct {
-	silent   *usecases.Silent
-	authCode *usecases.AuthCode
-	password *usecases.UsernamePassword
-	refresh  *usecases.RefreshTokenRedeemer
-	accounts *usecases.Accounts
-}
-
-// The methods of flows implement conformance.Flows, each by one use case.
-
-func (f *flows) Silent(ctx context.Context, scopes []string, acct domain.Account, force bool) (domain.AuthResult, error) {
-	return f.silent.Acquire(ctx, usecases.SilentRequest{Scopes: scopes, Account: acct, ForceRefresh: force})
-}
-
-func (f *flows) Password(ctx context.Context, username, password string, scopes []string) (domain.AuthResult, error) {
-	return f.password.Acquire(ctx, usecases.PasswordRequest{Username: username, Password: domain.Secret(password), Scopes: scopes})
-}
-
-func (f *flows) InitiateAuthCode(ctx context.Context, scopes []string, redirectURI string) (domain.AuthCodeFlow, error) {
-	return f.authCode.Initiate(ctx, usecases.AuthCodeRequest{Scopes: scopes, RedirectURI: redirectURI})
-}
-
-func (f *flows) CompleteAuthCode(ctx context.Context, flow domain.AuthCodeFlow, response url.Values) (domain.AuthResult, error) {
-	return f.authCode.Complete(ctx, flow, response)
-}
-
-func (f *flows) RefreshToken(ctx context.Context, rt string, scopes []string) (domain.AuthResult, error) {
-	return f.refresh.Acquire(ctx, usecases.RefreshTokenRequest{RefreshToken: domain.Secret(rt), Scopes: scopes})
-}
-
-func (f *flows) Accounts(ctx context.Context, username string) ([]domain.Account, error) {
-	return f.accounts.List(ctx, username)
-}
-
-func (f *flows) RemoveAccount(ctx context.Context, acct domain.Account) error {
-	return f.accounts.Remove(ctx, acct)
+	return memory.IDTokenOK
 }

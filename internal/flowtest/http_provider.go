@@ -25,7 +25,7 @@ func HTTPProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock
 	}
 	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate,
-		Clients: []idptest.Client{{ID: setup.ClientID, RedirectURIs: []string{setup.RedirectURI}}},
+		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
 	}})
 	idp, err := httpidp.New(httpidp.Config{Clock: clock, RetryWaitMin: 1, RetryWaitMax: 2})
 	if err != nil {
@@ -46,6 +46,24 @@ func (p *httpProvider) Calls(grant domain.GrantKind) int { return p.srv.Requests
 
 // RevokeRefreshTokens makes the server refuse username's refresh tokens.
 func (p *httpProvider) RevokeRefreshTokens(username string) { p.srv.RevokeRefreshTokens(username) }
+
+// FailNext scripts the server to answer the next token request of grant with status
+// and the JSON error code (no body for an empty code).
+func (p *httpProvider) FailNext(grant domain.GrantKind, status int, code string) {
+	f := idptest.Fault{Grant: grant, Status: status}
+	if code != "" {
+		f.Error = &idptest.ErrorResponse{Error: code, Description: "scripted by the flow scenario"}
+	}
+	p.srv.Script(f)
+}
+
+// SetIDTokenFault sets the server's ID-token fault.
+func (p *httpProvider) SetIDTokenFault(f conformance.IDTokenFault) {
+	p.srv.SetIDTokenFault(idTokenFault(f))
+}
+
+// TenantAuthority is the server's Entra-layout authority of tenant.
+func (p *httpProvider) TenantAuthority(tenant string) string { return p.srv.EntraAuthority(tenant) }
 
 // SignIn submits the login form the way a browser would: the authorization request's
 // parameters plus the credentials, posted to the authorization endpoint, whose 302

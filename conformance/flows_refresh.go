@@ -1,0 +1,129 @@
+package conformance
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+const (
+	siblingClient = "conformance-sibling"
+	flowFamily    = "1"
+)
+
+// withRefreshIn makes access tokens due for a proactive refresh 30 minutes after they
+// are issued (Entra's refresh_in), 25 minutes before they stop being served.
+func withRefreshIn(s *FlowSetup) { s.RefreshIn = 30 * time.Minute }
+
+// withFamily puts the client and a sibling client in one family (Entra's FOCI).
+func withFamily(s *FlowSetup) {
+	s.FamilyID = flowFamily
+	s.Clients = append(s.Clients, FlowClient{ID: siblingClient, FamilyID: flowFamily})
+}
+
+// scenarioProactiveRefreshFails: a cached token whose refresh_on has passed is served,
+// without error and unchanged, when its refresh fails — whether the provider is down or
+// refuses the refresh token — and the next silent call tries again.
+func scenarioProactiveRefreshFails(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
+	f := env.Flows(flowPartition)
+	first := signIn(t, f, "alice@example.com", "alice-pw")
+	if first.RefreshOn.IsZero() {
+		t.Fatal("Password result has no RefreshOn although the provider sent refresh_in")
+	}
+	env.Advance(40 * time.Minute) // past refresh_on (30 min), before the expiry buffer (55 min)
+	before := readCache(t, env.Store, flowPartition)
+	for i, fail := range []struct {
+		status int
+		code   string
+	}{
+		{http.StatusServiceUnavailable, "temporarily_unavailable"},
+		{http.StatusBadRequest, "invalid_grant"},
+	} {
+		env.Provider.FailNext(domain.GrantRefreshToken, fail.status, fail.code)
+		res, err := f.Silent(ctx, flowScopes, first.Account, false)
+		wantSource(t, "Silent past refresh_on with the refresh failing ("+fail.code+")", res, err, domain.SourceCache)
+		if res.AccessToken != first.AccessToken {
+			t.Fatalf("Silent with the refresh failing (%s) returned another access token than the cached one", fail.code)
+		}
+		if n := env.Provider.Calls(domain.GrantRefreshToken); n != i+1 {
+			t.Fatalf("refresh grants after %d silent calls past refresh_on = %d; want %d (a refresh is tried each time)", i+1, n, i+1)
+		}
+		wantCacheUnchanged(t, "a failed proactive refresh ("+fail.code+")", env.Store, flowPartition, before)
+	}
+	res, err := f.Silent(ctx, flowScopes, first.Account, false)
+	wantSource(t, "Silent past refresh_on with the provider back", res, err, domain.SourceIdentityProvider)
+	if res.AccessToken == first.AccessToken {
+		t.Fatal("the proactive refresh returned the old access token")
+	}
+	hit, err := f.Silent(ctx, flowScopes, first.Account, false)
+	wantSource(t, "Silent after the proactive refresh", hit, err, domain.SourceCache)
+	if hit.AccessToken != res.AccessToken {
+		t.Fatal("Silent after the proactive refresh did not serve the refreshed token")
+	}
+}
+
+// scenarioFamilyFallback: an app of a family redeems a sibling's family refresh token;
+// later, when the family token is refused (invalid_grant), it falls back to its own
+// refresh token without error, and keeps the refused one.
+func scenarioFamilyFallback(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
+	sibling := env.ClientFlows(siblingClient, flowPartition)
+	f := env.Flows(flowPartition)
+	signedIn := signIn(t, sibling, "alice@example.com", "alice-pw")
+	acct := signedIn.Account
+
+	res, err := f.Silent(ctx, flowScopes, acct, false)
+	wantSource(t, "Silent of a family app with only its sibling's refresh token", res, err, domain.SourceIdentityProvider)
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh grants for the first silent call = %d; want 1 (the family token)", n)
+	}
+	if refreshTokenSecret(t, env.Store, flowPartition, acct, flowSetup.ClientID) == "" {
+		t.Fatal("the app's own refresh token, issued on the family redemption, was not cached")
+	}
+	familyRT := refreshTokenSecret(t, env.Store, flowPartition, acct, siblingClient)
+
+	env.Advance(2 * time.Hour)
+	env.Provider.FailNext(domain.GrantRefreshToken, http.StatusBadRequest, "invalid_grant")
+	res, err = f.Silent(ctx, flowScopes, acct, false)
+	wantSource(t, "Silent with the family refresh token refused", res, err, domain.SourceIdentityProvider)
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 3 {
+		t.Fatalf("refresh grants after the fallback = %d; want 3 (the family token first, refused, then the app's own)", n)
+	}
+	if got := refreshTokenSecret(t, env.Store, flowPartition, acct, siblingClient); got == "" || got != familyRT {
+		t.Fatal("the refused family refresh token was removed or replaced; want it kept (another process may have just rotated it)")
+	}
+	hit, err := f.Silent(ctx, flowScopes, acct, false)
+	wantSource(t, "Silent after the fallback", hit, err, domain.SourceCache)
+	if hit.AccessToken != res.AccessToken {
+		t.Fatal("Silent after the fallback did not serve the token it redeemed")
+	}
+}
+
+// scenarioRefreshOtherSubject: a refresh response whose ID token names another
+// subject than the cached account is refused (ErrInvalidIDToken) and nothing is stored
+// or re-keyed.
+func scenarioRefreshOtherSubject(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
+	f := env.Flows(flowPartition)
+	first := signIn(t, f, "alice@example.com", "alice-pw")
+	env.Advance(2 * time.Hour)
+	before := readCache(t, env.Store, flowPartition)
+	env.Provider.SetIDTokenFault(IDTokenOtherSubject)
+	defer env.Provider.SetIDTokenFault(IDTokenOK)
+	_, err := f.Silent(ctx, flowScopes, first.Account, false)
+	if !errors.Is(err, domain.ErrInvalidIDToken) {
+		t.Fatalf("Silent whose refresh names another subject = %v; want ErrInvalidIDToken", err)
+	}
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh grants = %d; want 1", n)
+	}
+	wantCacheUnchanged(t, "a refresh naming another subject", env.Store, flowPartition, before)
+	accts, err := f.Accounts(ctx, "")
+	if err != nil || len(accts) != 1 || accts[0].HomeAccountID != first.Account.HomeAccountID {
+		t.Fatalf("Accounts after the refused refresh = %v, %v; want alice's account only", accts, err)
+	}
+}
