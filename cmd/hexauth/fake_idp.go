@@ -94,7 +94,7 @@ func (f *fakeIdPFlags) merge(file fakeIdPFile, set map[string]bool) (fakeIdPFile
 }
 
 // runFakeIdP serves the fake provider until ctx ends (SIGINT or SIGTERM), printing its
-// issuer URL on stdout.
+// issuer URL on stdout once the notice describing it is on stderr.
 func runFakeIdP(ctx context.Context, e *env, args []string) int {
 	fs := newFlagSet(e, "fake-idp", "[--addr 127.0.0.1:8400] [--user NAME:PASSWORD] [--client ID] [flags]")
 	var f fakeIdPFlags
@@ -125,8 +125,9 @@ func runFakeIdP(ctx context.Context, e *env, args []string) int {
 		return p.fail(err)
 	}
 	srv.Script(faults...)
-	fmt.Fprintln(e.stdout, srv.Issuer())
+	// The notice first: whoever reads the issuer line may look at stderr at once.
 	describeFakeIdP(e, srv, file, len(faults))
+	fmt.Fprintln(e.stdout, srv.Issuer())
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintln(e.stderr, "hexauth fake-idp: stopped")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,6 +130,14 @@ func (fj faultJSON) fault() (idptest.Fault, error) {
 	default:
 		return f, fmt.Errorf("endpoint %q: want token, authorize, discovery, jwks or *", fj.Endpoint)
 	}
+	if err := checkFaultGrant(f.Endpoint, f.Grant); err != nil {
+		return f, err
+	}
+	// The server writes Status as the response's status line: a value that is not an
+	// HTTP status panics its handler, and the client sees a dropped connection.
+	if fj.Status != 0 && (fj.Status < 100 || fj.Status > 599) {
+		return f, fmt.Errorf("status %d: want an HTTP status in 100..599", fj.Status)
+	}
 	var err error
 	if f.Delay, err = optDuration("delay", fj.Delay); err != nil {
 		return f, err
@@ -147,6 +156,26 @@ func (fj faultJSON) fault() (idptest.Fault, error) {
 			ErrorCodes: fj.ErrorCodes, Claims: fj.Claims}
 	}
 	return f, nil
+}
+
+// faultGrants are the grant_type values the fake provider's token endpoint serves.
+var faultGrants = []domain.GrantKind{domain.GrantAuthorizationCode, domain.GrantPassword,
+	domain.GrantRefreshToken, domain.GrantClientCredentials}
+
+// checkFaultGrant refuses a grant no request can match: one the provider does not
+// serve, or one on an endpoint that receives no grant_type. Such a fault would be
+// accepted and never fire.
+func checkFaultGrant(e idptest.Endpoint, g domain.GrantKind) error {
+	if g == "" {
+		return nil
+	}
+	if !slices.Contains(faultGrants, g) {
+		return fmt.Errorf("grant %q: want authorization_code, password, refresh_token or client_credentials", string(g))
+	}
+	if e != "" && e != idptest.EndpointToken && e != idptest.EndpointAny {
+		return fmt.Errorf("grant %q: only token requests carry a grant; drop it or set endpoint to token", string(g))
+	}
+	return nil
 }
 
 // bodyKinds names the scripted bodies.

@@ -118,6 +118,10 @@ func TestFakeIdP_run_refusesBadConfiguration(t *testing.T) {
 		{"bad user", []string{"--user", "nopassword"}, "NAME:PASSWORD"},
 		{"bad fault", []string{"--fault", `{"endpoint":"userinfo"}`}, "endpoint"},
 		{"unknown fault key", []string{"--fault", `{"statuss":500}`}, "unknown field"},
+		{"status not HTTP", []string{"--fault", `{"status":42}`}, "fault 1: status 42: want an HTTP status in 100..599"},
+		{"status past 599", []string{"--fault", `{"status":600}`}, "status 600"},
+		{"unknown grant", []string{"--fault", `{"grant":"device_code","status":500}`}, `fault 1: grant "device_code"`},
+		{"grant on the discovery endpoint", []string{"--fault", `{"endpoint":"discovery","grant":"password","status":500}`}, "only token requests carry a grant"},
 		{"bad lifetime", []string{"--token-lifetime", "forever"}, "token_lifetime"},
 		{"unknown auto-approve user", []string{"--auto-approve", "nobody@example.com"}, "AutoApproveUser"},
 	} {
@@ -127,6 +131,14 @@ func TestFakeIdP_run_refusesBadConfiguration(t *testing.T) {
 				t.Fatalf("got %s; want exit %d mentioning %q", r, exitUsage, tc.want)
 			}
 		})
+	}
+}
+
+func TestFakeIdP_run_refusesABadFaultInTheConfigFile(t *testing.T) {
+	file := writeFile(t, "idp.json", `{"faults": [{"grant": "password", "status": 503}, {"grant": "refresh", "status": 500}]}`)
+	r := runInProcess(t, invocation{args: []string{"fake-idp", "--config", file}})
+	if r.code != exitUsage || !strings.Contains(r.stderr, `fault 2: grant "refresh"`) || r.stdout != "" {
+		t.Fatalf("got %s; want exit %d naming fault 2's grant, and no issuer served", r, exitUsage)
 	}
 }
 
@@ -142,7 +154,13 @@ func TestFaultJSON_fault_converts(t *testing.T) {
 		f.Error == nil || f.Error.Error != "temporarily_unavailable" {
 		t.Fatalf("got %+v; want every field converted", f)
 	}
-	for _, bad := range []faultJSON{{Body: "xml"}, {IDToken: "tampered"}, {Delay: "later"}, {RetryAfter: "-1s"}} {
+	for _, ok := range []faultJSON{{Status: 100}, {Status: 599}, {Endpoint: "*", Grant: "client_credentials"}, {Grant: "authorization_code"}} {
+		if _, err := ok.fault(); err != nil {
+			t.Errorf("fault(%+v) = %v; want it accepted", ok, err)
+		}
+	}
+	for _, bad := range []faultJSON{{Body: "xml"}, {IDToken: "tampered"}, {Delay: "later"}, {RetryAfter: "-1s"},
+		{Status: 99}, {Status: -1}, {Grant: "PASSWORD"}, {Endpoint: "authorize", Grant: "password"}} {
 		if _, err := bad.fault(); err == nil {
 			t.Errorf("fault(%+v) = nil error; want a refusal", bad)
 		}
