@@ -23,20 +23,26 @@ type secretSource struct {
 	env    string // "HEXAUTH_PASSWORD"
 	flag   string // "password": the flags are --password-file and --password-stdin
 	prompt bool   // may prompt on a terminal
-	file   string
-	stdin  bool
+	// hasStdin says --x-stdin exists (register added it); the client secret has none.
+	hasStdin bool
+	file     string
+	stdin    bool
 }
 
-// register adds the --x-file and --x-stdin flags of src to fs.
+// register adds the --x-file flag of src to fs, and --x-stdin when withStdin.
 func (src *secretSource) register(fs *flag.FlagSet, withStdin bool) {
 	fs.StringVar(&src.file, src.flag+"-file", "", "read the "+src.what+" from this `file` (env "+src.env+")")
 	if withStdin {
+		src.hasStdin = true
 		fs.BoolVar(&src.stdin, src.flag+"-stdin", false, "read the "+src.what+" from the first line of standard input")
 	}
 }
 
-// where names the ways to give the secret, for error messages.
+// where names the ways to give the secret, for error messages: only flags that exist.
 func (src *secretSource) where() string {
+	if !src.hasStdin {
+		return fmt.Sprintf("set %s, or use --%s-file", src.env, src.flag)
+	}
 	return fmt.Sprintf("set %s, or use --%s-file or --%s-stdin", src.env, src.flag, src.flag)
 }
 

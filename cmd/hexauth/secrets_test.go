@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,5 +86,43 @@ func TestReadSecretFile_tooLarge(t *testing.T) {
 	path := writeFile(t, "big", strings.Repeat("x", maxSecretBytes+1))
 	if _, err := readSecretFile(path); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("got %v; want a size error", err)
+	}
+}
+
+// namedFlags returns the --flags msg names.
+func namedFlags(msg string) []string {
+	return regexp.MustCompile(`--[a-z][a-z-]*`).FindAllString(msg, -1)
+}
+
+func TestSecretSource_read_messagesNameOnlyFlagsThatExist(t *testing.T) {
+	empty := writeFile(t, "empty", "\n")
+	srv := startIdP(t)
+	env := clientEnv(srv, t.TempDir())
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"client secret", []string{"ropc", "--username", adaName, "--client-secret-file", empty}, []string{"--client-secret-file"}},
+		{"password", []string{"ropc", "--username", adaName}, []string{"--password-file", "--password-stdin"}},
+		{"refresh token", []string{"refresh", "--refresh-token-file", empty}, []string{"--refresh-token-file", "--refresh-token-stdin"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runInProcess(t, invocation{args: tc.args, env: env})
+			if r.code != exitUsage {
+				t.Fatalf("got %s; want exit %d", r, exitUsage)
+			}
+			got := namedFlags(r.stderr)
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("stderr %q names %v; want %v", r.stderr, got, tc.want)
+			}
+			// Every flag named is one the command accepts: -h lists them.
+			help := runInProcess(t, invocation{args: []string{tc.args[0], "-h"}})
+			for _, f := range got {
+				if !strings.Contains(help.stdout, "-"+strings.TrimPrefix(f, "--")+" ") && !strings.Contains(help.stdout, "-"+strings.TrimPrefix(f, "--")+"\n") {
+					t.Errorf("the message names %s, which %s -h does not list:\n%s", f, tc.args[0], help.stdout)
+				}
+			}
+		})
 	}
 }
