@@ -109,7 +109,7 @@ func resolveCache(raw string) (string, error) {
 	}
 	abs, err := filepath.Abs(raw)
 	if err != nil {
-		return "", usageErrorf("--cache %q: %v", raw, err)
+		return "", usageErrorf("--cache: %v", err) // not raw: it may be a mistyped URL with a password
 	}
 	return "sqlite://" + filepath.ToSlash(abs), nil
 }

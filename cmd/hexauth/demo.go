@@ -39,7 +39,7 @@ type demo struct {
 	agent *useragent.Agent
 	root  *app.PublicClient
 	pc    *app.PublicClient // the demo's partition of root
-	cache string
+	cache string            // the cache URL as given: print redactURL(cache), never cache
 	close []func()
 
 	// What the steps hand each other.
@@ -103,7 +103,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 // walk runs the steps in order, printing each as it ends in text mode, and stops at
 // the first that does not behave as documented: later steps build on it.
 func (d *demo) walk(ctx context.Context, e *env, p printer) transcriptJSON {
-	t := transcriptJSON{Provider: d.srv.Issuer(), Cache: d.cache, OK: true}
+	t := transcriptJSON{Provider: d.srv.Issuer(), Cache: redactURL(d.cache), OK: true}
 	if !p.json {
 		fmt.Fprintf(e.stdout, "hexauth demo: every flow against a fake provider, offline\n  provider  %s (users %s and %s, public client %s)\n  cache     %s (partition %q)\n\n",
 			t.Provider, demoAlice, demoBob, demoClientID, t.Cache, demoPartition)
