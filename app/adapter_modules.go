@@ -7,6 +7,7 @@ import (
 	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/adapters/postgres"
 	"github.com/hexauth/hexauth/adapters/sqlite"
+	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
 	"go.uber.org/fx"
 )
@@ -22,7 +23,8 @@ var SQLite = fx.Module("hexauth.sqlite",
 )
 
 // Postgres provides the Postgres cache store (adapters/postgres) at the DSN
-// Config.Cache holds, in schema "hexauth".
+// Config.Cache holds, in schema "hexauth" unless the URL's "schema" parameter names
+// another.
 var Postgres = fx.Module("hexauth.postgres",
 	fx.Provide(fx.Annotate(newPostgresStore, fx.As(new(ports.CacheStore)))),
 )
@@ -39,7 +41,7 @@ func newSQLiteStore(lc fx.Lifecycle, cfg Config) (*sqlite.Store, error) {
 		return nil, err
 	}
 	if u.kind != cacheSQLite {
-		u.path = ":memory:"
+		return nil, domain.Errorf(domain.ErrInvalidInput, "app: the SQLite store needs a sqlite:///path or sqlite::memory: cache URL")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
@@ -58,7 +60,10 @@ func newPostgresStore(lc fx.Lifecycle, cfg Config) (*postgres.Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
-	s, err := postgres.Open(ctx, postgres.Config{DSN: u.dsn, Logger: cfg.Logger})
+	if u.kind != cachePostgres {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "app: the Postgres store needs a postgres:// cache URL")
+	}
+	s, err := postgres.Open(ctx, postgres.Config{DSN: u.dsn, Schema: u.schema, MaxOpenConns: u.maxConns, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}

@@ -159,8 +159,8 @@ func TestPublicClient_Close_thenCallsFail(t *testing.T) {
 // The same flows work on every store Config.Cache can name.
 func TestNewPublicClient_everyCacheURL(t *testing.T) {
 	urls := []string{"memory:", "sqlite::memory:", "sqlite://" + t.TempDir() + "/tokens.db"}
-	if dsn := os.Getenv("HEXAUTH_TEST_POSTGRES_DSN"); dsn != "" {
-		urls = append(urls, dsn)
+	if pg := postgresCacheURL(t); pg != "" {
+		urls = append(urls, pg)
 	}
 	for _, cache := range urls {
 		name, _, _ := strings.Cut(cache, "?")

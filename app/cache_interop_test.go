@@ -265,8 +265,8 @@ func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
 	clock := memory.NewClock(exampleStart)
 	idp := newFake(clock)
 	caches := []string{"memory:", "sqlite::memory:"}
-	if dsn := os.Getenv("HEXAUTH_TEST_POSTGRES_DSN"); dsn != "" {
-		caches = append(caches, dsn)
+	if pg := postgresCacheURL(t); pg != "" {
+		caches = append(caches, pg)
 	}
 	for _, cache := range caches {
 		store, _, _ := strings.Cut(cache, ":")

@@ -2,6 +2,8 @@ package app
 
 import (
 	"log/slog"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +25,10 @@ type Config struct {
 	// AuthorityKind forces the kind of authority; empty detects it from the URL.
 	AuthorityKind domain.AuthorityKind
 	// Cache picks the token cache store: "memory:" (the default when empty),
-	// "sqlite:///path/to/file.db", "sqlite::memory:" or "postgres://...".
+	// "sqlite:///path/to/file.db", "sqlite::memory:" or "postgres://...". A Postgres URL
+	// may add hexauth's own parameters, which are not sent to the server: "schema" (the
+	// schema of the cache tables, default "hexauth") and "max_conns" (the connection
+	// cap, default 10), as in postgres://app@db/tokens?sslmode=verify-full&schema=tenants_eu.
 	Cache string
 	// ExpiryBuffer: cached access tokens are served while now < expires_on − buffer.
 	// Zero means 5 minutes.
@@ -87,7 +92,11 @@ const (
 type cacheURL struct {
 	kind cacheKind
 	path string // sqlite: the file path or ":memory:"
-	dsn  string // postgres: the DSN
+	dsn  string // postgres: the DSN, without hexauth's own parameters
+	// postgres: hexauth's own query parameters, taken out of the DSN (the server would
+	// refuse them as unknown run-time parameters).
+	schema   string // "schema": the schema of the cache tables; "" = the adapter's default
+	maxConns int    // "max_conns": the connection cap; 0 = the adapter's default
 }
 
 func parseCacheURL(raw string) (cacheURL, error) {
@@ -103,7 +112,33 @@ func parseCacheURL(raw string) (cacheURL, error) {
 		}
 		return cacheURL{kind: cacheSQLite, path: p}, nil
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		return cacheURL{kind: cachePostgres, dsn: raw}, nil
+		return parsePostgresURL(raw)
 	}
 	return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: unsupported cache URL (want memory:, sqlite:///path, sqlite::memory: or postgres://...)")
+}
+
+// parsePostgresURL takes hexauth's own parameters (schema, max_conns) out of a Postgres
+// URL and leaves the rest to the driver. Errors never quote the URL: it may hold a
+// password.
+func parsePostgresURL(raw string) (cacheURL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: the postgres cache URL does not parse")
+	}
+	c := cacheURL{kind: cachePostgres}
+	q := u.Query()
+	c.schema = q.Get("schema")
+	if v := q.Get("max_conns"); v != "" {
+		if c.maxConns, err = strconv.Atoi(v); err != nil || c.maxConns < 1 {
+			return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: the postgres cache URL's max_conns must be a positive number")
+		}
+	}
+	if q.Has("schema") || q.Has("max_conns") {
+		q.Del("schema")
+		q.Del("max_conns")
+		u.RawQuery = q.Encode()
+		raw = u.String()
+	}
+	c.dsn = raw
+	return c, nil
 }
