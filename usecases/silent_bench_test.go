@@ -97,6 +97,23 @@ func BenchmarkSilentHit(b *testing.B) {
 	}
 }
 
+// BenchmarkParseIDToken measures what a silent hit spends on the fixture's ID token:
+// domain.ParseIDToken of an Entra-sized token, as the use case calls it on every hit.
+//
+//	go test -run '^$' -bench BenchmarkParseIDToken -count 3 ./usecases
+func BenchmarkParseIDToken(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	acct := domain.Account{LocalAccountID: "00000001-0000-4000-8000-000000000001", Username: "user1@contoso.example", Name: "User 1"}
+	idt := benchIDToken(r, acct)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, c, err := domain.ParseIDToken(idt); err != nil || c.PreferredUsername != acct.Username {
+			b.Fatalf("ParseIDToken = %q, %v; want %q, nil", c.PreferredUsername, err, acct.Username)
+		}
+	}
+	b.ReportMetric(float64(len(idt)), "token-B")
+}
+
 // silentHit acquires a token for acct and checks that it was a cache hit whose ID
 // token parsed: a fixture the use case cannot parse would measure less than a real hit.
 func silentHit(ctx context.Context, silent *usecases.Silent, acct domain.Account) error {

@@ -50,3 +50,19 @@ func BenchmarkFind_roundTrips(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRoundTrip measures the smallest statement, SELECT $1, through the store's
+// pool: the cost of one round trip to the server, against which Find compares.
+//
+//	HEXAUTH_TEST_POSTGRES_DSN=... go test -run '^$' -bench BenchmarkRoundTrip -count 3 ./adapters/postgres/
+func BenchmarkRoundTrip(b *testing.B) {
+	s := openTestStore(b, Config{}, nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		var got int
+		if err := s.db.QueryRowContext(ctx, "SELECT $1::int", 7).Scan(&got); err != nil || got != 7 {
+			b.Fatalf("SELECT $1 = %d, %v; want 7, nil", got, err)
+		}
+	}
+}
