@@ -39,6 +39,12 @@ func TestBinary_flows_everySubcommandAndExitCode(t *testing.T) {
 		{"usage", invocation{args: []string{"ropc", "--frobnicate"}, env: env}, exitUsage, nil},
 		{"nothing cached yet", invocation{args: []string{"token"}, env: env}, exitInteraction, nil},
 		{"wrong password", invocation{args: []string{"ropc", "--username", adaName, "--password-stdin"}, env: env, stdin: "wrong\n"}, exitRefused, nil},
+		{"mfa required", invocation{args: []string{"ropc", "--username", mfaName, "--password-stdin", "--output", "json"}, env: env, stdin: mfaPassword + "\n"}, exitInteraction,
+			func(t *testing.T, r result) {
+				if e := decodeError(t, r); e.Error != "invalid_grant" || e.ErrorClass != "interaction_required" || e.SubError != "basic_action" || e.Claims == "" {
+					t.Errorf("got %+v; want MSAL Python's invalid_grant with suberror and claims, class interaction_required", e)
+				}
+			}},
 		{"ropc", invocation{args: []string{"ropc", "--username", adaName, "--password-stdin", "--output", "json"}, env: env, stdin: adaPassword + "\n"}, exitOK,
 			wantSource("identity_provider")},
 		{"token from the cache", invocation{args: []string{"token", "--output", "json"}, env: env}, exitOK, wantSource("cache")},
@@ -58,8 +64,8 @@ func TestBinary_flows_everySubcommandAndExitCode(t *testing.T) {
 		}},
 		{"accounts remove", invocation{args: []string{"accounts", "remove", "--username", adaName}, env: env}, exitOK, nil},
 		{"token after remove", invocation{args: []string{"token", "--output", "json"}, env: env}, exitInteraction, func(t *testing.T, r result) {
-			if e := decodeError(t, r); e.Error != "no_tokens" {
-				t.Errorf("got %+v; want no_tokens", e)
+			if e := decodeError(t, r); e.Error != "no_tokens" || e.ErrorClass != "no_tokens" {
+				t.Errorf("got %+v; want error and error_class no_tokens", e)
 			}
 		}},
 		{"cache import of a bad document", invocation{args: []string{"cache", "import", "-"}, env: env, stdin: "{"}, exitUsage, nil},

@@ -23,11 +23,14 @@ func decodeToken(t *testing.T, r result) tokenJSON {
 	return tok
 }
 
-// decodeError decodes the JSON result of a failed command.
+// decodeError decodes the JSON result of a failed command: an object of errorJSON's
+// keys only, with error and error_class set.
 func decodeError(t *testing.T, r result) errorJSON {
 	t.Helper()
 	var e errorJSON
-	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || e.Error == "" {
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || e.Error == "" || e.ErrorClass == "" {
 		t.Fatalf("stdout is not an error result: %v\n%s", err, r)
 	}
 	return e
@@ -196,22 +199,23 @@ func TestExitCodes_run_classesOfFailure(t *testing.T) {
 		args      []string
 		env       map[string]string
 		wantCode  int
-		wantError string
+		wantError string // the provider's code when it sent one, as MSAL Python reports it
+		wantClass string
 	}{
-		{"wrong password", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", "wrong"), exitRefused, "invalid_grant"},
-		{"unknown scope", []string{"ropc", "--username", adaName, "--scopes", unknownScope}, with(base, "HEXAUTH_PASSWORD", adaPassword), exitRefused, "invalid_scope"},
-		{"mfa required", []string{"ropc", "--username", mfaName}, with(base, "HEXAUTH_PASSWORD", mfaPassword), exitInteraction, "interaction_required"},
-		{"nothing cached", []string{"token"}, base, exitInteraction, "no_tokens"},
-		{"throttled", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", adaPassword, "HEXAUTH_AUTHORITY", throttled.Issuer()), exitUnavailable, "throttled"},
-		{"bad authority", []string{"token"}, with(base, "HEXAUTH_AUTHORITY", "http://example.com/not-loopback"), exitUsage, "invalid_input"},
+		{"wrong password", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", "wrong"), exitRefused, "invalid_grant", "invalid_grant"},
+		{"unknown scope", []string{"ropc", "--username", adaName, "--scopes", unknownScope}, with(base, "HEXAUTH_PASSWORD", adaPassword), exitRefused, "invalid_scope", "invalid_scope"},
+		{"mfa required", []string{"ropc", "--username", mfaName}, with(base, "HEXAUTH_PASSWORD", mfaPassword), exitInteraction, "invalid_grant", "interaction_required"},
+		{"nothing cached", []string{"token"}, base, exitInteraction, "no_tokens", "no_tokens"},
+		{"throttled", []string{"ropc", "--username", adaName}, with(base, "HEXAUTH_PASSWORD", adaPassword, "HEXAUTH_AUTHORITY", throttled.Issuer()), exitUnavailable, "throttled", "throttled"},
+		{"bad authority", []string{"token"}, with(base, "HEXAUTH_AUTHORITY", "http://example.com/not-loopback"), exitUsage, "invalid_input", "invalid_input"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runInProcess(t, invocation{args: append(tc.args, "--output", "json"), env: tc.env})
 			if r.code != tc.wantCode {
 				t.Fatalf("got %s; want exit %d", r, tc.wantCode)
 			}
-			if e := decodeError(t, r); e.Error != tc.wantError || e.ErrorDescription == "" {
-				t.Fatalf("got error %+v; want error %q with a description", e, tc.wantError)
+			if e := decodeError(t, r); e.Error != tc.wantError || e.ErrorClass != tc.wantClass || e.ErrorDescription == "" {
+				t.Fatalf("got error %+v; want error %q, error_class %q and a description", e, tc.wantError, tc.wantClass)
 			}
 		})
 	}

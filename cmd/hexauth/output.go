@@ -23,16 +23,18 @@ type tokenJSON struct {
 	TokenSource   string         `json:"token_source"`
 }
 
-// errorJSON is the JSON of a failure, shaped like MSAL Python's error result. Error is
-// hexauth's error class (domain.ErrorCode: interaction_required, invalid_grant, ...);
-// ProviderError is the provider's own "error" code when it differs.
+// errorJSON is the JSON of a failure, shaped like MSAL Python's error result so that
+// scripts written for it port over: Error is the provider's own "error" code when it
+// sent one (invalid_grant for an MFA-required ROPC, as MSAL Python reports it), else
+// hexauth's class. ErrorClass is always hexauth's class (domain.ErrorCode:
+// interaction_required, no_tokens, ...), what a script branches on with the exit code.
 type errorJSON struct {
 	Error            string `json:"error"`
+	ErrorClass       string `json:"error_class"`
 	ErrorDescription string `json:"error_description"`
 	SubError         string `json:"suberror,omitempty"`
 	CorrelationID    string `json:"correlation_id,omitempty"`
 	ErrorCodes       []int  `json:"error_codes,omitempty"`
-	ProviderError    string `json:"provider_error,omitempty"`
 	Claims           string `json:"claims,omitempty"`
 	TraceID          string `json:"trace_id,omitempty"`
 	Timestamp        string `json:"timestamp,omitempty"`
@@ -162,11 +164,11 @@ func hintFor(code int) string {
 func newErrorJSON(err error) errorJSON {
 	var de *domain.Error
 	if errors.As(err, &de) {
-		out := errorJSON{Error: string(de.Class), ErrorDescription: de.Description, SubError: de.SubError,
-			CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims,
+		out := errorJSON{Error: de.Code, ErrorClass: string(de.Class), ErrorDescription: de.Description,
+			SubError: de.SubError, CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims,
 			TraceID: de.TraceID, Timestamp: de.Timestamp}
-		if de.Code != string(de.Class) {
-			out.ProviderError = de.Code
+		if out.Error == "" {
+			out.Error = out.ErrorClass
 		}
 		if out.ErrorDescription == "" {
 			out.ErrorDescription = strings.TrimPrefix(err.Error(), "hexauth: ")
@@ -175,9 +177,9 @@ func newErrorJSON(err error) errorJSON {
 	}
 	var class domain.ErrorCode
 	if errors.As(err, &class) {
-		return errorJSON{Error: string(class), ErrorDescription: strings.TrimPrefix(err.Error(), "hexauth: ")}
+		return errorJSON{Error: string(class), ErrorClass: string(class), ErrorDescription: strings.TrimPrefix(err.Error(), "hexauth: ")}
 	}
-	return errorJSON{Error: "failed", ErrorDescription: err.Error()}
+	return errorJSON{Error: "failed", ErrorClass: "failed", ErrorDescription: err.Error()}
 }
 
 // exitCode maps an error to the documented exit codes: 2 usage, 3 interaction

@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,17 +55,44 @@ func TestNewErrorJSON_keepsWhatTheProviderSaid(t *testing.T) {
 		SubError: "basic_action", ErrorCodes: []int{50076}, CorrelationID: "c-1", Claims: `{"access_token":{}}`,
 		TraceID: "t-1", Timestamp: "2026-03-01 12:00:00Z"}
 	got := newErrorJSON(fmt.Errorf("wrapped: %w", err))
-	want := errorJSON{Error: "interaction_required", ErrorDescription: "AADSTS50076: MFA", SubError: "basic_action",
-		CorrelationID: "c-1", ErrorCodes: []int{50076}, ProviderError: "invalid_grant", Claims: `{"access_token":{}}`,
+	want := errorJSON{Error: "invalid_grant", ErrorClass: "interaction_required", ErrorDescription: "AADSTS50076: MFA",
+		SubError: "basic_action", CorrelationID: "c-1", ErrorCodes: []int{50076}, Claims: `{"access_token":{}}`,
 		TraceID: "t-1", Timestamp: "2026-03-01 12:00:00Z"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("got %+v; want %+v", got, want)
 	}
-	if got := newErrorJSON(errors.New("boom")); got.Error != "failed" || got.ErrorDescription != "boom" {
-		t.Fatalf("got %+v; want error failed with the message", got)
+	for _, tc := range []struct {
+		name             string
+		err              error
+		wantError, class string
+	}{
+		{"the provider's code equals the class", &domain.Error{Class: domain.ErrInvalidGrant, Code: "invalid_grant"}, "invalid_grant", "invalid_grant"},
+		{"a code hexauth has no class of", &domain.Error{Class: domain.ErrUnavailable, Code: "temporarily_unavailable"}, "temporarily_unavailable", "unavailable"},
+		{"no provider code", &domain.Error{Class: domain.ErrThrottled, RetryAfter: time.Minute}, "throttled", "throttled"},
+		{"a class alone", domain.ErrNoTokens, "no_tokens", "no_tokens"},
+		{"not hexauth's error", errors.New("boom"), "failed", "failed"},
+	} {
+		if got := newErrorJSON(tc.err); got.Error != tc.wantError || got.ErrorClass != tc.class || got.ErrorDescription == "" {
+			t.Errorf("%s: got %+v; want error %q, error_class %q and a description", tc.name, got, tc.wantError, tc.class)
+		}
 	}
-	if got := newErrorJSON(domain.ErrNoTokens); got.Error != "no_tokens" {
-		t.Fatalf("got %+v; want error no_tokens", got)
+}
+
+func TestPrinter_fail_jsonErrorHasMSALPythonKeys(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	p := printer{e: &env{stdout: &stdout, stderr: &stderr}, json: true, now: time.Now}
+	err := &domain.Error{Class: domain.ErrInteractionRequired, Code: "invalid_grant", Description: "AADSTS50076: MFA", SubError: "basic_action"}
+	if code := p.fail(err); code != exitInteraction {
+		t.Fatalf("got exit %d; want %d", code, exitInteraction)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"error": "invalid_grant", "error_class": "interaction_required",
+		"error_description": "AADSTS50076: MFA", "suberror": "basic_action"}
+	if fmt.Sprint(m) != fmt.Sprint(want) {
+		t.Fatalf("got %v; want %v (no provider_error key)", m, want)
 	}
 }
 
@@ -95,4 +126,44 @@ func TestPrinter_fail_usageGoesToStderrOnly(t *testing.T) {
 	if code := p.fail(usageErrorf("missing --scopes")); code != exitUsage || stdout.Len() != 0 || !strings.Contains(stderr.String(), "missing --scopes") {
 		t.Fatalf("got exit %d, stdout %q, stderr %q; want 2 with the message on stderr only", code, stdout.String(), stderr.String())
 	}
+}
+
+func TestDocs_errorJSONExampleMatchesTheResult(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n{\n  \"error\"")
+	block, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/cli.md has no JSON error example")
+	}
+	raw := "{\n  \"error\"" + block
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var example errorJSON
+	if err := dec.Decode(&example); err != nil {
+		t.Fatalf("the example is not an error result: %v", err)
+	}
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", mfaPassword)
+	r := runInProcess(t, invocation{args: []string{"ropc", "--username", mfaName, "--output", "json"}, env: env})
+	got := decodeError(t, r)
+	if r.code != exitInteraction || got.Error != example.Error || got.ErrorClass != example.ErrorClass ||
+		got.SubError != example.SubError || fmt.Sprint(got.ErrorCodes) != fmt.Sprint(example.ErrorCodes) {
+		t.Fatalf("the documented example\n%s\nis not what an MFA-required ropc prints:\n%s", raw, r)
+	}
+	if a, b := jsonKeys(t, raw), jsonKeys(t, r.stdout); a != b {
+		t.Fatalf("the example has the keys %s; an MFA-required ropc prints %s", a, b)
+	}
+}
+
+// jsonKeys returns the sorted keys of the JSON object doc.
+func jsonKeys(t *testing.T, doc string) string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(slices.Sorted(maps.Keys(m)))
 }
