@@ -44,11 +44,12 @@ func accountsCases() []storeCase {
 			wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "one record per key",
 				"a@login.example.com", "b@login.example.com", "c@login.example.com")
 			record := mustAccounts(t, s, domain.AccountFilter{Partition: "p", Username: "b@x"})
-			if len(record) == 1 {
-				want := who{partition: "p", home: "b", env: "login.example.com", realm: "r", client: "c", username: "b@x"}.account()
-				for _, d := range diffEntry(record[0], want) {
-					t.Errorf("Accounts(username b@x) returned an account with %s", d)
-				}
+			if len(record) != 1 {
+				t.Fatalf("Accounts(username b@x) returned %d accounts; want 1", len(record))
+			}
+			want := who{partition: "p", home: "b", env: "login.example.com", realm: "r", client: "c", username: "b@x"}.account()
+			for _, d := range diffEntry(record[0], want) {
+				t.Errorf("Accounts(username b@x) returned an account with %s", d)
 			}
 		}},
 		{"FiltersByEnvironment", func(t *testing.T, s ports.CacheStore) {

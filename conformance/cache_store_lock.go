@@ -115,6 +115,23 @@ func refreshLockCases() []storeCase {
 			}()
 			wantLockFree(t, s, lockKey, "after fn panicked")
 		}},
+		{"ReleasedWhenTheHoldersContextIsCancelled", func(t *testing.T, s ports.CacheStore) {
+			// The holder's caller gives up mid-refresh: fn sees its ctx end and returns.
+			ctx, cancel := context.WithCancel(t.Context())
+			err := s.WithRefreshLock(ctx, lockKey, func(ctx context.Context) error {
+				cancel()
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(lockWait):
+					return errors.New("fn's ctx was not cancelled with the caller's")
+				}
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("WithRefreshLock with the holder's ctx cancelled inside fn = %v; want context.Canceled", err)
+			}
+			wantLockFree(t, s, lockKey, "after the holder's ctx was cancelled")
+		}},
 		{"WaiterHonoursContext", testLockWaiterHonoursContext},
 		{"DifferentKeysDoNotBlock", func(t *testing.T, s ports.CacheStore) {
 			release := holdLock(t, s, lockKey)
