@@ -3,7 +3,6 @@ package usecases_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -95,17 +94,7 @@ func TestSilent_Acquire_refreshWithAnotherIssuerThanTheCachedAccountStoresNothin
 // first just stored instead of redeeming the refresh token again.
 func TestSilent_Acquire_readsTheCacheAgainUnderTheRefreshLock(t *testing.T) {
 	f := newFixture(t)
-	var mu sync.Mutex
-	var cached *domain.AccessToken
-	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.CacheQuery) (domain.CacheEntries, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		e := domain.CacheEntries{RefreshTokens: []domain.RefreshToken{f.refreshToken(testClient, "", "rt-1")}, Accounts: []domain.Account{f.account()}}
-		if cached != nil {
-			e.AccessTokens = []domain.AccessToken{*cached}
-		}
-		return e, nil
-	}).AnyTimes()
+	release := f.refreshScene(t)
 	lockTaken, secondWaits := make(chan struct{}), make(chan struct{})
 	var lockCalls atomic.Int32
 	holder := make(chan struct{}, 1) // a one-slot lock, as a store's
@@ -121,19 +110,6 @@ func TestSilent_Acquire_readsTheCacheAgainUnderTheRefreshLock(t *testing.T) {
 			defer func() { <-holder }()
 			return fn(ctx)
 		}).Times(2)
-	f.expectMetadata()
-	release := make(chan struct{})
-	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.TokenRequest) (domain.TokenResponse, error) {
-		<-release
-		return f.tokenResponse(t, testHome), nil
-	}).Times(1)
-	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
-	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
-		mu.Lock()
-		defer mu.Unlock()
-		cached = w.AccessToken
-		return nil
-	})
 	first, second := newSilent(t, f), newSilent(t, f)
 	req := usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()}
 	firstDone := make(chan error, 1)

@@ -137,3 +137,36 @@ func testContext(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// refreshScene scripts a store holding one refresh token for the fixture's account,
+// whose reads find the access token a write stored, and a provider that answers exactly
+// one refresh, once release is closed. The caller scripts the refresh lock.
+func (f *fixture) refreshScene(t *testing.T) (release chan struct{}) {
+	t.Helper()
+	var mu sync.Mutex
+	var stored *domain.AccessToken
+	rt := f.refreshToken(testClient, "", "rt-1")
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.CacheQuery) (domain.CacheEntries, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		e := domain.CacheEntries{RefreshTokens: []domain.RefreshToken{rt}, Accounts: []domain.Account{f.account()}}
+		if stored != nil {
+			e.AccessTokens = []domain.AccessToken{*stored}
+		}
+		return e, nil
+	}).AnyTimes()
+	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
+		mu.Lock()
+		defer mu.Unlock()
+		stored = w.AccessToken
+		return nil
+	})
+	f.expectMetadata()
+	release = make(chan struct{})
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.TokenRequest) (domain.TokenResponse, error) {
+		<-release
+		return f.tokenResponse(t, testHome), nil
+	}).Times(1)
+	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+	return release
+}

@@ -196,37 +196,14 @@ func TestSilent_Acquire_invalidExpiresInStoresNothing(t *testing.T) {
 
 func TestSilent_Acquire_concurrentCallsShareOneRefresh(t *testing.T) {
 	f := newFixture(t)
-	var mu, lock sync.Mutex
-	var stored *domain.AccessToken
-	rt := f.refreshToken(testClient, "", "rt-1")
-	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.CacheQuery) (domain.CacheEntries, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		e := domain.CacheEntries{RefreshTokens: []domain.RefreshToken{rt}, Accounts: []domain.Account{f.account()}}
-		if stored != nil {
-			e.AccessTokens = []domain.AccessToken{*stored}
-		}
-		return e, nil
-	}).AnyTimes()
+	release := f.refreshScene(t)
+	var lock sync.Mutex
 	f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
 		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
 			lock.Lock() // serialise holders like a real store would
 			defer lock.Unlock()
 			return fn(ctx)
 		}).AnyTimes()
-	f.expectMetadata()
-	release := make(chan struct{})
-	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.TokenRequest) (domain.TokenResponse, error) {
-		<-release
-		return f.tokenResponse(t, testHome), nil
-	}).Times(1)
-	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
-	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
-		mu.Lock()
-		defer mu.Unlock()
-		stored = w.AccessToken
-		return nil
-	})
 	s := newSilent(t, f)
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
