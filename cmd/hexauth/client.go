@@ -88,7 +88,8 @@ func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browse
 
 // resolveCache turns the --cache setting into an app.Config.Cache URL: empty means a
 // SQLite file under the user's cache directory (its directory created 0700, the file
-// 0600 by the store); a value without a scheme is a SQLite file path.
+// 0600 by the store, both narrowed to those modes when they exist wider); a value
+// without a scheme is a SQLite file path.
 func resolveCache(raw string) (string, error) {
 	switch {
 	case raw == "":
@@ -100,7 +101,11 @@ func resolveCache(raw string) (string, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return "", fmt.Errorf("hexauth: create the cache directory: %w", err)
 		}
-		return "sqlite://" + filepath.ToSlash(filepath.Join(dir, "tokens.db")), nil
+		db := filepath.Join(dir, "tokens.db")
+		if err := tightenDefaultCache(dir, db); err != nil {
+			return "", err
+		}
+		return "sqlite://" + filepath.ToSlash(db), nil
 	case raw == "memory:", strings.HasPrefix(raw, "memory://"), strings.HasPrefix(raw, "sqlite:"),
 		strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		return raw, nil

@@ -120,12 +120,27 @@ func TestBinary_cache_defaultIsPrivateUnderUserCacheDir(t *testing.T) {
 		t.Fatalf("ropc: %s", r)
 	}
 	dir, file := filepath.Join(cacheHome, "hexauth"), filepath.Join(cacheHome, "hexauth", "tokens.db")
-	for path, want := range map[string]os.FileMode{dir: 0o700, file: 0o600} {
-		info, err := os.Stat(path)
-		if err != nil || info.Mode().Perm() != want {
-			t.Fatalf("%s: %v, mode %v; want %v", path, err, info.Mode().Perm(), want)
+	checkModes := func(when string) {
+		t.Helper()
+		for path, want := range map[string]os.FileMode{dir: 0o700, file: 0o600} {
+			info, err := os.Stat(path)
+			if err != nil || info.Mode().Perm() != want {
+				t.Fatalf("%s: %s: %v, mode %v; want %v", when, path, err, info.Mode().Perm(), want)
+			}
 		}
 	}
+	checkModes("created")
+	// Left wider by an older hexauth, a copy or a umask: the next command narrows them.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, invocation{args: []string{"token"}, env: env}); r.code != exitOK {
+		t.Fatalf("token: %s", r)
+	}
+	checkModes("existing, wider")
 }
 
 func TestBinary_login_noBrowserCompletedOverHTTP(t *testing.T) {
