@@ -34,13 +34,15 @@ var demoScopes = []string{"api://demo/orders.read"}
 // demo is the state of one run: the fake provider and the client share one settable
 // clock, so "time passes" is a clock Advance, not a sleep.
 type demo struct {
-	clock *memory.Clock
-	srv   *idptest.Server
-	agent *useragent.Agent
-	root  *app.PublicClient
-	pc    *app.PublicClient // the demo's partition of root
-	cache string            // the cache URL as given: print redactURL(cache), never cache
-	close []func()
+	clock   *memory.Clock
+	srv     *idptest.Server
+	agent   *useragent.Agent
+	browser *recordingBrowser // the agent, as the client's browser
+	root    *app.PublicClient
+	pc      *app.PublicClient // the demo's partition of root
+	cache   string            // the cache URL as given: print redactURL(cache), never cache
+	temp    bool              // cache is a file in a temporary directory shutdown removes
+	close   []func()
 
 	// What the steps hand each other.
 	alice, bob app.Account
@@ -105,8 +107,12 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 func (d *demo) walk(ctx context.Context, e *env, p printer) transcriptJSON {
 	t := transcriptJSON{Provider: d.srv.Issuer(), Cache: redactURL(d.cache), OK: true}
 	if !p.json {
-		fmt.Fprintf(e.stdout, "hexauth demo: every flow against a fake provider, offline\n  provider  %s (users %s and %s, public client %s)\n  cache     %s (partition %q)\n\n",
-			t.Provider, demoAlice, demoBob, demoClientID, t.Cache, demoPartition)
+		removed := ""
+		if d.temp {
+			removed = "removed on exit, "
+		}
+		fmt.Fprintf(e.stdout, "hexauth demo: every flow against a fake provider, offline\n  provider  %s (users %s and %s, public client %s)\n  cache     %s (%spartition %q)\n\n",
+			t.Provider, demoAlice, demoBob, demoClientID, t.Cache, removed, demoPartition)
 	}
 	for i, st := range d.steps() {
 		start := time.Now()
@@ -128,14 +134,17 @@ func (d *demo) walk(ctx context.Context, e *env, p printer) transcriptJSON {
 	return t
 }
 
+// demoNext is the transcript's last line: where to go from the demo.
+const demoNext = "Next: run `hexauth fake-idp` and, in another terminal, `hexauth login` (or `hexauth ropc`) and `hexauth token` against it; see docs/cli.md."
+
 // finishDemo prints the verdict and returns the exit code.
 func finishDemo(e *env, p printer, t transcriptJSON) int {
 	if p.json {
 		p.value(t)
 	} else if t.OK {
-		fmt.Fprintf(e.stdout, "\nAll %d steps behaved as documented.\n", len(t.Steps))
+		fmt.Fprintf(e.stdout, "\nAll %d steps behaved as documented.\n%s\n", len(t.Steps), demoNext)
 	} else {
-		fmt.Fprintf(e.stdout, "\nStep %d did not behave as documented.\n", len(t.Steps))
+		fmt.Fprintf(e.stdout, "\nStep %d did not behave as documented.\n%s\n", len(t.Steps), demoNext)
 	}
 	if !t.OK {
 		return exitFailure
@@ -157,15 +166,22 @@ func printStep(e *env, r stepJSON) {
 
 // startDemo starts the fake provider and opens the client on the cache. Whatever it
 // opened is closed by shutdown, also when it fails.
-func startDemo(ctx context.Context, cacheFlag string, logger *slog.Logger) (d *demo, err error) {
+func startDemo(ctx context.Context, cacheFlag string, logger *slog.Logger) (*demo, error) {
+	return startDemoWith(ctx, cacheFlag, logger, nil)
+}
+
+// startDemoWith is startDemo with the fake provider's configuration changed by adjust
+// (when not nil): tests make the provider misbehave with it.
+func startDemoWith(ctx context.Context, cacheFlag string, logger *slog.Logger, adjust func(*idptest.ProviderConfig)) (d *demo, err error) {
 	d = &demo{clock: memory.NewClock(time.Now().UTC().Truncate(time.Second)), agent: useragent.New()}
+	d.browser = &recordingBrowser{agent: d.agent}
 	d.close = append(d.close, d.agent.Close)
 	defer func() {
 		if err != nil {
 			d.shutdown()
 		}
 	}()
-	d.srv, err = idptest.NewServer(idptest.Config{Provider: idptest.ProviderConfig{
+	pc := idptest.ProviderConfig{
 		Clock: d.clock,
 		Users: []idptest.User{
 			{Username: demoAlice, Password: demoAlicePassword, Name: "Alice"},
@@ -175,7 +191,11 @@ func startDemo(ctx context.Context, cacheFlag string, logger *slog.Logger) (d *d
 		Scopes:              demoScopes,
 		TokenLifetime:       demoTokenLifetime,
 		RotateRefreshTokens: true,
-	}})
+	}
+	if adjust != nil {
+		adjust(&pc)
+	}
+	d.srv, err = idptest.NewServer(idptest.Config{Provider: pc})
 	if err != nil {
 		return d, err
 	}
@@ -185,7 +205,7 @@ func startDemo(ctx context.Context, cacheFlag string, logger *slog.Logger) (d *d
 	}
 	d.root, err = app.NewPublicClient(ctx, app.Config{
 		ClientID: demoClientID, Authority: d.srv.Issuer(), Cache: d.cache,
-		Clock: d.clock, Browser: d.agent, Logger: logger,
+		Clock: d.clock, Browser: d.browser, Logger: logger,
 	})
 	if err != nil {
 		return d, err
@@ -228,5 +248,6 @@ func (d *demo) demoCache(cacheFlag string) (string, error) {
 		return "", fmt.Errorf("hexauth: demo: create a temporary directory: %w", err)
 	}
 	d.close = append(d.close, func() { _ = os.RemoveAll(dir) })
+	d.temp = true
 	return "sqlite://" + filepath.ToSlash(filepath.Join(dir, "tokens.db")), nil
 }

@@ -73,16 +73,27 @@ func (d *demo) stepExpiry(ctx context.Context) (domain.TokenSource, string, erro
 	jump := demoTokenLifetime + time.Minute
 	d.clock.Advance(jump)
 	before := d.grants(domain.GrantRefreshToken)
+	oldRT, err := d.cachedRefreshToken(ctx, d.alice)
+	if err != nil {
+		return "", "", err
+	}
 	res, err := d.pc.AcquireTokenSilent(ctx, demoScopes, d.alice)
 	if err != nil {
 		return "", "", err
 	}
-	ok := res.TokenSource == domain.SourceIdentityProvider && res.AccessToken != d.lastToken && d.grants(domain.GrantRefreshToken) == before+1
+	newRT, err := d.cachedRefreshToken(ctx, d.alice)
+	if err != nil {
+		return "", "", err
+	}
+	rotated := oldRT != "" && newRT != "" && newRT != oldRT
+	ok := res.TokenSource == domain.SourceIdentityProvider && res.AccessToken != d.lastToken && d.grants(domain.GrantRefreshToken) == before+1 && rotated
 	d.lastToken = res.AccessToken
-	if err := expect(ok, "want a new access token from one refresh grant; got one from %s", res.TokenSource); err != nil {
+	if err := expect(ok, "want a new access token from one refresh grant, and a new refresh token cached; got one from %s (refresh token rotated: %t)",
+		res.TokenSource, rotated); err != nil {
 		return res.TokenSource, "", err
 	}
-	return res.TokenSource, fmt.Sprintf("the clock moved %s forward; the expired access token was replaced by redeeming the refresh token (rotated)", jump), nil
+	return res.TokenSource, fmt.Sprintf("the clock moved %s forward; the expired access token was replaced by redeeming the refresh token, "+
+		"which the provider rotated: the cache now holds a new one", jump), nil
 }
 
 func (d *demo) stepForceRefresh(ctx context.Context) (domain.TokenSource, string, error) {
@@ -114,8 +125,16 @@ func (d *demo) stepAuthCode(ctx context.Context) (domain.TokenSource, string, er
 	if err := expect(ok, "want bob signed in through the login form (GET and POST) and one code redeemed; got %s", res.Account.Username); err != nil {
 		return res.TokenSource, "", err
 	}
-	return res.TokenSource, fmt.Sprintf("GET the authorization URL (PKCE S256), POST the login form, 302 to the loopback listener; "+
-		"code redeemed and ID token verified: hello %s <%s>", claims.Name, claims.PreferredUsername), nil
+	// The provider redeems a code only with the verifier of the challenge the
+	// authorization URL carried: an S256 challenge there means an S256 redemption.
+	if err := checkPKCE(d.browser.lastURL()); err != nil {
+		return res.TokenSource, "", expect(false, "want an S256 PKCE challenge in the authorization URL: %v", err)
+	}
+	if err := verifySignature(string(res.IDToken), d.srv.JWKS()); err != nil {
+		return res.TokenSource, "", expect(false, "want the ID token signed by a key of the provider's JWKS: %v", err)
+	}
+	return res.TokenSource, fmt.Sprintf("GET the authorization URL (PKCE S256 challenge), POST the login form, 302 to the loopback listener; "+
+		"code redeemed with its verifier, ID token signature checked against the provider's JWKS: hello %s <%s>", claims.Name, claims.PreferredUsername), nil
 }
 
 func (d *demo) stepSecondAccount(ctx context.Context) (domain.TokenSource, string, error) {

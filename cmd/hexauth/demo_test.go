@@ -25,7 +25,9 @@ func TestDemo_run_everyStepBehavesAsDocumented(t *testing.T) {
 			t.Errorf("the transcript does not mention the step %q", st.name)
 		}
 	}
-	for _, want := range []string{"identity_provider", "cache", "ms\n", "All 10 steps behaved as documented."} {
+	for _, want := range []string{"identity_provider", "cache", "ms\n", "All 10 steps behaved as documented.",
+		"tokens.db (removed on exit, partition", "the provider rotated", "PKCE S256 challenge", "signature checked against the provider's JWKS",
+		"\nNext: run `hexauth fake-idp`", "`hexauth login`", "`hexauth token`", "see docs/cli.md.\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("the transcript does not mention %q:\n%s", want, r.stdout)
 		}
@@ -62,8 +64,12 @@ func TestDemo_run_persistentCacheKeepsOtherPartitions(t *testing.T) {
 		t.Fatalf("ropc: %s", r)
 	}
 	for i := range 2 { // the second run finds the first one's accounts and clears them
-		if r := runInProcess(t, invocation{args: []string{"demo", "--cache", path}}); r.code != exitOK {
+		r := runInProcess(t, invocation{args: []string{"demo", "--cache", path}})
+		if r.code != exitOK {
 			t.Fatalf("demo run %d on %s: %s", i+1, path, r)
+		}
+		if strings.Contains(r.stdout, "removed on exit") {
+			t.Fatalf("demo run %d on %s says the cache is removed on exit:\n%s", i+1, path, r.stdout)
 		}
 	}
 	r := runInProcess(t, invocation{args: []string{"accounts", "list"}, env: env})
@@ -94,6 +100,22 @@ func TestDemo_walk_stopsAtAStepThatMisbehaves(t *testing.T) {
 	}
 	if code := finishDemo(e, p, tr); code != exitFailure || !strings.Contains(stdout.String(), "Step 3 did not behave as documented.") {
 		t.Fatalf("got exit %d, transcript %q; want exit %d and the verdict", code, stdout.String(), exitFailure)
+	}
+}
+
+func TestDemo_walk_stopsWhenTheRefreshTokenIsNotRotated(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d, err := startDemoWith(ctx, "memory:", nil, func(pc *idptest.ProviderConfig) { pc.RotateRefreshTokens = false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.shutdown()
+	var stdout bytes.Buffer
+	e := &env{stdout: &stdout}
+	tr := d.walk(ctx, e, printer{e: e, now: time.Now})
+	if tr.OK || len(tr.Steps) != 3 || !strings.Contains(tr.Steps[2].Detail, "refresh token rotated: false") {
+		t.Fatalf("got %+v; want step 3 to notice the refresh token did not change", tr)
 	}
 }
 
