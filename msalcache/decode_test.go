@@ -77,6 +77,8 @@ func TestDecode_invalidDocument(t *testing.T) {
 			"AccessToken", "k", "refresh_on", "Unix seconds"},
 		{"credential type of another section", `{"AccessToken": {"k": {"credential_type": "RefreshToken", "environment": "e", "client_id": "c", "target": "s"}}}`,
 			"AccessToken", "k", "credential_type", "does not belong"},
+		{"credential type holding a secret", `{"IdToken": {"k": {"credential_type": "` + secretValue + `", "home_account_id": "h", "environment": "e", "client_id": "c"}}}`,
+			"IdToken", "k", "credential_type", "not this section's credential type"},
 		{"field given twice", `{"Account": {"k": {"home_account_id": "h", "Home_Account_Id": "h2", "environment": "e"}}}`,
 			"Account", "k", "home_account_id", "given twice"},
 		{"NUL in a field", `{"Account": {"k": {"home_account_id": "h\u0000", "environment": "e"}}}`, "Account", "k", "home_account_id", "NUL"},

@@ -27,7 +27,9 @@ func (e *rawEntry) checkCredentialType() (skip string, err error) {
 	if e.section.name == SectionAccessToken && strings.EqualFold(ct, credentialTypePoP) {
 		return reasonPoP, nil
 	}
-	return "", e.fail(fieldCredentialType, "a "+quote(ct)+" entry does not belong in this section")
+	// The value is not quoted (messages never quote a field's value): a writer that
+	// misfiled an entry may have put anything there.
+	return "", e.fail(fieldCredentialType, "not this section's credential type: the entry does not belong in this section")
 }
 
 // accessToken decodes an access token; skip is set when it is not imported.
