@@ -17,9 +17,11 @@ import (
 // lists what it read but left out. Nothing in it is a secret: it names sections and
 // keys only.
 type Report struct {
-	// Imported counts the snapshot's entries per section: the document's, less the
-	// Skipped ones. A caller printing what an import did needs no second decode (nor
-	// the snapshot) to say it.
+	// Imported counts the entries read from the document into the snapshot, per
+	// section: the document's, less the Skipped ones. It is what the document held,
+	// not what a store kept: a store's Import keeps a stored refresh token newer than
+	// the document's, so say "read", not "imported", when printing it. A caller needs
+	// no second decode (nor the snapshot) to say it.
 	Imported Counts
 	// DroppedSections are the top-level sections other than the five of the schema (MSAL
 	// Go's "unknownEntity", say), sorted. A domain.CacheSnapshot has no place for them,

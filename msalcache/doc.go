@@ -17,7 +17,8 @@
 // identified by its fields, as domain's Key methods compute it. Fields hexauth does not
 // know are kept in the entry's Extra and written back by Encode.
 //
-// DecodeReport's Report counts the entries carried into the snapshot, per section, and
+// DecodeReport's Report counts the entries read into the snapshot, per section (what
+// the document held, not what a store's Import keeps), and
 // lists what cannot be carried rather than failing the document: unknown top-level
 // sections, objects that carry none of their section's fields, proof-of-possession
 // access tokens, access and refresh tokens with an empty secret, and entries that name

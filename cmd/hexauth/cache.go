@@ -47,11 +47,13 @@ func (c cacheCounts) String() string {
 		n(c.AppMetadata, "app metadata entry", "app metadata entries")}, ", ")
 }
 
-// cacheImportJSON is the JSON result of cache import: what was imported, and what the
-// document held that was not (never a secret: sections and keys only).
+// cacheImportJSON is the JSON result of cache import: what was read from the document
+// (msalcache.Report.Imported: not what the store kept, since a newer stored refresh
+// token wins), and what the document held that was not imported (never a secret:
+// sections and keys only).
 type cacheImportJSON struct {
 	Partition       string        `json:"partition"`
-	Imported        cacheCounts   `json:"imported"`
+	Read            cacheCounts   `json:"read"`
 	DroppedSections []string      `json:"dropped_sections"`
 	Skipped         []skippedJSON `json:"skipped"`
 }
@@ -163,14 +165,15 @@ func runCacheExport(ctx context.Context, e *env, args []string) int {
 }
 
 // cacheImported prints the outcome of cache import: one line in text mode, a
-// cacheImportJSON otherwise.
+// cacheImportJSON otherwise. The counts are what the document held ("read"): the
+// store may have kept a newer refresh token of its own instead of the document's.
 func (p printer) cacheImported(partition string, report app.CacheReport) {
 	c := cacheCounts(report.Imported)
 	if !p.json {
-		fmt.Fprintf(p.e.stdout, "imported %s\n", c)
+		fmt.Fprintf(p.e.stdout, "read %s from the document\n", c)
 		return
 	}
-	out := cacheImportJSON{Partition: partition, Imported: c, DroppedSections: report.DroppedSections, Skipped: []skippedJSON{}}
+	out := cacheImportJSON{Partition: partition, Read: c, DroppedSections: report.DroppedSections, Skipped: []skippedJSON{}}
 	if out.DroppedSections == nil {
 		out.DroppedSections = []string{}
 	}

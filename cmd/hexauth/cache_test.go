@@ -49,7 +49,7 @@ func exportDocument(t *testing.T, env map[string]string) string {
 func TestCacheImport_run_sampleAccountsAreListed(t *testing.T) {
 	env := sampleEnv(t.TempDir())
 	r := runInProcess(t, invocation{args: []string{"cache", "import", javaSample}, env: env})
-	want := "imported 1 account, 1 access token, 1 refresh token, 1 ID token, 1 app metadata entry\n"
+	want := "read 1 account, 1 access token, 1 refresh token, 1 ID token, 1 app metadata entry from the document\n"
 	if r.code != exitOK || r.stdout != want {
 		t.Fatalf("cache import: got %s; want exit 0 and stdout %q", r, want)
 	}
@@ -78,8 +78,8 @@ func TestCacheImport_run_jsonListsWhatWasNotImported(t *testing.T) {
 		t.Fatalf("cache import --output json: got %s (%v)", r, err)
 	}
 	want := cacheCounts{Accounts: 1, AccessTokens: 1, RefreshTokens: 1, IDTokens: 1, AppMetadata: 1}
-	if got.Partition != "p1" || got.Imported != want {
-		t.Errorf("got partition %q, imported %+v; want p1, %+v", got.Partition, got.Imported, want)
+	if got.Partition != "p1" || got.Read != want {
+		t.Errorf("got partition %q, read %+v; want p1, %+v", got.Partition, got.Read, want)
 	}
 	if len(got.DroppedSections) != 1 || got.DroppedSections[0] != "unknownEntity" {
 		t.Errorf("dropped_sections = %q; want [unknownEntity]", got.DroppedSections)
@@ -96,7 +96,7 @@ func TestCacheImport_run_dashReadsStdin(t *testing.T) {
 	}
 	env := sampleEnv(t.TempDir())
 	r := runInProcess(t, invocation{args: []string{"cache", "import", "-", "--partition", "p2"}, env: env, stdin: string(doc)})
-	if r.code != exitOK || !strings.HasPrefix(r.stdout, "imported 1 account,") {
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "read 1 account,") {
 		t.Fatalf("cache import - --partition p2: got %s; want the sample imported", r)
 	}
 	if list := listAccounts(t, with(env, "HEXAUTH_PARTITION", "p2")); len(list) != 1 || list[0].Username != "John Doe" {
@@ -313,4 +313,34 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestCacheImport_run_countsWhatWasReadNotWhatWasKept(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	// A document older than the cache: its refresh token was cached an hour before the
+	// stored one, which the store keeps.
+	var doc map[string]map[string]map[string]any
+	if err := json.Unmarshal([]byte(exportDocument(t, env)), &doc); err != nil || len(doc["RefreshToken"]) != 1 {
+		t.Fatalf("export: %v; want one refresh token", err)
+	}
+	const staleRT = "stale-refresh-token-from-the-document"
+	for _, rt := range doc["RefreshToken"] {
+		rt["secret"] = staleRT
+		rt["cached_at"] = "1000000000"
+	}
+	old, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runInProcess(t, invocation{args: []string{"cache", "import", "-"}, env: env, stdin: string(old)})
+	if r.code != exitOK || !strings.Contains(r.stdout, "1 refresh token") || !strings.HasPrefix(r.stdout, "read ") || !strings.HasSuffix(r.stdout, " from the document\n") {
+		t.Fatalf("cache import of an older document: got %s; want what was read from the document", r)
+	}
+	if strings.Contains(exportDocument(t, env), staleRT) {
+		t.Fatal("the store replaced its newer refresh token with the document's: the summary's count is what was read, not kept")
+	}
 }

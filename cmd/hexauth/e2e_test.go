@@ -70,7 +70,7 @@ func TestBinary_flows_everySubcommandAndExitCode(t *testing.T) {
 		}},
 		{"cache import of a bad document", invocation{args: []string{"cache", "import", "-"}, env: env, stdin: "{"}, exitUsage, nil},
 		{"cache import", invocation{args: []string{"cache", "import", exported}, env: env}, exitOK, func(t *testing.T, r result) {
-			if !strings.HasPrefix(r.stdout, "imported 1 account,") {
+			if !strings.HasPrefix(r.stdout, "read 1 account,") || !strings.HasSuffix(r.stdout, " from the document\n") {
 				t.Errorf("got %q; want the import summary", r.stdout)
 			}
 		}},
