@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -196,15 +197,20 @@ func TestBinary_demo_exitsZeroWithATranscript(t *testing.T) {
 	}
 }
 
-func TestBinary_fakeIdP_gracefulOnSIGINT(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no SIGINT on Windows")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := binaryCommand(t, ctx, invocation{args: []string{"fake-idp"}})
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+// fakeIdPBinary is the built binary's fake-idp, running until stopped.
+type fakeIdPBinary struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	issuer string
+}
+
+// startFakeIdPBinary runs the binary's fake-idp with args and reads its issuer line.
+// The process is killed at the end of the test if it is still running.
+func startFakeIdPBinary(t *testing.T, ctx context.Context, args ...string) *fakeIdPBinary {
+	t.Helper()
+	cmd := binaryCommand(t, ctx, invocation{args: append([]string{"fake-idp"}, args...)})
+	f := &fakeIdPBinary{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = f.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -212,23 +218,76 @@ func TestBinary_fakeIdP_gracefulOnSIGINT(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
 	issuer, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("read the issuer: %v", err)
 	}
-	issuer = strings.TrimSpace(issuer)
-	resp, err := http.Get(issuer + "/.well-known/openid-configuration")
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("discovery at %s: %v", issuer, err)
-	}
-	resp.Body.Close()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	f.issuer = strings.TrimSpace(issuer)
+	return f
+}
+
+// stop interrupts fake-idp and waits for it to end.
+func (f *fakeIdPBinary) stop(t *testing.T) error {
+	t.Helper()
+	if err := f.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("fake-idp after SIGINT: %v; stderr %s", err, stderr.String())
+	return f.cmd.Wait()
+}
+
+func TestBinary_fakeIdP_gracefulOnSIGINT(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT on Windows")
 	}
-	if !strings.Contains(stderr.String(), "stopped") {
-		t.Fatalf("stderr %q; want the stop notice", stderr.String())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := startFakeIdPBinary(t, ctx)
+	resp, err := http.Get(f.issuer + "/.well-known/openid-configuration")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("discovery at %s: %v", f.issuer, err)
+	}
+	resp.Body.Close()
+	if err := f.stop(t); err != nil {
+		t.Fatalf("fake-idp after SIGINT: %v; stderr %s", err, f.stderr.String())
+	}
+	if !strings.Contains(f.stderr.String(), "stopped") {
+		t.Fatalf("stderr %q; want the stop notice", f.stderr.String())
+	}
+}
+
+func TestBinary_fakeIdP_badIDTokenExits1(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT on Windows")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := startFakeIdPBinary(t, ctx, "--user", adaName+":"+adaPassword, "--client", testClient,
+		"--fault", `{"grant":"password","id_token":"wrong_signature"}`)
+	env := map[string]string{"HEXAUTH_CLIENT_ID": testClient, "HEXAUTH_AUTHORITY": f.issuer, "HEXAUTH_SCOPES": testScope,
+		"HEXAUTH_CACHE": filepath.Join(t.TempDir(), "tokens.db"), "HEXAUTH_TIMEOUT": testTimeoutFlag, "HEXAUTH_PASSWORD": adaPassword}
+	r := runBinary(t, invocation{args: []string{"ropc", "--username", adaName, "--output", "json"}, env: env})
+	if r.code != exitFailure {
+		t.Fatalf("ropc given an ID token with a forged signature: got %s; want exit %d", r, exitFailure)
+	}
+	if e := decodeError(t, r); e.Error != "invalid_id_token" || e.ErrorClass != "invalid_id_token" {
+		t.Errorf("got %+v; want error and error_class invalid_id_token", e)
+	}
+	if strings.Contains(r.stdout+r.stderr, adaPassword) || strings.Contains(r.stdout, "access_token") {
+		t.Errorf("a refused sign-in printed the password or a token:\n%s", r)
+	}
+	if list := runBinary(t, invocation{args: []string{"accounts", "list"}, env: env}); list.code != exitOK || list.stdout != "" {
+		t.Errorf("accounts after the refused sign-in: got %s; want none cached", list)
+	}
+	if again := runBinary(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); again.code != exitOK {
+		t.Errorf("ropc once the fault is spent: got %s; want success", again)
+	}
+	if err := f.stop(t); err != nil {
+		t.Fatalf("fake-idp after SIGINT: %v; stderr %s", err, f.stderr.String())
 	}
 }
