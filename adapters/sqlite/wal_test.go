@@ -1,0 +1,46 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hexauth/hexauth/adapters/sqlite"
+	"github.com/hexauth/hexauth/domain"
+)
+
+// A large import leaves a WAL as large as its transaction; the store cuts it back after
+// the next checkpoint instead of keeping it for as long as the database is open.
+func TestStore_walIsCutBackAfterALargeImport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	s := openStore(t, sqlite.Config{Path: path})
+	ctx := context.Background()
+	var snap domain.CacheSnapshot
+	big := strings.Repeat("x", 4096)
+	for i := range 8000 { // ~100 MB of rows: far past the limit
+		w := fullWrite("p", fmt.Sprintf("home-%d", i), fmt.Sprint(i)+big)
+		snap.AccessTokens = append(snap.AccessTokens, *w.AccessToken)
+		snap.RefreshTokens = append(snap.RefreshTokens, *w.RefreshToken)
+		snap.IDTokens = append(snap.IDTokens, *w.IDToken)
+		snap.Accounts = append(snap.Accounts, *w.Account)
+	}
+	if err := s.Import(ctx, "p", snap); err != nil {
+		t.Fatal(err)
+	}
+	// Checkpoint, then write again: the writer restarts the WAL and applies the limit.
+	db := rawDB(t, path)
+	mustExec(t, db, "PRAGMA wal_checkpoint(PASSIVE)")
+	if err := s.Write(ctx, fullWrite("p", "after", "small")); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size() > 17<<20 {
+		t.Fatalf("WAL is %d MB after a checkpoint; want it cut back to the 16 MB limit", info.Size()>>20)
+	}
+}
