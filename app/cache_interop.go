@@ -14,8 +14,9 @@ import (
 // tens of thousands of accounts.
 const MaxCacheDocument = 64 << 20
 
-// CacheReport says what ImportCache imported, counted per section, and lists what it
-// read but did not import (see msalcache.Report).
+// CacheReport counts, per section, the entries ImportCache read from the document and
+// handed to the store (which keeps a stored refresh token newer than the document's), and
+// lists what the document held that hexauth does not import (see msalcache.Report).
 type CacheReport = msalcache.Report
 
 // ExportCache writes every entry of this client's partition to w as an MSAL unified
@@ -47,7 +48,7 @@ func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
 // in one atomic step: a malformed document (a *domain.Error of class
 // domain.ErrInvalidInput naming the section, key and field, see msalcache.EntryError), a
 // document larger than MaxCacheDocument or a store failure leaves the partition as it
-// was. The report counts the entries imported and lists what the document held that
+// was. The report counts the entries read from the document and lists what it held that
 // hexauth does not import; it is also logged at Info level.
 func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, error) {
 	data, err := readDocument(r)
@@ -78,13 +79,13 @@ func readDocument(r io.Reader) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (c *client) logReport(ctx context.Context, report CacheReport, imported int) {
+func (c *client) logReport(ctx context.Context, report CacheReport, read int) {
 	log := c.env.cfg.Logger
 	if log == nil {
 		return
 	}
-	log.InfoContext(ctx, "app: imported an MSAL cache document", slog.String("partition", c.partition),
-		slog.Int("entries", imported), slog.Any("dropped_sections", report.DroppedSections), slog.Int("skipped", len(report.Skipped)))
+	log.InfoContext(ctx, "app: read an MSAL cache document into the partition", slog.String("partition", c.partition),
+		slog.Int("entries_read", read), slog.Any("dropped_sections", report.DroppedSections), slog.Int("skipped", len(report.Skipped)))
 	for _, s := range report.Skipped {
 		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", c.partition),
 			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))

@@ -30,9 +30,9 @@ type configField struct {
 func (c Config) shownFields() []configField {
 	return []configField{
 		{"ClientID", c.ClientID},
-		{"Authority", redactURL(c.Authority)},
+		{"Authority", RedactedURL(c.Authority)},
 		{"AuthorityKind", string(c.AuthorityKind)},
-		{"Cache", redactURL(c.Cache)},
+		{"Cache", RedactedURL(c.Cache)},
 		{"ExpiryBuffer", c.ExpiryBuffer},
 		{"FlowMaxAge", c.FlowMaxAge},
 		{"InsecureSkipSignatureCheck", c.InsecureSkipSignatureCheck},
@@ -134,12 +134,14 @@ func (c Config) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
 }
 
-// redactURL returns raw with any password in it replaced by "xxxxx": the password of
-// the user information (url.URL.Redacted) and the password and sslpassword query
-// parameters libpq and pgx accept. When '@' is present but the URL does not parse into
-// user information (a password holding '/', '?' or '#' unescaped), where the password
-// ends cannot be known, so everything after the scheme is hidden.
-func redactURL(raw string) string {
+// RedactedURL returns a cache URL or authority as it may be printed or logged: any
+// password in it replaced by "xxxxx", the password of the user information
+// (url.URL.Redacted) and the password and sslpassword query parameters libpq and pgx
+// accept. When '@' is present but the URL does not parse into user information (a
+// password holding '/', '?' or '#' unescaped), where the password ends cannot be known,
+// so everything after the scheme is hidden. Config's String, GoString and LogValue
+// print its Cache and Authority this way.
+func RedactedURL(raw string) string {
 	if !strings.Contains(raw, "@") && !strings.Contains(strings.ToLower(raw), "password") {
 		return raw // nothing here can be a password
 	}

@@ -112,6 +112,9 @@ func TestConfig_String_cacheURLs(t *testing.T) {
 			if got != tc.want {
 				t.Fatalf("Cache %q shown as %q; want %q", tc.cache, got, tc.want)
 			}
+			if got := app.RedactedURL(tc.cache); got != tc.want {
+				t.Fatalf("RedactedURL(%q) = %q; want %q", tc.cache, got, tc.want)
+			}
 			assertNoSecret(t, "String()", cfg.String())
 		})
 	}

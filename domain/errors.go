@@ -17,8 +17,8 @@ import (
 // A class may belong to a wider one: ErrNoTokens is also ErrInteractionRequired.
 type ErrorCode string
 
-// Error classes. The string values are stable and also used as the "error" field of the
-// command line's JSON output.
+// Error classes. The string values are stable and also used as the "error_class" field
+// of the command line's JSON output.
 const (
 	// ErrInteractionRequired: the user must sign in interactively (no usable token, a
 	// refused refresh token, multi-factor or consent required).

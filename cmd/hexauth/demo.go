@@ -40,7 +40,7 @@ type demo struct {
 	browser *recordingBrowser // the agent, as the client's browser
 	root    *app.PublicClient
 	pc      *app.PublicClient // the demo's partition of root
-	cache   string            // the cache URL as given: print redactURL(cache), never cache
+	cache   string            // the cache URL as given: print app.RedactedURL(cache), never cache
 	temp    bool              // cache is a file in a temporary directory shutdown removes
 	close   []func()
 
@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 // walk runs the steps in order, printing each as it ends in text mode, and stops at
 // the first that does not behave as documented: later steps build on it.
 func (d *demo) walk(ctx context.Context, e *env, p printer) transcriptJSON {
-	t := transcriptJSON{Provider: d.srv.Issuer(), Cache: redactURL(d.cache), OK: true}
+	t := transcriptJSON{Provider: d.srv.Issuer(), Cache: app.RedactedURL(d.cache), OK: true}
 	if !p.json {
 		removed := ""
 		if d.temp {
