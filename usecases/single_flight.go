@@ -12,9 +12,10 @@ import (
 // flightResult is what one shared call hands to its waiters.
 type flightResult struct {
 	res domain.AuthResult
-	// expired: the call ran out of the time of the caller that started it, so its error
-	// says nothing about a waiter whose own context is still live.
-	expired bool
+	// expired: the call ran out of the time of the caller that started it, whose
+	// deadline it was, so its error says nothing about a waiter with a later deadline.
+	expired  bool
+	deadline time.Time
 }
 
 // shared runs fn once per key at a time in this process and hands its result to every
@@ -28,7 +29,8 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx 
 	for {
 		ch := g.DoChan(key, func() (v any, err error) {
 			work := context.WithoutCancel(ctx)
-			if dl, ok := ctx.Deadline(); ok {
+			dl, hasDeadline := ctx.Deadline()
+			if hasDeadline {
 				var cancel context.CancelFunc
 				work, cancel = context.WithDeadline(work, dl)
 				defer cancel()
@@ -41,7 +43,7 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx 
 				}
 			}()
 			res, err := fn(work)
-			return flightResult{res: res, expired: err != nil && work.Err() != nil}, err
+			return flightResult{res: res, expired: err != nil && work.Err() != nil, deadline: dl}, err
 		})
 		select {
 		case r := <-ch:
@@ -49,7 +51,7 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx 
 			if r.Err == nil {
 				return fr.res, nil
 			}
-			if fr.expired && ctx.Err() == nil && !pastDeadline(ctx) {
+			if fr.expired && ctx.Err() == nil && laterDeadline(ctx, fr.deadline) {
 				continue
 			}
 			return domain.AuthResult{}, r.Err
@@ -59,8 +61,9 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx 
 	}
 }
 
-// pastDeadline reads the wall clock, not the Clock port: context deadlines are wall time.
-func pastDeadline(ctx context.Context) bool {
+// laterDeadline reports whether ctx allows more time than a call that ran until
+// deadline (no deadline is later than any).
+func laterDeadline(ctx context.Context, deadline time.Time) bool {
 	dl, ok := ctx.Deadline()
-	return ok && !time.Now().Before(dl)
+	return !ok || dl.After(deadline)
 }

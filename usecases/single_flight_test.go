@@ -82,3 +82,40 @@ func TestShared_panicBecomesAnError(t *testing.T) {
 		t.Fatalf("error %q repeats the panic value", msg)
 	}
 }
+
+// Callers of one key that arrive while its call runs share that call.
+func TestShared_concurrentCallersShareOneCall(t *testing.T) {
+	var g singleflight.Group
+	var calls atomic.Int32
+	started, release := make(chan struct{}), make(chan struct{})
+	fn := func(context.Context) (domain.AuthResult, error) {
+		if calls.Add(1) == 1 {
+			close(started)
+		}
+		<-release
+		return domain.AuthResult{AccessToken: "shared"}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	results := make(chan domain.AuthResult, 10)
+	for range 10 {
+		go func() {
+			res, err := shared(ctx, &g, "k", fn)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- res
+		}()
+	}
+	<-started
+	time.Sleep(50 * time.Millisecond) // the other nine join the running call
+	close(release)
+	for range 10 {
+		if res := <-results; res.AccessToken != "shared" {
+			t.Fatalf("a caller got %q; want the shared result", string(res.AccessToken))
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("fn ran %d times for 10 concurrent callers of one key; want 1", n)
+	}
+}
