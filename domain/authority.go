@@ -69,6 +69,9 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return Authority{}, Errorf(ErrInvalidInput, "authority %q must not carry a query, fragment or user info", u.Redacted())
 	}
+	if !asciiHost(u.Host) {
+		return Authority{}, Errorf(ErrInvalidInput, "authority %q must name its host in ASCII, without spaces (an internationalised name in its xn-- form)", u.Redacted())
+	}
 	host := strings.ToLower(u.Host)
 	if u.Scheme == "https" && u.Port() == "443" || u.Scheme == "http" && u.Port() == "80" {
 		host = strings.ToLower(u.Hostname()) // the default port names the same environment
@@ -218,6 +221,18 @@ func EnvironmentAliases(host string) []string {
 		}
 	}
 	return []string{host}
+}
+
+// asciiHost reports whether host (with its port) holds only printable ASCII other than
+// a space: a host is a cache key and a TLS name, and a look-alike Unicode character or a
+// no-break space must not make two hosts of one.
+func asciiHost(host string) bool {
+	for i := 0; i < len(host); i++ {
+		if host[i] <= ' ' || host[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // CanonicalURL is the authority's URL with its host replaced by the first of its alias

@@ -97,6 +97,8 @@ func TestParseAuthority_invalid(t *testing.T) {
 		{name: "relative", raw: "/common"},
 		{name: "no scheme", raw: "login.microsoftonline.com/common"},
 		{name: "ftp", raw: "ftp://login.microsoftonline.com/common"},
+		{name: "no-break space in the host", raw: "https://login\u00a0microsoftonline.com/common"},
+		{name: "look-alike Cyrillic o in the host", raw: "https://l\u043egin.microsoftonline.com/common"},
 		{name: "http on a public host", raw: "http://login.microsoftonline.com/common"},
 		{name: "http on a look-alike of localhost", raw: "http://localhost.evil.example/x"},
 		{name: "http on a name that starts with a loopback ip", raw: "http://127.0.0.1.nip.io/"},
