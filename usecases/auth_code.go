@@ -130,6 +130,12 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
+	// A completed flow is refused first, whatever the response; it is marked completed
+	// only once the response has passed the state, error and issuer checks, so that a
+	// forged response cannot use up a user's flow.
+	if a.replay.completed(flow) {
+		return domain.AuthResult{}, errReplay()
+	}
 	resp := domain.ParseAuthResponse(response)
 	if resp.State == "" || !domain.ConstantTimeEqual(resp.State, flow.State) {
 		return domain.AuthResult{}, flow.CheckAuthResponse(resp, "", false)
@@ -207,12 +213,26 @@ func (g *replayGuard) consume(flow domain.AuthCodeFlow, now time.Time, maxAge ti
 		}
 		g.nextPrune = now.Add(time.Minute)
 	}
-	key := flow.State + "\x1f" + flow.Nonce
+	key := replayKey(flow)
 	if _, ok := g.consumed[key]; ok {
-		return domain.Errorf(domain.ErrInvalidFlow, "auth code flow was already completed (replay)")
+		return errReplay()
 	}
 	g.consumed[key] = flow.CreatedAt.Add(maxAge)
 	return nil
+}
+
+// completed reports whether the flow was already completed, without marking it.
+func (g *replayGuard) completed(flow domain.AuthCodeFlow) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.consumed[replayKey(flow)]
+	return ok
+}
+
+func replayKey(flow domain.AuthCodeFlow) string { return flow.State + "\x1f" + flow.Nonce }
+
+func errReplay() error {
+	return domain.Errorf(domain.ErrInvalidFlow, "auth code flow was already completed (replay)")
 }
 
 func checkRedirectURI(raw string) error {

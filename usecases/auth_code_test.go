@@ -186,6 +186,10 @@ func TestAuthCode_Complete_redeemsWithVerifierThenRefusesReplay(t *testing.T) {
 	if _, err := a.Complete(testContext(t), flow, okQuery(flow)); !errors.Is(err, domain.ErrInvalidFlow) {
 		t.Fatalf("second Complete error = %v; want ErrInvalidFlow (replay)", err)
 	}
+	denied := url.Values{"state": {flow.State}, "error": {"access_denied"}}
+	if _, err := a.Complete(testContext(t), flow, denied); !errors.Is(err, domain.ErrInvalidFlow) {
+		t.Fatalf("Complete of a completed flow with an error response = %v; want ErrInvalidFlow (replay) first", err)
+	}
 }
 
 func TestAuthCode_Complete_expiredFlowAndBadSignature(t *testing.T) {
