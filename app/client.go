@@ -143,9 +143,14 @@ func (c *client) authCodeCall(scopes []string, redirectURI string, opts []AuthCo
 
 // AcquireTokenByAuthCodeFlow completes a flow with the query (or form) of the redirect
 // the provider sent the user back with. It checks the flow, state, error, issuer, code
-// and ID token, in that order, and caches the tokens only when all pass.
-func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFlow, response url.Values) (AuthResult, error) {
-	return c.authCode.Complete(ctx, flow, response)
+// and ID token, in that order, and caches the tokens only when all pass. WithScopes
+// narrows the scopes the code is redeemed for; WithCorrelationID names the request.
+func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFlow, response url.Values, opts ...FlowOption) (AuthResult, error) {
+	var completion usecases.Completion
+	for _, o := range opts {
+		o.applyFlow(&completion)
+	}
+	return c.authCode.CompleteWith(ctx, flow, response, completion)
 }
 
 // AcquireTokenByUsernamePassword signs a user in with a password (ROPC). Use it only

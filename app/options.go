@@ -28,6 +28,9 @@ type RefreshTokenOption interface {
 	applyRefreshToken(*refreshTokenCall)
 }
 
+// FlowOption configures AcquireTokenByAuthCodeFlow.
+type FlowOption interface{ applyFlow(*usecases.Completion) }
+
 // CodeOption configures AcquireTokenByAuthorizationCode.
 type CodeOption interface{ applyCode(*codeCall) }
 
@@ -116,8 +119,9 @@ func (o CorrelationIDOption) applyPassword(r *passwordCall) { r.CorrelationID = 
 func (o CorrelationIDOption) applyRefreshToken(r *refreshTokenCall) {
 	r.CorrelationID = o.id
 }
-func (o CorrelationIDOption) applyCode(r *codeCall)     { r.CorrelationID = o.id }
-func (o CorrelationIDOption) applyClient(r *clientCall) { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyFlow(c *usecases.Completion) { c.CorrelationID = o.id }
+func (o CorrelationIDOption) applyCode(r *codeCall)            { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyClient(r *clientCall)        { r.CorrelationID = o.id }
 
 // AuthRequestOption sets a parameter of the authorization request.
 type AuthRequestOption struct{ apply func(*authCodeCall) }
@@ -183,6 +187,17 @@ func WithCodeVerifier(verifier string) CodeRedemptionOption {
 func WithNonce(nonce string) CodeRedemptionOption {
 	return CodeRedemptionOption{func(r *codeCall) { r.Nonce = nonce }}
 }
+
+// ScopesOption narrows the scopes a completed auth-code flow redeems its code for.
+type ScopesOption struct{ scopes []string }
+
+// WithScopes redeems the code of AcquireTokenByAuthCodeFlow for these scopes only, each
+// one of those the flow asked for (MSAL's scopes argument of
+// acquire_token_by_auth_code_flow); another scope is ErrInvalidInput. By default the
+// code is redeemed for all of the flow's scopes.
+func WithScopes(scopes ...string) ScopesOption { return ScopesOption{scopes: scopes} }
+
+func (o ScopesOption) applyFlow(c *usecases.Completion) { c.Scopes = o.scopes }
 
 // UsernameOption filters Accounts by username, case-insensitively.
 type UsernameOption struct{ username string }

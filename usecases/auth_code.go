@@ -122,6 +122,29 @@ func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, st
 // with the verifier and the same redirect URI, and checks the ID token (nonce, aud, iss,
 // exp, signature). Nothing is cached unless every check passes.
 func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, response url.Values) (domain.AuthResult, error) {
+	return a.CompleteWith(ctx, flow, response, Completion{})
+}
+
+// Completion is what a completion may add to the flow and the redirect's response.
+type Completion struct {
+	// Scopes, when set, redeems the code for these of the flow's scopes only (MSAL's
+	// scopes argument); each must be one the flow asked for, else ErrInvalidInput.
+	Scopes        []string
+	CorrelationID string
+}
+
+// CompleteWith is Complete with the options of c.
+func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, response url.Values, c Completion) (domain.AuthResult, error) {
+	scopes := flow.Scopes
+	if c.Scopes != nil {
+		var err error
+		if scopes, err = domain.RequestScopes(c.Scopes); err != nil {
+			return domain.AuthResult{}, err
+		}
+		if !a.e.matcher.Contains(flow.Scopes, scopes) {
+			return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "auth code: the scopes to redeem must be among the flow's")
+		}
+	}
 	now := a.e.clock.Now()
 	if err := flow.CheckIntegrity(now, a.e.cfg.FlowMaxAge); err != nil {
 		return domain.AuthResult{}, err
@@ -157,9 +180,9 @@ func (a *AuthCode) Complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 		op: "auth code",
 		req: domain.TokenRequest{
 			Grant: domain.GrantAuthorizationCode, Code: resp.Code, CodeVerifier: flow.CodeVerifier,
-			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge,
+			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge, CorrelationID: c.CorrelationID,
 		},
-		authority: authority, scopes: flow.Scopes, nonce: flow.Nonce, exposeRefreshToken: true,
+		authority: authority, scopes: scopes, nonce: flow.Nonce, exposeRefreshToken: true,
 	})
 }
 

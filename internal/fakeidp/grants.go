@@ -52,7 +52,27 @@ func (p *Provider) redeemCode(req domain.TokenRequest, opt TokenOptions, c *Clie
 	if !ok {
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The user of the authorization code no longer exists.", aadInvalidGrantValue)
 	}
-	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: cg.scopes, nonce: cg.nonce})
+	scopes, narrowErr := narrowScopes(g, cg.scopes, req.Scopes)
+	if narrowErr != nil {
+		return domain.TokenResponse{}, narrowErr
+	}
+	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, nonce: cg.nonce})
+}
+
+// narrowScopes returns the scopes a code redemption is issued for: those the code was
+// granted, or, when the token request names scopes (as Entra's v2.0 endpoint allows),
+// those of them; a requested scope the code was not granted is invalid_scope.
+func narrowScopes(g domain.GrantKind, granted, requested []string) ([]string, *domain.Error) {
+	if len(requested) == 0 {
+		return granted, nil
+	}
+	for _, s := range requested {
+		if !slices.Contains(granted, s) {
+			return nil, refusal(g, http.StatusBadRequest, "invalid_scope",
+				"AADSTS70011: The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid: it was not granted to the authorization code.", 70011)
+		}
+	}
+	return requested, nil
 }
 
 // redeemPassword redeems a resource owner password grant (RFC 6749 §4.3).
