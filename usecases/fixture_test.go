@@ -170,3 +170,36 @@ func (f *fixture) refreshScene(t *testing.T) (release chan struct{}) {
 	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
 	return release
 }
+
+// storeKeepingWrites scripts a store whose reads find what its writes stored (the
+// entries of every write so far, as a store would return them for the account) and that
+// expects exactly writes writes.
+func (f *fixture) storeKeepingWrites(writes int) {
+	var mu sync.Mutex
+	var kept domain.CacheEntries
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.CacheQuery) (domain.CacheEntries, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return kept, nil
+	}).AnyTimes()
+	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if w.AccessToken != nil {
+			kept.AccessTokens = append(kept.AccessTokens, *w.AccessToken)
+		}
+		if w.RefreshToken != nil {
+			kept.RefreshTokens = append(kept.RefreshTokens, *w.RefreshToken)
+		}
+		if w.IDToken != nil {
+			kept.IDTokens = append(kept.IDTokens, *w.IDToken)
+		}
+		if w.Account != nil {
+			kept.Accounts = append(kept.Accounts, *w.Account)
+		}
+		if w.AppMetadata != nil {
+			kept.AppMetadata = append(kept.AppMetadata, *w.AppMetadata)
+		}
+		return nil
+	}).Times(writes)
+}
