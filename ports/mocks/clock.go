@@ -5,7 +5,6 @@
 package mocks
 
 import (
-	context "context"
 	reflect "reflect"
 	time "time"
 
@@ -47,94 +46,4 @@ func (m *MockClock) Now() time.Time {
 func (mr *MockClockMockRecorder) Now() *gomock.Call {
 	mr.mock.ctrl.T.Helper()
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Now", reflect.TypeOf((*MockClock)(nil).Now))
-}
-
-// MockBrowser is a mock of Browser interface.
-type MockBrowser struct {
-	ctrl     *gomock.Controller
-	recorder *MockBrowserMockRecorder
-}
-
-// MockBrowserMockRecorder is the mock recorder for MockBrowser.
-type MockBrowserMockRecorder struct {
-	mock *MockBrowser
-}
-
-// NewMockBrowser creates a new mock instance.
-func NewMockBrowser(ctrl *gomock.Controller) *MockBrowser {
-	mock := &MockBrowser{ctrl: ctrl}
-	mock.recorder = &MockBrowserMockRecorder{mock}
-	return mock
-}
-
-// EXPECT returns an object that allows the caller to indicate expected use.
-func (m *MockBrowser) EXPECT() *MockBrowserMockRecorder {
-	return m.recorder
-}
-
-// Open mocks base method.
-func (m *MockBrowser) Open(ctx context.Context, url string) error {
-	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Open", ctx, url)
-	ret0, _ := ret[0].(error)
-	return ret0
-}
-
-// Open indicates an expected call of Open.
-func (mr *MockBrowserMockRecorder) Open(ctx, url interface{}) *gomock.Call {
-	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Open", reflect.TypeOf((*MockBrowser)(nil).Open), ctx, url)
-}
-
-// MockSealer is a mock of Sealer interface.
-type MockSealer struct {
-	ctrl     *gomock.Controller
-	recorder *MockSealerMockRecorder
-}
-
-// MockSealerMockRecorder is the mock recorder for MockSealer.
-type MockSealerMockRecorder struct {
-	mock *MockSealer
-}
-
-// NewMockSealer creates a new mock instance.
-func NewMockSealer(ctrl *gomock.Controller) *MockSealer {
-	mock := &MockSealer{ctrl: ctrl}
-	mock.recorder = &MockSealerMockRecorder{mock}
-	return mock
-}
-
-// EXPECT returns an object that allows the caller to indicate expected use.
-func (m *MockSealer) EXPECT() *MockSealerMockRecorder {
-	return m.recorder
-}
-
-// Open mocks base method.
-func (m *MockSealer) Open(sealed, associatedData []byte) ([]byte, error) {
-	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Open", sealed, associatedData)
-	ret0, _ := ret[0].([]byte)
-	ret1, _ := ret[1].(error)
-	return ret0, ret1
-}
-
-// Open indicates an expected call of Open.
-func (mr *MockSealerMockRecorder) Open(sealed, associatedData interface{}) *gomock.Call {
-	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Open", reflect.TypeOf((*MockSealer)(nil).Open), sealed, associatedData)
-}
-
-// Seal mocks base method.
-func (m *MockSealer) Seal(plaintext, associatedData []byte) ([]byte, error) {
-	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Seal", plaintext, associatedData)
-	ret0, _ := ret[0].([]byte)
-	ret1, _ := ret[1].(error)
-	return ret0, ret1
-}
-
-// Seal indicates an expected call of Seal.
-func (mr *MockSealerMockRecorder) Seal(plaintext, associatedData interface{}) *gomock.Call {
-	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Seal", reflect.TypeOf((*MockSealer)(nil).Seal), plaintext, associatedData)
 }
