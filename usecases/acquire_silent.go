@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hexauth/hexauth/domain"
 	"golang.org/x/sync/singleflight"
@@ -127,8 +128,8 @@ func (s *Silent) cacheHit(found domain.CacheEntries, authority domain.Authority,
 // it is cached under.
 func (e *engine) realmsFor(authority domain.Authority, acct domain.Account, found domain.CacheEntries) []string {
 	if r := authority.Realm(); r != "" {
-		if tid, ok := e.tenantIDs.Load(tenantKey(authority)); ok {
-			return []string{r, tid.(string)}
+		if tid, ok := e.tenantIDs.load(tenantKey(authority)); ok {
+			return []string{r, tid}
 		}
 		return []string{r}
 	}
@@ -156,7 +157,32 @@ func (e *engine) learnTenantID(authority domain.Authority, claims *domain.IDToke
 	if r == "" || claims == nil || claims.TenantID == "" || strings.EqualFold(r, claims.TenantID) {
 		return
 	}
-	e.tenantIDs.Store(tenantKey(authority), claims.TenantID)
+	e.tenantIDs.store(tenantKey(authority), claims.TenantID)
+}
+
+// tenantIDs is the map learnTenantID fills, bounded: past maxTenantIDs entries it starts
+// over, which costs each forgotten tenant one refresh, never a wrong token.
+type tenantIDs struct {
+	mu  sync.RWMutex
+	ids map[string]string
+}
+
+const maxTenantIDs = 10_000
+
+func (t *tenantIDs) load(key string) (string, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	id, ok := t.ids[key]
+	return id, ok
+}
+
+func (t *tenantIDs) store(key, id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.ids[key]; !ok && len(t.ids) >= maxTenantIDs {
+		clear(t.ids)
+	}
+	t.ids[key] = id
 }
 
 func tenantKey(a domain.Authority) string {

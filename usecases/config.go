@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -60,7 +59,7 @@ type engine struct {
 	matcher domain.ScopeMatcher
 	// tenantIDs maps an authority naming its tenant by domain to the tenant id its
 	// tokens are cached under (see learnTenantID); shared by every partition.
-	tenantIDs *sync.Map
+	tenantIDs *tenantIDs
 }
 
 func newEngine(cfg Config, deps Deps) (*engine, error) {
@@ -93,7 +92,7 @@ func newEngine(cfg Config, deps Deps) (*engine, error) {
 	return &engine{
 		cfg: cfg, idp: deps.IdentityProvider, store: deps.Store, clock: deps.Clock, log: log,
 		matcher:   domain.ScopeMatcher{CaseInsensitive: cfg.Authority.CaseInsensitiveScopes()},
-		tenantIDs: new(sync.Map),
+		tenantIDs: &tenantIDs{ids: map[string]string{}},
 	}, nil
 }
 

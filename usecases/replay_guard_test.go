@@ -32,3 +32,21 @@ func TestReplayGuard_refusesReplaysAndForgetsExpiredFlows(t *testing.T) {
 		t.Fatalf("guard holds %d flows after the first 1000 expired; want 1", n)
 	}
 }
+
+func TestTenantIDs_boundedAndStartsOver(t *testing.T) {
+	ids := &tenantIDs{ids: map[string]string{}}
+	for i := range maxTenantIDs {
+		ids.store("host/t"+strconv.Itoa(i)+".example", "guid")
+	}
+	ids.store("host/t0.example", "guid-2") // an update of a known key keeps the others
+	if got, _ := ids.load("host/t0.example"); got != "guid-2" || len(ids.ids) != maxTenantIDs {
+		t.Fatalf("after an update: t0 = %q, %d entries; want guid-2 and %d", got, len(ids.ids), maxTenantIDs)
+	}
+	ids.store("host/new.example", "guid-3")
+	if len(ids.ids) != 1 {
+		t.Fatalf("%d entries after one past the bound; want the map started over with 1", len(ids.ids))
+	}
+	if got, ok := ids.load("host/new.example"); !ok || got != "guid-3" {
+		t.Fatalf("new entry = %q, %v; want guid-3", got, ok)
+	}
+}
