@@ -1,5 +1,7 @@
 package usecases
 
+// In-memory state the flows keep (the replay guard, learned tenant ids) stays bounded.
+
 import (
 	"errors"
 	"strconv"
