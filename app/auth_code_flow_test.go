@@ -3,6 +3,7 @@ package app_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hexauth/hexauth/adapters/memory"
@@ -45,5 +46,37 @@ func TestAcquireTokenByAuthCodeFlow_withScopes(t *testing.T) {
 	}
 	if res.CorrelationID != "corr-42" {
 		t.Fatalf("correlation id %q; want the one given", res.CorrelationID)
+	}
+}
+
+// A flow initiated WithAuthority completes WithAuthority of the same URL, and not
+// without it: the authority completing a flow must be the flow's.
+func TestAcquireTokenByAuthCodeFlow_withAuthority(t *testing.T) {
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	cc, err := app.NewConfidentialClient(ctx, app.Config{ClientID: webApp, Authority: authority, IdentityProvider: idp, Clock: clock}, app.ClientSecret("web-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	other := strings.TrimSuffix(authority, "/") + "-other"
+	flow, err := cc.InitiateAuthCodeFlow(ctx, readOrders, "https://app.example.com/callback", app.WithAuthority(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect, err := idp.Authorize(ctx, flow.AuthURI, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cc.AcquireTokenByAuthCodeFlow(ctx, flow, redirect); !errors.Is(err, domain.ErrInvalidFlow) {
+		t.Fatalf("completing a flow of %s as the client's authority: error = %v; want ErrInvalidFlow", other, err)
+	}
+	res, err := cc.AcquireTokenByAuthCodeFlow(ctx, flow, redirect, app.WithAuthority(other))
+	if err != nil {
+		t.Fatalf("completing WithAuthority of the flow's: %v", err)
+	}
+	if res.IDTokenClaims == nil || res.IDTokenClaims.PreferredUsername != "alice@example.com" {
+		t.Fatalf("claims %+v; want alice's", res.IDTokenClaims)
 	}
 }

@@ -144,13 +144,20 @@ func (c *client) authCodeCall(scopes []string, redirectURI string, opts []AuthCo
 // AcquireTokenByAuthCodeFlow completes a flow with the query (or form) of the redirect
 // the provider sent the user back with. It checks the flow, state, error, issuer, code
 // and ID token, in that order, and caches the tokens only when all pass. WithScopes
-// narrows the scopes the code is redeemed for; WithCorrelationID names the request.
+// narrows the scopes the code is redeemed for; WithCorrelationID names the request. A
+// flow initiated WithAuthority is completed WithAuthority of the same URL: the flow's
+// authority must be the one completing it, so an edited flow cannot send the code to
+// another issuer.
 func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFlow, response url.Values, opts ...FlowOption) (AuthResult, error) {
-	var completion usecases.Completion
+	var call flowCall
 	for _, o := range opts {
-		o.applyFlow(&completion)
+		o.applyFlow(&call)
 	}
-	return c.authCode.CompleteWith(ctx, flow, response, completion)
+	var err error
+	if call.Authority, err = c.resolve(call.authority); err != nil {
+		return AuthResult{}, err
+	}
+	return c.authCode.CompleteWith(ctx, flow, response, call.Completion)
 }
 
 // AcquireTokenByUsernamePassword signs a user in with a password (ROPC). Use it only

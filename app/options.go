@@ -29,7 +29,7 @@ type RefreshTokenOption interface {
 }
 
 // FlowOption configures AcquireTokenByAuthCodeFlow.
-type FlowOption interface{ applyFlow(*usecases.Completion) }
+type FlowOption interface{ applyFlow(*flowCall) }
 
 // CodeOption configures AcquireTokenByAuthorizationCode.
 type CodeOption interface{ applyCode(*codeCall) }
@@ -66,6 +66,10 @@ type (
 		usecases.CodeRequest
 		authority string
 	}
+	flowCall struct {
+		usecases.Completion
+		authority string
+	}
 	clientCall struct {
 		usecases.ClientRequest
 		authority string
@@ -84,6 +88,7 @@ func (o AuthorityOption) applyAuthCode(r *authCodeCall)         { r.authority = 
 func (o AuthorityOption) applyPassword(r *passwordCall)         { r.authority = o.url }
 func (o AuthorityOption) applyRefreshToken(r *refreshTokenCall) { r.authority = o.url }
 func (o AuthorityOption) applyCode(r *codeCall)                 { r.authority = o.url }
+func (o AuthorityOption) applyFlow(r *flowCall)                 { r.authority = o.url }
 func (o AuthorityOption) applyClient(r *clientCall)             { r.authority = o.url }
 
 // ForceRefreshOption skips the cached access token.
@@ -119,9 +124,9 @@ func (o CorrelationIDOption) applyPassword(r *passwordCall) { r.CorrelationID = 
 func (o CorrelationIDOption) applyRefreshToken(r *refreshTokenCall) {
 	r.CorrelationID = o.id
 }
-func (o CorrelationIDOption) applyFlow(c *usecases.Completion) { c.CorrelationID = o.id }
-func (o CorrelationIDOption) applyCode(r *codeCall)            { r.CorrelationID = o.id }
-func (o CorrelationIDOption) applyClient(r *clientCall)        { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyFlow(c *flowCall)     { c.CorrelationID = o.id }
+func (o CorrelationIDOption) applyCode(r *codeCall)     { r.CorrelationID = o.id }
+func (o CorrelationIDOption) applyClient(r *clientCall) { r.CorrelationID = o.id }
 
 // AuthRequestOption sets a parameter of the authorization request.
 type AuthRequestOption struct{ apply func(*authCodeCall) }
@@ -197,7 +202,7 @@ type ScopesOption struct{ scopes []string }
 // code is redeemed for all of the flow's scopes.
 func WithScopes(scopes ...string) ScopesOption { return ScopesOption{scopes: scopes} }
 
-func (o ScopesOption) applyFlow(c *usecases.Completion) { c.Scopes = o.scopes }
+func (o ScopesOption) applyFlow(c *flowCall) { c.Scopes = o.scopes }
 
 // UsernameOption filters Accounts by username, case-insensitively.
 type UsernameOption struct{ username string }

@@ -247,7 +247,11 @@ func (a Authority) CanonicalURL() string {
 			break
 		}
 	}
-	return strings.ToLower(strings.Replace(a.URL, a.Host, canonical, 1))
+	u := strings.Replace(a.URL, a.Host, canonical, 1)
+	if a.Kind == AuthorityOIDC {
+		return u // an issuer's path is case-sensitive (realm Foo is not realm foo)
+	}
+	return strings.ToLower(u) // Entra, B2C and ADFS tenants and policies are not
 }
 
 // SameEnvironment reports whether two cache environments denote the same cloud.

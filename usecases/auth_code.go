@@ -3,7 +3,6 @@ package usecases
 import (
 	"context"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -131,6 +130,9 @@ type Completion struct {
 	// scopes argument); each must be one the flow asked for, else ErrInvalidInput.
 	Scopes        []string
 	CorrelationID string
+	// Authority must be given to complete a flow initiated with another authority than
+	// the client's (AuthCodeRequest.Authority); the flow's must then be this one.
+	Authority *domain.Authority
 }
 
 // CompleteWith is Complete with the options of c.
@@ -149,7 +151,7 @@ func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, r
 	if err := flow.CheckIntegrity(now, a.e.cfg.FlowMaxAge); err != nil {
 		return domain.AuthResult{}, err
 	}
-	authority, err := a.flowAuthority(flow)
+	authority, err := a.flowAuthority(flow, a.e.authority(c.Authority))
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
@@ -187,27 +189,22 @@ func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, r
 }
 
 // flowAuthority returns the flow's authority after checking that the flow was made by
-// this client: a flow is often kept where a user can edit it (a cookie), and an edited
-// authority or client id would send the code and verifier to another provider, whose
-// ID tokens would then be trusted.
-func (a *AuthCode) flowAuthority(flow domain.AuthCodeFlow) (domain.Authority, error) {
-	authority, err := domain.ParseAuthority(flow.Authority, a.e.cfg.Authority.Kind)
+// this client for want (the client's authority, or the one the completion names): a flow
+// is often kept where a user can edit it (a cookie), and an edited authority or client id
+// would send the code and verifier to another issuer — another realm or tenant on the
+// same host included — whose ID tokens would then be trusted.
+func (a *AuthCode) flowAuthority(flow domain.AuthCodeFlow, want domain.Authority) (domain.Authority, error) {
+	authority, err := domain.ParseAuthority(flow.Authority, want.Kind)
 	if err != nil {
 		return domain.Authority{}, &domain.Error{Class: domain.ErrInvalidFlow, Description: "auth code flow has an invalid authority", Err: err}
 	}
-	own := a.e.cfg.Authority
-	if scheme(authority.URL) != scheme(own.URL) || !slices.ContainsFunc(own.Environments(), func(env string) bool { return strings.EqualFold(env, authority.Host) }) {
-		return domain.Authority{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow names another identity provider than the client's (tampered with?)")
+	if authority.CanonicalURL() != want.CanonicalURL() {
+		return domain.Authority{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow names another authority than the one completing it (tampered with, or initiated with another authority: name it when completing)")
 	}
 	if u, err := url.Parse(flow.AuthURI); err != nil || u.Query().Get("client_id") != a.e.cfg.ClientID {
 		return domain.Authority{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow was made for another client (tampered with?)")
 	}
 	return authority, nil
-}
-
-func scheme(rawURL string) string {
-	s, _, _ := strings.Cut(rawURL, "://")
-	return strings.ToLower(s)
 }
 
 // sameEndpoint reports whether rawURL addresses endpoint (same scheme, host and path;

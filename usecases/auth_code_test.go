@@ -99,6 +99,9 @@ func TestAuthCode_Complete_checksInOrderAndFailsClosed(t *testing.T) {
 			query: okQuery, want: domain.ErrInvalidFlow},
 		{name: "authority on another provider", editFlow: func(fl *domain.AuthCodeFlow) { fl.Authority = "https://evil.example/tenant" },
 			query: okQuery, want: domain.ErrInvalidFlow},
+		{name: "another realm on the same host", editFlow: func(fl *domain.AuthCodeFlow) {
+			fl.Authority = testIssuer + "realms/evil" // the mocked metadata is the same for any realm
+		}, query: okQuery, want: domain.ErrInvalidFlow},
 		{name: "authority over plain http", editFlow: func(fl *domain.AuthCodeFlow) {
 			fl.Authority = strings.Replace(fl.Authority, "https://", "http://", 1)
 		}, query: okQuery, want: domain.ErrInvalidFlow},
@@ -212,5 +215,32 @@ func TestAuthCode_Complete_expiredFlowAndBadSignature(t *testing.T) {
 	f2.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.Errorf(domain.ErrInvalidIDToken, "bad signature"))
 	if _, err := a2.Complete(testContext(t), flow2, okQuery(flow2)); !errors.Is(err, domain.ErrInvalidIDToken) {
 		t.Fatalf("Complete with a bad signature error = %v; want ErrInvalidIDToken and no cache write", err)
+	}
+}
+
+// A flow initiated with another authority than the client's completes only when the
+// completion names that authority; a flow edited to name another tenant of the same
+// host does not.
+func TestAuthCode_CompleteWith_authorityOfTheFlow(t *testing.T) {
+	f := entraFixture(t, "https://login.microsoftonline.com/"+tenantA)
+	f.expectMetadata()
+	f.expectAuthorizationURL()
+	a := newAuthCode(t, f)
+	other, err := domain.ParseAuthority("https://login.microsoftonline.com/"+tenantB, domain.AuthorityEntra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow, err := a.Initiate(testContext(t), usecases.AuthCodeRequest{Scopes: []string{"read"}, RedirectURI: "https://app.example/cb", Authority: &other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Completed as the client's own tenant: refused before anything is sent.
+	if _, err := a.Complete(testContext(t), flow, okQuery(flow)); !errors.Is(err, domain.ErrInvalidFlow) {
+		t.Fatalf("Complete of a tenant-B flow by a tenant-A client = %v; want ErrInvalidFlow", err)
+	}
+	// Named when completing: the checks go on (here to the state, which is forged).
+	forged := url.Values{"state": {"forged"}, "code": {"c"}}
+	if _, err := a.CompleteWith(testContext(t), flow, forged, usecases.Completion{Authority: &other}); !errors.Is(err, domain.ErrStateMismatch) {
+		t.Fatalf("CompleteWith naming the flow's authority = %v; want the flow accepted and the forged state refused", err)
 	}
 }
