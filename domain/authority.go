@@ -223,6 +223,27 @@ func EnvironmentAliases(host string) []string {
 	return []string{host}
 }
 
+// IsGUID reports whether s has the 8-4-4-4-12 hexadecimal form of an Entra tenant id.
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // asciiHost reports whether host (with its port) holds only printable ASCII other than
 // a space: a host is a cache key and a TLS name, and a look-alike Unicode character or a
 // no-break space must not make two hosts of one.

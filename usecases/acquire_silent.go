@@ -58,6 +58,7 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 	useCache := !req.ForceRefresh && req.Claims == ""
 	var cached *domain.AuthResult
 	if useCache {
+		s.e.learnTenantIDFromMetadata(ctx, authority)
 		if res, ok := s.cacheHit(found, authority, req.Account, scopes); ok {
 			if !res.refreshDue {
 				return res.result, nil
@@ -183,6 +184,32 @@ func (t *tenantIDs) store(key, id string) {
 		clear(t.ids)
 	}
 	t.ids[key] = id
+}
+
+// learnTenantIDFromMetadata learns the tenant id behind an Entra or B2C authority that
+// names its tenant by domain from the tenant's discovery document, whose issuer is
+// https://{host}/{tenant id}/v2.0, so that a new process finds the tokens cached under
+// that id without a refresh. The metadata is the provider adapter's cached copy after the
+// first call. A failure only means the cache is not searched under the id.
+func (e *engine) learnTenantIDFromMetadata(ctx context.Context, authority domain.Authority) {
+	r := authority.Realm()
+	if r == "" || domain.IsGUID(r) || (authority.Kind != domain.AuthorityEntra && authority.Kind != domain.AuthorityB2C) {
+		return
+	}
+	key := tenantKey(authority)
+	if _, ok := e.tenantIDs.load(key); ok {
+		return
+	}
+	meta, err := e.idp.Metadata(ctx, authority)
+	if err != nil {
+		e.log.DebugContext(ctx, "tenant id of a domain-named authority not learned", "authority", authority.URL, "error", err)
+		return
+	}
+	_, rest, _ := strings.Cut(meta.Issuer, "://")
+	_, path, _ := strings.Cut(rest, "/")
+	if tid, _, _ := strings.Cut(path, "/"); domain.IsGUID(tid) {
+		e.tenantIDs.store(key, tid)
+	}
 }
 
 func tenantKey(a domain.Authority) string {

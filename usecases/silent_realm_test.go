@@ -54,10 +54,16 @@ func TestSilent_Acquire_tenantAuthorityServesOnlyThatTenantsTokens(t *testing.T)
 		{"common, account known by home id only", "https://login.microsoftonline.com/organizations", domain.Account{HomeAccountID: entraID}, true},
 		{"another tenant", "https://login.microsoftonline.com/" + tenantB, domain.Account{HomeAccountID: entraID, Realm: tenantA}, false},
 		{"another tenant by domain", "https://login.microsoftonline.com/b.example", domain.Account{HomeAccountID: entraID, Realm: tenantA}, false},
+		// A new process: nothing learned yet; the tenant's discovery document names its id.
+		{"home tenant by domain", "https://login.microsoftonline.com/a.example", domain.Account{HomeAccountID: entraID, Realm: tenantA}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := entraFixture(t, tc.authority)
 			f.find(homeTenantEntries(f)).AnyTimes()
+			f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, a domain.Authority) (domain.ProviderMetadata, error) {
+				tid := map[string]string{"a.example": tenantA, "b.example": tenantB}[a.Tenant]
+				return domain.ProviderMetadata{Authority: a, Issuer: "https://login.microsoftonline.com/" + tid + "/v2.0"}, nil
+			}).AnyTimes()
 			if !tc.wantHit {
 				// No refresh token is cached: a refresh attempt reports ErrNoTokens.
 				f.lockRunsCallback()

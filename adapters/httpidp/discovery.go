@@ -171,10 +171,10 @@ func entraIssuerOK(a domain.Authority, issuer string) bool {
 		return seg.name == entraTenantTemplate || strings.EqualFold(seg.name, consumerTenantID)
 	case a.IsOrganizationAlias():
 		return seg.name == entraTenantTemplate
-	case isGUID(a.Tenant):
+	case domain.IsGUID(a.Tenant):
 		return strings.EqualFold(seg.name, a.Tenant)
 	}
-	return isGUID(seg.name)
+	return domain.IsGUID(seg.name)
 }
 
 // b2cIssuerOK: https://{host}/{tenant or its GUID}/v2.0, with or without the trailing
@@ -184,7 +184,7 @@ func b2cIssuerOK(a domain.Authority, issuer string) bool {
 	if !ok || !strings.EqualFold(host, a.Host) || (seg.path != "/v2.0" && seg.path != "/v2.0/") {
 		return false
 	}
-	return strings.EqualFold(seg.name, a.Tenant) || isGUID(seg.name)
+	return strings.EqualFold(seg.name, a.Tenant) || domain.IsGUID(seg.name)
 }
 
 // issuerPath is an issuer's first path segment and what follows it.
@@ -208,26 +208,6 @@ func splitIssuer(a domain.Authority, issuer string) (string, issuerPath, bool) {
 func schemeOf(rawURL string) string {
 	s, _, _ := strings.Cut(rawURL, "://")
 	return s
-}
-
-// isGUID reports whether s has the 8-4-4-4-12 hexadecimal form of a tenant id.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // quote quotes s for an error message, shortened so that a hostile document cannot
