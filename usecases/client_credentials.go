@@ -54,7 +54,7 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 		}
 	}
 	key := strings.Join([]string{c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache)}, "\x1f")
-	return shared(ctx, c.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
+	return shared(ctx, c.flight, key, flight{op: "client credentials", log: c.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
 		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Authority: authority.CanonicalURL()}
 		var res domain.AuthResult
 		err := c.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {

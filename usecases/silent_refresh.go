@@ -16,7 +16,7 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 		target = strings.ToLower(target)
 	}
 	key := strings.Join([]string{s.e.cfg.Partition, req.Account.HomeAccountID, authority.CanonicalURL(), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
-	return shared(ctx, s.flight, key, func(ctx context.Context) (domain.AuthResult, error) {
+	return shared(ctx, s.flight, key, flight{op: "silent", log: s.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
 		return s.refreshLocked(ctx, req, authority, scopes, useCache)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,8 +199,15 @@ func TestSilent_Acquire_concurrentCallsShareOneRefresh(t *testing.T) {
 	f := newFixture(t)
 	release := f.refreshScene(t)
 	var lock sync.Mutex
+	var lockCalls atomic.Int32
+	var released atomic.Bool
 	f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
 		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
+			// The store's lock would also keep a second refresh out; in-process single
+			// flight must keep the callers from even asking for it while one runs.
+			if n := lockCalls.Add(1); n > 1 && !released.Load() {
+				t.Errorf("caller %d asked for the refresh lock while the first refresh ran; want it to join that refresh", n)
+			}
 			lock.Lock() // serialise holders like a real store would
 			defer lock.Unlock()
 			return fn(ctx)
@@ -216,6 +224,7 @@ func TestSilent_Acquire_concurrentCallsShareOneRefresh(t *testing.T) {
 		}()
 	}
 	time.Sleep(20 * time.Millisecond) // let the callers pile up behind the first refresh
+	released.Store(true)
 	close(release)
 	wg.Wait()
 	close(errs)

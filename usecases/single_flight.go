@@ -3,11 +3,19 @@ package usecases
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
 	"golang.org/x/sync/singleflight"
 )
+
+// flight names a shared call for its errors and logs.
+type flight struct {
+	op  string
+	log *slog.Logger
+}
 
 // flightResult is what one shared call hands to its waiters.
 type flightResult struct {
@@ -25,7 +33,7 @@ type flightResult struct {
 // because the first caller's deadline passed, a waiter with time left tries again under
 // its own deadline. A panic in fn (a port adapter's bug) becomes an error for every
 // waiter instead of crashing the process from a goroutine no caller can recover in.
-func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx context.Context) (domain.AuthResult, error)) (domain.AuthResult, error) {
+func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, fn func(ctx context.Context) (domain.AuthResult, error)) (domain.AuthResult, error) {
 	for {
 		ch := g.DoChan(key, func() (v any, err error) {
 			work := context.WithoutCancel(ctx)
@@ -37,8 +45,11 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fn func(ctx 
 			}
 			defer func() {
 				if p := recover(); p != nil {
-					// The panic value may hold anything, secrets included: keep only its type.
-					v, err = flightResult{}, &domain.Error{Class: domain.ErrUnavailable, Op: "refresh",
+					// The panic value may hold anything, secrets included: keep only its type,
+					// and log where it happened.
+					fl.log.ErrorContext(ctx, "a port adapter panicked during a shared token request",
+						"op", fl.op, "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+					v, err = flightResult{}, &domain.Error{Class: domain.ErrUnavailable, Op: fl.op,
 						Description: "a port adapter panicked", Err: fmt.Errorf("panic with a %T value", p)}
 				}
 			}()
