@@ -142,8 +142,8 @@ func (c Config) Format(f fmt.State, verb rune) {
 // so everything after the scheme is hidden. Config's String, GoString and LogValue
 // print its Cache and Authority this way.
 func RedactedURL(raw string) string {
-	if !strings.Contains(raw, "@") && !strings.Contains(strings.ToLower(raw), "password") {
-		return raw // nothing here can be a password
+	if !strings.Contains(raw, "@") && !strings.Contains(strings.ToLower(raw), "password") && !strings.Contains(raw, "%") {
+		return raw // nothing here can be a password, even percent-encoded
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.User == nil && strings.Contains(raw, "@") && (u.Host != "" || u.Opaque != "")) {

@@ -95,6 +95,7 @@ func TestConfig_String_cacheURLs(t *testing.T) {
 		{"postgresql://hexauth:" + dsnPassword + "@db/tokens", "postgresql://hexauth:xxxxx@db/tokens"},
 		{"postgres://db/tokens?user=hexauth&password=" + dsnPassword, "postgres://db/tokens?password=xxxxx&user=hexauth"},
 		{"postgres://db/tokens?sslpassword=" + dsnPassword + "&sslmode=require", "postgres://db/tokens?sslmode=require&sslpassword=xxxxx"},
+		{"postgres://db/tokens?pass%77ord=" + dsnPassword, "postgres://db/tokens?password=xxxxx"}, // an encoded key is still the password
 		{"postgres://hexauth:pa/" + dsnPassword + "@db/tokens", "postgres://xxxxx"}, // unescaped '/': ambiguous
 		{"postgres://hexauth:12/" + dsnPassword + "@db/tokens", "postgres://xxxxx"}, // parses with "12" as a port
 		{"postgres://hexauth:%zz" + dsnPassword + "@db/tokens", "postgres://xxxxx"}, // does not parse
