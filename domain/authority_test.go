@@ -268,3 +268,17 @@ func TestAuthority_CanonicalURL_oneKeyPerCloud(t *testing.T) {
 		t.Errorf("an OIDC issuer maps to %s; want itself", got)
 	}
 }
+
+func TestAuthority_CanonicalURL_keepsAnIssuersPathCase(t *testing.T) {
+	a, err := domain.ParseAuthority("https://idp.example/realms/Foo", domain.AuthorityOIDC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := domain.ParseAuthority("https://idp.example/realms/foo", domain.AuthorityOIDC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.CanonicalURL() == b.CanonicalURL() {
+		t.Fatalf("realms Foo and foo share the key %s; want two issuers, two keys", a.CanonicalURL())
+	}
+}
