@@ -96,11 +96,11 @@ func TestConfig_String_cacheURLs(t *testing.T) {
 		{"postgres://db/tokens?user=hexauth&password=" + dsnPassword, "postgres://db/tokens?password=xxxxx&user=hexauth"},
 		{"postgres://db/tokens?sslpassword=" + dsnPassword + "&sslmode=require", "postgres://db/tokens?sslmode=require&sslpassword=xxxxx"},
 		{"postgres://db/tokens?pass%77ord=" + dsnPassword, "postgres://db/tokens?password=xxxxx"}, // an encoded key is still the password
-		{"postgres://hexauth:pa/" + dsnPassword + "@db/tokens", "postgres://xxxxx"}, // unescaped '/': ambiguous
-		{"postgres://hexauth:12/" + dsnPassword + "@db/tokens", "postgres://xxxxx"}, // parses with "12" as a port
-		{"postgres://hexauth:%zz" + dsnPassword + "@db/tokens", "postgres://xxxxx"}, // does not parse
-		{"redis://:" + dsnPassword + "@cache:6379", "redis://:xxxxx@cache:6379"},    // invalid, still redacted
-		{"postgres:hexauth:" + dsnPassword + "@db/tokens", "postgres://xxxxx"},      // opaque
+		{"postgres://hexauth:pa/" + dsnPassword + "@db/tokens", "postgres://xxxxx"},               // unescaped '/': ambiguous
+		{"postgres://hexauth:12/" + dsnPassword + "@db/tokens", "postgres://xxxxx"},               // parses with "12" as a port
+		{"postgres://hexauth:%zz" + dsnPassword + "@db/tokens", "postgres://xxxxx"},               // does not parse
+		{"redis://:" + dsnPassword + "@cache:6379", "redis://:xxxxx@cache:6379"},                  // invalid, still redacted
+		{"postgres:hexauth:" + dsnPassword + "@db/tokens", "postgres://xxxxx"},                    // opaque
 	} {
 		t.Run(tc.cache, func(t *testing.T) {
 			cfg := app.Config{Cache: tc.cache}
