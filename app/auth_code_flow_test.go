@@ -11,17 +11,25 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
+// newWebApp returns the in-process fake provider and a confidential web client of it,
+// closed when the test ends.
+func newWebApp(t *testing.T) (*memory.IdentityProvider, *app.ConfidentialClient) {
+	t.Helper()
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	cc, err := app.NewConfidentialClient(testContext(t), app.Config{ClientID: webApp, Authority: authority, IdentityProvider: idp, Clock: clock}, app.ClientSecret("web-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cc.Close() })
+	return idp, cc
+}
+
 // WithScopes redeems a flow's code for some of its scopes (MSAL's scopes argument); a
 // scope the flow did not ask for is refused before the code is spent.
 func TestAcquireTokenByAuthCodeFlow_withScopes(t *testing.T) {
 	ctx := testContext(t)
-	clock := memory.NewClock(exampleStart)
-	idp := newFake(clock)
-	cc, err := app.NewConfidentialClient(ctx, app.Config{ClientID: webApp, Authority: authority, IdentityProvider: idp, Clock: clock}, app.ClientSecret("web-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
+	idp, cc := newWebApp(t)
 	both := []string{"api://orders/read", "api://orders/write"}
 	flow, err := cc.InitiateAuthCodeFlow(ctx, both, "https://app.example.com/callback")
 	if err != nil {
@@ -53,13 +61,7 @@ func TestAcquireTokenByAuthCodeFlow_withScopes(t *testing.T) {
 // without it: the authority completing a flow must be the flow's.
 func TestAcquireTokenByAuthCodeFlow_withAuthority(t *testing.T) {
 	ctx := testContext(t)
-	clock := memory.NewClock(exampleStart)
-	idp := newFake(clock)
-	cc, err := app.NewConfidentialClient(ctx, app.Config{ClientID: webApp, Authority: authority, IdentityProvider: idp, Clock: clock}, app.ClientSecret("web-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cc.Close()
+	idp, cc := newWebApp(t)
 	other := strings.TrimSuffix(authority, "/") + "-other"
 	flow, err := cc.InitiateAuthCodeFlow(ctx, readOrders, "https://app.example.com/callback", app.WithAuthority(other))
 	if err != nil {

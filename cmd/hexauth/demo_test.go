@@ -78,14 +78,22 @@ func TestDemo_run_persistentCacheKeepsOtherPartitions(t *testing.T) {
 	}
 }
 
-func TestDemo_walk_stopsAtAStepThatMisbehaves(t *testing.T) {
+// startTestDemo starts the demo's provider and a memory cache under a one-minute
+// context, both ended with the test.
+func startTestDemo(t *testing.T) (context.Context, *demo) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	d, err := startDemo(ctx, "memory:", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.shutdown()
+	t.Cleanup(d.shutdown)
+	return ctx, d
+}
+
+func TestDemo_walk_stopsAtAStepThatMisbehaves(t *testing.T) {
+	ctx, d := startTestDemo(t)
 	// The provider refuses the refresh of step 3: the silent refresh cannot succeed.
 	d.srv.Script(idptest.Fault{Grant: domain.GrantRefreshToken, RefuseRefresh: true})
 	var stdout bytes.Buffer
@@ -120,13 +128,7 @@ func TestDemo_walk_stopsWhenTheRefreshTokenIsNotRotated(t *testing.T) {
 }
 
 func TestDemo_steps_detectAnUnexpectedSource(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	d, err := startDemo(ctx, "memory:", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.shutdown()
+	ctx, d := startTestDemo(t)
 	if _, _, err := d.stepROPC(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/url"
@@ -123,13 +122,7 @@ func TestCacheURL_run_commandsOnPostgresNeverPrintThePassword(t *testing.T) {
 }
 
 func TestDemo_walk_headerShowsTheCacheURLRedacted(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	d, err := startDemo(ctx, "memory:", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.shutdown()
+	ctx, d := startTestDemo(t)
 	// Only the transcript reads d.cache after the start: show it a URL with a password.
 	d.cache = "postgres://hexauth:" + dsnPassword + "@db.internal/tokens"
 	for _, asJSON := range []bool{false, true} {
