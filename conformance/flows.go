@@ -245,30 +245,24 @@ func flowScenarios() []flowScenario {
 	}
 }
 
-func needFamilies(f FlowFeatures) string {
-	if !f.Families {
-		return "the harness's provider cannot put clients in a family (FlowFeatures.Families)"
-	}
-	return ""
-}
+// The features a scenario may need, each with the sentence its skip says.
+var (
+	needFamilies = need(func(f FlowFeatures) bool { return f.Families },
+		"the harness's provider cannot put clients in a family (FlowFeatures.Families)")
+	needIDTokenFaults = need(func(f FlowFeatures) bool { return f.IDTokenFaults },
+		"the harness's provider cannot issue faulty ID tokens (FlowFeatures.IDTokenFaults)")
+	needIssuerInResponse = need(func(f FlowFeatures) bool { return f.IssuerInResponse },
+		"the harness's provider cannot send iss in authorization responses (FlowFeatures.IssuerInResponse)")
+	needTenants = need(func(f FlowFeatures) bool { return f.Tenants },
+		"the harness cannot reach another tenant's authority (FlowFeatures.Tenants)")
+)
 
-func needIDTokenFaults(f FlowFeatures) string {
-	if !f.IDTokenFaults {
-		return "the harness's provider cannot issue faulty ID tokens (FlowFeatures.IDTokenFaults)"
+// need returns a scenario's needs: "" when has says the feature is there, else why not.
+func need(has func(FlowFeatures) bool, why string) func(FlowFeatures) string {
+	return func(f FlowFeatures) string {
+		if has(f) {
+			return ""
+		}
+		return why
 	}
-	return ""
-}
-
-func needIssuerInResponse(f FlowFeatures) string {
-	if !f.IssuerInResponse {
-		return "the harness's provider cannot send iss in authorization responses (FlowFeatures.IssuerInResponse)"
-	}
-	return ""
-}
-
-func needTenants(f FlowFeatures) string {
-	if !f.Tenants {
-		return "the harness cannot reach another tenant's authority (FlowFeatures.Tenants)"
-	}
-	return ""
 }
