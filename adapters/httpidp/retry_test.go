@@ -176,10 +176,12 @@ func TestProvider_Token_dialErrorsRetriedForSingleUse(t *testing.T) {
 }
 
 func TestProvider_Token_unreachableEndpoint(t *testing.T) {
+	// The fake first: started after the dead server closed, it could be given the very
+	// port the test needs refused.
+	f := newFakeIdP(t)
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
-	f := newFakeIdP(t)
 	f.setDoc(func(_ *http.Request, doc map[string]any) { doc["token_endpoint"] = deadURL + "/token" })
 	rt := &countingTransport{}
 	cfg := testConfig(newFakeClock())
