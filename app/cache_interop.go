@@ -59,6 +59,8 @@ func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, err
 	if err != nil {
 		return CacheReport{}, err
 	}
+	// MSAL writes refresh tokens without a realm; an OIDC issuer's are keyed by its path.
+	domain.AdoptIssuerRealm(&snap, c.env.authority)
 	if err := c.env.deps.Store.Import(ctx, c.partition, snap); err != nil {
 		return CacheReport{}, err
 	}

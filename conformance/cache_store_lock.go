@@ -16,7 +16,7 @@ import (
 // CI machine, short enough to fail a hung store.
 const lockWait = 10 * time.Second
 
-var lockKey = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Authority: "https://login.example.com/r"}
+var lockKey = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Environment: "login.example.com", Realm: "r"}
 
 // holdLock takes key in a goroutine and keeps it until the returned release is called.
 func holdLock(t *testing.T, s ports.CacheStore, key domain.RefreshLockKey) (release func()) {
@@ -139,7 +139,11 @@ func refreshLockCases() []storeCase {
 			for _, change := range []func(*domain.RefreshLockKey){
 				func(k *domain.RefreshLockKey) { k.HomeAccountID = "other" },
 				func(k *domain.RefreshLockKey) { k.ClientID = "other" },
-				func(k *domain.RefreshLockKey) { k.Authority = "https://login.example.com/other" },
+				func(k *domain.RefreshLockKey) { k.Environment = "login.example.org" },
+				func(k *domain.RefreshLockKey) { k.Realm = "other" },
+				func(k *domain.RefreshLockKey) { k.Realm = "R" }, // issuer realms are case-sensitive
+				func(k *domain.RefreshLockKey) { k.FamilyID = "1" },
+				func(k *domain.RefreshLockKey) { k.HomeAccountID = "H" }, // an OIDC subject: exact
 			} {
 				k := lockKey
 				change(&k)

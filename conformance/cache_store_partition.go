@@ -83,7 +83,7 @@ func partitionCases() []storeCase {
 // testPartitionRefreshLock holds a lock key in one partition and takes the same key in
 // another: it must not wait.
 func testPartitionRefreshLock(t *testing.T, s ports.CacheStore) {
-	key := domain.RefreshLockKey{Partition: "tenant-a", HomeAccountID: "h", ClientID: "c", Authority: "https://login.example.com/r"}
+	key := domain.RefreshLockKey{Partition: "tenant-a", HomeAccountID: "h", ClientID: "c", Environment: "login.example.com", Realm: "r"}
 	other := key
 	other.Partition = "tenant-b"
 	held, release := make(chan struct{}), make(chan struct{})

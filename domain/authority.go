@@ -181,17 +181,48 @@ func (a Authority) IsOrganizationAlias() bool {
 	return false
 }
 
-// Realm is the tenant the authority names when it names one; it is empty for Entra's
-// common/organizations/consumers aliases and for OIDC issuers.
+// Realm is the realm the authority's entries are cached under (DESIGN §3): for Entra
+// and B2C the tenant it names, lower-cased (empty for the common, organizations and
+// consumers aliases, whose realm is the account's tenant); "adfs" for ADFS; for an OIDC
+// issuer the issuer URL's path without its leading and trailing slash, case kept
+// ("realms/a" for https://idp/realms/a, empty for an issuer at the host's root).
 func (a Authority) Realm() string {
 	switch a.Kind {
 	case AuthorityEntra, AuthorityB2C:
 		if a.IsOrganizationAlias() {
 			return ""
 		}
-		return a.Tenant
+		return strings.ToLower(a.Tenant)
 	case AuthorityADFS:
 		return "adfs"
+	case AuthorityOIDC:
+		_, rest, _ := strings.Cut(a.URL, "://")
+		_, path, _ := strings.Cut(rest, "/")
+		return strings.Trim(path, "/")
+	}
+	return ""
+}
+
+// IsIssuerRealm reports whether the authority's realm is an issuer's path: one OIDC
+// issuer per realm, no tenants, and realms compared exactly. For Entra, B2C and ADFS a
+// realm is a tenant, compared case-insensitively, and one account spans tenants.
+func (a Authority) IsIssuerRealm() bool { return a.Kind == AuthorityOIDC }
+
+// SameRealm reports whether two realms of this authority's entries are one: exactly for
+// an OIDC issuer (realm Foo is not foo), case-insensitively for tenants.
+func (a Authority) SameRealm(x, y string) bool {
+	if a.IsIssuerRealm() {
+		return x == y
+	}
+	return strings.EqualFold(x, y)
+}
+
+// RefreshTokenRealm is the realm of the refresh tokens issued through this authority:
+// the issuer realm for an OIDC issuer, empty otherwise (an Entra refresh token serves
+// every tenant of the account, as MSAL caches it).
+func (a Authority) RefreshTokenRealm() string {
+	if a.IsIssuerRealm() {
+		return a.Realm()
 	}
 	return ""
 }
@@ -273,6 +304,20 @@ func (a Authority) CanonicalURL() string {
 		return u // an issuer's path is case-sensitive (realm Foo is not realm foo)
 	}
 	return strings.ToLower(u) // Entra, B2C and ADFS tenants and policies are not
+}
+
+// CanonicalEnvironment returns the first host of env's alias group, lower-cased
+// (login.windows.net → login.microsoftonline.com); env itself, lower-cased, when it has
+// no aliases. Keys that must name one cloud whatever alias a client was configured with
+// (refresh locks) use it.
+func CanonicalEnvironment(env string) string {
+	env = strings.ToLower(env)
+	for _, g := range entraAliasGroups {
+		if slices.Contains(g, env) {
+			return g[0]
+		}
+	}
+	return env
 }
 
 // SameEnvironment reports whether two cache environments denote the same cloud.

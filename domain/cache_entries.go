@@ -35,8 +35,13 @@ type RefreshToken struct {
 	Environment   string
 	ClientID      string
 	FamilyID      string
-	Target        string
-	Secret        Secret
+	// Realm is the issuer realm of a refresh token of an OIDC issuer (the issuer's
+	// path, DESIGN §3), so that two issuers on one host never share a refresh token. It
+	// is empty for Entra, B2C and ADFS, whose refresh tokens serve every tenant of the
+	// account, as MSAL writes them.
+	Realm  string
+	Target string
+	Secret Secret
 	// CachedAt orders writes: a store never replaces a refresh token with one whose
 	// CachedAt is older (compared at second precision; equal times replace).
 	CachedAt time.Time
@@ -81,33 +86,71 @@ const (
 	AuthorityTypeGeneric = "Generic"
 )
 
-func joinKey(parts ...string) string { return strings.ToLower(strings.Join(parts, "-")) }
+// credentialKey returns a credential's unified-cache key,
+// <home_account_id>-<environment>-<credential_type>-<client_id>-<realm>-<target>, with
+// the home account id in its FoldHomeAccountID form, the realm as it is (an OIDC
+// issuer's path is case-sensitive; Entra realms are stored lower-cased) and the other
+// parts lower-cased, as MSAL writes them.
+func credentialKey(home, env, kind, client, realm, target string) string {
+	return FoldHomeAccountID(home) + "-" + strings.ToLower(env) + "-" + kind + "-" +
+		strings.ToLower(client) + "-" + realm + "-" + strings.ToLower(target)
+}
 
 // Key returns the entry's unified-cache key:
 // <home_account_id>-<environment>-accesstoken-<client_id>-<realm>-<target>.
 func (t AccessToken) Key() string {
-	return joinKey(t.HomeAccountID, t.Environment, "accesstoken", t.ClientID, t.Realm, t.Target)
+	return credentialKey(t.HomeAccountID, t.Environment, "accesstoken", t.ClientID, t.Realm, t.Target)
 }
 
 // Key returns the entry's unified-cache key:
-// <home_account_id>-<environment>-refreshtoken-<client_id>--. MSAL Python appends the
-// target after the last dash; hexauth leaves it out on purpose, so that a cache holds at
-// most one refresh token per account, environment and client.
+// <home_account_id>-<environment>-refreshtoken-<client_id>-<realm>-. MSAL Python
+// appends the target after the last dash; hexauth leaves it out on purpose, so that a
+// cache holds at most one refresh token per account, environment, client and issuer
+// realm. The realm is empty (as in MSAL) except for OIDC issuers with a path.
 func (t RefreshToken) Key() string {
-	return joinKey(t.HomeAccountID, t.Environment, "refreshtoken", t.ClientID, "", "")
+	return credentialKey(t.HomeAccountID, t.Environment, "refreshtoken", t.ClientID, t.Realm, "")
 }
 
 // Key returns the entry's unified-cache key:
 // <home_account_id>-<environment>-idtoken-<client_id>-<realm>-.
 func (t IDToken) Key() string {
-	return joinKey(t.HomeAccountID, t.Environment, "idtoken", t.ClientID, t.Realm, "")
+	return credentialKey(t.HomeAccountID, t.Environment, "idtoken", t.ClientID, t.Realm, "")
 }
 
 // Key returns the entry's unified-cache key: <home_account_id>-<environment>-<realm>.
-func (a Account) Key() string { return joinKey(a.HomeAccountID, a.Environment, a.Realm) }
+func (a Account) Key() string {
+	return FoldHomeAccountID(a.HomeAccountID) + "-" + strings.ToLower(a.Environment) + "-" + a.Realm
+}
 
 // Key returns the entry's unified-cache key: appmetadata-<environment>-<client_id>.
-func (m AppMetadata) Key() string { return joinKey("appmetadata", m.Environment, m.ClientID) }
+func (m AppMetadata) Key() string {
+	return "appmetadata-" + strings.ToLower(m.Environment) + "-" + strings.ToLower(m.ClientID)
+}
+
+// FoldHomeAccountID returns the form in which home account ids are compared and keyed.
+// Entra's "uid.utid" (both GUIDs; B2C's "uid-policy.utid") match case-insensitively, as
+// MSAL compares them, and fold to lower case; every other id — an OIDC sub — is
+// case-sensitive and returned unchanged: "Alice" and "alice" are two people.
+func FoldHomeAccountID(id string) string {
+	if isEntraHomeAccountID(id) {
+		return strings.ToLower(id)
+	}
+	return id
+}
+
+// SameHomeAccountID reports whether two home account ids name one account.
+func SameHomeAccountID(a, b string) bool { return FoldHomeAccountID(a) == FoldHomeAccountID(b) }
+
+// isEntraHomeAccountID reports whether id has the form of an Entra client_info home
+// account id: a GUID uid (optionally followed by "-policy", B2C), a dot and a GUID utid.
+func isEntraHomeAccountID(id string) bool {
+	const g = 36 // len of a GUID
+	n := len(id)
+	if n < 2*g+1 || !IsGUID(id[:g]) || !IsGUID(id[n-g:]) || id[n-g-1] != '.' {
+		return false
+	}
+	return n == 2*g+1 || id[g] == '-'
+}
 
 // Scopes returns the token's scopes.
 func (t AccessToken) Scopes() []string { return ParseScopes(t.Target) }
@@ -115,6 +158,23 @@ func (t AccessToken) Scopes() []string { return ParseScopes(t.Target) }
 // Usable reports whether the token may still be served at now: now < expires_on − buffer.
 func (t AccessToken) Usable(now time.Time, buffer time.Duration) bool {
 	return now.Before(t.ExpiresOn.Add(-buffer))
+}
+
+// Servable reports why a cached access token must not be served, whatever its expiry:
+// "" when it may be. A row edited or corrupted in a store (an empty secret, a
+// cached_at in the future, a lifetime longer than any provider issues) is a miss, never
+// a token handed to a caller (DESIGN §3 "What the cache may serve"). skew is the
+// tolerance on cached_at (clocks of the processes sharing a store differ a little).
+func (t AccessToken) Servable(now time.Time, skew time.Duration) string {
+	switch {
+	case t.Secret == "":
+		return "empty secret"
+	case t.CachedAt.IsZero() || t.CachedAt.After(now.Add(skew)):
+		return "cached_at missing or in the future"
+	case t.ExpiresOn.Sub(t.CachedAt) > MaxTokenLifetime:
+		return "lifetime over the cap"
+	}
+	return ""
 }
 
 // RefreshDue reports whether a proactive refresh is due (refresh_on has passed).

@@ -22,7 +22,7 @@ func TestEntries_Key_unifiedCacheFormat(t *testing.T) {
 			name: "access token",
 			key: domain.AccessToken{HomeAccountID: "UID.UTID", Environment: "Login.MicrosoftOnline.com", ClientID: "Client-A",
 				Realm: "Contoso", Target: "User.Read Mail.Read", Secret: "at"}.Key(),
-			want: "uid.utid-login.microsoftonline.com-accesstoken-client-a-contoso-user.read mail.read",
+			want: "UID.UTID-login.microsoftonline.com-accesstoken-client-a-Contoso-user.read mail.read",
 		},
 		{
 			name: "app-only access token",
@@ -33,17 +33,17 @@ func TestEntries_Key_unifiedCacheFormat(t *testing.T) {
 			name: "refresh token: no realm, no target",
 			key: domain.RefreshToken{HomeAccountID: "UID.UTID", Environment: "login.microsoftonline.com", ClientID: "Client-A",
 				FamilyID: "1", Target: "User.Read", Secret: "rt"}.Key(),
-			want: "uid.utid-login.microsoftonline.com-refreshtoken-client-a--",
+			want: "UID.UTID-login.microsoftonline.com-refreshtoken-client-a--",
 		},
 		{
 			name: "id token: realm, empty target",
 			key:  domain.IDToken{HomeAccountID: "UID.UTID", Environment: "login.microsoftonline.com", ClientID: "Client-A", Realm: "Contoso", Secret: "idt"}.Key(),
-			want: "uid.utid-login.microsoftonline.com-idtoken-client-a-contoso-",
+			want: "UID.UTID-login.microsoftonline.com-idtoken-client-a-Contoso-",
 		},
 		{
 			name: "account",
 			key:  domain.Account{HomeAccountID: "UID.UTID", Environment: "login.microsoftonline.com", Realm: "Contoso", Username: "Alice@contoso.com"}.Key(),
-			want: "uid.utid-login.microsoftonline.com-contoso",
+			want: "UID.UTID-login.microsoftonline.com-Contoso",
 		},
 		{
 			name: "app metadata",
@@ -173,15 +173,98 @@ func TestMatchEnvironment_anyIgnoringCase(t *testing.T) {
 }
 
 func TestRefreshLockKey_String_distinguishesFields(t *testing.T) {
-	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "u.t", ClientID: "c", Authority: "https://login.microsoftonline.com/common"}
-	b := domain.RefreshLockKey{Partition: "p-u.t", ClientID: "c", Authority: "https://login.microsoftonline.com/common"}
+	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "u.t", ClientID: "c", Environment: "login.microsoftonline.com"}
+	b := domain.RefreshLockKey{Partition: "p-u.t", ClientID: "c", Environment: "login.microsoftonline.com"}
 	if a.String() == b.String() {
 		t.Errorf("RefreshLockKey %+v and %+v share String() %q; want different", a, b, a.String())
 	}
 	c := a
-	c.Authority = "HTTPS://LOGIN.microsoftonline.com/common"
+	c.Environment = "LOGIN.windows.net" // an alias of the same cloud, in another case
 	if a.String() != c.String() {
-		t.Errorf("RefreshLockKey String() differs by authority case: %q vs %q; want equal", a.String(), c.String())
+		t.Errorf("RefreshLockKey String() differs by environment alias: %q vs %q; want one lock", a.String(), c.String())
+	}
+	for _, other := range []domain.RefreshLockKey{
+		{Partition: "p", HomeAccountID: "u.t", ClientID: "c", Environment: "login.microsoftonline.com", Realm: "realms/a"},
+		{Partition: "p", HomeAccountID: "u.t", ClientID: "c", Environment: "login.microsoftonline.com", FamilyID: "1"},
+		{Partition: "p", HomeAccountID: "u.t", ClientID: "d", Environment: "login.microsoftonline.com"},
+		{Partition: "p", HomeAccountID: "u.t", ClientID: "c", Environment: "idp.example.com"},
+	} {
+		if other.String() == a.String() {
+			t.Errorf("RefreshLockKey %+v shares String() with %+v; want two locks", other, a)
+		}
+	}
+}
+
+func TestRefreshLockKey_String_familyTokenIsOneLockForEveryClient(t *testing.T) {
+	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "u.t", ClientID: "app-1", FamilyID: "1", Environment: "login.microsoftonline.com"}
+	b := a
+	b.ClientID = "app-2"
+	if a.String() != b.String() {
+		t.Fatalf("two apps redeeming one family refresh token take locks %q and %q; want one", a, b)
+	}
+}
+
+func TestRefreshLockKey_String_realmsAreExact(t *testing.T) {
+	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "sub", ClientID: "c", Environment: "idp", Realm: "realms/Foo"}
+	b := a
+	b.Realm = "realms/foo"
+	if a.String() == b.String() {
+		t.Fatalf("issuer realms Foo and foo share the lock %q; want two", a)
+	}
+}
+
+func TestFoldHomeAccountID_entraIDsFoldOIDCSubjectsDoNot(t *testing.T) {
+	const uid, utid = "9F4880D8-80BA-4C40-97BC-F7A23C703084", "72F988BF-86F1-41AF-91AB-2D7CD011DB47"
+	tests := []struct{ id, want string }{
+		{uid + "." + utid, strings.ToLower(uid + "." + utid)},
+		{uid + "-B2C_1_SignIn." + utid, strings.ToLower(uid + "-B2C_1_SignIn." + utid)},
+		{"Alice", "Alice"},
+		{"alice", "alice"},
+		{"Alice." + utid, "Alice." + utid},        // uid is not a GUID
+		{uid + "." + "Contoso", uid + ".Contoso"}, // utid is not a GUID
+		{uid + "x" + utid, uid + "x" + utid},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := domain.FoldHomeAccountID(tt.id); got != tt.want {
+			t.Errorf("FoldHomeAccountID(%q) = %q; want %q", tt.id, got, tt.want)
+		}
+	}
+	if domain.SameHomeAccountID("Alice", "alice") {
+		t.Error("SameHomeAccountID(Alice, alice) = true; OIDC subjects are case-sensitive")
+	}
+	if !domain.SameHomeAccountID(uid+"."+utid, strings.ToLower(uid+"."+utid)) {
+		t.Error("SameHomeAccountID of an Entra id in two cases = false; want true")
+	}
+}
+
+func TestKeys_caseDistinctSubjectsAndRealmsAreDistinctEntries(t *testing.T) {
+	at := func(home, realm string) domain.AccessToken {
+		return domain.AccessToken{HomeAccountID: home, Environment: "IdP.example", ClientID: "App", Realm: realm, Target: "Read"}
+	}
+	if at("Alice", "r").Key() == at("alice", "r").Key() {
+		t.Error("access tokens of subjects Alice and alice share a key")
+	}
+	if at("alice", "realms/A").Key() == at("alice", "realms/a").Key() {
+		t.Error("access tokens of realms/A and realms/a share a key")
+	}
+	if got, want := at("Alice", "realms/A").Key(), "Alice-idp.example-accesstoken-app-realms/A-read"; got != want {
+		t.Errorf("Key() = %q; want %q", got, want)
+	}
+	rt := func(realm string) domain.RefreshToken {
+		return domain.RefreshToken{HomeAccountID: "alice", Environment: "idp", ClientID: "c", Realm: realm}
+	}
+	if rt("realms/a").Key() == rt("realms/b").Key() {
+		t.Error("refresh tokens of two issuer realms on one host share a key")
+	}
+	if got, want := rt("").Key(), "alice-idp-refreshtoken-c--"; got != want {
+		t.Errorf("refresh token Key() = %q; want MSAL's %q", got, want)
+	}
+	acct := func(home string) domain.Account {
+		return domain.Account{HomeAccountID: home, Environment: "idp", Realm: "r"}
+	}
+	if acct("Alice").Key() == acct("alice").Key() {
+		t.Error("accounts Alice and alice share a key")
 	}
 }
 
@@ -233,13 +316,20 @@ func TestAuthorizationRequest_Query(t *testing.T) {
 	}
 }
 
-func TestRefreshLockKey_String_idsIgnoreCase(t *testing.T) {
-	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "UID.TID", ClientID: "Client", Authority: "https://Login.example/T"}
-	b := domain.RefreshLockKey{Partition: "p", HomeAccountID: "uid.tid", ClientID: "client", Authority: "https://login.example/t"}
+func TestRefreshLockKey_String_idsIgnoreCaseAsTheirKindSays(t *testing.T) {
+	const entra = "9F4880D8-80BA-4C40-97BC-F7A23C703084.72F988BF-86F1-41AF-91AB-2D7CD011DB47"
+	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: entra, ClientID: "Client", Environment: "Login.example"}
+	b := domain.RefreshLockKey{Partition: "p", HomeAccountID: strings.ToLower(entra), ClientID: "client", Environment: "login.example"}
 	if a.String() != b.String() {
 		t.Fatalf("lock keys %q and %q differ only by case; want one lock", a, b)
 	}
-	if c := (domain.RefreshLockKey{Partition: "P", HomeAccountID: "uid.tid", ClientID: "client", Authority: "https://login.example/t"}); c.String() == b.String() {
+	if c := (domain.RefreshLockKey{Partition: "P", HomeAccountID: b.HomeAccountID, ClientID: "client", Environment: "login.example"}); c.String() == b.String() {
 		t.Fatal("partitions that differ by case share a lock key; want them apart")
+	}
+	x := domain.RefreshLockKey{Partition: "p", HomeAccountID: "Alice", ClientID: "c", Environment: "idp"}
+	y := x
+	y.HomeAccountID = "alice"
+	if x.String() == y.String() {
+		t.Fatal("OIDC subjects Alice and alice share a refresh lock; want two")
 	}
 }

@@ -54,22 +54,44 @@ type AccountRemoval struct {
 	HomeAccountID string
 	Environments  []string
 	ClientID      string
+	// Realms, when non-empty, keeps the removal to the entries of these realms (compared
+	// exactly; a refresh token by its Realm): an OIDC issuer's account is removed without
+	// touching another issuer's on the same host. Empty removes every realm, as an Entra
+	// account is removed from every tenant it visited. An issuer at a host's root has the
+	// realm "", so it passes []string{""}.
+	Realms []string
 }
 
-// RefreshLockKey names what a refresh lock serialises: refreshes of one account's tokens
-// by one client at one authority, in one partition.
+// RefreshLockKey names what a refresh lock serialises: redemptions of one refresh token,
+// identified as DESIGN §3 says — partition, home account, canonical environment, the
+// client or family it was issued to, and its issuer realm — never by the authority URL:
+// organizations and a tenant's own URL reach the same refresh token.
 type RefreshLockKey struct {
 	Partition     string
 	HomeAccountID string
-	ClientID      string
-	Authority     string
+	// Environment is the refresh token's environment; aliases of one Entra cloud are one
+	// lock (String folds them).
+	Environment string
+	// ClientID names the app whose own refresh token is redeemed; FamilyID, when set,
+	// names a family refresh token instead, shared by every app of the family.
+	ClientID string
+	FamilyID string
+	// Realm is the refresh token's realm (DESIGN §3: an OIDC issuer's path; empty for
+	// Entra). For app tokens (no home account) it is the tenant or issuer realm.
+	Realm string
 }
 
 // String returns a stable text form of the key, suitable for hashing into a lock id.
-// Ids and the authority compare case-insensitively, as cache keys do; the partition
-// is case-sensitive.
+// Home account ids fold as FoldHomeAccountID, the environment becomes its alias group's
+// canonical host, client and family ids compare case-insensitively; the partition and
+// the realm are exact. A family key does not name a client.
 func (k RefreshLockKey) String() string {
-	return strings.Join([]string{k.Partition, strings.ToLower(k.HomeAccountID), strings.ToLower(k.ClientID), strings.ToLower(k.Authority)}, "\x1f")
+	client, family := strings.ToLower(k.ClientID), ""
+	if k.FamilyID != "" {
+		client, family = "", strings.ToLower(k.FamilyID)
+	}
+	return strings.Join([]string{k.Partition, FoldHomeAccountID(k.HomeAccountID),
+		CanonicalEnvironment(k.Environment), client, family, k.Realm}, "\x1f")
 }
 
 // CacheSnapshot is the whole content of one partition, as exported and imported.
@@ -124,4 +146,46 @@ func (w CacheWrite) Upserts() CacheSnapshot {
 		s.AppMetadata = []AppMetadata{*w.AppMetadata}
 	}
 	return s
+}
+
+// AdoptIssuerRealm gives the refresh tokens of s that carry no realm the issuer realm of
+// authority, and returns how many it changed. MSAL writes no realm on refresh tokens,
+// while hexauth keys an OIDC issuer's refresh token by the issuer's path (DESIGN §3):
+// without this an imported MSAL cache of such an issuer would never be redeemed. A
+// refresh token is adopted only when authority is an OIDC issuer with a path, the token
+// is of the authority's host, and the document ties its home account on that host to
+// this issuer alone: at least one account record or ID token, each of this realm. A
+// document that names the account under another realm (another issuer on the host, or
+// MSAL Python's first path segment of a longer issuer path) leaves the token unadopted,
+// so it is never sent to an issuer that may not have issued it.
+func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) int {
+	realm := authority.RefreshTokenRealm()
+	if realm == "" {
+		return 0
+	}
+	type home struct{ id, env string }
+	ties := map[home]bool{} // true: every record of the account is of realm
+	tie := func(id, env, r string) {
+		h := home{FoldHomeAccountID(id), strings.ToLower(env)}
+		ok, seen := ties[h]
+		ties[h] = (ok || !seen) && r == realm
+	}
+	for _, a := range s.Accounts {
+		tie(a.HomeAccountID, a.Environment, a.Realm)
+	}
+	for _, t := range s.IDTokens {
+		tie(t.HomeAccountID, t.Environment, t.Realm)
+	}
+	n := 0
+	for i := range s.RefreshTokens {
+		rt := &s.RefreshTokens[i]
+		if rt.Realm != "" || !strings.EqualFold(rt.Environment, authority.Host) {
+			continue
+		}
+		if ties[home{FoldHomeAccountID(rt.HomeAccountID), strings.ToLower(rt.Environment)}] {
+			rt.Realm = realm
+			n++
+		}
+	}
+	return n
 }

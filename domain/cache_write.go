@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -49,8 +50,9 @@ func BuildCacheWrite(resp TokenResponse, c ResponseContext) (CacheWrite, Account
 			return CacheWrite{}, Account{}, err
 		}
 		realm = acct.Realm
-		if c.Claims == nil && c.Authority.Realm() != "" {
-			// No ID token to say which tenant issued the token: the authority named it.
+		if c.Claims == nil && c.Authority.Realm() != "" || c.Authority.IsIssuerRealm() {
+			// No ID token to say which tenant issued the token: the authority named it. An
+			// OIDC issuer's realm is always its own path.
 			realm = c.Authority.Realm()
 		}
 		w.Account = &acct
@@ -84,7 +86,8 @@ func BuildCacheWrite(resp TokenResponse, c ResponseContext) (CacheWrite, Account
 	if resp.RefreshToken != "" {
 		w.RefreshToken = &RefreshToken{
 			HomeAccountID: acct.HomeAccountID, Environment: env, ClientID: c.ClientID,
-			FamilyID: resp.FamilyID, Target: at.Target, Secret: resp.RefreshToken, CachedAt: now,
+			FamilyID: resp.FamilyID, Realm: c.Authority.RefreshTokenRealm(), Target: at.Target,
+			Secret: resp.RefreshToken, CachedAt: now,
 		}
 	}
 	if resp.IDToken != "" && !c.AppOnly {
@@ -103,19 +106,25 @@ func accountFor(resp TokenResponse, c ResponseContext) (Account, error) {
 		if c.Account == nil {
 			return Account{}, Errorf(ErrInvalidResponse, "token response identifies no account (no id_token)")
 		}
-		if home != "" && home != c.Account.HomeAccountID {
+		if home != "" && !SameHomeAccountID(home, c.Account.HomeAccountID) {
 			return Account{}, Errorf(ErrInvalidIDToken, "token response names a different account than the one refreshed")
 		}
 		a := *c.Account
 		a.Extra = cloneExtra(a.Extra)
 		a.Environment = c.Authority.Host
+		if c.Authority.IsIssuerRealm() {
+			a.Realm = c.Authority.Realm()
+		}
 		return a, nil
 	}
 	if home == "" {
 		return Account{}, Errorf(ErrInvalidResponse, "token response identifies no account")
 	}
-	realm := c.Claims.TenantID
-	if realm == "" {
+	// The realm: an OIDC issuer's own path (a tid claim from such an issuer names
+	// nothing hexauth keys on), else the tenant that issued the ID token, else the one
+	// the authority names.
+	realm := strings.ToLower(c.Claims.TenantID)
+	if realm == "" || c.Authority.IsIssuerRealm() {
 		realm = c.Authority.Realm()
 	}
 	local := c.Claims.ObjectID
@@ -127,7 +136,7 @@ func accountFor(resp TokenResponse, c ResponseContext) (Account, error) {
 		Username: c.Claims.Username(), Name: c.Claims.Name, AuthorityType: authorityType(c.Authority.Kind),
 	}
 	if c.Account != nil {
-		if c.Account.HomeAccountID != home {
+		if !SameHomeAccountID(c.Account.HomeAccountID, home) {
 			return Account{}, Errorf(ErrInvalidIDToken, "refresh response names a different account than the one refreshed")
 		}
 		a.Extra = cloneExtra(c.Account.Extra)

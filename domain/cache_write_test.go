@@ -209,8 +209,8 @@ func TestBuildCacheWrite_supersession(t *testing.T) {
 		{name: "other cloud", authority: entraCommon, old: old("login.chinacloudapi.cn", "client", "tid-1", home, "User.Read Mail.Read"), deleted: false},
 		{name: "alias environment", authority: entraCommon, old: old("login.windows.net", "client", "tid-1", home, "User.Read Mail.Read"), deleted: true},
 		{name: "entra compares case-insensitively", authority: entraCommon, old: old(ms, "client", "tid-1", home, "user.read Mail.Read"), deleted: true},
-		{name: "oidc compares case-sensitively", authority: oidcIssuer, old: old("idp.example.com", "client", "tid-1", home, "user.read Mail.Read"), deleted: false},
-		{name: "oidc intersecting", authority: oidcIssuer, old: old("idp.example.com", "client", "tid-1", home, "User.Read Mail.Read"), deleted: true},
+		{name: "oidc compares case-sensitively", authority: oidcIssuer, old: old("idp.example.com", "client", "", home, "user.read Mail.Read"), deleted: false},
+		{name: "oidc intersecting", authority: oidcIssuer, old: old("idp.example.com", "client", "", home, "User.Read Mail.Read"), deleted: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -69,7 +69,8 @@ func Encode(s domain.CacheSnapshot) ([]byte, error) {
 
 // refreshTokenKey is MSAL Python's key of a refresh token.
 func refreshTokenKey(t domain.RefreshToken) string {
-	return strings.ToLower(strings.Join([]string{t.HomeAccountID, t.Environment, "refreshtoken", t.ClientID, "", t.Target}, "-"))
+	return domain.FoldHomeAccountID(t.HomeAccountID) + "-" + strings.ToLower(strings.Join([]string{t.Environment, "refreshtoken", t.ClientID}, "-")) +
+		"-" + t.Realm + "-" + strings.ToLower(t.Target)
 }
 
 // freeKey returns the first of keys not yet used in section, else the last one with

@@ -41,6 +41,7 @@ func (w *writer) refreshToken(t domain.RefreshToken) object {
 		fieldTarget: str(t.Target),
 	}
 	setIf(o, fieldFamilyID, t.FamilyID)
+	setIf(o, fieldRealm, t.Realm)
 	w.setTime(o, SectionRefreshToken, refreshTokenKey(t), fieldCachedAt, t.CachedAt)
 	return o
 }

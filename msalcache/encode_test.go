@@ -165,8 +165,7 @@ func TestEncode_refusesWhatDecodeCouldNotReadBack(t *testing.T) {
 	}{
 		{"two entries with one key", func(s *domain.CacheSnapshot) {
 			dup := s.RefreshTokens[0]
-			dup.Target = "other"
-			dup.HomeAccountID = "UID.UTID"
+			dup.Target = "other" // a refresh token's key has no target
 			s.RefreshTokens = append(s.RefreshTokens, dup)
 		}, "RefreshToken", ""},
 		{"Extra named like a field", func(s *domain.CacheSnapshot) {

@@ -77,7 +77,7 @@ func (e *rawEntry) refreshToken() (rt domain.RefreshToken, skip string, err erro
 	var secret string
 	if err = e.strs([]strField{
 		{fieldHomeAccountID, &rt.HomeAccountID}, {fieldEnvironment, &rt.Environment}, {fieldClientID, &rt.ClientID},
-		{fieldFamilyID, &rt.FamilyID}, {fieldTarget, &rt.Target}, {fieldSecret, &secret},
+		{fieldFamilyID, &rt.FamilyID}, {fieldTarget, &rt.Target}, {fieldSecret, &secret}, {fieldRealm, &rt.Realm},
 	}); err != nil {
 		return rt, "", err
 	}

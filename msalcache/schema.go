@@ -61,8 +61,10 @@ var sections = []section{
 	},
 	{
 		name: SectionRefreshToken, credentialType: SectionRefreshToken,
+		// realm is hexauth's issuer realm of an OIDC issuer's refresh token (MSAL writes
+		// none; absent means "").
 		fields: []string{fieldHomeAccountID, fieldEnvironment, fieldClientID, fieldFamilyID, fieldTarget, fieldSecret,
-			fieldCredentialType, fieldCachedAt},
+			fieldCredentialType, fieldCachedAt, fieldRealm},
 		required: []string{fieldHomeAccountID, fieldEnvironment, fieldClientID},
 	},
 	{

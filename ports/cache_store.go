@@ -24,8 +24,12 @@ import (
 //   - Times round-trip at second precision; Extra fields round-trip byte for byte. An
 //     Extra value that is not valid JSON is refused (ErrInvalidInput wrapped in
 //     ErrCacheStore) and fails the whole Write or Import.
-//   - Home account ids, environments and client ids match case-insensitively, as the
-//     unified-cache keys are lower-cased; usernames match by domain.FoldUsername.
+//   - Home account ids match as domain.FoldHomeAccountID says: Entra's uid.utid
+//     case-insensitively, every other id (an OIDC sub) exactly — "Alice" and "alice"
+//     are two accounts with two sets of entries. Environments and client ids match
+//     case-insensitively, as the unified-cache keys lower-case them; realms match
+//     exactly (an OIDC issuer's path is case-sensitive); usernames match by
+//     domain.FoldUsername.
 type CacheStore interface {
 	TokenReader
 	TokenWriter

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // Accounts lists and removes the accounts this client knows in its partition.
@@ -33,10 +34,16 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 		return nil, storeErr("accounts: list", err)
 	}
 	// Several records of one home account (one per tenant it visited) are one account:
-	// keep the home-tenant record, whose realm is the home account id's tenant part.
+	// keep the home-tenant record, whose realm is the home account id's tenant part. An
+	// OIDC issuer lists only its own realm's accounts: another issuer on the same host
+	// is another world, whatever subjects the two share.
+	authority := a.e.cfg.Authority
 	byHome := map[domain.HomeAccount]domain.Account{}
 	for _, r := range recs {
-		k := domain.HomeAccount{HomeAccountID: r.HomeAccountID, Environment: strings.ToLower(r.Environment)}
+		if authority.IsIssuerRealm() && r.Realm != authority.Realm() {
+			continue
+		}
+		k := domain.HomeAccount{HomeAccountID: domain.FoldHomeAccountID(r.HomeAccountID), Environment: strings.ToLower(r.Environment)}
 		if cur, ok := byHome[k]; !ok || (!isHomeRealm(cur) && isHomeRealm(r)) {
 			byHome[k] = r
 		}
@@ -60,25 +67,80 @@ func isHomeRealm(a domain.Account) bool {
 }
 
 // Remove deletes the account's records and its tokens issued to this client, in this
-// partition only, atomically. Other clients' tokens are kept. An account that is not in
-// the cache is domain.ErrInvalidInput and changes nothing.
+// partition only, atomically; for an OIDC issuer, only those of the issuer's realm.
+// Other clients' tokens are kept. An account that is not in the cache is
+// domain.ErrInvalidInput and changes nothing.
+//
+// Removal sticks (DESIGN §3): it runs while holding the refresh locks of every refresh
+// token of the account a silent refresh could redeem (the client's own and each
+// family's), so a refresh that started earlier has written before the removal deletes,
+// and one that starts later reads the cache again under the lock and finds nothing.
 func (a *Accounts) Remove(ctx context.Context, acct domain.Account) error {
 	if acct.HomeAccountID == "" {
 		return domain.Errorf(domain.ErrInvalidInput, "accounts: remove needs an account")
 	}
+	authority := a.e.cfg.Authority
 	envs := domain.EnvironmentAliases(acct.Environment)
 	if acct.Environment == "" {
-		envs = a.e.cfg.Authority.Environments()
+		envs = authority.Environments()
 	}
 	found, err := a.e.store.Find(ctx, domain.CacheQuery{Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environments: envs, ClientID: a.e.cfg.ClientID})
 	if err != nil {
 		return storeErr("accounts: remove", err)
 	}
+	removal := domain.AccountRemoval{
+		Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environments: envs, ClientID: a.e.cfg.ClientID,
+	}
+	if authority.IsIssuerRealm() {
+		removal.Realms = []string{authority.Realm()}
+		found = inRealm(found, authority.Realm())
+	}
 	if len(found.Accounts) == 0 && len(found.AccessTokens) == 0 && len(found.RefreshTokens) == 0 && len(found.IDTokens) == 0 {
 		return domain.Errorf(domain.ErrInvalidInput, "accounts: no such account in this partition")
 	}
-	err = a.e.store.RemoveAccount(ctx, domain.AccountRemoval{
-		Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environments: envs, ClientID: a.e.cfg.ClientID,
+	locks := a.removalLocks(authority, acct, envs[0], found)
+	err = withLocks(ctx, a.e.store, locks, func(ctx context.Context) error {
+		return a.e.store.RemoveAccount(ctx, removal)
 	})
 	return storeErr("accounts: remove", err)
+}
+
+// removalLocks returns the refresh-lock keys of every refresh token of the account that
+// a silent refresh by this client could redeem: its own, and one per family of the
+// family refresh tokens found, sorted so that two removals take them in one order.
+func (a *Accounts) removalLocks(authority domain.Authority, acct domain.Account, env string, found domain.CacheEntries) []domain.RefreshLockKey {
+	base := domain.RefreshLockKey{
+		Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environment: env,
+		ClientID: a.e.cfg.ClientID, Realm: authority.RefreshTokenRealm(),
+	}
+	keys := []domain.RefreshLockKey{base}
+	for _, rt := range found.RefreshTokens {
+		if rt.FamilyID != "" {
+			k := base
+			k.FamilyID = rt.FamilyID
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y domain.RefreshLockKey) int { return strings.Compare(x.String(), y.String()) })
+	return slices.CompactFunc(keys, func(x, y domain.RefreshLockKey) bool { return x.String() == y.String() })
+}
+
+// withLocks runs fn while holding every lock of keys, taken in order.
+func withLocks(ctx context.Context, store ports.RefreshLocker, keys []domain.RefreshLockKey, fn func(ctx context.Context) error) error {
+	if len(keys) == 0 {
+		return fn(ctx)
+	}
+	return store.WithRefreshLock(ctx, keys[0], func(ctx context.Context) error {
+		return withLocks(ctx, store, keys[1:], fn)
+	})
+}
+
+// inRealm keeps the entries of one issuer realm (an OIDC issuer's own).
+func inRealm(found domain.CacheEntries, realm string) domain.CacheEntries {
+	other := func(r string) bool { return r != realm }
+	found.AccessTokens = slices.DeleteFunc(found.AccessTokens, func(t domain.AccessToken) bool { return other(t.Realm) })
+	found.RefreshTokens = slices.DeleteFunc(found.RefreshTokens, func(t domain.RefreshToken) bool { return other(t.Realm) })
+	found.IDTokens = slices.DeleteFunc(found.IDTokens, func(t domain.IDToken) bool { return other(t.Realm) })
+	found.Accounts = slices.DeleteFunc(found.Accounts, func(t domain.Account) bool { return other(t.Realm) })
+	return found
 }

@@ -59,14 +59,14 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 	var cached *domain.AuthResult
 	if useCache {
 		s.e.learnTenantIDFromMetadata(ctx, authority)
-		if res, ok := s.cacheHit(found, authority, req.Account, scopes); ok {
+		if res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok {
 			if !res.refreshDue {
 				return res.result, nil
 			}
 			cached = &res.result
 		}
 	}
-	res, err := s.refreshShared(ctx, req, authority, scopes, useCache)
+	res, err := s.refreshShared(ctx, req, authority, scopes, useCache, found)
 	if err != nil && cached != nil {
 		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", "error", err)
 		return *cached, nil
@@ -87,16 +87,21 @@ type hit struct {
 	refreshDue bool
 }
 
-// cacheHit finds the usable access token that covers scopes and expires last.
-func (s *Silent) cacheHit(found domain.CacheEntries, authority domain.Authority, acct domain.Account, scopes []string) (hit, bool) {
+// cacheHit finds the usable access token that covers scopes and expires last. A token
+// the cache must not serve (domain.AccessToken.Servable) is skipped and logged by key.
+func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, authority domain.Authority, acct domain.Account, scopes []string) (hit, bool) {
 	now := s.e.clock.Now()
 	realms := s.e.realmsFor(authority, acct, found)
 	var best *domain.AccessToken
 	for i := range found.AccessTokens {
 		at := &found.AccessTokens[i]
-		if at.ClientID != s.e.cfg.ClientID || !containsFold(realms, at.Realm) ||
+		if at.ClientID != s.e.cfg.ClientID || !sameRealmIn(authority, realms, at.Realm) ||
 			!strings.EqualFold(at.TokenType, "Bearer") || !at.Usable(now, s.e.cfg.ExpiryBuffer) ||
 			!s.e.matcher.Contains(at.Scopes(), scopes) {
+			continue
+		}
+		if why := at.Servable(now, s.e.cfg.ClockSkew); why != "" {
+			s.e.log.WarnContext(ctx, "cached access token not served", "key", at.Key(), "reason", why)
 			continue
 		}
 		if best == nil || at.ExpiresOn.After(best.ExpiresOn) {
@@ -108,10 +113,10 @@ func (s *Silent) cacheHit(found domain.CacheEntries, authority domain.Authority,
 	}
 	res := domain.AuthResult{
 		AccessToken: best.Secret, TokenType: best.TokenType, ExpiresOn: best.ExpiresOn,
-		RefreshOn: best.RefreshOn, Scopes: best.Scopes(), Account: accountOf(found, acct, best.Realm),
+		RefreshOn: best.RefreshOn, Scopes: best.Scopes(), Account: accountOf(found, authority, acct, best.Realm),
 		TokenSource: domain.SourceCache,
 	}
-	if idt := idTokenOf(found, s.e.cfg.ClientID, best.Realm); idt != nil {
+	if idt := idTokenOf(found, authority, s.e.cfg.ClientID, best.Realm); idt != nil {
 		res.IDToken = idt.Secret
 		if _, c, err := domain.ParseIDToken(string(idt.Secret)); err == nil {
 			res.IDTokenClaims = &c
@@ -121,13 +126,16 @@ func (s *Silent) cacheHit(found domain.CacheEntries, authority domain.Authority,
 }
 
 // realmsFor lists the realms a cached token may have for this authority and account.
-// An authority naming a tenant accepts only that tenant's tokens (a guest account's
-// home-tenant token is no good for another tenant); a tenant named by domain also accepts
-// the tenant id learned from an earlier response. An organisation alias (common,
-// organizations, consumers) or an issuer without tenants accepts the account's realm,
-// or, for an account known only by its home account id, its home tenant or any realm
-// it is cached under.
+// An OIDC issuer accepts only its own realm (its path: two issuers on one host are two
+// worlds). An authority naming a tenant accepts only that tenant's tokens (a guest
+// account's home-tenant token is no good for another tenant); a tenant named by domain
+// also accepts the tenant id learned from an earlier response. An organisation alias
+// (common, organizations, consumers) accepts the account's realm, or, for an account
+// known only by its home account id, its home tenant or any realm it is cached under.
 func (e *engine) realmsFor(authority domain.Authority, acct domain.Account, found domain.CacheEntries) []string {
+	if authority.IsIssuerRealm() {
+		return []string{authority.Realm()}
+	}
 	if r := authority.Realm(); r != "" {
 		if tid, ok := e.tenantIDs.load(tenantKey(authority)); ok {
 			return []string{r, tid}
@@ -155,7 +163,7 @@ func (e *engine) realmsFor(authority domain.Authority, acct domain.Account, foun
 // cached under the tenant id, and the next silent call must find them.
 func (e *engine) learnTenantID(authority domain.Authority, claims *domain.IDTokenClaims) {
 	r := authority.Realm()
-	if r == "" || claims == nil || claims.TenantID == "" || strings.EqualFold(r, claims.TenantID) {
+	if r == "" || authority.IsIssuerRealm() || claims == nil || claims.TenantID == "" || strings.EqualFold(r, claims.TenantID) {
 		return
 	}
 	e.tenantIDs.store(tenantKey(authority), claims.TenantID)
@@ -216,23 +224,24 @@ func tenantKey(a domain.Authority) string {
 	return strings.ToLower(a.Host + "/" + a.Realm())
 }
 
-func containsFold(list []string, s string) bool {
-	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+// sameRealmIn reports whether realm is one of realms, as the authority compares realms.
+func sameRealmIn(authority domain.Authority, realms []string, realm string) bool {
+	return slices.ContainsFunc(realms, func(x string) bool { return authority.SameRealm(x, realm) })
 }
 
 // accountOf returns the cached account record for realm, else the one passed in.
-func accountOf(found domain.CacheEntries, acct domain.Account, realm string) domain.Account {
+func accountOf(found domain.CacheEntries, authority domain.Authority, acct domain.Account, realm string) domain.Account {
 	for _, a := range found.Accounts {
-		if a.Realm == realm {
+		if authority.SameRealm(a.Realm, realm) {
 			return a
 		}
 	}
 	return acct
 }
 
-func idTokenOf(found domain.CacheEntries, clientID, realm string) *domain.IDToken {
+func idTokenOf(found domain.CacheEntries, authority domain.Authority, clientID, realm string) *domain.IDToken {
 	for i, t := range found.IDTokens {
-		if t.ClientID == clientID && t.Realm == realm {
+		if t.ClientID == clientID && authority.SameRealm(t.Realm, realm) {
 			return &found.IDTokens[i]
 		}
 	}

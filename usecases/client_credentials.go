@@ -55,7 +55,7 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 	}
 	key := strings.Join([]string{c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache)}, "\x1f")
 	return shared(ctx, c.flight, key, flight{op: "client credentials", log: c.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
-		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Authority: authority.CanonicalURL()}
+		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Environment: authority.Host, Realm: authority.Realm()}
 		var res domain.AuthResult
 		err := c.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
 			if useCache {
@@ -86,7 +86,7 @@ func (c *ClientCredentials) cached(ctx context.Context, authority domain.Authori
 	}
 	now := c.e.clock.Now()
 	for _, at := range found.AccessTokens {
-		if at.HomeAccountID == "" && at.ClientID == c.e.cfg.ClientID && strings.EqualFold(at.Realm, authority.Realm()) &&
+		if at.HomeAccountID == "" && at.ClientID == c.e.cfg.ClientID && authority.SameRealm(at.Realm, authority.Realm()) &&
 			strings.EqualFold(at.TokenType, "Bearer") &&
 			at.Usable(now, c.e.cfg.ExpiryBuffer) && c.e.matcher.Contains(at.Scopes(), scopes) {
 			return domain.AuthResult{

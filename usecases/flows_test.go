@@ -3,6 +3,7 @@ package usecases_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func TestNewClientCredentials_publicClientRefused(t *testing.T) {
 }
 
 func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
-	f := newFixture(t)
+	f := entraFixture(t, "https://login.microsoftonline.com/organizations")
 	a, _ := usecases.NewAccounts(f.cfg, f.deps())
 	f.store.EXPECT().Accounts(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, flt domain.AccountFilter) ([]domain.Account, error) {
 		if flt.Partition != "p1" || flt.ClientID != testClient || flt.Username != "Bob@Example.com" {
@@ -146,9 +147,26 @@ func TestAccounts_Remove_scopedToPartitionAndClient(t *testing.T) {
 	f := newFixture(t)
 	a, _ := usecases.NewAccounts(f.cfg, f.deps())
 	f.find(domain.CacheEntries{Accounts: []domain.Account{f.account()}})
+	locked := false
+	f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(ctx context.Context, k domain.RefreshLockKey, fn func(context.Context) error) error {
+			want := domain.RefreshLockKey{Partition: "p1", HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Realm: f.authority.Realm()}
+			if k != want {
+				t.Errorf("RemoveAccount under lock %+v; want the account's refresh lock %+v", k, want)
+			}
+			locked = true
+			defer func() { locked = false }()
+			return fn(ctx)
+		})
 	f.store.EXPECT().RemoveAccount(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.AccountRemoval) error {
 		if r.Partition != "p1" || r.ClientID != testClient || r.HomeAccountID != testHome {
 			t.Errorf("RemoveAccount(%+v); want this partition, client and account", r)
+		}
+		if !slices.Equal(r.Realms, []string{f.authority.Realm()}) {
+			t.Errorf("RemoveAccount realms = %q; want only the issuer's %q", r.Realms, f.authority.Realm())
+		}
+		if !locked {
+			t.Error("RemoveAccount ran without the account's refresh lock: a refresh in flight could write the account back")
 		}
 		return nil
 	})

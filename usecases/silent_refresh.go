@@ -3,31 +3,51 @@ package usecases
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
 
-// refreshShared makes identical concurrent refreshes in this process share one.
-func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool) (domain.AuthResult, error) {
+// refreshShared makes identical concurrent refreshes in this process share one. The
+// flight key names the refresh token that will be redeemed (its lock key: never the
+// authority URL, as organizations and a tenant's own URL reach the same refresh token)
+// and everything else that changes the result: the realms a token may be served for,
+// the scopes, the claims and whether the cache may answer.
+func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool, found domain.CacheEntries) (domain.AuthResult, error) {
 	target := domain.JoinScopes(scopes)
 	if s.e.matcher.CaseInsensitive {
 		target = strings.ToLower(target)
 	}
-	key := strings.Join([]string{s.e.cfg.Partition, req.Account.HomeAccountID, authority.CanonicalURL(), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	lock := s.e.refreshLockKey(authority, req.Account, found)
+	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found))
+	slices.Sort(realms)
+	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
 	return shared(ctx, s.flight, key, flight{op: "silent", log: s.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
-		return s.refreshLocked(ctx, req, authority, scopes, useCache)
+		return s.refreshLocked(ctx, req, authority, scopes, useCache, lock)
 	})
+}
+
+// refreshLockKey names the refresh token a refresh of acct through authority will
+// redeem, as DESIGN §3 keys the refresh lock: the family refresh token when it is the
+// first candidate, else the app's own, in the account's canonical environment and, for
+// an OIDC issuer, its realm. Every caller that would send the same refresh token takes
+// the same lock, whatever authority URL it names.
+func (e *engine) refreshLockKey(authority domain.Authority, acct domain.Account, found domain.CacheEntries) domain.RefreshLockKey {
+	k := domain.RefreshLockKey{
+		Partition: e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environment: authority.Host,
+		ClientID: e.cfg.ClientID, Realm: authority.RefreshTokenRealm(),
+	}
+	if c := refreshCandidates(found, authority, e.cfg.ClientID); len(c) > 0 && c[0].ClientID != e.cfg.ClientID {
+		k.FamilyID = c[0].FamilyID
+	}
+	return k
 }
 
 // refreshLocked takes the store's refresh lock, reads the cache again (another process
 // may have refreshed meanwhile) and redeems a refresh token only if still needed.
-func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool) (domain.AuthResult, error) {
-	lock := domain.RefreshLockKey{
-		Partition: s.e.cfg.Partition, HomeAccountID: req.Account.HomeAccountID,
-		ClientID: s.e.cfg.ClientID, Authority: authority.CanonicalURL(),
-	}
+func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool, lock domain.RefreshLockKey) (domain.AuthResult, error) {
 	var res domain.AuthResult
 	err := s.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
 		found, err := s.find(ctx, authority, req.Account)
@@ -35,7 +55,7 @@ func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority
 			return err
 		}
 		if useCache {
-			if h, ok := s.cacheHit(found, authority, req.Account, scopes); ok && !h.refreshDue {
+			if h, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok && !h.refreshDue {
 				res = h.result
 				return nil
 			}
@@ -54,13 +74,17 @@ func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority
 // to the app's. A refused refresh token is kept in the cache: another process may have
 // just rotated it.
 func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, found domain.CacheEntries) (domain.AuthResult, error) {
-	candidates := refreshCandidates(found, s.e.cfg.ClientID)
+	candidates := refreshCandidates(found, authority, s.e.cfg.ClientID)
 	if len(candidates) == 0 {
 		return domain.AuthResult{}, &domain.Error{Class: domain.ErrNoTokens, Op: "silent", Description: "no refresh token is cached for this account and client"}
 	}
-	acct := accountOf(found, req.Account, req.Account.Realm)
+	realm := req.Account.Realm
+	if authority.IsIssuerRealm() {
+		realm = authority.Realm()
+	}
+	acct := accountOf(found, authority, req.Account, realm)
 	var prev *domain.IDTokenClaims
-	if idt := idTokenOf(found, s.e.cfg.ClientID, acct.Realm); idt != nil {
+	if idt := idTokenOf(found, authority, s.e.cfg.ClientID, acct.Realm); idt != nil {
 		if _, c, err := domain.ParseIDToken(string(idt.Secret)); err == nil {
 			prev = &c
 		}
@@ -87,8 +111,11 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 }
 
 // refreshCandidates orders the refresh tokens to try: a family token (when the app's
-// metadata does not say it is outside every family), then the app's own.
-func refreshCandidates(found domain.CacheEntries, clientID string) []domain.RefreshToken {
+// metadata does not say it is outside every family), then the app's own. Only refresh
+// tokens of the authority's issuer realm (DESIGN §3: an OIDC issuer's path; every Entra
+// refresh token has none) with a secret are candidates: a refresh token is only ever
+// sent to the issuer that issued it, and an empty one is no refresh token.
+func refreshCandidates(found domain.CacheEntries, authority domain.Authority, clientID string) []domain.RefreshToken {
 	knownFamily, knownOutside := "", false
 	for _, m := range found.AppMetadata {
 		if m.ClientID == clientID {
@@ -96,8 +123,12 @@ func refreshCandidates(found domain.CacheEntries, clientID string) []domain.Refr
 		}
 	}
 	var own, family *domain.RefreshToken
+	realm := authority.RefreshTokenRealm()
 	for i := range found.RefreshTokens {
 		rt := &found.RefreshTokens[i]
+		if rt.Secret == "" || rt.Realm != realm {
+			continue
+		}
 		if rt.ClientID == clientID {
 			own = rt
 			continue

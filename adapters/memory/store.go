@@ -119,6 +119,6 @@ func (s *Store) partition(ctx context.Context, op, name string, create bool) (*p
 	return p, nil
 }
 
-// fold returns the form in which identifiers that are lower-cased in cache keys (home
-// account ids, client ids, environments) are compared.
+// fold returns the form in which client ids and environments, lower-cased in cache
+// keys, are compared. Home account ids fold as domain.FoldHomeAccountID.
 func fold(s string) string { return strings.ToLower(s) }

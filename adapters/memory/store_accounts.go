@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
@@ -77,18 +78,20 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	b := p.buckets[fold(r.HomeAccountID)]
+	b := p.buckets[domain.FoldHomeAccountID(r.HomeAccountID)]
 	if b == nil {
 		return nil
 	}
-	inEnv := func(env string) bool { return domain.MatchEnvironment(r.Environments, env) }
-	ofClient := func(client, env string) bool { return strings.EqualFold(client, r.ClientID) && inEnv(env) }
-	dropWhere(accessTokens, b, func(t *domain.AccessToken) bool { return ofClient(t.ClientID, t.Environment) })
-	dropWhere(idTokens, b, func(t *domain.IDToken) bool { return ofClient(t.ClientID, t.Environment) })
-	dropWhere(refreshTokens, b, func(t *domain.RefreshToken) bool { return ofClient(t.ClientID, t.Environment) })
+	in := func(env, realm string) bool {
+		return domain.MatchEnvironment(r.Environments, env) && (len(r.Realms) == 0 || slices.Contains(r.Realms, realm))
+	}
+	ofClient := func(client, env, realm string) bool { return strings.EqualFold(client, r.ClientID) && in(env, realm) }
+	dropWhere(accessTokens, b, func(t *domain.AccessToken) bool { return ofClient(t.ClientID, t.Environment, t.Realm) })
+	dropWhere(idTokens, b, func(t *domain.IDToken) bool { return ofClient(t.ClientID, t.Environment, t.Realm) })
+	dropWhere(refreshTokens, b, func(t *domain.RefreshToken) bool { return ofClient(t.ClientID, t.Environment, t.Realm) })
 	var gone []string
 	dropWhere(accounts, b, func(a *domain.Account) bool {
-		if inEnv(a.Environment) {
+		if in(a.Environment, a.Realm) {
 			gone = append(gone, a.Username)
 			return true
 		}

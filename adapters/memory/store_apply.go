@@ -12,7 +12,7 @@ import (
 // one was stored.
 func (p *partition) apply(c copyIn) (keptNewer int) {
 	for _, t := range c.accessTokens {
-		put(p, accessTokens, fold(t.HomeAccountID), t.Key(), t)
+		put(p, accessTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
 	}
 	for _, t := range c.refreshTokens {
 		key := t.Key()
@@ -20,13 +20,13 @@ func (p *partition) apply(c copyIn) (keptNewer int) {
 			keptNewer++
 			continue
 		}
-		put(p, refreshTokens, fold(t.HomeAccountID), key, t)
+		put(p, refreshTokens, domain.FoldHomeAccountID(t.HomeAccountID), key, t)
 	}
 	for _, t := range c.idTokens {
-		put(p, idTokens, fold(t.HomeAccountID), t.Key(), t)
+		put(p, idTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
 	}
 	for _, a := range c.accounts {
-		home := fold(a.HomeAccountID)
+		home := domain.FoldHomeAccountID(a.HomeAccountID)
 		if old, from := put(p, accounts, home, a.Key(), a); from != nil {
 			p.unindexUsername(old.Username, from)
 		}
@@ -42,7 +42,7 @@ func (p *partition) apply(c copyIn) (keptNewer int) {
 // ignored.
 func (p *partition) deleteAccessTokens(keys []string) {
 	for _, k := range keys {
-		drop(p, accessTokens, fold(k))
+		drop(p, accessTokens, k)
 	}
 }
 

@@ -142,14 +142,21 @@ func TestStore_Write_invalidExtra(t *testing.T) {
 	}
 }
 
-func TestStore_Find_homeAccountIDIgnoresCase(t *testing.T) {
+func TestStore_Find_homeAccountIDCaseAsItsKindSays(t *testing.T) {
+	const entra = "9F4880D8-80BA-4C40-97BC-F7A23C703084.72F988BF-86F1-41AF-91AB-2D7CD011DB47"
 	s := storeNew(t)
-	if err := s.Write(t.Context(), storeAccount("p", "Home.Tenant", "u@x")); err != nil {
-		t.Fatalf("Write = %v; want nil", err)
+	for _, home := range []string{entra, "Alice"} {
+		if err := s.Write(t.Context(), storeAccount("p", home, "u@x")); err != nil {
+			t.Fatalf("Write = %v; want nil", err)
+		}
 	}
-	got, err := s.Find(t.Context(), domain.CacheQuery{Partition: "p", HomeAccountID: "home.TENANT"})
+	got, err := s.Find(t.Context(), domain.CacheQuery{Partition: "p", HomeAccountID: strings.ToLower(entra)})
 	if err != nil || len(got.AccessTokens) != 1 {
-		t.Errorf("Find(home.TENANT) = %d access tokens, %v; want 1, nil (home account ids are lower-cased in keys)", len(got.AccessTokens), err)
+		t.Errorf("Find(Entra id in lower case) = %d access tokens, %v; want 1, nil (uid.utid match in any case)", len(got.AccessTokens), err)
+	}
+	got, err = s.Find(t.Context(), domain.CacheQuery{Partition: "p", HomeAccountID: "alice"})
+	if err != nil || len(got.AccessTokens)+len(got.Accounts) != 0 {
+		t.Errorf("Find(alice) = %+v, %v; want nothing (subject Alice is another person)", got, err)
 	}
 }
 

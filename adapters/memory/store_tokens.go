@@ -18,7 +18,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out domain.CacheEntries
-	if b := p.buckets[fold(q.HomeAccountID)]; b != nil {
+	if b := p.buckets[domain.FoldHomeAccountID(q.HomeAccountID)]; b != nil {
 		envs := q.Environments
 		out.AccessTokens = collect(b.accessTokens, envs, func(t *domain.AccessToken) string { return t.Environment }, cloneAccessToken)
 		out.RefreshTokens = collect(b.refreshTokens, envs, func(t *domain.RefreshToken) string { return t.Environment }, cloneRefreshToken)

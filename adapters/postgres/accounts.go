@@ -64,12 +64,16 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 
 // removeAccount deletes, in one statement and so atomically, the entries an
 // AccountRemoval names: $1 partition, $2 folded home account id, $3 folded
-// environments (empty for all), $4 folded client id.
+// environments (empty for all), $4 folded client id, $5 realms (empty for all).
 var removeAccount = `WITH
-	at AS (DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + `),
-	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + `),
-	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + `)
-	DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter
+	at AS (DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
+	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
+	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `)
+	DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter + ` AND ` + realmFilter
+
+// realmFilter keeps rows of one of the realms $5 (compared exactly), or every row when
+// $5 is empty.
+const realmFilter = `(cardinality($5::text[]) = 0 OR realm = ANY($5::text[]))`
 
 // RemoveAccount implements ports.AccountStore. The four deletions are one statement,
 // hence one transaction: a reader sees the account entirely or not at all.
@@ -78,10 +82,14 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	if err := s.begin(ctx, op); err != nil {
 		return err
 	}
-	if err := checkQueryText(r.Partition, r.Environments, r.HomeAccountID, r.ClientID); err != nil {
+	if err := checkQueryText(r.Partition, r.Environments, append([]string{r.HomeAccountID, r.ClientID}, r.Realms...)...); err != nil {
 		return inputError(op, err)
 	}
-	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, sqlcache.Fold(r.HomeAccountID), foldAll(r.Environments), sqlcache.Fold(r.ClientID))
+	realms := r.Realms
+	if realms == nil {
+		realms = []string{}
+	}
+	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, sqlcache.FoldHome(r.HomeAccountID), foldAll(r.Environments), sqlcache.Fold(r.ClientID), realms)
 	return storeError(ctx, op, err)
 }
 

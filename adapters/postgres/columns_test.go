@@ -41,7 +41,8 @@ func TestExtraCodec_emptyRoundTripsAndUTF8Only(t *testing.T) {
 }
 
 func TestArrayArgs(t *testing.T) {
-	w := sampleWrite("p", "H", "secret")
+	const entraHome = "9F4880D8-80BA-4C40-97BC-F7A23C703084.72F988BF-86F1-41AF-91AB-2D7CD011DB47"
+	w := sampleWrite("p", entraHome, "secret")
 	bad := *w.Account
 	bad.Username = "nul\x00byte"
 	badExtra := *w.Account
@@ -71,7 +72,7 @@ func TestArrayArgs(t *testing.T) {
 			if keys, ok := args[0].([]string); !ok || len(keys) != 2 {
 				t.Errorf("key array = %#v; want 2 keys", args[0])
 			}
-			if folded, ok := args[2].([]string); !ok || folded[0] != "h" {
+			if folded, ok := args[2].([]string); !ok || folded[0] != strings.ToLower(entraHome) {
 				t.Errorf("home_account_id_folded array = %#v; want the folded id", args[2])
 			}
 		})

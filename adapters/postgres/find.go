@@ -16,7 +16,7 @@ const (
 	secret, token_type, NULL::text AS family_id, key_id, NULL::text AS local_account_id, NULL::text AS username,
 	NULL::text AS name, NULL::text AS authority_type, cached_at, expires_on, extended_expires_on, refresh_on, extra
 	FROM access_tokens`
-	selectRefreshTokens = `SELECT 2 AS kind, key, home_account_id, environment, client_id, NULL::text AS realm,
+	selectRefreshTokens = `SELECT 2 AS kind, key, home_account_id, environment, client_id, realm,
 	target, secret, NULL::text AS token_type, family_id, NULL::text AS key_id, NULL::text AS local_account_id,
 	NULL::text AS username, NULL::text AS name, NULL::text AS authority_type, cached_at,
 	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
@@ -67,7 +67,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 		return domain.CacheEntries{}, inputError(op, err)
 	}
 	snap, err := s.scan(ctx, q.Partition).Read(s.db.QueryxContext(ctx, findQuery,
-		q.Partition, sqlcache.Fold(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID)))
+		q.Partition, sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID)))
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-var testLockKey = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Authority: "https://login.example.com/r"}
+var testLockKey = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Environment: "login.example.com", Realm: "r"}
 
 // TestRefreshLock_twoStores_oneHolder runs holders through two stores (two pools, as
 // two processes would have) on one schema and checks that at most one ran at a time.

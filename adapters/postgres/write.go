@@ -32,7 +32,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 			deletes = append(deletes, strings.ToLower(k))
 		}
 	}
-	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.Fold(accountOf(w)))
+	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.FoldHome(accountOf(w)))
 	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lock); err != nil {
 			return fmt.Errorf("lock the account: %w", err)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -13,7 +14,11 @@ import (
 
 // envFilter returns the condition that keeps rows whose folded environment is one of
 // the n parameters starting at ?first; none when n is 0 (every environment).
-func envFilter(first, n int) string {
+func envFilter(first, n int) string { return inFilter("environment_folded", first, n) }
+
+// inFilter returns the condition that keeps rows whose column is one of the n
+// parameters starting at ?first; none when n is 0.
+func inFilter(column string, first, n int) string {
 	if n == 0 {
 		return ""
 	}
@@ -21,7 +26,7 @@ func envFilter(first, n int) string {
 	for i := range marks {
 		marks[i] = fmt.Sprintf("?%d", first+i)
 	}
-	return " AND environment_folded IN (" + strings.Join(marks, ", ") + ")"
+	return " AND " + column + " IN (" + strings.Join(marks, ", ") + ")"
 }
 
 // tokenOfClient is true when the account row a has a token of the folded client ?N in
@@ -81,21 +86,26 @@ type removal struct {
 }
 
 // removals returns the deletions of r: its client's tokens of the account, then the
-// account records, each restricted to r's environments when it names some.
+// account records, each restricted to r's environments and realms when it names some.
 func removals(r domain.AccountRemoval) []removal {
 	envs := make([]any, len(r.Environments))
 	for i, e := range r.Environments {
 		envs[i] = sqlcache.Fold(e)
 	}
-	home, client := sqlcache.Fold(r.HomeAccountID), sqlcache.Fold(r.ClientID)
-	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` + envFilter(4, len(envs))
-	tokenArgs := append([]any{r.Partition, home, client}, envs...)
+	realms := make([]any, len(r.Realms))
+	for i, realm := range r.Realms {
+		realms[i] = realm
+	}
+	home, client := sqlcache.FoldHome(r.HomeAccountID), sqlcache.Fold(r.ClientID)
+	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` +
+		envFilter(4, len(envs)) + inFilter("realm", 4+len(envs), len(realms))
+	tokenArgs := slices.Concat([]any{r.Partition, home, client}, envs, realms)
 	return []removal{
 		{`DELETE FROM access_tokens` + byClient, tokenArgs},
 		{`DELETE FROM refresh_tokens` + byClient, tokenArgs},
 		{`DELETE FROM id_tokens` + byClient, tokenArgs},
-		{`DELETE FROM accounts WHERE partition = ?1 AND home_account_id_folded = ?2` + envFilter(3, len(envs)),
-			append([]any{r.Partition, home}, envs...)},
+		{`DELETE FROM accounts WHERE partition = ?1 AND home_account_id_folded = ?2` + envFilter(3, len(envs)) + inFilter("realm", 3+len(envs), len(realms)),
+			slices.Concat([]any{r.Partition, home}, envs, realms)},
 	}
 }
 

@@ -33,7 +33,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 		return domain.CacheEntries{}, err
 	}
 	snap, err := s.scan(ctx, q.Partition, newEnvFilter(q.Environments)).
-		Read(s.find.QueryxContext(ctx, q.Partition, sqlcache.Fold(q.HomeAccountID), sqlcache.Fold(q.ClientID)))
+		Read(s.find.QueryxContext(ctx, q.Partition, sqlcache.FoldHome(q.HomeAccountID), sqlcache.Fold(q.ClientID)))
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}

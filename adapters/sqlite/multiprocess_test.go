@@ -30,7 +30,7 @@ const (
 
 // counterKey is the refresh lock the helpers take around their read-modify-write of
 // the counter, a refresh token whose secret is a number.
-var counterKey = domain.RefreshLockKey{Partition: mpPartition, HomeAccountID: "counter", ClientID: "client", Authority: "https://login.example.com/r"}
+var counterKey = domain.RefreshLockKey{Partition: mpPartition, HomeAccountID: "counter", ClientID: "client", Environment: "login.example.com", Realm: "r"}
 
 func distinctHome(proc, round int) string { return fmt.Sprintf("proc%d-account%d", proc, round) }
 

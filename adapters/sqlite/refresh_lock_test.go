@@ -12,7 +12,7 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-var key = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Authority: "https://login.example.com/r"}
+var key = domain.RefreshLockKey{Partition: "p", HomeAccountID: "h", ClientID: "c", Environment: "login.example.com", Realm: "r"}
 
 // lockRows returns the number of rows of refresh_locks.
 func lockRows(t *testing.T, path string) int {
@@ -162,7 +162,7 @@ func TestWithRefreshLock_idsIgnoreCase(t *testing.T) {
 	holder := openStore(t, sqlite.Config{Path: path})
 	waiter := openStore(t, sqlite.Config{Path: path})
 	upper := key
-	upper.HomeAccountID, upper.ClientID, upper.Authority = "H", "C", strings.ToUpper(key.Authority)
+	upper.ClientID, upper.Environment = "C", strings.ToUpper(key.Environment) // a home account id "H" would be another OIDC subject
 	held, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {

@@ -13,7 +13,7 @@ const (
 	selectAccessTokens = `SELECT 1, key, home_account_id, environment, client_id, realm, target, secret,
 	token_type, NULL, key_id, NULL, NULL, NULL, NULL, cached_at, expires_on, extended_expires_on, refresh_on, extra
 	FROM access_tokens`
-	selectRefreshTokens = `SELECT 2, key, home_account_id, environment, client_id, NULL, target, secret,
+	selectRefreshTokens = `SELECT 2, key, home_account_id, environment, client_id, realm, target, secret,
 	NULL, family_id, NULL, NULL, NULL, NULL, NULL, cached_at, NULL, NULL, NULL, extra
 	FROM refresh_tokens`
 	selectIDTokens = `SELECT 3, key, home_account_id, environment, client_id, realm, NULL, secret,

@@ -3,6 +3,8 @@ package sqlcache
 import (
 	"strings"
 	"time"
+
+	"github.com/hexauth/hexauth/domain"
 )
 
 // zeroUnix is the Unix time of time.Time{}: the zero time is stored as this value and
@@ -19,6 +21,11 @@ func FromUnix(s int64) time.Time {
 	return time.Unix(s, 0).UTC()
 }
 
-// Fold is the case folding of the *_folded columns: that of cache keys, so that ids
-// stored in any case match.
+// Fold is the case folding of the *_folded columns of client ids and environments:
+// that of cache keys, so that ids stored in any case match. Home account ids fold as
+// FoldHome.
 func Fold(s string) string { return strings.ToLower(s) }
+
+// FoldHome is the folding of home_account_id_folded: domain.FoldHomeAccountID, under
+// which Entra ids match in any case and OIDC subjects match exactly.
+func FoldHome(s string) string { return domain.FoldHomeAccountID(s) }

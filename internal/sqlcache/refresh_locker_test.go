@@ -25,7 +25,7 @@ func (r *recordingTake) take(_ context.Context, _ domain.RefreshLockKey, name st
 }
 
 func TestRefreshLocker_WithRefreshLock(t *testing.T) {
-	key := domain.RefreshLockKey{Partition: "p", HomeAccountID: "Uid.Utid", ClientID: "Client", Authority: "https://login.example.com/t"}
+	key := domain.RefreshLockKey{Partition: "p", HomeAccountID: "Uid.Utid", ClientID: "Client", Environment: "login.example.com", Realm: "t"}
 	takeErr, fnErr := errors.New("lock pool exhausted"), errors.New("refresh refused")
 	tests := []struct {
 		name         string

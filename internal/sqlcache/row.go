@@ -73,7 +73,7 @@ func (r *Row) AppendTo(snap *domain.CacheSnapshot, codec ExtraCodec) error {
 	case KindRefreshToken:
 		t := domain.RefreshToken{
 			HomeAccountID: d.str(ColHomeAccountID), Environment: d.str(ColEnvironment), ClientID: d.str(ColClientID),
-			FamilyID: d.str(ColFamilyID), Target: d.str(ColTarget), Secret: d.secret(ColSecret),
+			FamilyID: d.str(ColFamilyID), Realm: d.str(ColRealm), Target: d.str(ColTarget), Secret: d.secret(ColSecret),
 			CachedAt: d.time(ColCachedAt), Extra: extra,
 		}
 		appendIf(d, &snap.RefreshTokens, t)

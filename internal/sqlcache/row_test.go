@@ -21,7 +21,7 @@ func rowOf(vals map[Column]any) Row {
 func goodRow(k Kind) Row {
 	text := map[Kind][]Column{
 		KindAccessToken:  {ColKey, ColHomeAccountID, ColEnvironment, ColClientID, ColRealm, ColTarget, ColSecret, ColTokenType, ColKeyID},
-		KindRefreshToken: {ColKey, ColHomeAccountID, ColEnvironment, ColClientID, ColFamilyID, ColTarget, ColSecret},
+		KindRefreshToken: {ColKey, ColHomeAccountID, ColEnvironment, ColClientID, ColFamilyID, ColRealm, ColTarget, ColSecret},
 		KindIDToken:      {ColKey, ColHomeAccountID, ColEnvironment, ColClientID, ColRealm, ColSecret},
 		KindAccount: {ColKey, ColHomeAccountID, ColEnvironment, ColRealm, ColLocalAccountID, ColUsername, ColName,
 			ColAuthorityType},
@@ -117,7 +117,7 @@ func TestRow_AppendTo_firstProblemNamed(t *testing.T) {
 
 func TestRow_AppendTo_keepsEntryValues(t *testing.T) {
 	r := rowOf(map[Column]any{ColKind: int64(KindRefreshToken), ColKey: "k", ColHomeAccountID: "uid.utid",
-		ColEnvironment: "login.example.com", ColClientID: "c", ColFamilyID: "1", ColTarget: "",
+		ColEnvironment: "login.example.com", ColClientID: "c", ColFamilyID: "1", ColRealm: "realms/a", ColTarget: "",
 		ColSecret: "rt-secret", ColCachedAt: int64(1_700_000_000), ColExtra: `{"x": 1}`})
 	var snap domain.CacheSnapshot
 	if err := r.AppendTo(&snap, ExtraCodec{}); err != nil || len(snap.RefreshTokens) != 1 {

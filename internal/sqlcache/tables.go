@@ -49,7 +49,7 @@ var (
 	RefreshTokens = Table{Name: "refresh_tokens", Columns: slices.Concat(
 		columns(Text, "key", "home_account_id", "home_account_id_folded", "environment", "environment_folded",
 			"client_id", "client_id_folded", "family_id", "target", "secret"),
-		columns(Integer, "cached_at"), columns(JSON, "extra"))}
+		columns(Integer, "cached_at"), columns(JSON, "extra"), columns(Text, "realm"))}
 	IDTokens = Table{Name: "id_tokens", Columns: slices.Concat(
 		columns(Text, "key", "home_account_id", "home_account_id_folded", "environment", "environment_folded",
 			"client_id", "client_id_folded", "realm", "secret"),
@@ -120,7 +120,7 @@ func accessTokenValues(t domain.AccessToken, codec ExtraCodec) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{t.Key(), t.HomeAccountID, Fold(t.HomeAccountID), t.Environment, Fold(t.Environment),
+	return []any{t.Key(), t.HomeAccountID, FoldHome(t.HomeAccountID), t.Environment, Fold(t.Environment),
 		t.ClientID, Fold(t.ClientID), t.Realm, t.Target, string(t.Secret), t.TokenType,
 		t.CachedAt.Unix(), t.ExpiresOn.Unix(), t.ExtendedExpiresOn.Unix(), t.RefreshOn.Unix(), t.KeyID, extra}, nil
 }
@@ -130,8 +130,8 @@ func refreshTokenValues(t domain.RefreshToken, codec ExtraCodec) ([]any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return []any{t.Key(), t.HomeAccountID, Fold(t.HomeAccountID), t.Environment, Fold(t.Environment),
-		t.ClientID, Fold(t.ClientID), t.FamilyID, t.Target, string(t.Secret), t.CachedAt.Unix(), extra}, nil
+	return []any{t.Key(), t.HomeAccountID, FoldHome(t.HomeAccountID), t.Environment, Fold(t.Environment),
+		t.ClientID, Fold(t.ClientID), t.FamilyID, t.Target, string(t.Secret), t.CachedAt.Unix(), extra, t.Realm}, nil
 }
 
 func idTokenValues(t domain.IDToken, codec ExtraCodec) ([]any, error) {
@@ -139,7 +139,7 @@ func idTokenValues(t domain.IDToken, codec ExtraCodec) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{t.Key(), t.HomeAccountID, Fold(t.HomeAccountID), t.Environment, Fold(t.Environment),
+	return []any{t.Key(), t.HomeAccountID, FoldHome(t.HomeAccountID), t.Environment, Fold(t.Environment),
 		t.ClientID, Fold(t.ClientID), t.Realm, string(t.Secret), extra}, nil
 }
 
@@ -148,7 +148,7 @@ func accountValues(a domain.Account, codec ExtraCodec) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{a.Key(), a.HomeAccountID, Fold(a.HomeAccountID), a.Environment, Fold(a.Environment),
+	return []any{a.Key(), a.HomeAccountID, FoldHome(a.HomeAccountID), a.Environment, Fold(a.Environment),
 		a.Realm, a.LocalAccountID, a.Username, domain.FoldUsername(a.Username), a.Name, a.AuthorityType, extra}, nil
 }
 

@@ -9,19 +9,23 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
+// entraHome is an Entra home account id in mixed case: it folds to lower case, as an
+// OIDC subject would not.
+const entraHome = "9F4880D8-80BA-4C40-97BC-F7A23C703084.72F988BF-86F1-41AF-91AB-2D7CD011DB47"
+
 // sampleSnapshot returns one entry of each kind, with mixed-case ids and Extra fields.
 func sampleSnapshot() domain.CacheSnapshot {
 	at := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
 	extra := map[string]json.RawMessage{"x": json.RawMessage(` [1, 2] `)}
 	return domain.CacheSnapshot{
-		AccessTokens: []domain.AccessToken{{HomeAccountID: "Uid.Utid", Environment: "Login.Example.com", ClientID: "Client",
+		AccessTokens: []domain.AccessToken{{HomeAccountID: entraHome, Environment: "Login.Example.com", ClientID: "Client",
 			Realm: "tenant", Target: "a b", Secret: "at-secret", TokenType: "Bearer", CachedAt: at, ExpiresOn: at.Add(time.Hour),
 			ExtendedExpiresOn: at.Add(2 * time.Hour), KeyID: "kid", Extra: extra}},
-		RefreshTokens: []domain.RefreshToken{{HomeAccountID: "Uid.Utid", Environment: "login.example.com", ClientID: "Client",
-			FamilyID: "1", Target: "a b", Secret: "rt-secret", CachedAt: at}},
-		IDTokens: []domain.IDToken{{HomeAccountID: "Uid.Utid", Environment: "login.example.com", ClientID: "Client",
+		RefreshTokens: []domain.RefreshToken{{HomeAccountID: entraHome, Environment: "login.example.com", ClientID: "Client",
+			FamilyID: "1", Realm: "realms/A", Target: "a b", Secret: "rt-secret", CachedAt: at}},
+		IDTokens: []domain.IDToken{{HomeAccountID: entraHome, Environment: "login.example.com", ClientID: "Client",
 			Realm: "tenant", Secret: "idt-secret", Extra: map[string]json.RawMessage{}}},
-		Accounts: []domain.Account{{HomeAccountID: "Uid.Utid", Environment: "login.example.com", Realm: "tenant",
+		Accounts: []domain.Account{{HomeAccountID: entraHome, Environment: "login.example.com", Realm: "tenant",
 			LocalAccountID: "oid", Username: "Ann@Example.com", Name: "Ann", AuthorityType: "MSSTS", Extra: extra}},
 		AppMetadata: []domain.AppMetadata{{ClientID: "Client", Environment: "login.example.com", FamilyID: "1"}},
 	}
@@ -97,6 +101,16 @@ func TestRowsOf_roundTripsThroughARow(t *testing.T) {
 	want.IDTokens[0].Extra = nil // an empty Extra is stored as NULL under EmptyIsNull
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip through rows:\ngot  %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRowsOf_oidcSubjectKeepsItsCase(t *testing.T) {
+	snap := domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "Alice", Environment: "idp", Realm: "r"}}}
+	vals, _ := RowsOf(snap, ExtraCodec{})[3].Values(0)
+	for i, col := range Accounts.Columns {
+		if col.Name == "home_account_id_folded" && vals[i] != "Alice" {
+			t.Errorf("accounts.home_account_id_folded of subject Alice = %q; want Alice (OIDC subjects are case-sensitive)", vals[i])
+		}
 	}
 }
 
