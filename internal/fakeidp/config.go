@@ -50,6 +50,11 @@ type Config struct {
 	// RotateRefreshTokens makes every refresh_token grant issue a new refresh token and
 	// revoke the one redeemed. Without it the redeemed token is returned again.
 	RotateRefreshTokens bool
+	// DetectRefreshTokenReuse (with RotateRefreshTokens) makes the redemption of a
+	// rotated-away refresh token revoke every token of its rotation chain, as Okta, Auth0,
+	// Keycloak and others do (RFC 9700 §4.14.2): a client that sends one refresh token
+	// twice loses the session.
+	DetectRefreshTokenReuse bool
 	// OmitScopeInResponse leaves "scope" out of token responses (RFC 6749 §5.1 allows it
 	// when the requested scope was granted).
 	OmitScopeInResponse bool

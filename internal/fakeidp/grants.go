@@ -17,6 +17,21 @@ type refreshGrant struct {
 	clientID string
 	familyID string
 	scopes   []string
+	// lineage names the chain of rotations the token belongs to (the first token of the
+	// chain): reuse of a spent token of the chain revokes all of it.
+	lineage string
+	// issuer is the canonical URL of the OIDC issuer that issued the token; a token is
+	// redeemed only there. Empty for Entra, B2C and ADFS, whose tokens serve every
+	// tenant of the cloud.
+	issuer string
+}
+
+// issuerOf returns the refreshGrant.issuer of a token issued at authority a.
+func issuerOf(a domain.Authority) string {
+	if a.IsIssuerRealm() {
+		return a.CanonicalURL()
+	}
+	return ""
 }
 
 // redeemCode redeems an authorization code (RFC 6749 §4.1.3) with its PKCE verifier
@@ -111,10 +126,15 @@ func (p *Provider) redeemRefreshToken(req domain.TokenRequest, opt TokenOptions,
 	var cp refreshGrant
 	if ok {
 		cp = *rg
+	} else {
+		p.detectReuseLocked(string(req.RefreshToken))
 	}
 	p.mu.Unlock()
 	if !ok {
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity or has been revoked.", aadExpiredGrant)
+	}
+	if cp.issuer != "" && cp.issuer != issuerOf(req.Authority) {
+		return domain.TokenResponse{}, invalidGrant(g, "The refresh token was issued by another issuer.", aadInvalidGrantValue)
 	}
 	if cp.clientID != c.ID && (cp.familyID == "" || cp.familyID != c.FamilyID) {
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The refresh token was issued to another application.", aadInvalidGrantValue)
@@ -251,16 +271,43 @@ func (p *Provider) refreshTokenFor(in issueInput) (string, *domain.Error) {
 		clientID: in.client.ID,
 		familyID: in.client.FamilyID,
 		scopes:   slices.Clone(in.scopes),
+		lineage:  rt,
+		issuer:   issuerOf(in.req.Authority),
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if in.redeemed != "" {
-		if _, live := p.refresh[in.redeemed]; !live {
-			// Revoked or rotated by a concurrent request: this redemption loses.
+		old, live := p.refresh[in.redeemed]
+		if !live {
+			// Revoked or rotated by a concurrent request: this redemption loses (and is
+			// a reuse of a spent token).
+			p.detectReuseLocked(in.redeemed)
 			return "", invalidGrant(domain.GrantRefreshToken, "AADSTS70008: The refresh token has expired or been revoked.", aadExpiredGrant)
 		}
+		g.lineage, g.issuer = old.lineage, old.issuer
 		delete(p.refresh, in.redeemed)
+		if p.spent != nil {
+			p.spent[in.redeemed] = old.lineage
+		}
 	}
 	p.refresh[rt] = g
 	return rt, nil
+}
+
+// detectReuseLocked handles the redemption of a token that is not live: when it is a
+// spent token of a rotation chain and Config.DetectRefreshTokenReuse is set, every live
+// token of the chain is revoked, as providers with reuse detection do (RFC 9700
+// §4.14.2): two redemptions of one refresh token then cost the user the session.
+// p.mu is held.
+func (p *Provider) detectReuseLocked(token string) {
+	lineage, spent := p.spent[token]
+	if !spent {
+		return
+	}
+	p.reuses++
+	for tok, g := range p.refresh {
+		if g.lineage == lineage {
+			delete(p.refresh, tok)
+		}
+	}
 }

@@ -26,9 +26,13 @@ type Provider struct {
 	randMu sync.Mutex
 	rand   io.Reader
 
-	mu       sync.Mutex
-	codes    map[string]*codeGrant
-	refresh  map[string]*refreshGrant
+	mu      sync.Mutex
+	codes   map[string]*codeGrant
+	refresh map[string]*refreshGrant
+	// spent maps each rotated-away refresh token to its chain (nil unless
+	// Config.DetectRefreshTokenReuse); reuses counts the reuses detected.
+	spent    map[string]string
+	reuses   int
 	calls    map[domain.GrantKind]int
 	failNext map[domain.GrantKind][]*domain.Error
 	idFault  IDTokenFault
@@ -58,6 +62,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 	if p.rand == nil {
 		p.rand = rand.Reader
+	}
+	if cfg.DetectRefreshTokenReuse {
+		p.spent = map[string]string{}
 	}
 	for _, u := range cfg.Users {
 		u := completeUser(u)
@@ -165,6 +172,14 @@ func (p *Provider) RevokeRefreshTokens(username string) {
 			delete(p.refresh, tok)
 		}
 	}
+}
+
+// RefreshTokenReuses returns how many redemptions of a rotated-away refresh token the
+// provider has seen (with Config.DetectRefreshTokenReuse; each revoked its chain).
+func (p *Provider) RefreshTokenReuses() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reuses
 }
 
 // SetIDTokenFault makes every ID token issued from now on carry fault f, until it is

@@ -82,7 +82,7 @@ func MemoryProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clo
 		users[i] = memory.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA}
 	}
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
-		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate,
+		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,
 		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
 	})
 	if err != nil {

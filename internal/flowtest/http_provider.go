@@ -24,7 +24,7 @@ func HTTPProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock
 		users[i] = idptest.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA}
 	}
 	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
-		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate,
+		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,
 		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
 	}})
 	idp, err := httpidp.New(httpidp.Config{Clock: clock, RetryWaitMin: 1, RetryWaitMax: 2})
