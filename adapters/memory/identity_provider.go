@@ -207,6 +207,11 @@ func (p *IdentityProvider) SetIDTokenFault(f IDTokenFault) { p.idp.SetIDTokenFau
 // ones included.
 func (p *IdentityProvider) Calls(grant domain.GrantKind) int { return p.idp.Calls(grant) }
 
+// RefreshTokenReuses returns how many redemptions of a rotated-away refresh token the
+// provider has detected (ProviderConfig.DetectRefreshTokenReuse); each revoked the
+// token's rotation chain.
+func (p *IdentityProvider) RefreshTokenReuses() int { return p.idp.RefreshTokenReuses() }
+
 // User returns the configured user named username (case-insensitively) with its
 // derived Subject, ObjectID and TenantID filled in, so a test can predict the claims of
 // the user's ID tokens.

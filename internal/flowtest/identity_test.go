@@ -1,0 +1,427 @@
+package flowtest_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/conformance"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/flowtest"
+	"github.com/hexauth/hexauth/ports"
+	"github.com/hexauth/hexauth/usecases"
+)
+
+// The tests of this file check the token identity of DESIGN §3 end to end, through the
+// use cases, the in-process fake provider (with refresh-token rotation and reuse
+// detection, as real providers have) and each store: every storage opens one handle
+// per engine, as separate processes would.
+
+// identityStorages are the storages the identity tests run on.
+var identityStorages = []struct {
+	name    string
+	storage func(t *testing.T) func(t *testing.T) ports.CacheStore
+}{
+	{"Memory", func(t *testing.T) func(t *testing.T) ports.CacheStore {
+		s := memoryStore(t) // one process: every engine shares the store
+		return func(*testing.T) ports.CacheStore { return s }
+	}},
+	{"SQLite", sqliteStorage},
+	{"Postgres", func(t *testing.T) func(t *testing.T) ports.CacheStore { return postgresStorage(t, postgresDSN(t)) }},
+}
+
+const identityClient = "identity-client"
+
+var identityScopes = []string{"api://orders/read"}
+
+// identityProvider is the in-process fake with the given users, rotating refresh tokens
+// with reuse detection; clientInfo makes it Entra-like (home account ids uid.utid).
+func identityProvider(t *testing.T, clock *memory.Clock, clientInfo bool, users ...memory.User) *memory.IdentityProvider {
+	t.Helper()
+	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
+		Clock: clock, Users: users, Scopes: identityScopes, ClientInfo: clientInfo,
+		RotateRefreshTokens: true, DetectRefreshTokenReuse: true,
+		Clients: []memory.Client{{ID: identityClient, RedirectURIs: []string{"http://127.0.0.1/callback"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idp
+}
+
+// flowsAt returns a new engine's flows for identityClient at authority.
+func flowsAt(t *testing.T, authority string, deps usecases.Deps) conformance.Flows {
+	t.Helper()
+	a, err := domain.ParseAuthority(authority, domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := flowtest.New(usecases.Config{ClientID: identityClient, Authority: a, Partition: "p"}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// tokenRequests records the refresh tokens each authority was sent.
+type tokenRequests struct {
+	ports.IdentityProvider
+	mu   sync.Mutex
+	sent map[string][]domain.Secret // canonical authority URL → refresh tokens
+}
+
+func (r *tokenRequests) Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error) {
+	if req.Grant == domain.GrantRefreshToken {
+		r.mu.Lock()
+		r.sent[req.Authority.CanonicalURL()] = append(r.sent[req.Authority.CanonicalURL()], req.RefreshToken)
+		r.mu.Unlock()
+	}
+	return r.IdentityProvider.Token(ctx, req)
+}
+
+// TestIdentity_twoIssuersOnOneHostAreTwoWorlds: two OIDC issuers on one host (Keycloak
+// realms a and b) whose users share a subject. Each issuer's client lists, serves,
+// refreshes and removes only its own issuer's account, and a refresh token is only ever
+// sent to the issuer that issued it.
+func TestIdentity_twoIssuersOnOneHostAreTwoWorlds(t *testing.T) {
+	for _, st := range identityStorages {
+		t.Run(st.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			clock := memory.NewClock(flowtest.Start)
+			// The fake answers for any authority; one user, so both issuers give her one sub.
+			idp := &tokenRequests{IdentityProvider: identityProvider(t, clock, false,
+				memory.User{Username: "alice@example.com", Password: "pw", Subject: "sub-1"}), sent: map[string][]domain.Secret{}}
+			open := st.storage(t)
+			const issuerA, issuerB = "https://idp.example/realms/a", "https://idp.example/realms/b"
+			a := flowsAt(t, issuerA, usecases.Deps{IdentityProvider: idp, Store: open(t), Clock: clock})
+			b := flowsAt(t, issuerB, usecases.Deps{IdentityProvider: idp, Store: open(t), Clock: clock})
+
+			resA, err := a.Password(ctx, "alice@example.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if accts, err := b.Accounts(ctx, ""); err != nil || len(accts) != 0 {
+				t.Fatalf("issuer b's Accounts after a sign-in at issuer a = %v, %v; want none", accts, err)
+			}
+			if res, err := b.Silent(ctx, identityScopes, resA.Account, false); !errors.Is(err, domain.ErrNoTokens) {
+				t.Fatalf("issuer b's Silent with issuer a's account = %q from %q, %v; want ErrNoTokens (never a's token)", res.AccessToken, res.TokenSource, err)
+			}
+			resB, err := b.Password(ctx, "alice@example.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resA.Account.HomeAccountID != resB.Account.HomeAccountID {
+				t.Fatalf("home account ids %q and %q; the test needs one subject at both issuers", resA.Account.HomeAccountID, resB.Account.HomeAccountID)
+			}
+			for name, c := range map[string]struct {
+				f    conformance.Flows
+				want domain.AuthResult
+			}{"a": {a, resA}, "b": {b, resB}} {
+				accts, err := c.f.Accounts(ctx, "")
+				if err != nil || len(accts) != 1 || accts[0].Realm != c.want.Account.Realm {
+					t.Fatalf("issuer %s's Accounts = %+v, %v; want its own account only", name, accts, err)
+				}
+				res, err := c.f.Silent(ctx, identityScopes, accts[0], false)
+				if err != nil || res.AccessToken != c.want.AccessToken {
+					t.Fatalf("issuer %s's Silent = %v; want its own cached token", name, err)
+				}
+			}
+
+			clock.Advance(2 * time.Hour)
+			for name, f := range map[string]conformance.Flows{"a": a, "b": b} {
+				if _, err := f.Silent(ctx, identityScopes, resA.Account, false); err != nil {
+					t.Fatalf("issuer %s's Silent after expiry = %v; want a refresh with its own refresh token", name, err)
+				}
+			}
+			idp.mu.Lock()
+			sentA, sentB := idp.sent[issuerA], idp.sent[issuerB]
+			idp.mu.Unlock()
+			if len(sentA) != 1 || len(sentB) != 1 || sentA[0] != resA.RefreshToken || sentB[0] != resB.RefreshToken {
+				t.Fatalf("refresh tokens sent: %d to a, %d to b; want each issuer sent exactly its own", len(sentA), len(sentB))
+			}
+
+			if err := b.RemoveAccount(ctx, resB.Account); err != nil {
+				t.Fatal(err)
+			}
+			if accts, err := a.Accounts(ctx, ""); err != nil || len(accts) != 1 {
+				t.Fatalf("issuer a's Accounts after issuer b removed its account = %v, %v; want a's account kept", accts, err)
+			}
+			if _, err := a.Silent(ctx, identityScopes, resA.Account, true); err != nil {
+				t.Fatalf("issuer a's forced refresh after b's removal = %v; want its refresh token kept", err)
+			}
+		})
+	}
+}
+
+// TestIdentity_caseDistinctSubjectsAreTwoPeople: OIDC subjects Alice and alice of one
+// issuer each get their own tokens, and removing one keeps the other.
+func TestIdentity_caseDistinctSubjectsAreTwoPeople(t *testing.T) {
+	for _, st := range identityStorages {
+		t.Run(st.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			clock := memory.NewClock(flowtest.Start)
+			idp := identityProvider(t, clock, false,
+				memory.User{Username: "upper@example.com", Password: "pw", Subject: "Alice"},
+				memory.User{Username: "lower@example.com", Password: "pw", Subject: "alice"})
+			f := flowsAt(t, "https://idp.example/realms/a", usecases.Deps{IdentityProvider: idp, Store: st.storage(t)(t), Clock: clock})
+			upper, err := f.Password(ctx, "upper@example.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lower, err := f.Password(ctx, "lower@example.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if accts, err := f.Accounts(ctx, ""); err != nil || len(accts) != 2 {
+				t.Fatalf("Accounts = %+v, %v; want two (Alice and alice)", accts, err)
+			}
+			for _, want := range []domain.AuthResult{upper, lower} {
+				res, err := f.Silent(ctx, identityScopes, want.Account, false)
+				if err != nil || res.AccessToken != want.AccessToken || res.Account.HomeAccountID != want.Account.HomeAccountID {
+					t.Fatalf("Silent for %q = %v; want that subject's own cached token", want.Account.HomeAccountID, err)
+				}
+			}
+			if err := f.RemoveAccount(ctx, lower.Account); err != nil {
+				t.Fatal(err)
+			}
+			res, err := f.Silent(ctx, identityScopes, upper.Account, false)
+			if err != nil || res.AccessToken != upper.AccessToken {
+				t.Fatalf("Silent for Alice after removing alice = %v; want Alice's token", err)
+			}
+		})
+	}
+}
+
+// gatedProvider holds the first refresh grant until release is closed; every later one
+// passes at once. entered is closed when the first is held.
+type gatedProvider struct {
+	ports.IdentityProvider
+	refreshes        atomic.Int32
+	entered, release chan struct{}
+}
+
+func (g *gatedProvider) Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error) {
+	if req.Grant == domain.GrantRefreshToken && g.refreshes.Add(1) == 1 {
+		close(g.entered)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return domain.TokenResponse{}, ctx.Err()
+		}
+	}
+	return g.IdentityProvider.Token(ctx, req)
+}
+
+// lockAsks counts the refresh locks asked for through a store handle.
+type lockAsks struct {
+	ports.CacheStore
+	asked chan domain.RefreshLockKey
+}
+
+func (s lockAsks) WithRefreshLock(ctx context.Context, k domain.RefreshLockKey, fn func(context.Context) error) error {
+	s.asked <- k
+	return s.CacheStore.WithRefreshLock(ctx, k, fn)
+}
+
+// TestIdentity_twoAuthoritiesReachingOneRefreshTokenSendItOnce: a silent call through
+// Entra's organizations and one through the tenant's own URL, in two engines (two
+// processes on SQLite and Postgres), need the same refresh token. The provider detects
+// refresh-token reuse, as real ones do, so sending it twice would cost the session.
+// The first refresh is held at the provider until the second engine has asked for its
+// refresh lock: with one lock for the refresh token it waits and then finds the new
+// token in the cache; with a lock per authority it would send the token a second time.
+func TestIdentity_twoAuthoritiesReachingOneRefreshTokenSendItOnce(t *testing.T) {
+	for _, st := range identityStorages {
+		t.Run(st.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			clock := memory.NewClock(flowtest.Start)
+			fake := identityProvider(t, clock, true, memory.User{Username: "alice@contoso.com", Password: "pw"})
+			gate := &gatedProvider{IdentityProvider: fake, entered: make(chan struct{}), release: make(chan struct{})}
+			open := st.storage(t)
+			asked := make(chan domain.RefreshLockKey, 16)
+			orgs := flowsAt(t, "https://login.microsoftonline.com/organizations", usecases.Deps{IdentityProvider: gate, Store: open(t), Clock: clock})
+			tenant := flowsAt(t, "https://login.microsoftonline.com/"+memoryTenantID, usecases.Deps{IdentityProvider: gate, Store: lockAsks{open(t), asked}, Clock: clock})
+
+			first, err := orgs.Password(ctx, "alice@contoso.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(2 * time.Hour)
+			errs := make(chan error, 2)
+			go func() { _, err := orgs.Silent(ctx, identityScopes, first.Account, false); errs <- err }()
+			select {
+			case <-gate.entered:
+			case <-ctx.Done():
+				t.Fatal("the first silent refresh never reached the provider")
+			}
+			go func() { _, err := tenant.Silent(ctx, identityScopes, first.Account, false); errs <- err }()
+			select {
+			case <-asked: // the tenant engine wants the lock: let the first refresh finish
+			case <-ctx.Done():
+				t.Fatal("the tenant engine never asked for a refresh lock")
+			}
+			close(gate.release)
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Errorf("Silent = %v; want a token (a second redemption would revoke the session)", err)
+				}
+			}
+			if n := fake.Calls(domain.GrantRefreshToken); n != 1 {
+				t.Errorf("refresh grants = %d; want 1: organizations and the tenant URL reach one refresh token", n)
+			}
+			if n := fake.RefreshTokenReuses(); n != 0 {
+				t.Errorf("refresh-token reuses detected by the provider = %d; want 0", n)
+			}
+		})
+	}
+}
+
+// memoryTenantID is the tenant of the in-process fake's users.
+const memoryTenantID = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
+
+// TestIdentity_removalSticks: RemoveAccount called while a silent refresh of the
+// account is at the provider returns only after that refresh wrote its tokens, and
+// removes them: nothing that started before RemoveAccount returned re-creates the
+// account afterwards. On SQLite and Postgres the removal runs in another engine with its
+// own store handle, as another process would.
+func TestIdentity_removalSticks(t *testing.T) {
+	for _, st := range identityStorages {
+		t.Run(st.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			clock := memory.NewClock(flowtest.Start)
+			fake := identityProvider(t, clock, false, memory.User{Username: "alice@example.com", Password: "pw", Subject: "sub-1"})
+			gate := &gatedProvider{IdentityProvider: fake, entered: make(chan struct{}), release: make(chan struct{})}
+			open := st.storage(t)
+			const issuer = "https://idp.example/realms/a"
+			refresher := flowsAt(t, issuer, usecases.Deps{IdentityProvider: gate, Store: open(t), Clock: clock})
+			asked := make(chan domain.RefreshLockKey, 16)
+			removerStore := lockAsks{open(t), asked}
+			remover := flowsAt(t, issuer, usecases.Deps{IdentityProvider: gate, Store: removerStore, Clock: clock})
+
+			first, err := refresher.Password(ctx, "alice@example.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(2 * time.Hour)
+			refreshed := make(chan error, 1)
+			go func() { _, err := refresher.Silent(ctx, identityScopes, first.Account, false); refreshed <- err }()
+			select {
+			case <-gate.entered:
+			case <-ctx.Done():
+				t.Fatal("the silent refresh never reached the provider")
+			}
+			removed := make(chan error, 1)
+			go func() { removed <- remover.RemoveAccount(ctx, first.Account) }()
+			select {
+			case <-asked:
+			case err := <-removed:
+				// Without the refresh lock RemoveAccount returns here, before the refresh
+				// writes; the check below then finds the account re-created.
+				removed <- err
+			case <-ctx.Done():
+				t.Fatal("RemoveAccount neither asked for a refresh lock nor returned")
+			}
+			close(gate.release)
+			if err := <-refreshed; err != nil {
+				t.Logf("the refresh in flight ended with %v", err)
+			}
+			if err := <-removed; err != nil {
+				t.Fatalf("RemoveAccount = %v; want nil", err)
+			}
+			got, err := removerStore.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: first.Account.HomeAccountID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(got.AccessTokens) + len(got.RefreshTokens) + len(got.IDTokens) + len(got.Accounts); n != 0 {
+				t.Fatalf("after RemoveAccount returned, the store holds %d entries of the account; want none (a refresh in flight wrote it back)", n)
+			}
+			if accts, err := refresher.Accounts(ctx, ""); err != nil || len(accts) != 0 {
+				t.Fatalf("Accounts after removal = %v, %v; want none", accts, err)
+			}
+		})
+	}
+}
+
+// TestIdentity_hostileCachedAccessTokensAreNotServed: a cached access token edited in
+// the store (an empty secret, expires_on in year 9999, a cached_at in the future) is a
+// miss: the engine refreshes instead of serving it.
+func TestIdentity_hostileCachedAccessTokensAreNotServed(t *testing.T) {
+	edits := map[string]func(at *domain.AccessToken){
+		"EmptySecret":       func(at *domain.AccessToken) { at.Secret = "" },
+		"ExpiresInYear9999": func(at *domain.AccessToken) { at.ExpiresOn = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) },
+		"CachedInTheFuture": func(at *domain.AccessToken) { at.CachedAt = at.CachedAt.Add(24 * time.Hour) },
+	}
+	for _, st := range identityStorages {
+		for name, edit := range edits {
+			t.Run(st.name+"/"+name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+				defer cancel()
+				clock := memory.NewClock(flowtest.Start)
+				fake := identityProvider(t, clock, false, memory.User{Username: "alice@example.com", Password: "pw"})
+				store := st.storage(t)(t)
+				f := flowsAt(t, "https://idp.example/realms/a", usecases.Deps{IdentityProvider: fake, Store: store, Clock: clock})
+				first, err := f.Password(ctx, "alice@example.com", "pw", identityScopes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found, err := store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: first.Account.HomeAccountID})
+				if err != nil || len(found.AccessTokens) != 1 {
+					t.Fatalf("Find = %d access tokens, %v; want the one cached", len(found.AccessTokens), err)
+				}
+				at := found.AccessTokens[0]
+				edit(&at)
+				if err := store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at}); err != nil {
+					t.Fatal(err)
+				}
+				res, err := f.Silent(ctx, identityScopes, first.Account, false)
+				if err != nil || res.TokenSource != domain.SourceIdentityProvider || res.AccessToken == "" {
+					t.Fatalf("Silent over an edited cached token = %q from %q, %v; want a new token from the provider", res.AccessToken, res.TokenSource, err)
+				}
+			})
+		}
+	}
+}
+
+// TestIdentity_emptyRefreshTokenIsNoRefreshToken: a cached refresh token whose secret
+// is empty is no refresh token: ErrNoTokens, and nothing is sent to the provider.
+func TestIdentity_emptyRefreshTokenIsNoRefreshToken(t *testing.T) {
+	for _, st := range identityStorages {
+		t.Run(st.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			clock := memory.NewClock(flowtest.Start)
+			fake := identityProvider(t, clock, false, memory.User{Username: "alice@example.com", Password: "pw"})
+			store := st.storage(t)(t)
+			f := flowsAt(t, "https://idp.example/realms/a", usecases.Deps{IdentityProvider: fake, Store: store, Clock: clock})
+			first, err := f.Password(ctx, "alice@example.com", "pw", identityScopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, err := store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: first.Account.HomeAccountID})
+			if err != nil || len(found.RefreshTokens) != 1 {
+				t.Fatalf("Find = %d refresh tokens, %v; want the one cached", len(found.RefreshTokens), err)
+			}
+			rt := found.RefreshTokens[0]
+			rt.Secret = ""
+			rt.CachedAt = rt.CachedAt.Add(time.Second) // newer, so the store takes it
+			if err := store.Write(ctx, domain.CacheWrite{Partition: "p", RefreshToken: &rt}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(2 * time.Hour)
+			if _, err := f.Silent(ctx, identityScopes, first.Account, false); !errors.Is(err, domain.ErrNoTokens) {
+				t.Fatalf("Silent with an empty cached refresh token = %v; want ErrNoTokens", err)
+			}
+			if n := fake.Calls(domain.GrantRefreshToken); n != 0 {
+				t.Fatalf("refresh grants = %d; want 0 (an empty refresh token is never sent)", n)
+			}
+		})
+	}
+}
