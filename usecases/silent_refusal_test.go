@@ -283,3 +283,24 @@ func TestSilent_InPartition_sharesTheRefusalMemoryByPartition(t *testing.T) {
 		t.Fatalf("refresh tokens sent: %q; want one request in p1 and one in p2", got)
 	}
 }
+
+// A refusal the provider sent during this call says more than a remembered one: when the
+// family token is refused now and the app's own was refused earlier, the caller gets the
+// provider's answer.
+func TestSilent_Acquire_freshRefusalWinsOverARememberedOne(t *testing.T) {
+	sc := newRefusalScene(t, refuse(400, `{"error":"invalid_grant","error_description":"revoked"}`))
+	sc.setRefreshTokens("", "own-rt")
+	s := newSilent(t, sc.f)
+	if _, err := sc.acquire(t, s); !errors.Is(err, domain.ErrInteractionRequired) {
+		t.Fatalf("first Acquire error = %v; want ErrInteractionRequired", err)
+	}
+	sc.setRefreshTokens("family-rt", "own-rt") // a sibling app signed in meanwhile
+	_, err := sc.acquire(t, s)
+	var de *domain.Error
+	if !errors.Is(err, domain.ErrInteractionRequired) || !errors.As(err, &de) || de.HTTPStatus != 400 || de.Description != "revoked" {
+		t.Fatalf("Acquire error = %v; want the provider's refusal of the family token (HTTP 400, \"revoked\")", err)
+	}
+	if got := sc.sentTokens(); got != "own-rt,family-rt" {
+		t.Fatalf("refresh tokens sent: %q; want own-rt, then only the family token", got)
+	}
+}
