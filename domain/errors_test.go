@@ -127,6 +127,7 @@ func TestRefreshTokenRefused(t *testing.T) {
 		}(), want: false},
 		{name: "MFA challenge", err: refused(400, `{"error":"invalid_grant","suberror":"basic_action","error_codes":[50076]}`), want: false},
 		{name: "consent for one scope", err: refused(400, `{"error":"invalid_grant","suberror":"consent_required","error_codes":[65001]}`), want: false},
+		{name: "MFA suberror alone", err: refused(400, `{"error":"invalid_grant","suberror":"basic_action"}`), want: false},
 		{name: "conditional access code alone", err: refused(400, `{"error":"invalid_grant","error_codes":[53003]}`), want: false},
 		{name: "claims challenge", err: refused(400, `{"error":"invalid_grant","claims":"{\"access_token\":{}}"}`), want: false},
 		{name: "interaction_required", err: refused(400, `{"error":"interaction_required"}`), want: false},
