@@ -30,7 +30,8 @@ const (
 	// ErrInvalidGrant: the provider refused the grant (wrong password, a used or expired
 	// authorization code, a revoked refresh token).
 	ErrInvalidGrant ErrorCode = "invalid_grant"
-	// ErrInvalidClient: client authentication failed or the client is unknown.
+	// ErrInvalidClient: client authentication failed, or the client is unknown or
+	// misconfigured (a grant it may not use, a request the provider cannot read).
 	ErrInvalidClient ErrorCode = "invalid_client"
 	// ErrInvalidScope: the requested scope is invalid, unknown or malformed.
 	ErrInvalidScope ErrorCode = "invalid_scope"
@@ -53,7 +54,7 @@ const (
 	// ErrThrottled: the provider asked us to wait (HTTP 429 or 503 with Retry-After).
 	ErrThrottled ErrorCode = "throttled"
 	// ErrUnavailable: the provider could not be reached or kept failing (5xx, timeouts,
-	// connection failures after retries).
+	// connection failures after retries, an error body that is not JSON).
 	ErrUnavailable ErrorCode = "unavailable"
 	// ErrCacheStore: the token cache store failed or is closed.
 	ErrCacheStore ErrorCode = "cache_store"
