@@ -22,8 +22,8 @@ import (
 // the user signs in again meanwhile, which caches a new token.
 const refusalWindow = 5 * time.Minute
 
-// maxRefusals bounds the memory: past it the expired entries go, and if none had expired
-// it starts over, which costs each forgotten token one more refused request.
+// maxRefusals bounds the memory: past it the expired entries go, and if that frees no
+// room it starts over, which costs each forgotten token one more refused request.
 const maxRefusals = 10_000
 
 // refusals remembers refused refresh tokens by refusalKey, never by their secret. The zero
@@ -95,8 +95,12 @@ func (r *refusals) refused(key [sha256.Size]byte, now time.Time) (refusal, bool)
 // class and the provider's code of the first refusal (so errors.Is answers as it did
 // then), with no HTTPStatus, since nothing was sent this time.
 func (e refusal) asError(correlationID string) *domain.Error {
+	earlier := "earlier"
+	if e.status != 0 {
+		earlier += " (HTTP " + strconv.Itoa(e.status) + ")"
+	}
 	return &domain.Error{
 		Class: domain.ErrInteractionRequired, Code: e.code, SubError: e.subError, Op: "silent", CorrelationID: correlationID,
-		Description: "the cached refresh token was refused earlier (HTTP " + strconv.Itoa(e.status) + ") and is not presented again; sign in again",
+		Description: "the cached refresh token was refused " + earlier + " and is not presented again; sign in again",
 	}
 }
