@@ -25,8 +25,9 @@ func withFamily(s *FlowSetup) {
 }
 
 // scenarioProactiveRefreshFails: a cached token whose refresh_on has passed is served,
-// without error and unchanged, when its refresh fails — whether the provider is down or
-// refuses the refresh token — and the next silent call tries again.
+// without error and unchanged, when its refresh fails. When the provider was down, the
+// next silent call tries again; when it refused the refresh token, the next ones serve
+// the cached token without presenting the refused one again (DESIGN §3 step 5).
 func scenarioProactiveRefreshFails(t *testing.T, env FlowEnv) {
 	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
@@ -36,25 +37,17 @@ func scenarioProactiveRefreshFails(t *testing.T, env FlowEnv) {
 	}
 	env.Advance(40 * time.Minute) // past refresh_on (30 min), before the expiry buffer (55 min)
 	before := readCache(t, env.Store, flowPartition)
-	for i, fail := range []struct {
-		status int
-		code   string
-	}{
-		{http.StatusServiceUnavailable, "temporarily_unavailable"},
-		{http.StatusBadRequest, "invalid_grant"},
-	} {
-		env.Provider.FailNext(domain.GrantRefreshToken, fail.status, fail.code)
-		res, err := f.Silent(ctx, flowScopes, first.Account, false)
-		wantSource(t, "Silent past refresh_on with the refresh failing ("+fail.code+")", res, err, domain.SourceCache)
-		if res.AccessToken != first.AccessToken {
-			t.Fatalf("Silent with the refresh failing (%s) returned another access token than the cached one", fail.code)
-		}
-		if n := env.Provider.Calls(domain.GrantRefreshToken); n != i+1 {
-			t.Fatalf("refresh grants after %d silent calls past refresh_on = %d; want %d (a refresh is tried each time)", i+1, n, i+1)
-		}
-		wantCacheUnchanged(t, "a failed proactive refresh ("+fail.code+")", env.Store, flowPartition, before)
-	}
+	env.Provider.FailNext(domain.GrantRefreshToken, http.StatusServiceUnavailable, "temporarily_unavailable")
 	res, err := f.Silent(ctx, flowScopes, first.Account, false)
+	wantSource(t, "Silent past refresh_on with the provider down", res, err, domain.SourceCache)
+	if res.AccessToken != first.AccessToken {
+		t.Fatal("Silent with the provider down returned another access token than the cached one")
+	}
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh grants after a silent call past refresh_on = %d; want 1", n)
+	}
+	wantCacheUnchanged(t, "a failed proactive refresh (provider down)", env.Store, flowPartition, before)
+	res, err = f.Silent(ctx, flowScopes, first.Account, false)
 	wantSource(t, "Silent past refresh_on with the provider back", res, err, domain.SourceIdentityProvider)
 	if res.AccessToken == first.AccessToken {
 		t.Fatal("the proactive refresh returned the old access token")
@@ -63,6 +56,21 @@ func scenarioProactiveRefreshFails(t *testing.T, env FlowEnv) {
 	wantSource(t, "Silent after the proactive refresh", hit, err, domain.SourceCache)
 	if hit.AccessToken != res.AccessToken {
 		t.Fatal("Silent after the proactive refresh did not serve the refreshed token")
+	}
+
+	env.Advance(40 * time.Minute) // past the refreshed token's refresh_on
+	before = readCache(t, env.Store, flowPartition)
+	env.Provider.FailNext(domain.GrantRefreshToken, http.StatusBadRequest, "invalid_grant")
+	for i := range 2 {
+		got, err := f.Silent(ctx, flowScopes, first.Account, false)
+		wantSource(t, "Silent past refresh_on with the refresh token refused", got, err, domain.SourceCache)
+		if got.AccessToken != res.AccessToken {
+			t.Fatal("Silent with the refresh token refused returned another access token than the cached one")
+		}
+		if n := env.Provider.Calls(domain.GrantRefreshToken); n != 3 {
+			t.Fatalf("refresh grants after %d silent calls with the refresh token refused = %d; want 3: the refused token is not presented again", i+1, n)
+		}
+		wantCacheUnchanged(t, "a proactive refresh refused (invalid_grant)", env.Store, flowPartition, before)
 	}
 }
 

@@ -114,9 +114,15 @@ func scenarioRefusedRefresh(t *testing.T, env FlowEnv) {
 	first := signIn(t, f, "alice@example.com", "alice-pw")
 	env.Provider.RevokeRefreshTokens("alice@example.com")
 	env.Advance(2 * time.Hour)
-	_, err := f.Silent(ctx, flowScopes, first.Account, false)
-	if !errors.Is(err, domain.ErrInteractionRequired) {
-		t.Fatalf("Silent with a revoked refresh token = %v; want ErrInteractionRequired", err)
+	for i := range 2 {
+		_, err := f.Silent(ctx, flowScopes, first.Account, false)
+		if !errors.Is(err, domain.ErrInteractionRequired) {
+			t.Fatalf("Silent %d with a revoked refresh token = %v; want ErrInteractionRequired", i+1, err)
+		}
+		// DESIGN §3 step 5: the refused token is never presented again by this engine.
+		if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+			t.Fatalf("refresh grants after %d silent calls with a revoked refresh token = %d; want 1", i+1, n)
+		}
 	}
 	accts, err := f.Accounts(ctx, "")
 	if err != nil || len(accts) != 1 {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,7 +30,8 @@ const (
 	// ErrInvalidGrant: the provider refused the grant (wrong password, a used or expired
 	// authorization code, a revoked refresh token).
 	ErrInvalidGrant ErrorCode = "invalid_grant"
-	// ErrInvalidClient: client authentication failed or the client is unknown.
+	// ErrInvalidClient: client authentication failed, or the client is unknown or
+	// misconfigured (a grant it may not use, a request the provider cannot read).
 	ErrInvalidClient ErrorCode = "invalid_client"
 	// ErrInvalidScope: the requested scope is invalid, unknown or malformed.
 	ErrInvalidScope ErrorCode = "invalid_scope"
@@ -52,7 +54,7 @@ const (
 	// ErrThrottled: the provider asked us to wait (HTTP 429 or 503 with Retry-After).
 	ErrThrottled ErrorCode = "throttled"
 	// ErrUnavailable: the provider could not be reached or kept failing (5xx, timeouts,
-	// connection failures after retries).
+	// connection failures after retries, an error body that is not JSON).
 	ErrUnavailable ErrorCode = "unavailable"
 	// ErrCacheStore: the token cache store failed or is closed.
 	ErrCacheStore ErrorCode = "cache_store"
@@ -198,8 +200,12 @@ var interactionAADSTS = []int{50072, 50074, 50076, 50078, 50079, 50133, 50158, 5
 
 // Classify assigns the engine's class to an error a provider reported in response to a
 // grant. The provider's code wins; Entra suberrors and error codes refine it; when the
-// body said nothing, the HTTP status decides. A refused refresh token is always
-// ErrInteractionRequired.
+// body said nothing, the HTTP status decides. A refused refresh token (invalid_grant, or
+// a 400 that names no code) is ErrInteractionRequired; a refusal that signing in again
+// cannot cure keeps the class it has on any grant (DESIGN §3 "Silent acquisition" step
+// 5): invalid_client, unauthorized_client, unsupported_grant_type and invalid_request
+// say the client or its configuration is wrong (ErrInvalidClient), a 401 that the
+// client failed to authenticate, a 403 that access is denied.
 func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStatus int) ErrorCode {
 	if slices.Contains(interactionCodes, code) || slices.Contains(interactionSubErrors, subError) {
 		return ErrInteractionRequired
@@ -221,7 +227,9 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 			return ErrInteractionRequired
 		}
 		return ErrInvalidGrant
-	case "invalid_client", "unauthorized_client":
+	case "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_request":
+		// RFC 6749 §5.2: the client may not use this grant here, or sent a request the
+		// provider cannot read. Only its configuration (or the engine) can fix that.
 		return ErrInvalidClient
 	case "invalid_scope":
 		return ErrInvalidScope
@@ -232,7 +240,8 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 	case "slow_down":
 		return ErrThrottled
 	}
-	if grant == GrantRefreshToken && httpStatus >= 400 && httpStatus < 500 {
+	if grant == GrantRefreshToken && code == "" && httpStatus == 400 {
+		// Providers that refuse a dead refresh token with an empty 400 (DESIGN §3).
 		return ErrInteractionRequired
 	}
 	switch httpStatus {
@@ -246,6 +255,40 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 		return ErrInvalidGrant
 	}
 	return ErrInvalidResponse
+}
+
+// challengeSubErrors and challengeAADSTS mark a refusal that asks for something this
+// request lacked — multi-factor, consent, a conditional-access challenge — rather than
+// refusing the refresh token itself: the token still serves other scopes, and these once
+// the user complies.
+var (
+	challengeSubErrors = []string{"basic_action", "additional_action", "message_only", "consent_required"}
+	challengeAADSTS    = []int{50072, 50074, 50076, 50078, 50079, 50158, 53003, 65001}
+)
+
+// RefreshTokenRefused reports whether err is a provider's refusal of a refresh token
+// itself: ErrInteractionRequired with the code invalid_grant or no code at all (an empty
+// 400), and no claims challenge, challenge suberror or challenge AADSTS code. Such a token
+// is dead, and presenting it again only repeats the refusal (DESIGN §3 step 5). A
+// throttled, failing or misconfigured request says nothing about the token, and neither
+// does a challenge that a later request may satisfy, so none of those is a refusal.
+func RefreshTokenRefused(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e == nil || e.Class != ErrInteractionRequired || (e.Code != "invalid_grant" && e.Code != "") {
+		return false
+	}
+	if e.Code == "" && e.HTTPStatus != 400 {
+		return false
+	}
+	if e.Claims != "" || slices.Contains(challengeSubErrors, e.SubError) {
+		return false
+	}
+	for _, c := range e.ErrorCodes {
+		if slices.Contains(challengeAADSTS, c) {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.

@@ -67,18 +67,83 @@ func TestClassify_table(t *testing.T) {
 		{name: "503", grant: refresh, status: 503, want: domain.ErrUnavailable},
 		{name: "interaction code beats 500", grant: refresh, code: "interaction_required", status: 500, want: domain.ErrInteractionRequired},
 		{name: "empty 400 on refresh", grant: refresh, status: 400, want: domain.ErrInteractionRequired},
-		{name: "empty 401 on refresh", grant: refresh, status: 401, want: domain.ErrInteractionRequired},
+		{name: "empty 401 on refresh", grant: refresh, status: 401, want: domain.ErrInvalidClient},
+		{name: "empty 403 on refresh", grant: refresh, status: 403, want: domain.ErrAccessDenied},
+		{name: "empty 404 on refresh", grant: refresh, status: 404, want: domain.ErrInvalidResponse},
+		{name: "invalid_grant on a 401 refresh", grant: refresh, code: "invalid_grant", status: 401, want: domain.ErrInteractionRequired},
+		{name: "expired refresh token AADSTS70008", grant: refresh, code: "invalid_grant", codes: []int{70008}, status: 400, want: domain.ErrInteractionRequired},
+		{name: "interaction_required on refresh", grant: refresh, code: "interaction_required", status: 400, want: domain.ErrInteractionRequired},
+		{name: "login_required on refresh", grant: refresh, code: "login_required", status: 400, want: domain.ErrInteractionRequired},
+		{name: "suberror basic_action on refresh", grant: refresh, code: "invalid_grant", sub: "basic_action", status: 400, want: domain.ErrInteractionRequired},
+		{name: "unauthorized_client on refresh", grant: refresh, code: "unauthorized_client", status: 400, want: domain.ErrInvalidClient},
+		{name: "unsupported_grant_type on refresh", grant: refresh, code: "unsupported_grant_type", status: 400, want: domain.ErrInvalidClient},
+		{name: "invalid_request on refresh", grant: refresh, code: "invalid_request", status: 400, want: domain.ErrInvalidClient},
+		{name: "invalid_request on auth code", grant: ac, code: "invalid_request", status: 400, want: domain.ErrInvalidClient},
+		{name: "unsupported_grant_type on password", grant: pw, code: "unsupported_grant_type", status: 400, want: domain.ErrInvalidClient},
+		{name: "invalid_request with an MFA code on refresh", grant: refresh, code: "invalid_request", codes: []int{50076}, status: 400, want: domain.ErrInteractionRequired},
+		{name: "invalid_grant on a 503 refresh", grant: refresh, code: "invalid_grant", status: 503, want: domain.ErrUnavailable},
 		{name: "empty 400 on auth code", grant: ac, status: 400, want: domain.ErrInvalidResponse},
 		{name: "empty 401 on auth code", grant: ac, status: 401, want: domain.ErrInvalidClient},
 		{name: "empty 403 on client credentials", grant: cc, status: 403, want: domain.ErrAccessDenied},
 		{name: "non-standard code on password", grant: pw, code: "weird_code", status: 400, want: domain.ErrInvalidGrant},
-		{name: "non-standard code on refresh", grant: refresh, code: "weird_code", status: 400, want: domain.ErrInteractionRequired},
+		{name: "non-standard code on refresh", grant: refresh, code: "weird_code", status: 400, want: domain.ErrInvalidGrant},
+		{name: "non-standard code on a 401 refresh", grant: refresh, code: "weird_code", status: 401, want: domain.ErrInvalidClient},
+		{name: "non-standard code on a 403 refresh", grant: refresh, code: "weird_code", status: 403, want: domain.ErrAccessDenied},
 		{name: "nothing said", grant: ac, want: domain.ErrInvalidResponse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := domain.Classify(tt.grant, tt.code, tt.sub, tt.codes, tt.status); got != tt.want {
 				t.Errorf("Classify(%s, %q, %q, %v, %d) = %q; want %q", tt.grant, tt.code, tt.sub, tt.codes, tt.status, got, tt.want)
+			}
+		})
+	}
+}
+
+// Only a refusal of the refresh token itself marks it dead: not a challenge a later
+// request may satisfy, not a throttled, failing or misconfigured request (DESIGN §3
+// "Silent acquisition" step 5).
+func TestRefreshTokenRefused(t *testing.T) {
+	refused := func(status int, body string) error {
+		return domain.ParseErrorResponse(domain.GrantRefreshToken, status, []byte(body))
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{name: "invalid_grant", err: refused(400, `{"error":"invalid_grant","error_description":"revoked"}`), want: true},
+		{name: "expired, AADSTS70008", err: refused(400, `{"error":"invalid_grant","error_codes":[70008]}`), want: true},
+		{name: "session revoked, AADSTS50173", err: refused(400, `{"error":"invalid_grant","error_codes":[50173],"suberror":"bad_token"}`), want: true},
+		{name: "wrapped", err: fmt.Errorf("silent: %w", refused(400, `{"error":"invalid_grant"}`)), want: true},
+		{name: "empty 400", err: &domain.Error{Class: domain.ErrInteractionRequired, HTTPStatus: 400}, want: true},
+		{name: "empty JSON 400", err: func() error {
+			_, err := domain.ParseTokenResponse(domain.GrantRefreshToken, 400, []byte(`{}`))
+			return err
+		}(), want: true},
+		{name: "HTML 400", err: func() error {
+			_, err := domain.ParseTokenResponse(domain.GrantRefreshToken, 400, []byte(`<html>bad</html>`))
+			return err
+		}(), want: false},
+		{name: "MFA challenge", err: refused(400, `{"error":"invalid_grant","suberror":"basic_action","error_codes":[50076]}`), want: false},
+		{name: "consent for one scope", err: refused(400, `{"error":"invalid_grant","suberror":"consent_required","error_codes":[65001]}`), want: false},
+		{name: "MFA suberror alone", err: refused(400, `{"error":"invalid_grant","suberror":"basic_action"}`), want: false},
+		{name: "conditional access code alone", err: refused(400, `{"error":"invalid_grant","error_codes":[53003]}`), want: false},
+		{name: "claims challenge", err: refused(400, `{"error":"invalid_grant","claims":"{\"access_token\":{}}"}`), want: false},
+		{name: "interaction_required", err: refused(400, `{"error":"interaction_required"}`), want: false},
+		{name: "invalid_client", err: refused(401, `{"error":"invalid_client"}`), want: false},
+		{name: "invalid_request", err: refused(400, `{"error":"invalid_request"}`), want: false},
+		{name: "throttled invalid_grant", err: refused(429, `{"error":"invalid_grant"}`), want: false},
+		{name: "503", err: &domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503}, want: false},
+		{name: "no tokens", err: &domain.Error{Class: domain.ErrNoTokens}, want: false},
+		{name: "class without a status or code", err: domain.Errorf(domain.ErrInteractionRequired, "sign in"), want: false},
+		{name: "not a domain error", err: io.EOF, want: false},
+		{name: "nil", err: nil, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := domain.RefreshTokenRefused(tt.err); got != tt.want {
+				t.Errorf("RefreshTokenRefused(%v) = %v; want %v", tt.err, got, tt.want)
 			}
 		})
 	}

@@ -145,7 +145,8 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 // status in answer to a grant. A 2xx body that is a JSON object without "error" becomes
 // a TokenResponse, validated with Validate. Anything else becomes an *Error keeping the
 // provider's fields, classified with Classify; a body that is not JSON is described by
-// its status only, never quoted.
+// its status only, never quoted, and is ErrUnavailable (ErrThrottled on a 429) unless it
+// is empty, when the status alone classifies it.
 func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse, error) {
 	var w tokenResponseJSON
 	jsonErr := json.Unmarshal(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), &w)
@@ -154,7 +155,13 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 		if ok {
 			return TokenResponse{}, &Error{Class: ErrInvalidResponse, HTTPStatus: status, Description: "token response is not a JSON object"}
 		}
-		return TokenResponse{}, &Error{Class: Classify(grant, "", "", nil, status), HTTPStatus: status, Description: "the provider returned an error without a JSON body"}
+		class := Classify(grant, "", "", nil, status)
+		if len(bytes.TrimSpace(body)) > 0 && class != ErrThrottled {
+			// An HTML page or a proxy's answer is a fault on the provider's side (DESIGN
+			// §5), whatever the status: it says nothing of the grant or the client.
+			class = ErrUnavailable
+		}
+		return TokenResponse{}, &Error{Class: class, HTTPStatus: status, Description: "the provider returned an error without a JSON body"}
 	}
 	if !ok || w.Error != "" {
 		// encoding/json fills only the shallower of two fields with the same name: the

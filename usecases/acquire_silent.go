@@ -26,6 +26,8 @@ type Silent struct {
 	e *engine
 	// flight is shared by every partition of the flow (the key names the partition).
 	flight *singleflight.Group
+	// refused remembers refused refresh tokens; shared by every partition like flight.
+	refused *refusals
 }
 
 // NewSilent returns the silent flow.
@@ -34,7 +36,7 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Silent{e: e, flight: new(singleflight.Group)}, nil
+	return &Silent{e: e, flight: new(singleflight.Group), refused: new(refusals)}, nil
 }
 
 // Acquire returns a cached access token for the request when one is usable, else

@@ -71,8 +71,8 @@ func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority
 
 // redeemCached redeems the family refresh token first when the app is in a family or
 // not known not to be, then the app's own; invalid_grant on the family token falls back
-// to the app's. A refused refresh token is kept in the cache: another process may have
-// just rotated it.
+// to the app's. A refused refresh token is kept in the cache (another process may have
+// just rotated it) but remembered, and skipped while remembered (refusals).
 func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, found domain.CacheEntries) (domain.AuthResult, error) {
 	candidates := refreshCandidates(found, authority, s.e.cfg.ClientID)
 	if len(candidates) == 0 {
@@ -92,6 +92,15 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 	correlationID := s.e.correlationID(req.CorrelationID)
 	var err error
 	for i, rt := range candidates {
+		family := rt.FamilyID != "" && rt.ClientID != s.e.cfg.ClientID
+		key := refusalKey(s.e.cfg.Partition, rt.Secret)
+		if r, ok := s.refused.refused(key, s.e.clock.Now()); ok {
+			s.e.log.InfoContext(ctx, "refresh token refused earlier; not presented again", "family", family, "correlation_id", correlationID)
+			if err == nil { // a refusal the provider sent during this call says more
+				err = r.asError(correlationID)
+			}
+			continue
+		}
 		var res domain.AuthResult
 		res, err = s.e.redeem(ctx, redemption{
 			op:        "silent",
@@ -101,7 +110,11 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 		if err == nil {
 			return res, nil
 		}
-		family := rt.FamilyID != "" && rt.ClientID != s.e.cfg.ClientID
+		var de *domain.Error
+		if domain.RefreshTokenRefused(err) && errors.As(err, &de) {
+			s.refused.remember(key, s.e.clock.Now(), de)
+			s.e.log.InfoContext(ctx, "refresh token refused; not presented again for a while", "family", family, "window", refusalWindow, "correlation_id", correlationID)
+		}
 		if !(family && i < len(candidates)-1 && errors.Is(err, domain.ErrInvalidGrant)) {
 			break
 		}

@@ -1,0 +1,106 @@
+package usecases
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// A refresh token the provider refused is never presented again by this engine (DESIGN
+// §3 "Silent acquisition" step 5). DESIGN allows compare-and-delete in the store or a
+// short refusal memory; this is the memory, in process. The store port has no
+// conditional delete, and a read followed by a delete could remove a token another
+// process has just rotated in. A token the store replaced has another secret, so it is
+// not remembered and is presented; a new process may present a refused token once more.
+
+// refusalWindow is how long a refused refresh token is not presented again. It is short
+// because the memory is only there to stop every silent call from repeating a refusal;
+// the user signs in again meanwhile, which caches a new token.
+const refusalWindow = 5 * time.Minute
+
+// maxRefusals bounds the memory: past it the expired entries go, and if that frees no
+// room it starts over, which costs each forgotten token one more refused request.
+const maxRefusals = 10_000
+
+// refusals remembers refused refresh tokens by refusalKey, never by their secret. The zero
+// value is ready to use; it is safe for concurrent use. One is shared by a Silent flow
+// and its InPartition copies (the key names the partition).
+type refusals struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]refusal
+}
+
+// refusal is what the provider said when it refused the token, kept to explain later
+// calls; it holds no secret.
+type refusal struct {
+	until    time.Time
+	code     string
+	subError string
+	status   int
+}
+
+// refusalKey identifies a refresh token in a partition: a SHA-256 of the partition
+// (length-prefixed, so that no partition and secret pair collides with another) and the
+// secret.
+func refusalKey(partition string, secret domain.Secret) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(binary.AppendUvarint(nil, uint64(len(partition))))
+	h.Write([]byte(partition))
+	h.Write([]byte(secret))
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// remember records that the provider refused the token of key at now with err.
+func (r *refusals) remember(key [sha256.Size]byte, now time.Time, err *domain.Error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.entries == nil {
+		r.entries = map[[sha256.Size]byte]refusal{}
+	}
+	if _, ok := r.entries[key]; !ok && len(r.entries) >= maxRefusals {
+		for k, e := range r.entries {
+			if !now.Before(e.until) {
+				delete(r.entries, k)
+			}
+		}
+		if len(r.entries) >= maxRefusals {
+			clear(r.entries)
+		}
+	}
+	r.entries[key] = refusal{until: now.Add(refusalWindow), code: err.Code, subError: err.SubError, status: err.HTTPStatus}
+}
+
+// refused returns the refusal of the token of key when it is still inside its window.
+func (r *refusals) refused(key [sha256.Size]byte, now time.Time) (refusal, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[key]
+	if !ok {
+		return refusal{}, false
+	}
+	if !now.Before(e.until) {
+		delete(r.entries, key)
+		return refusal{}, false
+	}
+	return e, true
+}
+
+// asError is what a silent call gets instead of presenting the refused token again: the
+// class and the provider's code of the first refusal (so errors.Is answers as it did
+// then), with no HTTPStatus, since nothing was sent this time.
+func (e refusal) asError(correlationID string) *domain.Error {
+	earlier := "earlier"
+	if e.status != 0 {
+		earlier += " (HTTP " + strconv.Itoa(e.status) + ")"
+	}
+	return &domain.Error{
+		Class: domain.ErrInteractionRequired, Code: e.code, SubError: e.subError, Op: "silent", CorrelationID: correlationID,
+		Description: "the cached refresh token was refused " + earlier + " and is not presented again; sign in again",
+	}
+}
