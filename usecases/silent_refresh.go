@@ -83,6 +83,9 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 		realm = authority.Realm()
 	}
 	acct := accountOf(found, authority, req.Account, realm)
+	if authority.IsIssuerRealm() {
+		acct.Realm = realm // never another issuer's record, even when this one's is missing
+	}
 	var prev *domain.IDTokenClaims
 	if idt := idTokenOf(found, authority, s.e.cfg.ClientID, acct.Realm); idt != nil {
 		if _, c, err := domain.ParseIDToken(string(idt.Secret)); err == nil {
