@@ -58,13 +58,7 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 	if len(candidates) == 0 {
 		return domain.AuthResult{}, &domain.Error{Class: domain.ErrNoTokens, Op: "silent", Description: "no refresh token is cached for this account and client"}
 	}
-	acct := accountOf(found, req.Account, req.Account.Realm)
-	var prev *domain.IDTokenClaims
-	if idt := idTokenOf(found, s.e.cfg.ClientID, acct.Realm); idt != nil {
-		if _, c, err := domain.ParseIDToken(string(idt.Secret)); err == nil {
-			prev = &c
-		}
-	}
+	acct, prev := s.refreshIdentity(ctx, authority, req.Account, found)
 	correlationID := s.e.correlationID(req.CorrelationID)
 	var err error
 	for i, rt := range candidates {
