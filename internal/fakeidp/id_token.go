@@ -3,6 +3,7 @@ package fakeidp
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -73,12 +74,13 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 	}
 	now := in.now
 	exp := now.Add(p.cfg.TokenLifetime)
+	u := p.asSeenIn(in.user, in.authority)
 	c := map[string]any{
-		"iss":                p.TokenIssuer(in.authority, in.user.TenantID),
-		"sub":                in.user.Subject,
+		"iss":                p.TokenIssuer(in.authority, u.TenantID),
+		"sub":                u.Subject,
 		"aud":                in.clientID,
-		"tid":                in.user.TenantID,
-		"oid":                in.user.ObjectID,
+		"tid":                u.TenantID,
+		"oid":                u.ObjectID,
 		"preferred_username": in.user.Username,
 		"ver":                "2.0",
 	}
@@ -100,7 +102,7 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 		now = exp.Add(-p.cfg.TokenLifetime)
 	case IDTokenOtherSubject:
 		if in.grant == domain.GrantRefreshToken {
-			c["sub"] = "other-" + in.user.Subject
+			c["sub"] = "other-" + u.Subject
 		}
 	}
 	c["iat"], c["nbf"], c["exp"] = now.Unix(), now.Unix(), exp.Unix()
@@ -108,6 +110,20 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 		return unsignedToken(c)
 	}
 	return p.sign(c, fault == IDTokenWrongSignature)
+}
+
+// asSeenIn returns user u as the directory of authority a's tenant knows them. At home,
+// or through an authority that names no single tenant, that is u. In another Entra
+// tenant u is a B2B guest, and Entra's ID tokens there carry that tenant's tid and the
+// guest's own oid and sub, while client_info keeps naming the home account (uid.utid).
+func (p *Provider) asSeenIn(u User, a domain.Authority) User {
+	tenant := p.TenantID(a)
+	if tenant == "" || strings.EqualFold(tenant, u.TenantID) {
+		return u
+	}
+	g := completeUser(User{Username: u.Username + "#" + strings.ToLower(tenant)})
+	u.TenantID, u.ObjectID, u.Subject = tenant, g.ObjectID, g.Subject
+	return u
 }
 
 // unsignedToken returns claims as an unsecured JWT (RFC 7519 §6): alg "none" and an
