@@ -67,14 +67,22 @@ type IDTokenFault int
 
 // ID-token faults, for FakeProvider.SetIDTokenFault.
 const (
-	IDTokenOK             IDTokenFault = iota // correct ID tokens
-	IDTokenWrongNonce                         // a nonce other than the authorization request's
-	IDTokenWrongIssuer                        // an iss other than the authority's issuer
-	IDTokenWrongAudience                      // an aud without the client id
-	IDTokenExpired                            // exp an hour in the past
-	IDTokenWrongSignature                     // a signature that does not verify
-	IDTokenAlgNone                            // unsigned (alg "none")
-	IDTokenOtherSubject                       // another sub, in refresh_token grant responses
+	IDTokenOK                   IDTokenFault = iota // correct ID tokens
+	IDTokenWrongNonce                               // a nonce other than the authorization request's
+	IDTokenWrongIssuer                              // an iss other than the authority's issuer
+	IDTokenWrongAudience                            // an aud without the client id
+	IDTokenExpired                                  // exp an hour in the past
+	IDTokenWrongSignature                           // a signature that does not verify
+	IDTokenAlgNone                                  // unsigned (alg "none")
+	IDTokenOtherSubject                             // another sub, in refresh_token grant responses
+	IDTokenExtraAudience                            // a second audience and no azp
+	IDTokenWrongAzp                                 // azp another party than the client
+	IDTokenAccessTokenType                          // correctly signed, but typ "at+jwt" (RFC 9068)
+	IDTokenHMAC                                     // MAC'd with HS256 instead of signed
+	IDTokenExtraAudienceWithAzp                     // a second audience with azp the client: valid
+	IDTokenRefreshAddsAudience                      // a second audience (azp the client), in refresh_token grant responses
+	IDTokenRefreshAddsAzp                           // azp added, in refresh_token grant responses
+	IDTokenRefreshAddsNonce                         // a nonce added, in refresh_token grant responses
 )
 
 // FlowUser is an account the fake provider must know.
@@ -238,6 +246,7 @@ func flowScenarios() []flowScenario {
 		{name: "RefusedFamilyRefreshTokenFallsBackToTheAppsOwn", needs: needFamilies, setup: withFamily, run: scenarioFamilyFallback},
 		{name: "RefreshNamingAnotherSubjectIsRefusedAndStoresNothing", needs: needIDTokenFaults, run: scenarioRefreshOtherSubject},
 		{name: "IDTokenFaultsAreRefusedAndStoreNothing", needs: needIDTokenFaults, run: scenarioIDTokenFaults},
+		{name: "RefreshMustContinueTheCachedIDToken", needs: needIDTokenFaults, run: scenarioRefreshContinuesTheIDToken},
 		{name: "AdvertisedIssuerIsRequiredInTheAuthResponse", needs: needIssuerInResponse, setup: withIssuerInResponse, run: scenarioAuthResponseIssuer},
 		{name: "ClientCredentialsCachesTheAppToken", setup: withDaemon, run: scenarioClientCredentials},
 		{name: "ClientCredentialsCachesAppTokensPerTenant", needs: needTenants, setup: withDaemon, run: scenarioClientCredentialsTenants},

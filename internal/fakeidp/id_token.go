@@ -1,6 +1,8 @@
 package fakeidp
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -34,12 +36,36 @@ const (
 	IDTokenOtherSubject
 	// IDTokenAlgNone issues an unsigned token (alg "none", empty signature).
 	IDTokenAlgNone
+	// IDTokenExtraAudience adds a second audience and no azp (OIDC Core §3.1.3.7 item 4
+	// then requires azp).
+	IDTokenExtraAudience
+	// IDTokenWrongAzp sets azp to another party than the client.
+	IDTokenWrongAzp
+	// IDTokenAccessTokenType issues a correctly signed token typed "at+jwt": a JWT access
+	// token (RFC 9068 §2.1), which is no ID token.
+	IDTokenAccessTokenType
+	// IDTokenHMAC MACs the token with HS256 instead of signing it.
+	IDTokenHMAC
+	// IDTokenExtraAudienceWithAzp adds a second audience with azp the client: a valid ID
+	// token, on every grant.
+	IDTokenExtraAudienceWithAzp
+	// IDTokenRefreshAddsAudience, on refresh_token grant responses only, adds a second
+	// audience (with azp the client) that the signed-in ID token lacked.
+	IDTokenRefreshAddsAudience
+	// IDTokenRefreshAddsAzp, on refresh_token grant responses only, adds azp (the
+	// client) that the signed-in ID token lacked.
+	IDTokenRefreshAddsAzp
+	// IDTokenRefreshAddsNonce, on refresh_token grant responses only, carries a nonce
+	// that the signed-in ID token lacked (OIDC Core §12.2).
+	IDTokenRefreshAddsNonce
 )
 
 // String returns the fault's name.
 func (f IDTokenFault) String() string {
 	names := [...]string{"ok", "wrong nonce", "wrong issuer", "wrong audience", "expired",
-		"wrong signature", "other subject", "alg none"}
+		"wrong signature", "other subject", "alg none", "extra audience", "wrong azp",
+		"access token type", "hmac", "extra audience with azp", "refresh adds audience",
+		"refresh adds azp", "refresh adds nonce"}
 	if f >= 0 && int(f) < len(names) {
 		return names[f]
 	}
@@ -104,12 +130,47 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 		if in.grant == domain.GrantRefreshToken {
 			c["sub"] = "other-" + u.Subject
 		}
+	case IDTokenExtraAudience:
+		c["aud"] = []string{in.clientID, faultAudience}
+	case IDTokenWrongAzp:
+		c["azp"] = faultAudience
+	case IDTokenExtraAudienceWithAzp:
+		c["aud"], c["azp"] = []string{in.clientID, faultAudience}, in.clientID
+	}
+	if in.grant == domain.GrantRefreshToken {
+		switch fault {
+		case IDTokenRefreshAddsAudience:
+			c["aud"], c["azp"] = []string{in.clientID, faultAudience}, in.clientID
+		case IDTokenRefreshAddsAzp:
+			c["azp"] = in.clientID
+		case IDTokenRefreshAddsNonce:
+			c["nonce"] = faultNonce
+		}
 	}
 	c["iat"], c["nbf"], c["exp"] = now.Unix(), now.Unix(), exp.Unix()
-	if fault == IDTokenAlgNone {
+	switch fault {
+	case IDTokenAlgNone:
 		return unsignedToken(c)
+	case IDTokenHMAC:
+		return hmacToken(c)
+	case IDTokenAccessTokenType:
+		return p.sign(c, "at+jwt", false)
 	}
-	return p.sign(c, fault == IDTokenWrongSignature)
+	return p.sign(c, "JWT", fault == IDTokenWrongSignature)
+}
+
+// hmacToken returns claims MAC'd with HS256 under a fixed key, as a provider confusing
+// an ID token with a symmetric-key token would (RFC 7518 §3.2).
+func hmacToken(claims map[string]any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: "fakeidp: sign", Description: "cannot encode the ID token claims", Err: err}
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	input := b64([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + b64(payload)
+	mac := hmac.New(sha256.New, []byte("fakeidp-hmac-fault-key"))
+	mac.Write([]byte(input))
+	return input + "." + b64(mac.Sum(nil)), nil
 }
 
 // asSeenIn returns user u as the directory of authority a's tenant knows them. At home,

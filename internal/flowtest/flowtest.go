@@ -145,6 +145,22 @@ func idTokenFault(f conformance.IDTokenFault) memory.IDTokenFault {
 		return memory.IDTokenAlgNone
 	case conformance.IDTokenOtherSubject:
 		return memory.IDTokenOtherSubject
+	case conformance.IDTokenExtraAudience:
+		return memory.IDTokenExtraAudience
+	case conformance.IDTokenWrongAzp:
+		return memory.IDTokenWrongAzp
+	case conformance.IDTokenAccessTokenType:
+		return memory.IDTokenAccessTokenType
+	case conformance.IDTokenHMAC:
+		return memory.IDTokenHMAC
+	case conformance.IDTokenExtraAudienceWithAzp:
+		return memory.IDTokenExtraAudienceWithAzp
+	case conformance.IDTokenRefreshAddsAudience:
+		return memory.IDTokenRefreshAddsAudience
+	case conformance.IDTokenRefreshAddsAzp:
+		return memory.IDTokenRefreshAddsAzp
+	case conformance.IDTokenRefreshAddsNonce:
+		return memory.IDTokenRefreshAddsNonce
 	}
 	return memory.IDTokenOK
 }
