@@ -80,7 +80,7 @@ const (
 	IDTokenAccessTokenType                          // correctly signed, but typ "at+jwt" (RFC 9068)
 	IDTokenHMAC                                     // MAC'd with HS256 instead of signed
 	IDTokenExtraAudienceWithAzp                     // a second audience with azp the client: valid
-	IDTokenRefreshAddsAudience                      // a second audience (azp the client), in refresh_token grant responses
+	IDTokenRefreshAddsAudience                      // azp the client; a second audience in refresh_token grant responses only
 	IDTokenRefreshAddsAzp                           // azp added, in refresh_token grant responses
 	IDTokenRefreshAddsNonce                         // a nonce added, in refresh_token grant responses
 )

@@ -84,11 +84,10 @@ func scenarioRefreshContinuesTheIDToken(t *testing.T, env FlowEnv) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := flowContext(t)
-			env.Provider.SetIDTokenFault(IDTokenOK)
+			env.Provider.SetIDTokenFault(c.fault) // each fault changes only refresh responses
 			first := signIn(t, f, "alice@example.com", "alice-pw")
 			before := readCache(t, env.Store, flowPartition)
 			refreshes := env.Provider.Calls(domain.GrantRefreshToken)
-			env.Provider.SetIDTokenFault(c.fault)
 			_, err := f.Silent(ctx, flowScopes, first.Account, true)
 			if !errors.Is(err, domain.ErrInvalidIDToken) {
 				t.Fatalf("Silent whose refresh response's ID token %s = %v; want ErrInvalidIDToken", c.name, err)

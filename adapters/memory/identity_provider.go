@@ -44,7 +44,7 @@ const (
 	IDTokenAccessTokenType      = fakeidp.IDTokenAccessTokenType      // typ "at+jwt", correctly signed
 	IDTokenHMAC                 = fakeidp.IDTokenHMAC                 // MAC'd with HS256
 	IDTokenExtraAudienceWithAzp = fakeidp.IDTokenExtraAudienceWithAzp // a second audience, azp the client (valid)
-	IDTokenRefreshAddsAudience  = fakeidp.IDTokenRefreshAddsAudience  // a second audience, on refresh responses
+	IDTokenRefreshAddsAudience  = fakeidp.IDTokenRefreshAddsAudience  // azp the client; a second audience on refresh responses
 	IDTokenRefreshAddsAzp       = fakeidp.IDTokenRefreshAddsAzp       // azp added, on refresh responses
 	IDTokenRefreshAddsNonce     = fakeidp.IDTokenRefreshAddsNonce     // a nonce added, on refresh responses
 )

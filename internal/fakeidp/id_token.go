@@ -49,8 +49,9 @@ const (
 	// IDTokenExtraAudienceWithAzp adds a second audience with azp the client: a valid ID
 	// token, on every grant.
 	IDTokenExtraAudienceWithAzp
-	// IDTokenRefreshAddsAudience, on refresh_token grant responses only, adds a second
-	// audience (with azp the client) that the signed-in ID token lacked.
+	// IDTokenRefreshAddsAudience sets azp (the client) in every ID token, and in
+	// refresh_token grant responses adds a second audience that the signed-in ID token
+	// lacked: only aud changes on the refresh.
 	IDTokenRefreshAddsAudience
 	// IDTokenRefreshAddsAzp, on refresh_token grant responses only, adds azp (the
 	// client) that the signed-in ID token lacked.
@@ -136,11 +137,13 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 		c["azp"] = faultAudience
 	case IDTokenExtraAudienceWithAzp:
 		c["aud"], c["azp"] = []string{in.clientID, faultAudience}, in.clientID
+	case IDTokenRefreshAddsAudience:
+		c["azp"] = in.clientID
 	}
 	if in.grant == domain.GrantRefreshToken {
 		switch fault {
 		case IDTokenRefreshAddsAudience:
-			c["aud"], c["azp"] = []string{in.clientID, faultAudience}, in.clientID
+			c["aud"] = []string{in.clientID, faultAudience}
 		case IDTokenRefreshAddsAzp:
 			c["azp"] = in.clientID
 		case IDTokenRefreshAddsNonce:

@@ -54,7 +54,8 @@ const (
 	IDTokenHMAC = fakeidp.IDTokenHMAC
 	// IDTokenExtraAudienceWithAzp adds a second audience with azp the client (valid).
 	IDTokenExtraAudienceWithAzp = fakeidp.IDTokenExtraAudienceWithAzp
-	// IDTokenRefreshAddsAudience adds a second audience in refresh_token grant responses.
+	// IDTokenRefreshAddsAudience sets azp the client, and adds a second audience in
+	// refresh_token grant responses.
 	IDTokenRefreshAddsAudience = fakeidp.IDTokenRefreshAddsAudience
 	// IDTokenRefreshAddsAzp adds azp in refresh_token grant responses.
 	IDTokenRefreshAddsAzp = fakeidp.IDTokenRefreshAddsAzp
