@@ -83,3 +83,14 @@ func TestPublicClient_WithTenantID_onAnOIDCIssuerIsInvalidInput(t *testing.T) {
 		t.Fatalf("password grants = %d; want 0 (refused before any request)", n)
 	}
 }
+
+// WithTenantID is accepted wherever WithAuthority is.
+var (
+	_ app.SilentOption       = app.WithTenantID("t")
+	_ app.AuthCodeOption     = app.WithTenantID("t")
+	_ app.PasswordOption     = app.WithTenantID("t")
+	_ app.RefreshTokenOption = app.WithTenantID("t")
+	_ app.FlowOption         = app.WithTenantID("t")
+	_ app.CodeOption         = app.WithTenantID("t")
+	_ app.ClientOption       = app.WithTenantID("t")
+)
