@@ -61,6 +61,9 @@ func TestPublicClient_AcquireTokenSilent_WithTenantIDRefreshesInTheGuestTenant(t
 	if n := idp.Calls(domain.GrantRefreshToken); n != 1 {
 		t.Fatalf("refresh grants = %d; want 1", n)
 	}
+	if accts, err := pc.Accounts(ctx); err != nil || len(accts) != 1 || accts[0].Realm != home {
+		t.Fatalf("Accounts after the guest refresh = %+v, %v; want the one account, listed by its home tenant", accts, err)
+	}
 
 	// Later refreshes in the guest tenant are compared with its own cached ID token.
 	clock.Advance(2 * time.Hour)
