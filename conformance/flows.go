@@ -120,6 +120,9 @@ type FlowSetup struct {
 	// IssuerInResponse makes the provider send iss in authorization responses and
 	// advertise authorization_response_iss_parameter_supported (RFC 9207).
 	IssuerInResponse bool
+	// ClientInfo makes the provider send Entra's client_info ({"uid", "utid"} of the
+	// user's home account) with every user grant's response.
+	ClientInfo bool
 }
 
 // clone returns a copy of s whose slices can be changed without changing s's.
@@ -144,6 +147,10 @@ type FlowEnv struct {
 	// ClientFlows returns the flows of clientID — the setup's ClientID or one of its
 	// Clients, with its secret — in partition, as Flows does.
 	ClientFlows func(clientID, partition string) Flows
+	// TenantFlows returns the flows of the setup's ClientID in partition, as Flows does,
+	// but bound to the provider's Entra authority of tenant (a tenant id, or
+	// organizations) on its own host. Nil when the harness lacks FlowFeatures.GuestTenants.
+	TenantFlows func(tenant, partition string) Flows
 }
 
 // FlowFeatures declares what a harness's fake provider can express. A scenario that
@@ -157,6 +164,11 @@ type FlowFeatures struct {
 	IDTokenFaults bool
 	// Tenants: Flows.ClientCredentials reaches a tenant other than the client's own.
 	Tenants bool
+	// GuestTenants: FlowEnv.TenantFlows is set, the provider honours
+	// FlowSetup.ClientInfo, and a user signing in through a tenant other than their home
+	// tenant gets that tenant's ID tokens as a B2B guest (its tid, their oid and sub
+	// there), with client_info naming the home account, as Entra does.
+	GuestTenants bool
 }
 
 // FlowHarness builds environments for TestFlows.
@@ -251,6 +263,7 @@ func flowScenarios() []flowScenario {
 		{name: "ClientCredentialsCachesTheAppToken", setup: withDaemon, run: scenarioClientCredentials},
 		{name: "ClientCredentialsCachesAppTokensPerTenant", needs: needTenants, setup: withDaemon, run: scenarioClientCredentialsTenants},
 		{name: "LegacyCodeIsRedeemedAndCached", run: scenarioLegacyCode},
+		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
 	}
 }
 
@@ -264,6 +277,8 @@ var (
 		"the harness's provider cannot send iss in authorization responses (FlowFeatures.IssuerInResponse)")
 	needTenants = need(func(f FlowFeatures) bool { return f.Tenants },
 		"the harness cannot reach another tenant's authority (FlowFeatures.Tenants)")
+	needGuestTenants = need(func(f FlowFeatures) bool { return f.GuestTenants },
+		"the harness's provider cannot sign a user in to a tenant as a guest (FlowFeatures.GuestTenants)")
 )
 
 // need returns a scenario's needs: "" when has says the feature is there, else why not.
