@@ -20,7 +20,7 @@ func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority
 	realms := s.e.realmsFor(authority, acct, found)
 	for _, realm := range realms {
 		for _, t := range found.IDTokens {
-			if t.ClientID != s.e.cfg.ClientID || !strings.EqualFold(t.Realm, realm) {
+			if t.ClientID != s.e.cfg.ClientID || !sameRealm(authority, t.Realm, realm) {
 				continue
 			}
 			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil {
@@ -30,10 +30,20 @@ func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority
 	}
 	for _, realm := range realms {
 		for _, a := range found.Accounts {
-			if strings.EqualFold(a.Realm, realm) {
+			if sameRealm(authority, a.Realm, realm) {
 				return a, nil
 			}
 		}
 	}
 	return accountOf(found, acct, acct.Realm), nil
+}
+
+// sameRealm compares realms: Entra and B2C tenants case-insensitively (an authority may
+// spell a tenant id in capitals; tid claims are lower case), an OIDC issuer's path
+// exactly, as its issuer is compared.
+func sameRealm(authority domain.Authority, a, b string) bool {
+	if authority.Kind == domain.AuthorityEntra || authority.Kind == domain.AuthorityB2C {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }

@@ -51,7 +51,7 @@ func (f *fixture) guestScene(t *testing.T, extra func(*domain.CacheEntries)) (do
 	}
 	f.find(e).AnyTimes()
 	f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, a domain.Authority) (domain.ProviderMetadata, error) {
-		return domain.ProviderMetadata{Authority: a, Issuer: entraIssuer(a.Tenant), TokenEndpoint: a.URL + "/oauth2/v2.0/token"}, nil
+		return domain.ProviderMetadata{Authority: a, Issuer: entraIssuer(strings.ToLower(a.Tenant)), TokenEndpoint: a.URL + "/oauth2/v2.0/token"}, nil
 	}).AnyTimes()
 	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
 	f.lockRunsCallback()
@@ -73,6 +73,7 @@ func TestSilent_Acquire_guestTenantRefresh(t *testing.T) {
 		cached     func(*testing.T, *fixture) func(*domain.CacheEntries) // tenantB's entries, if any
 		sub        string                                                // the response's sub in tenantB
 		clientInfo string                                                // uid.utid of the response's client_info; "" sends none
+		tenant     string                                                // the guest tenant as the authority spells it; "" : tenantB
 		stored     bool
 	}{
 		// Nothing cached in tenantB: bound by client_info's home account id. Before
@@ -84,6 +85,7 @@ func TestSilent_Acquire_guestTenantRefresh(t *testing.T) {
 		// tenantB's ID token cached: the response must continue it, not the home one.
 		{name: "refresh continuing the guest tenant's ID token is cached", cached: guestCached, sub: "sub-alice-b", clientInfo: "uid-1." + tenantA, stored: true},
 		{name: "refresh naming another sub than the guest tenant's ID token is refused", cached: guestCached, sub: "sub-mallory", clientInfo: "uid-1." + tenantA},
+		{name: "a tenant id spelt in capitals finds its cached ID token", cached: guestCached, sub: "sub-mallory", clientInfo: "uid-1." + tenantA, tenant: strings.ToUpper(tenantB)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := entraFixture(t, "https://"+entraEnv+"/organizations")
@@ -107,7 +109,11 @@ func TestSilent_Acquire_guestTenantRefresh(t *testing.T) {
 				writes = append(writes, w)
 				return nil
 			}).AnyTimes()
-			guest, err := domain.ParseAuthority("https://"+entraEnv+"/"+tenantB, domain.AuthorityEntra)
+			tenant := tenantB
+			if tc.tenant != "" {
+				tenant = tc.tenant
+			}
+			guest, err := domain.ParseAuthority("https://"+entraEnv+"/"+tenant, domain.AuthorityEntra)
 			if err != nil {
 				t.Fatal(err)
 			}
