@@ -74,14 +74,24 @@ func newClient(env *Engine, partition string, cred domain.ClientCredential) (*cl
 	return c, nil
 }
 
-// resolve parses a per-call authority override.
-func (c *client) resolve(raw string) (*domain.Authority, error) {
-	if raw == "" {
+// resolve parses a per-call authority override: WithAuthority's URL, then
+// WithTenantID's tenant on it (or on the client's authority).
+func (c *client) resolve(o authorityOverride) (*domain.Authority, error) {
+	if o.url == "" && o.tenant == nil {
 		return nil, nil
 	}
-	a, err := domain.ParseAuthority(raw, c.env.cfg.AuthorityKind)
-	if err != nil {
-		return nil, err
+	a := c.env.authority
+	if o.url != "" {
+		var err error
+		if a, err = domain.ParseAuthority(o.url, c.env.cfg.AuthorityKind); err != nil {
+			return nil, err
+		}
+	}
+	if o.tenant != nil {
+		var err error
+		if a, err = withTenant(a, *o.tenant); err != nil {
+			return nil, err
+		}
 	}
 	return &a, nil
 }

@@ -47,32 +47,32 @@ type accountsRequest struct{ username string }
 type (
 	silentCall struct {
 		usecases.SilentRequest
-		authority string
+		authority authorityOverride
 	}
 	authCodeCall struct {
 		usecases.AuthCodeRequest
-		authority    string
+		authority    authorityOverride
 		redirectPort *int // AcquireTokenInteractive only
 	}
 	passwordCall struct {
 		usecases.PasswordRequest
-		authority string
+		authority authorityOverride
 	}
 	refreshTokenCall struct {
 		usecases.RefreshTokenRequest
-		authority string
+		authority authorityOverride
 	}
 	codeCall struct {
 		usecases.CodeRequest
-		authority string
+		authority authorityOverride
 	}
 	flowCall struct {
 		usecases.Completion
-		authority string
+		authority authorityOverride
 	}
 	clientCall struct {
 		usecases.ClientRequest
-		authority string
+		authority authorityOverride
 	}
 )
 
@@ -83,13 +83,40 @@ type AuthorityOption struct{ url string }
 // WithAuthority overrides the client's authority for one call.
 func WithAuthority(url string) AuthorityOption { return AuthorityOption{url: url} }
 
-func (o AuthorityOption) applySilent(r *silentCall)             { r.authority = o.url }
-func (o AuthorityOption) applyAuthCode(r *authCodeCall)         { r.authority = o.url }
-func (o AuthorityOption) applyPassword(r *passwordCall)         { r.authority = o.url }
-func (o AuthorityOption) applyRefreshToken(r *refreshTokenCall) { r.authority = o.url }
-func (o AuthorityOption) applyCode(r *codeCall)                 { r.authority = o.url }
-func (o AuthorityOption) applyFlow(r *flowCall)                 { r.authority = o.url }
-func (o AuthorityOption) applyClient(r *clientCall)             { r.authority = o.url }
+func (o AuthorityOption) applySilent(r *silentCall)             { r.authority.url = o.url }
+func (o AuthorityOption) applyAuthCode(r *authCodeCall)         { r.authority.url = o.url }
+func (o AuthorityOption) applyPassword(r *passwordCall)         { r.authority.url = o.url }
+func (o AuthorityOption) applyRefreshToken(r *refreshTokenCall) { r.authority.url = o.url }
+func (o AuthorityOption) applyCode(r *codeCall)                 { r.authority.url = o.url }
+func (o AuthorityOption) applyFlow(r *flowCall)                 { r.authority.url = o.url }
+func (o AuthorityOption) applyClient(r *clientCall)             { r.authority.url = o.url }
+
+// TenantIDOption sends one call to another tenant of the same Entra or B2C authority.
+type TenantIDOption struct{ tenant string }
+
+// WithTenantID sends one call to tenant (a tenant id or domain) on the host of the
+// client's authority, or of WithAuthority's when both are given, as MSAL Go's option
+// does: a user's guest tenants, or an app's customer tenants. A B2C authority keeps its
+// policy. An OIDC issuer or ADFS has no tenants, and a tenant that is not one path
+// segment of letters, digits, '.', '-' and '_' is refused: the call fails with
+// domain.ErrInvalidInput.
+func WithTenantID(tenant string) TenantIDOption { return TenantIDOption{tenant: tenant} }
+
+func (o TenantIDOption) applySilent(r *silentCall)             { r.authority.setTenant(o.tenant) }
+func (o TenantIDOption) applyAuthCode(r *authCodeCall)         { r.authority.setTenant(o.tenant) }
+func (o TenantIDOption) applyPassword(r *passwordCall)         { r.authority.setTenant(o.tenant) }
+func (o TenantIDOption) applyRefreshToken(r *refreshTokenCall) { r.authority.setTenant(o.tenant) }
+func (o TenantIDOption) applyCode(r *codeCall)                 { r.authority.setTenant(o.tenant) }
+func (o TenantIDOption) applyFlow(r *flowCall)                 { r.authority.setTenant(o.tenant) }
+func (o TenantIDOption) applyClient(r *clientCall)             { r.authority.setTenant(o.tenant) }
+
+// authorityOverride is a call's WithAuthority and WithTenantID.
+type authorityOverride struct {
+	url    string  // "" keeps the client's authority
+	tenant *string // nil keeps the authority's tenant
+}
+
+func (o *authorityOverride) setTenant(t string) { o.tenant = &t }
 
 // ForceRefreshOption skips the cached access token.
 type ForceRefreshOption struct{}

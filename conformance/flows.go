@@ -67,14 +67,22 @@ type IDTokenFault int
 
 // ID-token faults, for FakeProvider.SetIDTokenFault.
 const (
-	IDTokenOK             IDTokenFault = iota // correct ID tokens
-	IDTokenWrongNonce                         // a nonce other than the authorization request's
-	IDTokenWrongIssuer                        // an iss other than the authority's issuer
-	IDTokenWrongAudience                      // an aud without the client id
-	IDTokenExpired                            // exp an hour in the past
-	IDTokenWrongSignature                     // a signature that does not verify
-	IDTokenAlgNone                            // unsigned (alg "none")
-	IDTokenOtherSubject                       // another sub, in refresh_token grant responses
+	IDTokenOK                   IDTokenFault = iota // correct ID tokens
+	IDTokenWrongNonce                               // a nonce other than the authorization request's
+	IDTokenWrongIssuer                              // an iss other than the authority's issuer
+	IDTokenWrongAudience                            // an aud without the client id
+	IDTokenExpired                                  // exp an hour in the past
+	IDTokenWrongSignature                           // a signature that does not verify
+	IDTokenAlgNone                                  // unsigned (alg "none")
+	IDTokenOtherSubject                             // another sub, in refresh_token grant responses
+	IDTokenExtraAudience                            // a second audience and no azp
+	IDTokenWrongAzp                                 // azp another party than the client
+	IDTokenAccessTokenType                          // correctly signed, but typ "at+jwt" (RFC 9068)
+	IDTokenHMAC                                     // MAC'd with HS256 instead of signed
+	IDTokenExtraAudienceWithAzp                     // a second audience with azp the client: valid
+	IDTokenRefreshAddsAudience                      // azp the client; a second audience in refresh_token grant responses only
+	IDTokenRefreshAddsAzp                           // azp added, in refresh_token grant responses
+	IDTokenRefreshAddsNonce                         // a nonce added, in refresh_token grant responses
 )
 
 // FlowUser is an account the fake provider must know.
@@ -112,6 +120,9 @@ type FlowSetup struct {
 	// IssuerInResponse makes the provider send iss in authorization responses and
 	// advertise authorization_response_iss_parameter_supported (RFC 9207).
 	IssuerInResponse bool
+	// ClientInfo makes the provider send Entra's client_info ({"uid", "utid"} of the
+	// user's home account) with every user grant's response.
+	ClientInfo bool
 }
 
 // clone returns a copy of s whose slices can be changed without changing s's.
@@ -136,6 +147,10 @@ type FlowEnv struct {
 	// ClientFlows returns the flows of clientID — the setup's ClientID or one of its
 	// Clients, with its secret — in partition, as Flows does.
 	ClientFlows func(clientID, partition string) Flows
+	// TenantFlows returns the flows of the setup's ClientID in partition, as Flows does,
+	// but bound to the provider's Entra authority of tenant (a tenant id, or
+	// organizations) on its own host. Nil when the harness lacks FlowFeatures.GuestTenants.
+	TenantFlows func(tenant, partition string) Flows
 }
 
 // FlowFeatures declares what a harness's fake provider can express. A scenario that
@@ -149,6 +164,11 @@ type FlowFeatures struct {
 	IDTokenFaults bool
 	// Tenants: Flows.ClientCredentials reaches a tenant other than the client's own.
 	Tenants bool
+	// GuestTenants: FlowEnv.TenantFlows is set, the provider honours
+	// FlowSetup.ClientInfo, and a user signing in through a tenant other than their home
+	// tenant gets that tenant's ID tokens as a B2B guest (its tid, their oid and sub
+	// there), with client_info naming the home account, as Entra does.
+	GuestTenants bool
 }
 
 // FlowHarness builds environments for TestFlows.
@@ -238,10 +258,12 @@ func flowScenarios() []flowScenario {
 		{name: "RefusedFamilyRefreshTokenFallsBackToTheAppsOwn", needs: needFamilies, setup: withFamily, run: scenarioFamilyFallback},
 		{name: "RefreshNamingAnotherSubjectIsRefusedAndStoresNothing", needs: needIDTokenFaults, run: scenarioRefreshOtherSubject},
 		{name: "IDTokenFaultsAreRefusedAndStoreNothing", needs: needIDTokenFaults, run: scenarioIDTokenFaults},
+		{name: "RefreshMustContinueTheCachedIDToken", needs: needIDTokenFaults, run: scenarioRefreshContinuesTheIDToken},
 		{name: "AdvertisedIssuerIsRequiredInTheAuthResponse", needs: needIssuerInResponse, setup: withIssuerInResponse, run: scenarioAuthResponseIssuer},
 		{name: "ClientCredentialsCachesTheAppToken", setup: withDaemon, run: scenarioClientCredentials},
 		{name: "ClientCredentialsCachesAppTokensPerTenant", needs: needTenants, setup: withDaemon, run: scenarioClientCredentialsTenants},
 		{name: "LegacyCodeIsRedeemedAndCached", run: scenarioLegacyCode},
+		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
 	}
 }
 
@@ -255,6 +277,8 @@ var (
 		"the harness's provider cannot send iss in authorization responses (FlowFeatures.IssuerInResponse)")
 	needTenants = need(func(f FlowFeatures) bool { return f.Tenants },
 		"the harness cannot reach another tenant's authority (FlowFeatures.Tenants)")
+	needGuestTenants = need(func(f FlowFeatures) bool { return f.GuestTenants },
+		"the harness's provider cannot sign a user in to a tenant as a guest (FlowFeatures.GuestTenants)")
 )
 
 // need returns a scenario's needs: "" when has says the feature is there, else why not.

@@ -13,8 +13,9 @@ import (
 // responses (RFC 9207).
 func withIssuerInResponse(s *FlowSetup) { s.IssuerInResponse = true }
 
-// scenarioIDTokenFaults: an ID token with the wrong nonce, issuer or audience, expired,
-// badly signed or unsigned is refused with its documented class (docs/errors.md) at the
+// scenarioIDTokenFaults: an ID token with the wrong nonce, issuer or audience, an extra
+// audience without azp, another azp, expired, badly signed, unsigned, MAC'd or typed as
+// an access token is refused with its documented class (docs/errors.md) at the
 // end of the auth code flow, and — nonce aside, which only that flow sends — on the
 // password grant too; nothing is cached.
 func scenarioIDTokenFaults(t *testing.T, env FlowEnv) {
@@ -31,6 +32,10 @@ func scenarioIDTokenFaults(t *testing.T, env FlowEnv) {
 		{"Expired", IDTokenExpired, domain.ErrInvalidIDToken},
 		{"WrongSignature", IDTokenWrongSignature, domain.ErrInvalidIDToken},
 		{"AlgNone", IDTokenAlgNone, domain.ErrInvalidIDToken},
+		{"ExtraAudienceWithoutAzp", IDTokenExtraAudience, domain.ErrInvalidIDToken},
+		{"WrongAzp", IDTokenWrongAzp, domain.ErrInvalidIDToken},
+		{"AccessTokenType", IDTokenAccessTokenType, domain.ErrInvalidIDToken},
+		{"HMAC", IDTokenHMAC, domain.ErrInvalidIDToken},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := flowContext(t)
@@ -59,6 +64,47 @@ func scenarioIDTokenFaults(t *testing.T, env FlowEnv) {
 	}
 	env.Provider.SetIDTokenFault(IDTokenOK)
 	signIn(t, f, "alice@example.com", "alice-pw") // the faults, not the set-up, made the refusals
+}
+
+// scenarioRefreshContinuesTheIDToken: a refresh response's ID token must keep the
+// cached one's aud (as a set) and azp, and may carry no nonce the cached one lacks (OIDC
+// Core §12.2): otherwise it is refused (ErrInvalidIDToken) and the cache is left as it
+// was. A token with an extra audience and azp the client is valid, on sign-in and on a
+// refresh that keeps both.
+func scenarioRefreshContinuesTheIDToken(t *testing.T, env FlowEnv) {
+	f := env.Flows(flowPartition)
+	defer env.Provider.SetIDTokenFault(IDTokenOK)
+	for _, c := range []struct {
+		name  string
+		fault IDTokenFault
+	}{
+		{"AddsAudience", IDTokenRefreshAddsAudience},
+		{"AddsAzp", IDTokenRefreshAddsAzp},
+		{"AddsNonce", IDTokenRefreshAddsNonce},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := flowContext(t)
+			env.Provider.SetIDTokenFault(c.fault) // each fault changes only refresh responses
+			first := signIn(t, f, "alice@example.com", "alice-pw")
+			before := readCache(t, env.Store, flowPartition)
+			refreshes := env.Provider.Calls(domain.GrantRefreshToken)
+			_, err := f.Silent(ctx, flowScopes, first.Account, true)
+			if !errors.Is(err, domain.ErrInvalidIDToken) {
+				t.Fatalf("Silent whose refresh response's ID token %s = %v; want ErrInvalidIDToken", c.name, err)
+			}
+			if n := env.Provider.Calls(domain.GrantRefreshToken) - refreshes; n != 1 {
+				t.Fatalf("refresh grants = %d; want 1", n)
+			}
+			wantCacheUnchanged(t, "a refresh whose ID token "+c.name, env.Store, flowPartition, before)
+		})
+	}
+	t.Run("ExtraAudienceWithAzpKept", func(t *testing.T) {
+		ctx := flowContext(t)
+		env.Provider.SetIDTokenFault(IDTokenExtraAudienceWithAzp)
+		first := signIn(t, f, "bob@example.com", "bob-pw")
+		res, err := f.Silent(ctx, flowScopes, first.Account, true)
+		wantSource(t, "Silent refreshing an ID token with an extra audience and azp the client", res, err, domain.SourceIdentityProvider)
+	})
 }
 
 // scenarioAuthResponseIssuer: when the provider advertises

@@ -31,6 +31,7 @@ type IDTokenClaims struct {
 	IssuedAt          time.Time
 	NotBefore         time.Time
 	Nonce             string
+	AuthorizedParty   string // azp: the client the token was issued to (OIDC Core §2)
 	TenantID          string // tid
 	ObjectID          string // oid
 	PreferredUsername string // preferred_username
@@ -53,8 +54,9 @@ func (c IDTokenClaims) Username() string {
 
 // ParseIDToken decodes a compact JWS ID token without verifying its signature (that is
 // the identity provider port's job). It refuses anything that is not three base64url
-// parts of JSON, an "alg" of "none" or an empty alg, and a token without iss, sub, aud
-// or exp. Errors are ErrInvalidIDToken and never quote the token.
+// parts of JSON, an "alg" of "none", an empty alg or an HMAC alg, a "typ" of an access
+// token, and a token without iss, sub, aud or exp. Errors are ErrInvalidIDToken and
+// never quote the token.
 func ParseIDToken(raw string) (JWTHeader, IDTokenClaims, error) {
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
@@ -66,6 +68,15 @@ func ParseIDToken(raw string) (JWTHeader, IDTokenClaims, error) {
 	}
 	if h.Alg == "" || strings.EqualFold(h.Alg, "none") {
 		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token is unsigned (alg %q)", h.Alg)
+	}
+	if isHMACAlg(h.Alg) {
+		// A MAC keyed with the client secret proves nothing to a public client, and an
+		// HS* token verified with a public key as the secret is a classic forgery.
+		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token is MAC'd, not signed (alg %q)", h.Alg)
+	}
+	if isAccessTokenType(h.Typ) {
+		// RFC 9068 §4: a JWT access token is typed so that it cannot pass for an ID token.
+		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "token is a JWT access token (typ %q), not an ID token", h.Typ)
 	}
 	if parts[2] == "" {
 		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has an empty signature")
@@ -79,6 +90,18 @@ func ParseIDToken(raw string) (JWTHeader, IDTokenClaims, error) {
 		return JWTHeader{}, IDTokenClaims{}, err
 	}
 	return h, c, nil
+}
+
+// isHMACAlg reports whether alg is one of JWA's HMAC algorithms (RFC 7518 §3.2).
+func isHMACAlg(alg string) bool {
+	return len(alg) >= 2 && strings.EqualFold(alg[:2], "HS")
+}
+
+// isAccessTokenType reports whether a JOSE typ names a JWT access token (RFC 9068 §2.1):
+// "at+jwt", or its media type "application/at+jwt" (RFC 7515 §4.1.9), in any case.
+func isAccessTokenType(typ string) bool {
+	t := strings.ToLower(strings.TrimSpace(typ))
+	return t == "at+jwt" || t == "application/at+jwt"
 }
 
 func decodeSegment(seg string, v any) error {
@@ -103,7 +126,12 @@ func claimsFromMap(m map[string]any) (IDTokenClaims, error) {
 	c := IDTokenClaims{
 		Issuer: str("iss"), Subject: str("sub"), Nonce: str("nonce"), TenantID: str("tid"),
 		ObjectID: str("oid"), PreferredUsername: str("preferred_username"), UPN: str("upn"),
-		Email: str("email"), Name: str("name"), Raw: m,
+		Email: str("email"), Name: str("name"), AuthorizedParty: str("azp"), Raw: m,
+	}
+	if v, ok := m["azp"]; ok && v != nil {
+		if _, isStr := v.(string); !isStr {
+			return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token azp is not a string")
+		}
 	}
 	switch aud := m["aud"].(type) {
 	case string:
@@ -179,13 +207,18 @@ type IDTokenExpectations struct {
 	Nonce string
 	// Subject, when set, must equal the token's sub (a refresh for a known account).
 	Subject string
+	// Previous, when set, is the cached ID token of the same account and tenant that a
+	// refresh response's ID token must continue (OIDC Core §12.2): the same iss, sub,
+	// aud (as a set) and azp, and no nonce unless it is the cached one.
+	Previous *IDTokenClaims
 	// Now and Skew decide expiry: the token is refused when Now > exp + Skew.
 	Now  time.Time
 	Skew time.Duration
 }
 
-// Check verifies the claims against e: iss, aud, exp, nonce and sub. It returns
-// ErrNonceMismatch for a wrong nonce and ErrInvalidIDToken otherwise.
+// Check verifies the claims against e: iss, aud and azp, exp, nbf, nonce, sub and the
+// previous ID token. It returns ErrNonceMismatch for a wrong nonce and
+// ErrInvalidIDToken otherwise.
 func (c IDTokenClaims) Check(e IDTokenExpectations) error {
 	want := e.Issuer
 	if strings.Contains(want, "{tenantid}") {
@@ -197,8 +230,8 @@ func (c IDTokenClaims) Check(e IDTokenExpectations) error {
 	if want == "" || c.Issuer != want {
 		return Errorf(ErrInvalidIDToken, "ID token issuer %q is not the expected %q", c.Issuer, want)
 	}
-	if !slices.Contains(c.Audience, e.ClientID) {
-		return Errorf(ErrInvalidIDToken, "ID token audience does not contain client %q", e.ClientID)
+	if err := c.checkAudience(e.ClientID); err != nil {
+		return err
 	}
 	skew := e.Skew
 	if skew == 0 {
@@ -216,5 +249,58 @@ func (c IDTokenClaims) Check(e IDTokenExpectations) error {
 	if e.Subject != "" && c.Subject != e.Subject {
 		return Errorf(ErrInvalidIDToken, "ID token names a different subject than the cached account")
 	}
+	if e.Previous != nil {
+		return c.checkContinues(*e.Previous)
+	}
 	return nil
+}
+
+// checkAudience applies OIDC Core §3.1.3.7 items 3-5: the client is an audience; azp,
+// when present, is the client; with several audiences azp is required, so that a token
+// issued to another party that merely lists this client is not accepted.
+func (c IDTokenClaims) checkAudience(clientID string) error {
+	if !slices.Contains(c.Audience, clientID) {
+		return Errorf(ErrInvalidIDToken, "ID token audience does not contain client %q", clientID)
+	}
+	if c.AuthorizedParty != "" && c.AuthorizedParty != clientID {
+		return Errorf(ErrInvalidIDToken, "ID token azp %q is not client %q", c.AuthorizedParty, clientID)
+	}
+	if len(c.Audience) > 1 && c.AuthorizedParty == "" {
+		return Errorf(ErrInvalidIDToken, "ID token has %d audiences and no azp", len(c.Audience))
+	}
+	return nil
+}
+
+// checkContinues checks that a refresh response's ID token is about the same session as
+// the cached one prev (OIDC Core §12.2): a provider, or an attacker in its place, must
+// not swap the user, the issuer or the parties the token is for on a refresh.
+func (c IDTokenClaims) checkContinues(prev IDTokenClaims) error {
+	switch {
+	case c.Issuer != prev.Issuer:
+		return Errorf(ErrInvalidIDToken, "refresh response ID token names a different issuer than the cached account")
+	case c.Subject != prev.Subject:
+		return Errorf(ErrInvalidIDToken, "refresh response ID token names a different subject than the cached account")
+	case !sameSet(c.Audience, prev.Audience):
+		return Errorf(ErrInvalidIDToken, "refresh response ID token has other audiences than the cached one")
+	case c.AuthorizedParty != prev.AuthorizedParty:
+		return Errorf(ErrInvalidIDToken, "refresh response ID token has another azp than the cached one")
+	case c.Nonce != "" && !ConstantTimeEqual(c.Nonce, prev.Nonce):
+		return Errorf(ErrInvalidIDToken, "refresh response ID token carries a nonce the cached one does not")
+	}
+	return nil
+}
+
+// sameSet reports whether a and b hold the same strings, ignoring order and repeats.
+func sameSet(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
 }

@@ -47,6 +47,13 @@ func TestParseIDToken_refused(t *testing.T) {
 		{name: "alg None", raw: makeJWT(t, `{"alg":"None"}`, claims)},
 		{name: "empty alg", raw: makeJWT(t, `{"alg":""}`, claims)},
 		{name: "no alg", raw: makeJWT(t, `{"typ":"JWT"}`, claims)},
+		{name: "alg HS256", raw: makeJWT(t, `{"alg":"HS256"}`, claims)},
+		{name: "alg HS384", raw: makeJWT(t, `{"alg":"HS384"}`, claims)},
+		{name: "alg hs512", raw: makeJWT(t, `{"alg":"hs512"}`, claims)},
+		{name: "typ at+jwt", raw: makeJWT(t, `{"alg":"RS256","typ":"at+jwt"}`, claims)},
+		{name: "typ AT+JWT", raw: makeJWT(t, `{"alg":"RS256","typ":"AT+JWT"}`, claims)},
+		{name: "typ application/at+jwt", raw: makeJWT(t, `{"alg":"ES256","typ":"application/at+jwt"}`, claims)},
+		{name: "azp not a string", raw: makeJWT(t, rs256, `{"iss":"i","sub":"s","aud":"c","azp":["c"],"exp":1700000000}`)},
 		{name: "empty", raw: ""},
 		{name: "two parts", raw: b64(t, rs256) + "." + b64(t, claims)},
 		{name: "four parts", raw: makeJWT(t, rs256, claims) + ".x"},
@@ -114,6 +121,8 @@ func TestParseIDToken_claims(t *testing.T) {
 			}},
 		{name: "no iat or nbf", payload: `{"iss":"i","sub":"s","aud":"c","exp":1700000000}`,
 			want: func(c domain.IDTokenClaims) bool { return c.IssuedAt.IsZero() && c.NotBefore.IsZero() }},
+		{name: "azp", payload: `{"iss":"i","sub":"s","aud":["c","api"],"azp":"c","exp":1700000000}`,
+			want: func(c domain.IDTokenClaims) bool { return c.AuthorizedParty == "c" }},
 		{name: "entra claims", payload: `{"iss":"i","sub":"s","aud":"c","exp":1700000000,"nonce":"n","tid":"t","oid":"o",
 			"preferred_username":"alice@contoso.com","upn":"alice@upn","email":"alice@mail","name":"Alice","custom":{"x":1}}`,
 			want: func(c domain.IDTokenClaims) bool {
@@ -164,6 +173,18 @@ func TestIDTokenClaims_Username_order(t *testing.T) {
 	}
 }
 
+// previous returns an expectation that the token continues prev, changed by edit.
+func previous(prev domain.IDTokenClaims, edit func(*domain.IDTokenClaims)) func(*domain.IDTokenExpectations) {
+	return func(e *domain.IDTokenExpectations) {
+		p := prev
+		p.Audience = slices.Clone(prev.Audience)
+		if edit != nil {
+			edit(&p)
+		}
+		e.Previous = &p
+	}
+}
+
 func TestIDTokenClaims_Check(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	const tid = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -187,7 +208,11 @@ func TestIDTokenClaims_Check(t *testing.T) {
 			expect: func(e *domain.IDTokenExpectations) { e.Issuer = "https://login.microsoftonline.com/{tenantid}/v2.0" }, want: domain.ErrInvalidIDToken},
 		{name: "tenant template with another tid", claims: func(c *domain.IDTokenClaims) { c.TenantID = "other" },
 			expect: func(e *domain.IDTokenExpectations) { e.Issuer = "https://login.microsoftonline.com/{tenantid}/v2.0" }, want: domain.ErrInvalidIDToken},
-		{name: "audience among several", claims: func(c *domain.IDTokenClaims) { c.Audience = []string{"api", "client"} }},
+		{name: "audience among several with azp", claims: func(c *domain.IDTokenClaims) { c.Audience, c.AuthorizedParty = []string{"api", "client"}, "client" }},
+		{name: "audience among several without azp", claims: func(c *domain.IDTokenClaims) { c.Audience = []string{"api", "client"} }, want: domain.ErrInvalidIDToken},
+		{name: "audience among several, azp another party", claims: func(c *domain.IDTokenClaims) { c.Audience, c.AuthorizedParty = []string{"api", "client"}, "api" }, want: domain.ErrInvalidIDToken},
+		{name: "one audience, azp the client", claims: func(c *domain.IDTokenClaims) { c.AuthorizedParty = "client" }},
+		{name: "one audience, azp another party", claims: func(c *domain.IDTokenClaims) { c.AuthorizedParty = "api" }, want: domain.ErrInvalidIDToken},
 		{name: "audience lacks client", claims: func(c *domain.IDTokenClaims) { c.Audience = []string{"api"} }, want: domain.ErrInvalidIDToken},
 		{name: "audience differs by case", claims: func(c *domain.IDTokenClaims) { c.Audience = []string{"CLIENT"} }, want: domain.ErrInvalidIDToken},
 		{name: "expired beyond default skew", claims: func(c *domain.IDTokenClaims) { c.Expiry = now.Add(-6 * time.Minute) }, want: domain.ErrInvalidIDToken},
@@ -202,6 +227,30 @@ func TestIDTokenClaims_Check(t *testing.T) {
 		{name: "no nonce sent", expect: func(e *domain.IDTokenExpectations) { e.Nonce = "" }},
 		{name: "subject matches", expect: func(e *domain.IDTokenExpectations) { e.Subject = "sub-1" }},
 		{name: "subject mismatch", expect: func(e *domain.IDTokenExpectations) { e.Subject = "sub-2" }, want: domain.ErrInvalidIDToken},
+		{name: "previous token continued", expect: previous(base, nil)},
+		{name: "previous token, audiences in another order", claims: func(c *domain.IDTokenClaims) { c.Audience, c.AuthorizedParty = []string{"api", "client"}, "client" },
+			expect: previous(base, func(p *domain.IDTokenClaims) {
+				p.Audience, p.AuthorizedParty = []string{"client", "api", "client"}, "client"
+			})},
+		{name: "previous token, another issuer", claims: func(c *domain.IDTokenClaims) {
+			c.TenantID = "other"
+			c.Issuer = "https://login.microsoftonline.com/other/v2.0"
+		},
+			expect: func(e *domain.IDTokenExpectations) {
+				e.Issuer = "https://login.microsoftonline.com/{tenantid}/v2.0"
+				previous(base, nil)(e)
+			}, want: domain.ErrInvalidIDToken},
+		{name: "previous token, another subject", claims: func(c *domain.IDTokenClaims) { c.Subject = "sub-2" }, expect: previous(base, nil), want: domain.ErrInvalidIDToken},
+		{name: "previous token, an audience added", claims: func(c *domain.IDTokenClaims) { c.Audience, c.AuthorizedParty = []string{"client", "api"}, "client" },
+			expect: previous(base, func(p *domain.IDTokenClaims) { p.AuthorizedParty = "client" }), want: domain.ErrInvalidIDToken},
+		{name: "previous token, an audience dropped", claims: func(c *domain.IDTokenClaims) { c.AuthorizedParty = "client" },
+			expect: previous(base, func(p *domain.IDTokenClaims) { p.Audience, p.AuthorizedParty = []string{"client", "api"}, "client" }), want: domain.ErrInvalidIDToken},
+		{name: "previous token, azp added", claims: func(c *domain.IDTokenClaims) { c.AuthorizedParty = "client" }, expect: previous(base, nil), want: domain.ErrInvalidIDToken},
+		{name: "previous token, azp dropped", expect: previous(base, func(p *domain.IDTokenClaims) { p.AuthorizedParty = "client" }), want: domain.ErrInvalidIDToken},
+		{name: "previous token, a nonce added", expect: previous(base, func(p *domain.IDTokenClaims) { p.Nonce = "" }), want: domain.ErrInvalidIDToken},
+		{name: "previous token, another nonce", expect: previous(base, func(p *domain.IDTokenClaims) { p.Nonce = "nonce-0" }), want: domain.ErrInvalidIDToken},
+		{name: "previous token, nonce dropped", claims: func(c *domain.IDTokenClaims) { c.Nonce = "" },
+			expect: func(e *domain.IDTokenExpectations) { e.Nonce = ""; previous(base, nil)(e) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +263,9 @@ func TestIDTokenClaims_Check(t *testing.T) {
 				tt.expect(&e)
 			}
 			err := c.Check(e)
+			if err != nil && strings.Contains(err.Error(), "nonce-1") {
+				t.Errorf("Check() = %q; quotes the nonce", err)
+			}
 			if tt.want == nil {
 				if err != nil {
 					t.Errorf("Check() = %v; want nil", err)

@@ -14,7 +14,10 @@ type redemption struct {
 	authority domain.Authority
 	scopes    []string // non-reserved requested scopes
 	nonce     string   // the nonce sent, when one was
-	// account is the cached account a refresh is for; prev its cached ID-token claims.
+	// account is the cached account a refresh is for; prev the cached ID-token claims of
+	// that account in the tenant the refresh is in, which the response must continue
+	// (nil when that tenant has none: the response is then bound to the account by its
+	// home account id alone, in domain.BuildCacheWrite).
 	account *domain.Account
 	prev    *domain.IDTokenClaims
 	appOnly bool
@@ -125,8 +128,8 @@ func fillResult(res *domain.AuthResult, resp domain.TokenResponse, rc domain.Res
 }
 
 // checkIDToken parses an ID token, checks its claims against the authority's issuer,
-// the client id, the nonce sent and, on a refresh, the cached account's ID token, and
-// verifies its signature unless configured not to.
+// the client id, the nonce sent and, on a refresh, the cached ID token of the same
+// account and tenant (r.prev), and verifies its signature unless configured not to.
 func (e *engine) checkIDToken(ctx context.Context, r redemption, raw string) (*domain.IDTokenClaims, error) {
 	_, claims, err := domain.ParseIDToken(raw)
 	if err != nil {
@@ -138,13 +141,7 @@ func (e *engine) checkIDToken(ctx context.Context, r redemption, raw string) (*d
 	}
 	want := domain.IDTokenExpectations{
 		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce,
-		Now: e.clock.Now(), Skew: e.cfg.ClockSkew,
-	}
-	if r.prev != nil {
-		want.Subject = r.prev.Subject
-		if claims.Issuer != r.prev.Issuer {
-			return nil, domain.Errorf(domain.ErrInvalidIDToken, "refresh response ID token names a different issuer than the cached account")
-		}
+		Now: e.clock.Now(), Skew: e.cfg.ClockSkew, Previous: r.prev,
 	}
 	if err := claims.Check(want); err != nil {
 		return nil, err

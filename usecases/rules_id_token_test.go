@@ -10,8 +10,8 @@ import (
 	"github.com/hexauth/hexauth/usecases"
 )
 
-// Every ID token the engine receives, from any flow, is checked for iss, aud and exp
-// (DESIGN §3 "Every ID token"); silent and auth-code flows have tests of their own.
+// Every ID token the engine receives, from any flow, is checked for iss, aud, azp and
+// exp (DESIGN §3 "Every ID token"); silent and auth-code flows have tests of their own.
 
 // userFlow redeems one grant through a user flow that returns the provider's ID token.
 type userFlow struct {
@@ -57,6 +57,9 @@ func TestUserFlows_refuseAnIDTokenFailingItsClaimChecksAndStoreNothing(t *testin
 			{name: "another issuer", mutate: func(c map[string]any) { c["iss"] = "https://evil.example/" }, want: domain.ErrInvalidIDToken},
 			{name: "another audience", mutate: func(c map[string]any) { c["aud"] = "another-client" }, want: domain.ErrInvalidIDToken},
 			{name: "audiences without the client", mutate: func(c map[string]any) { c["aud"] = []string{"a", "b"} }, want: domain.ErrInvalidIDToken},
+			{name: "extra audience with azp the client", mutate: func(c map[string]any) { c["aud"], c["azp"] = []string{testClient, "api"}, testClient }},
+			{name: "extra audience without azp", mutate: func(c map[string]any) { c["aud"] = []string{testClient, "api"} }, want: domain.ErrInvalidIDToken},
+			{name: "azp another party", mutate: func(c map[string]any) { c["azp"] = "api" }, want: domain.ErrInvalidIDToken},
 			{name: "expired", mutate: func(c map[string]any) { c["exp"] = t0.Add(-time.Hour).Unix() }, want: domain.ErrInvalidIDToken},
 		} {
 			t.Run(flow.name+"/"+tc.name, func(t *testing.T) {

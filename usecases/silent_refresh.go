@@ -78,20 +78,7 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 	if len(candidates) == 0 {
 		return domain.AuthResult{}, &domain.Error{Class: domain.ErrNoTokens, Op: "silent", Description: "no refresh token is cached for this account and client"}
 	}
-	realm := req.Account.Realm
-	if authority.IsIssuerRealm() {
-		realm = authority.Realm()
-	}
-	acct := accountOf(found, authority, req.Account, realm)
-	if authority.IsIssuerRealm() {
-		acct.Realm = realm // never another issuer's record, even when this one's is missing
-	}
-	var prev *domain.IDTokenClaims
-	if idt := idTokenOf(found, authority, s.e.cfg.ClientID, acct.Realm); idt != nil {
-		if _, c, err := domain.ParseIDToken(string(idt.Secret)); err == nil {
-			prev = &c
-		}
-	}
+	acct, prev := s.refreshIdentity(ctx, authority, req.Account, found)
 	correlationID := s.e.correlationID(req.CorrelationID)
 	var err error
 	for i, rt := range candidates {

@@ -38,6 +38,15 @@ const (
 	IDTokenWrongSignature = fakeidp.IDTokenWrongSignature // a signature that does not verify
 	IDTokenOtherSubject   = fakeidp.IDTokenOtherSubject   // another sub, on refresh responses
 	IDTokenAlgNone        = fakeidp.IDTokenAlgNone        // an unsigned token (alg "none")
+
+	IDTokenExtraAudience        = fakeidp.IDTokenExtraAudience        // a second audience, no azp
+	IDTokenWrongAzp             = fakeidp.IDTokenWrongAzp             // azp another party
+	IDTokenAccessTokenType      = fakeidp.IDTokenAccessTokenType      // typ "at+jwt", correctly signed
+	IDTokenHMAC                 = fakeidp.IDTokenHMAC                 // MAC'd with HS256
+	IDTokenExtraAudienceWithAzp = fakeidp.IDTokenExtraAudienceWithAzp // a second audience, azp the client (valid)
+	IDTokenRefreshAddsAudience  = fakeidp.IDTokenRefreshAddsAudience  // azp the client; a second audience on refresh responses
+	IDTokenRefreshAddsAzp       = fakeidp.IDTokenRefreshAddsAzp       // azp added, on refresh responses
+	IDTokenRefreshAddsNonce     = fakeidp.IDTokenRefreshAddsNonce     // a nonce added, on refresh responses
 )
 
 // Signing algorithms for ProviderConfig.SigningAlg.

@@ -1,8 +1,11 @@
 package fakeidp
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -33,12 +36,37 @@ const (
 	IDTokenOtherSubject
 	// IDTokenAlgNone issues an unsigned token (alg "none", empty signature).
 	IDTokenAlgNone
+	// IDTokenExtraAudience adds a second audience and no azp (OIDC Core §3.1.3.7 item 4
+	// then requires azp).
+	IDTokenExtraAudience
+	// IDTokenWrongAzp sets azp to another party than the client.
+	IDTokenWrongAzp
+	// IDTokenAccessTokenType issues a correctly signed token typed "at+jwt": a JWT access
+	// token (RFC 9068 §2.1), which is no ID token.
+	IDTokenAccessTokenType
+	// IDTokenHMAC MACs the token with HS256 instead of signing it.
+	IDTokenHMAC
+	// IDTokenExtraAudienceWithAzp adds a second audience with azp the client: a valid ID
+	// token, on every grant.
+	IDTokenExtraAudienceWithAzp
+	// IDTokenRefreshAddsAudience sets azp (the client) in every ID token, and in
+	// refresh_token grant responses adds a second audience that the signed-in ID token
+	// lacked: only aud changes on the refresh.
+	IDTokenRefreshAddsAudience
+	// IDTokenRefreshAddsAzp, on refresh_token grant responses only, adds azp (the
+	// client) that the signed-in ID token lacked.
+	IDTokenRefreshAddsAzp
+	// IDTokenRefreshAddsNonce, on refresh_token grant responses only, carries a nonce
+	// that the signed-in ID token lacked (OIDC Core §12.2).
+	IDTokenRefreshAddsNonce
 )
 
 // String returns the fault's name.
 func (f IDTokenFault) String() string {
 	names := [...]string{"ok", "wrong nonce", "wrong issuer", "wrong audience", "expired",
-		"wrong signature", "other subject", "alg none"}
+		"wrong signature", "other subject", "alg none", "extra audience", "wrong azp",
+		"access token type", "hmac", "extra audience with azp", "refresh adds audience",
+		"refresh adds azp", "refresh adds nonce"}
 	if f >= 0 && int(f) < len(names) {
 		return names[f]
 	}
@@ -73,12 +101,13 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 	}
 	now := in.now
 	exp := now.Add(p.cfg.TokenLifetime)
+	u := p.asSeenIn(in.user, in.authority)
 	c := map[string]any{
-		"iss":                p.TokenIssuer(in.authority, in.user.TenantID),
-		"sub":                in.user.Subject,
+		"iss":                p.TokenIssuer(in.authority, u.TenantID),
+		"sub":                u.Subject,
 		"aud":                in.clientID,
-		"tid":                in.user.TenantID,
-		"oid":                in.user.ObjectID,
+		"tid":                u.TenantID,
+		"oid":                u.ObjectID,
 		"preferred_username": in.user.Username,
 		"ver":                "2.0",
 	}
@@ -100,14 +129,65 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 		now = exp.Add(-p.cfg.TokenLifetime)
 	case IDTokenOtherSubject:
 		if in.grant == domain.GrantRefreshToken {
-			c["sub"] = "other-" + in.user.Subject
+			c["sub"] = "other-" + u.Subject
+		}
+	case IDTokenExtraAudience:
+		c["aud"] = []string{in.clientID, faultAudience}
+	case IDTokenWrongAzp:
+		c["azp"] = faultAudience
+	case IDTokenExtraAudienceWithAzp:
+		c["aud"], c["azp"] = []string{in.clientID, faultAudience}, in.clientID
+	case IDTokenRefreshAddsAudience:
+		c["azp"] = in.clientID
+	}
+	if in.grant == domain.GrantRefreshToken {
+		switch fault {
+		case IDTokenRefreshAddsAudience:
+			c["aud"] = []string{in.clientID, faultAudience}
+		case IDTokenRefreshAddsAzp:
+			c["azp"] = in.clientID
+		case IDTokenRefreshAddsNonce:
+			c["nonce"] = faultNonce
 		}
 	}
 	c["iat"], c["nbf"], c["exp"] = now.Unix(), now.Unix(), exp.Unix()
-	if fault == IDTokenAlgNone {
+	switch fault {
+	case IDTokenAlgNone:
 		return unsignedToken(c)
+	case IDTokenHMAC:
+		return hmacToken(c)
+	case IDTokenAccessTokenType:
+		return p.sign(c, "at+jwt", false)
 	}
-	return p.sign(c, fault == IDTokenWrongSignature)
+	return p.sign(c, "JWT", fault == IDTokenWrongSignature)
+}
+
+// hmacToken returns claims MAC'd with HS256 under a fixed key, as a provider confusing
+// an ID token with a symmetric-key token would (RFC 7518 §3.2).
+func hmacToken(claims map[string]any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: "fakeidp: sign", Description: "cannot encode the ID token claims", Err: err}
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	input := b64([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + b64(payload)
+	mac := hmac.New(sha256.New, []byte("fakeidp-hmac-fault-key"))
+	mac.Write([]byte(input))
+	return input + "." + b64(mac.Sum(nil)), nil
+}
+
+// asSeenIn returns user u as the directory of authority a's tenant knows them. At home,
+// or through an authority that names no single tenant, that is u. In another Entra
+// tenant u is a B2B guest, and Entra's ID tokens there carry that tenant's tid and the
+// guest's own oid and sub, while client_info keeps naming the home account (uid.utid).
+func (p *Provider) asSeenIn(u User, a domain.Authority) User {
+	tenant := p.TenantID(a)
+	if tenant == "" || strings.EqualFold(tenant, u.TenantID) {
+		return u
+	}
+	g := completeUser(User{Username: u.Username + "#" + strings.ToLower(tenant)})
+	u.TenantID, u.ObjectID, u.Subject = tenant, g.ObjectID, g.Subject
+	return u
 }
 
 // unsignedToken returns claims as an unsecured JWT (RFC 7519 §6): alg "none" and an

@@ -95,8 +95,8 @@ func (p *Provider) JWKS() []byte {
 // sign returns the compact JWS of claims (RFC 7515 §7.1) signed with the fake's key.
 // With corrupt, the signature is valid in form but made over other bytes, so it does
 // not verify.
-func (p *Provider) sign(claims map[string]any, corrupt bool) (string, error) {
-	header, _ := json.Marshal(domain.JWTHeader{Alg: p.key.alg, Kid: p.key.kid, Typ: "JWT"})
+func (p *Provider) sign(claims map[string]any, typ string, corrupt bool) (string, error) {
+	header, _ := json.Marshal(domain.JWTHeader{Alg: p.key.alg, Kid: p.key.kid, Typ: typ})
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", &domain.Error{Class: domain.ErrInvalidInput, Op: "fakeidp: sign", Description: "cannot encode the ID token claims", Err: err}

@@ -37,7 +37,7 @@ type TenantAuthorities interface {
 // package (MemoryProvider, HTTPProvider) express them: newProvider must be one of them
 // or a provider as capable.
 func Harness(newProvider ProviderFactory, newStore func(t *testing.T) ports.CacheStore) conformance.FlowHarness {
-	features := conformance.FlowFeatures{Families: true, IssuerInResponse: true, IDTokenFaults: true, Tenants: true}
+	features := conformance.FlowFeatures{Families: true, IssuerInResponse: true, IDTokenFaults: true, Tenants: true, GuestTenants: true}
 	return conformance.FlowHarness{Features: features, New: func(t *testing.T, setup conformance.FlowSetup) conformance.FlowEnv {
 		clock := memory.NewClock(Start)
 		idp, authorityURL := newProvider(t, setup, clock)
@@ -56,13 +56,29 @@ func Harness(newProvider ProviderFactory, newStore func(t *testing.T) ports.Cach
 			}
 			return f
 		}
-		return conformance.FlowEnv{
+		env := conformance.FlowEnv{
 			Provider:    idp,
 			Store:       store,
 			Advance:     func(d time.Duration) { clock.Advance(d) },
 			Flows:       func(partition string) conformance.Flows { return clientFlows(setup.ClientID, partition) },
 			ClientFlows: clientFlows,
 		}
+		if ta := tenantsOf(idp); ta != nil {
+			env.TenantFlows = func(tenant, partition string) conformance.Flows {
+				a, err := domain.ParseAuthority(ta.TenantAuthority(tenant), domain.AuthorityEntra)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg := Config(setup, setup.ClientID, a)
+				cfg.Partition = partition
+				f, err := newFlows(cfg, deps, ta)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		return env
 	}}
 }
 
@@ -84,6 +100,7 @@ func MemoryProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clo
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,
 		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
+		ClientInfo: setup.ClientInfo,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +162,22 @@ func idTokenFault(f conformance.IDTokenFault) memory.IDTokenFault {
 		return memory.IDTokenAlgNone
 	case conformance.IDTokenOtherSubject:
 		return memory.IDTokenOtherSubject
+	case conformance.IDTokenExtraAudience:
+		return memory.IDTokenExtraAudience
+	case conformance.IDTokenWrongAzp:
+		return memory.IDTokenWrongAzp
+	case conformance.IDTokenAccessTokenType:
+		return memory.IDTokenAccessTokenType
+	case conformance.IDTokenHMAC:
+		return memory.IDTokenHMAC
+	case conformance.IDTokenExtraAudienceWithAzp:
+		return memory.IDTokenExtraAudienceWithAzp
+	case conformance.IDTokenRefreshAddsAudience:
+		return memory.IDTokenRefreshAddsAudience
+	case conformance.IDTokenRefreshAddsAzp:
+		return memory.IDTokenRefreshAddsAzp
+	case conformance.IDTokenRefreshAddsNonce:
+		return memory.IDTokenRefreshAddsNonce
 	}
 	return memory.IDTokenOK
 }

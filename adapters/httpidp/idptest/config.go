@@ -44,6 +44,23 @@ const (
 	IDTokenOtherSubject = fakeidp.IDTokenOtherSubject
 	// IDTokenAlgNone issues an unsigned ID token (alg "none").
 	IDTokenAlgNone = fakeidp.IDTokenAlgNone
+	// IDTokenExtraAudience adds a second audience and no azp.
+	IDTokenExtraAudience = fakeidp.IDTokenExtraAudience
+	// IDTokenWrongAzp sets azp to another party than the client.
+	IDTokenWrongAzp = fakeidp.IDTokenWrongAzp
+	// IDTokenAccessTokenType issues a correctly signed token typed "at+jwt".
+	IDTokenAccessTokenType = fakeidp.IDTokenAccessTokenType
+	// IDTokenHMAC MACs the ID token with HS256.
+	IDTokenHMAC = fakeidp.IDTokenHMAC
+	// IDTokenExtraAudienceWithAzp adds a second audience with azp the client (valid).
+	IDTokenExtraAudienceWithAzp = fakeidp.IDTokenExtraAudienceWithAzp
+	// IDTokenRefreshAddsAudience sets azp the client, and adds a second audience in
+	// refresh_token grant responses.
+	IDTokenRefreshAddsAudience = fakeidp.IDTokenRefreshAddsAudience
+	// IDTokenRefreshAddsAzp adds azp in refresh_token grant responses.
+	IDTokenRefreshAddsAzp = fakeidp.IDTokenRefreshAddsAzp
+	// IDTokenRefreshAddsNonce adds a nonce in refresh_token grant responses.
+	IDTokenRefreshAddsNonce = fakeidp.IDTokenRefreshAddsNonce
 )
 
 // DefaultTenantID is the tenant id (tid) of users whose TenantID is empty.

@@ -106,8 +106,8 @@ type Fault struct {
 	Gzip bool
 
 	// IDToken corrupts the ID token of a successful token response (wrong nonce, issuer,
-	// audience or signature, expired, unsigned), overriding SetIDTokenFault for this
-	// request.
+	// audience, azp or signature, expired, unsigned, HMAC, typed at+jwt, ...; see the
+	// IDToken* constants), overriding SetIDTokenFault for this request.
 	IDToken IDTokenFault
 	// RefuseRefresh makes a refresh_token grant fail with invalid_grant (AADSTS70008), as
 	// for a revoked refresh token; it has no effect on other grants.

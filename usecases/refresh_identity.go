@@ -1,0 +1,43 @@
+package usecases
+
+import (
+	"context"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// refreshIdentity returns the cached account a silent refresh through authority is for
+// and the cached ID-token claims its response must continue (DESIGN §3 "Every ID
+// token"): those of the tenant the refresh is in, never another tenant's. A guest
+// tenant's ID token has its own iss, sub and oid, so comparing it with the home
+// tenant's would refuse every guest refresh. With no ID token cached for that tenant,
+// prev is nil and the response is bound to the account by its stable identity, the home
+// account id (Entra's client_info uid.utid, which a guest tenant's response carries
+// unchanged; else sub), which domain.BuildCacheWrite checks against the account.
+func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority, acct domain.Account, found domain.CacheEntries) (domain.Account, *domain.IDTokenClaims) {
+	s.e.learnTenantIDFromMetadata(ctx, authority)
+	realms := s.e.realmsFor(authority, acct, found)
+	for _, realm := range realms {
+		for _, t := range found.IDTokens {
+			if t.ClientID != s.e.cfg.ClientID || !authority.SameRealm(t.Realm, realm) {
+				continue
+			}
+			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil {
+				return accountOf(found, authority, acct, t.Realm), &c
+			}
+		}
+	}
+	for _, realm := range realms {
+		for _, a := range found.Accounts {
+			if authority.SameRealm(a.Realm, realm) {
+				return a, nil
+			}
+		}
+	}
+	if authority.IsIssuerRealm() {
+		// Never another issuer's record, even when this one's is missing.
+		acct.Realm = authority.Realm()
+		return acct, nil
+	}
+	return accountOf(found, authority, acct, acct.Realm), nil
+}
