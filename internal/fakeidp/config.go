@@ -50,6 +50,9 @@ type Config struct {
 	// RotateRefreshTokens makes every refresh_token grant issue a new refresh token and
 	// revoke the one redeemed. Without it the redeemed token is returned again.
 	RotateRefreshTokens bool
+	// OmitIDTokenOnRefresh answers refresh_token grants without an ID token, as Google,
+	// Okta and some Keycloak set-ups do: the response then names no account.
+	OmitIDTokenOnRefresh bool
 	// OmitScopeInResponse leaves "scope" out of token responses (RFC 6749 §5.1 allows it
 	// when the requested scope was granted).
 	OmitScopeInResponse bool
