@@ -36,7 +36,7 @@ type flakyStore struct {
 	mu       sync.Mutex
 	failures int
 	writes   int
-	onFail   func() // called after each failed write, when set
+	onFail   func() error // when set, called on each failed write, whose error it returns
 }
 
 func (s *flakyStore) Write(ctx context.Context, w domain.CacheWrite) error {
@@ -50,7 +50,7 @@ func (s *flakyStore) Write(ctx context.Context, w domain.CacheWrite) error {
 	s.mu.Unlock()
 	if fail {
 		if onFail != nil {
-			onFail()
+			return onFail()
 		}
 		return &domain.Error{Class: domain.ErrCacheStore, Op: "flaky: write", Err: errDiskFull}
 	}
@@ -261,16 +261,17 @@ func TestSilent_Acquire_proactiveRefreshUncachedReturnsNewTokens(t *testing.T) {
 }
 
 // The wait between attempts honours ctx: a caller that gives up stops the retries and
-// still gets the tokens.
+// still gets the tokens. The store here reports the bare context error, which is
+// classified ErrCacheStore (still matching context.Canceled).
 func TestRedeem_cacheWriteRetryStopsWhenCtxEnds(t *testing.T) {
 	sc := newRotationScene(t, nil)
 	ctx, cancel := context.WithCancel(testContext(t))
 	sc.store.failWrites(-1)
-	sc.store.onFail = cancel
+	sc.store.onFail = func() error { cancel(); return ctx.Err() }
 	res, err := flow(t, sc, sc.cfg, usecases.NewUsernamePassword).Acquire(ctx,
 		usecases.PasswordRequest{Username: rotUser, Password: rotPassword, Scopes: []string{"read"}})
-	if !errors.Is(err, domain.ErrCacheStore) || res.RefreshToken == "" {
-		t.Fatalf("got %v (refresh token %t); want the tokens with ErrCacheStore", err, res.RefreshToken != "")
+	if !errors.Is(err, domain.ErrCacheStore) || !errors.Is(err, context.Canceled) || res.RefreshToken == "" {
+		t.Fatalf("got %v (refresh token %t); want the tokens with ErrCacheStore wrapping context.Canceled", err, res.RefreshToken != "")
 	}
 	if got := sc.store.writeCount(); got != 1 {
 		t.Fatalf("got %d writes; want 1: the caller's context ended during the wait", got)
