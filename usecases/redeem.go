@@ -47,7 +47,7 @@ func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, e
 		result.RefreshToken = resp.RefreshToken
 	}
 	w, acct, err := e.cacheResult(ctx, r, resp, rc)
-	uncached := err != nil && errors.Is(err, domain.ErrCacheStore) && w.AccessToken != nil
+	uncached := errors.Is(err, domain.ErrCacheStore) && w.AccessToken != nil
 	if err != nil && !uncached {
 		// Only BuildCacheWrite says ErrInvalidResponse (the store's failures are
 		// ErrCacheStore): the response is fine to return but names no account to cache.
