@@ -37,6 +37,16 @@ type flakyStore struct {
 	failures int
 	writes   int
 	onFail   func() error // when set, called on each failed write, whose error it returns
+	// findIgnoresCtx makes Find answer after ctx ended, so that only the engine's own
+	// wait can stop the retries.
+	findIgnoresCtx bool
+}
+
+func (s *flakyStore) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	if s.findIgnoresCtx {
+		ctx = context.WithoutCancel(ctx)
+	}
+	return s.CacheStore.Find(ctx, q)
 }
 
 func (s *flakyStore) Write(ctx context.Context, w domain.CacheWrite) error {
@@ -268,6 +278,7 @@ func TestRedeem_cacheWriteRetryStopsWhenCtxEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(testContext(t))
 	sc.store.failWrites(-1)
 	sc.store.onFail = func() error { cancel(); return ctx.Err() }
+	sc.store.findIgnoresCtx = true
 	res, err := flow(t, sc, sc.cfg, usecases.NewUsernamePassword).Acquire(ctx,
 		usecases.PasswordRequest{Username: rotUser, Password: rotPassword, Scopes: []string{"read"}})
 	if !errors.Is(err, domain.ErrCacheStore) || !errors.Is(err, context.Canceled) || res.RefreshToken == "" {
