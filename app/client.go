@@ -99,6 +99,9 @@ func (c *client) resolve(o authorityOverride) (*domain.Authority, error) {
 // AcquireTokenSilent returns a token for account from the cache, or refreshes it with a
 // cached refresh token. It returns an error matching domain.ErrInteractionRequired
 // (domain.ErrNoTokens when nothing usable is cached) when the user must sign in again.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, account Account, opts ...SilentOption) (AuthResult, error) {
 	call := silentCall{SilentRequest: usecases.SilentRequest{Scopes: scopes, Account: account}}
 	for _, o := range opts {
@@ -158,6 +161,9 @@ func (c *client) authCodeCall(scopes []string, redirectURI string, opts []AuthCo
 // flow initiated WithAuthority is completed WithAuthority of the same URL: the flow's
 // authority must be the one completing it, so an edited flow cannot send the code to
 // another issuer.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFlow, response url.Values, opts ...FlowOption) (AuthResult, error) {
 	var call flowCall
 	for _, o := range opts {
@@ -172,6 +178,9 @@ func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFl
 
 // AcquireTokenByUsernamePassword signs a user in with a password (ROPC). Use it only
 // where no browser is possible: it cannot do multi-factor authentication.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByUsernamePassword(ctx context.Context, username, password string, scopes []string, opts ...PasswordOption) (AuthResult, error) {
 	call := passwordCall{PasswordRequest: usecases.PasswordRequest{Username: username, Password: domain.Secret(password), Scopes: scopes}}
 	for _, o := range opts {
@@ -185,7 +194,14 @@ func (c *client) AcquireTokenByUsernamePassword(ctx context.Context, username, p
 }
 
 // AcquireTokenByRefreshToken redeems a refresh token obtained elsewhere and caches the
-// result, so later silent calls find it.
+// result, so later silent calls find it. The result always carries the refresh token
+// the provider issued: a rotating provider has now spent the one presented. The result
+// is cached under the account its ID token or client_info names, else under the one
+// WithAccount names; when neither names one (many providers send no ID token on a
+// refresh) nothing is cached and the result's Account is zero: keep its RefreshToken.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByRefreshToken(ctx context.Context, refreshToken string, scopes []string, opts ...RefreshTokenOption) (AuthResult, error) {
 	call := refreshTokenCall{RefreshTokenRequest: usecases.RefreshTokenRequest{RefreshToken: domain.Secret(refreshToken), Scopes: scopes}}
 	for _, o := range opts {
@@ -200,6 +216,9 @@ func (c *client) AcquireTokenByRefreshToken(ctx context.Context, refreshToken st
 
 // AcquireTokenByAuthorizationCode redeems an authorization code for the redirect URI it
 // was issued to. Prefer the auth-code flow, which also checks state and nonce.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByAuthorizationCode(ctx context.Context, code, redirectURI string, scopes []string, opts ...CodeOption) (AuthResult, error) {
 	call := codeCall{CodeRequest: usecases.CodeRequest{Code: domain.Secret(code), RedirectURI: redirectURI, Scopes: scopes}}
 	for _, o := range opts {

@@ -15,6 +15,23 @@
 // a provider's error redirect included (RFC 6749 §4.1.2.1); every other request is
 // answered 400 and the wait goes on.
 //
+// # Tokens returned with an error
+//
+// Unlike most Go APIs, a token method may return a populated result together with a
+// non-nil error. It does so in one case only: the provider answered, but the cache
+// store kept failing (three attempts) to keep the answer. The error then matches
+// domain.ErrCacheStore and the result holds everything the provider sent — access
+// token, ID token, account and, even for AcquireTokenSilent, the new RefreshToken. The
+// provider may have rotated the refresh token and revoked the one it replaced, so a
+// caller that drops this result may lose the user's session:
+//
+//	res, err := pc.AcquireTokenSilent(ctx, scopes, account)
+//	if errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "" {
+//		keep(res.RefreshToken) // not cached: store it elsewhere, or redeem it later
+//	}
+//
+// Every other error comes with the zero result. See docs/errors.md.
+//
 // # Secrets
 //
 // Tokens, passwords, codes and client secrets are domain.Secret values, which print

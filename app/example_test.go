@@ -430,3 +430,28 @@ func ExampleConfig_String() {
 	// Output:
 	// {ClientID:my-app Authority:https://login.example.com/tenant-a AuthorityKind: Cache:postgres://hexauth:xxxxx@db.example.com/tokens ExpiryBuffer:0s FlowMaxAge:0s InsecureSkipSignatureCheck:false Logger:<nil> SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil>}
 }
+
+// A provider that sends no ID token on a refresh (Google, Okta, some Keycloak set-ups):
+// WithAccount names the account the refresh token belongs to, so the response and its
+// rotated refresh token are cached under it. Without it, nothing would be cached and
+// the result's Account would be zero: the caller would keep res.RefreshToken itself.
+func ExampleWithAccount() {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	idp, _ := memory.NewIdentityProvider(memory.ProviderConfig{
+		Clock: clock, RotateRefreshTokens: true, OmitIDTokenOnRefresh: true,
+		Users:   []memory.User{{Username: "alice@example.com", Password: "correct horse"}},
+		Clients: []memory.Client{{ID: clientID}},
+	})
+	pc := newPublicClient(ctx, idp, clock)
+	defer pc.Close()
+	first, _ := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+
+	res, err := pc.AcquireTokenByRefreshToken(ctx, string(first.RefreshToken), readOrders, app.WithAccount(first.Account))
+	fmt.Println("redeemed:", err == nil, "cached under:", res.Account.Username)
+	silent, err := pc.AcquireTokenSilent(ctx, readOrders, first.Account)
+	fmt.Println("then silent from", silent.TokenSource, silent.AccessToken == res.AccessToken, err)
+	// Output:
+	// redeemed: true cached under: alice@example.com
+	// then silent from cache true <nil>
+}

@@ -26,6 +26,9 @@ import (
 // forged redirect cannot take the real one's place. Register "http://127.0.0.1" (any
 // port) as a redirect URI of the app, or "http://127.0.0.1:{port}/" with
 // WithRedirectPort. ctx bounds the wait: give it a deadline.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its RefreshToken.
 func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []string, opts ...AuthCodeOption) (AuthResult, error) {
 	call, err := c.authCodeCall(scopes, "", opts)
 	if err != nil {

@@ -231,6 +231,21 @@ func WithScopes(scopes ...string) ScopesOption { return ScopesOption{scopes: sco
 
 func (o ScopesOption) applyFlow(c *flowCall) { c.Scopes = o.scopes }
 
+// AccountOption names the account a refresh token belongs to.
+type AccountOption struct{ account Account }
+
+// WithAccount tells AcquireTokenByRefreshToken which account the refresh token belongs
+// to (one Accounts or an earlier result returned), so that a response without an ID
+// token — as Google, Okta and some Keycloak set-ups answer a refresh — is cached under
+// it, rotated refresh token included. A response whose ID token names another account
+// is refused (domain.ErrInvalidIDToken) and nothing is cached.
+func WithAccount(account Account) AccountOption { return AccountOption{account: account} }
+
+func (o AccountOption) applyRefreshToken(r *refreshTokenCall) {
+	a := o.account
+	r.Account = &a
+}
+
 // UsernameOption filters Accounts by username, case-insensitively.
 type UsernameOption struct{ username string }
 

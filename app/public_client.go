@@ -83,6 +83,9 @@ func (c *ConfidentialClient) Partition(name string) *ConfidentialClient {
 
 // AcquireTokenForClient acquires an app token with the client credentials grant; app
 // tokens are cached per client and tenant, with no account.
+//
+// On domain.ErrCacheStore the result is populated (see "Tokens returned with an
+// error" in the package doc): keep its access token.
 func (c *ConfidentialClient) AcquireTokenForClient(ctx context.Context, scopes []string, opts ...ClientOption) (AuthResult, error) {
 	call := clientCall{}
 	call.Scopes = scopes

@@ -22,7 +22,9 @@ type AuthResult struct {
 	IDTokenClaims *IDTokenClaims
 	Account       Account // zero for app-only tokens
 	// RefreshToken is set only when the provider just issued one in a non-silent flow
-	// (the caller may want to keep it elsewhere); silent results never expose it.
+	// (the caller may want to keep it elsewhere), or, in any flow, when the cache store
+	// could not keep it (the result then comes with an ErrCacheStore error); silent
+	// results never expose it otherwise.
 	RefreshToken  Secret
 	TokenSource   TokenSource
 	CorrelationID string

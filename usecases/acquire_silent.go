@@ -69,7 +69,9 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 		}
 	}
 	res, err := s.refreshShared(ctx, req, authority, scopes, useCache, found)
-	if err != nil && cached != nil {
+	// Tokens that came back with an error could not be cached: the refresh token they
+	// carry may have replaced the cached one, so they are returned, not the cached token.
+	if err != nil && cached != nil && res.AccessToken == "" {
 		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", "error", err)
 		return *cached, nil
 	}

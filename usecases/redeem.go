@@ -3,6 +3,7 @@ package usecases
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -49,7 +50,8 @@ func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, e
 		result.RefreshToken = resp.RefreshToken
 	}
 	w, acct, err := e.cacheResult(ctx, r, resp, rc)
-	if err != nil {
+	uncached := errors.Is(err, domain.ErrCacheStore) && w.AccessToken != nil
+	if err != nil && !uncached {
 		// Only BuildCacheWrite says ErrInvalidResponse (the store's failures are
 		// ErrCacheStore): the response is fine to return but names no account to cache.
 		if r.cacheOptional && errors.Is(err, domain.ErrInvalidResponse) {
@@ -63,6 +65,14 @@ func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, e
 	result.Account = acct
 	result.ExpiresOn, result.RefreshOn = w.AccessToken.ExpiresOn, w.AccessToken.RefreshOn
 	result.Scopes = w.AccessToken.Scopes()
+	if uncached {
+		// The provider may have rotated the refresh token and revoked the one sent: the
+		// tokens go back with the error, the new refresh token too (even to a silent
+		// caller), or they would be lost (DESIGN §3 "Rotation never loses a credential").
+		result.RefreshToken = resp.RefreshToken
+		e.log.ErrorContext(ctx, "tokens returned uncached: the cache store kept failing", "op", r.op, "correlation_id", correlationID, "error", err)
+		return result, annotate(err, r.op, correlationID)
+	}
 	return result, nil
 }
 
@@ -91,28 +101,86 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 	return resp, claims, req.CorrelationID, nil
 }
 
-// cacheResult writes a checked response: it reads the entries the new access token may
-// supersede, then writes everything in one atomic step.
+// Bounds of the retries of a cache write after the provider answered: a store's
+// passing fault (a busy SQLite file, a Postgres failover) must not cost a credential.
+const (
+	cacheWriteAttempts = 3
+	cacheWriteBackoff  = 25 * time.Millisecond // doubled after each failure
+)
+
+// cacheResult writes a checked response, retrying a failed store up to
+// cacheWriteAttempts times while ctx allows. When the store keeps failing it returns
+// the write it could not make and its account with an ErrCacheStore error, so that
+// redeem can still hand the tokens over.
 func (e *engine) cacheResult(ctx context.Context, r redemption, resp domain.TokenResponse, rc domain.ResponseContext) (domain.CacheWrite, domain.Account, error) {
 	w, acct, err := domain.BuildCacheWrite(resp, rc)
 	if err != nil {
 		return domain.CacheWrite{}, domain.Account{}, err
 	}
+	for attempt := 1; ; attempt++ {
+		written, err := e.writeOnce(ctx, r, resp, rc, acct)
+		if err == nil {
+			return written, acct, nil
+		}
+		if !errors.Is(err, domain.ErrCacheStore) || attempt == cacheWriteAttempts || waitBackoff(ctx, attempt) != nil {
+			return w, acct, err
+		}
+		e.log.WarnContext(ctx, "cache write failed; retrying", "op", r.op, "attempt", attempt, "error", err)
+	}
+}
+
+// writeOnce reads the entries the new access token may supersede, then writes
+// everything in one atomic step. Every failure it returns is ErrCacheStore.
+func (e *engine) writeOnce(ctx context.Context, r redemption, resp domain.TokenResponse, rc domain.ResponseContext, acct domain.Account) (domain.CacheWrite, error) {
 	found, err := e.store.Find(ctx, domain.CacheQuery{
 		Partition: e.cfg.Partition, HomeAccountID: acct.HomeAccountID,
 		Environments: r.authority.Environments(), ClientID: e.cfg.ClientID,
 	})
 	if err != nil {
-		return domain.CacheWrite{}, domain.Account{}, storeErr(r.op+": read cache", err)
+		return domain.CacheWrite{}, cacheStoreErr(r.op+": read cache", err)
 	}
 	rc.Existing = found.AccessTokens
-	if w, acct, err = domain.BuildCacheWrite(resp, rc); err != nil {
-		return domain.CacheWrite{}, domain.Account{}, err
+	w, _, err := domain.BuildCacheWrite(resp, rc)
+	if err != nil {
+		return domain.CacheWrite{}, err // cannot happen: the same response built once already
 	}
 	if err := e.store.Write(ctx, w); err != nil {
-		return domain.CacheWrite{}, domain.Account{}, storeErr(r.op+": write cache", err)
+		return domain.CacheWrite{}, cacheStoreErr(r.op+": write cache", err)
 	}
-	return w, acct, nil
+	return w, nil
+}
+
+// waitBackoff waits before retry number attempt, or returns ctx's error when ctx ends
+// first. A timer, not the clock: the wait is a duration, never a time of day.
+func waitBackoff(ctx context.Context, attempt int) error {
+	t := time.NewTimer(cacheWriteBackoff << (attempt - 1))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// cacheStoreErr classifies any failure of a store call as ErrCacheStore, a context
+// error included (wrapped, so errors.Is still finds it): after the provider answered, a
+// failed write must be told apart from a failed grant.
+func cacheStoreErr(op string, err error) error {
+	if errors.Is(err, domain.ErrCacheStore) {
+		return err
+	}
+	return &domain.Error{Class: domain.ErrCacheStore, Op: op, Err: err}
+}
+
+// withTokens is what a shared or locked call hands back with err: the result when err
+// says only that its tokens could not be cached (redeem returned them with it), else
+// the zero result.
+func withTokens(res domain.AuthResult, err error) (domain.AuthResult, error) {
+	if err != nil && !(errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "") {
+		return domain.AuthResult{}, err
+	}
+	return res, err
 }
 
 func fillResult(res *domain.AuthResult, resp domain.TokenResponse, rc domain.ResponseContext) {

@@ -64,7 +64,7 @@ func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority
 		return err
 	})
 	if err != nil {
-		return domain.AuthResult{}, storeErr("silent: refresh lock", err)
+		return withTokens(res, storeErr("silent: refresh lock", err))
 	}
 	return res, nil
 }
@@ -97,8 +97,8 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: rt.Secret, Claims: req.Claims, CorrelationID: correlationID},
 			authority: authority, scopes: scopes, account: &acct, prev: prev,
 		})
-		if err == nil {
-			return res, nil
+		if err == nil || errors.Is(err, domain.ErrCacheStore) {
+			return res, err // redeemed: tokens the store could not keep come back with the error
 		}
 		var de *domain.Error
 		if domain.RefreshTokenRefused(err) && errors.As(err, &de) {

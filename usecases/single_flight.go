@@ -62,10 +62,10 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, f
 			if r.Err == nil {
 				return fr.res, nil
 			}
-			if fr.expired && ctx.Err() == nil && laterDeadline(ctx, fr.deadline) {
-				continue
+			if fr.expired && fr.res.AccessToken == "" && ctx.Err() == nil && laterDeadline(ctx, fr.deadline) {
+				continue // a retry with tokens in hand would redeem a spent refresh token
 			}
-			return domain.AuthResult{}, r.Err
+			return withTokens(fr.res, r.Err)
 		case <-ctx.Done():
 			return domain.AuthResult{}, ctx.Err()
 		}

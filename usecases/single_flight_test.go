@@ -49,6 +49,35 @@ func TestShared_waiterOutlivesTheFirstCallersDeadline(t *testing.T) {
 	}
 }
 
+// Tokens that came back uncached when the first caller's deadline passed (the store
+// write ran out of time) go to the waiter with their error: another attempt would
+// redeem the refresh token they just replaced.
+func TestShared_uncachedTokensAreNotRetriedAway(t *testing.T) {
+	var g singleflight.Group
+	var calls atomic.Int32
+	started := make(chan struct{})
+	fn := func(ctx context.Context) (domain.AuthResult, error) {
+		if calls.Add(1) == 1 {
+			close(started)
+		}
+		<-ctx.Done() // the store's write outlives the first caller's deadline
+		return domain.AuthResult{AccessToken: "new-at", RefreshToken: "new-rt"}, &domain.Error{Class: domain.ErrCacheStore, Err: ctx.Err()}
+	}
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	go func() { _, _ = shared(short, &g, "k", testFlight, fn) }()
+	<-started
+	long, cancelLong := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelLong()
+	res, err := shared(long, &g, "k", testFlight, fn)
+	if !errors.Is(err, domain.ErrCacheStore) || res.RefreshToken != "new-rt" {
+		t.Fatalf("waiter got (refresh token %q, %v); want the uncached tokens with ErrCacheStore", res.RefreshToken, err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("fn ran %d times; want 1", n)
+	}
+}
+
 // A failure that is not the first caller's deadline is returned, not retried.
 func TestShared_doesNotRetryOtherFailures(t *testing.T) {
 	var g singleflight.Group

@@ -27,6 +27,7 @@ type fakeIdPFile struct {
 	ClientInfo          bool             `json:"client_info"`
 	IssuerInResponse    bool             `json:"issuer_in_response"`
 	OmitScope           bool             `json:"omit_scope_in_response"`
+	OmitIDTokenRefresh  bool             `json:"omit_id_token_on_refresh"`
 	SigningAlg          string           `json:"signing_alg"`
 	AutoApproveUser     string           `json:"auto_approve_user"`
 	ExpiresInAsString   bool             `json:"expires_in_as_string"`
@@ -93,6 +94,7 @@ func (f fakeIdPFile) serverConfig() (idptest.Config, []idptest.Fault, error) {
 	pc := &cfg.Provider
 	pc.Scopes, pc.RotateRefreshTokens, pc.ClientInfo = f.Scopes, f.RotateRefreshTokens, f.ClientInfo
 	pc.IssuerInResponse, pc.OmitScopeInResponse, pc.SigningAlg = f.IssuerInResponse, f.OmitScope, f.SigningAlg
+	pc.OmitIDTokenOnRefresh = f.OmitIDTokenRefresh
 	var err error
 	if pc.TokenLifetime, err = optDuration("token_lifetime", f.TokenLifetime); err != nil {
 		return cfg, nil, err

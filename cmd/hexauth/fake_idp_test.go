@@ -203,3 +203,14 @@ func TestDocs_fakeIdPConfigExampleIsValid(t *testing.T) {
 		t.Fatalf("the example's configuration: %v", err)
 	}
 }
+
+func TestFakeIdPFile_serverConfig_omitIDTokenOnRefresh(t *testing.T) {
+	file, err := readFakeIdPFile(writeFile(t, "idp.json", `{"omit_id_token_on_refresh": true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := file.serverConfig()
+	if err != nil || !cfg.Provider.OmitIDTokenOnRefresh {
+		t.Fatalf("serverConfig() = OmitIDTokenOnRefresh %t, %v; want true", cfg.Provider.OmitIDTokenOnRefresh, err)
+	}
+}

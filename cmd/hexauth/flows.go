@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"strings"
 	"time"
 
@@ -76,19 +78,17 @@ func runROPC(ctx context.Context, e *env, args []string) int {
 			return err
 		}
 		res, err := sess.AcquireTokenByUsernamePassword(ctx, s.username, password, s.scopes)
-		if err != nil {
-			return err
-		}
-		p.token(res)
-		return nil
+		return p.acquired(s, res, err)
 	})
 }
 
 // runRefresh redeems a refresh token obtained elsewhere; the tokens it returns are
-// cached, the new refresh token is never printed.
+// cached under the account the response names, else under the cached account
+// --username names. A new refresh token the cache could not keep is handed over
+// instead of dropped (printer.acquired): the one presented may be spent.
 func runRefresh(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "refresh", "--client-id ID --authority URL --scopes SCOPES [flags]  (refresh token in HEXAUTH_REFRESH_TOKEN, a file or stdin)")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes), timeout: defaultTimeout}
+	fs := newFlagSet(e, "refresh", "--client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]  (refresh token in HEXAUTH_REFRESH_TOKEN, a file or stdin)")
+	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
 	rt := secretSource{what: "refresh token", env: "HEXAUTH_REFRESH_TOKEN", flag: "refresh-token"}
 	rt.register(fs, true)
 	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
@@ -99,12 +99,21 @@ func runRefresh(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return err
 		}
-		res, err := sess.AcquireTokenByRefreshToken(ctx, token, s.scopes)
-		if err != nil {
-			return err
+		var opts []app.RefreshTokenOption
+		if s.username != "" {
+			account, err := pickAccount(ctx, sess, s.username)
+			switch {
+			case errors.Is(err, domain.ErrNoTokens):
+				// Not cached yet: the response is cached if it names its account.
+				fmt.Fprintf(e.stderr, "hexauth: no account named %s is cached: the tokens are cached only if the provider's response names the account\n", s.username)
+			case err != nil:
+				return err
+			default:
+				opts = append(opts, app.WithAccount(account))
+			}
 		}
-		p.token(res)
-		return nil
+		res, err := sess.AcquireTokenByRefreshToken(ctx, token, s.scopes, opts...)
+		return p.acquired(s, res, err)
 	})
 }
 
@@ -134,11 +143,7 @@ func runToken(ctx context.Context, e *env, args []string) int {
 			return err
 		}
 		res, err := sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
-		if err != nil {
-			return err
-		}
-		p.token(res)
-		return nil
+		return p.acquired(s, res, err)
 	})
 }
 

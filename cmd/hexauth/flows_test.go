@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -270,5 +273,97 @@ func TestToken_run_severalAccountsNeedUsername(t *testing.T) {
 	}
 	if r := runInProcess(t, invocation{args: []string{"token", "--username", "BOB@example.com"}, env: env}); r.code != exitOK {
 		t.Fatalf("token --username: got %s; want success", r)
+	}
+}
+
+// startRefreshWithoutIDToken starts a fake provider like startIdP's that rotates
+// refresh tokens and answers a refresh without an ID token (Google, Okta, some
+// Keycloak set-ups).
+func startRefreshWithoutIDToken(t *testing.T) *idptest.Server {
+	t.Helper()
+	return idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
+		Users:   []idptest.User{{Username: adaName, Password: adaPassword, Name: "Ada"}},
+		Clients: []idptest.Client{{ID: testClient}},
+		Scopes:  []string{testScope}, RotateRefreshTokens: true, OmitIDTokenOnRefresh: true,
+	}})
+}
+
+// redeemsAgain reports whether the provider takes rt: it was not revoked or lost.
+func redeemsAgain(t *testing.T, srv *idptest.Server, rt string) bool {
+	t.Helper()
+	r := runInProcess(t, invocation{args: []string{"refresh", "--output", "json"},
+		env: with(clientEnv(srv, t.TempDir()), "HEXAUTH_REFRESH_TOKEN", rt)})
+	return r.code == exitOK
+}
+
+// A refresh response naming no account is not cached, and its rotated refresh token is
+// handed over rather than dropped: in the JSON, or in a private file in text mode, with
+// a warning on stderr that never quotes it.
+func TestRefresh_run_noIDTokenUnknownAccountHandsOverTheRotatedToken(t *testing.T) {
+	srv := startRefreshWithoutIDToken(t)
+	t.Run("json", func(t *testing.T) {
+		rt := refreshTokenFor(t, srv)
+		r := runInProcess(t, invocation{args: []string{"refresh", "--output", "json"},
+			env: with(clientEnv(srv, t.TempDir()), "HEXAUTH_REFRESH_TOKEN", rt)})
+		tok := decodeToken(t, r)
+		if r.code != exitOK || tok.AccessToken == "" || tok.RefreshToken == "" || tok.RefreshToken == rt {
+			t.Fatalf("got %s; want the tokens with the rotated refresh token under refresh_token", r)
+		}
+		if !strings.Contains(r.stderr, "not cached") || strings.Contains(r.stderr, tok.RefreshToken) {
+			t.Fatalf("got stderr %q; want a warning that the tokens were not cached, without the token", r.stderr)
+		}
+		if !redeemsAgain(t, srv, tok.RefreshToken) {
+			t.Fatal("the printed refresh token is not the live one")
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		rt := refreshTokenFor(t, srv)
+		dir := t.TempDir()
+		r := runInProcess(t, invocation{args: []string{"refresh"}, env: with(clientEnv(srv, dir), "HEXAUTH_REFRESH_TOKEN", rt)})
+		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		if r.code != exitOK || len(lines) != 1 {
+			t.Fatalf("got %s; want the access token alone on stdout", r)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "refresh-token-*.txt"))
+		if len(files) != 1 || !strings.Contains(r.stderr, files[0]) {
+			t.Fatalf("got files %v and stderr %q; want one refresh-token file beside the cache, named on stderr", files, r.stderr)
+		}
+		info, err := os.Stat(files[0])
+		if err != nil || (runtime.GOOS != "windows" && info.Mode().Perm() != 0o600) {
+			t.Fatalf("refresh-token file: %v, mode %v; want 0600", err, info.Mode())
+		}
+		saved, _ := os.ReadFile(files[0])
+		got := strings.TrimSpace(string(saved))
+		if got == "" || got == rt || strings.Contains(r.stdout+r.stderr, got) {
+			t.Fatalf("want the rotated refresh token in the file only")
+		}
+		if !redeemsAgain(t, srv, got) {
+			t.Fatal("the saved refresh token is not the live one")
+		}
+	})
+}
+
+// With --username naming the cached account, the response is cached under it: the next
+// token command is served from the cache, and a forced refresh redeems the rotated
+// refresh token the cache now holds.
+func TestRefresh_run_noIDTokenNamedAccountIsCached(t *testing.T) {
+	srv := startRefreshWithoutIDToken(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	rt := refreshTokenFor(t, srv)
+	r := runInProcess(t, invocation{args: []string{"refresh", "--username", adaName, "--output", "json"}, env: with(env, "HEXAUTH_REFRESH_TOKEN", rt)})
+	tok := decodeToken(t, r)
+	if r.code != exitOK || tok.RefreshToken != "" || strings.Contains(r.stderr, "not cached") {
+		t.Fatalf("got %s; want the tokens cached, no refresh token printed and no warning", r)
+	}
+	hit := runInProcess(t, invocation{args: []string{"token", "--output", "json"}, env: env})
+	if got := decodeToken(t, hit); hit.code != exitOK || got.TokenSource != "cache" || got.AccessToken != tok.AccessToken {
+		t.Fatalf("token after refresh: got %s; want refresh's access token from the cache", hit)
+	}
+	forced := runInProcess(t, invocation{args: []string{"token", "--force-refresh", "--output", "json"}, env: env})
+	if got := decodeToken(t, forced); forced.code != exitOK || got.TokenSource != "identity_provider" {
+		t.Fatalf("token --force-refresh: got %s; want the cached rotated refresh token redeemed", forced)
 	}
 }

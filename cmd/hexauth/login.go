@@ -53,10 +53,8 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 				return &hintedError{err: err, hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
 					"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
 			}
-			return err
 		}
-		p.token(res)
-		return nil
+		return p.acquired(s, res, err)
 	})
 }
 

@@ -12,8 +12,9 @@ import (
 )
 
 // tokenJSON is the JSON of a successful acquisition, shaped like MSAL Python's result
-// dictionary so scripts written for it port over. It never holds a refresh token (nor
-// the raw ID token: its claims are enough).
+// dictionary so scripts written for it port over. It holds a refresh token only when
+// the cache could not keep it (see printer.acquired), never the raw ID token (its
+// claims are enough).
 type tokenJSON struct {
 	AccessToken   string         `json:"access_token"`
 	TokenType     string         `json:"token_type"`
@@ -21,6 +22,7 @@ type tokenJSON struct {
 	Scope         string         `json:"scope"`
 	IDTokenClaims map[string]any `json:"id_token_claims,omitempty"`
 	TokenSource   string         `json:"token_source"`
+	RefreshToken  string         `json:"refresh_token,omitempty"`
 }
 
 // errorJSON is the JSON of a failure, shaped like MSAL Python's error result so that
@@ -64,7 +66,7 @@ func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json,
 // token prints an acquisition: its access token alone on stdout in text mode (for
 // $(hexauth token ...)), with a notice on stderr; the MSAL-shaped JSON otherwise.
 func (p printer) token(res app.AuthResult) {
-	expiresIn := int64(res.ExpiresOn.Sub(p.now()).Round(time.Second) / time.Second)
+	expiresIn := p.expiresIn(res)
 	if p.json {
 		p.value(newTokenJSON(res, expiresIn))
 		return
@@ -76,6 +78,11 @@ func (p printer) token(res app.AuthResult) {
 	fmt.Fprintf(p.e.stderr, "hexauth: token for %s from %s, expires in %s, scopes %s\n",
 		who, res.TokenSource, time.Duration(expiresIn)*time.Second, strings.Join(res.Scopes, " "))
 	fmt.Fprintln(p.e.stdout, string(res.AccessToken))
+}
+
+// expiresIn is the seconds from now until res's access token expires.
+func (p printer) expiresIn(res app.AuthResult) int64 {
+	return int64(res.ExpiresOn.Sub(p.now()).Round(time.Second) / time.Second)
 }
 
 func newTokenJSON(res app.AuthResult, expiresIn int64) tokenJSON {
@@ -135,7 +142,8 @@ func (p printer) fail(err error) int {
 	if hint != "" {
 		fmt.Fprintf(p.e.stderr, "hexauth: %s\n", hint)
 	}
-	if p.json {
+	var reported *reportedError
+	if p.json && !errors.As(err, &reported) {
 		p.value(newErrorJSON(err))
 	}
 	return code

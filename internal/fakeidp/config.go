@@ -55,6 +55,9 @@ type Config struct {
 	// Keycloak and others do (RFC 9700 §4.14.2): a client that sends one refresh token
 	// twice loses the session.
 	DetectRefreshTokenReuse bool
+	// OmitIDTokenOnRefresh answers refresh_token grants without an ID token, as Google,
+	// Okta and some Keycloak set-ups do: the response then names no account.
+	OmitIDTokenOnRefresh bool
 	// OmitScopeInResponse leaves "scope" out of token responses (RFC 6749 §5.1 allows it
 	// when the requested scope was granted).
 	OmitScopeInResponse bool

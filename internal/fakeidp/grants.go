@@ -234,7 +234,7 @@ func (p *Provider) issue(in issueInput) (domain.TokenResponse, *domain.Error) {
 		b, _ := json.Marshal(domain.ClientInfo{UID: in.user.ObjectID, UTID: in.user.TenantID})
 		resp.ClientInfo = base64.RawURLEncoding.EncodeToString(b)
 	}
-	if slices.Contains(in.scopes, domain.ScopeOpenID) {
+	if slices.Contains(in.scopes, domain.ScopeOpenID) && !(in.redeemed != "" && p.cfg.OmitIDTokenOnRefresh) {
 		tok, err := p.mintIDToken(idTokenInput{authority: in.req.Authority, clientID: in.client.ID, user: in.user,
 			nonce: in.nonce, grant: in.req.Grant, now: p.Now(), fault: in.opt.IDTokenFault})
 		if err != nil {

@@ -278,3 +278,18 @@ func TestProvider_Authorize_forgetsExpiredCodes(t *testing.T) {
 		t.Errorf("redeem(fresh code) = %v; want a token", e)
 	}
 }
+
+func TestProvider_Token_omitIDTokenOnRefresh(t *testing.T) {
+	p := newProvider(t, nil, func(c *fakeidp.Config) { c.OmitIDTokenOnRefresh, c.RotateRefreshTokens = true, true })
+	a := authority(t, "http://127.0.0.1:8080/realm")
+	signIn, err := p.Token(passwordRequest(a, "pub"), fakeidp.TokenOptions{})
+	if err != nil || signIn.IDToken == "" || signIn.RefreshToken == "" {
+		t.Fatalf("password grant = %v (ID token %t, refresh token %t); want both", err, signIn.IDToken != "", signIn.RefreshToken != "")
+	}
+	refresh := domain.TokenRequest{Authority: a, ClientID: "pub", Grant: domain.GrantRefreshToken,
+		Scopes: domain.WithReservedScopes([]string{"api://x/read"}), RefreshToken: signIn.RefreshToken}
+	resp, err := p.Token(refresh, fakeidp.TokenOptions{})
+	if err != nil || resp.IDToken != "" || resp.ClientInfo != "" || resp.RefreshToken == "" || resp.RefreshToken == signIn.RefreshToken {
+		t.Fatalf("refresh grant = %v (ID token %t, client_info %q); want a rotated refresh token and no ID token", err, resp.IDToken != "", resp.ClientInfo)
+	}
+}
