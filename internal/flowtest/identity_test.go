@@ -425,3 +425,83 @@ func TestIdentity_emptyRefreshTokenIsNoRefreshToken(t *testing.T) {
 		})
 	}
 }
+
+// TestIdentity_concurrentRefreshesForTwoTenantsAreNotMerged: two concurrent silent calls
+// of one engine for one account and one refresh token, one in the home tenant and one in
+// a guest tenant, must not share one result: each gets a token of its own tenant. The
+// home tenant's refresh is held at the provider until the guest call asks for the
+// refresh lock (it shares the refresh token, so it waits there) or, if the guest call
+// joined the home call's flight instead, for a while; then the guest call's result must
+// still be the guest tenant's.
+func TestIdentity_concurrentRefreshesForTwoTenantsAreNotMerged(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	clock := memory.NewClock(flowtest.Start)
+	fake := identityProvider(t, clock, true, memory.User{Username: "alice@contoso.com", Password: "pw"})
+	gate := &gatedProvider{IdentityProvider: fake, entered: make(chan struct{}), release: make(chan struct{})}
+	asked := make(chan domain.RefreshLockKey, 16)
+	store := lockAsks{memoryStore(t), asked}
+	home, err := domain.ParseAuthority("https://login.microsoftonline.com/"+memoryTenantID, domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const guestTenant = "3c1b2a90-1111-4222-8333-944455556666"
+	guest, err := domain.ParseAuthority("https://login.microsoftonline.com/"+guestTenant, domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := usecases.Deps{IdentityProvider: gate, Store: store, Clock: clock}
+	cfg := usecases.Config{ClientID: identityClient, Authority: home, Partition: "p"}
+	f, err := flowtest.New(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent, err := usecases.NewSilent(cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.Password(ctx, "alice@contoso.com", "pw", identityScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	type result struct {
+		res domain.AuthResult
+		err error
+	}
+	homeDone, guestDone := make(chan result, 1), make(chan result, 1)
+	go func() {
+		res, err := silent.Acquire(ctx, usecases.SilentRequest{Scopes: identityScopes, Account: first.Account})
+		homeDone <- result{res, err}
+	}()
+	select {
+	case <-gate.entered:
+	case <-ctx.Done():
+		t.Fatal("the home tenant's refresh never reached the provider")
+	}
+	for len(asked) > 0 { // the home call's lock
+		<-asked
+	}
+	go func() {
+		res, err := silent.Acquire(ctx, usecases.SilentRequest{Scopes: identityScopes, Account: first.Account, Authority: &guest})
+		guestDone <- result{res, err}
+	}()
+	select {
+	case <-asked:
+	case <-time.After(2 * time.Second): // joined the home call's flight (the bug), or slow: the checks below decide
+	}
+	close(gate.release)
+	h, g := <-homeDone, <-guestDone
+	if h.err != nil || g.err != nil {
+		t.Fatalf("Silent home = %v, guest = %v; want tokens", h.err, g.err)
+	}
+	if h.res.IDTokenClaims == nil || g.res.IDTokenClaims == nil {
+		t.Fatal("a refreshed result carries no ID-token claims")
+	}
+	if tid := g.res.IDTokenClaims.TenantID; tid != guestTenant {
+		t.Fatalf("the guest tenant's silent call got a token of tenant %q; want %q (a concurrent refresh for another realm must not be shared)", tid, guestTenant)
+	}
+	if tid := h.res.IDTokenClaims.TenantID; tid != memoryTenantID {
+		t.Fatalf("the home tenant's silent call got a token of tenant %q; want %q", tid, memoryTenantID)
+	}
+}
