@@ -88,6 +88,8 @@ const (
 // FlowUser is an account the fake provider must know.
 type FlowUser struct {
 	Username, Password string
+	// Subject is the sub of the user's ID tokens; empty lets the provider derive one.
+	Subject string
 	RequireMFA         bool // the password grant fails with interaction required
 }
 
@@ -263,6 +265,7 @@ func flowScenarios() []flowScenario {
 		{name: "ClientCredentialsCachesTheAppToken", setup: withDaemon, run: scenarioClientCredentials},
 		{name: "ClientCredentialsCachesAppTokensPerTenant", needs: needTenants, setup: withDaemon, run: scenarioClientCredentialsTenants},
 		{name: "LegacyCodeIsRedeemedAndCached", run: scenarioLegacyCode},
+		{name: "CaseDistinctSubjectsAreTwoPeople", setup: withCaseDistinctSubjects, run: scenarioCaseDistinctSubjects},
 		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
 	}
 }

@@ -95,7 +95,7 @@ func MemoryProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clo
 	t.Helper()
 	users := make([]memory.User, len(setup.Users))
 	for i, u := range setup.Users {
-		users[i] = memory.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA}
+		users[i] = memory.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA, Subject: u.Subject}
 	}
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,

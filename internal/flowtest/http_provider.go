@@ -21,7 +21,7 @@ func HTTPProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock
 	t.Helper()
 	users := make([]idptest.User, len(setup.Users))
 	for i, u := range setup.Users {
-		users[i] = idptest.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA}
+		users[i] = idptest.User{Username: u.Username, Password: domain.Secret(u.Password), RequireMFA: u.RequireMFA, Subject: u.Subject}
 	}
 	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,

@@ -1,0 +1,55 @@
+package conformance
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// withCaseDistinctSubjects adds two users whose subjects differ only by case, as an
+// OIDC provider may issue them (DESIGN §3: "Alice" and "alice" are two people).
+func withCaseDistinctSubjects(s *FlowSetup) {
+	s.ClientInfo = false
+	s.Users = append(s.Users,
+		FlowUser{Username: "upper@example.com", Password: "upper-pw", Subject: "Alice"},
+		FlowUser{Username: "lower@example.com", Password: "lower-pw", Subject: "alice"})
+}
+
+// scenarioCaseDistinctSubjects: each of two subjects that differ only by case gets its
+// own account and tokens, and removing one keeps the other's.
+func scenarioCaseDistinctSubjects(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
+	f := env.Flows(flowPartition)
+	upper := signIn(t, f, "upper@example.com", "upper-pw")
+	lower := signIn(t, f, "lower@example.com", "lower-pw")
+	if upper.Account.HomeAccountID != "Alice" || lower.Account.HomeAccountID != "alice" {
+		t.Fatalf("home account ids %q and %q; want the subjects Alice and alice as they are", upper.Account.HomeAccountID, lower.Account.HomeAccountID)
+	}
+	accts, err := f.Accounts(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	homes := map[string]bool{}
+	for _, a := range accts {
+		homes[a.HomeAccountID] = true
+	}
+	if !homes["Alice"] || !homes["alice"] {
+		t.Fatalf("Accounts lists %v; want both Alice and alice", homes)
+	}
+	for _, want := range []domain.AuthResult{upper, lower} {
+		res, err := f.Silent(ctx, flowScopes, want.Account, false)
+		wantSource(t, "Silent for "+want.Account.HomeAccountID, res, err, domain.SourceCache)
+		if res.AccessToken != want.AccessToken {
+			t.Fatalf("Silent for %q served another subject's token", want.Account.HomeAccountID)
+		}
+	}
+	if err := f.RemoveAccount(ctx, lower.Account); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Silent(ctx, flowScopes, upper.Account, false)
+	wantSource(t, "Silent for Alice after removing alice", res, err, domain.SourceCache)
+	if _, err := f.Silent(ctx, flowScopes, lower.Account, false); !errors.Is(err, domain.ErrNoTokens) {
+		t.Fatalf("Silent for the removed alice = %v; want ErrNoTokens", err)
+	}
+}
