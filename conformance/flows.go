@@ -89,8 +89,8 @@ const (
 type FlowUser struct {
 	Username, Password string
 	// Subject is the sub of the user's ID tokens; empty lets the provider derive one.
-	Subject string
-	RequireMFA         bool // the password grant fails with interaction required
+	Subject    string
+	RequireMFA bool // the password grant fails with interaction required
 }
 
 // FlowClient is an application the fake provider must know besides FlowSetup.ClientID.
