@@ -89,6 +89,10 @@ func (c *ClientCredentials) cached(ctx context.Context, authority domain.Authori
 		if at.HomeAccountID == "" && at.ClientID == c.e.cfg.ClientID && authority.SameRealm(at.Realm, authority.Realm()) &&
 			strings.EqualFold(at.TokenType, "Bearer") &&
 			at.Usable(now, c.e.cfg.ExpiryBuffer) && c.e.matcher.Contains(at.Scopes(), scopes) {
+			if why := at.Servable(now, c.e.cfg.ClockSkew); why != "" {
+				c.e.log.WarnContext(ctx, "cached access token not served", "key", at.Key(), "reason", why)
+				continue
+			}
 			return domain.AuthResult{
 				AccessToken: at.Secret, TokenType: at.TokenType, ExpiresOn: at.ExpiresOn, RefreshOn: at.RefreshOn,
 				Scopes: at.Scopes(), TokenSource: domain.SourceCache,

@@ -111,6 +111,12 @@ func TestIdentity_twoIssuersOnOneHostAreTwoWorlds(t *testing.T) {
 			if res, err := b.Silent(ctx, identityScopes, resA.Account, false); !errors.Is(err, domain.ErrNoTokens) {
 				t.Fatalf("issuer b's Silent with issuer a's account = %q from %q, %v; want ErrNoTokens (never a's token)", res.AccessToken, res.TokenSource, err)
 			}
+			// An issuer at the host's root (realm "") is a third world: handed a's account
+			// (whose realm is realms/a), it must not serve a's token either.
+			root := flowsAt(t, "https://idp.example", usecases.Deps{IdentityProvider: idp, Store: open(t), Clock: clock})
+			if res, err := root.Silent(ctx, identityScopes, resA.Account, false); !errors.Is(err, domain.ErrNoTokens) {
+				t.Fatalf("the root issuer's Silent with issuer a's account = %q from %q, %v; want ErrNoTokens", res.AccessToken, res.TokenSource, err)
+			}
 			resB, err := b.Password(ctx, "alice@example.com", "pw", identityScopes)
 			if err != nil {
 				t.Fatal(err)
@@ -503,5 +509,50 @@ func TestIdentity_concurrentRefreshesForTwoTenantsAreNotMerged(t *testing.T) {
 	}
 	if tid := h.res.IDTokenClaims.TenantID; tid != memoryTenantID {
 		t.Fatalf("the home tenant's silent call got a token of tenant %q; want %q", tid, memoryTenantID)
+	}
+}
+
+// TestIdentity_hostileCachedAppTokenIsNotServed: the client-credentials cache serves an
+// app token only as the silent flow serves a user's: an edited row (here an empty
+// secret) is a miss, and a new token is asked for.
+func TestIdentity_hostileCachedAppTokenIsNotServed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	clock := memory.NewClock(flowtest.Start)
+	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
+		Clock: clock, Scopes: identityScopes,
+		Clients: []memory.Client{{ID: "daemon", Secret: "daemon-secret"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := domain.ParseAuthority("https://idp.example/realms/a", domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memoryStore(t)
+	f, err := flowtest.New(usecases.Config{ClientID: "daemon", Authority: a, Partition: "p",
+		Credential: domain.ClientCredential{Secret: "daemon-secret"}}, usecases.Deps{IdentityProvider: idp, Store: store, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ClientCredentials(ctx, identityScopes, ""); err != nil {
+		t.Fatal(err)
+	}
+	found, err := store.Find(ctx, domain.CacheQuery{Partition: "p", ClientID: "daemon"})
+	if err != nil || len(found.AccessTokens) != 1 {
+		t.Fatalf("Find(app tokens) = %d, %v; want the one cached", len(found.AccessTokens), err)
+	}
+	at := found.AccessTokens[0]
+	at.Secret = ""
+	if err := store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.ClientCredentials(ctx, identityScopes, "")
+	if err != nil || res.AccessToken == "" || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("ClientCredentials over an edited cached app token = %q from %q, %v; want a new token", res.AccessToken, res.TokenSource, err)
+	}
+	if n := idp.Calls(domain.GrantClientCredentials); n != 2 {
+		t.Fatalf("client-credentials grants = %d; want 2", n)
 	}
 }

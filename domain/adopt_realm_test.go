@@ -1,0 +1,50 @@
+package domain_test
+
+import (
+	"testing"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+func TestAdoptIssuerRealm(t *testing.T) {
+	issuer, err := domain.ParseAuthority("https://idp.example/realms/a", domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entra, err := domain.ParseAuthority("https://login.microsoftonline.com/organizations", domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := domain.RefreshToken{HomeAccountID: "sub-1", Environment: "idp.example", ClientID: "app", Secret: "rt"}
+	acct := func(realm string) domain.Account {
+		return domain.Account{HomeAccountID: "sub-1", Environment: "idp.example", Realm: realm}
+	}
+	tests := []struct {
+		name      string
+		authority domain.Authority
+		snap      domain.CacheSnapshot
+		want      string // the refresh token's realm after
+	}{
+		{"account of this issuer only", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "realms/a"},
+		{"ID token of this issuer only", issuer, domain.CacheSnapshot{IDTokens: []domain.IDToken{{HomeAccountID: "sub-1", Environment: "idp.example", Realm: "realms/a"}}}, "realms/a"},
+		{"account also under another issuer", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a"), acct("realms/b")}}, ""},
+		{"account under MSAL Python's first segment", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms")}}, ""},
+		{"no account in the document", issuer, domain.CacheSnapshot{}, ""},
+		{"another host", issuer, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "other.example", Realm: "realms/a"}}}, ""},
+		{"an Entra client adopts nothing", entra, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.snap
+			r := rt
+			if tt.name == "another host" {
+				r.Environment = "other.example"
+			}
+			s.RefreshTokens = []domain.RefreshToken{r}
+			domain.AdoptIssuerRealm(&s, tt.authority)
+			if got := s.RefreshTokens[0].Realm; got != tt.want {
+				t.Errorf("refresh token realm after AdoptIssuerRealm = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}
