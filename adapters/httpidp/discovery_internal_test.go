@@ -31,7 +31,9 @@ func TestCheckIssuer_realWorldShapes(t *testing.T) {
 		{"https://adfs.contoso.com/adfs", "https://adfs.contoso.com/adfs", true},
 		{"https://adfs.contoso.com/adfs", "https://adfs.contoso.com/adfs/services/trust", false},
 		{"https://accounts.google.com", "https://accounts.google.com", true},
-		{"https://contoso.auth0.com", "https://contoso.auth0.com/", true},
+		{"https://contoso.auth0.com/", "https://contoso.auth0.com/", true},
+		{"https://contoso.auth0.com", "https://contoso.auth0.com/", false},
+		{"https://accounts.google.com/", "https://accounts.google.com", false},
 		{"https://accounts.google.com", "https://accounts.google.com.evil.example", false},
 		{"https://accounts.google.com", "", false},
 	}
