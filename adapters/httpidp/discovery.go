@@ -31,7 +31,9 @@ func (p *Provider) Metadata(ctx context.Context, a domain.Authority) (domain.Pro
 	if err := p.checkAuthorityHost(a); err != nil {
 		return domain.ProviderMetadata{}, err
 	}
-	key := string(a.Kind) + " " + durl
+	// The authority is part of the key: https://idp and https://idp/ share a discovery
+	// URL but are two issuers, and a document checked for one is no answer for the other.
+	key := string(a.Kind) + " " + a.URL + " " + durl
 	if m, _, ok := p.metadata.lookup(key, p.cfg.Clock.Now()); ok {
 		m.Authority = a
 		return m, nil

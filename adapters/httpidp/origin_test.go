@@ -249,3 +249,15 @@ func TestProvider_HTTPClient_callerCheckRedirectRunsAfterOurs(t *testing.T) {
 		t.Fatalf("Metadata() = %v; want the caller's refusal", err)
 	}
 }
+
+// Two authorities that differ only by a trailing slash share a discovery URL but are
+// two issuers: a document cached for one is not served to the other unchecked.
+func TestProvider_Metadata_cacheKeepsTheExactIssuerRule(t *testing.T) {
+	f := newFakeIdP(t)
+	p := newProvider(t, testConfig(newFakeClock()))
+	if _, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC)); err != nil {
+		t.Fatalf("Metadata(issuer as announced) = %v", err)
+	}
+	_, err := p.Metadata(t.Context(), f.authority("/", domain.AuthorityOIDC))
+	wantClass(t, err, domain.ErrDiscovery)
+}
