@@ -261,3 +261,24 @@ func TestProvider_Metadata_cacheKeepsTheExactIssuerRule(t *testing.T) {
 	_, err := p.Metadata(t.Context(), f.authority("/", domain.AuthorityOIDC))
 	wantClass(t, err, domain.ErrDiscovery)
 }
+
+// A token POST follows no redirect through the caller's client either, even one whose
+// CheckRedirect would follow anything, and even to the same origin.
+func TestProvider_HTTPClient_tokenPOSTFollowsNoRedirect(t *testing.T) {
+	f := newFakeIdP(t)
+	var moved int
+	f.setToken(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, f.srv.URL+"/token-moved", http.StatusTemporaryRedirect)
+	})
+	cfg := testConfig(newFakeClock())
+	cfg.HTTPClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { moved++; return nil }}
+	p := newProvider(t, cfg)
+	_, err := p.Token(t.Context(), clientCredentialsRequest(f.authority("", domain.AuthorityOIDC)))
+	de := wantClass(t, err, domain.ErrInvalidResponse)
+	if de.HTTPStatus != http.StatusTemporaryRedirect || moved != 0 {
+		t.Errorf("got status %d and %d calls of the caller's CheckRedirect; want 307 and 0", de.HTTPStatus, moved)
+	}
+	if strings.Contains(err.Error(), "cs-secret-value") {
+		t.Errorf("error %q carries the client secret", err)
+	}
+}
