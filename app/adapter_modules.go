@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/adapters/postgres"
 	"github.com/hexauth/hexauth/adapters/sqlite"
 	"github.com/hexauth/hexauth/domain"
@@ -29,8 +28,10 @@ var Postgres = fx.Module("hexauth.postgres",
 	fx.Provide(fx.Annotate(newPostgresStore, fx.As(new(ports.CacheStore)))),
 )
 
-// HTTPIdP provides the identity provider over HTTP (adapters/httpidp). Its discovery
-// and key-set caches are shared by every client and partition of the graph.
+// HTTPIdP provides the identity provider over HTTP (adapters/httpidp), shared with every
+// other running client of the process whose Config has the same HTTPClient, Transport,
+// AllowedHosts, Logger and Clock: its discovery documents, key sets, connections and
+// throttle windows serve them all (see shared_provider.go).
 var HTTPIdP = fx.Module("hexauth.httpidp",
 	fx.Provide(fx.Annotate(newHTTPIdP, fx.As(new(ports.IdentityProvider)))),
 )
@@ -69,8 +70,4 @@ func newPostgresStore(lc fx.Lifecycle, cfg Config) (*postgres.Store, error) {
 	}
 	lc.Append(fx.StopHook(s.Close))
 	return s, nil
-}
-
-func newHTTPIdP(cfg Config) (*httpidp.Provider, error) {
-	return httpidp.New(httpidp.Config{Logger: cfg.Logger, Clock: cfg.Clock})
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,6 +58,23 @@ type Config struct {
 	// Browser opens the sign-in page of AcquireTokenInteractive. Nil means the
 	// operating system's browser, or printing the URL when there is none.
 	Browser ports.Browser
+
+	// HTTPClient sends every request to the provider (discovery, key sets, tokens):
+	// set it for a proxy, otelhttp, custom CAs. The HTTP adapter uses a copy and never
+	// modifies it; the copy still follows no redirect of a token request and no
+	// cross-origin redirect of a discovery or key-set request, whatever the client's
+	// CheckRedirect says (its own rules run after those). Set HTTPClient or Transport,
+	// not both. Nil means the adapter's own pooled client.
+	HTTPClient *http.Client
+	// Transport is the round tripper under the adapter's own client, when a whole
+	// client is not needed (otelhttp.NewTransport(base), say).
+	Transport http.RoundTripper
+	// AllowedHosts names hosts, besides the issuer's origin, that an OIDC, B2C or ADFS
+	// discovery document may name endpoints on, and link-local hosts (169.254.0.0/16,
+	// fe80::/10, where cloud metadata services answer) that may be used at all: each a
+	// host name or IP literal, optionally with ":port". Nil allows no other host; see
+	// docs/adr/0007-provider-redirects-and-origins.md.
+	AllowedHosts []string
 }
 
 // Validate checks the configuration without touching the network.
@@ -64,7 +82,11 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.ClientID) == "" {
 		return domain.Errorf(domain.ErrInvalidInput, "app: ClientID is required")
 	}
-	if _, err := domain.ParseAuthority(c.Authority, c.AuthorityKind); err != nil {
+	a, err := domain.ParseAuthority(c.Authority, c.AuthorityKind)
+	if err != nil {
+		return err
+	}
+	if err := validateProviderHTTP(c, a); err != nil {
 		return err
 	}
 	if c.ExpiryBuffer < 0 || c.FlowMaxAge < 0 {

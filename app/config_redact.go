@@ -41,6 +41,9 @@ func (c Config) shownFields() []configField {
 		{"IdentityProvider", reference(c.IdentityProvider)},
 		{"Clock", reference(c.Clock)},
 		{"Browser", reference(c.Browser)},
+		{"HTTPClient", reference(c.HTTPClient)},
+		{"Transport", reference(c.Transport)},
+		{"AllowedHosts", c.AllowedHosts},
 	}
 }
 

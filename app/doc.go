@@ -15,6 +15,18 @@
 // a provider's error redirect included (RFC 6749 §4.1.2.1); every other request is
 // answered 400 and the wait goes on.
 //
+// # The provider's HTTP client
+//
+// Config.HTTPClient (or Config.Transport) carries every request to the provider: a
+// proxy, otelhttp, a private CA. It is copied, never modified, and hexauth's redirect
+// rules hold through it: token requests follow no redirect, discovery and key-set
+// requests none to another origin. Endpoints a discovery document names must be on the
+// issuer's origin (for Entra ID, its cloud's hosts) unless Config.AllowedHosts names
+// their host. Clients of one process whose Configs have the same HTTPClient, Transport,
+// AllowedHosts, Logger and Clock share one provider adapter — discovery documents, key
+// sets, connections, throttle windows — while at least one of them is open; closing one
+// never affects the others. Config.IdentityProvider gives a client its own.
+//
 // # Tokens returned with an error
 //
 // Unlike most Go APIs, a token method may return a populated result together with a

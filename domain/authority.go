@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -44,7 +45,9 @@ var entraAliasGroups = [][]string{
 
 // Authority is a parsed, validated authority URL.
 type Authority struct {
-	// URL is the canonical authority: scheme, host and path without a trailing slash.
+	// URL is the canonical authority: scheme, host and path. Entra, B2C and ADFS paths
+	// lose a trailing slash; an OIDC issuer's path is kept as configured, trailing slash
+	// included, because the issuer is compared exactly (OIDC Discovery §4.3).
 	URL string
 	// Host is the cache "environment": the authority's host[:port], lower-cased.
 	Host string
@@ -97,6 +100,11 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 		kind = detectKind(host, segs)
 	}
 	a := Authority{URL: u.Scheme + "://" + host + path, Host: host, Kind: kind}
+	if kind == AuthorityOIDC {
+		// An OIDC authority is the issuer itself, which discovery and the ID token's iss
+		// must match exactly: https://idp/ and https://idp are two issuers.
+		a.URL = u.Scheme + "://" + host + u.EscapedPath()
+	}
 	switch kind {
 	case AuthorityEntra:
 		if len(segs) == 0 || segs[0] == "" {
@@ -169,6 +177,25 @@ func IsLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// IsLinkLocalHost reports whether host (without port, an IPv6 literal with or without
+// brackets) is a link-local address, 169.254.0.0/16 or fe80::/10 (an IPv4-mapped form
+// and a zone included), where cloud metadata services answer, or a name that ends in a
+// number but is not an IP address in standard form (2852039166, 0xa9.0xfe.0xa9.0xfe,
+// 0251.254.169.254): resolvers may read such a name as an IPv4 address (the WHATWG URL
+// standard does), and it may be a metadata service in disguise. No DNS is consulted.
+func IsLinkLocalHost(host string) bool {
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ip = ip.Unmap()
+		return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast()
+	}
+	last := strings.ToLower(host[strings.LastIndex(host, ".")+1:])
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // IsOrganizationAlias reports whether the Entra tenant segment is one of the aliases
@@ -301,7 +328,10 @@ func (a Authority) CanonicalURL() string {
 	}
 	u := strings.Replace(a.URL, a.Host, canonical, 1)
 	if a.Kind == AuthorityOIDC {
-		return u // an issuer's path is case-sensitive (realm Foo is not realm foo)
+		// An issuer's path is case-sensitive (realm Foo is not realm foo). A trailing
+		// slash is dropped: the key follows Realm, which ignores it, so the keys of an
+		// issuer did not move when the authority began to keep the slash.
+		return strings.TrimRight(u, "/")
 	}
 	return strings.ToLower(u) // Entra, B2C and ADFS tenants and policies are not
 }

@@ -57,7 +57,11 @@ func TestParseAuthority_valid(t *testing.T) {
 		{name: "oidc issuer", raw: "https://accounts.google.com",
 			want: domain.Authority{URL: "https://accounts.google.com", Host: "accounts.google.com", Kind: domain.AuthorityOIDC}},
 		{name: "oidc issuer with path", raw: "https://auth.example.com/realms/acme/", wantRealm: "realms/acme",
-			want: domain.Authority{URL: "https://auth.example.com/realms/acme", Host: "auth.example.com", Kind: domain.AuthorityOIDC}},
+			want: domain.Authority{URL: "https://auth.example.com/realms/acme/", Host: "auth.example.com", Kind: domain.AuthorityOIDC}},
+		{name: "oidc issuer at the root with a slash", raw: "https://tenant.auth0.example/",
+			want: domain.Authority{URL: "https://tenant.auth0.example/", Host: "tenant.auth0.example", Kind: domain.AuthorityOIDC}},
+		{name: "adfs trailing slash dropped", raw: "https://fs.contoso.com/adfs/", wantRealm: "adfs",
+			want: domain.Authority{URL: "https://fs.contoso.com/adfs", Host: "fs.contoso.com", Tenant: "adfs", Kind: domain.AuthorityADFS}},
 		{name: "http on 127.0.0.1", raw: "http://127.0.0.1:8080/issuer", wantRealm: "issuer",
 			want: domain.Authority{URL: "http://127.0.0.1:8080/issuer", Host: "127.0.0.1:8080", Kind: domain.AuthorityOIDC}},
 		{name: "http on ::1", raw: "http://[::1]:9000",
@@ -280,5 +284,39 @@ func TestAuthority_CanonicalURL_keepsAnIssuersPathCase(t *testing.T) {
 	}
 	if a.CanonicalURL() == b.CanonicalURL() {
 		t.Fatalf("realms Foo and foo share the key %s; want two issuers, two keys", a.CanonicalURL())
+	}
+}
+
+func TestIsLinkLocalHost_hosts(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"169.254.169.254", true}, {"169.254.0.1", true}, {"fe80::1", true}, {"[fe80::1]", true},
+		{"fe80::1%eth0", true}, {"::ffff:169.254.169.254", true}, {"febf::1", true},
+		{"2852039166", true}, {"0xa9fea9fe", true}, {"0xA9.0xFE.0xA9.0xFE", true}, {"0251.254.169.254", true},
+		{"169.254.169.254.", true},
+		{"169.253.1.1", false}, {"fec0::1", false}, {"127.0.0.1", false}, {"::1", false}, {"10.0.0.1", false},
+		{"idp.example.com", false}, {"cafe", false}, {"metadata.google.internal", false}, {"", false},
+	}
+	for _, tt := range tests {
+		if got := domain.IsLinkLocalHost(tt.host); got != tt.want {
+			t.Errorf("IsLinkLocalHost(%q) = %v; want %v", tt.host, got, tt.want)
+		}
+	}
+}
+
+// An OIDC issuer keeps its trailing slash (it is compared exactly) but its cache
+// identity — Realm and CanonicalURL — is the one it had when the slash was dropped.
+func TestParseAuthority_oidcTrailingSlashKeptCacheIdentityUnchanged(t *testing.T) {
+	with, without := mustAuthority(t, "https://idp.example/realms/a/"), mustAuthority(t, "https://idp.example/realms/a")
+	if with.URL != "https://idp.example/realms/a/" || without.URL != "https://idp.example/realms/a" {
+		t.Fatalf("URLs %q, %q; want each as configured", with.URL, without.URL)
+	}
+	if with.Realm() != "realms/a" || without.Realm() != "realms/a" {
+		t.Errorf("realms %q, %q; want realms/a for both", with.Realm(), without.Realm())
+	}
+	if with.CanonicalURL() != "https://idp.example/realms/a" || with.CanonicalURL() != without.CanonicalURL() {
+		t.Errorf("CanonicalURL %q, %q; want https://idp.example/realms/a for both", with.CanonicalURL(), without.CanonicalURL())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -36,7 +37,23 @@ type Config struct {
 	// logged. Nil discards everything.
 	Logger *slog.Logger
 	// Transport sends the requests. Nil means a pooled transport from go-cleanhttp.
+	// Set Transport or HTTPClient, not both.
 	Transport http.RoundTripper
+	// HTTPClient is the caller's client (a proxy, otelhttp, custom CAs). The adapter
+	// sends every request through a copy of it, never modifying the caller's value: the
+	// copy's CheckRedirect applies the adapter's redirect rules first, then the caller's
+	// own, and its Timeout is the shorter of the caller's and AttemptTimeout. Nil means
+	// a client over Transport.
+	HTTPClient *http.Client
+	// AllowedHosts lists hosts, besides the issuer's own origin, that an OIDC, B2C or
+	// ADFS discovery document may name endpoints on (token, authorization, jwks_uri,
+	// end_session), and link-local hosts (169.254.0.0/16, fe80::/10: cloud metadata
+	// services) that may serve as authority or endpoint hosts. Each entry is a host
+	// name or IP literal, optionally with ":port" (without one any port matches),
+	// compared case-insensitively and never resolved. Nil allows no other host. It
+	// never permits a redirect: discovery and key-set GETs follow same-origin redirects
+	// only.
+	AllowedHosts []string
 	// MaxRetries bounds the retries after the first attempt. Zero means
 	// DefaultMaxRetries (3); a negative value disables retries.
 	MaxRetries int
@@ -80,6 +97,14 @@ func (c Config) Validate() error {
 		return domain.Errorf(domain.ErrInvalidInput, "httpidp: durations must not be negative")
 	case c.RetryWaitMin > 0 && c.RetryWaitMax > 0 && c.RetryWaitMin > c.RetryWaitMax:
 		return domain.Errorf(domain.ErrInvalidInput, "httpidp: RetryWaitMin %s exceeds RetryWaitMax %s", c.RetryWaitMin, c.RetryWaitMax)
+	}
+	if c.HTTPClient != nil && c.Transport != nil {
+		return domain.Errorf(domain.ErrInvalidInput, "httpidp: set HTTPClient or Transport, not both")
+	}
+	for _, h := range c.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/?#@* \t") {
+			return domain.Errorf(domain.ErrInvalidInput, "httpidp: AllowedHosts entry %s is not a host[:port]", quote(h))
+		}
 	}
 	switch c.ClientAssertionAlg {
 	case "", algRS256, algPS256:

@@ -28,7 +28,12 @@ func (p *Provider) Metadata(ctx context.Context, a domain.Authority) (domain.Pro
 	if err != nil {
 		return domain.ProviderMetadata{}, err
 	}
-	key := string(a.Kind) + " " + durl
+	if err := p.checkAuthorityHost(a); err != nil {
+		return domain.ProviderMetadata{}, err
+	}
+	// The authority is part of the key: https://idp and https://idp/ share a discovery
+	// URL but are two issuers, and a document checked for one is no answer for the other.
+	key := string(a.Kind) + " " + a.URL + " " + durl
 	if m, _, ok := p.metadata.lookup(key, p.cfg.Clock.Now()); ok {
 		m.Authority = a
 		return m, nil
@@ -107,8 +112,9 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 		if ep.value == "" && ep.name == "end_session_endpoint" {
 			continue
 		}
-		if u, err := url.Parse(ep.value); err != nil || !secureURL(u) || u.Fragment != "" || u.User != nil {
-			return domain.ProviderMetadata{}, discoveryErr("the discovery document's " + ep.name + " is missing, or neither https nor loopback")
+		if err := p.checkEndpoint(a, ep.name, ep.value); err != nil {
+			p.cfg.Logger.Warn("httpidp: discovery endpoint refused", "authority", a.URL, "field", ep.name)
+			return domain.ProviderMetadata{}, err
 		}
 	}
 	p.cfg.Logger.Debug("httpidp: discovery document fetched", "authority", a.URL, "issuer", doc.Issuer)
@@ -136,7 +142,9 @@ func checkIssuer(a domain.Authority, issuer string) error {
 	ok := false
 	switch a.Kind {
 	case domain.AuthorityOIDC:
-		ok = issuer != "" && (issuer == a.URL || issuer == a.URL+"/")
+		// Exactly (OIDC Discovery §4.3): https://idp/ is another issuer than https://idp,
+		// and the ID token's iss is compared with the issuer kept here.
+		ok = issuer != "" && issuer == a.URL
 	case domain.AuthorityADFS:
 		ok = issuer == schemeOf(a.URL)+"://"+a.Host+"/adfs"
 	case domain.AuthorityEntra:
@@ -145,8 +153,11 @@ func checkIssuer(a domain.Authority, issuer string) error {
 		ok = b2cIssuerOK(a, issuer)
 	}
 	if !ok {
-		return &domain.Error{Class: domain.ErrDiscovery, Op: opDiscovery,
-			Description: "the discovery document's issuer " + quote(issuer) + " is not the one expected for authority " + a.URL}
+		desc := "the discovery document's issuer " + quote(issuer) + " is not the one expected for authority " + a.URL
+		if a.Kind == domain.AuthorityOIDC && issuer != "" && strings.TrimRight(issuer, "/") == strings.TrimRight(a.URL, "/") {
+			desc += " (they differ by a trailing slash: configure the authority exactly as the issuer is spelt)"
+		}
+		return &domain.Error{Class: domain.ErrDiscovery, Op: opDiscovery, Description: desc}
 	}
 	return nil
 }

@@ -25,7 +25,11 @@ func TestProvider_Metadata_authorityKinds(t *testing.T) {
 	}{
 		{"oidc root", "", domain.AuthorityOIDC, wellKnown, "", true},
 		{"oidc path", "/realms/demo", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms/demo", true},
-		{"oidc trailing slash", "/realms/demo", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms/demo/", true},
+		{"oidc trailing slash refused", "/realms/demo", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms/demo/", false},
+		{"oidc trailing slash configured", "/realms/demo/", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms/demo/", true},
+		{"oidc slash configured, issuer without", "/realms/demo/", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms/demo", false},
+		{"oidc root slash configured", "/", domain.AuthorityOIDC, wellKnown, "/", true},
+		{"oidc root slash refused", "", domain.AuthorityOIDC, wellKnown, "/", false},
 		{"oidc mismatch", "/realms/demo", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms/other", false},
 		{"oidc prefix only", "/realms/demo", domain.AuthorityOIDC, "/realms/demo" + wellKnown, "/realms", false},
 		{"entra common template", "/common", domain.AuthorityEntra, "/common/v2.0" + wellKnown, "/{tenantid}/v2.0", true},
@@ -120,10 +124,12 @@ func TestProvider_Metadata_insecureEndpointsRefused(t *testing.T) {
 		_, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC))
 		wantClass(t, err, domain.ErrDiscovery)
 	})
-	t.Run("https endpoints accepted", func(t *testing.T) {
+	t.Run("https endpoints on an allowed host accepted", func(t *testing.T) {
 		f := newFakeIdP(t)
 		f.setDoc(func(_ *http.Request, doc map[string]any) { doc["token_endpoint"] = "https://idp.example.com/token" })
-		p := newProvider(t, testConfig(newFakeClock()))
+		cfg := testConfig(newFakeClock())
+		cfg.AllowedHosts = []string{"IDP.example.com"}
+		p := newProvider(t, cfg)
 		m, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC))
 		if err != nil || m.TokenEndpoint != "https://idp.example.com/token" {
 			t.Fatalf("Metadata() = %+v, %v; want the https token endpoint, nil", m, err)

@@ -14,17 +14,39 @@
 //	OIDC      {issuer}/.well-known/openid-configuration
 //
 // and refuses it (ErrDiscovery) unless its issuer is the one expected (OIDC Discovery
-// §4.3): for an OIDC issuer, the authority URL itself (a trailing slash, which the
-// canonical authority URL drops, is tolerated); for ADFS https://{host}/adfs; for Entra
+// §4.3): for an OIDC issuer, the authority URL itself, exactly — an issuer that ends in
+// "/" is configured with it, and one configured without it does not match a document
+// that has it; for ADFS https://{host}/adfs; for Entra
 // ID with a tenant id, https://{host}/{tenant id}/v2.0; for common and organizations the
 // template https://{host}/{tenantid}/v2.0; for consumers that template or the consumer
 // tenant's GUID; for a tenant given as a domain name (contoso.onmicrosoft.com) the
 // issuer carries the tenant's GUID instead, so any https://{host}/{guid}/v2.0 is
 // accepted then; for B2C https://{host}/{tenant or guid}/v2.0 with or without a
 // trailing slash. Entra hosts may be any alias of the authority's cloud
-// (login.microsoftonline.com, login.windows.net, ...). Every endpoint in the document
-// must use https, or http on a loopback host. Documents are cached for Config.MetadataTTL
-// and shared by every caller of one Provider; New makes no network call.
+// (login.microsoftonline.com, login.windows.net, ...). Documents are cached for
+// Config.MetadataTTL and shared by every caller of one Provider; New makes no network
+// call.
+//
+// # Where metadata may point
+//
+// A discovery document decides where passwords, codes and client secrets go, so
+// (docs/adr/0007-provider-redirects-and-origins.md):
+//
+//   - Discovery and key-set GETs follow at most 5 redirects, each within the origin
+//     (scheme, host, port) the request started on and to https or loopback http; a
+//     redirect elsewhere is ErrDiscovery. POSTs follow no redirect at all.
+//   - Every endpoint the document names (authorization, token, jwks_uri,
+//     end_session) must use https, or http on a loopback host, and be on the issuer's
+//     origin — for Entra ID, on any host of the authority's cloud — or on a host of
+//     Config.AllowedHosts; otherwise the document is refused (ErrDiscovery, naming the
+//     field and the host).
+//   - A link-local host (169.254.0.0/16, fe80::/10: cloud metadata services, or a
+//     number that resolvers may read as such an address) is refused as the authority's
+//     host (ErrInvalidInput, before any request) or an endpoint's (ErrDiscovery)
+//     unless Config.AllowedHosts names it. No name is resolved.
+//
+// These rules hold with the caller's Config.HTTPClient too: the adapter uses a copy
+// whose CheckRedirect applies them before the caller's own.
 //
 // # Token endpoint and retries
 //

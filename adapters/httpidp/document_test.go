@@ -249,7 +249,9 @@ func TestProvider_documentGET_connectionRefused(t *testing.T) {
 		f := newFakeIdP(t)
 		jwks := closedURL(t) + "/jwks"
 		f.setDoc(func(_ *http.Request, doc map[string]any) { doc["jwks_uri"] = jwks })
-		p := newProvider(t, testConfig(newFakeClock()))
+		cfg := testConfig(newFakeClock())
+		cfg.AllowedHosts = []string{strings.TrimPrefix(strings.TrimSuffix(jwks, "/jwks"), "http://")} // another origin
+		p := newProvider(t, cfg)
 		err := p.VerifyIDTokenSignature(testContext(t), f.authority("", domain.AuthorityOIDC), signJWT(t, "RS256", "k", testKeys().rsa, idClaims()))
 		de := wantOnly(t, err, domain.ErrUnavailable)
 		if de.HTTPStatus != 0 || !errors.Is(err, syscall.ECONNREFUSED) {

@@ -25,9 +25,26 @@ const maxRedirects = 5
 var errRedirect = errors.New("httpidp: redirect refused")
 
 // newHTTPClient returns the client every attempt goes through: the per-attempt timeout,
-// and redirects followed only for GETs and only to secure URLs. A POST (a token
-// request) follows none, so it never reaches another host.
+// and redirects followed only for GETs, only within the origin they started on and only
+// to secure URLs. A POST (a token request) follows none, so it never reaches another
+// host; a GET (discovery, a key set) never brings back a document from an origin the
+// caller did not name, whose endpoints would then be trusted. With Config.HTTPClient the
+// caller's client is copied, never modified, and its own CheckRedirect runs after ours.
 func newHTTPClient(cfg Config) *http.Client {
+	if cfg.HTTPClient != nil {
+		c := *cfg.HTTPClient
+		if c.Timeout == 0 || c.Timeout > cfg.AttemptTimeout {
+			c.Timeout = cfg.AttemptTimeout
+		}
+		next := cfg.HTTPClient.CheckRedirect
+		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			if err := checkRedirect(req, via); err != nil || next == nil {
+				return err
+			}
+			return next(req, via)
+		}
+		return &c
+	}
 	t := cfg.Transport
 	if t == nil {
 		t = cleanhttp.DefaultPooledTransport()
@@ -43,6 +60,8 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: more than %d redirects", errRedirect, maxRedirects)
 	case !secureURL(req.URL):
 		return fmt.Errorf("%w: redirect to a URL that is neither https nor loopback", errRedirect)
+	case !sameOrigin(req.URL, via[0].URL):
+		return fmt.Errorf("%w: redirect from %s to another origin, %s", errRedirect, via[0].URL.Host, req.URL.Host)
 	}
 	return nil
 }

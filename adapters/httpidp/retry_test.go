@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -186,6 +187,7 @@ func TestProvider_Token_unreachableEndpoint(t *testing.T) {
 	rt := &countingTransport{}
 	cfg := testConfig(newFakeClock())
 	cfg.Transport = rt
+	cfg.AllowedHosts = []string{strings.TrimPrefix(deadURL, "http://")} // another origin
 	p := newProvider(t, cfg)
 	a := f.authority("", domain.AuthorityOIDC)
 	if _, err := p.Metadata(t.Context(), a); err != nil {

@@ -40,7 +40,7 @@ type clientFlags struct {
 }
 
 // clientSettings are the settings of every command that opens a client.
-var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition}
+var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition, setAllowedHosts}
 
 // addClientFlags registers the flags of a command that opens a client: the client's
 // settings, the extra settings the command reads, and --client-secret-file.
@@ -70,6 +70,7 @@ func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browse
 	cfg := app.Config{
 		ClientID: s.clientID, Authority: s.authority, AuthorityKind: s.authorityKind,
 		Cache: cache, Logger: newLogger(e.stderr, s.verbose), Browser: browser,
+		AllowedHosts: s.allowedHosts,
 	}
 	if secret != "" {
 		cc, err := app.NewConfidentialClient(ctx, cfg, app.ClientSecret(secret))

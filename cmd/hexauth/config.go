@@ -39,13 +39,14 @@ var (
 	setOutput        = setting{key: "output", usage: "output `format`: text or json"}
 	setTimeout       = setting{key: "timeout", usage: "how long the command may take, a `duration` such as 2m (default depends on the command)"}
 	setVerbose       = setting{key: "verbose", usage: "log diagnostics (never secrets) to standard error", isBool: true}
+	setAllowedHosts  = setting{key: "allowed_hosts", usage: "`hosts`, besides the issuer's, that the provider's discovery document may name endpoints on (Google: oauth2.googleapis.com www.googleapis.com), separated by spaces or commas"}
 	setRedirectPort  = setting{key: "redirect_port", isInt: true,
 		usage: "listen for the sign-in redirect on this loopback `port` (1..65535) and send http://127.0.0.1:PORT/ as the redirect URI, for providers that match redirect URIs exactly (default: a random port)"}
 )
 
 // allSettings lists every setting, for the config file's keys.
 var allSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition,
-	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort}
+	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setAllowedHosts}
 
 // secretKeys are config-file keys refused with a pointer to the right source.
 var secretKeys = map[string]string{
@@ -59,7 +60,8 @@ type settings struct {
 	clientID, authority, cache, partition, username string
 	authorityKind                                   domain.AuthorityKind
 	scopes                                          []string
-	json                                            bool // --output json
+	allowedHosts                                    []string // app.Config.AllowedHosts
+	json                                            bool     // --output json
 	timeout                                         time.Duration
 	verbose                                         bool
 	redirectPort                                    int // login's fixed loopback port; 0: a random one
@@ -190,6 +192,7 @@ func toSettings(v map[string]string) (settings, error) {
 		clientID: strings.TrimSpace(v[setClientID.key]), authority: strings.TrimSpace(v[setAuthority.key]),
 		cache: strings.TrimSpace(v[setCache.key]), partition: v[setPartition.key],
 		username: strings.TrimSpace(v[setUsername.key]), scopes: splitScopes(v[setScopes.key]),
+		allowedHosts: splitScopes(v[setAllowedHosts.key]),
 	}
 	switch k := domain.AuthorityKind(strings.ToLower(strings.TrimSpace(v[setAuthorityKind.key]))); k {
 	case domain.AuthorityAuto, domain.AuthorityEntra, domain.AuthorityB2C, domain.AuthorityADFS, domain.AuthorityOIDC:
