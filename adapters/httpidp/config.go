@@ -20,6 +20,10 @@ const (
 	DefaultMetadataTTL         = 24 * time.Hour
 	DefaultJWKSTTL             = 24 * time.Hour
 	DefaultJWKSRefetchInterval = time.Minute
+	// DefaultThrottleWindow is how long identical requests fail fast after a 429
+	// without Retry-After: MSAL's default, long enough for a throttled client to back
+	// off rather than hammer a provider that already said "too many".
+	DefaultThrottleWindow = 60 * time.Second
 )
 
 // MaxBodyBytes caps every response body the adapter reads, after decompression.
@@ -48,6 +52,10 @@ type Config struct {
 	// a longer one fails at once with ErrThrottled carrying RetryAfter. Zero means
 	// DefaultRetryAfterCap (60s).
 	RetryAfterCap time.Duration
+	// ThrottleWindow is how long an identical request fails fast with ErrThrottled
+	// after a 429 that carried no Retry-After (such a 429 is never retried). Zero means
+	// DefaultThrottleWindow (60s).
+	ThrottleWindow time.Duration
 	// AttemptTimeout bounds each attempt, reading the body included. Zero means
 	// DefaultAttemptTimeout (30s).
 	AttemptTimeout time.Duration
@@ -75,7 +83,7 @@ type Config struct {
 // Validate checks the configuration without touching the network.
 func (c Config) Validate() error {
 	switch {
-	case c.RetryWaitMin < 0, c.RetryWaitMax < 0, c.RetryAfterCap < 0, c.AttemptTimeout < 0,
+	case c.RetryWaitMin < 0, c.RetryWaitMax < 0, c.RetryAfterCap < 0, c.AttemptTimeout < 0, c.ThrottleWindow < 0,
 		c.MetadataTTL < 0, c.JWKSTTL < 0, c.JWKSRefetchInterval < 0:
 		return domain.Errorf(domain.ErrInvalidInput, "httpidp: durations must not be negative")
 	case c.RetryWaitMin > 0 && c.RetryWaitMax > 0 && c.RetryWaitMin > c.RetryWaitMax:
@@ -108,6 +116,7 @@ func (c Config) withDefaults() Config {
 		c.RetryWaitMax = c.RetryWaitMin
 	}
 	def(&c.RetryAfterCap, DefaultRetryAfterCap)
+	def(&c.ThrottleWindow, DefaultThrottleWindow)
 	def(&c.AttemptTimeout, DefaultAttemptTimeout)
 	def(&c.MetadataTTL, DefaultMetadataTTL)
 	def(&c.JWKSTTL, DefaultJWKSTTL)

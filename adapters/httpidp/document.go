@@ -91,8 +91,13 @@ func (p *Provider) documentStatusError(d document, key throttleKey, ex exchange)
 		de.Description = d.name + " is not served at " + quote(d.url)
 		return de
 	}
-	if hasRA {
+	switch {
+	case hasRA:
 		p.throttle.open(key, now, ra)
+	case ex.status == http.StatusTooManyRequests:
+		// No Retry-After: the default window, as for token requests.
+		de.RetryAfter = p.cfg.ThrottleWindow
+		p.throttle.open(key, now, p.cfg.ThrottleWindow)
 	}
 	return de
 }
