@@ -75,8 +75,8 @@ type Config struct {
 	// version of this module in the binary's build information, else "dev".
 	Version string
 	// ClientAssertionAlg picks the signature of private_key_jwt client assertions made
-	// with an RSA key: "RS256" (the default when empty) or "PS256". ECDSA P-256 keys
-	// always sign with ES256.
+	// with an RSA key: RS256 (the default when empty), RS384, RS512, PS256, PS384 or
+	// PS512. ECDSA keys sign with their curve's ES256/384/512, Ed25519 keys with EdDSA.
 	ClientAssertionAlg string
 }
 
@@ -90,9 +90,9 @@ func (c Config) Validate() error {
 		return domain.Errorf(domain.ErrInvalidInput, "httpidp: RetryWaitMin %s exceeds RetryWaitMax %s", c.RetryWaitMin, c.RetryWaitMax)
 	}
 	switch c.ClientAssertionAlg {
-	case "", algRS256, algPS256:
+	case "", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
 	default:
-		return domain.Errorf(domain.ErrInvalidInput, "httpidp: ClientAssertionAlg %q is not RS256 or PS256", c.ClientAssertionAlg)
+		return domain.Errorf(domain.ErrInvalidInput, "httpidp: ClientAssertionAlg %q is not one of RS256/384/512 or PS256/384/512", c.ClientAssertionAlg)
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func (c Config) withDefaults() Config {
 		c.Version = moduleVersion()
 	}
 	if c.ClientAssertionAlg == "" {
-		c.ClientAssertionAlg = algRS256
+		c.ClientAssertionAlg = "RS256"
 	}
 	return c
 }

@@ -128,3 +128,51 @@ func TestProvider_VerifyIDTokenSignature_kidNeverLoggedRaw(t *testing.T) {
 		t.Errorf("kid echoed raw: logs %q, error %q", buf.String(), err)
 	}
 }
+
+// Client assertions are signed through internal/jose with the key's algorithm (RSA:
+// Config.ClientAssertionAlg) and verify with go-jose.
+func TestProvider_Token_privateKeyJWTEveryKeyType(t *testing.T) {
+	keys := testKeys()
+	ec384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	ec521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	for _, tt := range []struct {
+		cfgAlg, want string
+		key          crypto.Signer
+	}{
+		{"RS384", "RS384", keys.rsa}, {"RS512", "RS512", keys.rsa}, {"PS384", "PS384", keys.rsa}, {"PS512", "PS512", keys.rsa},
+		{"", "ES256", keys.ec}, {"", "ES384", ec384}, {"PS256", "ES512", ec521}, {"", "EdDSA", ed},
+	} {
+		t.Run(tt.want, func(t *testing.T) {
+			f := newFakeIdP(t)
+			cfg := testConfig(newFakeClock())
+			cfg.ClientAssertionAlg = tt.cfgAlg
+			p := newProvider(t, cfg)
+			req := clientCredentialsRequest(f.authority("", domain.AuthorityOIDC))
+			req.Credential = domain.ClientCredential{Key: tt.key}
+			if _, err := p.Token(t.Context(), req); err != nil {
+				t.Fatalf("Token() = %v", err)
+			}
+			s, err := jose.Parse(f.lastToken().Form.Get("client_assertion"), nil)
+			if err != nil || s.Header.Alg != tt.want || s.Header.Type != "JWT" {
+				t.Fatalf("assertion header = %+v, %v; want alg %s, typ JWT", s, err, tt.want)
+			}
+			if _, err := s.Verify(tt.key.Public()); err != nil {
+				t.Errorf("assertion Verify() = %v; want nil", err)
+			}
+		})
+	}
+}
+
+func TestProvider_Token_privateKeyJWTRefusesUnusableKeys(t *testing.T) {
+	ec224, _ := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	f := newFakeIdP(t)
+	p := newProvider(t, testConfig(newFakeClock()))
+	req := clientCredentialsRequest(f.authority("", domain.AuthorityOIDC))
+	req.Credential = domain.ClientCredential{Key: ec224}
+	_, err := p.Token(t.Context(), req)
+	wantClass(t, err, domain.ErrInvalidInput)
+	if n := f.count("token"); n != 0 {
+		t.Errorf("got %d token requests; want 0", n)
+	}
+}
