@@ -301,3 +301,21 @@ func TestSign_malformedECDSASignerRefused(t *testing.T) {
 		t.Error("Sign(bad signer) = nil error; want refused")
 	}
 }
+
+// RFC 7518 §3.5: RSASSA-PSS signatures use a salt as long as the hash's output.
+func TestSign_pssSaltIsHashSized(t *testing.T) {
+	testKeys(t)
+	for alg, h := range map[string]crypto.Hash{"PS256": crypto.SHA256, "PS384": crypto.SHA384, "PS512": crypto.SHA512} {
+		raw, err := jose.Sign(rsaKey, alg, []byte(`{}`), jose.SignOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(raw, ".")
+		sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+		d := h.New()
+		d.Write([]byte(parts[0] + "." + parts[1]))
+		if err := rsa.VerifyPSS(&rsaKey.PublicKey, h, d.Sum(nil), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}); err != nil {
+			t.Errorf("%s: VerifyPSS(salt = hash size) = %v; want nil", alg, err)
+		}
+	}
+}
