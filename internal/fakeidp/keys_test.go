@@ -189,3 +189,18 @@ func TestProvider_VerifySignature_critRefused(t *testing.T) {
 		t.Errorf("VerifySignature(crit) = %v; want ErrInvalidIDToken", err)
 	}
 }
+
+// A token signed with the fake's own key but naming another kid is refused: the kid
+// must name the key that verifies.
+func TestProvider_VerifySignature_ownKeyOtherKidRefused(t *testing.T) {
+	signer, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p := newProvider(t, nil, func(c *fakeidp.Config) { c.SigningKey = signer })
+	claims := []byte(`{"iss":"i","sub":"s","aud":"c","exp":4102444800}`)
+	raw, err := jose.Sign(signer, p.SigningAlg(), claims, jose.SignOptions{KeyID: "someone-else"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.VerifySignature(raw); !errors.Is(err, domain.ErrInvalidIDToken) {
+		t.Errorf("VerifySignature(own key, other kid) = %v; want ErrInvalidIDToken", err)
+	}
+}
