@@ -118,7 +118,8 @@ func (h *cancelOn) WithGroup(string) slog.Handler      { return h }
 func TestProvider_Token_longRetryAfterLoggedBeforeWaiting(t *testing.T) {
 	f := newFakeIdP(t)
 	f.setToken(sequence(status(503, nil, "Retry-After", "30"), ok200))
-	ctx, cancel := context.WithCancel(t.Context())
+	// The timeout only bounds a broken run; the log handler cancels at once.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	h := &cancelOn{msg: httpidp.RetryAfterWaitMessage, cancel: cancel, seen: make(chan slog.Record, 1)}
 	cfg := testConfig(newFakeClock())
@@ -127,7 +128,7 @@ func TestProvider_Token_longRetryAfterLoggedBeforeWaiting(t *testing.T) {
 	p := newProvider(t, cfg)
 	_, err := p.Token(ctx, clientCredentialsRequest(f.authority("", domain.AuthorityOIDC)))
 	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Token() = %v; want the wait cancelled by the log handler", err)
+		t.Fatalf("Token() = %v; want the wait cancelled by the log handler (no notice before waiting?)", err)
 	}
 	select {
 	case r := <-h.seen:
