@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,26 @@ func TestProvider_Token_privateKeyJWTRefusesUnusableKeys(t *testing.T) {
 	wantClass(t, err, domain.ErrInvalidInput)
 	if n := f.count("token"); n != 0 {
 		t.Errorf("got %d token requests; want 0", n)
+	}
+}
+
+// The algorithms are narrowed to the discovery document's
+// id_token_signing_alg_values_supported (OIDC Discovery §3), before any key is fetched.
+func TestProvider_VerifyIDTokenSignature_discoveryAlgorithms(t *testing.T) {
+	keys := testKeys()
+	f := newFakeIdP(t)
+	f.setDoc(func(_ *http.Request, doc map[string]any) {
+		doc["id_token_signing_alg_values_supported"] = []string{"RS256"}
+	})
+	f.setJWKS(jwksJSON(jwk{kid: "rsa-1", pub: &keys.rsa.PublicKey}, jwk{kid: "ec-1", pub: &keys.ec.PublicKey}))
+	p := newProvider(t, testConfig(newFakeClock()))
+	a := f.authority("", domain.AuthorityOIDC)
+	err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "ES256", "ec-1", keys.ec, idClaims()))
+	wantClass(t, err, domain.ErrInvalidIDToken)
+	if n := f.count("jwks"); n != 0 {
+		t.Errorf("got %d JWKS requests; want 0 (refused from the header and the metadata)", n)
+	}
+	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "rsa-1", keys.rsa, idClaims())); err != nil {
+		t.Errorf("VerifyIDTokenSignature(RS256, listed) = %v; want nil", err)
 	}
 }

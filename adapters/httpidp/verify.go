@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/jose"
@@ -18,10 +19,11 @@ const opVerify = "httpidp: verify ID token"
 // internal/jose (go-jose v4), the one JWS path the fakes share. RS256/384/512,
 // PS256/384/512, ES256/384/512 and EdDSA are accepted; "none", HMAC and every other
 // algorithm are refused, as are headers with "crit" and key ids over 256 bytes, all
-// before the key set is fetched. The key is chosen by kid among keys whose type and
-// own "alg" fit the token's; a kid missing from the cached key set triggers one
-// refetch, at most once per Config.JWKSRefetchInterval per key set. Claims are not
-// checked here.
+// before the key set is fetched; so is an algorithm missing from the discovery
+// document's id_token_signing_alg_values_supported, when it has one. The key is chosen
+// by kid among keys whose type and own "alg" fit the token's; a kid missing from the
+// cached key set triggers one refetch, at most once per Config.JWKSRefetchInterval per
+// key set. Claims are not checked here.
 func (p *Provider) VerifyIDTokenSignature(ctx context.Context, a domain.Authority, rawIDToken string) error {
 	s, err := jose.Parse(rawIDToken, nil)
 	if err != nil {
@@ -30,6 +32,10 @@ func (p *Provider) VerifyIDTokenSignature(ctx context.Context, a domain.Authorit
 	meta, err := p.Metadata(ctx, a)
 	if err != nil {
 		return err
+	}
+	if len(meta.IDTokenSigningAlgs) > 0 && !slices.Contains(meta.IDTokenSigningAlgs, s.Header.Alg) {
+		// The provider said how it signs; another algorithm did not come from it.
+		return invalidToken("the ID token's algorithm " + quote(s.Header.Alg) + " is not one the provider's discovery document lists")
 	}
 	keys, err := p.verificationKeys(ctx, meta.JWKSURI, s.Header.KeyID, s.Header.Alg)
 	if err != nil {
