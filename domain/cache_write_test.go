@@ -160,8 +160,8 @@ func TestBuildCacheWrite_accessTokenFields(t *testing.T) {
 				wantTime(t, "ExtendedExpiresOn", at.ExtendedExpiresOn, cached.Add(3*time.Hour))
 				wantTime(t, "ExpiresOn", at.ExpiresOn, cached.Add(time.Hour))
 			}},
-		{name: "token type kept when not bearer", resp: func(r *domain.TokenResponse) { r.TokenType = "PoP" },
-			check: func(t *testing.T, at domain.AccessToken) { wantString(t, "TokenType", at.TokenType, "pop") }},
+		{name: "token type bearer in any case", resp: func(r *domain.TokenResponse) { r.TokenType = "bEARER" },
+			check: func(t *testing.T, at domain.AccessToken) { wantString(t, "TokenType", at.TokenType, "Bearer") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,7 +19,14 @@ type JWTHeader struct {
 	Alg string `json:"alg"`
 	Kid string `json:"kid"`
 	Typ string `json:"typ"`
+	// Crit lists header extensions the signer says must be understood (RFC 7515
+	// §4.1.11). hexauth understands none, so a token with crit is refused.
+	Crit json.RawMessage `json:"crit,omitempty"`
 }
+
+// MaxKeyIDLength bounds a JOSE "kid": key ids are short names or thumbprints, and an
+// unbounded one would reach key-set look-ups, refetch decisions and messages.
+const MaxKeyIDLength = 256
 
 // IDTokenClaims are the claims of an OpenID Connect ID token (OIDC Core §2) plus the
 // Entra claims the engine uses. Raw keeps every claim.
@@ -73,6 +80,14 @@ func ParseIDToken(raw string) (JWTHeader, IDTokenClaims, error) {
 		// A MAC keyed with the client secret proves nothing to a public client, and an
 		// HS* token verified with a public key as the secret is a classic forgery.
 		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token is MAC'd, not signed (alg %q)", h.Alg)
+	}
+	if len(h.Crit) > 0 {
+		// RFC 7515 §4.1.11: a recipient that does not understand a listed extension
+		// must reject the JWS; this engine understands none.
+		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token header has critical extensions (crit), which are not supported")
+	}
+	if len(h.Kid) > MaxKeyIDLength {
+		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token key id is %d bytes long; the limit is %d", len(h.Kid), MaxKeyIDLength)
 	}
 	if isAccessTokenType(h.Typ) {
 		// RFC 9068 §4: a JWT access token is typed so that it cannot pass for an ID token.
@@ -172,22 +187,19 @@ func claimsFromMap(m map[string]any) (IDTokenClaims, error) {
 	return c, nil
 }
 
-// numericDate reads a JWT NumericDate (RFC 7519 §2): a JSON number of seconds, or a
-// string holding one as some providers send.
+// numericDate reads a JWT NumericDate (RFC 7519 §2): a JSON number of seconds. A
+// string is refused, as RFC 7519 §2 defines the type as a JSON numeric value: reading
+// "exp": "1e99" or "soon" leniently is how expiry checks get skipped.
 func numericDate(m map[string]any, k string) (time.Time, error) {
 	v, ok := m[k]
 	if !ok || v == nil {
 		return time.Time{}, nil
 	}
-	var s string
-	switch n := v.(type) {
-	case json.Number:
-		s = n.String()
-	case string:
-		s = n
-	default:
-		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a number", k)
+	n, isNum := v.(json.Number)
+	if !isNum {
+		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a JSON number (RFC 7519 §2 NumericDate)", k)
 	}
+	s := n.String()
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
 		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a valid date", k)

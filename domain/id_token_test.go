@@ -54,6 +54,14 @@ func TestParseIDToken_refused(t *testing.T) {
 		{name: "typ AT+JWT", raw: makeJWT(t, `{"alg":"RS256","typ":"AT+JWT"}`, claims)},
 		{name: "typ application/at+jwt", raw: makeJWT(t, `{"alg":"ES256","typ":"application/at+jwt"}`, claims)},
 		{name: "azp not a string", raw: makeJWT(t, rs256, `{"iss":"i","sub":"s","aud":"c","azp":["c"],"exp":1700000000}`)},
+		// RFC 7519 §2: a NumericDate is a JSON number, never a string.
+		{name: "exp numeric string", raw: makeJWT(t, rs256, `{"iss":"i","sub":"s","aud":"c","exp":"1700000000"}`)},
+		{name: "iat string", raw: makeJWT(t, rs256, `{"iss":"i","sub":"s","aud":"c","exp":1700000000,"iat":"1699996400"}`)},
+		{name: "nbf string", raw: makeJWT(t, rs256, `{"iss":"i","sub":"s","aud":"c","exp":1700000000,"nbf":"soon"}`)},
+		// RFC 7515 §4.1.11: crit names extensions this verifier does not understand.
+		{name: "crit header", raw: makeJWT(t, `{"alg":"RS256","kid":"k1","crit":["exp"],"exp":1}`, claims)},
+		{name: "empty crit header", raw: makeJWT(t, `{"alg":"RS256","kid":"k1","crit":[]}`, claims)},
+		{name: "kid over 256 bytes", raw: makeJWT(t, map[string]any{"alg": "RS256", "kid": strings.Repeat("k", 257)}, claims)},
 		{name: "empty", raw: ""},
 		{name: "two parts", raw: b64(t, rs256) + "." + b64(t, claims)},
 		{name: "four parts", raw: makeJWT(t, rs256, claims) + ".x"},
@@ -113,9 +121,7 @@ func TestParseIDToken_claims(t *testing.T) {
 			want: func(c domain.IDTokenClaims) bool { return c.Expiry.Equal(time.Unix(1700000000, 5e8)) }},
 		{name: "exp exponent", payload: `{"iss":"i","sub":"s","aud":"c","exp":1.7e9}`,
 			want: func(c domain.IDTokenClaims) bool { return c.Expiry.Equal(time.Unix(1700000000, 0)) }},
-		{name: "exp numeric string", payload: `{"iss":"i","sub":"s","aud":"c","exp":"1700000000"}`,
-			want: func(c domain.IDTokenClaims) bool { return c.Expiry.Equal(time.Unix(1700000000, 0)) }},
-		{name: "iat and nbf float and string", payload: `{"iss":"i","sub":"s","aud":"c","exp":1700000000,"iat":1699996400.25,"nbf":"1699996400"}`,
+		{name: "iat and nbf float and integer", payload: `{"iss":"i","sub":"s","aud":"c","exp":1700000000,"iat":1699996400.25,"nbf":1699996400}`,
 			want: func(c domain.IDTokenClaims) bool {
 				return c.IssuedAt.Equal(time.Unix(1699996400, 25e7)) && c.NotBefore.Equal(time.Unix(1699996400, 0))
 			}},

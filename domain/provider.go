@@ -22,6 +22,9 @@ type ProviderMetadata struct {
 	// IssuerInResponse is authorization_response_iss_parameter_supported (RFC 9207): the
 	// authorization response must carry "iss".
 	IssuerInResponse bool
+	// IDTokenSigningAlgs are id_token_signing_alg_values_supported (OIDC Discovery §3):
+	// an ID token signed with another algorithm is refused. Empty: not said.
+	IDTokenSigningAlgs []string
 }
 
 // AuthorizationRequest is an authorization request (RFC 6749 §4.1.1, OIDC Core

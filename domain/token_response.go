@@ -3,6 +3,7 @@ package domain
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -45,6 +46,12 @@ func (r TokenResponse) Validate() error {
 	if r.RefreshIn < 0 || r.ExtExpiresIn < 0 {
 		return Errorf(ErrInvalidResponse, "token response has a negative refresh_in or ext_expires_in")
 	}
+	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "Bearer") {
+		// RFC 6749 §7.1: a client must not use a token whose type it does not understand.
+		// hexauth requests only bearer tokens, so a DPoP, mac or pop token would be sent
+		// as a bearer token it is not (RFC 9449 §5: a DPoP token needs its proof).
+		return Errorf(ErrInvalidResponse, "token response has token_type %q; only Bearer was requested", truncate(r.TokenType, 32))
+	}
 	return nil
 }
 
@@ -57,7 +64,7 @@ type tokenResponseJSON struct {
 	RefreshIn     flexSeconds `json:"refresh_in"`
 	RefreshToken  string      `json:"refresh_token"`
 	IDToken       string      `json:"id_token"`
-	Scope         *string     `json:"scope"`
+	Scope         *flexScope  `json:"scope"`
 	ClientInfo    string      `json:"client_info"`
 	Foci          flexString  `json:"foci"`
 	CorrelationID string      `json:"correlation_id"`
@@ -94,6 +101,23 @@ func (f *flexSeconds) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	f.d = time.Duration(v * float64(time.Second))
+	return nil
+}
+
+// flexScope is a "scope" as RFC 6749 §3.3 writes it, a space-delimited string, or as
+// some providers send it, a JSON array of strings; anything else reads as absent.
+type flexScope string
+
+func (f *flexScope) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*f = flexScope(s)
+		return nil
+	}
+	var list []string
+	if json.Unmarshal(b, &list) == nil {
+		*f = flexScope(strings.Join(list, " "))
+	}
 	return nil
 }
 
@@ -152,16 +176,30 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 	jsonErr := json.Unmarshal(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), &w)
 	ok := status >= 200 && status < 300
 	if jsonErr != nil {
+		empty := len(bytes.TrimSpace(body)) == 0
+		if ok && json.Valid(body) {
+			// JSON of the wrong shape ({"access_token": 42}, an array): the provider
+			// speaks the protocol wrongly.
+			return TokenResponse{}, &Error{Class: ErrInvalidResponse, HTTPStatus: status, Description: "token response is not a JSON object of the expected shape"}
+		}
 		if ok {
-			return TokenResponse{}, &Error{Class: ErrInvalidResponse, HTTPStatus: status, Description: "token response is not a JSON object"}
+			// An HTML page or a proxy's answer under a 2xx is a fault on the provider's
+			// side (DESIGN §5), not a protocol violation the caller could act on.
+			return TokenResponse{}, &Error{Class: ErrUnavailable, HTTPStatus: status, Description: fmt.Sprintf("the provider answered HTTP %d to the %s request without a JSON body", status, grantName(grant))}
 		}
 		class := Classify(grant, "", "", nil, status)
-		if len(bytes.TrimSpace(body)) > 0 && class != ErrThrottled {
+		if !empty && class != ErrThrottled {
 			// An HTML page or a proxy's answer is a fault on the provider's side (DESIGN
 			// §5), whatever the status: it says nothing of the grant or the client.
 			class = ErrUnavailable
 		}
-		return TokenResponse{}, &Error{Class: class, HTTPStatus: status, Description: "the provider returned an error without a JSON body"}
+		desc := "the provider returned an error without a JSON body"
+		if empty {
+			// Nothing else to go on: name the status and the grant, so that "HTTP 401 to
+			// the client_credentials request" points at the client's credentials.
+			desc = fmt.Sprintf("the provider answered HTTP %d to the %s request with an empty body", status, grantName(grant))
+		}
+		return TokenResponse{}, &Error{Class: class, HTTPStatus: status, Description: desc}
 	}
 	if !ok || w.Error != "" {
 		// encoding/json fills only the shallower of two fields with the same name: the
@@ -189,15 +227,23 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 	if !w.ExpiresIn.set {
 		r.ExpiresIn = DefaultTokenLifetime
 	}
-	if w.Scope != nil && strings.TrimSpace(*w.Scope) != "" {
+	if w.Scope != nil && strings.TrimSpace(string(*w.Scope)) != "" {
 		// An empty "scope" grants nothing usable; treat it as absent (the requested set).
-		r.Scope = ParseScopes(*w.Scope)
+		r.Scope = ParseScopes(string(*w.Scope))
 	}
 	if err := r.Validate(); err != nil {
 		err.(*Error).HTTPStatus = status
 		return TokenResponse{}, err
 	}
 	return r, nil
+}
+
+// grantName names a grant in a message: its grant_type, or "token" when unknown.
+func grantName(g GrantKind) string {
+	if g == "" {
+		return "token"
+	}
+	return truncate(string(g), 64)
 }
 
 // ParseErrorResponse parses an OAuth 2.0 error body (RFC 6749 §5.2, with Entra's

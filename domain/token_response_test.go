@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,16 @@ func TestParseTokenResponse_success(t *testing.T) {
 		body  string
 		check func(t *testing.T, r domain.TokenResponse)
 	}{
+		{name: "scope as a JSON array", body: `{"access_token":"at","scope":["openid","api://x/read"]}`,
+			check: func(t *testing.T, r domain.TokenResponse) {
+				if !slices.Equal(r.Scope, []string{"api://x/read", "openid"}) {
+					t.Errorf("Scope = %q; want [openid api://x/read]", r.Scope)
+				}
+			}},
+		{name: "token_type bearer in lower case", body: `{"access_token":"at","token_type":"bearer"}`,
+			check: func(t *testing.T, r domain.TokenResponse) { wantString(t, "TokenType", r.TokenType, "Bearer") }},
+		{name: "token_type absent", body: `{"access_token":"at"}`,
+			check: func(t *testing.T, r domain.TokenResponse) { wantString(t, "TokenType", r.TokenType, "Bearer") }},
 		{name: "expires_in number", body: `{"access_token":"at","token_type":"Bearer","expires_in":3599}`,
 			check: func(t *testing.T, r domain.TokenResponse) {
 				wantDuration(t, "ExpiresIn", r.ExpiresIn, 3599*time.Second)
@@ -149,7 +160,13 @@ func TestParseTokenResponse_errors(t *testing.T) {
 		{name: "missing access_token", grant: ac, status: 200, body: `{"token_type":"Bearer","expires_in":3600}`, wantClass: domain.ErrInvalidResponse},
 		{name: "empty access_token", grant: ac, status: 200, body: `{"access_token":""}`, wantClass: domain.ErrInvalidResponse},
 		{name: "null body", grant: ac, status: 200, body: `null`, wantClass: domain.ErrInvalidResponse},
-		{name: "non-JSON 200", grant: ac, status: 200, body: `<html>Sign-in page</html>`, wantClass: domain.ErrInvalidResponse},
+		// DESIGN §5: an HTML page under a 200 is a provider fault, not a protocol violation.
+		{name: "non-JSON 200", grant: ac, status: 200, body: `<html>Sign-in page</html>`, wantClass: domain.ErrUnavailable},
+		{name: "empty 200", grant: ac, status: 200, body: ``, wantClass: domain.ErrUnavailable},
+		{name: "JSON of the wrong shape 200", grant: ac, status: 200, body: `{"access_token":42}`, wantClass: domain.ErrInvalidResponse},
+		{name: "token_type DPoP", grant: ac, status: 200, body: `{"access_token":"at","token_type":"DPoP"}`, wantClass: domain.ErrInvalidResponse},
+		{name: "token_type mac", grant: ac, status: 200, body: `{"access_token":"at","token_type":"mac"}`, wantClass: domain.ErrInvalidResponse},
+		{name: "token_type pop", grant: ac, status: 200, body: `{"access_token":"at","token_type":"pop"}`, wantClass: domain.ErrInvalidResponse},
 		{name: "JSON array 200", grant: ac, status: 200, body: `[]`, wantClass: domain.ErrInvalidResponse},
 		{name: "200 carrying error", grant: refresh, status: 200, body: `{"error":"invalid_grant","error_description":"AADSTS70008: expired"}`,
 			wantClass: domain.ErrInteractionRequired, wantCode: "invalid_grant"},
@@ -357,5 +374,22 @@ func TestParseTokenResponse_tolerantFields(t *testing.T) {
 				t.Fatalf("ErrorCodes = %v; want %v", de.ErrorCodes, tc.wantCodes)
 			}
 		})
+	}
+}
+
+// An empty-bodied refusal names the status and the grant: nothing else says what failed.
+func TestParseTokenResponse_emptyBodyNamesStatusAndGrant(t *testing.T) {
+	for _, tt := range []struct {
+		grant  domain.GrantKind
+		status int
+	}{{domain.GrantAuthorizationCode, 400}, {domain.GrantClientCredentials, 401}, {domain.GrantPassword, 403}} {
+		_, err := domain.ParseTokenResponse(tt.grant, tt.status, nil)
+		if err == nil {
+			t.Fatalf("ParseTokenResponse(%s, %d, empty) = nil error", tt.grant, tt.status)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, strconv.Itoa(tt.status)) || !strings.Contains(msg, string(tt.grant)) {
+			t.Errorf("ParseTokenResponse(%s, %d, empty) error %q; want the status and the grant named", tt.grant, tt.status, msg)
+		}
 	}
 }

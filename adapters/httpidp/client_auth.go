@@ -2,21 +2,16 @@ package httpidp
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/jose"
 )
 
 // Client authentication methods (RFC 6749 §2.3.1, OIDC Core §9, RFC 7523).
@@ -32,9 +27,6 @@ const (
 	// assertionLifetime is how long a client assertion is valid: it is made for one
 	// request.
 	assertionLifetime = 5 * time.Minute
-	algRS256          = "RS256"
-	algPS256          = "PS256"
-	algES256          = "ES256"
 )
 
 // authMethod picks the client authentication method: the credential's own choice when
@@ -102,15 +94,6 @@ func (p *Provider) authenticate(form url.Values, h http.Header, method, clientID
 	return nil
 }
 
-// errBadECDSASignature is a signer's ECDSA signature that is not a valid P-256 DER pair.
-var errBadECDSASignature = errors.New("httpidp: the ECDSA signer returned a malformed signature")
-
-type assertionHeader struct {
-	Alg     string `json:"alg"`
-	Typ     string `json:"typ"`
-	X5TS256 string `json:"x5t#S256,omitempty"`
-}
-
 type assertionClaims struct {
 	Aud string `json:"aud"`
 	Iss string `json:"iss"`
@@ -124,73 +107,44 @@ type assertionClaims struct {
 // clientAssertion builds a private_key_jwt client assertion (RFC 7523 §3): iss = sub =
 // the client id, aud = the token endpoint, a random jti, valid for assertionLifetime
 // from the Clock's now, its header naming the certificate by x5t#S256 (RFC 7515
-// §4.1.8). RSA keys sign with Config.ClientAssertionAlg, P-256 keys with ES256.
+// §4.1.8). It is signed through internal/jose: RSA keys with
+// Config.ClientAssertionAlg, ECDSA keys with their curve's ES*, Ed25519 with EdDSA.
 func (p *Provider) clientAssertion(clientID, audience string, c domain.ClientCredential) (string, error) {
 	alg, err := p.assertionAlg(c.Key)
 	if err != nil {
 		return "", err
 	}
-	h := assertionHeader{Alg: alg, Typ: "JWT"}
+	opt := jose.SignOptions{Type: "JWT", Rand: p.rand}
 	if len(c.Certificates) > 0 && c.Certificates[0] != nil {
 		cert := c.Certificates[0]
 		if pub, ok := cert.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(c.Key.Public()) {
 			return "", domain.Errorf(domain.ErrInvalidInput, "httpidp: the client certificate does not hold the signing key's public key")
 		}
-		sum := sha256.Sum256(cert.Raw)
-		h.X5TS256 = base64.RawURLEncoding.EncodeToString(sum[:])
+		opt.Extra = map[string]any{"x5t#S256": jose.CertificateThumbprint(cert.Raw)}
 	}
 	jti, err := domain.RandomString(p.rand, 16)
 	if err != nil {
 		return "", err
 	}
 	now := p.cfg.Clock.Now()
-	claims := assertionClaims{Aud: audience, Iss: clientID, Sub: clientID, Jti: jti,
-		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(assertionLifetime).Unix()}
-	hb, _ := json.Marshal(h)
-	cb, _ := json.Marshal(claims)
-	input := base64.RawURLEncoding.EncodeToString(hb) + "." + base64.RawURLEncoding.EncodeToString(cb)
-	sig, err := p.signJWS(alg, c.Key, []byte(input))
+	claims, _ := json.Marshal(assertionClaims{Aud: audience, Iss: clientID, Sub: clientID, Jti: jti,
+		Iat: now.Unix(), Nbf: now.Unix(), Exp: now.Add(assertionLifetime).Unix()})
+	a, err := jose.Sign(c.Key, alg, claims, opt)
 	if err != nil {
 		return "", &domain.Error{Class: domain.ErrInvalidInput, Description: "httpidp: cannot sign the client assertion", Err: err}
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+	return a, nil
 }
 
+// assertionAlg picks the algorithm of a client key, refusing keys no accepted
+// algorithm can use (RSA under 2048 bits, other curves).
 func (p *Provider) assertionAlg(key crypto.Signer) (string, error) {
-	switch pub := key.Public().(type) {
-	case *rsa.PublicKey:
-		if pub.N.BitLen() < 2048 {
-			return "", domain.Errorf(domain.ErrInvalidInput, "httpidp: RSA client keys must have at least 2048 bits")
-		}
-		return p.cfg.ClientAssertionAlg, nil
-	case *ecdsa.PublicKey:
-		if pub.Curve == elliptic.P256() {
-			return algES256, nil
-		}
+	if pub, ok := key.Public().(*rsa.PublicKey); ok && pub.N.BitLen() < jose.MinRSABits {
+		return "", domain.Errorf(domain.ErrInvalidInput, "httpidp: RSA client keys must have at least 2048 bits")
 	}
-	return "", domain.Errorf(domain.ErrInvalidInput, "httpidp: client keys must be RSA or ECDSA P-256")
-}
-
-// signJWS signs input with alg (RFC 7518 §3.3, §3.4, §3.5).
-func (p *Provider) signJWS(alg string, key crypto.Signer, input []byte) ([]byte, error) {
-	digest := sha256.Sum256(input)
-	switch alg {
-	case algRS256:
-		return key.Sign(p.rand, digest[:], crypto.SHA256)
-	case algPS256:
-		return key.Sign(p.rand, digest[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256})
-	}
-	der, err := key.Sign(p.rand, digest[:], crypto.SHA256)
+	alg, err := jose.DefaultAlg(key.Public(), p.cfg.ClientAssertionAlg)
 	if err != nil {
-		return nil, err
+		return "", domain.Errorf(domain.ErrInvalidInput, "httpidp: client keys must be RSA, ECDSA P-256/384/521 or Ed25519")
 	}
-	var rs struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(der, &rs); err != nil || len(rest) != 0 || rs.R == nil || rs.S == nil ||
-		rs.R.Sign() <= 0 || rs.S.Sign() <= 0 || rs.R.BitLen() > 256 || rs.S.BitLen() > 256 {
-		return nil, errBadECDSASignature
-	}
-	out := make([]byte, 64)
-	rs.R.FillBytes(out[:32])
-	rs.S.FillBytes(out[32:])
-	return out, nil
+	return alg, nil
 }

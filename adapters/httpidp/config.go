@@ -21,6 +21,10 @@ const (
 	DefaultMetadataTTL         = 24 * time.Hour
 	DefaultJWKSTTL             = 24 * time.Hour
 	DefaultJWKSRefetchInterval = time.Minute
+	// DefaultThrottleWindow is how long identical requests fail fast after a 429
+	// without Retry-After: MSAL's default, long enough for a throttled client to back
+	// off rather than hammer a provider that already said "too many".
+	DefaultThrottleWindow = 60 * time.Second
 )
 
 // MaxBodyBytes caps every response body the adapter reads, after decompression.
@@ -65,6 +69,10 @@ type Config struct {
 	// a longer one fails at once with ErrThrottled carrying RetryAfter. Zero means
 	// DefaultRetryAfterCap (60s).
 	RetryAfterCap time.Duration
+	// ThrottleWindow is how long an identical request fails fast with ErrThrottled
+	// after a 429 that carried no Retry-After (such a 429 is never retried). Zero means
+	// DefaultThrottleWindow (60s).
+	ThrottleWindow time.Duration
 	// AttemptTimeout bounds each attempt, reading the body included. Zero means
 	// DefaultAttemptTimeout (30s).
 	AttemptTimeout time.Duration
@@ -84,15 +92,15 @@ type Config struct {
 	// version of this module in the binary's build information, else "dev".
 	Version string
 	// ClientAssertionAlg picks the signature of private_key_jwt client assertions made
-	// with an RSA key: "RS256" (the default when empty) or "PS256". ECDSA P-256 keys
-	// always sign with ES256.
+	// with an RSA key: RS256 (the default when empty), RS384, RS512, PS256, PS384 or
+	// PS512. ECDSA keys sign with their curve's ES256/384/512, Ed25519 keys with EdDSA.
 	ClientAssertionAlg string
 }
 
 // Validate checks the configuration without touching the network.
 func (c Config) Validate() error {
 	switch {
-	case c.RetryWaitMin < 0, c.RetryWaitMax < 0, c.RetryAfterCap < 0, c.AttemptTimeout < 0,
+	case c.RetryWaitMin < 0, c.RetryWaitMax < 0, c.RetryAfterCap < 0, c.AttemptTimeout < 0, c.ThrottleWindow < 0,
 		c.MetadataTTL < 0, c.JWKSTTL < 0, c.JWKSRefetchInterval < 0:
 		return domain.Errorf(domain.ErrInvalidInput, "httpidp: durations must not be negative")
 	case c.RetryWaitMin > 0 && c.RetryWaitMax > 0 && c.RetryWaitMin > c.RetryWaitMax:
@@ -107,9 +115,9 @@ func (c Config) Validate() error {
 		}
 	}
 	switch c.ClientAssertionAlg {
-	case "", algRS256, algPS256:
+	case "", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512":
 	default:
-		return domain.Errorf(domain.ErrInvalidInput, "httpidp: ClientAssertionAlg %q is not RS256 or PS256", c.ClientAssertionAlg)
+		return domain.Errorf(domain.ErrInvalidInput, "httpidp: ClientAssertionAlg %q is not one of RS256/384/512 or PS256/384/512", c.ClientAssertionAlg)
 	}
 	return nil
 }
@@ -133,6 +141,7 @@ func (c Config) withDefaults() Config {
 		c.RetryWaitMax = c.RetryWaitMin
 	}
 	def(&c.RetryAfterCap, DefaultRetryAfterCap)
+	def(&c.ThrottleWindow, DefaultThrottleWindow)
 	def(&c.AttemptTimeout, DefaultAttemptTimeout)
 	def(&c.MetadataTTL, DefaultMetadataTTL)
 	def(&c.JWKSTTL, DefaultJWKSTTL)
@@ -147,7 +156,7 @@ func (c Config) withDefaults() Config {
 		c.Version = moduleVersion()
 	}
 	if c.ClientAssertionAlg == "" {
-		c.ClientAssertionAlg = algRS256
+		c.ClientAssertionAlg = "RS256"
 	}
 	return c
 }

@@ -24,6 +24,8 @@ func TestConfig_Validate(t *testing.T) {
 		{"negative ttl", httpidp.Config{JWKSTTL: -time.Second}, false},
 		{"min over max", httpidp.Config{RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}, false},
 		{"HS256 assertion", httpidp.Config{ClientAssertionAlg: "HS256"}, false},
+		{"PS512", httpidp.Config{ClientAssertionAlg: "PS512"}, true},
+		{"ES256 for RSA keys", httpidp.Config{ClientAssertionAlg: "ES256"}, false},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()

@@ -85,6 +85,7 @@ type discoveryDocument struct {
 	EndSessionEndpoint    string   `json:"end_session_endpoint"`
 	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 	IssuerInResponse      bool     `json:"authorization_response_iss_parameter_supported"`
+	IDTokenSigningAlgs    []string `json:"id_token_signing_alg_values_supported"`
 }
 
 // discover fetches, parses and validates one discovery document. A throttled or
@@ -126,6 +127,7 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 		JWKSURI:               doc.JWKSURI,
 		EndSessionEndpoint:    doc.EndSessionEndpoint,
 		TokenAuthMethods:      slices.Clone(doc.TokenAuthMethods),
+		IDTokenSigningAlgs:    slices.Clone(doc.IDTokenSigningAlgs),
 		IssuerInResponse:      doc.IssuerInResponse,
 	}, nil
 }

@@ -21,8 +21,9 @@ type document struct {
 // classified so that a caller can tell "try again later" from "this authority is wrong":
 //
 //   - ErrThrottled, with RetryAfter: a 429, or a 503 with Retry-After. After an answer
-//     with Retry-After, a GET of the same URL fails so, without a network call, until
-//     the window closes (as token requests do).
+//     with Retry-After (or a 429 without one: Config.ThrottleWindow), a GET of the same
+//     URL fails so, without a network call, until the window closes (as token requests
+//     do).
 //   - ErrUnavailable: no answer (refused, reset, timeout, a done context), or a 5xx left
 //     after the retries.
 //   - ErrDiscovery: any other status, a refused redirect, an oversized or corrupt body.
@@ -91,8 +92,13 @@ func (p *Provider) documentStatusError(d document, key throttleKey, ex exchange)
 		de.Description = d.name + " is not served at " + quote(d.url)
 		return de
 	}
-	if hasRA {
+	switch {
+	case hasRA:
 		p.throttle.open(key, now, ra)
+	case ex.status == http.StatusTooManyRequests:
+		// No Retry-After: the default window, as for token requests.
+		de.RetryAfter = p.cfg.ThrottleWindow
+		p.throttle.open(key, now, p.cfg.ThrottleWindow)
 	}
 	return de
 }

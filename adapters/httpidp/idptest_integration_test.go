@@ -206,7 +206,7 @@ func TestIDPTest_faults(t *testing.T) {
 		{"oversized body", bodyFault(idptest.BodyOversized), domain.ErrInvalidResponse, 1},
 		{"gzip bomb", bodyFault(idptest.BodyGzipBomb), domain.ErrInvalidResponse, 1},
 		{"html page", idptest.Fault{Status: 502, Body: idptest.BodyHTML, Times: -1}, domain.ErrUnavailable, 4},
-		{"malformed json", bodyFault(idptest.BodyMalformedJSON), domain.ErrInvalidResponse, 1},
+		{"malformed json", bodyFault(idptest.BodyMalformedJSON), domain.ErrUnavailable, 1}, // not JSON: a provider fault (DESIGN §5)
 		{"empty 403", idptest.Fault{Status: 403, Body: idptest.BodyEmpty}, domain.ErrAccessDenied, 1},
 		{"redirect to another host", idptest.Fault{Redirect: other.URL() + "/token"}, domain.ErrInvalidResponse, 1},
 		{"gzip response", idptest.Fault{Gzip: true}, "", 1},

@@ -18,6 +18,14 @@ import (
 // maxRetryAfter bounds a parsed Retry-After so that arithmetic on it cannot overflow.
 const maxRetryAfter = 7 * 24 * time.Hour
 
+// retryAfterNotice is the Retry-After wait past which the adapter logs, at info, that
+// it is waiting: a caller staring at a silent command deserves to know why.
+const retryAfterNotice = 2 * time.Second
+
+// RetryAfterWaitMessage is the message of the info record logged before a Retry-After
+// wait longer than 2 seconds, so that a program (the CLI) can show it to its user.
+const RetryAfterWaitMessage = "httpidp: waiting for the provider's Retry-After"
+
 // retryableStatus reports whether an answer with this status may be retried: too many
 // requests, or a server error that may be transient.
 func retryableStatus(status int) bool {
@@ -38,7 +46,9 @@ func retryableStatus(status int) bool {
 //
 // For other requests, transport errors and 429/500/502/503/504 are retried, except an
 // answer whose Retry-After exceeds the cap: it stops at once and becomes ErrThrottled.
-// Other statuses are final. A done context stops everything.
+// A 429 without Retry-After is not retried either (MSAL): the provider said "too many"
+// without saying when, so the caller gets ErrThrottled and a fail-fast window
+// (Config.ThrottleWindow). Other statuses are final. A done context stops everything.
 func (p *Provider) retryPolicy(singleUse bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		if ctx.Err() != nil {
@@ -53,7 +63,11 @@ func (p *Provider) retryPolicy(singleUse bool) retryablehttp.CheckRetry {
 		if singleUse || !retryableStatus(resp.StatusCode) {
 			return false, nil
 		}
-		if ra, ok := parseRetryAfter(resp.Header, p.cfg.Clock.Now()); ok && ra > p.cfg.RetryAfterCap {
+		ra, ok := parseRetryAfter(resp.Header, p.cfg.Clock.Now())
+		switch {
+		case ok && ra > p.cfg.RetryAfterCap:
+			return false, nil
+		case !ok && resp.StatusCode == http.StatusTooManyRequests:
 			return false, nil
 		}
 		return true, nil
@@ -90,7 +104,11 @@ func retryableTransportError(err error) bool {
 func (p *Provider) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && retryableStatus(resp.StatusCode) {
 		if ra, ok := parseRetryAfter(resp.Header, p.cfg.Clock.Now()); ok {
-			return min(ra, p.cfg.RetryAfterCap)
+			wait := min(ra, p.cfg.RetryAfterCap)
+			if wait > retryAfterNotice {
+				p.cfg.Logger.Info(RetryAfterWaitMessage, "status", resp.StatusCode, "retry_after", wait)
+			}
+			return wait
 		}
 	}
 	return jitteredBackoff(minWait, maxWait, attempt)

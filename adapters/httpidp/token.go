@@ -206,6 +206,11 @@ func (p *Provider) tokenResult(op string, req domain.TokenRequest, key throttleK
 			de.Class = domain.ErrThrottled
 		}
 		p.throttle.open(key, now, ra)
+	} else if ex.status == http.StatusTooManyRequests {
+		// No Retry-After: MSAL's default window, so that a loop of identical calls does
+		// not keep hitting a provider that is shedding load.
+		de.RetryAfter = p.cfg.ThrottleWindow
+		p.throttle.open(key, now, p.cfg.ThrottleWindow)
 	}
 	p.cfg.Logger.Info("httpidp: token request refused", "grant", string(req.Grant), "status", ex.status,
 		"class", string(de.Class), "code", de.Code, "suberror", de.SubError, "correlation_id", de.CorrelationID, "trace_id", de.TraceID)

@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/ports"
 )
@@ -120,10 +122,35 @@ func resolveCache(raw string) (string, error) {
 	return "sqlite://" + filepath.ToSlash(abs), nil
 }
 
-// newLogger returns a debug logger on w when verbose, else nil (discard).
+// newLogger returns a debug logger on w when verbose; otherwise one that shows only
+// the provider's Retry-After waits, so that a command that pauses says why.
 func newLogger(w io.Writer, verbose bool) *slog.Logger {
 	if !verbose {
-		return nil
+		return slog.New(noticeHandler{w: w})
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// noticeHandler writes one line for httpidp's Retry-After wait notice and drops every
+// other record (they are for --verbose).
+type noticeHandler struct{ w io.Writer }
+
+func (noticeHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+
+func (h noticeHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != httpidp.RetryAfterWaitMessage {
+		return nil
+	}
+	var wait time.Duration
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "retry_after" {
+			wait = a.Value.Duration()
+		}
+		return true
+	})
+	_, err := fmt.Fprintf(h.w, "hexauth: the provider asked to wait %s before retrying; waiting\n", wait)
+	return err
+}
+
+func (h noticeHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h noticeHandler) WithGroup(string) slog.Handler      { return h }

@@ -3,23 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/url"
-	"strings"
 	"sync"
 
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/cmd/hexauth/internal/useragent"
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/jose"
 	"github.com/hexauth/hexauth/msalcache"
 )
 
@@ -87,66 +81,25 @@ func (d *demo) cachedRefreshToken(ctx context.Context, a app.Account) (domain.Se
 	return "", nil
 }
 
-// jwk is a public key of a JSON Web Key Set (RFC 7517 §4, RFC 7518 §6).
-type jwk struct {
-	Kty, Kid, Crv, X, Y, N, E string
-}
-
 // verifySignature checks the signature of the compact JWS raw (an ID token) with the
-// key of jwks its header names (kid), for ES256 and RS256, the fake provider's
-// algorithms (RFC 7515 §5.2, RFC 7518 §3.3-3.4). The demo checks the ID token against
-// what the provider publishes itself, apart from the engine that verified it first.
+// key of jwks its header names (kid), through internal/jose, the JWS path the engine
+// and the fake provider share (any of RS/PS/ES 256-512 or EdDSA). The demo checks the
+// ID token against what the provider publishes itself, apart from the engine that
+// verified it first.
 func verifySignature(raw string, jwks []byte) error {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return errors.New("not a compact JWS")
-	}
-	var header struct{ Alg, Kid string }
-	h, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil || json.Unmarshal(h, &header) != nil {
-		return errors.New("the JOSE header does not decode")
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	s, err := jose.Parse(raw, nil)
 	if err != nil {
-		return errors.New("the signature does not decode")
+		return err
 	}
-	var set struct{ Keys []jwk }
-	if err := json.Unmarshal(jwks, &set); err != nil {
+	set, err := jose.ParseKeySet(jwks)
+	if err != nil {
 		return errors.New("the key set does not decode")
 	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	for _, k := range set.Keys {
-		if k.Kid == header.Kid && k.verify(header.Alg, digest[:], sig) {
-			return nil
-		}
+	if s.Header.KeyID == "" {
+		return errors.New("the ID token names no key (kid)")
 	}
-	return fmt.Errorf("no key %q of the provider's key set verifies the %s signature", header.Kid, header.Alg)
-}
-
-// verify reports whether sig is k's alg signature of digest.
-func (k jwk) verify(alg string, digest, sig []byte) bool {
-	dec := base64.RawURLEncoding.DecodeString
-	switch {
-	case alg == "ES256" && k.Kty == "EC" && k.Crv == "P-256" && len(sig) == 64:
-		x, errX := dec(k.X)
-		y, errY := dec(k.Y)
-		if errX != nil || errY != nil || len(x) != 32 || len(y) != 32 { // full length, RFC 7518 §6.2.1.2
-			return false
-		}
-		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-		return err == nil && ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
-	case alg == "RS256" && k.Kty == "RSA":
-		n, errN := dec(k.N)
-		e, errE := dec(k.E)
-		if errN != nil || errE != nil || len(e) == 0 || len(e) > 4 {
-			return false
-		}
-		exp := new(big.Int).SetBytes(e).Int64()
-		if exp < 3 || exp > 1<<31-1 {
-			return false
-		}
-		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(exp)}
-		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig) == nil
+	if _, err := s.Verify(set.Candidates(s.Header.KeyID, s.Header.Alg)...); err != nil {
+		return fmt.Errorf("no key of the provider's key set with the token's kid verifies the %s signature", s.Header.Alg)
 	}
-	return false
+	return nil
 }

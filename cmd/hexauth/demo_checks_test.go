@@ -48,7 +48,7 @@ func idTokenFrom(t *testing.T, srv *idptest.Server) string {
 }
 
 func TestVerifySignature_providerKeysOnly(t *testing.T) {
-	for _, alg := range []string{"ES256", "RS256"} {
+	for _, alg := range []string{"ES256", "RS256", "PS384", "ES512", "EdDSA"} {
 		t.Run(alg, func(t *testing.T) {
 			cfg := idptest.Config{Provider: idptest.ProviderConfig{
 				Users:   []idptest.User{{Username: adaName, Password: adaPassword}},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
@@ -365,5 +367,19 @@ func TestRefresh_run_noIDTokenNamedAccountIsCached(t *testing.T) {
 	forced := runInProcess(t, invocation{args: []string{"token", "--force-refresh", "--output", "json"}, env: env})
 	if got := decodeToken(t, forced); forced.code != exitOK || got.TokenSource != "identity_provider" {
 		t.Fatalf("token --force-refresh: got %s; want the cached rotated refresh token redeemed", forced)
+	}
+}
+
+func TestNewLogger_quietShowsOnlyRetryAfterWaits(t *testing.T) {
+	var buf bytes.Buffer
+	l := newLogger(&buf, false)
+	l.Info("httpidp: token request refused", "status", 400)
+	l.Warn("something for --verbose")
+	if buf.Len() != 0 {
+		t.Fatalf("quiet logger wrote %q; want nothing but Retry-After waits", buf.String())
+	}
+	l.Info(httpidp.RetryAfterWaitMessage, "status", 503, "retry_after", 30*time.Second)
+	if got := buf.String(); !strings.Contains(got, "wait 30s") {
+		t.Errorf("got stderr %q; want the 30s wait shown", got)
 	}
 }

@@ -1,7 +1,7 @@
 // Package fakeidp is the protocol engine of hexauth's fake OAuth 2.0 / OpenID Connect
 // identity provider: users, clients, authorization codes bound to PKCE challenges
 // (RFC 7636), refresh tokens and their rotation, ID tokens minted and signed with the
-// fake's own key (ES256 or RS256) and published as a JWKS document (RFC 7517), scripted
+// fake's own key (ES256 by default, or any algorithm internal/jose accepts) and published as a JWKS document (RFC 7517), scripted
 // faults and per-grant request counts.
 //
 // It performs no I/O. Two fronts use it: adapters/memory.IdentityProvider, an in-process

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/fakeidp"
+	"github.com/hexauth/hexauth/internal/jose"
 )
 
 // jwksKey decodes the only key of a JWKS document into a public key, checking its kid
@@ -120,7 +121,9 @@ func TestConfig_Validate_signingKey(t *testing.T) {
 		{"P-384 for ES256", fakeidp.AlgES256, ec},
 		{"RSA for ES256", "", small},
 		{"short RSA", fakeidp.AlgRS256, small},
-		{"unknown alg", "PS256", nil},
+		{"HMAC alg", "HS256", nil},
+		{"alg none", "none", nil},
+		{"EC key for EdDSA", "EdDSA", ec},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,5 +141,66 @@ func TestIDTokenFault_String(t *testing.T) {
 	}
 	if got := fakeidp.IDTokenFault(99).String(); got != "unknown fault" {
 		t.Errorf("String(99): got %q; want %q", got, "unknown fault")
+	}
+}
+
+// The fake signs with every algorithm internal/jose accepts, and its JWKS verifies the
+// tokens through internal/jose, the path the HTTP adapter takes.
+func TestProvider_signsWithEveryAlgorithm(t *testing.T) {
+	for _, alg := range jose.Algorithms {
+		t.Run(alg, func(t *testing.T) {
+			p := newProvider(t, nil, func(c *fakeidp.Config) { c.SigningAlg = alg })
+			resp, err := p.Token(passwordRequest(authority(t, "https://idp.example.org"), "pub"), fakeidp.TokenOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := string(resp.IDToken)
+			if err := p.VerifySignature(raw); err != nil {
+				t.Fatalf("VerifySignature = %v; want nil", err)
+			}
+			ks, err := jose.ParseKeySet(p.JWKS())
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := jose.Parse(raw, nil)
+			if err != nil || s.Header.Alg != alg || s.Header.KeyID != p.KeyID() {
+				t.Fatalf("Parse = %+v, %v; want alg %s, kid %s", s, err, alg, p.KeyID())
+			}
+			if _, err := s.Verify(ks.Candidates(s.Header.KeyID, alg)...); err != nil {
+				t.Errorf("Verify(JWKS) = %v; want nil", err)
+			}
+		})
+	}
+}
+
+func TestProvider_VerifySignature_critRefused(t *testing.T) {
+	signer, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p := newProvider(t, nil, func(c *fakeidp.Config) { c.SigningKey = signer })
+	claims := []byte(`{"iss":"i","sub":"s","aud":"c","exp":4102444800}`)
+	good, _ := jose.Sign(signer, p.SigningAlg(), claims, jose.SignOptions{KeyID: p.KeyID()})
+	if err := p.VerifySignature(good); err != nil {
+		t.Fatalf("VerifySignature(good) = %v; want nil", err)
+	}
+	raw, err := jose.Sign(signer, p.SigningAlg(), claims, jose.SignOptions{KeyID: p.KeyID(), Extra: map[string]any{"crit": []string{"x"}, "x": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.VerifySignature(raw); !errors.Is(err, domain.ErrInvalidIDToken) {
+		t.Errorf("VerifySignature(crit) = %v; want ErrInvalidIDToken", err)
+	}
+}
+
+// A token signed with the fake's own key but naming another kid is refused: the kid
+// must name the key that verifies.
+func TestProvider_VerifySignature_ownKeyOtherKidRefused(t *testing.T) {
+	signer, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p := newProvider(t, nil, func(c *fakeidp.Config) { c.SigningKey = signer })
+	claims := []byte(`{"iss":"i","sub":"s","aud":"c","exp":4102444800}`)
+	raw, err := jose.Sign(signer, p.SigningAlg(), claims, jose.SignOptions{KeyID: "someone-else"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.VerifySignature(raw); !errors.Is(err, domain.ErrInvalidIDToken) {
+		t.Errorf("VerifySignature(own key, other kid) = %v; want ErrInvalidIDToken", err)
 	}
 }

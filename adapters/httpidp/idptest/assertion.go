@@ -2,20 +2,16 @@ package idptest
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"hash"
-	"math/big"
 	"strings"
 	"time"
+
+	"github.com/hexauth/hexauth/internal/jose"
 )
 
 // assertionSkew is how far a client assertion's exp and nbf may be off the server's clock.
@@ -58,27 +54,26 @@ func assertionSubject(raw string) string {
 // the header names one), iss = sub = client id, aud naming the token endpoint, not
 // expired, not used before (jti). Errors say what is wrong, never quote the assertion.
 func (s *Server) verifyAssertion(raw string, c Client, tokenEndpoint string) error {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return errors.New("not a compact JWS")
+	signed, err := jose.Parse(raw, assertionAlgs)
+	if err != nil {
+		return errors.New("refused: " + strings.TrimPrefix(err.Error(), "jose: "))
 	}
 	var h assertionHeader
-	if err := decodeJOSE(parts[0], &h); err != nil {
+	if err := decodeJOSE(strings.SplitN(raw, ".", 2)[0], &h); err != nil {
 		return errors.New("header: " + err.Error())
-	}
-	var claims assertionClaims
-	if err := decodeJOSE(parts[1], &claims); err != nil {
-		return errors.New("payload: " + err.Error())
-	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
-	if err != nil {
-		return errors.New("signature is not base64url")
 	}
 	if err := checkThumbprint(h, c.Certificate); err != nil {
 		return err
 	}
-	if err := verifyJWS(h.Alg, c.PublicKey, []byte(parts[0]+"."+parts[1]), sig); err != nil {
-		return errors.New("the signature does not verify with the registered key (alg " + h.Alg + ")")
+	payload, err := signed.Verify(c.PublicKey)
+	if err != nil {
+		return errors.New("the signature does not verify with the registered key (alg " + signed.Header.Alg + ")")
+	}
+	var claims assertionClaims
+	d := json.NewDecoder(bytes.NewReader(payload))
+	d.UseNumber()
+	if err := d.Decode(&claims); err != nil {
+		return errors.New("payload: not a JSON object")
 	}
 	return s.checkAssertionClaims(claims, c.ID, tokenEndpoint)
 }
@@ -100,8 +95,9 @@ func checkThumbprint(h assertionHeader, cert *x509.Certificate) error {
 	return nil
 }
 
-// assertionAlgs are the client assertion algorithms the server verifies.
-var assertionAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+// assertionAlgs are the client assertion algorithms the server verifies: every one
+// internal/jose accepts (never none or HMAC).
+var assertionAlgs = jose.Algorithms
 
 // checkAssertionClaims checks iss, sub, aud, exp, nbf and jti.
 func (s *Server) checkAssertionClaims(c assertionClaims, clientID, tokenEndpoint string) error {
@@ -187,46 +183,4 @@ func decodeJOSE(seg string, v any) error {
 		return errors.New("not a JSON object")
 	}
 	return nil
-}
-
-// verifyJWS verifies a JWS signature (RFC 7518 §3) made with alg by the key pub. HMAC
-// and "none" are refused: a client assertion is signed with a private key.
-func verifyJWS(alg string, pub crypto.PublicKey, signed, sig []byte) error {
-	var (
-		h  hash.Hash
-		ch crypto.Hash
-	)
-	switch alg[min(2, len(alg)):] {
-	case "256":
-		h, ch = sha256.New(), crypto.SHA256
-	case "384":
-		h, ch = sha512.New384(), crypto.SHA384
-	case "512":
-		h, ch = sha512.New(), crypto.SHA512
-	default:
-		return errors.New("unsupported alg")
-	}
-	h.Write(signed)
-	digest := h.Sum(nil)
-	switch key := pub.(type) {
-	case *rsa.PublicKey:
-		switch alg[:2] {
-		case "RS":
-			return rsa.VerifyPKCS1v15(key, ch, digest, sig)
-		case "PS":
-			return rsa.VerifyPSS(key, ch, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
-		}
-	case *ecdsa.PublicKey:
-		bits := key.Curve.Params().BitSize
-		size := (bits + 7) / 8
-		if alg[:2] != "ES" || len(sig) != 2*size || alg[2:] != map[int]string{256: "256", 384: "384", 521: "512"}[bits] {
-			break
-		}
-		r, ss := new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
-		if ecdsa.Verify(key, digest, r, ss) {
-			return nil
-		}
-		return errors.New("bad ECDSA signature")
-	}
-	return errors.New("alg does not fit the key")
 }

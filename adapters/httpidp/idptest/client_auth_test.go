@@ -3,6 +3,7 @@ package idptest_test
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -15,6 +16,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/hexauth/hexauth/internal/jose"
 )
 
 // assertion describes a client assertion to build; zero fields take correct values.
@@ -197,3 +200,32 @@ func TestServer_Token_assertionAudienceIsTheEntraEndpoint(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Client assertions are verified through internal/jose: every RSA algorithm verifies,
+// and an HMAC keyed with the registered public key is refused.
+func TestServer_Token_assertionAlgorithms(t *testing.T) {
+	f := newFixture(t, nil)
+	tokenURL := f.srv.URL() + "/token"
+	claims, _ := json.Marshal(map[string]any{"iss": rsaID, "sub": rsaID, "aud": tokenURL, "exp": f.clock.Now().Add(time.Minute).Unix()})
+	post := func(a string) reply {
+		return postForm(t, tokenURL, url.Values{"grant_type": {"client_credentials"}, "scope": {"api://demo/.default"}, "client_id": {rsaID},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {a}})
+	}
+	for _, alg := range []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"} {
+		a, err := jose.Sign(f.keys.rsaKey, alg, claims, jose.SignOptions{Type: "JWT"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := post(a); r.status != http.StatusOK {
+			t.Errorf("%s assertion: status %d; want 200: %s", alg, r.status, r.body)
+		}
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	pub, _ := x509.MarshalPKIXPublicKey(f.keys.rsaKey.Public())
+	in := b64([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + b64(claims)
+	m := hmac.New(sha256.New, pub)
+	m.Write([]byte(in))
+	if r := post(in + "." + b64(m.Sum(nil))); r.status != http.StatusUnauthorized {
+		t.Errorf("HS256 assertion keyed with the public key: status %d; want 401", r.status)
+	}
+}

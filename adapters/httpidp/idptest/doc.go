@@ -27,8 +27,8 @@
 // then carry the user's tenant id. As in real Entra, a tenant given by name
 // ({base}/contoso.onmicrosoft.com) is published under its tenant id: the one
 // ProviderConfig.TenantDomains maps the name to, else DefaultTenantID (the tenant of
-// users without a TenantID). ID tokens are signed (ES256 by default, or RS256) with a
-// key published at the JWKS endpoint.
+// users without a TenantID). ID tokens are signed (ES256 by default, or any of
+// RS/PS/ES 256-512 and EdDSA) with a key published at the JWKS endpoint.
 //
 // The authorization endpoint (authorization code with PKCE S256 only) signs in
 // Config.AutoApproveUser at once, or shows a minimal HTML login form. The form posts
