@@ -368,26 +368,13 @@ func TestIdentity_hostileCachedAccessTokensAreNotServed(t *testing.T) {
 	for _, st := range identityStorages {
 		for name, edit := range edits {
 			t.Run(st.name+"/"+name, func(t *testing.T) {
-				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-				defer cancel()
-				clock := memory.NewClock(flowtest.Start)
-				fake := identityProvider(t, clock, false, memory.User{Username: "alice@example.com", Password: "pw"})
-				store := st.storage(t)(t)
-				f := flowsAt(t, "https://idp.example/realms/a", usecases.Deps{IdentityProvider: fake, Store: store, Clock: clock})
-				first, err := f.Password(ctx, "alice@example.com", "pw", identityScopes)
-				if err != nil {
-					t.Fatal(err)
-				}
-				found, err := store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: first.Account.HomeAccountID})
-				if err != nil || len(found.AccessTokens) != 1 {
-					t.Fatalf("Find = %d access tokens, %v; want the one cached", len(found.AccessTokens), err)
-				}
-				at := found.AccessTokens[0]
+				ctx, sc := signedIn(t, st.storage)
+				at := sc.found.AccessTokens[0]
 				edit(&at)
-				if err := store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at}); err != nil {
+				if err := sc.store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at}); err != nil {
 					t.Fatal(err)
 				}
-				res, err := f.Silent(ctx, identityScopes, first.Account, false)
+				res, err := sc.flows.Silent(ctx, identityScopes, sc.first.Account, false)
 				if err != nil || res.TokenSource != domain.SourceIdentityProvider || res.AccessToken == "" {
 					t.Fatalf("Silent over an edited cached token = %q from %q, %v; want a new token from the provider", res.AccessToken, res.TokenSource, err)
 				}
@@ -401,31 +388,18 @@ func TestIdentity_hostileCachedAccessTokensAreNotServed(t *testing.T) {
 func TestIdentity_emptyRefreshTokenIsNoRefreshToken(t *testing.T) {
 	for _, st := range identityStorages {
 		t.Run(st.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-			defer cancel()
-			clock := memory.NewClock(flowtest.Start)
-			fake := identityProvider(t, clock, false, memory.User{Username: "alice@example.com", Password: "pw"})
-			store := st.storage(t)(t)
-			f := flowsAt(t, "https://idp.example/realms/a", usecases.Deps{IdentityProvider: fake, Store: store, Clock: clock})
-			first, err := f.Password(ctx, "alice@example.com", "pw", identityScopes)
-			if err != nil {
-				t.Fatal(err)
-			}
-			found, err := store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: first.Account.HomeAccountID})
-			if err != nil || len(found.RefreshTokens) != 1 {
-				t.Fatalf("Find = %d refresh tokens, %v; want the one cached", len(found.RefreshTokens), err)
-			}
-			rt := found.RefreshTokens[0]
+			ctx, sc := signedIn(t, st.storage)
+			rt := sc.found.RefreshTokens[0]
 			rt.Secret = ""
 			rt.CachedAt = rt.CachedAt.Add(time.Second) // newer, so the store takes it
-			if err := store.Write(ctx, domain.CacheWrite{Partition: "p", RefreshToken: &rt}); err != nil {
+			if err := sc.store.Write(ctx, domain.CacheWrite{Partition: "p", RefreshToken: &rt}); err != nil {
 				t.Fatal(err)
 			}
-			clock.Advance(2 * time.Hour)
-			if _, err := f.Silent(ctx, identityScopes, first.Account, false); !errors.Is(err, domain.ErrNoTokens) {
+			sc.clock.Advance(2 * time.Hour)
+			if _, err := sc.flows.Silent(ctx, identityScopes, sc.first.Account, false); !errors.Is(err, domain.ErrNoTokens) {
 				t.Fatalf("Silent with an empty cached refresh token = %v; want ErrNoTokens", err)
 			}
-			if n := fake.Calls(domain.GrantRefreshToken); n != 0 {
+			if n := sc.fake.Calls(domain.GrantRefreshToken); n != 0 {
 				t.Fatalf("refresh grants = %d; want 0 (an empty refresh token is never sent)", n)
 			}
 		})
@@ -555,4 +529,35 @@ func TestIdentity_hostileCachedAppTokenIsNotServed(t *testing.T) {
 	if n := idp.Calls(domain.GrantClientCredentials); n != 2 {
 		t.Fatalf("client-credentials grants = %d; want 2", n)
 	}
+}
+
+// signedInScene is alice signed in by password at issuer realms/a, with what she cached.
+type signedInScene struct {
+	clock *memory.Clock
+	fake  *memory.IdentityProvider
+	store ports.CacheStore
+	flows conformance.Flows
+	first domain.AuthResult
+	found domain.CacheEntries // one entry of each kind
+}
+
+// signedIn signs alice in on a fresh store of storage and returns the scene, with a
+// context that ends with the test or after 30 s.
+func signedIn(t *testing.T, storage func(t *testing.T) func(t *testing.T) ports.CacheStore) (context.Context, signedInScene) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	sc := signedInScene{clock: memory.NewClock(flowtest.Start)}
+	sc.fake = identityProvider(t, sc.clock, false, memory.User{Username: "alice@example.com", Password: "pw"})
+	sc.store = storage(t)(t)
+	sc.flows = flowsAt(t, "https://idp.example/realms/a", usecases.Deps{IdentityProvider: sc.fake, Store: sc.store, Clock: sc.clock})
+	var err error
+	if sc.first, err = sc.flows.Password(ctx, "alice@example.com", "pw", identityScopes); err != nil {
+		t.Fatal(err)
+	}
+	sc.found, err = sc.store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: sc.first.Account.HomeAccountID})
+	if err != nil || len(sc.found.AccessTokens) != 1 || len(sc.found.RefreshTokens) != 1 {
+		t.Fatalf("Find after sign-in = %d access and %d refresh tokens, %v; want one each", len(sc.found.AccessTokens), len(sc.found.RefreshTokens), err)
+	}
+	return ctx, sc
 }
