@@ -19,8 +19,9 @@ const withheld = "[provider text withheld: it held a secret of the request]"
 
 // ScrubProviderText makes text a provider sent back (error_description, error_uri, an
 // echoed body) safe to keep in an error, print and log (DESIGN §5): every occurrence of
-// each secret — raw, URL-encoded (%XX and +, either hex case), base64 and base64url
-// (padded or not, at any offset inside a longer base64 run, as in a Basic header),
+// each secret — raw, URL-encoded (%XX and +, either hex case), base64 and base64url of
+// the raw or URL-encoded secret (padded or not, at any offset inside a longer base64
+// run, as in a Basic header),
 // JSON-escaped and hex — becomes "[redacted]"; control characters, invalid UTF-8 and
 // terminal or bidirectional controls are escaped (\x1b, \u2028) so that the text cannot
 // drive a terminal or reorder a log line; the result is at most max bytes (plus "…").
@@ -98,8 +99,8 @@ func secretForms(secrets []string) []string {
 		for _, v := range jsonForms(s) {
 			add(v)
 		}
-		for _, v := range base64Forms(s) {
-			add(v)
+		for _, v := range append(base64Forms(s), base64Forms(q)...) {
+			add(v) // a Basic header encodes the secret URL-encoded (RFC 6749 §2.3.1)
 		}
 	}
 	// Longest first: a form that contains another is matched whole.

@@ -90,7 +90,9 @@ func TestScrubProviderText_basicHeaderEcho(t *testing.T) {
 // what came out, so a test can look for a secret inside.
 func decodeBase64Runs(s string) string {
 	var out strings.Builder
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", r) }) {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", r)
+	}) {
 		w = strings.TrimRight(w, "=")
 		for i := 0; i < 4 && i < len(w); i++ {
 			chunk := w[i:]
