@@ -146,3 +146,20 @@ func (f AuthCodeFlow) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(withVerifier{plain: plain(f), CodeVerifier: string(f.CodeVerifier)})
 }
+
+// String describes the flow without its one-time values: the code verifier, state and
+// nonce show as "[redacted]" and the authorization URL, which carries the state and
+// nonce, without its query. Its JSON keeps them all (MarshalJSON).
+func (f AuthCodeFlow) String() string {
+	return fmt.Sprintf("AuthCodeFlow{AuthURI:%s State:%s Nonce:%s CodeVerifier:%s RedirectURI:%s Scopes:%s ClaimsChallenge:%t Authority:%s CreatedAt:%s}",
+		withoutQuery(f.AuthURI), Secret(f.State).String(), Secret(f.Nonce).String(), f.CodeVerifier.String(), f.RedirectURI,
+		strings.Join(f.Scopes, " "), f.ClaimsChallenge != "", f.Authority, f.CreatedAt.Format(time.RFC3339))
+}
+
+// GoString implements fmt.GoStringer with the redacted flow.
+func (f AuthCodeFlow) GoString() string { return "domain." + f.String() }
+
+// Format implements fmt.Formatter: every verb prints the redacted flow.
+func (f AuthCodeFlow) Format(s fmt.State, verb rune) {
+	formatRedacted(s, verb, f.String(), f.GoString())
+}

@@ -66,6 +66,17 @@ func TestSecretBearingTypes_neverPrintTheirSecrets(t *testing.T) {
 			Account: domain.Account{HomeAccountID: "home", Username: user}, ExpiresOn: time.Unix(0, 0)},
 		"*AuthResult": &domain.AuthResult{AccessToken: tok, IDTokenClaims: claims},
 	}
+	flow := domain.AuthCodeFlow{AuthURI: "https://idp/authorize?state=" + sec + "&nonce=" + nonce, State: sec, Nonce: nonce, CodeVerifier: sec}
+	var flowShown strings.Builder
+	for _, verb := range printVerbs {
+		fmt.Fprintf(&flowShown, verb+" ", flow)
+		fmt.Fprintf(&flowShown, verb+" ", &flow)
+	}
+	var flowLog bytes.Buffer
+	slog.New(slog.NewJSONHandler(&flowLog, nil)).Info("x", "flow", flow)
+	if out := flowShown.String() + flowLog.String(); strings.Contains(out, sec) || strings.Contains(out, nonce) {
+		t.Errorf("an AuthCodeFlow shows its state, nonce or verifier:\n%s", out)
+	}
 	keyD := fmt.Sprint(key.D)
 	for name, v := range values {
 		shown := shownEverywhere(t, v)

@@ -2,7 +2,9 @@ package usecases_test
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -46,5 +48,28 @@ func TestSilent_Acquire_proactiveRefreshWarningLogsClassNotText(t *testing.T) {
 				t.Errorf("logs = %s; hold the provider's text", logs)
 			}
 		})
+	}
+}
+
+// An authorization error response that echoes the flow's verifier and nonce, with a
+// terminal escape, is kept scrubbed and escaped (DESIGN §5).
+func TestAuthCode_Complete_providerErrorTextIsScrubbed(t *testing.T) {
+	f := newFixture(t)
+	f.expectMetadata()
+	a := newAuthCode(t, f)
+	flow := initiate(t, f, a)
+	desc := "denied; request had code_verifier=" + string(flow.CodeVerifier) + "&nonce=" + flow.Nonce + " \x1b[2J"
+	_, err := a.Complete(testContext(t), flow, url.Values{"state": {flow.State}, "error": {"access_denied"}, "error_description": {desc}})
+	var de *domain.Error
+	if !errors.As(err, &de) || !errors.Is(err, domain.ErrAccessDenied) {
+		t.Fatalf("Complete() = %v; want ErrAccessDenied", err)
+	}
+	for _, s := range []string{string(flow.CodeVerifier), flow.Nonce, "\x1b"} {
+		if strings.Contains(de.Description, s) || strings.Contains(err.Error(), s) {
+			t.Errorf("the error %q holds %q", de.Description, s)
+		}
+	}
+	if !strings.HasPrefix(de.Description, "denied; request had") {
+		t.Errorf("got description %q; want the provider's text kept", de.Description)
 	}
 }
