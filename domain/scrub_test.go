@@ -58,7 +58,7 @@ func hasUnsafe(s string) (rune, bool) {
 }
 
 func TestScrubProviderText_replacesEveryEncodingOfEverySecret(t *testing.T) {
-	secrets := []string{"pw-Ünï/cödé+&=?x 9", "rt.0.AAAB-secret_value", "s3cr3t~client"}
+	secrets := []string{"pw-Ünï/cödé+&=?x 9", "rt.0.AAAB-secret_value", "s3cr3t~client", "lower/case+secret&x=1"}
 	for _, s := range secrets {
 		for name, form := range encodings(s) {
 			text := "AADSTS900144: request was grant_type=password&x=" + form + " end"
@@ -74,12 +74,13 @@ func TestScrubProviderText_replacesEveryEncodingOfEverySecret(t *testing.T) {
 }
 
 func TestScrubProviderText_basicHeaderEcho(t *testing.T) {
-	for _, secret := range []string{"s", "se", "sec", "secr", "secre", "secret-value-1", "secret-value-12", "secret-value-123"} {
+	for _, secret := range []string{"s", "se", "sec", "secr", "secre", "secret-value-1", "secret-value-12", "secret-value-123", "se/cr+et:va=lue&1"} {
 		for _, id := range []string{"a", "ab", "abc"} {
 			h := basicHeader(id, secret)
 			got := domain.ScrubProviderText("echo: Authorization: "+h, 4096, secret)
 			dec := decodeBase64Runs(got)
-			if len(secret) >= 4 && strings.Contains(dec, secret) {
+			// RFC 6749 §2.3.1: the header holds the secret URL-encoded.
+			if len(secret) >= 4 && (strings.Contains(dec, secret) || strings.Contains(dec, url.QueryEscape(secret))) {
 				t.Errorf("client %q secret %q: the Basic header still decodes to the secret: %q", id, secret, got)
 			}
 		}
@@ -128,6 +129,15 @@ func TestScrubProviderText_bounded(t *testing.T) {
 	got = domain.ScrubProviderText(strings.Repeat("x", 90)+secret, 100, secret)
 	if strings.Contains(got, secret[:10]) {
 		t.Errorf("ScrubProviderText cut before scrubbing: %q", got)
+	}
+}
+
+// A secret that looks like an escape (x1b) is found again after escaping, and the
+// rest of the text is kept.
+func TestScrubProviderText_secretSpeltByAnEscape(t *testing.T) {
+	got := domain.ScrubProviderText("code \x1b here", 4096, "x1b")
+	if strings.Contains(got, "x1b") || !strings.Contains(got, "code") || !strings.Contains(got, "here") {
+		t.Errorf("ScrubProviderText = %q; want the text kept and x1b redacted", got)
 	}
 }
 
