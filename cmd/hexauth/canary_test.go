@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
+	"github.com/hexauth/hexauth/cmd/hexauth/internal/useragent"
 	"github.com/hexauth/hexauth/domain"
 )
 
@@ -103,5 +105,47 @@ func TestCanary_run_secretsNeverReachErrorsLogsOrStderr(t *testing.T) {
 			checkCanaries(t, "the output of a successful ropc "+name+" "+output, r.stdout+r.stderr,
 				map[string]string{"password": password, "client secret": secret})
 		}
+	}
+}
+
+// TestCanary_login_echoedCodeRedemptionLeaksNothing: login's code redemption refused
+// by a provider that echoes the request: the code, the PKCE verifier, the state and
+// nonce (printed once, in the sign-in URL the user must open) and the user's canaries
+// appear nowhere after that URL, in text or JSON output.
+func TestCanary_login_echoedCodeRedemptionLeaksNothing(t *testing.T) {
+	user, password := canary(t, "User")+"@example.com", canary(t, "Password")
+	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
+		Users:   []idptest.User{{Username: user, Password: domain.Secret(password)}},
+		Clients: []idptest.Client{{ID: testClient}},
+		Scopes:  []string{testScope},
+	}})
+	for _, output := range []string{"text", "json"} {
+		t.Run(output, func(t *testing.T) {
+			srv.Script(idptest.Fault{Grant: domain.GrantAuthorizationCode, Status: 400, EchoRequest: true,
+				Error: &idptest.ErrorResponse{Error: "invalid_grant", Description: "AADSTS70000: echoing the request"}})
+			l := startLogin(t, with(clientEnv(srv, t.TempDir()), "HEXAUTH_VERBOSE", "true"), "--username", user, "--output", output)
+			authURL := waitForURL(t, l.stderr.lines)
+			q, err := url.ParseQuery(authURL[strings.Index(authURL, "?")+1:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			agent := useragent.New()
+			defer agent.Close()
+			agent.SetUser(user, password)
+			_ = agent.Open(context.Background(), authURL) // the redemption fails after the redirect
+			code := l.wait(t)
+			_, after, _ := strings.Cut(l.stderr.String(), authURL)
+			out := l.stdout.String() + after
+			if code == exitOK || !strings.Contains(out, "AADSTS70000") {
+				t.Fatalf("login exit %d; want the echoing provider's refusal:\n%s", code, out)
+			}
+			for _, p := range []string{"code=" + domain.Redacted, "code_verifier=" + domain.Redacted} {
+				if !strings.Contains(out, p) && !strings.Contains(out, strings.ReplaceAll(p, "=", `\u003d`)) {
+					t.Errorf("the output lacks %s: the echo was not scrubbed as expected:\n%s", p, out)
+				}
+			}
+			checkCanaries(t, "login's output after the sign-in URL", out, map[string]string{"password": password,
+				"username": user, "state": q.Get("state"), "nonce": q.Get("nonce")})
+		})
 	}
 }
