@@ -105,6 +105,14 @@ func TestCanary_run_secretsNeverReachErrorsLogsOrStderr(t *testing.T) {
 			checkCanaries(t, "the output of a successful ropc "+name+" "+output, r.stdout+r.stderr,
 				map[string]string{"password": password, "client secret": secret})
 		}
+		// The silent path: the cached refresh token, echoed back, shows only redacted.
+		srv.Script(idptest.Fault{Grant: domain.GrantRefreshToken, Status: 400, EchoRequest: true,
+			Error: &idptest.ErrorResponse{Error: "invalid_grant", Description: "AADSTS70000: echoing the request"}})
+		r := runInProcess(t, invocation{args: []string{"token", "--force-refresh", "--username", user, "--output", output}, env: pub})
+		if r.code == exitOK || !strings.Contains(r.stdout+r.stderr, "refresh_token="+domain.Redacted) {
+			t.Errorf("token --force-refresh against an echoing provider: got %s; want the refusal with the refresh token redacted", r)
+		}
+		checkCanaries(t, "the output of a refused silent refresh", r.stdout+r.stderr, canaries)
 	}
 }
 
