@@ -13,9 +13,9 @@ import (
 )
 
 // Config configures a client. ClientID and Authority are required; every other field
-// has a documented zero value. A Config prints (fmt, any verb) and logs (slog) without
-// its secrets: SealingKey shows as "set (32 bytes)" or "unset", a password in Cache as
-// "xxxxx".
+// has a documented zero value. A Config prints (fmt, any verb), logs (slog) and encodes
+// (JSON, text) without its secrets: SealingKey shows as "set (32 bytes)" or "unset", a
+// password in Cache as "xxxxx".
 type Config struct {
 	// ClientID is the application (client) id registered with the provider.
 	ClientID string

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -125,6 +127,41 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(attrs...)
 }
+
+// MarshalJSON implements json.Marshaler: an object of the fields, redacted as String
+// is. Without it encoding/json would write SealingKey in base64 and Cache with its
+// password.
+func (c Config) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range c.shownFields() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.name)
+		b.Write(k)
+		b.WriteByte(':')
+		var v []byte
+		var err error
+		switch x := f.value.(type) {
+		case typeRef:
+			v, err = json.Marshal(string(x))
+		case time.Duration:
+			v, err = json.Marshal(x.String())
+		default:
+			v, err = json.Marshal(x)
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// MarshalText implements encoding.TextMarshaler with String's redacted text.
+func (c Config) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // Format implements fmt.Formatter so that every verb prints the redacted text: without
 // it, verbs that bypass String (%d, say) would print SealingKey's bytes and the Cache

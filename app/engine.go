@@ -3,6 +3,10 @@ package app
 import (
 	"crypto"
 	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -77,3 +81,25 @@ func ClientCertificate(certs []*x509.Certificate, key crypto.Signer) Credential 
 
 // String redacts the credential.
 func (c Credential) String() string { return c.c.String() }
+
+// GoString implements fmt.GoStringer with the redacted credential.
+func (c Credential) GoString() string { return "app.Credential(" + c.c.String() + ")" }
+
+// Format implements fmt.Formatter: every verb prints the redacted credential. Without
+// it fmt prints the unexported field raw, the secret or the private key included.
+func (c Credential) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, c.GoString())
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), c.String())
+}
+
+// LogValue implements slog.LogValuer with the redacted credential.
+func (c Credential) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON implements json.Marshaler with the redacted credential.
+func (c Credential) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
+// MarshalText implements encoding.TextMarshaler with the redacted credential.
+func (c Credential) MarshalText() ([]byte, error) { return []byte(c.String()), nil }

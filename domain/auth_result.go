@@ -11,7 +11,9 @@ const (
 	SourceIdentityProvider TokenSource = "identity_provider"
 )
 
-// AuthResult is the outcome of a successful token acquisition.
+// AuthResult is the outcome of a successful token acquisition. It prints (every fmt
+// verb), logs and encodes to JSON with its tokens redacted and without the ID token's
+// claims; read the tokens from their fields, or all of them with MSALJSON.
 type AuthResult struct {
 	AccessToken   Secret
 	TokenType     string

@@ -98,7 +98,9 @@ type Error struct {
 }
 
 // Error implements error. The message names the class, the provider's code and
-// description and the HTTP status; it never contains secrets.
+// description and the HTTP status; it never contains secrets. The provider's text is
+// bounded and has its control characters escaped (EscapeControl) even when it was set
+// without ScrubProviderText, so that no message can drive the terminal it is shown on.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("hexauth: ")
@@ -109,16 +111,16 @@ func (e *Error) Error() string {
 	b.WriteString(string(e.Class))
 	if e.Code != "" && e.Code != string(e.Class) {
 		b.WriteString(" (")
-		b.WriteString(truncate(e.Code, maxErrorField))
+		b.WriteString(EscapeControl(truncate(e.Code, maxErrorField)))
 		if e.SubError != "" {
 			b.WriteString("/")
-			b.WriteString(truncate(e.SubError, maxErrorField))
+			b.WriteString(EscapeControl(truncate(e.SubError, maxErrorField)))
 		}
 		b.WriteString(")")
 	}
 	if e.Description != "" {
 		b.WriteString(": ")
-		b.WriteString(truncate(e.Description, 300))
+		b.WriteString(EscapeControl(truncate(e.Description, 300)))
 	}
 	if e.HTTPStatus != 0 {
 		b.WriteString(" [HTTP ")
@@ -130,7 +132,7 @@ func (e *Error) Error() string {
 	}
 	if e.CorrelationID != "" {
 		b.WriteString(" [correlation id ")
-		b.WriteString(truncate(e.CorrelationID, maxErrorField))
+		b.WriteString(EscapeControl(truncate(e.CorrelationID, maxErrorField)))
 		b.WriteString("]")
 	}
 	if e.Err != nil {

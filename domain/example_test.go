@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -63,4 +64,26 @@ func ExampleParseTokenResponse() {
 	// Output:
 	// true true
 	// hexauth: interaction_required (invalid_grant): AADSTS70008: The refresh token has expired. [HTTP 400]
+}
+
+// An AuthResult prints and encodes without its tokens; MSALJSON is the explicit way to
+// them, shaped like MSAL Python's result.
+func ExampleAuthResult_MSALJSON() {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	res := domain.AuthResult{AccessToken: "eyJ-access", TokenType: "Bearer", ExpiresOn: now.Add(time.Hour),
+		Scopes: []string{"api://orders/read"}, TokenSource: domain.SourceIdentityProvider}
+	fmt.Printf("%v\n", res)
+	b, _ := res.MSALJSON(now)
+	fmt.Println(string(b))
+	// Output:
+	// AuthResult{AccessToken:[redacted] TokenType:Bearer ExpiresOn:2026-01-01T13:00:00Z Scopes:api://orders/read IDToken: Account: RefreshToken: TokenSource:identity_provider CorrelationID:}
+	// {"access_token":"eyJ-access","token_type":"Bearer","expires_in":3600,"scope":"api://orders/read","token_source":"identity_provider"}
+}
+
+// Provider text is scrubbed of the request's secrets, in any encoding, before an error
+// keeps it.
+func ExampleScrubProviderText() {
+	fmt.Println(domain.ScrubProviderText("bad request: password=p%40ss+word&x=1\x1b[2J", 4096, "p@ss word"))
+	// Output:
+	// bad request: password=[redacted]&x=1\x1b[2J
 }

@@ -1,6 +1,9 @@
 package domain
 
-import "log/slog"
+import (
+	"log/slog"
+	"strings"
+)
 
 // The types below hold secrets. Secret redacts itself through fmt and as a log/slog
 // value of its own, but slog's JSON handler renders a struct with encoding/json, which
@@ -40,13 +43,21 @@ func (r AuthResult) LogValue() slog.Value {
 	)
 }
 
-// LogValue implements slog.LogValuer with the code verifier redacted.
+// LogValue implements slog.LogValuer with the code verifier, state and nonce redacted
+// and the authorization URL without its query (which holds the state and nonce).
 func (f AuthCodeFlow) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("auth_uri", f.AuthURI), slog.String("state", f.State), slog.String("nonce", f.Nonce),
+		slog.String("auth_uri", withoutQuery(f.AuthURI)), secretAttr("state", Secret(f.State)), secretAttr("nonce", Secret(f.Nonce)),
 		secretAttr("code_verifier", f.CodeVerifier), slog.String("redirect_uri", f.RedirectURI),
 		slog.Any("scope", f.Scopes), slog.String("authority", f.Authority), slog.Time("created_at", f.CreatedAt),
 	)
+}
+
+// withoutQuery returns u without its query and fragment.
+func withoutQuery(u string) string {
+	u, _, _ = strings.Cut(u, "#")
+	u, _, _ = strings.Cut(u, "?")
+	return u
 }
 
 // LogValue implements slog.LogValuer with the verifier redacted.
@@ -54,12 +65,14 @@ func (p PKCE) LogValue() slog.Value {
 	return slog.GroupValue(secretAttr("verifier", p.Verifier), slog.String("challenge", p.Challenge))
 }
 
-// LogValue implements slog.LogValuer with the authorization code redacted.
+// LogValue implements slog.LogValuer with the authorization code and state redacted.
+// The provider's error text is left out: log lines carry codes, not free text (DESIGN
+// §5).
 func (r AuthResponse) LogValue() slog.Value {
 	return slog.GroupValue(
-		secretAttr("code", r.Code), slog.String("state", r.State), slog.String("iss", r.Issuer),
-		slog.String("error", r.Error), slog.String("error_description", r.ErrorDescription),
-		slog.String("error_uri", r.ErrorURI), slog.String("suberror", r.SubError),
+		secretAttr("code", r.Code), secretAttr("state", Secret(r.State)), slog.String("iss", r.Issuer),
+		slog.String("error", EscapeControl(truncate(r.Error, maxErrorField))),
+		slog.String("suberror", EscapeControl(truncate(r.SubError, maxErrorField))),
 	)
 }
 

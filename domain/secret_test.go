@@ -157,7 +157,10 @@ func TestLogValue_keepsWhatIsNotSecret(t *testing.T) {
 	}{
 		{value: at, want: []string{`"value":"AccessToken(u.t-login.microsoftonline.com-accesstoken-c--a)"`}},
 		{value: domain.TokenResponse{AccessToken: leak, ExpiresIn: time.Hour, FamilyID: "1"}, want: []string{`"access_token":"[redacted]"`, `"expires_in":3600000000000`, `"family_id":"1"`}},
-		{value: domain.AuthCodeFlow{State: "st", CodeVerifier: leak}, want: []string{`"state":"st"`, `"code_verifier":"[redacted]"`}},
+		// The state and nonce are the flow's one-time values (issue 11's canaries): they log
+		// as redacted, and the authorization URL, which carries them, without its query.
+		{value: domain.AuthCodeFlow{State: "st", CodeVerifier: leak, AuthURI: "https://idp/authorize?state=st", RedirectURI: "https://app/cb"},
+			want: []string{`"state":"[redacted]"`, `"code_verifier":"[redacted]"`, `"auth_uri":"https://idp/authorize"`, `"redirect_uri":"https://app/cb"`}},
 		{value: domain.AuthResponse{Code: leak, Error: "access_denied"}, want: []string{`"code":"[redacted]"`, `"error":"access_denied"`}},
 		{value: domain.CacheWrite{Partition: "p", AccessToken: &at, DeleteAccessTokens: []string{"k1"}},
 			want: []string{`"partition":"p"`, `"access_token":"u.t-login.microsoftonline.com-accesstoken-c--a"`, `"delete_access_tokens":["k1"]`}},

@@ -72,7 +72,7 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 	// Tokens that came back with an error could not be cached: the refresh token they
 	// carry may have replaced the cached one, so they are returned, not the cached token.
 	if err != nil && cached != nil && res.AccessToken == "" {
-		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", "error", err)
+		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", domain.ErrorAttr(err))
 		return *cached, nil
 	}
 	return res, err
@@ -214,7 +214,7 @@ func (e *engine) learnTenantIDFromMetadata(ctx context.Context, authority domain
 	}
 	meta, err := e.idp.Metadata(ctx, authority)
 	if err != nil {
-		e.log.DebugContext(ctx, "tenant id of a domain-named authority not learned", "authority", authority.URL, "error", err)
+		e.log.DebugContext(ctx, "tenant id of a domain-named authority not learned", "authority", authority.URL, domain.ErrorAttr(err))
 		return
 	}
 	_, rest, _ := strings.Cut(meta.Issuer, "://")

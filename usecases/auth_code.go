@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"sync"
@@ -173,7 +174,7 @@ func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, r
 		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidFlow, "auth code flow's authorization URL is not its authority's authorization endpoint (tampered with?)")
 	}
 	if err := flow.CheckAuthResponse(resp, meta.Issuer, meta.IssuerInResponse); err != nil {
-		return domain.AuthResult{}, err
+		return domain.AuthResult{}, scrubFlowError(err, flow)
 	}
 	if err := a.replay.consume(flow, now, a.e.cfg.FlowMaxAge); err != nil {
 		return domain.AuthResult{}, err
@@ -261,4 +262,15 @@ func checkRedirectURI(raw string) error {
 		return domain.Errorf(domain.ErrInvalidInput, "redirect URI %q must be an absolute URL without a fragment", raw)
 	}
 	return nil
+}
+
+// scrubFlowError scrubs the provider's text in an authorization error response of the
+// flow's secrets (DESIGN §5): the text came through the browser and may echo the
+// request, and it is unbounded until scrubbed.
+func scrubFlowError(err error, flow domain.AuthCodeFlow) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		de.Scrub(string(flow.CodeVerifier), flow.Nonce, flow.State)
+	}
+	return err
 }

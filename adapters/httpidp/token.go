@@ -44,13 +44,15 @@ func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.T
 			Description: "the provider throttled an identical request; not sent again before its Retry-After"}
 	}
 	header := http.Header{}
-	body := &formBody{build: func() ([]byte, error) {
+	body := &formBody{}
+	body.build = func() ([]byte, error) {
 		form := grantForm(req)
 		if err := p.authenticate(form, header, method, req.ClientID, meta.TokenEndpoint, req.Credential); err != nil {
 			return nil, err
 		}
+		body.derived(header.Get("Authorization"), form.Get("client_assertion"))
 		return []byte(form.Encode()), nil
-	}}
+	}
 	if err := body.next(); err != nil {
 		return domain.TokenResponse{}, asDomainError(ctx, op, err)
 	}
@@ -78,7 +80,7 @@ func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.T
 		}
 		return domain.TokenResponse{}, de
 	}
-	return p.tokenResult(op, req, key, ex)
+	return p.tokenResult(op, req, key, ex, body.secrets(req))
 }
 
 // checkTokenRequest refuses a request that lacks what its grant needs.
@@ -147,6 +149,28 @@ type formBody struct {
 	build func() ([]byte, error)
 	mu    sync.Mutex
 	cur   []byte
+	sent  []string // secrets derived from the request's: Basic headers, assertions
+}
+
+// derived records the secret-bearing values an attempt sends besides the request's own
+// secrets: the Basic credentials (a provider may echo the header) and the client
+// assertion, whole and its signature alone.
+func (b *formBody) derived(authorization, assertion string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cred, ok := strings.CutPrefix(authorization, "Basic "); ok {
+		b.sent = append(b.sent, cred)
+	}
+	if assertion != "" {
+		b.sent = append(b.sent, assertion, assertion[strings.LastIndexByte(assertion, '.')+1:])
+	}
+}
+
+// secrets returns everything secret that the request's attempts sent.
+func (b *formBody) secrets(req domain.TokenRequest) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append(req.Secrets(), b.sent...)
 }
 
 func (b *formBody) next() error {
@@ -177,8 +201,10 @@ func (b *formBody) prepare(r *http.Request) error {
 }
 
 // tokenResult turns the final answer into a token response or a classified error,
-// opening a Retry-After window when the provider asked for one.
-func (p *Provider) tokenResult(op string, req domain.TokenRequest, key throttleKey, ex exchange) (domain.TokenResponse, error) {
+// opening a Retry-After window when the provider asked for one. The provider's text is
+// scrubbed of secrets, the request's secrets that were sent: some providers echo the
+// request, or its Authorization header, in error_description (DESIGN §5).
+func (p *Provider) tokenResult(op string, req domain.TokenRequest, key throttleKey, ex exchange, secrets []string) (domain.TokenResponse, error) {
 	headerCID := ex.header.Get("client-request-id")
 	if ex.status >= 300 && ex.status < 400 {
 		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInvalidResponse, Op: op, HTTPStatus: ex.status,
@@ -197,6 +223,7 @@ func (p *Provider) tokenResult(op string, req domain.TokenRequest, key throttleK
 		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInvalidResponse, Op: op, HTTPStatus: ex.status, Err: err}
 	}
 	de := *pe
+	de.Scrub(secrets...)
 	de.Op = op
 	de.CorrelationID = firstNonEmpty(de.CorrelationID, headerCID, req.CorrelationID)
 	now := p.cfg.Clock.Now()

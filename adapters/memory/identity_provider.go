@@ -204,6 +204,13 @@ func (p *IdentityProvider) FailNext(grant domain.GrantKind, err *domain.Error) {
 	p.idp.FailNext(grant, err)
 }
 
+// FailNextEchoing is FailNext with the request, secrets included, appended to err's
+// description, as providers that echo requests do; the refusal comes back scrubbed of
+// the request's secrets, as from the HTTP adapter (DESIGN §5).
+func (p *IdentityProvider) FailNextEchoing(grant domain.GrantKind, err *domain.Error) {
+	p.idp.FailNextEchoing(grant, err)
+}
+
 // RevokeRefreshTokens revokes every refresh token issued to username; redeeming one
 // then fails with invalid_grant (AADSTS70008).
 func (p *IdentityProvider) RevokeRefreshTokens(username string) { p.idp.RevokeRefreshTokens(username) }

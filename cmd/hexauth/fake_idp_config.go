@@ -71,6 +71,7 @@ type faultJSON struct {
 	IDToken           string `json:"id_token"` // wrong_nonce, wrong_issuer, wrong_audience, expired, wrong_signature, other_subject, alg_none
 	RefuseRefresh     bool   `json:"refuse_refresh"`
 	ExpiresInAsString bool   `json:"expires_in_as_string"`
+	EchoRequest       bool   `json:"echo_request"` // append the request to error_description
 }
 
 // readFakeIdPFile reads a fake-idp config file; unknown keys are refused.
@@ -126,7 +127,8 @@ func (f fakeIdPFile) serverConfig() (idptest.Config, []idptest.Fault, error) {
 // fault converts a faultJSON.
 func (fj faultJSON) fault() (idptest.Fault, error) {
 	f := idptest.Fault{Endpoint: idptest.Endpoint(fj.Endpoint), Grant: domain.GrantKind(fj.Grant), Times: fj.Times,
-		DropConnection: fj.DropConnection, Status: fj.Status, RefuseRefresh: fj.RefuseRefresh, ExpiresInAsString: fj.ExpiresInAsString}
+		DropConnection: fj.DropConnection, Status: fj.Status, RefuseRefresh: fj.RefuseRefresh, ExpiresInAsString: fj.ExpiresInAsString,
+		EchoRequest: fj.EchoRequest}
 	switch f.Endpoint {
 	case "", idptest.EndpointAny, idptest.EndpointDiscovery, idptest.EndpointJWKS, idptest.EndpointAuthorize, idptest.EndpointToken:
 	default:

@@ -144,14 +144,14 @@ func TestFakeIdP_run_refusesABadFaultInTheConfigFile(t *testing.T) {
 
 func TestFaultJSON_fault_converts(t *testing.T) {
 	fj := faultJSON{Endpoint: "token", Grant: "refresh_token", Times: -1, Delay: "50ms", Status: 503, Body: "html",
-		RetryAfter: "2s", IDToken: "wrong_nonce", Error: "temporarily_unavailable", ErrorCodes: []int{1}}
+		RetryAfter: "2s", IDToken: "wrong_nonce", Error: "temporarily_unavailable", ErrorCodes: []int{1}, EchoRequest: true}
 	f, err := fj.fault()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.Endpoint != idptest.EndpointToken || f.Grant != domain.GrantRefreshToken || f.Times != -1 || f.Delay != 50*time.Millisecond ||
 		f.Status != 503 || f.Body != idptest.BodyHTML || f.RetryAfter != 2*time.Second || f.IDToken != idptest.IDTokenWrongNonce ||
-		f.Error == nil || f.Error.Error != "temporarily_unavailable" {
+		f.Error == nil || f.Error.Error != "temporarily_unavailable" || !f.EchoRequest {
 		t.Fatalf("got %+v; want every field converted", f)
 	}
 	for _, ok := range []faultJSON{{Status: 100}, {Status: 599}, {Endpoint: "*", Grant: "client_credentials"}, {Grant: "authorization_code"}} {

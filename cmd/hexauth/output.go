@@ -11,19 +11,11 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// tokenJSON is the JSON of a successful acquisition, shaped like MSAL Python's result
-// dictionary so scripts written for it port over. It holds a refresh token only when
-// the cache could not keep it (see printer.acquired), never the raw ID token (its
-// claims are enough).
-type tokenJSON struct {
-	AccessToken   string         `json:"access_token"`
-	TokenType     string         `json:"token_type"`
-	ExpiresIn     int64          `json:"expires_in"`
-	Scope         string         `json:"scope"`
-	IDTokenClaims map[string]any `json:"id_token_claims,omitempty"`
-	TokenSource   string         `json:"token_source"`
-	RefreshToken  string         `json:"refresh_token,omitempty"`
-}
+// tokenJSON is the JSON of a successful acquisition: MSAL Python's result dictionary
+// (domain.AuthResult.MSALResult), so scripts written for it port over. It holds a
+// refresh token only when the cache could not keep it (see printer.acquired), never the
+// raw ID token (its claims are enough) nor refresh_in (docs/cli.md).
+type tokenJSON = domain.MSALResult
 
 // errorJSON is the JSON of a failure, shaped like MSAL Python's error result so that
 // scripts written for it port over: Error is the provider's own "error" code when it
@@ -66,11 +58,11 @@ func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json,
 // token prints an acquisition: its access token alone on stdout in text mode (for
 // $(hexauth token ...)), with a notice on stderr; the MSAL-shaped JSON otherwise.
 func (p printer) token(res app.AuthResult) {
-	expiresIn := p.expiresIn(res)
 	if p.json {
-		p.value(newTokenJSON(res, expiresIn))
+		p.value(newTokenJSON(res, p.now()))
 		return
 	}
+	expiresIn := p.expiresIn(res)
 	who := res.Account.Username
 	if who == "" {
 		who = "the application"
@@ -85,14 +77,12 @@ func (p printer) expiresIn(res app.AuthResult) int64 {
 	return int64(res.ExpiresOn.Sub(p.now()).Round(time.Second) / time.Second)
 }
 
-func newTokenJSON(res app.AuthResult, expiresIn int64) tokenJSON {
-	out := tokenJSON{
-		AccessToken: string(res.AccessToken), TokenType: res.TokenType, ExpiresIn: expiresIn,
-		Scope: strings.Join(res.Scopes, " "), TokenSource: string(res.TokenSource),
-	}
-	if res.IDTokenClaims != nil {
-		out.IDTokenClaims = res.IDTokenClaims.Raw
-	}
+// newTokenJSON is res as MSAL Python's result, with what docs/cli.md leaves out left
+// out: the raw ID token, refresh_in, and the refresh token (printer.acquired adds it
+// back when the cache could not keep it).
+func newTokenJSON(res app.AuthResult, now time.Time) tokenJSON {
+	out := res.MSALResult(now)
+	out.IDToken, out.RefreshToken, out.RefreshIn = "", "", 0
 	return out
 }
 

@@ -43,7 +43,7 @@ func (p printer) acquired(s settings, res app.AuthResult, err error) error {
 		}
 	}
 	if p.json {
-		out := newTokenJSON(res, p.expiresIn(res))
+		out := newTokenJSON(res, p.now())
 		out.RefreshToken = string(res.RefreshToken)
 		p.value(out)
 	} else {

@@ -35,6 +35,7 @@ type Provider struct {
 	reuses   int
 	calls    map[domain.GrantKind]int
 	failNext map[domain.GrantKind][]*domain.Error
+	echoing  map[*domain.Error]bool // queued failures that echo the request
 	idFault  IDTokenFault
 }
 
@@ -59,6 +60,7 @@ func New(cfg Config) (*Provider, error) {
 		refresh:  map[string]*refreshGrant{},
 		calls:    map[domain.GrantKind]int{},
 		failNext: map[domain.GrantKind][]*domain.Error{},
+		echoing:  map[*domain.Error]bool{},
 	}
 	if p.rand == nil {
 		p.rand = rand.Reader
@@ -155,10 +157,25 @@ func (p *Provider) FailNext(grant domain.GrantKind, err *domain.Error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err == nil {
+		for _, e := range p.failNext[grant] {
+			delete(p.echoing, e)
+		}
 		delete(p.failNext, grant)
 		return
 	}
 	p.failNext[grant] = append(p.failNext[grant], copyFault(grant, err))
+}
+
+// FailNextEchoing is FailNext with the request appended to err's description (its
+// form, secrets included, and its Basic credentials), as providers that echo requests
+// do. The refusal comes back scrubbed, as from the HTTP adapter: tests use it to check
+// that no secret travels further.
+func (p *Provider) FailNextEchoing(grant domain.GrantKind, err *domain.Error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := copyFault(grant, err)
+	p.failNext[grant] = append(p.failNext[grant], e)
+	p.echoing[e] = true
 }
 
 // RevokeRefreshTokens revokes every refresh token issued to username: redeeming one

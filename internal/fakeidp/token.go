@@ -2,7 +2,9 @@ package fakeidp
 
 import (
 	"crypto"
+	"encoding/base64"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/hexauth/hexauth/domain"
@@ -45,11 +47,16 @@ type TokenOptions struct {
 // when openid was requested, Scope (unless Config.OmitScopeInResponse), the client's
 // FamilyID, client_info when configured and RefreshIn when configured.
 func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.TokenResponse, error) {
-	e := p.countCall(req.Grant)
+	e, echo := p.countCall(req.Grant)
 	if e == nil && opt.Fail != nil {
 		e = copyFault(req.Grant, opt.Fail)
 	}
 	if e != nil {
+		if echo {
+			e.Description += " request: " + echoForm(req)
+		}
+		// As the HTTP adapter does with the wire's text (DESIGN §5).
+		e.Scrub(req.Secrets()...)
 		return domain.TokenResponse{}, withCorrelation(e, req.CorrelationID)
 	}
 	resp, err := p.token(req, opt)
@@ -59,15 +66,33 @@ func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 	return resp, nil
 }
 
+// echoForm is req as a provider that echoes requests writes it back: the form, and the
+// Basic credentials of a client secret.
+func echoForm(req domain.TokenRequest) string {
+	f := url.Values{"grant_type": {string(req.Grant)}, "client_id": {req.ClientID}}
+	for k, v := range map[string]string{"code": string(req.Code), "code_verifier": string(req.CodeVerifier),
+		"username": req.Username, "password": string(req.Password), "refresh_token": string(req.RefreshToken)} {
+		if v != "" {
+			f.Set(k, v)
+		}
+	}
+	out := f.Encode()
+	if req.Credential.Secret != "" {
+		basic := url.QueryEscape(req.ClientID) + ":" + url.QueryEscape(string(req.Credential.Secret))
+		out += " Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(basic)) + " (" + basic + ")"
+	}
+	return out
+}
+
 // countCall counts a Token request of grant and returns the fault queued for it, if
-// any.
-func (p *Provider) countCall(grant domain.GrantKind) *domain.Error {
+// any, and whether it was scripted to echo the request.
+func (p *Provider) countCall(grant domain.GrantKind) (*domain.Error, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls[grant]++
 	q := p.failNext[grant]
 	if len(q) == 0 {
-		return nil
+		return nil, false
 	}
 	e := q[0]
 	if len(q) == 1 {
@@ -75,7 +100,9 @@ func (p *Provider) countCall(grant domain.GrantKind) *domain.Error {
 	} else {
 		p.failNext[grant] = q[1:]
 	}
-	return copyFault(grant, e)
+	echo := p.echoing[e]
+	delete(p.echoing, e)
+	return copyFault(grant, e), echo
 }
 
 // copyFault returns a copy of a scripted failure of grant, classified with

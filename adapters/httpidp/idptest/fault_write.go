@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,7 +132,11 @@ func (s *Server) writeScripted(w http.ResponseWriter, r *http.Request, f *Fault)
 	switch f.Body {
 	case BodyDefault:
 		if f.Error != nil {
-			body = s.errorJSON(r, *f.Error)
+			e := *f.Error
+			if f.EchoRequest {
+				e.Description = echoRequest(e.Description, r)
+			}
+			body = s.errorJSON(r, e)
 		}
 	case BodyEmpty:
 	case BodyHTML:
@@ -223,4 +229,24 @@ func gzipBytes(b []byte) []byte {
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return buf.Bytes()
+}
+
+// echoRequest appends the request to an error description as some providers do: the
+// form URL-encoded and decoded, and the Authorization header (Basic credentials
+// included) raw and decoded.
+func echoRequest(desc string, r *http.Request) string {
+	var b strings.Builder
+	b.WriteString(desc)
+	form := r.PostForm.Encode()
+	b.WriteString(" request: " + form)
+	if dec, err := url.QueryUnescape(form); err == nil {
+		b.WriteString(" decoded: " + dec)
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		b.WriteString(" authorization: " + h)
+		if raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h, "Basic ")); err == nil {
+			b.WriteString(" = " + string(raw))
+		}
+	}
+	return b.String()
 }

@@ -92,6 +92,10 @@ type Fault struct {
 	// Error is the JSON error of a scripted response (Entra style: timestamp, trace_id
 	// and correlation_id are filled in when empty).
 	Error *ErrorResponse
+	// EchoRequest appends the request to Error's description: its form (URL-encoded and
+	// decoded) and its Authorization header (raw and decoded), as providers that echo
+	// requests do, so tests can check that no secret comes back out of the client.
+	EchoRequest bool
 	// RawBody is the body sent for BodyRaw, with ContentType.
 	RawBody []byte
 	// ContentType overrides the scripted body's Content-Type.
