@@ -46,9 +46,6 @@ func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequ
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	if req.Account != nil && req.Account.HomeAccountID == "" {
-		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "refresh token: the account named has no home account id")
-	}
 	if err := firstErr(domain.CheckRefreshToken(req.RefreshToken), domain.CheckCorrelationID(req.CorrelationID),
 		checkContext(ctx, "refresh token")); err != nil {
 		return domain.AuthResult{}, err
