@@ -25,6 +25,9 @@ const (
 	MaxCodeBytes          = 4096      // an authorization code
 	MaxCorrelationIDBytes = 128       // a correlation id (a GUID is 36)
 	MaxRefreshTokenBytes  = 64 * 1024 // a refresh token the caller hands over
+	MaxPromptBytes        = 256       // prompt: a few space-separated values
+	MaxPKCEBytes          = 128       // a code verifier or challenge (RFC 7636 §4.1: 43 to 128)
+	MaxNonceBytes         = 4096      // a nonce the caller checks an ID token against
 )
 
 // CheckText checks a caller's value of field: at most max bytes, valid UTF-8 and free
@@ -111,7 +114,7 @@ func CheckRefreshToken(rt Secret) error {
 
 // AuthRequestInputs are the caller's parameters of an authorization request.
 type AuthRequestInputs struct {
-	RedirectURI, State, LoginHint, DomainHint, Claims string
+	RedirectURI, State, LoginHint, DomainHint, Claims, Prompt, CodeChallenge string
 }
 
 // Check applies the bounds of each field; an empty State, hint or claims is allowed.
@@ -124,6 +127,8 @@ func (in AuthRequestInputs) Check() error {
 		CheckText("login hint", in.LoginHint, MaxHintBytes),
 		CheckText("domain hint", in.DomainHint, MaxHintBytes),
 		CheckClaims(in.Claims),
+		CheckVSChars(ErrInvalidInput, "prompt", in.Prompt, MaxPromptBytes),
+		CheckVSChars(ErrInvalidInput, "code challenge", in.CodeChallenge, MaxPKCEBytes),
 	} {
 		if err != nil {
 			return err

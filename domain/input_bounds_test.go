@@ -135,6 +135,9 @@ func TestAuthRequestInputs_Check(t *testing.T) {
 		{"claims past their bound", func(in *domain.AuthRequestInputs) { in.Claims = strings.Repeat("c", domain.MaxClaimsBytes+1) }, "claims exceed"},
 		{"claims not UTF-8", func(in *domain.AuthRequestInputs) { in.Claims = "{\xff}" }, "claims are not valid UTF-8"},
 		{"redirect over http", func(in *domain.AuthRequestInputs) { in.RedirectURI = "http://app.example/cb" }, "https"},
+		{"prompt past its bound", func(in *domain.AuthRequestInputs) { in.Prompt = strings.Repeat("p", domain.MaxPromptBytes+1) }, "prompt exceeds"},
+		{"prompt with a line break", func(in *domain.AuthRequestInputs) { in.Prompt = "login\nconsent" }, "prompt is not printable"},
+		{"code challenge past its bound", func(in *domain.AuthRequestInputs) { in.CodeChallenge = strings.Repeat("c", domain.MaxPKCEBytes+1) }, "code challenge exceeds"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,7 +108,10 @@ func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequ
 	if err != nil {
 		return nil, err
 	}
-	in := domain.AuthRequestInputs{RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint, Claims: req.Claims}
+	in := domain.AuthRequestInputs{
+		RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
+		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
+	}
 	if err := firstErr(in.Check(), checkContext(ctx, op)); err != nil {
 		return nil, err
 	}

@@ -136,6 +136,18 @@ func badInputCalls() []struct {
 		{flowCall{"authorization code: code with control bytes", func(ctx context.Context, s flowSet) error {
 			return errOf(s.code.Acquire(ctx, usecases.CodeRequest{Code: "code\x00\x01-secret", RedirectURI: okRedir, Scopes: okScopes}))
 		}}, "code\x00\x01-secret"},
+		{flowCall{"authorization code: code verifier past the bound", func(ctx context.Context, s flowSet) error {
+			return errOf(s.code.Acquire(ctx, usecases.CodeRequest{Code: "c", RedirectURI: okRedir, Scopes: okScopes, CodeVerifier: domain.Secret(long(domain.MaxPKCEBytes))}))
+		}}, long(domain.MaxPKCEBytes)},
+		{flowCall{"authorization code: nonce with a line break", func(ctx context.Context, s flowSet) error {
+			return errOf(s.code.Acquire(ctx, usecases.CodeRequest{Code: "c", RedirectURI: okRedir, Scopes: okScopes, Nonce: "nonce\r\nX-Injected: 1"}))
+		}}, "X-Injected"},
+		{flowCall{"initiate: prompt with a line break", func(ctx context.Context, s flowSet) error {
+			return errOf(s.authCode.Initiate(ctx, usecases.AuthCodeRequest{Scopes: okScopes, RedirectURI: okRedir, Prompt: "login\r\nX-Injected: 1"}))
+		}}, "X-Injected"},
+		{flowCall{"authorization URL: code challenge past the bound", func(ctx context.Context, s flowSet) error {
+			return errOf(s.authCode.AuthorizationURL(ctx, usecases.AuthCodeRequest{Scopes: okScopes, RedirectURI: okRedir, CodeChallenge: long(domain.MaxPKCEBytes)}))
+		}}, long(domain.MaxPKCEBytes)},
 		{flowCall{"authorization code: http redirect URI", func(ctx context.Context, s flowSet) error {
 			return errOf(s.code.Acquire(ctx, usecases.CodeRequest{Code: "c", RedirectURI: "http://app.example/cb", Scopes: okScopes}))
 		}}, "app.example"},
