@@ -123,3 +123,4 @@ func TestFacade_oversizedInputNeverReachesTheProvider(t *testing.T) {
 		t.Errorf("provider grants = %d; want 0", n)
 	}
 }
+

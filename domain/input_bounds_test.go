@@ -19,7 +19,8 @@ func wantInvalidInput(t *testing.T, call string, err error, want, secret string)
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("%s = %q; want it to mention %q", call, err, want)
 	}
-	if secret != "" && strings.Contains(err.Error(), secret) {
+	// The first 32 bytes: a message quoting a long value would be cut short.
+	if secret != "" && strings.Contains(err.Error(), secret[:min(len(secret), 32)]) {
 		t.Errorf("%s = %q; it quotes the input", call, err)
 	}
 }

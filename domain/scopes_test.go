@@ -79,7 +79,7 @@ func TestRequestScopes_reservedAndEmpty(t *testing.T) {
 					t.Fatalf("RequestScopes(%q) error = %v; want *domain.Error of ErrInvalidInput", tt.in, err)
 				}
 				for _, s := range tt.in {
-					if len(s) > 8 && strings.Contains(err.Error(), s) {
+					if len(s) > 8 && strings.Contains(err.Error(), s[:min(len(s), 32)]) {
 						t.Errorf("RequestScopes error %q quotes the input", err)
 					}
 				}

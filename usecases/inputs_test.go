@@ -175,7 +175,8 @@ func TestFlows_inputCheckedBeforeAnyPortCall(t *testing.T) {
 			if !errors.As(err, &de) || de.Class != domain.ErrInvalidInput {
 				t.Fatalf("error = %v; want a *domain.Error of class invalid_input", err)
 			}
-			if tc.bad != "" && strings.Contains(err.Error(), tc.bad) {
+			// The first 32 bytes: a message quoting a long value would be cut short.
+			if bad := tc.bad[:min(len(tc.bad), 32)]; bad != "" && strings.Contains(err.Error(), bad) {
 				t.Errorf("error %.200q quotes the refused input", err)
 			}
 		})
