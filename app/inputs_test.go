@@ -123,4 +123,3 @@ func TestFacade_oversizedInputNeverReachesTheProvider(t *testing.T) {
 		t.Errorf("provider grants = %d; want 0", n)
 	}
 }
-
