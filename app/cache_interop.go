@@ -24,6 +24,9 @@ type CacheReport = msalcache.Report
 // Python, Go, Java, .NET and Node and the Azure CLI read. It holds token secrets in
 // clear, opened if the store seals them: protect w as the cache itself.
 func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
+	if err := checkContext(ctx, "ExportCache"); err != nil {
+		return err
+	}
 	snap, err := c.env.deps.Store.Export(ctx, c.partition)
 	if err != nil {
 		return err
@@ -51,6 +54,9 @@ func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
 // was. The report counts the entries read from the document and lists what it held that
 // hexauth does not import; it is also logged at Info level.
 func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, error) {
+	if err := checkContext(ctx, "ImportCache"); err != nil {
+		return CacheReport{}, err
+	}
 	data, err := readDocument(r)
 	if err != nil {
 		return CacheReport{}, err

@@ -103,6 +103,9 @@ func (c *client) resolve(o authorityOverride) (*domain.Authority, error) {
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, account Account, opts ...SilentOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenSilent"); err != nil {
+		return AuthResult{}, err
+	}
 	call := silentCall{SilentRequest: usecases.SilentRequest{Scopes: scopes, Account: account}}
 	for _, o := range opts {
 		o.applySilent(&call)
@@ -117,6 +120,9 @@ func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, accoun
 // InitiateAuthCodeFlow starts an authorization-code flow with PKCE. Keep the returned
 // flow (it serialises to JSON) and send the user to its AuthURI.
 func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (AuthCodeFlow, error) {
+	if err := checkContext(ctx, "InitiateAuthCodeFlow"); err != nil {
+		return AuthCodeFlow{}, err
+	}
 	call, err := c.authCodeCallTo(scopes, redirectURI, opts)
 	if err != nil {
 		return AuthCodeFlow{}, err
@@ -127,6 +133,9 @@ func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redi
 // AuthorizationURL returns an authorization URL without keeping a flow; redeem the code
 // with AcquireTokenByAuthorizationCode. Prefer InitiateAuthCodeFlow.
 func (c *client) AuthorizationURL(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (string, error) {
+	if err := checkContext(ctx, "AuthorizationURL"); err != nil {
+		return "", err
+	}
 	call, err := c.authCodeCallTo(scopes, redirectURI, opts)
 	if err != nil {
 		return "", err
@@ -165,6 +174,9 @@ func (c *client) authCodeCall(scopes []string, redirectURI string, opts []AuthCo
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFlow, response url.Values, opts ...FlowOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenByAuthCodeFlow"); err != nil {
+		return AuthResult{}, err
+	}
 	var call flowCall
 	for _, o := range opts {
 		o.applyFlow(&call)
@@ -182,6 +194,9 @@ func (c *client) AcquireTokenByAuthCodeFlow(ctx context.Context, flow AuthCodeFl
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByUsernamePassword(ctx context.Context, username, password string, scopes []string, opts ...PasswordOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenByUsernamePassword"); err != nil {
+		return AuthResult{}, err
+	}
 	call := passwordCall{PasswordRequest: usecases.PasswordRequest{Username: username, Password: domain.Secret(password), Scopes: scopes}}
 	for _, o := range opts {
 		o.applyPassword(&call)
@@ -203,6 +218,9 @@ func (c *client) AcquireTokenByUsernamePassword(ctx context.Context, username, p
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByRefreshToken(ctx context.Context, refreshToken string, scopes []string, opts ...RefreshTokenOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenByRefreshToken"); err != nil {
+		return AuthResult{}, err
+	}
 	call := refreshTokenCall{RefreshTokenRequest: usecases.RefreshTokenRequest{RefreshToken: domain.Secret(refreshToken), Scopes: scopes}}
 	for _, o := range opts {
 		o.applyRefreshToken(&call)
@@ -220,6 +238,9 @@ func (c *client) AcquireTokenByRefreshToken(ctx context.Context, refreshToken st
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenByAuthorizationCode(ctx context.Context, code, redirectURI string, scopes []string, opts ...CodeOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenByAuthorizationCode"); err != nil {
+		return AuthResult{}, err
+	}
 	call := codeCall{CodeRequest: usecases.CodeRequest{Code: domain.Secret(code), RedirectURI: redirectURI, Scopes: scopes}}
 	for _, o := range opts {
 		o.applyCode(&call)
@@ -233,6 +254,9 @@ func (c *client) AcquireTokenByAuthorizationCode(ctx context.Context, code, redi
 
 // Accounts lists the accounts this client has tokens for in its partition.
 func (c *client) Accounts(ctx context.Context, opts ...AccountsOption) ([]Account, error) {
+	if err := checkContext(ctx, "Accounts"); err != nil {
+		return nil, err
+	}
 	var r accountsRequest
 	for _, o := range opts {
 		o.applyAccounts(&r)
@@ -243,6 +267,9 @@ func (c *client) Accounts(ctx context.Context, opts ...AccountsOption) ([]Accoun
 // RemoveAccount deletes the account and the tokens this client holds for it, in this
 // partition only.
 func (c *client) RemoveAccount(ctx context.Context, account Account) error {
+	if err := checkContext(ctx, "RemoveAccount"); err != nil {
+		return err
+	}
 	return c.accounts.Remove(ctx, account)
 }
 

@@ -30,6 +30,9 @@ import (
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []string, opts ...AuthCodeOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenInteractive"); err != nil {
+		return AuthResult{}, err
+	}
 	call, err := c.authCodeCall(scopes, "", opts)
 	if err != nil {
 		return AuthResult{}, err

@@ -46,6 +46,9 @@ func NewConfidentialClient(ctx context.Context, cfg Config, cred Credential) (*C
 // start builds and starts the same fx graph an fx user would (Options), returning its
 // stop function.
 func start(ctx context.Context, cfg Config, extra ...fx.Option) (func(context.Context) error, error) {
+	if err := checkContext(ctx, "new client"); err != nil {
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,6 +90,9 @@ func (c *ConfidentialClient) Partition(name string) *ConfidentialClient {
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its access token.
 func (c *ConfidentialClient) AcquireTokenForClient(ctx context.Context, scopes []string, opts ...ClientOption) (AuthResult, error) {
+	if err := checkContext(ctx, "AcquireTokenForClient"); err != nil {
+		return AuthResult{}, err
+	}
 	call := clientCall{}
 	call.Scopes = scopes
 	for _, o := range opts {

@@ -15,7 +15,7 @@ func withTenant(a domain.Authority, tenant string) (domain.Authority, error) {
 		return domain.Authority{}, domain.Errorf(domain.ErrInvalidInput, "app: WithTenantID needs an Entra or B2C authority; %s is a %s authority, which has no tenants", a.URL, a.Kind)
 	}
 	if !validTenant(tenant) {
-		return domain.Authority{}, domain.Errorf(domain.ErrInvalidInput, "app: WithTenantID(%q) is not a tenant id or domain", tenant)
+		return domain.Authority{}, domain.Errorf(domain.ErrInvalidInput, "app: WithTenantID's tenant is not a tenant id or domain (at most 256 letters, digits, '.', '-' and '_')")
 	}
 	scheme, _, _ := strings.Cut(a.URL, "://")
 	raw := scheme + "://" + a.Host + "/" + tenant

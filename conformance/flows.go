@@ -256,6 +256,8 @@ func flowScenarios() []flowScenario {
 		{name: "AccountsListFilterAndRemove", run: scenarioAccounts},
 		{name: "PartitionsIsolateAccountsAndTokens", run: scenarioPartitions},
 		{name: "BadInputChangesNothing", run: scenarioBadInput},
+		{name: "RepeatedAuthResponseParameterIsRefusedAndTheFlowStaysUsable", run: scenarioRepeatedAuthResponseParameter},
+		{name: "DoneContextIsUnavailableOnEveryFlow", run: scenarioDoneContextIsUnavailable},
 		{name: "FailedProactiveRefreshServesTheCachedToken", setup: withRefreshIn, run: scenarioProactiveRefreshFails},
 		{name: "RefusedFamilyRefreshTokenFallsBackToTheAppsOwn", needs: needFamilies, setup: withFamily, run: scenarioFamilyFallback},
 		{name: "RefreshNamingAnotherSubjectIsRefusedAndStoresNothing", needs: needIDTokenFaults, run: scenarioRefreshOtherSubject},

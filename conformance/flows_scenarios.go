@@ -283,7 +283,13 @@ func scenarioBadInput(t *testing.T, env FlowEnv) {
 	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
 	res := signIn(t, f, "alice@example.com", "alice-pw")
-	calls := env.Provider.Calls(domain.GrantRefreshToken) + env.Provider.Calls(domain.GrantPassword)
+	calls := env.Provider.Calls(domain.GrantRefreshToken) + env.Provider.Calls(domain.GrantPassword) + env.Provider.Calls(domain.GrantAuthorizationCode)
+	bad := oversizedInputs(ctx, f, res.Account)
+	for name, err := range bad {
+		if !errors.Is(err, domain.ErrInvalidInput) {
+			t.Errorf("%s: error = %v; want ErrInvalidInput", name, err)
+		}
+	}
 	for name, err := range map[string]error{
 		"reserved scopes only": second(f.Silent(ctx, []string{"openid", "offline_access"}, res.Account, false)),
 		"no account":           second(f.Silent(ctx, flowScopes, domain.Account{}, false)),
@@ -296,7 +302,7 @@ func scenarioBadInput(t *testing.T, env FlowEnv) {
 			t.Errorf("%s: error = %v; want ErrInvalidInput or ErrInvalidFlow", name, err)
 		}
 	}
-	if now := env.Provider.Calls(domain.GrantRefreshToken) + env.Provider.Calls(domain.GrantPassword); now != calls {
+	if now := env.Provider.Calls(domain.GrantRefreshToken) + env.Provider.Calls(domain.GrantPassword) + env.Provider.Calls(domain.GrantAuthorizationCode); now != calls {
 		t.Fatalf("bad input reached the provider (%d more calls)", now-calls)
 	}
 	hit, err := f.Silent(ctx, flowScopes, res.Account, false)

@@ -128,7 +128,48 @@ type AuthResponse struct {
 	SubError         string
 }
 
-// ParseAuthResponse reads an authorization response from the redirect's query or form.
+// authResponseParams are the parameters of an authorization response the engine acts
+// on (RFC 6749 §4.1.2 and §4.1.2.1, RFC 9207, OIDC Session Management, Entra's
+// suberror and client_info). Each must appear at most once.
+var authResponseParams = []string{
+	"code", "state", "iss", "error", "error_description", "error_uri", "suberror",
+	"session_state", "client_info",
+}
+
+// ParseAuthResponseStrict reads an authorization response as the engine must: a
+// parameter of authResponseParams given twice is refused (RFC 6749 §3.1: "parameters
+// MUST NOT be included more than once"), since which of two states or codes is the
+// provider's cannot be known and "first value wins" lets an attacker who can append to
+// the redirect choose (parameter pollution); the state must be at most MaxStateBytes of
+// printable ASCII. Both failures are ErrStateMismatch: like a foreign state, the
+// response cannot be bound to the flow, so it is refused before any network call and
+// does not use the flow up. A code past MaxCodeBytes or not printable ASCII is
+// ErrInvalidResponse. No error quotes a value.
+func ParseAuthResponseStrict(v url.Values) (AuthResponse, error) {
+	for _, p := range authResponseParams {
+		if len(v[p]) > 1 {
+			return AuthResponse{}, Errorf(ErrStateMismatch, "authorization response repeats the parameter %s", p)
+		}
+	}
+	r := ParseAuthResponse(v)
+	if err := CheckVSChars(ErrStateMismatch, "authorization response state", r.State, MaxStateBytes); err != nil {
+		return AuthResponse{}, err
+	}
+	if err := checkCode(r.Code); err != nil {
+		return AuthResponse{}, err
+	}
+	return r, nil
+}
+
+// checkCode bounds an authorization code from a redirect: RFC 6749 Appendix A makes it
+// VSCHARs, and nothing larger than MaxCodeBytes is sent to a token endpoint.
+func checkCode(code Secret) error {
+	return CheckVSChars(ErrInvalidResponse, "authorization response code", string(code), MaxCodeBytes)
+}
+
+// ParseAuthResponse reads an authorization response from the redirect's query or form,
+// keeping the first value of a repeated parameter and checking nothing. The engine uses
+// ParseAuthResponseStrict; this is for fakes and tests that inspect a redirect.
 func ParseAuthResponse(v url.Values) AuthResponse {
 	return AuthResponse{
 		Code:             Secret(v.Get("code")),
@@ -142,12 +183,19 @@ func ParseAuthResponse(v url.Values) AuthResponse {
 }
 
 // CheckAuthResponse applies the checks of an authorization response against its flow,
-// in order, failing closed: the state (ErrStateMismatch), an error the provider returned
-// (classified like a token error), the issuer when present or required (RFC 9207,
-// ErrInvalidResponse), and the presence of a code (ErrInvalidResponse).
+// in order, failing closed: the state (ErrStateMismatch), the issuer when present or
+// required (RFC 9207, ErrInvalidResponse), an error the provider returned (classified
+// like a token error), and a code that is present and well-formed (ErrInvalidResponse).
+// The issuer is checked before the error: an error response from a mix-up attacker's
+// issuer (RFC 9207 §2.4) is an issuer mismatch, not the real provider's refusal.
 func (f AuthCodeFlow) CheckAuthResponse(r AuthResponse, issuer string, issuerRequired bool) error {
 	if r.State == "" || !ConstantTimeEqual(r.State, f.State) {
 		return &Error{Class: ErrStateMismatch, Description: "authorization response state does not match the flow"}
+	}
+	if r.Issuer != "" || issuerRequired {
+		if issuer == "" || !ConstantTimeEqual(r.Issuer, issuer) {
+			return Errorf(ErrInvalidResponse, "authorization response iss is missing or is not the authority's issuer (RFC 9207)")
+		}
 	}
 	if r.Error != "" {
 		return &Error{
@@ -158,13 +206,8 @@ func (f AuthCodeFlow) CheckAuthResponse(r AuthResponse, issuer string, issuerReq
 			Op:          "authorization",
 		}
 	}
-	if r.Issuer != "" || issuerRequired {
-		if issuer == "" || r.Issuer != issuer {
-			return Errorf(ErrInvalidResponse, "authorization response iss %q is not the authority's issuer (RFC 9207)", r.Issuer)
-		}
-	}
 	if r.Code == "" {
 		return Errorf(ErrInvalidResponse, "authorization response has no code")
 	}
-	return nil
+	return checkCode(r.Code)
 }

@@ -200,6 +200,60 @@ func TestParseAuthResponse_fields(t *testing.T) {
 	}
 }
 
+func TestParseAuthResponseStrict(t *testing.T) {
+	const code = "SplxlOBeZQQYbYS6WxSbIA-the-code"
+	tests := []struct {
+		name      string
+		query     string
+		wantClass domain.ErrorCode // "" for success
+		wantText  string
+	}{
+		{name: "valid", query: "state=state-123&code=" + code + "&session_state=x&iss=https%3A%2F%2Fidp"},
+		{name: "valid error response", query: "state=state-123&error=access_denied&error_description=no"},
+		{name: "unknown parameter repeated is ignored", query: "state=state-123&code=" + code + "&foo=1&foo=2"},
+		{name: "state at its bound", query: "state=" + strings.Repeat("s", domain.MaxStateBytes) + "&code=" + code},
+		{name: "code at its bound", query: "state=s&code=" + strings.Repeat("c", domain.MaxCodeBytes)},
+		{name: "state past its bound", query: "state=" + strings.Repeat("s", domain.MaxStateBytes+1) + "&code=" + code, wantClass: domain.ErrStateMismatch, wantText: "4096"},
+		{name: "state with a line break", query: "state=a%0Ab&code=" + code, wantClass: domain.ErrStateMismatch, wantText: "printable"},
+		{name: "state not ASCII", query: "state=%C3%A9&code=" + code, wantClass: domain.ErrStateMismatch, wantText: "printable"},
+		{name: "code past its bound", query: "state=s&code=" + strings.Repeat("c", domain.MaxCodeBytes+1), wantClass: domain.ErrInvalidResponse, wantText: "4096"},
+		{name: "code with a control byte", query: "state=s&code=a%7Fb", wantClass: domain.ErrInvalidResponse, wantText: "printable"},
+	}
+	for _, p := range []string{"code", "state", "iss", "error", "error_description", "error_uri", "suberror", "session_state", "client_info"} {
+		tests = append(tests, struct {
+			name      string
+			query     string
+			wantClass domain.ErrorCode
+			wantText  string
+		}{name: p + " repeated", query: "state=state-123&code=" + code + "&" + p + "=one&" + p + "=one", wantClass: domain.ErrStateMismatch, wantText: "repeats the parameter " + p})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := url.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatalf("url.ParseQuery error = %v", err)
+			}
+			r, err := domain.ParseAuthResponseStrict(v)
+			if tt.wantClass == "" {
+				if err != nil || r != domain.ParseAuthResponse(v) {
+					t.Errorf("ParseAuthResponseStrict(%.80s) = %+v, %v; want the response, nil", tt.query, r, err)
+				}
+				return
+			}
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Class != tt.wantClass {
+				t.Fatalf("ParseAuthResponseStrict(%.80s) = %v; want a *domain.Error of class %q", tt.query, err, tt.wantClass)
+			}
+			if !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("ParseAuthResponseStrict error %q; want it to mention %q", err, tt.wantText)
+			}
+			if strings.Contains(err.Error(), code) || strings.Contains(err.Error(), "sss") || strings.Contains(err.Error(), "ccc") || strings.Contains(err.Error(), "one") {
+				t.Errorf("ParseAuthResponseStrict error %q quotes a value", err)
+			}
+		})
+	}
+}
+
 func TestAuthCodeFlow_CheckAuthResponse_order(t *testing.T) {
 	const code, iss = "SplxlOBeZQQYbYS6WxSbIA-the-code", "https://login.microsoftonline.com/tid/v2.0"
 	flow := testFlow()
@@ -220,7 +274,12 @@ func TestAuthCodeFlow_CheckAuthResponse_order(t *testing.T) {
 		{name: "access denied", query: "state=state-123&error=access_denied&error_description=User+declined", wantClass: domain.ErrAccessDenied, wantText: "User declined"},
 		{name: "login required", query: "state=state-123&error=login_required", wantClass: domain.ErrInteractionRequired},
 		{name: "error beats code", query: "state=state-123&error=server_error&code=" + code, wantClass: domain.ErrUnavailable},
-		{name: "error checked before iss", query: "state=state-123&error=access_denied&iss=https://evil", issuer: iss, wantClass: domain.ErrAccessDenied},
+		{name: "error with a foreign iss is an issuer mismatch", query: "state=state-123&error=access_denied&iss=https://evil", issuer: iss, wantClass: domain.ErrInvalidResponse, wantText: "iss"},
+		{name: "error without a required iss is an issuer mismatch", query: "state=state-123&error=access_denied", issuer: iss, required: true, wantClass: domain.ErrInvalidResponse, wantText: "iss"},
+		{name: "error with the right iss is the provider's", query: "state=state-123&error=access_denied&iss=" + url.QueryEscape(iss), issuer: iss, required: true, wantClass: domain.ErrAccessDenied},
+		{name: "error without iss where none is required is the provider's", query: "state=state-123&error=access_denied", issuer: iss, wantClass: domain.ErrAccessDenied},
+		{name: "code past its bound", query: "state=state-123&code=" + strings.Repeat("c", domain.MaxCodeBytes+1), wantClass: domain.ErrInvalidResponse, wantText: "4096"},
+		{name: "code with a control byte", query: "state=state-123&code=ab%00cd", wantClass: domain.ErrInvalidResponse, wantText: "printable"},
 		{name: "iss matches", query: "state=state-123&iss=" + url.QueryEscape(iss) + "&code=" + code, issuer: iss},
 		{name: "iss wrong", query: "state=state-123&iss=https://evil.example&code=" + code, issuer: iss, wantClass: domain.ErrInvalidResponse, wantText: "iss"},
 		{name: "iss present, issuer unknown", query: "state=state-123&iss=" + url.QueryEscape(iss) + "&code=" + code, wantClass: domain.ErrInvalidResponse, wantText: "iss"},

@@ -96,6 +96,9 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 	if path == "" {
 		segs = nil
 	}
+	if err := checkAuthorityPathAndPort(u, segs); err != nil {
+		return Authority{}, err
+	}
 	if kind == AuthorityAuto {
 		kind = detectKind(host, segs)
 	}
@@ -130,6 +133,22 @@ func ParseAuthority(raw string, kind AuthorityKind) (Authority, error) {
 		return Authority{}, Errorf(ErrInvalidInput, "unknown authority kind %q", string(kind))
 	}
 	return a, nil
+}
+
+// checkAuthorityPathAndPort refuses what would make one authority name another: a
+// dot segment ("." or "..") or a percent-encoded dot in the path, which a server or a
+// proxy may resolve to another tenant or issuer than the one cached and compared (RFC
+// 3986 §5.2.4), and port 0, which no server listens on. The error never quotes the URL.
+func checkAuthorityPathAndPort(u *url.URL, segs []string) error {
+	for _, s := range segs {
+		if s == "." || s == ".." || strings.Contains(strings.ToLower(s), "%2e") {
+			return Errorf(ErrInvalidInput, "authority path must not hold dot segments or percent-encoded dots")
+		}
+	}
+	if p := u.Port(); p != "" && strings.Trim(p, "0") == "" {
+		return Errorf(ErrInvalidInput, "authority port must not be 0")
+	}
+	return nil
 }
 
 // withoutUserInfo returns raw for an error message with everything before its last "@"

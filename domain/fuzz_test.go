@@ -145,10 +145,15 @@ func FuzzCheckAuthResponse(f *testing.F) {
 			return
 		}
 		de := asDomainError(t, err)
+		issOK := (r.Issuer == "" && !required) || (issuer != "" && r.Issuer == issuer)
 		switch {
 		case r.State != flow.State:
 			if de.Class != domain.ErrStateMismatch {
 				t.Fatalf("state %q: class = %q; want %q", r.State, de.Class, domain.ErrStateMismatch)
+			}
+		case !issOK:
+			if de.Class != domain.ErrInvalidResponse || de.Code != "" {
+				t.Fatalf("iss %q (issuer %q, required %v) became %+v; want an issuer mismatch, not the provider's error", r.Issuer, issuer, required, de)
 			}
 		case r.Error != "":
 			if de.Code != r.Error || de.Description != r.ErrorDescription {
@@ -158,6 +163,64 @@ func FuzzCheckAuthResponse(f *testing.F) {
 		assertNoSecret(t, de, string(r.Code), r.Issuer)
 		assertNoSecret(t, de, string(flow.CodeVerifier), r.Issuer)
 	})
+}
+
+// FuzzParseAuthResponseStrict feeds arbitrary redirect queries to the strict parser:
+// what it accepts has each response parameter at most once and a bounded, printable
+// state and code; what it refuses is a *domain.Error that quotes no value.
+func FuzzParseAuthResponseStrict(f *testing.F) {
+	f.Add("state=state-123&code=SplxlOBeZQQYbYS6WxSbIA")
+	f.Add("state=state-123&state=state-123&code=c")
+	f.Add("state=state-123&code=a&code=b")
+	f.Add("state=s&error=access_denied&error=server_error&iss=x&iss=y")
+	f.Add("state=%00&code=%7f")
+	f.Add("state=s&code=" + strings.Repeat("c", domain.MaxCodeBytes+1))
+	f.Add("%zz;state=s&code=c")
+	f.Fuzz(func(t *testing.T, query string) {
+		v, _ := url.ParseQuery(query)
+		r, err := domain.ParseAuthResponseStrict(v)
+		if err != nil {
+			de := asDomainError(t, err)
+			if de.Class != domain.ErrStateMismatch && de.Class != domain.ErrInvalidResponse {
+				t.Fatalf("class = %q; want state_mismatch or invalid_response", de.Class)
+			}
+			if !slices.Contains(strictMessages(), err.Error()) {
+				t.Fatalf("error %q is not one of the fixed messages (does it quote a value?)", err)
+			}
+			return
+		}
+		for _, p := range []string{"code", "state", "iss", "error", "error_description", "error_uri", "suberror", "session_state", "client_info"} {
+			if len(v[p]) > 1 {
+				t.Fatalf("accepted %s given %d times", p, len(v[p]))
+			}
+		}
+		for name, s := range map[string]string{"state": r.State, "code": string(r.Code)} {
+			if len(s) > 4096 {
+				t.Fatalf("accepted a %s of %d bytes", name, len(s))
+			}
+			for i := 0; i < len(s); i++ {
+				if s[i] < 0x20 || s[i] > 0x7e {
+					t.Fatalf("accepted a %s with byte %#x", name, s[i])
+				}
+			}
+		}
+		if r != domain.ParseAuthResponse(v) {
+			t.Fatalf("strict parse %+v differs from the plain one", r)
+		}
+	})
+}
+
+// strictMessages lists every message ParseAuthResponseStrict may return: fixed texts,
+// so that no value of the response can reach one.
+func strictMessages() []string {
+	var out []string
+	for _, p := range []string{"code", "state", "iss", "error", "error_description", "error_uri", "suberror", "session_state", "client_info"} {
+		out = append(out, "hexauth: state_mismatch: authorization response repeats the parameter "+p)
+	}
+	for _, c := range []string{"state_mismatch: authorization response state", "invalid_response: authorization response code"} {
+		out = append(out, "hexauth: "+c+" exceeds 4096 bytes", "hexauth: "+c+" is not printable ASCII (RFC 6749 Appendix A)")
+	}
+	return out
 }
 
 var fuzzKinds = []domain.AuthorityKind{domain.AuthorityAuto, domain.AuthorityEntra, domain.AuthorityB2C,

@@ -16,9 +16,11 @@ const (
 // ReservedScopes lists the scopes the engine manages itself.
 func ReservedScopes() []string { return []string{ScopeOpenID, ScopeProfile, ScopeOfflineAccess} }
 
-// IsReservedScope reports whether s is one of the reserved scopes.
+// IsReservedScope reports whether s is one of the reserved scopes, ignoring case
+// (DESIGN §3): a caller's "OpenID" is the engine's openid, not a resource scope that
+// would make every request ask for it twice and never match the cache.
 func IsReservedScope(s string) bool {
-	return s == ScopeOpenID || s == ScopeProfile || s == ScopeOfflineAccess
+	return strings.EqualFold(s, ScopeOpenID) || strings.EqualFold(s, ScopeProfile) || strings.EqualFold(s, ScopeOfflineAccess)
 }
 
 // NormalizeScopes splits each element on whitespace, drops empty strings and
@@ -41,13 +43,51 @@ func ParseScopes(s string) []string { return NormalizeScopes([]string{s}) }
 func JoinScopes(scopes []string) string { return strings.Join(NormalizeScopes(scopes), " ") }
 
 // RequestScopes validates the scopes a caller asked for and returns them without the
-// reserved ones. An empty result is ErrInvalidInput.
+// reserved ones. An empty result is ErrInvalidInput; so is a scope with a character
+// outside RFC 6749 §3.3 (scope tokens are %x21 / %x23-5B / %x5D-7E, separated by
+// spaces: a tab or a line break would otherwise split or forge a token), more than
+// MaxScopeCount scopes or more than MaxScopesBytes in all. The errors never quote a
+// scope.
 func RequestScopes(in []string) ([]string, error) {
-	out := slices.DeleteFunc(NormalizeScopes(in), IsReservedScope)
+	if err := checkScopeChars(in); err != nil {
+		return nil, err
+	}
+	all := NormalizeScopes(in)
+	if len(all) > MaxScopeCount {
+		return nil, Errorf(ErrInvalidInput, "more than %d scopes", MaxScopeCount)
+	}
+	out := slices.DeleteFunc(all, IsReservedScope)
 	if len(out) == 0 {
 		return nil, Errorf(ErrInvalidInput, "at least one scope other than openid, profile and offline_access is required")
 	}
 	return out, nil
+}
+
+// checkScopeChars refuses a scope element with a byte that is neither a scope-token
+// character (RFC 6749 §3.3) nor the space that separates tokens, and scopes whose
+// lengths add up to more than MaxScopesBytes (checked first, so that a huge element is
+// not scanned).
+func checkScopeChars(in []string) error {
+	total := 0
+	for _, s := range in {
+		total += len(s)
+	}
+	if total > MaxScopesBytes {
+		return Errorf(ErrInvalidInput, "scopes exceed %d bytes in all", MaxScopesBytes)
+	}
+	for _, s := range in {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c != ' ' && !isScopeChar(c) {
+				return Errorf(ErrInvalidInput, "a scope contains a character RFC 6749 §3.3 does not allow")
+			}
+		}
+	}
+	return nil
+}
+
+// isScopeChar reports whether c may appear in a scope token: %x21 / %x23-5B / %x5D-7E.
+func isScopeChar(c byte) bool {
+	return c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e)
 }
 
 // WithReservedScopes returns scopes plus the reserved OpenID Connect scopes, as sent to

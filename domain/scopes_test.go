@@ -2,7 +2,9 @@ package domain_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hexauth/hexauth/domain"
@@ -53,7 +55,19 @@ func TestRequestScopes_reservedAndEmpty(t *testing.T) {
 		{name: "only reserved", in: []string{"openid", "profile offline_access"}, wantErr: true},
 		{name: "reserved removed", in: []string{"openid User.Read", "offline_access", "profile"}, want: []string{"User.Read"}},
 		{name: "deduplicated and sorted", in: []string{"b a", "a"}, want: []string{"a", "b"}},
-		{name: "reserved names are case-sensitive", in: []string{"OpenID"}, want: []string{"OpenID"}},
+		{name: "reserved names ignore case", in: []string{"OpenID Offline_Access", "PROFILE"}, wantErr: true},
+		{name: "reserved names ignore case beside a resource scope", in: []string{"OpenID User.Read"}, want: []string{"User.Read"}},
+		{name: "tab is not a separator", in: []string{"User.Read\tMail.Read"}, wantErr: true},
+		{name: "line break", in: []string{"User.Read\nX-Injected: 1"}, wantErr: true},
+		{name: "double quote", in: []string{`a"b`}, wantErr: true},
+		{name: "backslash", in: []string{`a\b`}, wantErr: true},
+		{name: "non-ASCII", in: []string{"lecture.é"}, wantErr: true},
+		{name: "every allowed character", in: []string{"!#$%&'()*+,-./0123456789:;<=>?@AZ[]^_`az{|}~"}, want: []string{"!#$%&'()*+,-./0123456789:;<=>?@AZ[]^_`az{|}~"}},
+		{name: "at the count bound", in: numberedScopes(domain.MaxScopeCount), want: normalized(numberedScopes(domain.MaxScopeCount))},
+		{name: "past the count bound", in: numberedScopes(domain.MaxScopeCount + 1), wantErr: true},
+		{name: "duplicates do not count twice", in: append(numberedScopes(domain.MaxScopeCount), numberedScopes(domain.MaxScopeCount)...), want: normalized(numberedScopes(domain.MaxScopeCount))},
+		{name: "at the size bound", in: []string{strings.Repeat("a", domain.MaxScopesBytes)}, want: []string{strings.Repeat("a", domain.MaxScopesBytes)}},
+		{name: "past the size bound", in: []string{strings.Repeat("a", domain.MaxScopesBytes/2), strings.Repeat("b", domain.MaxScopesBytes/2+1)}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +77,11 @@ func TestRequestScopes_reservedAndEmpty(t *testing.T) {
 				var de *domain.Error
 				if !errors.Is(err, domain.ErrInvalidInput) || !errors.As(err, &de) {
 					t.Fatalf("RequestScopes(%q) error = %v; want *domain.Error of ErrInvalidInput", tt.in, err)
+				}
+				for _, s := range tt.in {
+					if len(s) > 8 && strings.Contains(err.Error(), s[:min(len(s), 32)]) {
+						t.Errorf("RequestScopes error %q quotes the input", err)
+					}
 				}
 				return
 			}
@@ -110,7 +129,12 @@ func TestIsReservedScope_names(t *testing.T) {
 			t.Errorf("IsReservedScope(%q) = false; want true", s)
 		}
 	}
-	for _, s := range []string{"", "email", "OPENID", "openid "} {
+	for _, s := range []string{"OPENID", "OpenId", "Profile", "OFFLINE_ACCESS"} {
+		if !domain.IsReservedScope(s) {
+			t.Errorf("IsReservedScope(%q) = false; want true (reserved scopes ignore case, DESIGN §3)", s)
+		}
+	}
+	for _, s := range []string{"", "email", "openid ", "openid2"} {
 		if domain.IsReservedScope(s) {
 			t.Errorf("IsReservedScope(%q) = true; want false", s)
 		}
@@ -170,3 +194,14 @@ func TestScopeMatcher_Intersects(t *testing.T) {
 		})
 	}
 }
+
+// numberedScopes returns n distinct scopes.
+func numberedScopes(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("api://x/s%d", i)
+	}
+	return out
+}
+
+func normalized(in []string) []string { return domain.NormalizeScopes(in) }

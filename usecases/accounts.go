@@ -26,6 +26,9 @@ func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
 // then home account id. A non-empty username keeps the accounts whose username equals it
 // case-insensitively.
 func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account, error) {
+	if err := firstErr(domain.CheckText("accounts: username filter", username, domain.MaxUsernameBytes), checkContext(ctx, "accounts: list")); err != nil {
+		return nil, err
+	}
 	recs, err := a.e.store.Accounts(ctx, domain.AccountFilter{
 		Partition: a.e.cfg.Partition, Environments: a.e.cfg.Authority.Environments(),
 		Username: username, ClientID: a.e.cfg.ClientID,
@@ -78,6 +81,9 @@ func isHomeRealm(a domain.Account) bool {
 func (a *Accounts) Remove(ctx context.Context, acct domain.Account) error {
 	if acct.HomeAccountID == "" {
 		return domain.Errorf(domain.ErrInvalidInput, "accounts: remove needs an account")
+	}
+	if err := checkContext(ctx, "accounts: remove"); err != nil {
+		return err
 	}
 	authority := a.e.cfg.Authority
 	envs := domain.EnvironmentAliases(acct.Environment)

@@ -44,6 +44,9 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 // (in-process single flight; across processes the store's refresh lock). A usable token
 // whose refresh_on has passed is refreshed, but returned as is if that refresh fails.
 // With no refresh token it returns domain.ErrNoTokens.
+//
+// The request is checked before any store or provider call (ErrInvalidInput); a
+// context that ends is ErrUnavailable, or ErrCacheStore inside a store call (inputs.go).
 func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthResult, error) {
 	scopes, err := domain.RequestScopes(req.Scopes)
 	if err != nil {
@@ -52,6 +55,14 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 	if req.Account.HomeAccountID == "" {
 		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "silent: an account is required")
 	}
+	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, "silent")); err != nil {
+		return domain.AuthResult{}, err
+	}
+	res, err := s.acquire(ctx, req, scopes)
+	return res, classifyDone("silent", err)
+}
+
+func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string) (domain.AuthResult, error) {
 	authority := s.e.authority(req.Authority)
 	found, err := s.find(ctx, authority, req.Account)
 	if err != nil {

@@ -53,11 +53,8 @@ func NewAuthCode(cfg Config, deps Deps) (*AuthCode, error) {
 // Initiate starts a flow: a random state (unless given) and nonce, a PKCE S256 pair,
 // and the authorization URL. The caller keeps the returned flow until the redirect.
 func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.AuthCodeFlow, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := a.checkRequest(ctx, "auth code: initiate", req)
 	if err != nil {
-		return domain.AuthCodeFlow{}, err
-	}
-	if err := checkRedirectURI(req.RedirectURI); err != nil {
 		return domain.AuthCodeFlow{}, err
 	}
 	pkce, err := domain.NewPKCE(a.e.cfg.Rand)
@@ -78,7 +75,7 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 	req.CodeChallenge = pkce.Challenge
 	uri, err := a.e.idp.AuthorizationURL(ctx, authority, a.authorizationRequest(req, scopes, state, nonce))
 	if err != nil {
-		return domain.AuthCodeFlow{}, err
+		return domain.AuthCodeFlow{}, classifyDone("auth code: initiate", err)
 	}
 	return domain.AuthCodeFlow{
 		AuthURI: uri, State: state, Nonce: nonce, CodeVerifier: pkce.Verifier, RedirectURI: req.RedirectURI,
@@ -91,11 +88,8 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 // state is sent unless req.State is given (read it back from the URL's query to check the
 // redirect); PKCE only when req.CodeChallenge is set.
 func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (string, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := a.checkRequest(ctx, "auth code: authorization URL", req)
 	if err != nil {
-		return "", err
-	}
-	if err := checkRedirectURI(req.RedirectURI); err != nil {
 		return "", err
 	}
 	state := req.State
@@ -104,7 +98,25 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 			return "", err
 		}
 	}
-	return a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, state, ""))
+	uri, err := a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, state, ""))
+	return uri, classifyDone("auth code: authorization URL", err)
+}
+
+// checkRequest checks an authorization request's input before any port is called and
+// returns its non-reserved scopes.
+func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequest) ([]string, error) {
+	scopes, err := domain.RequestScopes(req.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	in := domain.AuthRequestInputs{
+		RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
+		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
+	}
+	if err := firstErr(in.Check(), checkContext(ctx, op)); err != nil {
+		return nil, err
+	}
+	return scopes, nil
 }
 
 func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, state, nonce string) domain.AuthorizationRequest {
@@ -137,7 +149,16 @@ type Completion struct {
 }
 
 // CompleteWith is Complete with the options of c.
+//
+// A parameter the response repeats, or a state that is oversized or not printable, is
+// ErrStateMismatch before any network call, and leaves the flow usable
+// (domain.ParseAuthResponseStrict).
 func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, response url.Values, c Completion) (domain.AuthResult, error) {
+	res, err := a.complete(ctx, flow, response, c)
+	return res, classifyDone("auth code", err)
+}
+
+func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, response url.Values, c Completion) (domain.AuthResult, error) {
 	scopes := flow.Scopes
 	if c.Scopes != nil {
 		var err error
@@ -147,6 +168,9 @@ func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, r
 		if !a.e.matcher.Contains(flow.Scopes, scopes) {
 			return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "auth code: the scopes to redeem must be among the flow's")
 		}
+	}
+	if err := firstErr(domain.CheckCorrelationID(c.CorrelationID), checkContext(ctx, "auth code")); err != nil {
+		return domain.AuthResult{}, err
 	}
 	now := a.e.clock.Now()
 	if err := flow.CheckIntegrity(now, a.e.cfg.FlowMaxAge); err != nil {
@@ -162,7 +186,10 @@ func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, r
 	if a.replay.completed(flow) {
 		return domain.AuthResult{}, errReplay()
 	}
-	resp := domain.ParseAuthResponse(response)
+	resp, err := domain.ParseAuthResponseStrict(response)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
 	if resp.State == "" || !domain.ConstantTimeEqual(resp.State, flow.State) {
 		return domain.AuthResult{}, flow.CheckAuthResponse(resp, "", false)
 	}
@@ -254,14 +281,6 @@ func replayKey(flow domain.AuthCodeFlow) string { return flow.State + "\x1f" + f
 
 func errReplay() error {
 	return domain.Errorf(domain.ErrInvalidFlow, "auth code flow was already completed (replay)")
-}
-
-func checkRedirectURI(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Fragment != "" {
-		return domain.Errorf(domain.ErrInvalidInput, "redirect URI %q must be an absolute URL without a fragment", raw)
-	}
-	return nil
 }
 
 // scrubFlowError scrubs the provider's text in an authorization error response of the

@@ -41,11 +41,21 @@ func NewClientCredentials(cfg Config, deps Deps) (*ClientCredentials, error) {
 }
 
 // Acquire returns a cached app token covering the scopes, or a new one.
+// The request is checked before any store or provider call (ErrInvalidInput); a
+// context that ends is ErrUnavailable, or ErrCacheStore inside a store call (inputs.go).
 func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (domain.AuthResult, error) {
 	scopes, err := domain.RequestScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
+	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, "client credentials")); err != nil {
+		return domain.AuthResult{}, err
+	}
+	res, err := c.acquire(ctx, req, scopes)
+	return res, classifyDone("client credentials", err)
+}
+
+func (c *ClientCredentials) acquire(ctx context.Context, req ClientRequest, scopes []string) (domain.AuthResult, error) {
 	authority := c.e.authority(req.Authority)
 	useCache := !req.ForceRefresh && req.Claims == ""
 	if useCache {
@@ -57,23 +67,23 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 	return shared(ctx, c.flight, key, flight{op: "client credentials", log: c.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
 		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Environment: authority.Host, Realm: authority.Realm()}
 		var res domain.AuthResult
+		var fnErr error
 		err := c.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
 			if useCache {
 				r, ok, err := c.cached(ctx, authority, scopes)
 				if err != nil || ok {
-					res = r
+					res, fnErr = r, err
 					return err
 				}
 			}
-			var err error
-			res, err = c.e.redeem(ctx, redemption{
+			res, fnErr = c.e.redeem(ctx, redemption{
 				op:        "client credentials",
 				req:       domain.TokenRequest{Grant: domain.GrantClientCredentials, Claims: req.Claims, CorrelationID: req.CorrelationID},
 				authority: authority, scopes: scopes, appOnly: true,
 			})
-			return err
+			return fnErr
 		})
-		return res, storeErr("client credentials: refresh lock", err)
+		return res, lockErr("client credentials: refresh lock", err, fnErr)
 	})
 }
 

@@ -1,7 +1,6 @@
 package usecases
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -119,13 +118,14 @@ func (e *engine) correlationID(id string) string {
 }
 
 // storeErr classifies a store failure as ErrCacheStore unless it already carries a
-// class or is a context error.
+// class; a bare context error is ErrCacheStore wrapping it, as every store reports one
+// (see inputs.go).
 func storeErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var de *domain.Error
-	if errors.As(err, &de) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &de) {
 		return err
 	}
 	return &domain.Error{Class: domain.ErrCacheStore, Op: op, Err: err}

@@ -40,10 +40,14 @@ func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthR
 	if req.Code == "" {
 		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "authorization code: a code is required")
 	}
-	if err := checkRedirectURI(req.RedirectURI); err != nil {
+	if err := firstErr(domain.CheckVSChars(domain.ErrInvalidInput, "authorization code", string(req.Code), domain.MaxCodeBytes),
+		domain.CheckRedirectURI(req.RedirectURI), domain.CheckCorrelationID(req.CorrelationID),
+		domain.CheckVSChars(domain.ErrInvalidInput, "code verifier", string(req.CodeVerifier), domain.MaxPKCEBytes),
+		domain.CheckVSChars(domain.ErrInvalidInput, "nonce", req.Nonce, domain.MaxNonceBytes),
+		checkContext(ctx, "authorization code")); err != nil {
 		return domain.AuthResult{}, err
 	}
-	return l.e.redeem(ctx, redemption{
+	res, err := l.e.redeem(ctx, redemption{
 		op: "authorization code",
 		req: domain.TokenRequest{
 			Grant: domain.GrantAuthorizationCode, Code: req.Code, CodeVerifier: req.CodeVerifier,
@@ -51,4 +55,5 @@ func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthR
 		},
 		authority: l.e.authority(req.Authority), scopes: scopes, nonce: req.Nonce, exposeRefreshToken: true,
 	})
+	return res, classifyDone("authorization code", err)
 }

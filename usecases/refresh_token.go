@@ -46,19 +46,21 @@ func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequ
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	if req.RefreshToken == "" {
-		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "refresh token: a refresh token is required")
+	if err := firstErr(domain.CheckRefreshToken(req.RefreshToken), domain.CheckCorrelationID(req.CorrelationID),
+		checkContext(ctx, "refresh token")); err != nil {
+		return domain.AuthResult{}, err
 	}
 	authority := r.e.authority(req.Authority)
 	account, err := r.account(ctx, authority, req.Account)
 	if err != nil {
-		return domain.AuthResult{}, err
+		return domain.AuthResult{}, classifyDone("refresh token", err)
 	}
-	return r.e.redeem(ctx, redemption{
+	res, err := r.e.redeem(ctx, redemption{
 		op:        "refresh token",
 		req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: req.RefreshToken, CorrelationID: req.CorrelationID},
 		authority: authority, scopes: scopes, account: account, exposeRefreshToken: true, cacheOptional: true,
 	})
+	return res, classifyDone("refresh token", err)
 }
 
 // account returns the cached record of the account the caller named (so that a caller

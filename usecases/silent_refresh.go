@@ -49,9 +49,11 @@ func (e *engine) refreshLockKey(authority domain.Authority, acct domain.Account,
 // may have refreshed meanwhile) and redeems a refresh token only if still needed.
 func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool, lock domain.RefreshLockKey) (domain.AuthResult, error) {
 	var res domain.AuthResult
+	var fnErr error
 	err := s.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
 		found, err := s.find(ctx, authority, req.Account)
 		if err != nil {
+			fnErr = err
 			return err
 		}
 		if useCache {
@@ -60,11 +62,11 @@ func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority
 				return nil
 			}
 		}
-		res, err = s.redeemCached(ctx, req, authority, scopes, found)
-		return err
+		res, fnErr = s.redeemCached(ctx, req, authority, scopes, found)
+		return fnErr
 	})
 	if err != nil {
-		return withTokens(res, storeErr("silent: refresh lock", err))
+		return withTokens(res, lockErr("silent: refresh lock", err, fnErr))
 	}
 	return res, nil
 }

@@ -37,10 +37,11 @@ func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (do
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	if req.Username == "" || req.Password == "" {
-		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "username/password: a username and a password are required")
+	if err := firstErr(domain.CheckCredentials(req.Username, req.Password), checkOptional(req.Claims, req.CorrelationID),
+		checkContext(ctx, "username/password")); err != nil {
+		return domain.AuthResult{}, err
 	}
-	return u.e.redeem(ctx, redemption{
+	res, err := u.e.redeem(ctx, redemption{
 		op: "username/password",
 		req: domain.TokenRequest{
 			Grant: domain.GrantPassword, Username: req.Username, Password: req.Password,
@@ -48,4 +49,5 @@ func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (do
 		},
 		authority: u.e.authority(req.Authority), scopes: scopes, exposeRefreshToken: true,
 	})
+	return res, classifyDone("username/password", err)
 }

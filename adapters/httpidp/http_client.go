@@ -139,19 +139,32 @@ func (p *Provider) send(ctx context.Context, req *retryablehttp.Request, singleU
 	return exchange{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
-// transportError classifies a failure to get an answer.
+// transportError classifies a failure to get an answer. Its message says whether the
+// request may have reached the provider: a failure while connecting ("could not
+// connect") means nothing was sent, while a failure after that ("outcome unknown") may
+// mean the provider acted on it — a code redeemed, a refresh token rotated — so a caller
+// must not assume the grant is still unused.
 func transportError(ctx context.Context, err error) *domain.Error {
+	const unknown = " (outcome unknown: the request may have reached the provider)"
+	dial := isDialError(err)
 	if cerr := ctx.Err(); cerr != nil {
 		if !errors.Is(err, cerr) {
 			err = cerr
 		}
-		return &domain.Error{Class: domain.ErrUnavailable, Description: "request abandoned: the context is done", Err: err}
+		d := "request abandoned: the context is done" + unknown
+		if dial {
+			d = "request abandoned: the context is done (could not connect: nothing was sent)"
+		}
+		return &domain.Error{Class: domain.ErrUnavailable, Description: d, Err: err}
+	}
+	if dial {
+		return &domain.Error{Class: domain.ErrUnavailable, Description: "could not connect to the provider (nothing was sent)", Err: err}
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return &domain.Error{Class: domain.ErrUnavailable, Description: "the provider did not answer in time", Err: err}
+		return &domain.Error{Class: domain.ErrUnavailable, Description: "the provider did not answer in time" + unknown, Err: err}
 	}
-	return &domain.Error{Class: domain.ErrUnavailable, Description: "the provider could not be reached", Err: err}
+	return &domain.Error{Class: domain.ErrUnavailable, Description: "the connection failed before an answer" + unknown, Err: err}
 }
 
 // readBody reads and closes resp's body through the MaxBodyBytes cap, inflating a gzip

@@ -57,7 +57,9 @@ func checkCanaries(t *testing.T, what, out string, canaries map[string]string) {
 // and no secret of the request anywhere.
 func TestCanary_run_secretsNeverReachErrorsLogsOrStderr(t *testing.T) {
 	user, password := canary(t, "User")+"@example.com", canary(t, "Password")
-	secret, refresh := canary(t, "ClientSecret"), canary(t, "RefreshToken")
+	// A refresh token is VSCHARs (RFC 6749 Appendix A): its canary drops the ü, which the
+	// engine would refuse before any request.
+	secret, refresh := canary(t, "ClientSecret"), strings.ReplaceAll(canary(t, "RefreshToken"), "ü", "u")
 	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
 		Users:   []idptest.User{{Username: user, Password: domain.Secret(password)}},
 		Clients: []idptest.Client{{ID: testClient}, {ID: webClient, Secret: domain.Secret(secret)}},

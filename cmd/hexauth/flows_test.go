@@ -383,3 +383,22 @@ func TestNewLogger_quietShowsOnlyRetryAfterWaits(t *testing.T) {
 		t.Errorf("got stderr %q; want the 30s wait shown", got)
 	}
 }
+
+// TestExitCodes_run_deadlineDuringRefreshExits5: a --timeout that passes while a silent
+// refresh waits on the provider exits 5 (unavailable), as it does on a password grant,
+// not 1 with a bare context error.
+func TestExitCodes_run_deadlineDuringRefreshExits5(t *testing.T) {
+	srv := startIdP(t)
+	env := with(clientEnv(srv, t.TempDir()), "HEXAUTH_PASSWORD", adaPassword)
+	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
+		t.Fatalf("ropc: %s", r)
+	}
+	srv.Script(idptest.Fault{Endpoint: idptest.EndpointToken, Grant: domain.GrantRefreshToken, Delay: time.Minute, Times: -1})
+	r := runInProcess(t, invocation{args: []string{"token", "--force-refresh", "--timeout", "300ms", "--output", "json"}, env: env})
+	if r.code != exitUnavailable {
+		t.Fatalf("token --force-refresh past its --timeout: got %s; want exit %d", r, exitUnavailable)
+	}
+	if e := decodeError(t, r); e.ErrorClass != "unavailable" {
+		t.Fatalf("got error %+v; want error_class unavailable", e)
+	}
+}
