@@ -253,8 +253,17 @@ func checkAuthority(t *testing.T, raw string, kind domain.AuthorityKind, a domai
 		t.Fatalf("ParseAuthority(%q).Host = %q; want non-empty, lower case", raw, a.Host)
 	}
 	u, err := url.Parse(a.URL)
-	if err != nil || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(a.URL, "/") {
-		t.Fatalf("ParseAuthority(%q).URL = %q; want a clean URL without trailing slash", raw, a.URL)
+	// An OIDC issuer keeps the trailing slash it was configured with (its issuer is
+	// compared exactly); every other kind loses it.
+	if err != nil || u.RawQuery != "" || u.Fragment != "" || u.User != nil || a.Kind != domain.AuthorityOIDC && strings.HasSuffix(a.URL, "/") {
+		t.Fatalf("ParseAuthority(%q).URL = %q; want a clean URL (without trailing slash but for an OIDC issuer)", raw, a.URL)
+	}
+	if in, perr := url.Parse(strings.TrimSpace(raw)); perr == nil && a.Kind == domain.AuthorityOIDC &&
+		strings.HasSuffix(a.URL, "/") != strings.HasSuffix(in.EscapedPath(), "/") {
+		t.Fatalf("ParseAuthority(%q).URL = %q; want the OIDC issuer's trailing slash kept as configured", raw, a.URL)
+	}
+	if r := a.Realm(); strings.HasPrefix(r, "/") || strings.HasSuffix(r, "/") {
+		t.Fatalf("ParseAuthority(%q).Realm() = %q; want no leading or trailing slash", raw, r)
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && domain.IsLoopbackHost(u.Hostname())) {
 		t.Fatalf("ParseAuthority(%q).URL = %q; want https or loopback http", raw, a.URL)
