@@ -255,12 +255,25 @@ func (a Authority) Realm() string {
 func (a Authority) IsIssuerRealm() bool { return a.Kind == AuthorityOIDC }
 
 // SameRealm reports whether two realms of this authority's entries are one: exactly for
-// an OIDC issuer (realm Foo is not foo), case-insensitively for tenants.
+// an OIDC issuer (realm Foo is not foo), case-insensitively for tenants; for ADFS an
+// empty realm is "adfs".
 func (a Authority) SameRealm(x, y string) bool {
 	if a.IsIssuerRealm() {
 		return x == y
 	}
+	if a.Kind == AuthorityADFS {
+		// MSAL .NET writes an ADFS entry with an empty realm, others with "adfs": one realm.
+		x, y = adfsRealm(x), adfsRealm(y)
+	}
 	return strings.EqualFold(x, y)
+}
+
+// adfsRealm reads an empty ADFS realm as "adfs" (DESIGN §3).
+func adfsRealm(r string) string {
+	if r == "" {
+		return "adfs"
+	}
+	return r
 }
 
 // RefreshTokenRealm is the realm of the refresh tokens issued through this authority:

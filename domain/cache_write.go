@@ -121,11 +121,11 @@ func accountFor(resp TokenResponse, c ResponseContext) (Account, error) {
 		return Account{}, Errorf(ErrInvalidResponse, "token response identifies no account")
 	}
 	// The realm: an OIDC issuer's own path (a tid claim from such an issuer names
-	// nothing hexauth keys on), else the tenant that issued the ID token, else the one
-	// the authority names.
+	// nothing hexauth keys on), ADFS's "adfs", else the tenant that issued the ID token,
+	// else the one the authority names.
 	realm := strings.ToLower(c.Claims.TenantID)
-	if realm == "" || c.Authority.IsIssuerRealm() {
-		realm = c.Authority.Realm()
+	if realm == "" || c.Authority.IsIssuerRealm() || c.Authority.Kind == AuthorityADFS {
+		realm = c.Authority.Realm() // ADFS has one realm, "adfs" (DESIGN §3)
 	}
 	local := c.Claims.ObjectID
 	if local == "" {

@@ -561,3 +561,44 @@ func signedIn(t *testing.T, storage func(t *testing.T) func(t *testing.T) ports.
 	}
 	return ctx, sc
 }
+
+// TestIdentity_adfsEntriesWithAnEmptyRealmAreServed: MSAL .NET writes ADFS entries with
+// an empty realm where hexauth writes "adfs" (DESIGN §3 reads both as one): such a cached
+// access token is served, and its ID token and account go with it.
+func TestIdentity_adfsEntriesWithAnEmptyRealmAreServed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	clock := memory.NewClock(flowtest.Start)
+	fake := identityProvider(t, clock, false, memory.User{Username: "alice@contoso.com", Password: "pw"})
+	store := memoryStore(t)
+	f := flowsAt(t, "https://fs.contoso.com/adfs", usecases.Deps{IdentityProvider: fake, Store: store, Clock: clock})
+	first, err := f.Password(ctx, "alice@contoso.com", "pw", identityScopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: first.Account.HomeAccountID})
+	if err != nil || len(found.AccessTokens) != 1 || len(found.IDTokens) != 1 || len(found.Accounts) != 1 {
+		t.Fatalf("Find = %+v, %v; want one access token, ID token and account", found, err)
+	}
+	// Rewrite every entry as MSAL .NET has it: realm "".
+	at, idt, acct := found.AccessTokens[0], found.IDTokens[0], found.Accounts[0]
+	if at.Realm != "adfs" {
+		t.Fatalf("hexauth cached the ADFS access token under realm %q; want adfs", at.Realm)
+	}
+	old := at.Key()
+	at.Realm, idt.Realm, acct.Realm = "", "", ""
+	if err := store.RemoveAccount(ctx, domain.AccountRemoval{Partition: "p", HomeAccountID: first.Account.HomeAccountID, ClientID: identityClient}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at, IDToken: &idt, Account: &acct, RefreshToken: &found.RefreshTokens[0], DeleteAccessTokens: []string{old}}); err != nil {
+		t.Fatal(err)
+	}
+	accts, err := f.Accounts(ctx, "")
+	if err != nil || len(accts) != 1 {
+		t.Fatalf("Accounts = %v, %v; want the account written with an empty realm", accts, err)
+	}
+	res, err := f.Silent(ctx, identityScopes, accts[0], false)
+	if err != nil || res.TokenSource != domain.SourceCache || res.AccessToken != first.AccessToken || res.IDToken == "" {
+		t.Fatalf("Silent = %q from %q, %v; want the cached token with its ID token (an empty ADFS realm is adfs)", res.AccessToken, res.TokenSource, err)
+	}
+}
