@@ -198,13 +198,17 @@ func (f AuthCodeFlow) CheckAuthResponse(r AuthResponse, issuer string, issuerReq
 		}
 	}
 	if r.Error != "" {
-		return &Error{
+		e := &Error{
 			Class:       Classify(GrantAuthorizationCode, r.Error, r.SubError, nil, 0),
 			Code:        r.Error,
 			Description: r.ErrorDescription,
 			SubError:    r.SubError,
 			Op:          "authorization",
 		}
+		// The text came through the browser and may carry the response's code or the
+		// flow's verifier (an echo, or a forged response): neither may reach the error.
+		e.Scrub(string(r.Code), string(f.CodeVerifier))
+		return e
 	}
 	if r.Code == "" {
 		return Errorf(ErrInvalidResponse, "authorization response has no code")
