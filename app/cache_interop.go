@@ -66,7 +66,12 @@ func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, err
 		return CacheReport{}, err
 	}
 	// MSAL writes refresh tokens without a realm; an OIDC issuer's are keyed by its path.
-	domain.AdoptIssuerRealm(&snap, c.env.authority)
+	// One the document does not tie to this issuer is not imported: it could be sent to
+	// an issuer that did not issue it.
+	if _, dropped := domain.AdoptIssuerRealm(&snap, c.env.authority); dropped > 0 && c.env.cfg.Logger != nil {
+		c.env.cfg.Logger.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to this issuer's realm",
+			slog.String("partition", c.partition), slog.Int("dropped", dropped))
+	}
 	if err := c.env.deps.Store.Import(ctx, c.partition, snap); err != nil {
 		return CacheReport{}, err
 	}

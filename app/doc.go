@@ -30,15 +30,18 @@
 // # Tokens returned with an error
 //
 // Unlike most Go APIs, a token method may return a populated result together with a
-// non-nil error. It does so in one case only: the provider answered, but the cache
-// store kept failing (three attempts) to keep the answer. The error then matches
-// domain.ErrCacheStore and the result holds everything the provider sent — access
-// token, ID token, account and, even for AcquireTokenSilent, the new RefreshToken. The
-// provider may have rotated the refresh token and revoked the one it replaced, so a
-// caller that drops this result may lose the user's session:
+// non-nil error. It does so when the provider answered but the answer could not be
+// kept: the cache store kept failing (three attempts; the error matches
+// domain.ErrCacheStore, and the result holds everything the provider sent — access
+// token, ID token, account), or the ID token could not be checked because the key set
+// or metadata was unreachable (domain.ErrUnavailable or ErrThrottled; the result holds
+// the access and refresh tokens only, and nothing is cached). Either way the result
+// carries the new RefreshToken, even for AcquireTokenSilent: the provider may have
+// rotated it and revoked the one it replaced, so a caller that drops this result may
+// lose the user's session:
 //
 //	res, err := pc.AcquireTokenSilent(ctx, scopes, account)
-//	if errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "" {
+//	if err != nil && res.RefreshToken != "" {
 //		keep(res.RefreshToken) // not cached: store it elsewhere, or redeem it later
 //	}
 //

@@ -15,6 +15,10 @@ func TestAdoptIssuerRealm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	root, err := domain.ParseAuthority("https://idp.example", domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rt := domain.RefreshToken{HomeAccountID: "sub-1", Environment: "idp.example", ClientID: "app", Secret: "rt"}
 	acct := func(realm string) domain.Account {
 		return domain.Account{HomeAccountID: "sub-1", Environment: "idp.example", Realm: realm}
@@ -23,13 +27,15 @@ func TestAdoptIssuerRealm(t *testing.T) {
 		name      string
 		authority domain.Authority
 		snap      domain.CacheSnapshot
-		want      string // the refresh token's realm after
+		want      string // the refresh token's realm after; "dropped": not kept
 	}{
 		{"account of this issuer only", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "realms/a"},
 		{"ID token of this issuer only", issuer, domain.CacheSnapshot{IDTokens: []domain.IDToken{{HomeAccountID: "sub-1", Environment: "idp.example", Realm: "realms/a"}}}, "realms/a"},
-		{"account also under another issuer", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a"), acct("realms/b")}}, ""},
-		{"account under MSAL Python's first segment", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms")}}, ""},
-		{"no account in the document", issuer, domain.CacheSnapshot{}, ""},
+		{"account also under another issuer", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a"), acct("realms/b")}}, "dropped"},
+		{"account under MSAL Python's first segment", issuer, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms")}}, "dropped"},
+		{"no account in the document", issuer, domain.CacheSnapshot{}, "dropped"},
+		{"root issuer, account of another realm", root, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "dropped"},
+		{"root issuer, account of the root realm", root, domain.CacheSnapshot{Accounts: []domain.Account{acct("")}}, ""},
 		{"another host", issuer, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "other.example", Realm: "realms/a"}}}, ""},
 		{"an Entra client adopts nothing", entra, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, ""},
 	}
@@ -42,8 +48,12 @@ func TestAdoptIssuerRealm(t *testing.T) {
 			}
 			s.RefreshTokens = []domain.RefreshToken{r}
 			domain.AdoptIssuerRealm(&s, tt.authority)
-			if got := s.RefreshTokens[0].Realm; got != tt.want {
-				t.Errorf("refresh token realm after AdoptIssuerRealm = %q; want %q", got, tt.want)
+			got := "dropped"
+			if len(s.RefreshTokens) == 1 {
+				got = s.RefreshTokens[0].Realm
+			}
+			if got != tt.want {
+				t.Errorf("refresh token after AdoptIssuerRealm: %q; want %q", got, tt.want)
 			}
 		})
 	}

@@ -62,18 +62,20 @@ type AccountRemoval struct {
 	Realms []string
 }
 
-// RefreshLockKey names what a refresh lock serialises: redemptions of one refresh token,
-// identified as DESIGN §3 says — partition, home account, canonical environment, the
-// client or family it was issued to, and its issuer realm — never by the authority URL:
-// organizations and a tenant's own URL reach the same refresh token.
+// RefreshLockKey names what a refresh lock serialises, never by the authority URL
+// (organizations and a tenant's own URL reach the same refresh token). The use cases
+// lock a user's refreshes per account — partition, home account, canonical environment
+// and issuer realm, ClientID and FamilyID left empty — so that one lock covers whichever
+// of the account's refresh tokens a refresh redeems (ADR 0006); client credentials lock
+// per client (no home account, ClientID set).
 type RefreshLockKey struct {
 	Partition     string
 	HomeAccountID string
 	// Environment is the refresh token's environment; aliases of one Entra cloud are one
 	// lock (String folds them).
 	Environment string
-	// ClientID names the app whose own refresh token is redeemed; FamilyID, when set,
-	// names a family refresh token instead, shared by every app of the family.
+	// ClientID names the app whose tokens are refreshed; FamilyID, when set, names a
+	// family of apps instead. Both are empty in the use cases' per-account user locks.
 	ClientID string
 	FamilyID string
 	// Realm is the refresh token's realm (DESIGN §3: an OIDC issuer's path; empty for
@@ -149,20 +151,21 @@ func (w CacheWrite) Upserts() CacheSnapshot {
 }
 
 // AdoptIssuerRealm gives the refresh tokens of s that carry no realm the issuer realm of
-// authority, and returns how many it changed. MSAL writes no realm on refresh tokens,
-// while hexauth keys an OIDC issuer's refresh token by the issuer's path (DESIGN §3):
-// without this an imported MSAL cache of such an issuer would never be redeemed. A
-// refresh token is adopted only when authority is an OIDC issuer with a path, the token
-// is of the authority's host, and the document ties its home account on that host to
-// this issuer alone: at least one account record or ID token, each of this realm. A
-// document that names the account under another realm (another issuer on the host, or
-// MSAL Python's first path segment of a longer issuer path) leaves the token unadopted,
-// so it is never sent to an issuer that may not have issued it.
-func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) int {
-	realm := authority.RefreshTokenRealm()
-	if realm == "" {
-		return 0
+// authority, and drops those it cannot tie to this issuer; it returns how many it
+// adopted and dropped. MSAL writes no realm on refresh tokens, while hexauth keys an
+// OIDC issuer's refresh token by the issuer's path (DESIGN §3): without this an imported
+// MSAL cache of such an issuer would never be redeemed. A realm-less refresh token of
+// the authority's host is adopted only when the document ties its home account on that
+// host to this issuer alone: at least one account record or ID token, each of this
+// realm. Otherwise it is dropped: kept with realm "", it would belong to the issuer at
+// the host's root, which may not have issued it (a document that names the account under
+// another realm — another issuer on the host, or MSAL Python's first path segment of a
+// longer issuer path). Entra, B2C and ADFS authorities change nothing.
+func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) (adopted, dropped int) {
+	if !authority.IsIssuerRealm() {
+		return 0, 0
 	}
+	realm := authority.Realm()
 	type home struct{ id, env string }
 	ties := map[home]bool{} // true: every record of the account is of realm
 	tie := func(id, env, r string) {
@@ -176,16 +179,20 @@ func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) int {
 	for _, t := range s.IDTokens {
 		tie(t.HomeAccountID, t.Environment, t.Realm)
 	}
-	n := 0
-	for i := range s.RefreshTokens {
-		rt := &s.RefreshTokens[i]
-		if rt.Realm != "" || !strings.EqualFold(rt.Environment, authority.Host) {
-			continue
+	kept := s.RefreshTokens[:0]
+	for _, rt := range s.RefreshTokens {
+		if rt.Realm == "" && strings.EqualFold(rt.Environment, authority.Host) {
+			if !ties[home{FoldHomeAccountID(rt.HomeAccountID), strings.ToLower(rt.Environment)}] {
+				dropped++
+				continue
+			}
+			if realm != "" {
+				rt.Realm = realm
+				adopted++
+			}
 		}
-		if ties[home{FoldHomeAccountID(rt.HomeAccountID), strings.ToLower(rt.Environment)}] {
-			rt.Realm = realm
-			n++
-		}
+		kept = append(kept, rt)
 	}
-	return n
+	s.RefreshTokens = kept
+	return adopted, dropped
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
-	"github.com/hexauth/hexauth/ports"
 )
 
 // Accounts lists and removes the accounts this client knows in its partition.
@@ -74,10 +73,10 @@ func isHomeRealm(a domain.Account) bool {
 // Other clients' tokens are kept. An account that is not in the cache is
 // domain.ErrInvalidInput and changes nothing.
 //
-// Removal sticks (DESIGN §3): it runs while holding the refresh locks of every refresh
-// token of the account a silent refresh could redeem (the client's own and each
-// family's), so a refresh that started earlier has written before the removal deletes,
-// and one that starts later reads the cache again under the lock and finds nothing.
+// Removal sticks (DESIGN §3): it runs while holding the account's refresh lock, the one
+// every silent refresh of the account takes whichever refresh token it redeems, so a
+// refresh that started earlier has written before the removal deletes, and one that
+// starts later reads the cache again under the lock and finds nothing.
 func (a *Accounts) Remove(ctx context.Context, acct domain.Account) error {
 	if acct.HomeAccountID == "" {
 		return domain.Errorf(domain.ErrInvalidInput, "accounts: remove needs an account")
@@ -104,41 +103,14 @@ func (a *Accounts) Remove(ctx context.Context, acct domain.Account) error {
 	if len(found.Accounts) == 0 && len(found.AccessTokens) == 0 && len(found.RefreshTokens) == 0 && len(found.IDTokens) == 0 {
 		return domain.Errorf(domain.ErrInvalidInput, "accounts: no such account in this partition")
 	}
-	locks := a.removalLocks(authority, acct, envs[0], found)
-	err = withLocks(ctx, a.e.store, locks, func(ctx context.Context) error {
+	lock := domain.RefreshLockKey{
+		Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environment: envs[0],
+		Realm: authority.RefreshTokenRealm(),
+	}
+	err = a.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
 		return a.e.store.RemoveAccount(ctx, removal)
 	})
 	return storeErr("accounts: remove", err)
-}
-
-// removalLocks returns the refresh-lock keys of every refresh token of the account that
-// a silent refresh by this client could redeem: its own, and one per family of the
-// family refresh tokens found, sorted so that two removals take them in one order.
-func (a *Accounts) removalLocks(authority domain.Authority, acct domain.Account, env string, found domain.CacheEntries) []domain.RefreshLockKey {
-	base := domain.RefreshLockKey{
-		Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environment: env,
-		ClientID: a.e.cfg.ClientID, Realm: authority.RefreshTokenRealm(),
-	}
-	keys := []domain.RefreshLockKey{base}
-	for _, rt := range found.RefreshTokens {
-		if rt.FamilyID != "" {
-			k := base
-			k.FamilyID = rt.FamilyID
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(x, y domain.RefreshLockKey) int { return strings.Compare(x.String(), y.String()) })
-	return slices.CompactFunc(keys, func(x, y domain.RefreshLockKey) bool { return x.String() == y.String() })
-}
-
-// withLocks runs fn while holding every lock of keys, taken in order.
-func withLocks(ctx context.Context, store ports.RefreshLocker, keys []domain.RefreshLockKey, fn func(ctx context.Context) error) error {
-	if len(keys) == 0 {
-		return fn(ctx)
-	}
-	return store.WithRefreshLock(ctx, keys[0], func(ctx context.Context) error {
-		return withLocks(ctx, store, keys[1:], fn)
-	})
 }
 
 // inRealm keeps the entries of one issuer realm (an OIDC issuer's own).

@@ -57,7 +57,7 @@ func TestTenantIDs_boundedAndStartsOver(t *testing.T) {
 func TestRefusals_boundedDropsExpiredThenStartsOver(t *testing.T) {
 	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	refused := &domain.Error{Class: domain.ErrInteractionRequired, Code: "invalid_grant", HTTPStatus: 400}
-	key := func(i int) [32]byte { return refusalKey("p", domain.Secret("rt-"+strconv.Itoa(i))) }
+	key := func(i int) [32]byte { return refusalKey("p", domain.Secret("rt-"+strconv.Itoa(i)), "") }
 	var r refusals
 	for i := range maxRefusals - 1 {
 		r.remember(key(i), start, refused)
@@ -91,12 +91,12 @@ func TestRefusalKey_namesPartitionAndSecretWithoutKeepingThem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if refusalKey(tt.p1, domain.Secret(tt.s1)) == refusalKey(tt.p2, domain.Secret(tt.s2)) {
+			if refusalKey(tt.p1, domain.Secret(tt.s1), "") == refusalKey(tt.p2, domain.Secret(tt.s2), "") {
 				t.Errorf("refusalKey(%q, %q) = refusalKey(%q, %q); want distinct keys", tt.p1, tt.s1, tt.p2, tt.s2)
 			}
 		})
 	}
-	if refusalKey("p", "rt") != refusalKey("p", "rt") {
+	if refusalKey("p", "rt", "r") != refusalKey("p", "rt", "r") || refusalKey("p", "rt", "r") == refusalKey("p", "rt", "s") {
 		t.Error("refusalKey is not stable")
 	}
 }

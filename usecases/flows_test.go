@@ -150,7 +150,7 @@ func TestAccounts_Remove_scopedToPartitionAndClient(t *testing.T) {
 	locked := false
 	f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
 		func(ctx context.Context, k domain.RefreshLockKey, fn func(context.Context) error) error {
-			want := domain.RefreshLockKey{Partition: "p1", HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Realm: f.authority.Realm()}
+			want := domain.RefreshLockKey{Partition: "p1", HomeAccountID: testHome, Environment: f.authority.Host, Realm: f.authority.Realm()}
 			if k != want {
 				t.Errorf("RemoveAccount under lock %+v; want the account's refresh lock %+v", k, want)
 			}

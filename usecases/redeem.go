@@ -34,6 +34,18 @@ type redemption struct {
 // atomically and returns it. Nothing is stored when a check fails.
 func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, error) {
 	resp, claims, correlationID, err := e.exchange(ctx, r)
+	if err != nil && resp.AccessToken != "" {
+		// The provider answered, but its ID token could not be checked (the key set or
+		// the metadata was unreachable, or the time ran out): nothing is cached, and the
+		// tokens go back with the error, the refresh token too, for the one sent may
+		// already be spent (DESIGN §3 "Rotation never loses a credential").
+		e.log.WarnContext(ctx, "tokens returned unchecked and uncached: the ID token could not be verified", "op", r.op, "correlation_id", correlationID, domain.ErrorAttr(err))
+		return domain.AuthResult{
+			AccessToken: resp.AccessToken, TokenType: domain.NormalizeTokenType(resp.TokenType),
+			RefreshToken: resp.RefreshToken, TokenSource: domain.SourceIdentityProvider, CorrelationID: correlationID,
+			ExpiresOn: e.clock.Now().Add(resp.ExpiresIn),
+		}, annotate(err, r.op, correlationID)
+	}
 	if err != nil {
 		return domain.AuthResult{}, annotate(err, r.op, correlationID)
 	}
@@ -94,12 +106,25 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 	}
 	var claims *domain.IDTokenClaims
 	if resp.IDToken != "" && !r.appOnly {
-		if claims, err = e.checkIDToken(ctx, r, string(resp.IDToken)); err != nil {
+		// The answer is in hand and the grant may be spent: the check may fetch keys past
+		// the caller's deadline (bounded), so that a deadline does not cost the tokens.
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), idTokenCheckTimeout)
+		defer cancel()
+		if claims, err = e.checkIDToken(vctx, r, string(resp.IDToken)); err != nil {
+			if errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrThrottled) {
+				// Not a verdict on the token: the caller gets the tokens with the error.
+				return domain.TokenResponse{AccessToken: resp.AccessToken, TokenType: resp.TokenType,
+					RefreshToken: resp.RefreshToken, ExpiresIn: resp.ExpiresIn}, nil, req.CorrelationID, err
+			}
 			return domain.TokenResponse{}, nil, req.CorrelationID, err
 		}
 	}
 	return resp, claims, req.CorrelationID, nil
 }
+
+// idTokenCheckTimeout bounds the ID-token check (metadata and key set) that follows a
+// provider's answer, which runs past the caller's deadline.
+const idTokenCheckTimeout = 30 * time.Second
 
 // Bounds of the retries of a cache write after the provider answered: a store's
 // passing fault (a busy SQLite file, a Postgres failover) must not cost a credential.
@@ -173,11 +198,11 @@ func cacheStoreErr(op string, err error) error {
 	return &domain.Error{Class: domain.ErrCacheStore, Op: op, Err: err}
 }
 
-// withTokens is what a shared or locked call hands back with err: the result when err
-// says only that its tokens could not be cached (redeem returned them with it), else
-// the zero result.
+// withTokens is what a shared or locked call hands back with err: the result when it
+// holds tokens the provider issued that could not be cached or checked (redeem returned
+// them with the error), else the zero result.
 func withTokens(res domain.AuthResult, err error) (domain.AuthResult, error) {
-	if err != nil && !(errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "") {
+	if err != nil && res.AccessToken == "" {
 		return domain.AuthResult{}, err
 	}
 	return res, err

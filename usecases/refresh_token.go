@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -51,22 +52,44 @@ func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequ
 		return domain.AuthResult{}, err
 	}
 	authority := r.e.authority(req.Authority)
-	account, err := r.account(ctx, authority, req.Account)
+	account, err := r.account(ctx, authority, req.Account, req.RefreshToken)
 	if err != nil {
 		return domain.AuthResult{}, classifyDone("refresh token", err)
 	}
-	res, err := r.e.redeem(ctx, redemption{
-		op:        "refresh token",
-		req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: req.RefreshToken, CorrelationID: req.CorrelationID},
-		authority: authority, scopes: scopes, account: account, exposeRefreshToken: true, cacheOptional: true,
+	redeem := func(ctx context.Context) (domain.AuthResult, error) {
+		return r.e.redeem(ctx, redemption{
+			op:        "refresh token",
+			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: req.RefreshToken, CorrelationID: req.CorrelationID},
+			authority: authority, scopes: scopes, account: account, exposeRefreshToken: true, cacheOptional: true,
+		})
+	}
+	if account == nil {
+		res, err := redeem(ctx)
+		return res, classifyDone("refresh token", err)
+	}
+	// The account's own refresh token is redeemed: under its refresh lock, as a silent
+	// refresh would be, so that a silent refresh does not send it at the same time and a
+	// RemoveAccount is not undone by this write.
+	var res domain.AuthResult
+	var fnErr error
+	err = r.e.store.WithRefreshLock(ctx, r.e.refreshLockKey(authority, *account), func(ctx context.Context) error {
+		res, fnErr = redeem(ctx)
+		return fnErr
 	})
+	if err != nil {
+		res, err = withTokens(res, lockErr("refresh token: refresh lock", err, fnErr))
+	}
 	return res, classifyDone("refresh token", err)
 }
 
 // account returns the cached record of the account the caller named (so that a caller
 // passing only its home account id does not overwrite its username), else the account
-// as given; nil when none was named.
-func (r *RefreshTokenRedeemer) account(ctx context.Context, authority domain.Authority, named *domain.Account) (*domain.Account, error) {
+// as given; nil when none was named, or when the account does not hold the presented
+// refresh token in the cache: naming an account is no proof that the token is its
+// (issue 10: the account is known when the presented token is cached for it), and
+// Bob's token redeemed "for Alice" must not make Bob's access token hers. The response
+// is then cached only under the account its ID token or client_info names.
+func (r *RefreshTokenRedeemer) account(ctx context.Context, authority domain.Authority, named *domain.Account, presented domain.Secret) (*domain.Account, error) {
 	if named == nil {
 		return nil, nil
 	}
@@ -83,6 +106,13 @@ func (r *RefreshTokenRedeemer) account(ctx context.Context, authority domain.Aut
 	realm := named.Realm
 	if authority.IsIssuerRealm() {
 		realm = authority.Realm() // an OIDC issuer's account is only ever its own realm's
+	}
+	holds := slices.ContainsFunc(refreshCandidates(found, authority, r.e.cfg.ClientID), func(rt domain.RefreshToken) bool {
+		return domain.ConstantTimeEqual(string(rt.Secret), string(presented))
+	})
+	if !holds {
+		r.e.log.WarnContext(ctx, "refresh token: the account named does not hold the presented refresh token in the cache; the response is cached only under an account it names")
+		return nil, nil
 	}
 	acct := accountOf(found, authority, *named, realm)
 	acct.Realm = realm

@@ -43,13 +43,19 @@ type refusal struct {
 	status   int
 }
 
-// refusalKey identifies a refresh token in a partition: a SHA-256 of the partition
-// (length-prefixed, so that no partition and secret pair collides with another) and the
-// secret.
-func refusalKey(partition string, secret domain.Secret) [sha256.Size]byte {
+// refusalKey identifies a refresh token presented for one request in a partition: a
+// SHA-256 of the partition and the request (each length-prefixed, so that no two
+// triples collide) and the secret.
+//
+// request names what was asked (the authority, the scopes, the claims): a refusal answers
+// a request, and a token refused for one tenant or scope (a guest tenant that removed
+// the user, a scope the user may not consent to) still works for another.
+func refusalKey(partition string, secret domain.Secret, request string) [sha256.Size]byte {
 	h := sha256.New()
-	h.Write(binary.AppendUvarint(nil, uint64(len(partition))))
-	h.Write([]byte(partition))
+	for _, part := range []string{partition, request} {
+		h.Write(binary.AppendUvarint(nil, uint64(len(part))))
+		h.Write([]byte(part))
+	}
 	h.Write([]byte(secret))
 	var k [sha256.Size]byte
 	h.Sum(k[:0])

@@ -20,7 +20,7 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 	if s.e.matcher.CaseInsensitive {
 		target = strings.ToLower(target)
 	}
-	lock := s.e.refreshLockKey(authority, req.Account, found)
+	lock := s.e.refreshLockKey(authority, req.Account)
 	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found))
 	slices.Sort(realms)
 	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
@@ -29,20 +29,18 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 	})
 }
 
-// refreshLockKey names the refresh token a refresh of acct through authority will
-// redeem, as DESIGN §3 keys the refresh lock: the family refresh token when it is the
-// first candidate, else the app's own, in the account's canonical environment and, for
-// an OIDC issuer, its realm. Every caller that would send the same refresh token takes
-// the same lock, whatever authority URL it names.
-func (e *engine) refreshLockKey(authority domain.Authority, acct domain.Account, found domain.CacheEntries) domain.RefreshLockKey {
-	k := domain.RefreshLockKey{
+// refreshLockKey names the refresh lock of a refresh of acct through authority: one lock
+// per account, canonical environment and issuer realm (DESIGN §3 keys it by the refresh
+// token; this is coarser on purpose), whatever authority URL the call names and
+// whichever of the account's refresh tokens — the app's own or a family's — it ends up
+// redeeming. The token redeemed is chosen only under the lock, from a fresh read, so a
+// lock per token would be named before it is known; and RemoveAccount takes this one
+// lock, never several at once (which on Postgres could exhaust the lock pool).
+func (e *engine) refreshLockKey(authority domain.Authority, acct domain.Account) domain.RefreshLockKey {
+	return domain.RefreshLockKey{
 		Partition: e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environment: authority.Host,
-		ClientID: e.cfg.ClientID, Realm: authority.RefreshTokenRealm(),
+		Realm: authority.RefreshTokenRealm(),
 	}
-	if c := refreshCandidates(found, authority, e.cfg.ClientID); len(c) > 0 && c[0].ClientID != e.cfg.ClientID {
-		k.FamilyID = c[0].FamilyID
-	}
-	return k
 }
 
 // refreshLocked takes the store's refresh lock, reads the cache again (another process
@@ -82,10 +80,11 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 	}
 	acct, prev := s.refreshIdentity(ctx, authority, req.Account, found)
 	correlationID := s.e.correlationID(req.CorrelationID)
+	request := strings.Join([]string{authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims}, "\x1f")
 	var err error
 	for i, rt := range candidates {
 		family := rt.FamilyID != "" && rt.ClientID != s.e.cfg.ClientID
-		key := refusalKey(s.e.cfg.Partition, rt.Secret)
+		key := refusalKey(s.e.cfg.Partition, rt.Secret, request)
 		if r, ok := s.refused.refused(key, s.e.clock.Now()); ok {
 			s.e.log.InfoContext(ctx, "refresh token refused earlier; not presented again", "family", family, "correlation_id", correlationID)
 			if err == nil { // a refusal the provider sent during this call says more
@@ -99,8 +98,9 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: rt.Secret, Claims: req.Claims, CorrelationID: correlationID},
 			authority: authority, scopes: scopes, account: &acct, prev: prev,
 		})
-		if err == nil || errors.Is(err, domain.ErrCacheStore) {
-			return res, err // redeemed: tokens the store could not keep come back with the error
+		if err == nil || res.AccessToken != "" {
+			// Redeemed: tokens that could not be checked or kept come back with the error.
+			return res, err
 		}
 		var de *domain.Error
 		if domain.RefreshTokenRefused(err) && errors.As(err, &de) {

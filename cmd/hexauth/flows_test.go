@@ -354,7 +354,21 @@ func TestRefresh_run_noIDTokenNamedAccountIsCached(t *testing.T) {
 	if r := runInProcess(t, invocation{args: []string{"ropc", "--username", adaName}, env: env}); r.code != exitOK {
 		t.Fatalf("ropc: %s", r)
 	}
-	rt := refreshTokenFor(t, srv)
+	// The account holds the refresh token presented (the one its sign-in cached): only
+	// then is an ID-token-less response cached under the account named.
+	exported := runInProcess(t, invocation{args: []string{"cache", "export"}, env: env})
+	var doc struct {
+		RefreshToken map[string]struct {
+			Secret string `json:"secret"`
+		}
+	}
+	if err := json.Unmarshal([]byte(exported.stdout), &doc); err != nil || len(doc.RefreshToken) != 1 {
+		t.Fatalf("cache export: %v, %d refresh tokens; want the one cached", err, len(doc.RefreshToken))
+	}
+	var rt string
+	for _, e := range doc.RefreshToken {
+		rt = e.Secret
+	}
 	r := runInProcess(t, invocation{args: []string{"refresh", "--username", adaName, "--output", "json"}, env: with(env, "HEXAUTH_REFRESH_TOKEN", rt)})
 	tok := decodeToken(t, r)
 	if r.code != exitOK || tok.RefreshToken != "" || strings.Contains(r.stderr, "not cached") {

@@ -15,6 +15,24 @@
 
 ALTER TABLE refresh_tokens ADD COLUMN realm text NOT NULL DEFAULT '';
 
+-- 4. Before this version every OIDC issuer's rows had realm '' whatever its path, which
+--    is now the realm of the issuer at the host's root only: kept, they would be served
+--    to that issuer, and their refresh tokens sent to it. Rows not tied to an Entra, B2C
+--    or ADFS account record (an OIDC issuer's, as hexauth wrote them: authority_type
+--    Generic) are deleted; their users sign in again once. App tokens with realm '' are
+--    deleted too (a client-credentials call gets a new one).
+DELETE FROM access_tokens WHERE home_account_id = '' AND realm = '';
+DELETE FROM access_tokens WHERE home_account_id <> '' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = access_tokens.partition
+    AND a.home_account_id_folded = access_tokens.home_account_id_folded
+    AND a.environment_folded = access_tokens.environment_folded AND a.authority_type IN ('MSSTS', 'ADFS'));
+DELETE FROM refresh_tokens WHERE home_account_id <> '' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = refresh_tokens.partition
+    AND a.home_account_id_folded = refresh_tokens.home_account_id_folded
+    AND a.environment_folded = refresh_tokens.environment_folded AND a.authority_type IN ('MSSTS', 'ADFS'));
+DELETE FROM id_tokens WHERE home_account_id <> '' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = id_tokens.partition
+    AND a.home_account_id_folded = id_tokens.home_account_id_folded
+    AND a.environment_folded = id_tokens.environment_folded AND a.authority_type IN ('MSSTS', 'ADFS'));
+DELETE FROM accounts WHERE authority_type NOT IN ('MSSTS', 'ADFS');
+
 UPDATE access_tokens SET realm = lower(realm) WHERE realm <> lower(realm);
 UPDATE id_tokens SET realm = lower(realm) WHERE realm <> lower(realm);
 UPDATE accounts SET realm = lower(realm) WHERE realm <> lower(realm);

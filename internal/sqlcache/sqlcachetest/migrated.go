@@ -28,19 +28,26 @@ func CheckMigratedVersion1Rows(t *testing.T, s interface {
 	t.Helper()
 	ctx := t.Context()
 	got, err := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Alice"})
-	if err != nil || len(got.AccessTokens) != 1 || len(got.RefreshTokens) != 1 || len(got.IDTokens) != 1 || len(got.Accounts) != 1 {
-		t.Fatalf("Find(Alice) after migrating = %+v, %v; want her four entries", got, err)
+	if err != nil || len(got.AccessTokens)+len(got.RefreshTokens)+len(got.IDTokens)+len(got.Accounts) != 0 {
+		t.Fatalf("Find(Alice) after migrating = %+v, %v; want her rows gone (an OIDC issuer's, with realm '' for any issuer path)", got, err)
 	}
-	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "alice"}); len(got.AccessTokens)+len(got.Accounts) != 0 {
-		t.Errorf("Find(alice) after migrating = %+v; want nothing (subjects are case-sensitive)", got)
+	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", ClientID: "daemon"}); len(got.AccessTokens) != 0 {
+		t.Errorf("Find(app tokens) after migrating = %d; want the realm-less app token gone", len(got.AccessTokens))
+	}
+	got, err = s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Bob"})
+	if err != nil || len(got.AccessTokens) != 1 || len(got.RefreshTokens) != 1 || len(got.IDTokens) != 1 || len(got.Accounts) != 1 {
+		t.Fatalf("Find(Bob) after migrating = %+v, %v; want his four entries (tied to an MSSTS account)", got, err)
+	}
+	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "bob"}); len(got.AccessTokens)+len(got.Accounts) != 0 {
+		t.Errorf("Find(bob) after migrating = %+v; want nothing (subjects are case-sensitive)", got)
 	}
 	at := got.AccessTokens[0]
-	at.Secret = "at-alice-2"
+	at.Secret = "at-bob-2"
 	if err := s.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Alice"}); len(got.AccessTokens) != 1 || got.AccessTokens[0].Secret != "at-alice-2" {
-		t.Errorf("Find(Alice) after rewriting her migrated access token = %d tokens; want 1, the new one (the migrated key must be Key())", len(got.AccessTokens))
+	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Bob"}); len(got.AccessTokens) != 1 || got.AccessTokens[0].Secret != "at-bob-2" {
+		t.Errorf("Find(Bob) after rewriting his migrated access token = %d tokens; want 1, the new one (the migrated key must be Key())", len(got.AccessTokens))
 	}
 	const entra = "9F4880D8-80BA-4C40-97BC-F7A23C703084.72F988BF-86F1-41AF-91AB-2D7CD011DB47"
 	got, err = s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: strings.ToLower(entra)})
