@@ -98,4 +98,8 @@ func (c *client) logReport(ctx context.Context, report CacheReport, read int) {
 		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", c.partition),
 			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
 	}
+	for _, n := range report.Notices {
+		log.InfoContext(ctx, "app: cache entry field read other than as written", slog.String("partition", c.partition),
+			slog.String("section", n.Section), slog.String("key", n.Key), slog.String("field", n.Field), slog.String("reason", n.Reason))
+	}
 }

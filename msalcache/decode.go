@@ -2,6 +2,7 @@ package msalcache
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Report struct {
 	// Skipped are the entries of the five sections that were not imported, sorted by
 	// section and key.
 	Skipped []Skipped
+	// Notices are fields of imported entries read other than as written (an optional
+	// timestamp out of range read as absent), sorted by section, key and field.
+	Notices []Notice
 }
 
 // Counts is how many entries of each section of the schema a snapshot holds.
@@ -51,9 +55,25 @@ type Skipped struct {
 // String returns `Section["key"]: reason`.
 func (s Skipped) String() string { return s.Section + "[" + quote(s.Key) + "]: " + s.Reason }
 
-// Empty reports whether everything in the document was imported: nothing dropped or
-// skipped, whatever Imported counts.
-func (r Report) Empty() bool { return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 }
+// Notice is a field of an imported entry that was read other than as written, and why.
+// It never holds the field's value.
+type Notice struct {
+	Section string
+	Key     string // as the document spells it
+	Field   string // the schema's name
+	Reason  string
+}
+
+// String returns `Section["key"]: field "name": reason`.
+func (n Notice) String() string {
+	return n.Section + "[" + quote(n.Key) + "]: field " + quote(n.Field) + ": " + n.Reason
+}
+
+// Empty reports whether everything in the document was imported as written: nothing
+// dropped, skipped or noticed, whatever Imported counts.
+func (r Report) Empty() bool {
+	return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 && len(r.Notices) == 0
+}
 
 // Decode reads a unified-cache document into a snapshot; see DecodeReport, whose
 // report it discards.
@@ -182,6 +202,8 @@ func (d *decoder) entry(e *rawEntry) error {
 	}
 	if skip != "" {
 		d.skip(e.section.name, e.key, skip)
+	} else if err == nil {
+		d.report.Notices = append(d.report.Notices, e.notices...)
 	}
 	return err
 }
@@ -206,6 +228,9 @@ func (d *decoder) snapshot() domain.CacheSnapshot {
 			return c
 		}
 		return strings.Compare(a.Key, b.Key)
+	})
+	slices.SortFunc(d.report.Notices, func(a, b Notice) int {
+		return cmp.Or(strings.Compare(a.Section, b.Section), strings.Compare(a.Key, b.Key), strings.Compare(a.Field, b.Field))
 	})
 	return s
 }
