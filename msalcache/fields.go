@@ -62,13 +62,33 @@ func (e *rawEntry) str(field string) (string, error) {
 		return "", nil
 	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if field == fieldTarget && bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
+		var err error
+		if s, err = e.scopeList(raw); err != nil {
+			return "", err
+		}
+	} else if err := json.Unmarshal(raw, &s); err != nil {
 		return "", e.fail(field, "want a string")
 	}
 	if strings.ContainsRune(s, 0) {
 		return "", e.fail(field, "contains a NUL character")
 	}
 	return s, nil
+}
+
+// scopeList reads a target written as a JSON array of scopes, as MSAL Python before
+// 0.2.0 wrote it, into the schema's space-separated string, in the array's order.
+func (e *rawEntry) scopeList(raw json.RawMessage) (string, error) {
+	var scopes []string
+	if err := json.Unmarshal(raw, &scopes); err != nil {
+		return "", e.fail(fieldTarget, "want a string or an array of strings")
+	}
+	for _, sc := range scopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\r\n") {
+			return "", e.fail(fieldTarget, "an array of scopes holds an empty scope or one with white space")
+		}
+	}
+	return strings.Join(scopes, " "), nil
 }
 
 // strField and timeField name a field and where its value goes.
@@ -161,7 +181,7 @@ func parseUnix(text string) (int64, bool) {
 	if err != nil || math.IsNaN(f) || f > math.MaxInt64/2 || f < math.MinInt64/2 {
 		return 0, false
 	}
-	return int64(f), true
+	return int64(math.Floor(f)), true // -0.5 is before 1970, not in it
 }
 
 // require fails when one of the section's key fields is empty.

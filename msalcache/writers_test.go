@@ -67,3 +67,69 @@ func TestDecode_outOfRangeTimestamps(t *testing.T) {
 		})
 	}
 }
+
+func TestDecode_earlyMSALPythonListTargetAndFloatTimes(t *testing.T) {
+	s, rep, err := msalcache.DecodeReport(readSample(t, "writers/msal-python-0.1_list-target.json"))
+	if err != nil {
+		t.Fatalf("DecodeReport(MSAL Python 0.1's cache) = %v; want it read", err)
+	}
+	if !rep.Empty() || len(s.AccessTokens) != 1 || len(s.RefreshTokens) != 1 || len(s.Accounts) != 1 {
+		t.Fatalf("got %+v, report %+v; want 1 access token, 1 refresh token, 1 account, nothing left out", countsOf(s), rep)
+	}
+	at, rt := s.AccessTokens[0], s.RefreshTokens[0]
+	if at.Target != "User.Read Mail.Read" || rt.Target != "User.Read Mail.Read" {
+		t.Errorf("targets = %q, %q; want %q (the array joined in its order)", at.Target, rt.Target, "User.Read Mail.Read")
+	}
+	for _, c := range []struct {
+		name      string
+		got, want time.Time
+	}{
+		{"cached_at", at.CachedAt, time.Unix(1538000000, 0)},
+		{"expires_on", at.ExpiresOn, time.Unix(1538003599, 0)},
+		{"extended_expires_on", at.ExtendedExpiresOn, time.Unix(1538000000, 0)},
+	} {
+		if !c.got.Equal(c.want) {
+			t.Errorf("%s = %v; want %v (the fraction dropped)", c.name, c.got, c.want.UTC())
+		}
+	}
+}
+
+func TestDecode_targetAndTimestampShapes(t *testing.T) {
+	doc := func(target, cachedAt string) string {
+		return `{"AccessToken": {"k": {"environment": "e", "client_id": "c", "target": ` + target + `, "secret": "` + secretValue +
+			`", "cached_at": ` + cachedAt + `, "expires_on": "1700003600"}}}`
+	}
+	for _, tc := range []struct {
+		name, target, cachedAt string
+		wantTarget             string
+		wantCachedAt           int64
+		badField               string
+	}{
+		{name: "string fraction", target: `"a b"`, cachedAt: `"1700000000.5"`, wantTarget: "a b", wantCachedAt: 1700000000},
+		{name: "number exponent", target: `["a"]`, cachedAt: `1.7e9`, wantTarget: "a", wantCachedAt: 1700000000},
+		{name: "array of one", target: `["x/.default"]`, cachedAt: `"1"`, wantTarget: "x/.default", wantCachedAt: 1},
+		{name: "array with a number", target: `["a", 1]`, cachedAt: `"1"`, badField: "target"},
+		{name: "array with an empty scope", target: `["a", ""]`, cachedAt: `"1"`, badField: "target"},
+		{name: "array with a space", target: `["a b"]`, cachedAt: `"1"`, badField: "target"},
+		{name: "empty array", target: `[]`, cachedAt: `"1"`, badField: "target"},
+		{name: "object target", target: `{}`, cachedAt: `"1"`, badField: "target"},
+		{name: "negative fraction", target: `"a"`, cachedAt: `"-0.5"`, badField: "cached_at"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := msalcache.Decode([]byte(doc(tc.target, tc.cachedAt)))
+			if tc.badField != "" {
+				if ee := entryError(t, err); ee.Field != tc.badField {
+					t.Fatalf("EntryError.Field = %q; want %q", ee.Field, tc.badField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decode = %v; want it read", err)
+			}
+			at := s.AccessTokens[0]
+			if at.Target != tc.wantTarget || at.CachedAt.Unix() != tc.wantCachedAt {
+				t.Fatalf("Target, CachedAt = %q, %d; want %q, %d", at.Target, at.CachedAt.Unix(), tc.wantTarget, tc.wantCachedAt)
+			}
+		})
+	}
+}
