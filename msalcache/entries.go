@@ -17,6 +17,9 @@ const (
 	reasonEmptySecret = "empty secret: the token cannot be used"
 )
 
+// reasonStamped is the notice of an undated refresh token stamped by DecodeImport.
+const reasonStamped = "no timestamp (MSAL Go writes none): stamped with the import time, so it replaces an older stored token"
+
 // reasonTimeDropped is the notice of an optional timestamp out of range.
 const reasonTimeDropped = "out of range (0 to 2^53 seconds), as MSAL .NET writes DateTime.MinValue: read as absent"
 

@@ -133,3 +133,43 @@ func TestDecode_targetAndTimestampShapes(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeImport_stampsUndatedRefreshTokens(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 500, time.UTC)
+	// Two entries of one hexauth key (MSAL Python's key by target, MSAL Go's without):
+	// the dated one wins inside the document, before any stamp. Another account's token
+	// has no timestamp and is stamped.
+	doc := `{"RefreshToken": {
+	"h-e-refreshtoken-c--a": {"home_account_id": "h", "environment": "e", "client_id": "c", "secret": "dated", "last_modification_time": "1700000000"},
+	"h-e-refreshtoken-c": {"home_account_id": "h", "environment": "e", "client_id": "c", "secret": "undated"},
+	"g-e-refreshtoken-c": {"home_account_id": "g", "environment": "e", "client_id": "c", "secret": "go"}}}`
+	s, rep, err := msalcache.DecodeImport([]byte(doc), now)
+	if err != nil || len(s.RefreshTokens) != 2 {
+		t.Fatalf("DecodeImport = %v with %d refresh tokens; want 2", err, len(s.RefreshTokens))
+	}
+	for _, rt := range s.RefreshTokens {
+		want := now.Truncate(time.Second)
+		if rt.HomeAccountID == "h" {
+			want = time.Unix(1700000000, 0)
+			if rt.Secret != "dated" {
+				t.Errorf("account h kept the undated duplicate; want the dated one")
+			}
+		}
+		if !rt.CachedAt.Equal(want) {
+			t.Errorf("%s: CachedAt = %v; want %v", rt.HomeAccountID, rt.CachedAt, want)
+		}
+	}
+	if len(rep.Notices) != 1 || rep.Notices[0].Key != "g-e-refreshtoken-c" || rep.Notices[0].Field != "cached_at" {
+		t.Fatalf("Notices = %v; want one for g-e-refreshtoken-c's cached_at", rep.Notices)
+	}
+	// DecodeReport stamps nothing.
+	s, rep, err = msalcache.DecodeReport([]byte(doc))
+	if err != nil || len(rep.Notices) != 0 {
+		t.Fatalf("DecodeReport = %v, notices %v; want none", err, rep.Notices)
+	}
+	for _, rt := range s.RefreshTokens {
+		if rt.HomeAccountID == "g" && !rt.CachedAt.IsZero() {
+			t.Errorf("DecodeReport stamped an undated token: %v", rt.CachedAt)
+		}
+	}
+}
