@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -129,16 +127,17 @@ func DecodeImport(data []byte, now time.Time) (domain.CacheSnapshot, Report, err
 
 // decode is DecodeReport stamping undated refresh tokens with now unless it is zero.
 func decode(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if !utf8.Valid(data) {
-		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not valid UTF-8"})
+	body := bytes.TrimPrefix(data, bom)
+	skip := len(data) - len(body)
+	if !utf8.Valid(body) {
+		return domain.CacheSnapshot{}, Report{}, utf8Error(body, skip)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.CacheSnapshot{}, Report{}, nil
 	}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return domain.CacheSnapshot{}, Report{}, syntaxError(err)
+	if err := json.Unmarshal(body, &top); err != nil {
+		return domain.CacheSnapshot{}, Report{}, syntaxError(err, body, skip)
 	}
 	if top == nil {
 		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
@@ -155,22 +154,12 @@ func decode(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
 		for _, name := range slices.Sorted(maps.Keys(top)) {
 			if strings.EqualFold(name, sections[i].name) {
 				if err := d.section(&sections[i], top[name]); err != nil {
-					return domain.CacheSnapshot{}, Report{}, err
+					return domain.CacheSnapshot{}, Report{}, place(err, body, skip)
 				}
 			}
 		}
 	}
 	return d.snapshot(), d.report, nil
-}
-
-// syntaxError reports where a document stops being JSON. encoding/json's messages
-// quote at most one character of the input.
-func syntaxError(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return invalid(opDecode, &EntryError{Reason: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)})
-	}
-	return invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
 }
 
 // decoder accumulates the entries of every section before duplicates are resolved.
