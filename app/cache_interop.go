@@ -48,7 +48,11 @@ func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
 // Azure CLI's msal_token_cache.json, or any MSAL library's) and adds its entries to this
 // client's partition, so that silent calls use them. Entries of the partition that the
 // document does not name are kept; a refresh token already stored and newer than the
-// document's is kept too.
+// document's is kept too. A refresh token without a timestamp (MSAL Go writes none) is
+// stamped with the clock's now (msalcache.DecodeImport): the document the user imports
+// must not silently lose to an older stored token, which its writer may have rotated
+// and the provider revoked. The report's Conflicts list every refresh token that met a
+// stored one of another secret, and which was kept.
 //
 // The document is decoded whole before the store is touched, and the store imports it
 // in one atomic step: a malformed document (a *domain.Error of class
