@@ -173,3 +173,22 @@ func TestDecodeImport_stampsUndatedRefreshTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeReport_skippedEntryHasNoNotice(t *testing.T) {
+	doc := `{"AccessToken": {"k": {"environment": "e", "client_id": "c", "target": "s", "secret": "",
+	"cached_at": "1", "expires_on": "2", "extended_expires_on": "-62135596800"}}}`
+	_, rep, err := msalcache.DecodeReport([]byte(doc))
+	if err != nil || len(rep.Skipped) != 1 || len(rep.Notices) != 0 {
+		t.Fatalf("DecodeReport = %v, skipped %v, notices %v; want the entry skipped and no notice of it", err, rep.Skipped, rep.Notices)
+	}
+}
+
+func TestReport_Empty_conflicts(t *testing.T) {
+	r := msalcache.Report{Conflicts: []msalcache.Conflict{{Section: msalcache.SectionRefreshToken, Key: "k", Resolution: msalcache.ResolutionReplaced}}}
+	if r.Empty() {
+		t.Fatal("Report.Empty() = true with a conflict; want false")
+	}
+	if got, want := r.Conflicts[0].String(), `RefreshToken["k"]: replaced a stored refresh token`; got != want {
+		t.Fatalf("Conflict.String() = %q; want %q", got, want)
+	}
+}
