@@ -5,6 +5,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/msalcache"
@@ -45,7 +48,11 @@ func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
 // Azure CLI's msal_token_cache.json, or any MSAL library's) and adds its entries to this
 // client's partition, so that silent calls use them. Entries of the partition that the
 // document does not name are kept; a refresh token already stored and newer than the
-// document's is kept too.
+// document's is kept too. A refresh token without a timestamp (MSAL Go writes none) is
+// stamped with the clock's now (msalcache.DecodeImport): the document the user imports
+// must not silently lose to an older stored token, which its writer may have rotated
+// and the provider revoked. The report's Conflicts list every refresh token that met a
+// stored one of another secret, and which was kept.
 //
 // The document is decoded whole before the store is touched, and the store imports it
 // in one atomic step: a malformed document (a *domain.Error of class
@@ -61,7 +68,7 @@ func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, err
 	if err != nil {
 		return CacheReport{}, err
 	}
-	snap, report, err := msalcache.DecodeReport(data)
+	snap, report, err := msalcache.DecodeImport(data, c.env.deps.Clock.Now())
 	if err != nil {
 		return CacheReport{}, err
 	}
@@ -72,11 +79,41 @@ func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, err
 		c.env.cfg.Logger.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to this issuer's realm",
 			slog.String("partition", c.partition), slog.Int("dropped", dropped))
 	}
+	stored, err := c.env.deps.Store.Export(ctx, c.partition)
+	if err != nil {
+		return CacheReport{}, err
+	}
 	if err := c.env.deps.Store.Import(ctx, c.partition, snap); err != nil {
 		return CacheReport{}, err
 	}
+	report.Conflicts = refreshConflicts(stored.RefreshTokens, snap.RefreshTokens)
 	c.logReport(ctx, report, snap.Len())
 	return report, nil
+}
+
+// refreshConflicts lists the imported refresh tokens whose key the store held with
+// another secret, and which one the store kept: the imported one unless the stored one
+// is newer, to the second (the ordering of ports.CacheStore.Write). It reads the store as
+// it was just before the import; a flow that wrote in between is not reflected.
+func refreshConflicts(stored, imported []domain.RefreshToken) []msalcache.Conflict {
+	byKey := make(map[string]domain.RefreshToken, len(stored))
+	for _, t := range stored {
+		byKey[t.Key()] = t
+	}
+	var out []msalcache.Conflict
+	for _, t := range imported {
+		old, ok := byKey[t.Key()]
+		if !ok || old.Secret == t.Secret {
+			continue
+		}
+		res := msalcache.ResolutionReplaced
+		if t.CachedAt.Truncate(time.Second).Before(old.CachedAt.Truncate(time.Second)) {
+			res = msalcache.ResolutionKeptStored
+		}
+		out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: res})
+	}
+	slices.SortFunc(out, func(a, b msalcache.Conflict) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // readDocument reads all of r, refusing more than MaxCacheDocument bytes.
@@ -102,5 +139,13 @@ func (c *client) logReport(ctx context.Context, report CacheReport, read int) {
 	for _, s := range report.Skipped {
 		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", c.partition),
 			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
+	}
+	for _, k := range report.Conflicts {
+		log.InfoContext(ctx, "app: imported refresh token met a stored one", slog.String("partition", c.partition),
+			slog.String("key", k.Key), slog.String("resolution", k.Resolution))
+	}
+	for _, n := range report.Notices {
+		log.InfoContext(ctx, "app: cache entry field read other than as written", slog.String("partition", c.partition),
+			slog.String("section", n.Section), slog.String("key", n.Key), slog.String("field", n.Field), slog.String("reason", n.Reason))
 	}
 }

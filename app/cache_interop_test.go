@@ -302,7 +302,8 @@ func TestPublicClient_ImportCache_msalSamples(t *testing.T) {
 				if !slices.Equal(names, tc.accounts) {
 					t.Errorf("Accounts = %q; want %q", names, tc.accounts)
 				}
-				snap, err := msalcache.Decode(data)
+				// An import stamps undated refresh tokens with its clock's now.
+				snap, _, err := msalcache.DecodeImport(data, clock.Now())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -2,12 +2,12 @@ package msalcache
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hexauth/hexauth/domain"
@@ -30,6 +30,13 @@ type Report struct {
 	// Skipped are the entries of the five sections that were not imported, sorted by
 	// section and key.
 	Skipped []Skipped
+	// Notices are fields of imported entries read other than as written (an optional
+	// timestamp out of range read as absent), sorted by section, key and field.
+	Notices []Notice
+	// Conflicts are the document's refresh tokens that met a different stored token of
+	// the same key, and which one the store kept, sorted by key. Decoding sees no store
+	// and leaves it empty; app.ImportCache fills it.
+	Conflicts []Conflict
 }
 
 // Counts is how many entries of each section of the schema a snapshot holds.
@@ -51,9 +58,42 @@ type Skipped struct {
 // String returns `Section["key"]: reason`.
 func (s Skipped) String() string { return s.Section + "[" + quote(s.Key) + "]: " + s.Reason }
 
-// Empty reports whether everything in the document was imported: nothing dropped or
-// skipped, whatever Imported counts.
-func (r Report) Empty() bool { return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 }
+// Notice is a field of an imported entry that was read other than as written, and why.
+// It never holds the field's value.
+type Notice struct {
+	Section string
+	Key     string // as the document spells it
+	Field   string // the schema's name
+	Reason  string
+}
+
+// Conflict is a refresh token of an imported document whose key the store already held
+// with another secret, and how the import resolved it.
+type Conflict struct {
+	Section    string
+	Key        string // hexauth's key of the entry (domain.RefreshToken.Key), as the store files it
+	Resolution string // ResolutionReplaced or ResolutionKeptStored
+}
+
+// Resolutions of a Conflict.
+const (
+	ResolutionReplaced   = "replaced a stored refresh token"
+	ResolutionKeptStored = "kept the stored newer one"
+)
+
+// String returns `Section["key"]: resolution`.
+func (c Conflict) String() string { return c.Section + "[" + quote(c.Key) + "]: " + c.Resolution }
+
+// String returns `Section["key"]: field "name": reason`.
+func (n Notice) String() string {
+	return n.Section + "[" + quote(n.Key) + "]: field " + quote(n.Field) + ": " + n.Reason
+}
+
+// Empty reports whether everything in the document was imported as written: nothing
+// dropped, skipped, noticed or in conflict, whatever Imported counts.
+func (r Report) Empty() bool {
+	return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 && len(r.Notices) == 0 && len(r.Conflicts) == 0
+}
 
 // Decode reads a unified-cache document into a snapshot; see DecodeReport, whose
 // report it discards.
@@ -70,21 +110,39 @@ func Decode(data []byte) (domain.CacheSnapshot, error) {
 // import all of a document or nothing. The snapshot's entries are sorted by key, each
 // key at most once.
 func DecodeReport(data []byte) (domain.CacheSnapshot, Report, error) {
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if !utf8.Valid(data) {
-		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not valid UTF-8"})
+	return decode(data, time.Time{})
+}
+
+// DecodeImport is DecodeReport for an explicit import at now: every refresh token the
+// document holds without a timestamp (MSAL Go and early MSAL Python write none) is
+// stamped with now, to the second, and listed in the report's Notices. A store keeps the
+// newer of two refresh tokens, and an undated one read as the zero time would lose to
+// any stored token, even one its writer has since rotated (and the provider revoked):
+// the document the user imports must not silently lose to an older stored token.
+// Duplicates within the document are resolved before the stamp, as DecodeReport does.
+// msalcache reads no clock: now is the caller's.
+func DecodeImport(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
+	return decode(data, now.UTC().Truncate(time.Second))
+}
+
+// decode is DecodeReport stamping undated refresh tokens with now unless it is zero.
+func decode(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
+	body := bytes.TrimPrefix(data, bom)
+	skip := len(data) - len(body)
+	if !utf8.Valid(body) {
+		return domain.CacheSnapshot{}, Report{}, utf8Error(body, skip)
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.CacheSnapshot{}, Report{}, nil
 	}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return domain.CacheSnapshot{}, Report{}, syntaxError(err)
+	if err := json.Unmarshal(body, &top); err != nil {
+		return domain.CacheSnapshot{}, Report{}, syntaxError(err, body, skip)
 	}
 	if top == nil {
 		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
 	}
-	d := decoder{}
+	d := decoder{now: now}
 	// Sections in schema order, then spellings and keys in sorted order: the first
 	// error found is the same on every run.
 	for _, name := range slices.Sorted(maps.Keys(top)) {
@@ -96,7 +154,7 @@ func DecodeReport(data []byte) (domain.CacheSnapshot, Report, error) {
 		for _, name := range slices.Sorted(maps.Keys(top)) {
 			if strings.EqualFold(name, sections[i].name) {
 				if err := d.section(&sections[i], top[name]); err != nil {
-					return domain.CacheSnapshot{}, Report{}, err
+					return domain.CacheSnapshot{}, Report{}, place(err, body, skip)
 				}
 			}
 		}
@@ -104,18 +162,9 @@ func DecodeReport(data []byte) (domain.CacheSnapshot, Report, error) {
 	return d.snapshot(), d.report, nil
 }
 
-// syntaxError reports where a document stops being JSON. encoding/json's messages
-// quote at most one character of the input.
-func syntaxError(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return invalid(opDecode, &EntryError{Reason: fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)})
-	}
-	return invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
-}
-
 // decoder accumulates the entries of every section before duplicates are resolved.
 type decoder struct {
+	now          time.Time // the stamp of undated refresh tokens; zero for none
 	report       Report
 	accessTokens []candidate[domain.AccessToken]
 	refresh      []candidate[domain.RefreshToken]
@@ -182,8 +231,27 @@ func (d *decoder) entry(e *rawEntry) error {
 	}
 	if skip != "" {
 		d.skip(e.section.name, e.key, skip)
+	} else if err == nil {
+		d.report.Notices = append(d.report.Notices, e.notices...)
 	}
 	return err
+}
+
+// stamp returns the kept refresh tokens, those without a timestamp stamped with d.now
+// (when set) and noticed under their document keys.
+func (d *decoder) stamp(kept []candidate[domain.RefreshToken]) []domain.RefreshToken {
+	if kept == nil {
+		return nil
+	}
+	out := make([]domain.RefreshToken, len(kept))
+	for i, c := range kept {
+		if c.v.CachedAt.IsZero() && !d.now.IsZero() {
+			c.v.CachedAt = d.now
+			d.report.Notices = append(d.report.Notices, Notice{Section: SectionRefreshToken, Key: c.srcKey, Field: fieldCachedAt, Reason: reasonStamped})
+		}
+		out[i] = c.v
+	}
+	return out
 }
 
 func (d *decoder) skip(section, key, reason string) {
@@ -194,7 +262,7 @@ func (d *decoder) skip(section, key, reason string) {
 func (d *decoder) snapshot() domain.CacheSnapshot {
 	s := domain.CacheSnapshot{
 		AccessTokens:  dedupe(d, SectionAccessToken, d.accessTokens, preferAccessToken),
-		RefreshTokens: dedupe(d, SectionRefreshToken, d.refresh, preferRefreshToken),
+		RefreshTokens: d.stamp(dedupeCandidates(d, SectionRefreshToken, d.refresh, preferRefreshToken)),
 		IDTokens:      dedupe(d, SectionIDToken, d.idTokens, noPreference[domain.IDToken]),
 		Accounts:      dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
 		AppMetadata:   dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
@@ -206,6 +274,9 @@ func (d *decoder) snapshot() domain.CacheSnapshot {
 			return c
 		}
 		return strings.Compare(a.Key, b.Key)
+	})
+	slices.SortFunc(d.report.Notices, func(a, b Notice) int {
+		return cmp.Or(strings.Compare(a.Section, b.Section), strings.Compare(a.Key, b.Key), strings.Compare(a.Field, b.Field))
 	})
 	return s
 }

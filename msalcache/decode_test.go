@@ -43,7 +43,7 @@ func TestDecode_invalidDocument(t *testing.T) {
 		section, key, field string
 		reasonHas           string
 	}{
-		{"malformed JSON", `{"AccessToken": {`, "", "", "", "malformed JSON at byte"},
+		{"malformed JSON", `{"AccessToken": {`, "AccessToken", "", "", "malformed JSON"},
 		{"trailing garbage", `{} x`, "", "", "", "malformed JSON"},
 		{"not an object", `["AccessToken"]`, "", "", "", "not a JSON object"},
 		{"null document", `null`, "", "", "", "not a JSON object"},

@@ -23,10 +23,16 @@
 // sections, objects that carry none of their section's fields, proof-of-possession
 // access tokens, access and refresh tokens with an empty secret, and entries that name
 // the same hexauth entry as another one.
+// Its Notices name fields read other than as written: an optional timestamp out of
+// range (MSAL .NET's DateTime.MinValue) read as absent. Early MSAL Python's array
+// targets and float timestamps are read as the schema's string and whole seconds.
+// DecodeImport is DecodeReport for an explicit import: it stamps refresh tokens without
+// a timestamp (MSAL Go's) with the caller's now, so they replace older stored ones.
 // Anything else that is wrong (malformed JSON, a field of the wrong type, an entry
 // without the fields of its key) fails the whole document with a *domain.Error of class
-// domain.ErrInvalidInput wrapping an *EntryError that names the section, key and field.
-// Messages never contain a field's value, so secrets never reach them.
+// domain.ErrInvalidInput wrapping an *EntryError that names the section, key and field
+// and the line and column in the file. Messages never contain a field's value, so
+// secrets never reach them.
 //
 // # Writing
 //

@@ -70,6 +70,19 @@ func better[T any](a, b candidate[T], prefer preference[T]) bool {
 // dedupe keeps one candidate per key, reports the others to d, and returns the kept
 // entries sorted by key.
 func dedupe[T any](d *decoder, section string, cs []candidate[T], prefer preference[T]) []T {
+	kept := dedupeCandidates(d, section, cs, prefer)
+	if kept == nil {
+		return nil
+	}
+	out := make([]T, len(kept))
+	for i, c := range kept {
+		out[i] = c.v
+	}
+	return out
+}
+
+// dedupeCandidates is dedupe returning the kept candidates, with their document keys.
+func dedupeCandidates[T any](d *decoder, section string, cs []candidate[T], prefer preference[T]) []candidate[T] {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -77,7 +90,7 @@ func dedupe[T any](d *decoder, section string, cs []candidate[T], prefer prefere
 	for _, c := range cs {
 		groups[c.key] = append(groups[c.key], c)
 	}
-	out := make([]T, 0, len(groups))
+	out := make([]candidate[T], 0, len(groups))
 	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		g := groups[key]
 		win := 0
@@ -91,7 +104,7 @@ func dedupe[T any](d *decoder, section string, cs []candidate[T], prefer prefere
 				d.skip(section, c.srcKey, duplicateReason(g[win].srcKey))
 			}
 		}
-		out = append(out, g[win].v)
+		out = append(out, g[win])
 	}
 	return out
 }

@@ -17,6 +17,12 @@ const (
 	reasonEmptySecret = "empty secret: the token cannot be used"
 )
 
+// reasonStamped is the notice of an undated refresh token stamped by DecodeImport.
+const reasonStamped = "no timestamp (MSAL Go writes none): stamped with the import time, so it replaces an older stored token"
+
+// reasonTimeDropped is the notice of an optional timestamp out of range.
+const reasonTimeDropped = "out of range (0 to 2^53 seconds), as MSAL .NET writes DateTime.MinValue: read as absent"
+
 // checkCredentialType reads credential_type: absent, or the section's own type in any
 // case. It returns a skip reason for a proof-of-possession access token.
 func (e *rawEntry) checkCredentialType() (skip string, err error) {
@@ -48,11 +54,13 @@ func (e *rawEntry) accessToken() (at domain.AccessToken, skip string, err error)
 	if err = e.require(map[string]string{fieldEnvironment: at.Environment, fieldClientID: at.ClientID, fieldTarget: at.Target}); err != nil {
 		return at, "", err
 	}
-	for _, f := range []timeField{
-		{fieldCachedAt, &at.CachedAt}, {fieldExpiresOn, &at.ExpiresOn},
-		{fieldExtendedExpiresOn, &at.ExtendedExpiresOn}, {fieldRefreshOn, &at.RefreshOn},
-	} {
+	for _, f := range []timeField{{fieldCachedAt, &at.CachedAt}, {fieldExpiresOn, &at.ExpiresOn}} {
 		if *f.dst, err = e.time(f.name); err != nil {
+			return at, "", err
+		}
+	}
+	for _, f := range []timeField{{fieldExtendedExpiresOn, &at.ExtendedExpiresOn}, {fieldRefreshOn, &at.RefreshOn}} {
+		if *f.dst, err = e.optionalTime(f.name); err != nil {
 			return at, "", err
 		}
 	}

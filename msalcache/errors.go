@@ -17,6 +17,14 @@ type EntryError struct {
 	Key     string // the entry's key as the document spells it; "" for a section
 	Field   string // the field's schema name; "" for a whole entry
 	Reason  string
+	// Line and Column (from 1) and Offset (from 0) place the error in the file as it
+	// was given, counting bytes (not characters) and a UTF-8 byte-order mark (3 bytes)
+	// too; lines end at "\n". They point at the name of the innermost member named
+	// (the field, else the entry's key, else the section) that the document holds, or
+	// at the byte where the document stops being JSON or UTF-8. Line is 0 when unknown
+	// (a document that is not an object, an Encode error).
+	Line, Column int
+	Offset       int64
 }
 
 // maxQuoted bounds how much of a key or name an error message quotes.
@@ -40,6 +48,13 @@ func (e *EntryError) Error() string {
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Reason)
+	if e.Line > 0 {
+		b.WriteString(" (line ")
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteString(", column ")
+		b.WriteString(strconv.Itoa(e.Column))
+		b.WriteString(")")
+	}
 	return b.String()
 }
 

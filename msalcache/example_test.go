@@ -51,5 +51,5 @@ func ExampleDecode_invalid() {
 	_, err := msalcache.Decode([]byte(`{"AccessToken": {"k": {"environment": "e", "target": "s", "secret": "do-not-print"}}}`))
 	fmt.Println(err)
 	// Output:
-	// hexauth: msalcache: decode: invalid_input: AccessToken["k"]: field "client_id": missing: the entry's key needs it
+	// hexauth: msalcache: decode: invalid_input: AccessToken["k"]: field "client_id": missing: the entry's key needs it (line 1, column 18)
 }

@@ -20,6 +20,7 @@ type rawEntry struct {
 	key     string
 	std     map[string]json.RawMessage
 	extra   map[string]json.RawMessage
+	notices []Notice // fields read other than as written
 }
 
 // splitEntry reads the members of one entry object.
@@ -61,13 +62,33 @@ func (e *rawEntry) str(field string) (string, error) {
 		return "", nil
 	}
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if field == fieldTarget && bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
+		var err error
+		if s, err = e.scopeList(raw); err != nil {
+			return "", err
+		}
+	} else if err := json.Unmarshal(raw, &s); err != nil {
 		return "", e.fail(field, "want a string")
 	}
 	if strings.ContainsRune(s, 0) {
 		return "", e.fail(field, "contains a NUL character")
 	}
 	return s, nil
+}
+
+// scopeList reads a target written as a JSON array of scopes, as MSAL Python before
+// 0.2.0 wrote it, into the schema's space-separated string, in the array's order.
+func (e *rawEntry) scopeList(raw json.RawMessage) (string, error) {
+	var scopes []string
+	if err := json.Unmarshal(raw, &scopes); err != nil {
+		return "", e.fail(fieldTarget, "want a string or an array of strings")
+	}
+	for _, sc := range scopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\r\n") {
+			return "", e.fail(fieldTarget, "an array of scopes holds an empty scope or one with white space")
+		}
+	}
+	return strings.Join(scopes, " "), nil
 }
 
 // strField and timeField name a field and where its value goes.
@@ -97,39 +118,70 @@ func (e *rawEntry) strs(fields []strField) error {
 // time returns a timestamp field: Unix seconds as a string or a number (a fraction is
 // dropped); absent, null and "" read as the zero time.
 func (e *rawEntry) time(field string) (time.Time, error) {
-	raw, ok := e.std[field]
-	if !ok || isNull(raw) {
-		return time.Time{}, nil
+	sec, ok, err := e.unix(field)
+	if err != nil || !ok {
+		return time.Time{}, err
 	}
-	text := string(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		if err := json.Unmarshal(raw, &text); err != nil {
-			return time.Time{}, e.fail(field, "want Unix seconds as a string or a number")
-		}
-		if text == "" {
-			return time.Time{}, nil
-		}
-	}
-	sec, ok := parseUnix(text)
-	if !ok {
+	if sec < 0 || sec > maxUnix {
 		return time.Time{}, e.fail(field, "want Unix seconds (0 to 2^53) as a string or a number")
 	}
 	return time.Unix(sec, 0).UTC(), nil
 }
 
-// parseUnix parses a JSON number of seconds in [0, maxUnix], dropping a fraction.
+// optionalTime reads a timestamp hexauth can do without (extended_expires_on,
+// refresh_on). A number outside 0 to 2^53 reads as the zero time with a notice rather
+// than refusing the document: MSAL .NET writes DateTime.MinValue ("-62135596800") when it
+// has no extended expiry. A value that is no number is still refused.
+func (e *rawEntry) optionalTime(field string) (time.Time, error) {
+	sec, ok, err := e.unix(field)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	if sec < 0 || sec > maxUnix {
+		e.notices = append(e.notices, Notice{Section: e.section.name, Key: e.key, Field: field, Reason: reasonTimeDropped})
+		return time.Time{}, nil
+	}
+	return time.Unix(sec, 0).UTC(), nil
+}
+
+// unix reads a timestamp field as whole seconds, unchecked for range; ok is false when
+// the field is absent, null or "".
+func (e *rawEntry) unix(field string) (sec int64, ok bool, err error) {
+	raw, present := e.std[field]
+	if !present || isNull(raw) {
+		return 0, false, nil
+	}
+	text := string(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return 0, false, e.fail(field, "want Unix seconds as a string or a number")
+		}
+		if text == "" {
+			return 0, false, nil
+		}
+	}
+	sec, ok = parseUnix(text)
+	if !ok {
+		return 0, false, e.fail(field, "want Unix seconds (0 to 2^53) as a string or a number")
+	}
+	return sec, true, nil
+}
+
+// parseUnix parses a JSON number of seconds, dropping a fraction (early MSAL Python
+// wrote time.time() as is). ok is false for what is no JSON number and for magnitudes
+// beyond int64; the caller checks the range.
 func parseUnix(text string) (int64, bool) {
-	if text == "" || !(text[0] >= '0' && text[0] <= '9') || !json.Valid([]byte(text)) {
+	if text == "" || !(text[0] == '-' || text[0] >= '0' && text[0] <= '9') || !json.Valid([]byte(text)) {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return n, n <= maxUnix
+		return n, true
 	}
 	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) || f > maxUnix {
+	if err != nil || math.IsNaN(f) || f > math.MaxInt64/2 || f < math.MinInt64/2 {
 		return 0, false
 	}
-	return int64(f), true
+	return int64(math.Floor(f)), true // -0.5 is before 1970, not in it
 }
 
 // require fails when one of the section's key fields is empty.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/msalcache"
@@ -29,6 +31,15 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"Account": {"k": {"home_account_id": "h", "environment": "e", "Name": "n", "x": [1, {"y": "<&>"}]}}}`))
 	f.Add([]byte(`{"IdToken": {"k": {"home_account_id": "h", "environment": "e", "client_id": 1}}}`))
 	f.Add([]byte(`{"AppMetadata": [`))
+	// The shapes of issue 12: MSAL .NET's DateTime.MinValue, early MSAL Python's array
+	// targets and float timestamps, MSAL Go's undated refresh tokens, a BOM and CRLF
+	// before a malformed entry.
+	f.Add([]byte(`{"AccessToken": {"k": {"environment": "e", "client_id": "c", "target": "s", "secret": "x", "cached_at": "1", "expires_on": "2",` +
+		` "extended_expires_on": "-62135596800", "refresh_on": -1.5, "ext_expires_on": "-62135596800"}}}`))
+	f.Add([]byte(`{"AccessToken": {"k": {"environment": "e", "client_id": "c", "target": ["a", "b"], "secret": "x", "cached_at": 1538000000.123456, "expires_on": "1538003599.5"}},` +
+		`"RefreshToken": {"r": {"home_account_id": "h", "environment": "e", "client_id": "c", "target": ["a"], "secret": "y"}}}`))
+	f.Add([]byte("\uFEFF{\r\n \"IdToken\": {\r\n  \"k\": {\"home_account_id\": [\"h\"]}}}"))
+	f.Add([]byte("\uFEFF{\"Account\": {\"k\": {\"username\": \"\xff\"}}}"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, rep, err := msalcache.DecodeReport(data)
@@ -41,7 +52,20 @@ func FuzzDecode(f *testing.F) {
 			if s.Len() != 0 || !rep.Empty() || rep.Imported != (msalcache.Counts{}) {
 				t.Fatalf("DecodeReport returned %d entries and %+v with an error; want none", s.Len(), rep)
 			}
+			checkPlace(t, data, ee)
+			if _, _, err2 := msalcache.DecodeImport(data, fuzzNow); err2 == nil || err2.Error() != err.Error() {
+				t.Fatalf("DecodeImport error = %v; want DecodeReport's %v", err2, err)
+			}
 			return
+		}
+		stamped, rep3, err := msalcache.DecodeImport(data, fuzzNow)
+		if err != nil || countsOf(stamped) != rep.Imported || len(rep3.Notices) < len(rep.Notices) {
+			t.Fatalf("DecodeImport = %v, %+v; want DecodeReport's %+v and at least its notices", err, rep3.Imported, rep.Imported)
+		}
+		for _, rt := range stamped.RefreshTokens {
+			if rt.CachedAt.IsZero() {
+				t.Fatalf("DecodeImport left refresh token %q undated", rt.Key())
+			}
 		}
 		if want := countsOf(s); rep.Imported != want {
 			t.Fatalf("Report.Imported = %+v; want the snapshot's %+v", rep.Imported, want)
@@ -65,4 +89,27 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Encode is not stable (err %v):\n%s\n---\n%s", err, out, again)
 		}
 	})
+}
+
+// fuzzNow is the import time of FuzzDecode's DecodeImport calls.
+var fuzzNow = time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+
+// checkPlace fails unless a refusal that gives a place gives one inside data, its line
+// and column agreeing with its byte offset (bytes of data as given, lines ending at "\n").
+func checkPlace(t *testing.T, data []byte, ee *msalcache.EntryError) {
+	t.Helper()
+	if ee.Line == 0 {
+		if ee.Column != 0 || ee.Offset != 0 {
+			t.Fatalf("EntryError has no line but column %d, offset %d", ee.Column, ee.Offset)
+		}
+		return
+	}
+	off := int(ee.Offset)
+	if off < 0 || off > len(data) {
+		t.Fatalf("EntryError.Offset = %d; want within the %d bytes of the document", off, len(data))
+	}
+	before := string(data[:off])
+	if line, column := 1+strings.Count(before, "\n"), off-strings.LastIndex(before, "\n"); ee.Line != line || ee.Column != column {
+		t.Fatalf("EntryError at line %d, column %d; offset %d is line %d, column %d", ee.Line, ee.Column, off, line, column)
+	}
 }

@@ -93,6 +93,14 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
 		}
+		// Fields read other than as written, and refresh tokens that met a stored one:
+		// an import never silently loses to, or silently replaces, a stored token.
+		for _, n := range report.Notices {
+			fmt.Fprintf(e.stderr, "hexauth: note: %s\n", n)
+		}
+		for _, c := range report.Conflicts {
+			fmt.Fprintf(e.stderr, "hexauth: refresh token conflict: %s\n", c)
+		}
 		if report.Imported.Accounts > 0 {
 			if visible, err := sess.Accounts(ctx); err == nil && len(visible) == 0 {
 				fmt.Fprintf(e.stderr, "hexauth: no imported account has tokens for client %s at this authority's cloud: "+

@@ -343,4 +343,29 @@ func TestCacheImport_run_countsWhatWasReadNotWhatWasKept(t *testing.T) {
 	if strings.Contains(exportDocument(t, env), staleRT) {
 		t.Fatal("the store replaced its newer refresh token with the document's: the summary's count is what was read, not kept")
 	}
+	if !strings.Contains(r.stderr, "refresh token conflict: RefreshToken[") || !strings.Contains(r.stderr, ": kept the stored newer one") {
+		t.Errorf("stderr %q; want the conflict named and resolved as kept", r.stderr)
+	}
+
+	// The same token without a timestamp (as MSAL Go writes it) is stamped at import and
+	// replaces the stored one, and both are said.
+	for _, rt := range doc["RefreshToken"] {
+		delete(rt, "cached_at")
+	}
+	undated, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = runInProcess(t, invocation{args: []string{"cache", "import", "-"}, env: env, stdin: string(undated)})
+	if r.code != exitOK || !strings.Contains(exportDocument(t, env), staleRT) {
+		t.Fatalf("cache import of an undated refresh token: got %s; want it to replace the stored one", r)
+	}
+	for _, want := range []string{": replaced a stored refresh token", `note: RefreshToken[`, `field "cached_at": no timestamp`} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr %q; want %q", r.stderr, want)
+		}
+	}
+	if strings.Contains(r.stderr, staleRT) {
+		t.Error("stderr quotes the refresh token")
+	}
 }
