@@ -21,8 +21,9 @@ func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
 	return &Accounts{e: e}, nil
 }
 
-// List returns one account per home account and environment visible to this client (it
-// holds a token issued to it) in its partition and authority's cloud, sorted by username
+// List returns one account per home account and cloud (aliases of one host are one
+// environment) visible to this client (it holds a token issued to it) in its partition
+// and authority's cloud, sorted by username
 // then home account id. A non-empty username keeps the accounts whose username equals it
 // case-insensitively.
 func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account, error) {
@@ -36,18 +37,19 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 	if err != nil {
 		return nil, storeErr("accounts: list", err)
 	}
-	// Several records of one home account (one per tenant it visited) are one account:
-	// keep the home-tenant record, whose realm is the home account id's tenant part. An
-	// OIDC issuer lists only its own realm's accounts: another issuer on the same host
-	// is another world, whatever subjects the two share.
+	// Several records of one home account (one per tenant it visited, or one per alias
+	// host its writers used) are one account: keep the home-tenant record, whose realm
+	// is the home account id's tenant part, under the authority's own host when there is
+	// one. An OIDC issuer lists only its own realm's accounts: another issuer on the same
+	// host is another world, whatever subjects the two share.
 	authority := a.e.cfg.Authority
 	byHome := map[domain.HomeAccount]domain.Account{}
 	for _, r := range recs {
 		if authority.IsIssuerRealm() && r.Realm != authority.Realm() {
 			continue
 		}
-		k := domain.HomeAccount{HomeAccountID: domain.FoldHomeAccountID(r.HomeAccountID), Environment: strings.ToLower(r.Environment)}
-		if cur, ok := byHome[k]; !ok || (!isHomeRealm(cur) && isHomeRealm(r)) {
+		k := domain.HomeAccount{HomeAccountID: domain.FoldHomeAccountID(r.HomeAccountID), Environment: domain.CanonicalEnvironment(r.Environment)}
+		if cur, ok := byHome[k]; !ok || preferRecord(authority, r, cur) {
 			byHome[k] = r
 		}
 	}
@@ -62,6 +64,15 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 		return strings.Compare(x.HomeAccountID+x.Environment, y.HomeAccountID+y.Environment)
 	})
 	return out, nil
+}
+
+// preferRecord reports whether r should stand for its account rather than cur: the
+// home-tenant record first, then the one under the authority's host.
+func preferRecord(authority domain.Authority, r, cur domain.Account) bool {
+	if isHomeRealm(r) != isHomeRealm(cur) {
+		return isHomeRealm(r)
+	}
+	return strings.EqualFold(r.Environment, authority.Host) && !strings.EqualFold(cur.Environment, authority.Host)
 }
 
 func isHomeRealm(a domain.Account) bool {

@@ -11,7 +11,7 @@ import (
 // Accounts returns copies of the account records of f.Partition matching f. With a
 // username it reads the username index and never scans the partition; without one it
 // scans that partition only. The ClientID filter keeps accounts that hold an access,
-// refresh or ID token of that client in the account's environment.
+// refresh or ID token of that client in the account's environment or an alias of it.
 func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.Account, error) {
 	p, err := s.partition(ctx, "accounts", f.Partition, false)
 	if err != nil || p == nil {
@@ -46,9 +46,11 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	return out, nil
 }
 
-// hasClientToken reports whether the bucket holds a token of client in env.
+// hasClientToken reports whether the bucket holds a token of client in env or one of
+// its aliases (MSAL .NET writes an account under one alias and its tokens under others).
 func (b *bucket) hasClientToken(client, env string) bool {
-	of := func(c, e string) bool { return strings.EqualFold(c, client) && strings.EqualFold(e, env) }
+	envs := []string{env}
+	of := func(c, e string) bool { return strings.EqualFold(c, client) && domain.MatchEnvironment(envs, e) }
 	for i := range b.accessTokens {
 		if t := &b.accessTokens[i]; of(t.ClientID, t.Environment) {
 			return true
@@ -68,7 +70,7 @@ func (b *bucket) hasClientToken(client, env string) bool {
 }
 
 // RemoveAccount deletes, atomically, the account records of r.HomeAccountID in
-// r.Environments (all when empty) and its access, ID and refresh tokens issued to
+// r.Environments and their aliases (all when empty) and its access, ID and refresh tokens issued to
 // r.ClientID there. Other clients' tokens and other accounts are kept; an unknown
 // account is not an error.
 func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {

@@ -10,8 +10,9 @@ import (
 )
 
 // tokenOfClient is true when the account row a has a token of the folded client $N in
-// its environment in any of the three token tables; each probe uses the table's
-// (partition, home_account_id_folded, client_id_folded) index.
+// its environment or an alias of it (MSAL .NET writes an account under one alias and
+// its tokens under others) in any of the three token tables; each probe uses the
+// table's (partition, home_account_id_folded, client_id_folded) index.
 var tokenOfClient = "(" + strings.Join([]string{
 	tokenOfClientIn("access_tokens"), tokenOfClientIn("refresh_tokens"), tokenOfClientIn("id_tokens"),
 }, " OR ") + ")"
@@ -19,7 +20,7 @@ var tokenOfClient = "(" + strings.Join([]string{
 func tokenOfClientIn(table string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
 	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = $N
-	AND t.environment_folded = a.environment_folded)`
+	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
 }
 
 // accountsQuery builds the statement for f: only the filters f sets appear in it, so
