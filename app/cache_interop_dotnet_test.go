@@ -105,8 +105,8 @@ func TestPublicClient_ImportCache_dotnetAliasHosts(t *testing.T) {
 	if err != nil || refreshed.TokenSource != domain.SourceIdentityProvider {
 		t.Fatalf("silent call after expiry = %q, %v; want a refresh with the imported refresh token", refreshed.TokenSource, err)
 	}
-	if again, err := dotnet.Accounts(ctx); err != nil || len(again) != 1 {
-		t.Fatalf("Accounts after a refresh under the configured host = %+v, %v; want one account (aliases are one environment)", again, err)
+	if again, err := dotnet.Accounts(ctx); err != nil || len(again) != 1 || again[0].Environment != "login.microsoftonline.com" {
+		t.Fatalf("Accounts after a refresh under the configured host = %+v, %v; want one account (aliases are one environment), its record under the authority's host", again, err)
 	}
 
 	if err := dotnet.RemoveAccount(ctx, accounts[0]); err != nil {
