@@ -15,8 +15,10 @@ import (
 const MaxCacheDocument = 64 << 20
 
 // CacheReport counts, per section, the entries ImportCache read from the document and
-// handed to the store (which keeps a stored refresh token newer than the document's), and
-// lists what the document held that hexauth does not import (see msalcache.Report).
+// handed to the store (which keeps a stored refresh token newer than the document's),
+// lists what the document held that hexauth does not import, and names the imported
+// entries no silent call will serve (Unservable: access tokens that are not Bearer), so
+// that a migration never loses a token silently (see msalcache.Report).
 type CacheReport = msalcache.Report
 
 // ExportCache writes every entry of this client's partition to w as an MSAL unified
@@ -96,6 +98,10 @@ func (c *client) logReport(ctx context.Context, report CacheReport, read int) {
 		slog.Int("entries_read", read), slog.Any("dropped_sections", report.DroppedSections), slog.Int("skipped", len(report.Skipped)))
 	for _, s := range report.Skipped {
 		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", c.partition),
+			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
+	}
+	for _, s := range report.Unservable {
+		log.InfoContext(ctx, "app: cache entry imported but never served", slog.String("partition", c.partition),
 			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
 	}
 }

@@ -56,6 +56,9 @@ type cacheImportJSON struct {
 	Read            cacheCounts   `json:"read"`
 	DroppedSections []string      `json:"dropped_sections"`
 	Skipped         []skippedJSON `json:"skipped"`
+	// Unservable are imported entries that silent calls never return (access tokens
+	// that are not Bearer), and why.
+	Unservable []skippedJSON `json:"unservable"`
 }
 
 // skippedJSON is an entry of the document that was not imported, and why.
@@ -92,6 +95,9 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		}
 		for _, sk := range report.Skipped {
 			fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
+		}
+		for _, u := range report.Unservable {
+			fmt.Fprintf(e.stderr, "hexauth: imported, never served: %s\n", u)
 		}
 		if report.Imported.Accounts > 0 {
 			if visible, err := sess.Accounts(ctx); err == nil && len(visible) == 0 {
@@ -173,14 +179,21 @@ func (p printer) cacheImported(partition string, report app.CacheReport) {
 		fmt.Fprintf(p.e.stdout, "read %s from the document\n", c)
 		return
 	}
-	out := cacheImportJSON{Partition: partition, Read: c, DroppedSections: report.DroppedSections, Skipped: []skippedJSON{}}
+	out := cacheImportJSON{Partition: partition, Read: c, DroppedSections: report.DroppedSections,
+		Skipped: skippedOf(report.Skipped), Unservable: skippedOf(report.Unservable)}
 	if out.DroppedSections == nil {
 		out.DroppedSections = []string{}
 	}
-	for _, sk := range report.Skipped {
-		out.Skipped = append(out.Skipped, skippedJSON{Section: sk.Section, Key: sk.Key, Reason: sk.Reason})
-	}
 	p.value(out)
+}
+
+// skippedOf returns entries as JSON, never nil.
+func skippedOf(entries []msalcache.Skipped) []skippedJSON {
+	out := []skippedJSON{}
+	for _, sk := range entries {
+		out = append(out, skippedJSON{Section: sk.Section, Key: sk.Key, Reason: sk.Reason})
+	}
+	return out
 }
 
 // cacheExported prints the outcome of cache export --file.
