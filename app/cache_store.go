@@ -36,9 +36,6 @@ func OpenCache(ctx context.Context, cfg Config) (*Cache, error) {
 	if _, err := parseCacheURL(cfg.Cache); err != nil {
 		return nil, err
 	}
-	if cfg.SealingKey != nil && len(cfg.SealingKey) != 32 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "app: SealingKey must be 32 bytes, got %d", len(cfg.SealingKey))
-	}
 	c := &Cache{cfg: cfg}
 	if cfg.Authority != "" {
 		a, err := domain.ParseAuthority(cfg.Authority, cfg.AuthorityKind)
