@@ -77,6 +77,21 @@ func aliasCases() []storeCase {
 				})
 			}
 		}},
+		{"AccountsFamilyRefreshTokenOfAnotherClient", func(t *testing.T, s ports.CacheStore) {
+			fam := who{partition: "p", home: "fam", env: aliasAccountEnv, realm: "tenant", username: "fam@x"}.account()
+			frt := who{partition: "p", home: "fam", env: aliasTokenEnv, client: "office"}.refreshToken("fam", base)
+			frt.FamilyID = "1"
+			own := who{partition: "p", home: "own", env: aliasAccountEnv, realm: "tenant", username: "own@x"}.account()
+			ort := who{partition: "p", home: "own", env: aliasTokenEnv, client: "office"}.refreshToken("own", base)
+			mustWrite(t, s, domain.CacheWrite{Partition: "p", Account: &fam, RefreshToken: &frt})
+			mustWrite(t, s, domain.CacheWrite{Partition: "p", Account: &own, RefreshToken: &ort})
+			rule := "a family refresh token of another client, under an alias, makes the account visible to the family"
+			for _, family := range []string{"1", domain.AnyFamily} {
+				wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "teams", Family: family}, rule, "fam@"+aliasAccountEnv)
+			}
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "teams", Family: "2"}, "another family's token does not")
+			wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "teams"}, "without Family, only the client's own tokens count")
+		}},
 		{"RemoveAccountSparesAnotherCloud", func(t *testing.T, s ports.CacheStore) {
 			us := who{partition: "p", home: "h", env: otherCloud, realm: "tenant", client: "c", username: "h@x"}
 			w := us.write("us")

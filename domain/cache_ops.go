@@ -45,7 +45,16 @@ type AccountFilter struct {
 	// token issued to this client in the account's environment or one of its aliases
 	// (MSAL .NET writes an account under one alias and its tokens under others).
 	ClientID string
+	// Family, with ClientID, also keeps accounts holding a family refresh token there
+	// (of any client) that ClientID may redeem (DESIGN §3): of this family id, or of any
+	// family when it is AnyFamily (the app's family is not known). Empty: the client's
+	// own tokens only.
+	Family string
 }
+
+// AnyFamily is the AccountFilter.Family of a client whose family is not known: a family
+// refresh token of any family makes an account visible to it, as silent redeems one.
+const AnyFamily = "*"
 
 // AccountRemoval names the entries RemoveAccount deletes: the account records of
 // HomeAccountID in Environments and their aliases, and its access tokens, ID tokens and

@@ -30,9 +30,13 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 	if err := firstErr(domain.CheckText("accounts: username filter", username, domain.MaxUsernameBytes), checkContext(ctx, "accounts: list")); err != nil {
 		return nil, err
 	}
+	family, err := a.family(ctx)
+	if err != nil {
+		return nil, storeErr("accounts: list", err)
+	}
 	recs, err := a.e.store.Accounts(ctx, domain.AccountFilter{
 		Partition: a.e.cfg.Partition, Environments: a.e.cfg.Authority.Environments(),
-		Username: username, ClientID: a.e.cfg.ClientID,
+		Username: username, ClientID: a.e.cfg.ClientID, Family: family,
 	})
 	if err != nil {
 		return nil, storeErr("accounts: list", err)
@@ -73,6 +77,26 @@ func preferRecord(authority domain.Authority, r, cur domain.Account) bool {
 		return isHomeRealm(r)
 	}
 	return strings.EqualFold(r.Environment, authority.Host) && !strings.EqualFold(cur.Environment, authority.Host)
+}
+
+// family returns the AccountFilter.Family of this client, as silent chooses the refresh
+// tokens it may redeem (refreshCandidates): its app metadata's family when known, none
+// when the metadata says it is in no family, any family when there is no metadata. So
+// an account whose only refresh token is another app's family token (an imported MSAL
+// cache, say) is listed to every app that silent would serve from it.
+func (a *Accounts) family(ctx context.Context) (string, error) {
+	found, err := a.e.store.Find(ctx, domain.CacheQuery{
+		Partition: a.e.cfg.Partition, Environments: a.e.cfg.Authority.Environments(), ClientID: a.e.cfg.ClientID,
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range found.AppMetadata {
+		if strings.EqualFold(m.ClientID, a.e.cfg.ClientID) {
+			return m.FamilyID, nil
+		}
+	}
+	return domain.AnyFamily, nil
 }
 
 func isHomeRealm(a domain.Account) bool {

@@ -21,7 +21,8 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	defer p.mu.RUnlock()
 	var out []domain.Account
 	keep := func(b *bucket, a *domain.Account) {
-		if domain.MatchEnvironment(f.Environments, a.Environment) && (f.ClientID == "" || b.hasClientToken(f.ClientID, a.Environment)) {
+		if domain.MatchEnvironment(f.Environments, a.Environment) &&
+			(f.ClientID == "" || b.hasClientToken(f.ClientID, a.Environment) || b.hasFamilyToken(f.Family, a.Environment)) {
 			out = append(out, cloneAccount(*a))
 		}
 	}
@@ -63,6 +64,22 @@ func (b *bucket) hasClientToken(client, env string) bool {
 	}
 	for i := range b.idTokens {
 		if t := &b.idTokens[i]; of(t.ClientID, t.Environment) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasFamilyToken reports whether the bucket holds a family refresh token of family (any
+// family for domain.AnyFamily; none for "") in env or one of its aliases.
+func (b *bucket) hasFamilyToken(family, env string) bool {
+	if family == "" {
+		return false
+	}
+	envs := []string{env}
+	for i := range b.refreshTokens {
+		t := &b.refreshTokens[i]
+		if t.FamilyID != "" && (family == domain.AnyFamily || strings.EqualFold(t.FamilyID, family)) && domain.MatchEnvironment(envs, t.Environment) {
 			return true
 		}
 	}

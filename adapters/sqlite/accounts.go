@@ -37,6 +37,14 @@ var tokenOfClient = "(" + strings.Join([]string{
 	tokenOfClientIn("access_tokens"), tokenOfClientIn("refresh_tokens"), tokenOfClientIn("id_tokens"),
 }, " OR ") + ")"
 
+// familyTokenOf is true when the account row a has a family refresh token, of any
+// client, in its environment or an alias of it, whose family is the parameter FAMILY
+// (any family when it is "*").
+var familyTokenOf = `EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.partition = a.partition
+	AND t.home_account_id_folded = a.home_account_id_folded AND t.family_id <> ''
+	AND (FAMILY = '*' OR lower(t.family_id) = lower(FAMILY))
+	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
+
 func tokenOfClientIn(table string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
 	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = ?N
@@ -61,7 +69,12 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 	}
 	if f.ClientID != "" {
 		args = append(args, sqlcache.Fold(f.ClientID))
-		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "?N", fmt.Sprintf("?%d", len(args))))
+		cond := strings.ReplaceAll(tokenOfClient, "?N", fmt.Sprintf("?%d", len(args)))
+		if f.Family != "" {
+			args = append(args, f.Family)
+			cond = "(" + cond + " OR " + strings.ReplaceAll(familyTokenOf, "FAMILY", fmt.Sprintf("?%d", len(args))) + ")"
+		}
+		b.WriteString(` AND ` + cond)
 	}
 	return b.String(), args
 }
