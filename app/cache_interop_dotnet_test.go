@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,20 +65,31 @@ func dotnetCache(t *testing.T, res app.AuthResult, clientID string, now time.Tim
 // cloud, is listed, served from the cache, refreshed and removed by a client configured
 // with a fourth alias (DESIGN §3: aliases match each other on every path).
 func TestPublicClient_ImportCache_dotnetAliasHosts(t *testing.T) {
+	for _, cache := range []string{"memory:", "sqlite"} {
+		t.Run(cache, func(t *testing.T) {
+			if cache == "sqlite" {
+				cache = "sqlite://" + filepath.ToSlash(filepath.Join(t.TempDir(), "tokens.db"))
+			}
+			testDotnetAliasHosts(t, cache)
+		})
+	}
+}
+
+func testDotnetAliasHosts(t *testing.T, cache string) {
 	const tenant = "aaaaaaaa-0000-0000-0000-00000000000a"
 	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
 		Clock: clock, ClientInfo: true, Clients: []memory.Client{{ID: clientID}},
 		Users:  []memory.User{{Username: "alice@a.example", Password: "pw", TenantID: tenant}},
-		Scopes: readOrders,
+		Scopes: readOrders, RotateRefreshTokens: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pc, err := app.NewPublicClient(ctx, app.Config{
 		ClientID: clientID, Authority: "https://login.microsoftonline.com/organizations",
-		Cache: "memory:", IdentityProvider: idp, Clock: clock,
+		Cache: cache, IdentityProvider: idp, Clock: clock,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +116,13 @@ func TestPublicClient_ImportCache_dotnetAliasHosts(t *testing.T) {
 	refreshed, err := dotnet.AcquireTokenSilent(ctx, readOrders, accounts[0])
 	if err != nil || refreshed.TokenSource != domain.SourceIdentityProvider {
 		t.Fatalf("silent call after expiry = %q, %v; want a refresh with the imported refresh token", refreshed.TokenSource, err)
+	}
+	// The refresh rotated the imported refresh token away; the rotated one, cached under
+	// the authority's host beside the stale one under login.windows.net, must be the one
+	// redeemed next.
+	clock.Advance(2 * time.Hour)
+	if next, err := dotnet.AcquireTokenSilent(ctx, readOrders, accounts[0]); err != nil || next.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("second refresh = %q, %v; want the rotated refresh token redeemed, not the stale alias copy", next.TokenSource, err)
 	}
 	if again, err := dotnet.Accounts(ctx); err != nil || len(again) != 1 || again[0].Environment != "login.microsoftonline.com" {
 		t.Fatalf("Accounts after a refresh under the configured host = %+v, %v; want one account (aliases are one environment), its record under the authority's host", again, err)
