@@ -146,3 +146,45 @@ func testDotnetAliasHosts(t *testing.T, cache string) {
 		t.Fatalf("Accounts after RemoveAccount = %+v, %v; want none", accts, err)
 	}
 }
+
+// An older MSAL .NET document imported beside hexauth's own tokens leaves two refresh
+// tokens of the client under two aliases of one host: silent redeems the newer one,
+// whatever order the store returns them in, not the imported copy the provider has
+// since rotated away.
+func TestPublicClient_ImportCache_dotnetStaleAliasRefreshTokenNotRedeemed(t *testing.T) {
+	const tenant = "aaaaaaaa-0000-0000-0000-00000000000a"
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
+		Clock: clock, ClientInfo: true, Clients: []memory.Client{{ID: clientID}},
+		Users:  []memory.User{{Username: "alice@a.example", Password: "pw", TenantID: tenant}},
+		Scopes: readOrders, RotateRefreshTokens: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := app.NewPublicClient(ctx, app.Config{
+		ClientID: clientID, Authority: "https://login.microsoftonline.com/organizations",
+		Cache: "memory:", IdentityProvider: idp, Clock: clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	first, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@a.example", "pw", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := dotnetCache(t, first, clientID, exampleStart) // its refresh token is about to be rotated away
+	clock.Advance(2 * time.Hour)
+	if res, err := pc.AcquireTokenSilent(ctx, readOrders, first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("refresh = %q, %v; want a rotated refresh token", res.TokenSource, err)
+	}
+	if _, err := pc.ImportCache(ctx, strings.NewReader(old)); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	if res, err := pc.AcquireTokenSilent(ctx, readOrders, first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("refresh after importing an older .NET cache = %q, %v; want the newer refresh token redeemed", res.TokenSource, err)
+	}
+}
