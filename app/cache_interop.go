@@ -11,6 +11,7 @@ import (
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/msalcache"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // MaxCacheDocument bounds the size of a document ImportCache reads: 64 MiB, room for
@@ -18,8 +19,10 @@ import (
 const MaxCacheDocument = 64 << 20
 
 // CacheReport counts, per section, the entries ImportCache read from the document and
-// handed to the store (which keeps a stored refresh token newer than the document's), and
-// lists what the document held that hexauth does not import (see msalcache.Report).
+// handed to the store (which keeps a stored refresh token newer than the document's),
+// lists what the document held that hexauth does not import, and names the imported
+// entries no silent call will serve (Unservable: access tokens that are not Bearer), so
+// that a migration never loses a token silently (see msalcache.Report).
 type CacheReport = msalcache.Report
 
 // ExportCache writes every entry of this client's partition to w as an MSAL unified
@@ -64,30 +67,57 @@ func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, err
 	if err := checkContext(ctx, "ImportCache"); err != nil {
 		return CacheReport{}, err
 	}
+	authority := c.env.authority
+	return importDocument(ctx, documentImport{
+		store: c.env.deps.Store, partition: c.partition, authority: &authority,
+		now: c.env.deps.Clock.Now(), log: c.env.cfg.Logger,
+	}, r)
+}
+
+// documentImport is where an MSAL document goes: a store's partition, read through a
+// client of authority (nil: none) at now.
+type documentImport struct {
+	store     ports.CacheStore
+	partition string
+	authority *domain.Authority
+	now       time.Time
+	log       *slog.Logger
+}
+
+// importDocument is every import's path (a client's ImportCache and Cache.ImportCache):
+// read and decode the document whole, stamp its undated refresh tokens, give an OIDC
+// issuer's realm to realm-less refresh tokens it ties to that issuer and drop those it
+// does not, import atomically, and report conflicts with the stored refresh tokens.
+// Without an authority, realm-less refresh tokens are imported as MSAL wrote them: an
+// OIDC issuer at the host's root would take them for its own (import an OIDC issuer's
+// cache through its authority).
+func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheReport, error) {
 	data, err := readDocument(r)
 	if err != nil {
 		return CacheReport{}, err
 	}
-	snap, report, err := msalcache.DecodeImport(data, c.env.deps.Clock.Now())
+	snap, report, err := msalcache.DecodeImport(data, in.now)
 	if err != nil {
 		return CacheReport{}, err
 	}
 	// MSAL writes refresh tokens without a realm; an OIDC issuer's are keyed by its path.
 	// One the document does not tie to this issuer is not imported: it could be sent to
 	// an issuer that did not issue it.
-	if _, dropped := domain.AdoptIssuerRealm(&snap, c.env.authority); dropped > 0 && c.env.cfg.Logger != nil {
-		c.env.cfg.Logger.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to this issuer's realm",
-			slog.String("partition", c.partition), slog.Int("dropped", dropped))
+	if in.authority != nil {
+		if _, dropped := domain.AdoptIssuerRealm(&snap, *in.authority); dropped > 0 && in.log != nil {
+			in.log.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to this issuer's realm",
+				slog.String("partition", in.partition), slog.Int("dropped", dropped))
+		}
 	}
-	stored, err := c.env.deps.Store.Export(ctx, c.partition)
+	stored, err := in.store.Export(ctx, in.partition)
 	if err != nil {
 		return CacheReport{}, err
 	}
-	if err := c.env.deps.Store.Import(ctx, c.partition, snap); err != nil {
+	if err := in.store.Import(ctx, in.partition, snap); err != nil {
 		return CacheReport{}, err
 	}
 	report.Conflicts = refreshConflicts(stored.RefreshTokens, snap.RefreshTokens)
-	c.logReport(ctx, report, snap.Len())
+	logReport(ctx, in.log, in.partition, report, snap.Len())
 	return report, nil
 }
 
@@ -129,23 +159,26 @@ func readDocument(r io.Reader) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (c *client) logReport(ctx context.Context, report CacheReport, read int) {
-	log := c.env.cfg.Logger
+func logReport(ctx context.Context, log *slog.Logger, partition string, report CacheReport, read int) {
 	if log == nil {
 		return
 	}
-	log.InfoContext(ctx, "app: read an MSAL cache document into the partition", slog.String("partition", c.partition),
+	log.InfoContext(ctx, "app: read an MSAL cache document into the partition", slog.String("partition", partition),
 		slog.Int("entries_read", read), slog.Any("dropped_sections", report.DroppedSections), slog.Int("skipped", len(report.Skipped)))
 	for _, s := range report.Skipped {
-		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", c.partition),
+		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", partition),
 			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
 	}
 	for _, k := range report.Conflicts {
-		log.InfoContext(ctx, "app: imported refresh token met a stored one", slog.String("partition", c.partition),
+		log.InfoContext(ctx, "app: imported refresh token met a stored one", slog.String("partition", partition),
 			slog.String("key", k.Key), slog.String("resolution", k.Resolution))
 	}
 	for _, n := range report.Notices {
-		log.InfoContext(ctx, "app: cache entry field read other than as written", slog.String("partition", c.partition),
+		log.InfoContext(ctx, "app: cache entry field read other than as written", slog.String("partition", partition),
 			slog.String("section", n.Section), slog.String("key", n.Key), slog.String("field", n.Field), slog.String("reason", n.Reason))
+	}
+	for _, s := range report.Unservable {
+		log.InfoContext(ctx, "app: cache entry imported but never served", slog.String("partition", partition),
+			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
 	}
 }

@@ -53,6 +53,7 @@ func TestCacheStore(t *testing.T, f Features, newStore func(t *testing.T) ports.
 		{"RefreshTokenOrder", refreshOrderCases()},
 		{"Accounts", accountsCases()},
 		{"RemoveAccount", removeAccountCases()},
+		{"EnvironmentAliases", aliasCases()},
 		{"Identity", identityCases()},
 		{"PartitionIsolation", partitionCases()},
 		{"Concurrency", concurrencyCases()},

@@ -155,7 +155,7 @@ func TestHomeAccount_IsZero(t *testing.T) {
 	}
 }
 
-func TestMatchEnvironment_anyIgnoringCase(t *testing.T) {
+func TestMatchEnvironment_anyOrAliasIgnoringCase(t *testing.T) {
 	tests := []struct {
 		envs []string
 		env  string
@@ -163,7 +163,9 @@ func TestMatchEnvironment_anyIgnoringCase(t *testing.T) {
 	}{
 		{envs: nil, env: "x", want: true},
 		{envs: []string{"login.windows.net", "login.microsoftonline.com"}, env: "LOGIN.microsoftonline.com", want: true},
-		{envs: []string{"login.windows.net"}, env: "sts.windows.net", want: false},
+		{envs: []string{"login.windows.net"}, env: "STS.windows.net", want: true}, // aliases of one cloud (DESIGN §3)
+		{envs: []string{"login.microsoft.com"}, env: "login.microsoftonline.us", want: false},
+		{envs: []string{"login.example.com"}, env: "login.example.org", want: false},
 	}
 	for _, tt := range tests {
 		if got := domain.MatchEnvironment(tt.envs, tt.env); got != tt.want {

@@ -7,7 +7,7 @@ import "strings"
 type CacheQuery struct {
 	Partition     string
 	HomeAccountID string   // "" selects app-only entries (client credentials)
-	Environments  []string // match any; empty matches every environment
+	Environments  []string // match any, or an alias of one; empty matches every environment
 	ClientID      string   // selects the AppMetadata returned
 }
 
@@ -37,18 +37,28 @@ type CacheWrite struct {
 // AccountFilter selects accounts in a partition.
 type AccountFilter struct {
 	Partition    string
-	Environments []string // match any; empty matches every environment
+	Environments []string // match any, or an alias of one; empty matches every environment
 	// Username, when set, keeps accounts whose username equals it case-insensitively
 	// (compare FoldUsername of both).
 	Username string
 	// ClientID, when set, keeps accounts that have at least one access, refresh or ID
-	// token issued to this client.
+	// token issued to this client in the account's environment or one of its aliases
+	// (MSAL .NET writes an account under one alias and its tokens under others).
 	ClientID string
+	// Family, with ClientID, also keeps accounts holding a family refresh token there
+	// (of any client) that ClientID may redeem (DESIGN §3): of this family id, or of any
+	// family when it is AnyFamily (the app's family is not known). Empty: the client's
+	// own tokens only.
+	Family string
 }
 
+// AnyFamily is the AccountFilter.Family of a client whose family is not known: a family
+// refresh token of any family makes an account visible to it, as silent redeems one.
+const AnyFamily = "*"
+
 // AccountRemoval names the entries RemoveAccount deletes: the account records of
-// HomeAccountID in Environments, and its access tokens, ID tokens and refresh tokens
-// issued to ClientID there. Other clients' tokens are kept.
+// HomeAccountID in Environments and their aliases, and its access tokens, ID tokens and
+// refresh tokens issued to ClientID there. Other clients' tokens are kept.
 type AccountRemoval struct {
 	Partition     string
 	HomeAccountID string
@@ -114,14 +124,14 @@ func (s CacheSnapshot) Len() int {
 // Stores that filter in SQL keep this form in a column of its own.
 func FoldUsername(s string) string { return strings.ToLower(s) }
 
-// MatchEnvironment reports whether env is one of envs (any when envs is empty),
-// ignoring case.
+// MatchEnvironment reports whether env is one of envs or an alias of one (any when envs
+// is empty), ignoring case: an Entra host matches its aliases on every path (DESIGN §3).
 func MatchEnvironment(envs []string, env string) bool {
 	if len(envs) == 0 {
 		return true
 	}
 	for _, e := range envs {
-		if strings.EqualFold(e, env) {
+		if sameCloud(e, env) {
 			return true
 		}
 	}

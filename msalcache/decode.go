@@ -37,6 +37,10 @@ type Report struct {
 	// the same key, and which one the store kept, sorted by key. Decoding sees no store
 	// and leaves it empty; app.ImportCache fills it.
 	Conflicts []Conflict
+	// Unservable are entries that were imported (Imported counts them, an export writes
+	// them back) but that no silent call will ever return, sorted by key, with the reason:
+	// access tokens whose token_type is not Bearer (see unservable.go).
+	Unservable []Skipped
 }
 
 // Counts is how many entries of each section of the schema a snapshot holds.
@@ -267,6 +271,7 @@ func (d *decoder) snapshot() domain.CacheSnapshot {
 		Accounts:      dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
 		AppMetadata:   dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
 	}
+	d.report.Unservable = unservable(s.AccessTokens, d.accessTokens)
 	d.report.Imported = Counts{Accounts: len(s.Accounts), AccessTokens: len(s.AccessTokens),
 		RefreshTokens: len(s.RefreshTokens), IDTokens: len(s.IDTokens), AppMetadata: len(s.AppMetadata)}
 	slices.SortFunc(d.report.Skipped, func(a, b Skipped) int {

@@ -27,7 +27,9 @@ import (
 //   - Home account ids match as domain.FoldHomeAccountID says: Entra's uid.utid
 //     case-insensitively, every other id (an OIDC sub) exactly — "Alice" and "alice"
 //     are two accounts with two sets of entries. Environments and client ids match
-//     case-insensitively, as the unified-cache keys lower-case them; realms match
+//     case-insensitively, as the unified-cache keys lower-case them, and an environment
+//     matches its aliases (domain.MatchEnvironment) on every path: Find, Accounts with
+//     its client filter, RemoveAccount; realms match
 //     exactly (an OIDC issuer's path is case-sensitive); usernames match by
 //     domain.FoldUsername.
 type CacheStore interface {

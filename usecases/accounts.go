@@ -20,33 +20,39 @@ func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
 	return &Accounts{e: e}, nil
 }
 
-// List returns one account per home account and environment visible to this client (it
-// holds a token issued to it) in its partition and authority's cloud, sorted by username
+// List returns one account per home account and cloud (aliases of one host are one
+// environment) visible to this client (it holds a token issued to it) in its partition
+// and authority's cloud, sorted by username
 // then home account id. A non-empty username keeps the accounts whose username equals it
 // case-insensitively.
 func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account, error) {
 	if err := firstErr(domain.CheckText("accounts: username filter", username, domain.MaxUsernameBytes), checkContext(ctx, "accounts: list")); err != nil {
 		return nil, err
 	}
+	family, err := a.family(ctx)
+	if err != nil {
+		return nil, storeErr("accounts: list", err)
+	}
 	recs, err := a.e.store.Accounts(ctx, domain.AccountFilter{
 		Partition: a.e.cfg.Partition, Environments: a.e.cfg.Authority.Environments(),
-		Username: username, ClientID: a.e.cfg.ClientID,
+		Username: username, ClientID: a.e.cfg.ClientID, Family: family,
 	})
 	if err != nil {
 		return nil, storeErr("accounts: list", err)
 	}
-	// Several records of one home account (one per tenant it visited) are one account:
-	// keep the home-tenant record, whose realm is the home account id's tenant part. An
-	// OIDC issuer lists only its own realm's accounts: another issuer on the same host
-	// is another world, whatever subjects the two share.
+	// Several records of one home account (one per tenant it visited, or one per alias
+	// host its writers used) are one account: keep the home-tenant record, whose realm
+	// is the home account id's tenant part, under the authority's own host when there is
+	// one. An OIDC issuer lists only its own realm's accounts: another issuer on the same
+	// host is another world, whatever subjects the two share.
 	authority := a.e.cfg.Authority
 	byHome := map[domain.HomeAccount]domain.Account{}
 	for _, r := range recs {
 		if authority.IsIssuerRealm() && r.Realm != authority.Realm() {
 			continue
 		}
-		k := domain.HomeAccount{HomeAccountID: domain.FoldHomeAccountID(r.HomeAccountID), Environment: strings.ToLower(r.Environment)}
-		if cur, ok := byHome[k]; !ok || (!isHomeRealm(cur) && isHomeRealm(r)) {
+		k := domain.HomeAccount{HomeAccountID: domain.FoldHomeAccountID(r.HomeAccountID), Environment: domain.CanonicalEnvironment(r.Environment)}
+		if cur, ok := byHome[k]; !ok || preferRecord(authority, r, cur) {
 			byHome[k] = r
 		}
 	}
@@ -61,6 +67,35 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 		return strings.Compare(x.HomeAccountID+x.Environment, y.HomeAccountID+y.Environment)
 	})
 	return out, nil
+}
+
+// preferRecord reports whether r should stand for its account rather than cur: the
+// home-tenant record first, then the one under the authority's host.
+func preferRecord(authority domain.Authority, r, cur domain.Account) bool {
+	if isHomeRealm(r) != isHomeRealm(cur) {
+		return isHomeRealm(r)
+	}
+	return strings.EqualFold(r.Environment, authority.Host) && !strings.EqualFold(cur.Environment, authority.Host)
+}
+
+// family returns the AccountFilter.Family of this client, as silent chooses the refresh
+// tokens it may redeem (refreshCandidates): its app metadata's family when known, none
+// when the metadata says it is in no family, any family when there is no metadata. So
+// an account whose only refresh token is another app's family token (an imported MSAL
+// cache, say) is listed to every app that silent would serve from it.
+func (a *Accounts) family(ctx context.Context) (string, error) {
+	found, err := a.e.store.Find(ctx, domain.CacheQuery{
+		Partition: a.e.cfg.Partition, Environments: a.e.cfg.Authority.Environments(), ClientID: a.e.cfg.ClientID,
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range found.AppMetadata {
+		if strings.EqualFold(m.ClientID, a.e.cfg.ClientID) {
+			return m.FamilyID, nil
+		}
+	}
+	return domain.AnyFamily, nil
 }
 
 func isHomeRealm(a domain.Account) bool {

@@ -112,6 +112,7 @@ func TestNewClientCredentials_publicClientRefused(t *testing.T) {
 func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
 	f := entraFixture(t, "https://login.microsoftonline.com/organizations")
 	a, _ := usecases.NewAccounts(f.cfg, f.deps())
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{}, nil)
 	f.store.EXPECT().Accounts(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, flt domain.AccountFilter) ([]domain.Account, error) {
 		if flt.Partition != "p1" || flt.ClientID != testClient || flt.Username != "Bob@Example.com" {
 			t.Errorf("Accounts(%+v); want partition p1, this client and the username filter passed through", flt)
@@ -127,6 +128,35 @@ func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Realm != "home" {
 		t.Fatalf("List = %+v; want one account, its home-tenant record", got)
+	}
+}
+
+// The family an account listing accepts follows the client's app metadata, as silent
+// chooses the refresh tokens it redeems: its family, none, or any when unknown.
+func TestAccounts_List_familyOfTheClient(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		meta []domain.AppMetadata
+		want string
+	}{
+		{"unknown", nil, domain.AnyFamily},
+		{"inFamily", []domain.AppMetadata{{ClientID: testClient, Environment: "login.microsoftonline.com", FamilyID: "1"}}, "1"},
+		{"inNoFamily", []domain.AppMetadata{{ClientID: testClient, Environment: "login.microsoftonline.com"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := entraFixture(t, "https://login.microsoftonline.com/organizations")
+			a, _ := usecases.NewAccounts(f.cfg, f.deps())
+			f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{AppMetadata: tc.meta}, nil)
+			f.store.EXPECT().Accounts(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, flt domain.AccountFilter) ([]domain.Account, error) {
+				if flt.Family != tc.want || flt.ClientID != testClient {
+					t.Errorf("Accounts(%+v); want Family %q for this client", flt, tc.want)
+				}
+				return nil, nil
+			})
+			if _, err := a.List(testContext(t), ""); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

@@ -135,7 +135,11 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 			continue
 		}
 		if rt.ClientID == clientID {
-			own = rt
+			// Aliases of one host can hold two of them (an imported MSAL .NET cache beside
+			// hexauth's own): the newer, as a family token, never the copy rotated away.
+			if own == nil || rt.CachedAt.After(own.CachedAt) {
+				own = rt
+			}
 			continue
 		}
 		if rt.FamilyID == "" || (knownFamily != "" && rt.FamilyID != knownFamily) {

@@ -11,7 +11,7 @@ import (
 // Accounts returns copies of the account records of f.Partition matching f. With a
 // username it reads the username index and never scans the partition; without one it
 // scans that partition only. The ClientID filter keeps accounts that hold an access,
-// refresh or ID token of that client in the account's environment.
+// refresh or ID token of that client in the account's environment or an alias of it.
 func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.Account, error) {
 	p, err := s.partition(ctx, "accounts", f.Partition, false)
 	if err != nil || p == nil {
@@ -21,7 +21,8 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	defer p.mu.RUnlock()
 	var out []domain.Account
 	keep := func(b *bucket, a *domain.Account) {
-		if domain.MatchEnvironment(f.Environments, a.Environment) && (f.ClientID == "" || b.hasClientToken(f.ClientID, a.Environment)) {
+		if domain.MatchEnvironment(f.Environments, a.Environment) &&
+			(f.ClientID == "" || b.hasClientToken(f.ClientID, a.Environment) || b.hasFamilyToken(f.Family, a.Environment)) {
 			out = append(out, cloneAccount(*a))
 		}
 	}
@@ -46,9 +47,11 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	return out, nil
 }
 
-// hasClientToken reports whether the bucket holds a token of client in env.
+// hasClientToken reports whether the bucket holds a token of client in env or one of
+// its aliases (MSAL .NET writes an account under one alias and its tokens under others).
 func (b *bucket) hasClientToken(client, env string) bool {
-	of := func(c, e string) bool { return strings.EqualFold(c, client) && strings.EqualFold(e, env) }
+	envs := []string{env}
+	of := func(c, e string) bool { return strings.EqualFold(c, client) && domain.MatchEnvironment(envs, e) }
 	for i := range b.accessTokens {
 		if t := &b.accessTokens[i]; of(t.ClientID, t.Environment) {
 			return true
@@ -67,8 +70,24 @@ func (b *bucket) hasClientToken(client, env string) bool {
 	return false
 }
 
+// hasFamilyToken reports whether the bucket holds a family refresh token of family (any
+// family for domain.AnyFamily; none for "") in env or one of its aliases.
+func (b *bucket) hasFamilyToken(family, env string) bool {
+	if family == "" {
+		return false
+	}
+	envs := []string{env}
+	for i := range b.refreshTokens {
+		t := &b.refreshTokens[i]
+		if t.FamilyID != "" && (family == domain.AnyFamily || strings.EqualFold(t.FamilyID, family)) && domain.MatchEnvironment(envs, t.Environment) {
+			return true
+		}
+	}
+	return false
+}
+
 // RemoveAccount deletes, atomically, the account records of r.HomeAccountID in
-// r.Environments (all when empty) and its access, ID and refresh tokens issued to
+// r.Environments and their aliases (all when empty) and its access, ID and refresh tokens issued to
 // r.ClientID there. Other clients' tokens and other accounts are kept; an unknown
 // account is not an error.
 func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {

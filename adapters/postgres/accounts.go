@@ -10,16 +10,25 @@ import (
 )
 
 // tokenOfClient is true when the account row a has a token of the folded client $N in
-// its environment in any of the three token tables; each probe uses the table's
-// (partition, home_account_id_folded, client_id_folded) index.
+// its environment or an alias of it (MSAL .NET writes an account under one alias and
+// its tokens under others) in any of the three token tables; each probe uses the
+// table's (partition, home_account_id_folded, client_id_folded) index.
 var tokenOfClient = "(" + strings.Join([]string{
 	tokenOfClientIn("access_tokens"), tokenOfClientIn("refresh_tokens"), tokenOfClientIn("id_tokens"),
 }, " OR ") + ")"
 
+// familyTokenOf is true when the account row a has a family refresh token, of any
+// client, in its environment or an alias of it, whose family is the parameter FAMILY
+// (any family when it is "*").
+var familyTokenOf = `EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.partition = a.partition
+	AND t.home_account_id_folded = a.home_account_id_folded AND t.family_id <> ''
+	AND (FAMILY = '*' OR lower(t.family_id) = lower(FAMILY))
+	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
+
 func tokenOfClientIn(table string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
 	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = $N
-	AND t.environment_folded = a.environment_folded)`
+	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
 }
 
 // accountsQuery builds the statement for f: only the filters f sets appear in it, so
@@ -40,7 +49,11 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 		b.WriteString(` AND a.username_folded = ` + next(domain.FoldUsername(f.Username)))
 	}
 	if f.ClientID != "" {
-		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "$N", next(sqlcache.Fold(f.ClientID))))
+		cond := strings.ReplaceAll(tokenOfClient, "$N", next(sqlcache.Fold(f.ClientID)))
+		if f.Family != "" {
+			cond = "(" + cond + " OR " + strings.ReplaceAll(familyTokenOf, "FAMILY", next(f.Family)+"::text") + ")"
+		}
+		b.WriteString(` AND ` + cond)
 	}
 	return b.String(), args
 }
@@ -51,7 +64,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	if err := s.begin(ctx, op); err != nil {
 		return nil, err
 	}
-	if err := checkQueryText(f.Partition, f.Environments, f.Username, f.ClientID); err != nil {
+	if err := checkQueryText(f.Partition, f.Environments, f.Username, f.ClientID, f.Family); err != nil {
 		return nil, inputError(op, err)
 	}
 	query, args := accountsQuery(f)

@@ -91,11 +91,6 @@ func (s *Store) corruptRow(ctx context.Context, r *sqlcache.Row, partition strin
 		"schema", s.schema, "kind", r.Kind().String(), "partition", partition, "key", r.Key(), "error", err.Error())
 }
 
-// foldAll returns envs folded, never nil (a nil slice would be a NULL array).
-func foldAll(envs []string) []string {
-	out := make([]string, len(envs))
-	for i, e := range envs {
-		out[i] = sqlcache.Fold(e)
-	}
-	return out
-}
+// foldAll returns envs folded with their aliases (an Entra host matches its aliases on
+// every path, DESIGN §3), never nil (a nil slice would be a NULL array).
+func foldAll(envs []string) []string { return sqlcache.FoldEnvironments(envs) }

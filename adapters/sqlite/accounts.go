@@ -30,16 +30,25 @@ func inFilter(column string, first, n int) string {
 }
 
 // tokenOfClient is true when the account row a has a token of the folded client ?N in
-// its environment in any of the three token tables; each probe uses the table's
-// (partition, home_account_id_folded, client_id_folded) index.
+// its environment or an alias of it (MSAL .NET writes an account under one alias and
+// its tokens under others) in any of the three token tables; each probe uses the
+// table's (partition, home_account_id_folded, client_id_folded) index.
 var tokenOfClient = "(" + strings.Join([]string{
 	tokenOfClientIn("access_tokens"), tokenOfClientIn("refresh_tokens"), tokenOfClientIn("id_tokens"),
 }, " OR ") + ")"
 
+// familyTokenOf is true when the account row a has a family refresh token, of any
+// client, in its environment or an alias of it, whose family is the parameter FAMILY
+// (any family when it is "*").
+var familyTokenOf = `EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.partition = a.partition
+	AND t.home_account_id_folded = a.home_account_id_folded AND t.family_id <> ''
+	AND (FAMILY = '*' OR lower(t.family_id) = lower(FAMILY))
+	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
+
 func tokenOfClientIn(table string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
 	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = ?N
-	AND t.environment_folded = a.environment_folded)`
+	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
 }
 
 // accountsQuery builds the statement for f: only the filters f sets appear in it, so
@@ -48,10 +57,10 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 	var b strings.Builder
 	b.WriteString(selectAccounts + ` a WHERE a.partition = ?1`)
 	args := []any{f.Partition}
-	if len(f.Environments) > 0 {
-		b.WriteString(envFilter(len(args)+1, len(f.Environments)))
-		for _, e := range f.Environments {
-			args = append(args, sqlcache.Fold(e))
+	if envs := sqlcache.FoldEnvironments(f.Environments); len(envs) > 0 {
+		b.WriteString(envFilter(len(args)+1, len(envs)))
+		for _, e := range envs {
+			args = append(args, e)
 		}
 	}
 	if f.Username != "" {
@@ -60,7 +69,12 @@ func accountsQuery(f domain.AccountFilter) (string, []any) {
 	}
 	if f.ClientID != "" {
 		args = append(args, sqlcache.Fold(f.ClientID))
-		b.WriteString(` AND ` + strings.ReplaceAll(tokenOfClient, "?N", fmt.Sprintf("?%d", len(args))))
+		cond := strings.ReplaceAll(tokenOfClient, "?N", fmt.Sprintf("?%d", len(args)))
+		if f.Family != "" {
+			args = append(args, f.Family)
+			cond = "(" + cond + " OR " + strings.ReplaceAll(familyTokenOf, "FAMILY", fmt.Sprintf("?%d", len(args))) + ")"
+		}
+		b.WriteString(` AND ` + cond)
 	}
 	return b.String(), args
 }
@@ -86,11 +100,13 @@ type removal struct {
 }
 
 // removals returns the deletions of r: its client's tokens of the account, then the
-// account records, each restricted to r's environments and realms when it names some.
+// account records, each restricted to r's environments (with their aliases) and realms
+// when it names some.
 func removals(r domain.AccountRemoval) []removal {
-	envs := make([]any, len(r.Environments))
-	for i, e := range r.Environments {
-		envs[i] = sqlcache.Fold(e)
+	folded := sqlcache.FoldEnvironments(r.Environments)
+	envs := make([]any, len(folded))
+	for i, e := range folded {
+		envs[i] = e
 	}
 	realms := make([]any, len(r.Realms))
 	for i, realm := range r.Realms {

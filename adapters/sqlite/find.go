@@ -44,16 +44,13 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 // keeps every row.
 type envSet []string
 
-// newEnvFilter returns the envSet of envs; nil (every environment) when envs is empty.
+// newEnvFilter returns the envSet of envs and their aliases; nil (every environment)
+// when envs is empty.
 func newEnvFilter(envs []string) envSet {
 	if len(envs) == 0 {
 		return nil
 	}
-	set := make(envSet, len(envs))
-	for i, e := range envs {
-		set[i] = sqlcache.Fold(e)
-	}
-	return set
+	return envSet(sqlcache.FoldEnvironments(envs))
 }
 
 // keeps reports whether a row of environment env passes the filter. A row whose

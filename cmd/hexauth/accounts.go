@@ -8,16 +8,31 @@ import (
 )
 
 // runAccountsList lists the cached accounts of the client's partition, optionally
-// only those named --username (case-insensitively).
+// only those named --username (case-insensitively). Without --authority it needs no
+// client and lists every account record of the partition, with its environment and
+// realm, whichever client and cloud it belongs to.
 func runAccountsList(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "accounts list", "--client-id ID --authority URL [--username NAME] [flags]")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
-		var opts []app.AccountsOption
-		if s.username != "" {
-			opts = append(opts, app.WithUsername(s.username))
+	fs := newFlagSet(e, "accounts list", "[--client-id ID --authority URL] [--username NAME] [flags]")
+	cmd := storeCommand{fs: fs, flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
+	withUsername := func(s settings) []app.AccountsOption {
+		if s.username == "" {
+			return nil
 		}
-		list, err := sess.Accounts(ctx, opts...)
+		return []app.AccountsOption{app.WithUsername(s.username)}
+	}
+	asClient := func(ctx context.Context, s settings, sess *session, p printer) error {
+		list, err := sess.Accounts(ctx, withUsername(s)...)
+		if err != nil {
+			return err
+		}
+		p.accounts(list)
+		return nil
+	}
+	return cmd.run(ctx, e, args, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+		if s.authority != "" {
+			return s.requireClient() // an authority names a client's view: it needs the client id
+		}
+		list, err := cache.Accounts(ctx, s.partition, withUsername(s)...)
 		if err != nil {
 			return err
 		}

@@ -56,6 +56,9 @@ type cacheImportJSON struct {
 	Read            cacheCounts   `json:"read"`
 	DroppedSections []string      `json:"dropped_sections"`
 	Skipped         []skippedJSON `json:"skipped"`
+	// Unservable are imported entries that silent calls never return (access tokens
+	// that are not Bearer), and why.
+	Unservable []skippedJSON `json:"unservable"`
 }
 
 // skippedJSON is an entry of the document that was not imported, and why.
@@ -73,12 +76,14 @@ type cacheExportJSON struct {
 }
 
 // runCacheImport imports an MSAL unified token-cache document (FILE, or stdin for "-")
-// into the client's partition, all of it or, when it is malformed, nothing.
+// into the partition, all of it or, when it is malformed, nothing. A document holds
+// every client's entries, so it needs no client: with --client-id and --authority it
+// imports as that client and says when no imported account is visible to it.
 func runCacheImport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cache import", "FILE|- --client-id ID --authority URL [flags]")
+	fs := newFlagSet(e, "cache import", "FILE|- [--partition NAME] [--client-id ID --authority URL] [flags]")
 	file := &operand{name: "FILE"}
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+	cmd := storeCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
+	asClient := func(ctx context.Context, s settings, sess *session, p printer) error {
 		data, err := readCacheDocument(e, file.value)
 		if err != nil {
 			return err
@@ -87,20 +92,7 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return err
 		}
-		for _, name := range report.DroppedSections {
-			fmt.Fprintf(e.stderr, "hexauth: not imported: section %q (not part of the unified cache schema)\n", name)
-		}
-		for _, sk := range report.Skipped {
-			fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
-		}
-		// Fields read other than as written, and refresh tokens that met a stored one:
-		// an import never silently loses to, or silently replaces, a stored token.
-		for _, n := range report.Notices {
-			fmt.Fprintf(e.stderr, "hexauth: note: %s\n", n)
-		}
-		for _, c := range report.Conflicts {
-			fmt.Fprintf(e.stderr, "hexauth: refresh token conflict: %s\n", c)
-		}
+		printReportNotices(e, report)
 		if report.Imported.Accounts > 0 {
 			if visible, err := sess.Accounts(ctx); err == nil && len(visible) == 0 {
 				fmt.Fprintf(e.stderr, "hexauth: no imported account has tokens for client %s at this authority's cloud: "+
@@ -109,7 +101,42 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		}
 		p.cacheImported(s.partition, report)
 		return nil
+	}
+	return cmd.run(ctx, e, args, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+		data, err := readCacheDocument(e, file.value)
+		if err != nil {
+			return err
+		}
+		report, err := cache.ImportCache(ctx, s.partition, bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		printReportNotices(e, report)
+		p.cacheImported(s.partition, report)
+		return nil
 	})
+}
+
+// printReportNotices writes to stderr what the document held that was not imported,
+// and the imported entries that will never be served.
+func printReportNotices(e *env, report app.CacheReport) {
+	for _, name := range report.DroppedSections {
+		fmt.Fprintf(e.stderr, "hexauth: not imported: section %q (not part of the unified cache schema)\n", name)
+	}
+	for _, sk := range report.Skipped {
+		fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
+	}
+	for _, u := range report.Unservable {
+		fmt.Fprintf(e.stderr, "hexauth: imported, never served: %s\n", u)
+	}
+	// Fields read other than as written, and refresh tokens that met a stored one:
+	// an import never silently loses to, or silently replaces, a stored token.
+	for _, n := range report.Notices {
+		fmt.Fprintf(e.stderr, "hexauth: note: %s\n", n)
+	}
+	for _, c := range report.Conflicts {
+		fmt.Fprintf(e.stderr, "hexauth: refresh token conflict: %s\n", c)
+	}
 }
 
 // readCacheDocument reads the document named name ("-" for stdin), at most
@@ -132,14 +159,15 @@ func readCacheDocument(e *env, name string) ([]byte, error) {
 	return data, nil
 }
 
-// runCacheExport writes the client's partition as an MSAL unified token-cache
-// document to stdout, or to --file through a temporary file renamed into place.
+// runCacheExport writes the partition, every client's entries, as an MSAL unified
+// token-cache document to stdout, or to --file through a temporary file renamed into
+// place. It needs no client.
 func runCacheExport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cache export", "--client-id ID --authority URL [--file PATH [--force]] [flags]")
+	fs := newFlagSet(e, "cache export", "[--partition NAME] [--file PATH [--force]] [flags]")
 	path := fs.String("file", "", "write the document to this `path` (created 0600) instead of standard output")
 	force := fs.Bool("force", false, "replace --file when it exists (its mode is kept when stricter than 0600)")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout}
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+	cmd := storeCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout}
+	return cmd.run(ctx, e, args, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
 		if *force && *path == "" {
 			return usageErrorf("--force replaces --file: give --file PATH")
 		}
@@ -149,7 +177,7 @@ func runCacheExport(ctx context.Context, e *env, args []string) int {
 			}
 		}
 		var doc bytes.Buffer
-		if err := sess.ExportCache(ctx, &doc); err != nil {
+		if err := cache.ExportCache(ctx, s.partition, &doc); err != nil {
 			return err
 		}
 		if *path == "" {
@@ -181,14 +209,21 @@ func (p printer) cacheImported(partition string, report app.CacheReport) {
 		fmt.Fprintf(p.e.stdout, "read %s from the document\n", c)
 		return
 	}
-	out := cacheImportJSON{Partition: partition, Read: c, DroppedSections: report.DroppedSections, Skipped: []skippedJSON{}}
+	out := cacheImportJSON{Partition: partition, Read: c, DroppedSections: report.DroppedSections,
+		Skipped: skippedOf(report.Skipped), Unservable: skippedOf(report.Unservable)}
 	if out.DroppedSections == nil {
 		out.DroppedSections = []string{}
 	}
-	for _, sk := range report.Skipped {
-		out.Skipped = append(out.Skipped, skippedJSON{Section: sk.Section, Key: sk.Key, Reason: sk.Reason})
-	}
 	p.value(out)
+}
+
+// skippedOf returns entries as JSON, never nil.
+func skippedOf(entries []msalcache.Skipped) []skippedJSON {
+	out := []skippedJSON{}
+	for _, sk := range entries {
+		out = append(out, skippedJSON{Section: sk.Section, Key: sk.Key, Reason: sk.Reason})
+	}
+	return out
 }
 
 // cacheExported prints the outcome of cache export --file.

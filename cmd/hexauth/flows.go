@@ -36,6 +36,11 @@ func (c flowCommand) run(ctx context.Context, e *env, args []string, body func(c
 	if err != nil {
 		return newPrinter(e, settings{}).fail(err)
 	}
+	return c.runParsed(ctx, e, s, body)
+}
+
+// runParsed is run once the arguments are parsed and the settings loaded.
+func (c flowCommand) runParsed(ctx context.Context, e *env, s settings, body func(context.Context, settings, *session, printer) error) int {
 	p := newPrinter(e, s)
 	if s.timeout == 0 {
 		s.timeout = c.timeout

@@ -29,3 +29,31 @@ func Fold(s string) string { return strings.ToLower(s) }
 // FoldHome is the folding of home_account_id_folded: domain.FoldHomeAccountID, under
 // which Entra ids match in any case and OIDC subjects match exactly.
 func FoldHome(s string) string { return domain.FoldHomeAccountID(s) }
+
+// FoldEnvironments returns the folded environments a filter on envs must accept: each
+// with its aliases (domain.ExpandEnvironments), never nil, so that a host matches its
+// aliases on every path (DESIGN §3). An empty envs gives an empty list: every
+// environment.
+func FoldEnvironments(envs []string) []string {
+	out := domain.ExpandEnvironments(envs)
+	if out == nil {
+		return []string{}
+	}
+	return out
+}
+
+// CanonicalEnvironmentSQL returns an SQL expression, valid in SQLite and PostgreSQL,
+// whose value is the canonical host (domain.CanonicalEnvironment) of the folded
+// environment in column: comparing two such expressions compares clouds, not hosts.
+// The hosts are constants of package domain, not input.
+func CanonicalEnvironmentSQL(column string) string {
+	var b strings.Builder
+	b.WriteString("(CASE " + column)
+	for _, g := range domain.EnvironmentAliasGroups() {
+		for _, h := range g[1:] {
+			b.WriteString(" WHEN '" + h + "' THEN '" + g[0] + "'")
+		}
+	}
+	b.WriteString(" ELSE " + column + " END)")
+	return b.String()
+}
