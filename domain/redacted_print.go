@@ -163,3 +163,20 @@ func (f AuthCodeFlow) GoString() string { return "domain." + f.String() }
 func (f AuthCodeFlow) Format(s fmt.State, verb rune) {
 	formatRedacted(s, verb, f.String(), f.GoString())
 }
+
+// String describes the claims without their values beyond the issuer, the number of
+// audiences and the expiry: an ID token's claims hold personal data (names, e-mail
+// addresses, the subject) and the nonce, which logs and error reports must not carry.
+// Read the fields, or Raw, for the values.
+func (c IDTokenClaims) String() string {
+	return fmt.Sprintf("IDTokenClaims{Issuer:%s Audiences:%d Expiry:%s Claims:%d [redacted]}",
+		c.Issuer, len(c.Audience), c.Expiry.UTC().Format(time.RFC3339), len(c.Raw))
+}
+
+// GoString implements fmt.GoStringer with the redacted claims.
+func (c IDTokenClaims) GoString() string { return "domain." + c.String() }
+
+// Format implements fmt.Formatter: every verb prints the redacted claims.
+func (c IDTokenClaims) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, c.String(), c.GoString())
+}

@@ -127,3 +127,18 @@ func TestAuthCodeFlow_JSON_keepsTheVerifier(t *testing.T) {
 		t.Errorf("json.Marshal(AuthCodeFlow) = %s; want one code_verifier", b)
 	}
 }
+
+func TestIDTokenClaims_printsNoClaimValue(t *testing.T) {
+	c := domain.IDTokenClaims{Issuer: "https://idp", Subject: "sub-secret-person", Nonce: "nonce-canary", Email: "ada@example.com",
+		Raw: map[string]any{"sub": "sub-secret-person", "nonce": "nonce-canary", "email": "ada@example.com"}}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		for _, v := range []any{c, &c} {
+			got := fmt.Sprintf(verb, v)
+			for _, secret := range []string{"sub-secret-person", "nonce-canary", "ada@example.com"} {
+				if strings.Contains(got, secret) {
+					t.Errorf("Sprintf(%s, claims) = %q; holds %q", verb, got, secret)
+				}
+			}
+		}
+	}
+}
