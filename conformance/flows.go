@@ -153,6 +153,10 @@ type FlowEnv struct {
 	// but bound to the provider's Entra authority of tenant (a tenant id, or
 	// organizations) on its own host. Nil when the harness lacks FlowFeatures.GuestTenants.
 	TenantFlows func(tenant, partition string) Flows
+	// HoldNextRefresh holds the next refresh_token grant the engines send until release
+	// is called (entered is closed once it is held); later grants pass. Nil when the
+	// harness cannot hold a grant.
+	HoldNextRefresh func() (entered <-chan struct{}, release func())
 }
 
 // FlowFeatures declares what a harness's fake provider can express. A scenario that
@@ -268,6 +272,7 @@ func flowScenarios() []flowScenario {
 		{name: "ClientCredentialsCachesAppTokensPerTenant", needs: needTenants, setup: withDaemon, run: scenarioClientCredentialsTenants},
 		{name: "LegacyCodeIsRedeemedAndCached", run: scenarioLegacyCode},
 		{name: "CaseDistinctSubjectsAreTwoPeople", setup: withCaseDistinctSubjects, run: scenarioCaseDistinctSubjects},
+		{name: "RemovalDuringARefreshSticks", run: scenarioRemovalSticks},
 		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
 	}
 }

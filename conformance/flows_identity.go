@@ -3,6 +3,7 @@ package conformance
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -51,5 +52,46 @@ func scenarioCaseDistinctSubjects(t *testing.T, env FlowEnv) {
 	wantSource(t, "Silent for Alice after removing alice", res, err, domain.SourceCache)
 	if _, err := f.Silent(ctx, flowScopes, lower.Account, false); !errors.Is(err, domain.ErrNoTokens) {
 		t.Fatalf("Silent for the removed alice = %v; want ErrNoTokens", err)
+	}
+}
+
+// scenarioRemovalSticks: RemoveAccount called (through another engine) while a silent
+// refresh of the account is at the provider; once both returned, the account is gone
+// and stays gone — the refresh in flight did not write it back (DESIGN §3 "Removal
+// sticks"). The refresh is released when RemoveAccount returns (it should not, before:
+// it waits for the account's refresh lock) or after a short while.
+func scenarioRemovalSticks(t *testing.T, env FlowEnv) {
+	if env.HoldNextRefresh == nil {
+		t.Skip("the harness cannot hold a refresh grant (FlowEnv.HoldNextRefresh)")
+	}
+	ctx := flowContext(t)
+	f := env.Flows(flowPartition)
+	first := signIn(t, f, "alice@example.com", "alice-pw")
+	env.Advance(2 * time.Hour)
+	entered, release := env.HoldNextRefresh()
+	refreshed := make(chan error, 1)
+	go func() { _, err := f.Silent(ctx, flowScopes, first.Account, false); refreshed <- err }()
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("the silent refresh never reached the provider")
+	}
+	removed := make(chan error, 1)
+	go func() { removed <- env.Flows(flowPartition).RemoveAccount(ctx, first.Account) }()
+	select {
+	case err := <-removed: // too early: the refresh in flight has not written yet
+		removed <- err
+	case <-time.After(500 * time.Millisecond):
+	}
+	release()
+	<-refreshed // its outcome does not matter; what it left behind does
+	if err := <-removed; err != nil {
+		t.Fatalf("RemoveAccount = %v; want nil", err)
+	}
+	if accts, err := f.Accounts(ctx, ""); err != nil || len(accts) != 0 {
+		t.Fatalf("Accounts after RemoveAccount returned = %+v, %v; want none (a refresh in flight wrote the account back)", accts, err)
+	}
+	if _, err := f.Silent(ctx, flowScopes, first.Account, false); !errors.Is(err, domain.ErrNoTokens) {
+		t.Fatalf("Silent after the removal = %v; want ErrNoTokens", err)
 	}
 }

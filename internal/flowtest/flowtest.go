@@ -6,6 +6,7 @@ package flowtest
 import (
 	"context"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,7 +47,8 @@ func Harness(newProvider ProviderFactory, newStore func(t *testing.T) ports.Cach
 			t.Fatal(err)
 		}
 		store := newStore(t)
-		deps := usecases.Deps{IdentityProvider: idp, Store: store, Clock: clock}
+		hold := &refreshHold{IdentityProvider: idp}
+		deps := usecases.Deps{IdentityProvider: hold, Store: store, Clock: clock}
 		clientFlows := func(clientID, partition string) conformance.Flows {
 			cfg := Config(setup, clientID, authority)
 			cfg.Partition = partition
@@ -57,11 +59,12 @@ func Harness(newProvider ProviderFactory, newStore func(t *testing.T) ports.Cach
 			return f
 		}
 		env := conformance.FlowEnv{
-			Provider:    idp,
-			Store:       store,
-			Advance:     func(d time.Duration) { clock.Advance(d) },
-			Flows:       func(partition string) conformance.Flows { return clientFlows(setup.ClientID, partition) },
-			ClientFlows: clientFlows,
+			Provider:        idp,
+			Store:           store,
+			Advance:         func(d time.Duration) { clock.Advance(d) },
+			Flows:           func(partition string) conformance.Flows { return clientFlows(setup.ClientID, partition) },
+			ClientFlows:     clientFlows,
+			HoldNextRefresh: hold.next,
 		}
 		if ta := tenantsOf(idp); ta != nil {
 			env.TenantFlows = func(tenant, partition string) conformance.Flows {
@@ -180,4 +183,40 @@ func idTokenFault(f conformance.IDTokenFault) memory.IDTokenFault {
 		return memory.IDTokenRefreshAddsNonce
 	}
 	return memory.IDTokenOK
+}
+
+// refreshHold is the engines' identity provider: the fake, with the next refresh_token
+// grant held on demand (conformance.FlowEnv.HoldNextRefresh).
+type refreshHold struct {
+	ports.IdentityProvider
+	mu      sync.Mutex
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *refreshHold) next() (<-chan struct{}, func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.entered, h.release = make(chan struct{}), make(chan struct{})
+	release := h.release
+	var once sync.Once
+	return h.entered, func() { once.Do(func() { close(release) }) }
+}
+
+func (h *refreshHold) Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error) {
+	if req.Grant == domain.GrantRefreshToken {
+		h.mu.Lock()
+		entered, release := h.entered, h.release
+		h.entered, h.release = nil, nil
+		h.mu.Unlock()
+		if entered != nil {
+			close(entered)
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return domain.TokenResponse{}, ctx.Err()
+			}
+		}
+	}
+	return h.IdentityProvider.Token(ctx, req)
 }
