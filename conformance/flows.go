@@ -273,6 +273,7 @@ func flowScenarios() []flowScenario {
 		{name: "LegacyCodeIsRedeemedAndCached", run: scenarioLegacyCode},
 		{name: "CaseDistinctSubjectsAreTwoPeople", setup: withCaseDistinctSubjects, run: scenarioCaseDistinctSubjects},
 		{name: "RemovalDuringARefreshSticks", run: scenarioRemovalSticks},
+		{name: "TwoAuthoritiesSendOneRefreshTokenOnce", needs: needGuestTenants, setup: withClientInfo, run: scenarioTwoAuthoritiesOneRefreshToken},
 		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
 	}
 }

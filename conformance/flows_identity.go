@@ -95,3 +95,43 @@ func scenarioRemovalSticks(t *testing.T, env FlowEnv) {
 		t.Fatalf("Silent after the removal = %v; want ErrNoTokens", err)
 	}
 }
+
+// scenarioTwoAuthoritiesOneRefreshToken: a silent call through organizations and one
+// through the user's home tenant, in two engines, need the same refresh token; the
+// provider rotates refresh tokens and revokes the family of one presented twice, as real
+// providers do. The first refresh is held at the provider while the second call starts:
+// it must wait for the account's refresh lock and then find the new token in the cache,
+// never send the refresh token a second time.
+func scenarioTwoAuthoritiesOneRefreshToken(t *testing.T, env FlowEnv) {
+	if env.HoldNextRefresh == nil {
+		t.Skip("the harness cannot hold a refresh grant (FlowEnv.HoldNextRefresh)")
+	}
+	ctx := flowContext(t)
+	orgs := env.TenantFlows(domain.TenantOrganizations, flowPartition)
+	first := signIn(t, orgs, "alice@example.com", "alice-pw")
+	tenant := env.TenantFlows(first.Account.Realm, flowPartition)
+	env.Advance(2 * time.Hour)
+	entered, release := env.HoldNextRefresh()
+	results := make(chan error, 2)
+	go func() { _, err := orgs.Silent(ctx, flowScopes, first.Account, false); results <- err }()
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("the first silent refresh never reached the provider")
+	}
+	go func() { _, err := tenant.Silent(ctx, flowScopes, first.Account, false); results <- err }()
+	select {
+	case err := <-results: // the tenant call did not wait for the refresh in flight
+		results <- err
+	case <-time.After(500 * time.Millisecond):
+	}
+	release()
+	for range 2 {
+		if err := <-results; err != nil {
+			t.Errorf("Silent = %v; want a token (a refresh token sent twice costs the session)", err)
+		}
+	}
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh grants = %d; want 1: organizations and the tenant's URL reach one refresh token", n)
+	}
+}
