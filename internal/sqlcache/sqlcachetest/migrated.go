@@ -34,6 +34,11 @@ func CheckMigratedVersion1Rows(t *testing.T, s interface {
 	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", ClientID: "daemon"}); len(got.AccessTokens) != 0 {
 		t.Errorf("Find(app tokens) after migrating = %d; want the realm-less app token gone", len(got.AccessTokens))
 	}
+	// An Entra-host refresh token without an account record (another app's family token,
+	// as MSAL caches may hold) is kept.
+	if got, err := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "0aaaaaaa-80ba-4c40-97bc-f7a23c703084.72f988bf-86f1-41af-91ab-2d7cd011db47"}); err != nil || len(got.RefreshTokens) != 1 {
+		t.Errorf("Find(an Entra family refresh token without an account) after migrating = %d refresh tokens, %v; want it kept", len(got.RefreshTokens), err)
+	}
 	got, err = s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Bob"})
 	if err != nil || len(got.AccessTokens) != 1 || len(got.RefreshTokens) != 1 || len(got.IDTokens) != 1 || len(got.Accounts) != 1 {
 		t.Fatalf("Find(Bob) after migrating = %+v, %v; want his four entries (tied to an MSSTS account)", got, err)
