@@ -87,10 +87,9 @@ type documentImport struct {
 // importDocument is every import's path (a client's ImportCache and Cache.ImportCache):
 // read and decode the document whole, stamp its undated refresh tokens, give an OIDC
 // issuer's realm to realm-less refresh tokens it ties to that issuer and drop those it
-// does not, import atomically, and report conflicts with the stored refresh tokens.
-// Without an authority, realm-less refresh tokens are imported as MSAL wrote them: an
-// OIDC issuer at the host's root would take them for its own (import an OIDC issuer's
-// cache through its authority).
+// does not (domain.AdoptIssuerRealm: without an authority, an OIDC issuer's realm-less
+// refresh tokens are not imported), import atomically, and report conflicts with the
+// stored refresh tokens.
 func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheReport, error) {
 	data, err := readDocument(r)
 	if err != nil {
@@ -100,14 +99,27 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 	if err != nil {
 		return CacheReport{}, err
 	}
+	// A refresh token dated in the future (a writer's fast clock, or a crafted file)
+	// would outrank every rotation a later refresh writes (stores keep the newer of two),
+	// so the spent token would be sent again: it is dated now instead.
+	now := in.now.Truncate(time.Second)
+	for i := range snap.RefreshTokens {
+		if rt := &snap.RefreshTokens[i]; rt.CachedAt.After(now) {
+			rt.CachedAt = now
+			report.Notices = append(report.Notices, msalcache.Notice{Section: msalcache.SectionRefreshToken, Key: rt.Key(),
+				Field: "cached_at", Reason: "in the future: read as the time of the import"})
+		}
+	}
 	// MSAL writes refresh tokens without a realm; an OIDC issuer's are keyed by its path.
 	// One the document does not tie to this issuer is not imported: it could be sent to
 	// an issuer that did not issue it.
+	var authority domain.Authority
 	if in.authority != nil {
-		if _, dropped := domain.AdoptIssuerRealm(&snap, *in.authority); dropped > 0 && in.log != nil {
-			in.log.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to this issuer's realm",
-				slog.String("partition", in.partition), slog.Int("dropped", dropped))
-		}
+		authority = *in.authority
+	}
+	if _, dropped := domain.AdoptIssuerRealm(&snap, authority); dropped > 0 && in.log != nil {
+		in.log.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to an issuer (import an OIDC issuer's cache through its authority)",
+			slog.String("partition", in.partition), slog.Int("dropped", dropped))
 	}
 	stored, err := in.store.Export(ctx, in.partition)
 	if err != nil {

@@ -26,9 +26,11 @@ func TestOpenCache_importListExportWithoutAClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := "sqlite://" + filepath.ToSlash(filepath.Join(t.TempDir(), "tokens.db"))
-	cache, err := app.OpenCache(ctx, app.Config{Cache: db})
+	// No client; the authority ties the document's realm-less (MSAL-shaped) refresh token
+	// to its OIDC issuer, without which it would not be imported.
+	cache, err := app.OpenCache(ctx, app.Config{Cache: db, Authority: authority})
 	if err != nil {
-		t.Fatalf("OpenCache(no ClientID, no Authority) = %v; want nil", err)
+		t.Fatalf("OpenCache(no ClientID) = %v; want nil", err)
 	}
 	defer cache.Close()
 	doc := pythonCache(t, res, "someone-elses-app", "", exampleStart, true)

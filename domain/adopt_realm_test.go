@@ -36,14 +36,16 @@ func TestAdoptIssuerRealm(t *testing.T) {
 		{"no account in the document", issuer, domain.CacheSnapshot{}, "dropped"},
 		{"root issuer, account of another realm", root, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "dropped"},
 		{"root issuer, account of the root realm", root, domain.CacheSnapshot{Accounts: []domain.Account{acct("")}}, ""},
-		{"another host", issuer, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "other.example", Realm: "realms/a"}}}, ""},
-		{"an Entra client adopts nothing", entra, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, ""},
+		{"another OIDC host", issuer, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "other.example", Realm: "realms/a"}}}, "dropped"},
+		{"an Entra client adopts no OIDC token", entra, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "dropped"},
+		{"no authority", domain.Authority{}, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "dropped"},
+		{"ADFS account on the host", domain.Authority{}, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "idp.example", Realm: "", AuthorityType: domain.AuthorityTypeADFS}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.snap
 			r := rt
-			if tt.name == "another host" {
+			if tt.name == "another OIDC host" {
 				r.Environment = "other.example"
 			}
 			s.RefreshTokens = []domain.RefreshToken{r}
@@ -56,5 +58,15 @@ func TestAdoptIssuerRealm(t *testing.T) {
 				t.Errorf("refresh token after AdoptIssuerRealm: %q; want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAdoptIssuerRealm_keepsEntraAndB2CRefreshTokens(t *testing.T) {
+	s := domain.CacheSnapshot{RefreshTokens: []domain.RefreshToken{
+		{HomeAccountID: "u.t", Environment: "login.windows.net", ClientID: "c", Secret: "rt1"},
+		{HomeAccountID: "u.t", Environment: "contoso.b2clogin.com", ClientID: "c", Secret: "rt2"},
+	}}
+	if _, dropped := domain.AdoptIssuerRealm(&s, domain.Authority{}); dropped != 0 || len(s.RefreshTokens) != 2 {
+		t.Fatalf("AdoptIssuerRealm dropped %d of Entra's and B2C's realm-less refresh tokens; want none", dropped)
 	}
 }

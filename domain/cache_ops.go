@@ -160,49 +160,64 @@ func (w CacheWrite) Upserts() CacheSnapshot {
 	return s
 }
 
-// AdoptIssuerRealm gives the refresh tokens of s that carry no realm the issuer realm of
-// authority, and drops those it cannot tie to this issuer; it returns how many it
-// adopted and dropped. MSAL writes no realm on refresh tokens, while hexauth keys an
-// OIDC issuer's refresh token by the issuer's path (DESIGN §3): without this an imported
-// MSAL cache of such an issuer would never be redeemed. A realm-less refresh token of
-// the authority's host is adopted only when the document ties its home account on that
-// host to this issuer alone: at least one account record or ID token, each of this
-// realm. Otherwise it is dropped: kept with realm "", it would belong to the issuer at
-// the host's root, which may not have issued it (a document that names the account under
-// another realm — another issuer on the host, or MSAL Python's first path segment of a
-// longer issuer path). Entra, B2C and ADFS authorities change nothing.
+// AdoptIssuerRealm settles the realm of the refresh tokens of an imported snapshot that
+// carry none (MSAL writes none), and returns how many it adopted and dropped. hexauth
+// keys an OIDC issuer's refresh token by the issuer's path (DESIGN §3), and a realm-less
+// one is the issuer's at the host's root: kept as it came, a token of any other issuer on
+// that host would be sent there. So a realm-less refresh token is
+//   - kept, on an Entra or B2C host (one refresh token serves every tenant there);
+//   - kept, when the snapshot ties its account on that host to ADFS (an account record
+//     of type ADFS or realm adfs);
+//   - given authority's realm, when authority is an OIDC issuer of that host and the
+//     snapshot ties the account there to this realm alone (at least one account record or
+//     ID token, each of this realm);
+//   - dropped otherwise (another issuer on the host, MSAL Python's first path segment of a
+//     longer issuer path, no account at all, or no authority to tie it to).
+//
+// authority may be the zero Authority: nothing is then adopted.
 func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) (adopted, dropped int) {
-	if !authority.IsIssuerRealm() {
-		return 0, 0
-	}
-	realm := authority.Realm()
 	type home struct{ id, env string }
+	key := func(id, env string) home { return home{FoldHomeAccountID(id), strings.ToLower(env)} }
+	realm := authority.Realm()
 	ties := map[home]bool{} // true: every record of the account is of realm
+	adfs := map[home]bool{}
 	tie := func(id, env, r string) {
-		h := home{FoldHomeAccountID(id), strings.ToLower(env)}
+		h := key(id, env)
 		ok, seen := ties[h]
 		ties[h] = (ok || !seen) && r == realm
 	}
 	for _, a := range s.Accounts {
 		tie(a.HomeAccountID, a.Environment, a.Realm)
+		if a.AuthorityType == AuthorityTypeADFS || strings.EqualFold(a.Realm, "adfs") {
+			adfs[key(a.HomeAccountID, a.Environment)] = true
+		}
 	}
 	for _, t := range s.IDTokens {
 		tie(t.HomeAccountID, t.Environment, t.Realm)
 	}
 	kept := s.RefreshTokens[:0]
 	for _, rt := range s.RefreshTokens {
-		if rt.Realm == "" && strings.EqualFold(rt.Environment, authority.Host) {
-			if !ties[home{FoldHomeAccountID(rt.HomeAccountID), strings.ToLower(rt.Environment)}] {
-				dropped++
-				continue
-			}
+		h := key(rt.HomeAccountID, rt.Environment)
+		switch {
+		case rt.Realm != "" || isTenantHost(rt.Environment) || adfs[h]:
+		case authority.IsIssuerRealm() && strings.EqualFold(rt.Environment, authority.Host) && ties[h]:
 			if realm != "" {
 				rt.Realm = realm
 				adopted++
 			}
+		default:
+			dropped++
+			continue
 		}
 		kept = append(kept, rt)
 	}
 	s.RefreshTokens = kept
 	return adopted, dropped
+}
+
+// isTenantHost reports whether env is an Entra host (any cloud's alias) or a B2C host,
+// whose refresh tokens carry no realm.
+func isTenantHost(env string) bool {
+	h := strings.ToLower(hostOnly(env))
+	return isEntraHost(h) || strings.HasSuffix(h, ".b2clogin.com")
 }

@@ -28,8 +28,10 @@ func TestCacheImport_run_familyRefreshTokenServesAnotherApp(t *testing.T) {
 		t.Fatalf("cache export of office's cache: got %s; want its family refresh token", exported)
 	}
 	teamsCache := filepath.Join(dir, "teams.db")
+	// No client; the authority ties the document's realm-less refresh token (an OIDC
+	// issuer's) to its issuer, without which it would not be imported.
 	if r := runInProcess(t, invocation{args: []string{"cache", "import", "-"}, env: map[string]string{
-		"HEXAUTH_CACHE": teamsCache, "HEXAUTH_TIMEOUT": testTimeoutFlag}, stdin: exported.stdout}); r.code != exitOK {
+		"HEXAUTH_CACHE": teamsCache, "HEXAUTH_AUTHORITY": f.issuer, "HEXAUTH_TIMEOUT": testTimeoutFlag}, stdin: exported.stdout}); r.code != exitOK {
 		t.Fatalf("cache import without a client: %s", r)
 	}
 	teams := with(with(office, "HEXAUTH_CLIENT_ID", "teams"), "HEXAUTH_CACHE", teamsCache)

@@ -15,32 +15,36 @@
 
 ALTER TABLE refresh_tokens ADD COLUMN realm TEXT NOT NULL DEFAULT '';
 
--- 4. Before this version every OIDC issuer's rows had realm '' whatever its path, which
---    is now the realm of the issuer at the host's root only: kept, they would be served
---    to that issuer, and their refresh tokens sent to it. Rows not tied to an Entra, B2C
---    or ADFS account record (an OIDC issuer's, as hexauth wrote them: authority_type
---    Generic), on a host that is not an Entra or B2C host, are deleted; their users sign
---    in again once. App tokens with realm '' are
+-- 4. Before this version every OIDC issuer's rows had realm '' whatever its path, and
+--    an MSAL cache imported into it held an OIDC issuer's refresh tokens without a realm:
+--    '' is now the realm of the issuer at the host's root only, so kept, they would be
+--    served to that issuer and their refresh tokens sent to it. On a host that is neither
+--    an Entra nor a B2C host, every user row is deleted but ADFS's (an account record of
+--    type ADFS or realm adfs; an access or ID token of realm adfs): OIDC users sign in
+--    again once. Entra and B2C rows are never touched. App tokens with realm '' are
 --    deleted too (a client-credentials call gets a new one).
 DELETE FROM access_tokens WHERE home_account_id = '' AND realm = '';
 DELETE FROM access_tokens WHERE home_account_id <> ''
   AND environment_folded NOT IN ('login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn', 'login.microsoftonline.us', 'login.usgovcloudapi.net', 'login-us.microsoftonline.com', 'login.microsoftonline.de')
-  AND environment_folded NOT LIKE '%.b2clogin.com' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = access_tokens.partition
-    AND a.home_account_id_folded = access_tokens.home_account_id_folded
-    AND a.environment_folded = access_tokens.environment_folded AND a.authority_type IN ('MSSTS', 'ADFS'));
-DELETE FROM refresh_tokens WHERE home_account_id <> ''
-  AND environment_folded NOT IN ('login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn', 'login.microsoftonline.us', 'login.usgovcloudapi.net', 'login-us.microsoftonline.com', 'login.microsoftonline.de')
-  AND environment_folded NOT LIKE '%.b2clogin.com' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = refresh_tokens.partition
-    AND a.home_account_id_folded = refresh_tokens.home_account_id_folded
-    AND a.environment_folded = refresh_tokens.environment_folded AND a.authority_type IN ('MSSTS', 'ADFS'));
+  AND environment_folded NOT LIKE '%.b2clogin.com'
+  AND lower(realm) <> 'adfs' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = access_tokens.partition
+    AND a.home_account_id_folded = access_tokens.home_account_id_folded AND a.environment_folded = access_tokens.environment_folded
+    AND (a.authority_type = 'ADFS' OR lower(a.realm) = 'adfs'));
 DELETE FROM id_tokens WHERE home_account_id <> ''
   AND environment_folded NOT IN ('login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn', 'login.microsoftonline.us', 'login.usgovcloudapi.net', 'login-us.microsoftonline.com', 'login.microsoftonline.de')
-  AND environment_folded NOT LIKE '%.b2clogin.com' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = id_tokens.partition
-    AND a.home_account_id_folded = id_tokens.home_account_id_folded
-    AND a.environment_folded = id_tokens.environment_folded AND a.authority_type IN ('MSSTS', 'ADFS'));
-DELETE FROM accounts WHERE authority_type NOT IN ('MSSTS', 'ADFS')
+  AND environment_folded NOT LIKE '%.b2clogin.com'
+  AND lower(realm) <> 'adfs' AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = id_tokens.partition
+    AND a.home_account_id_folded = id_tokens.home_account_id_folded AND a.environment_folded = id_tokens.environment_folded
+    AND (a.authority_type = 'ADFS' OR lower(a.realm) = 'adfs'));
+DELETE FROM refresh_tokens WHERE home_account_id <> ''
   AND environment_folded NOT IN ('login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn', 'login.microsoftonline.us', 'login.usgovcloudapi.net', 'login-us.microsoftonline.com', 'login.microsoftonline.de')
-  AND environment_folded NOT LIKE '%.b2clogin.com';
+  AND environment_folded NOT LIKE '%.b2clogin.com'
+  AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.partition = refresh_tokens.partition
+    AND a.home_account_id_folded = refresh_tokens.home_account_id_folded AND a.environment_folded = refresh_tokens.environment_folded
+    AND (a.authority_type = 'ADFS' OR lower(a.realm) = 'adfs'));
+DELETE FROM accounts WHERE environment_folded NOT IN ('login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn', 'login.microsoftonline.us', 'login.usgovcloudapi.net', 'login-us.microsoftonline.com', 'login.microsoftonline.de')
+  AND environment_folded NOT LIKE '%.b2clogin.com'
+  AND authority_type <> 'ADFS' AND lower(realm) <> 'adfs';
 
 UPDATE access_tokens SET realm = lower(realm) WHERE realm <> lower(realm);
 UPDATE id_tokens SET realm = lower(realm) WHERE realm <> lower(realm);

@@ -27,9 +27,11 @@ func CheckMigratedVersion1Rows(t *testing.T, s interface {
 }) {
 	t.Helper()
 	ctx := t.Context()
-	got, err := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Alice"})
-	if err != nil || len(got.AccessTokens)+len(got.RefreshTokens)+len(got.IDTokens)+len(got.Accounts) != 0 {
-		t.Fatalf("Find(Alice) after migrating = %+v, %v; want her rows gone (an OIDC issuer's, with realm '' for any issuer path)", got, err)
+	for _, gone := range []string{"Alice", "Carol"} {
+		got, err := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: gone})
+		if err != nil || len(got.AccessTokens)+len(got.RefreshTokens)+len(got.IDTokens)+len(got.Accounts) != 0 {
+			t.Fatalf("Find(%s) after migrating = %+v, %v; want the rows gone (an OIDC issuer's, realm '' for any issuer path)", gone, got, err)
+		}
 	}
 	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", ClientID: "daemon"}); len(got.AccessTokens) != 0 {
 		t.Errorf("Find(app tokens) after migrating = %d; want the realm-less app token gone", len(got.AccessTokens))
@@ -39,9 +41,9 @@ func CheckMigratedVersion1Rows(t *testing.T, s interface {
 	if got, err := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "0aaaaaaa-80ba-4c40-97bc-f7a23c703084.72f988bf-86f1-41af-91ab-2d7cd011db47"}); err != nil || len(got.RefreshTokens) != 1 {
 		t.Errorf("Find(an Entra family refresh token without an account) after migrating = %d refresh tokens, %v; want it kept", len(got.RefreshTokens), err)
 	}
-	got, err = s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Bob"})
+	got, err := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "Bob"})
 	if err != nil || len(got.AccessTokens) != 1 || len(got.RefreshTokens) != 1 || len(got.IDTokens) != 1 || len(got.Accounts) != 1 {
-		t.Fatalf("Find(Bob) after migrating = %+v, %v; want his four entries (tied to an MSSTS account)", got, err)
+		t.Fatalf("Find(Bob) after migrating = %+v, %v; want his four entries (an ADFS user's)", got, err)
 	}
 	if got, _ := s.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: "bob"}); len(got.AccessTokens)+len(got.Accounts) != 0 {
 		t.Errorf("Find(bob) after migrating = %+v; want nothing (subjects are case-sensitive)", got)
