@@ -8,12 +8,12 @@ import (
 	"github.com/hexauth/hexauth/app"
 )
 
-// From the final review (each failed before its fix): a client's ImportCache drops a realm-less refresh token of an OIDC host
-// that the document does not tie to the client's issuer (6f9dbe8), but app.OpenCache
-// without an Authority (hexauth cache import without --authority) imports it with realm
-// "", the realm of the issuer at the host's root, which did not issue it: MSAL Python
-// wrote it for https://idp.example/realms/a (account realm "realms").
-func TestReview_OpenCacheImportsRealmlessOIDCRefreshTokenAsRootIssuers(t *testing.T) {
+// app.OpenCache without an Authority (hexauth cache import without --authority) does not
+// import a realm-less refresh token of an OIDC host: kept, it would have realm "", the
+// realm of the issuer at the host's root, which did not issue it (MSAL Python wrote it
+// for https://idp.example/realms/a, account realm "realms"). From the final review: it
+// was imported before.
+func TestOpenCache_ImportCache_realmlessOIDCRefreshTokenIsNotTheRootIssuers(t *testing.T) {
 	ctx := testContext(t)
 	db := "sqlite://" + filepath.ToSlash(filepath.Join(t.TempDir(), "tokens.db"))
 	cache, err := app.OpenCache(ctx, app.Config{Cache: db})

@@ -10,11 +10,11 @@ import (
 	"github.com/hexauth/hexauth/app"
 )
 
-// From the final review (each failed before its fix): an imported refresh token dated in the future (a document exported on a
-// machine whose clock ran ahead, or crafted) outranks every refresh token a flow stores
-// later, so the rotated token of the next refresh is dropped and the spent one is sent
-// again: the credential is lost (and a provider with reuse detection revokes the grant).
-func TestReview_ImportCache_futureDatedRefreshTokenLosesRotation(t *testing.T) {
+// An imported refresh token dated in the future (a document exported on a machine whose
+// clock ran ahead, or crafted) is dated at the import: it used to outrank every refresh
+// token a flow stored later, so the rotated token of the next refresh was dropped and the
+// spent one sent again (from the final review).
+func TestPublicClient_ImportCache_futureDatedRefreshTokenDoesNotOutrankRotation(t *testing.T) {
 	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	idp := newFake(clock)
