@@ -382,7 +382,8 @@ func CanonicalEnvironment(env string) string {
 	return env
 }
 
-// SameEnvironment reports whether two cache environments denote the same cloud.
+// SameEnvironment reports whether two cache environments are one host or aliases of one
+// cloud, without allocating for the common case of equal hosts.
 func SameEnvironment(a, b string) bool {
-	return slices.Contains(EnvironmentAliases(a), strings.ToLower(b))
+	return strings.EqualFold(a, b) || CanonicalEnvironment(a) == CanonicalEnvironment(b)
 }

@@ -131,7 +131,7 @@ func MatchEnvironment(envs []string, env string) bool {
 		return true
 	}
 	for _, e := range envs {
-		if sameCloud(e, env) {
+		if SameEnvironment(e, env) {
 			return true
 		}
 	}

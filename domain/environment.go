@@ -2,7 +2,6 @@ package domain
 
 import (
 	"slices"
-	"strings"
 )
 
 // ExpandEnvironments returns envs with every alias of each (EnvironmentAliases),
@@ -33,10 +32,4 @@ func EnvironmentAliasGroups() [][]string {
 		out[i] = slices.Clone(g)
 	}
 	return out
-}
-
-// sameCloud reports whether two environments are one host or aliases of one cloud,
-// without allocating for the common case of equal hosts.
-func sameCloud(a, b string) bool {
-	return strings.EqualFold(a, b) || CanonicalEnvironment(a) == CanonicalEnvironment(b)
 }
