@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -125,37 +126,77 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 	if err != nil {
 		return CacheReport{}, err
 	}
+	report.Conflicts = refreshConflicts(stored.RefreshTokens, snap.RefreshTokens, now)
 	if err := in.store.Import(ctx, in.partition, snap); err != nil {
 		return CacheReport{}, err
 	}
-	report.Conflicts = refreshConflicts(stored.RefreshTokens, snap.RefreshTokens)
 	logReport(ctx, in.log, in.partition, report, snap.Len())
 	return report, nil
 }
 
-// refreshConflicts lists the imported refresh tokens whose key the store held with
-// another secret, and which one the store kept: the imported one unless the stored one
-// is newer, to the second (the ordering of ports.CacheStore.Write). It reads the store as
-// it was just before the import; a flow that wrote in between is not reflected.
-func refreshConflicts(stored, imported []domain.RefreshToken) []msalcache.Conflict {
+// refreshConflicts lists the imported refresh tokens that meet a stored one of another
+// secret and the same identity, and settles their order (imported is changed in place).
+//
+// Of the same key the store keeps one: the imported one unless the stored one is newer,
+// to the second (the ordering of ports.CacheStore.Write).
+//
+// Under an alias host of one cloud (same account, client and issuer realm, another
+// environment) the keys differ and the store keeps both; silent redeems the newer first
+// and the other only after an invalid_grant (usecases' refreshCandidates). An imported
+// token not known to be newer — dated at or after the import, which is how undated ones
+// (stamped) and future-dated ones come out of importDocument — is dated a second before
+// the newest such stored token: a stamp is no evidence against a token hexauth dated
+// itself, and presenting a rotated-away token first can make a provider with reuse
+// detection revoke the live one. A dated imported token keeps its date.
+//
+// It reads the store as it was just before the import; a flow that wrote in between is
+// not reflected.
+func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) []msalcache.Conflict {
 	byKey := make(map[string]domain.RefreshToken, len(stored))
+	byID := make(map[string][]domain.RefreshToken, len(stored))
 	for _, t := range stored {
 		byKey[t.Key()] = t
+		byID[refreshIdentity(t)] = append(byID[refreshIdentity(t)], t)
 	}
 	var out []msalcache.Conflict
-	for _, t := range imported {
-		old, ok := byKey[t.Key()]
-		if !ok || old.Secret == t.Secret {
+	for i := range imported {
+		t := &imported[i]
+		if old, ok := byKey[t.Key()]; ok && old.Secret != t.Secret {
+			res := msalcache.ResolutionReplaced
+			if t.CachedAt.Truncate(time.Second).Before(old.CachedAt.Truncate(time.Second)) {
+				res = msalcache.ResolutionKeptStored
+			}
+			out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: res})
+		}
+		var alias *domain.RefreshToken
+		for j, s := range byID[refreshIdentity(*t)] {
+			if s.Key() != t.Key() && s.Secret != t.Secret && (alias == nil || s.CachedAt.After(alias.CachedAt)) {
+				alias = &byID[refreshIdentity(*t)][j]
+			}
+		}
+		if alias == nil {
 			continue
 		}
-		res := msalcache.ResolutionReplaced
-		if t.CachedAt.Truncate(time.Second).Before(old.CachedAt.Truncate(time.Second)) {
-			res = msalcache.ResolutionKeptStored
+		res := msalcache.ResolutionAliasStoredFirst
+		switch stamp := alias.CachedAt.Truncate(time.Second); {
+		case t.CachedAt.Before(now) && t.CachedAt.After(stamp):
+			res = msalcache.ResolutionAliasDocumentFirst
+		case !t.CachedAt.Before(stamp):
+			t.CachedAt = stamp.Add(-time.Second)
 		}
-		out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: res})
+		out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), StoredKey: alias.Key(), Resolution: res})
 	}
-	slices.SortFunc(out, func(a, b msalcache.Conflict) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(out, func(a, b msalcache.Conflict) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.StoredKey, b.StoredKey))
+	})
 	return out
+}
+
+// refreshIdentity names what a refresh token is across the alias hosts of one cloud:
+// home account, canonical environment, client and issuer realm.
+func refreshIdentity(t domain.RefreshToken) string {
+	return strings.Join([]string{domain.FoldHomeAccountID(t.HomeAccountID), domain.CanonicalEnvironment(t.Environment),
+		strings.ToLower(t.ClientID), t.Realm}, "\x1f")
 }
 
 // readDocument reads all of r, refusing more than MaxCacheDocument bytes.

@@ -71,22 +71,43 @@ type Notice struct {
 	Reason  string
 }
 
-// Conflict is a refresh token of an imported document whose key the store already held
-// with another secret, and how the import resolved it.
+// Conflict is a refresh token of an imported document that met a stored one of another
+// secret and the same identity — the same key, or the same account, client and issuer
+// realm under an alias host of one cloud (domain.CanonicalEnvironment) — and how the
+// import resolved it.
 type Conflict struct {
-	Section    string
-	Key        string // hexauth's key of the entry (domain.RefreshToken.Key), as the store files it
-	Resolution string // ResolutionReplaced or ResolutionKeptStored
+	Section string
+	Key     string // hexauth's key of the document's entry (domain.RefreshToken.Key), as the store files it
+	// StoredKey is the key of the stored token under an alias host; "" when the stored
+	// token has Key itself.
+	StoredKey  string
+	Resolution string // one of the Resolution constants
 }
 
 // Resolutions of a Conflict.
 const (
-	ResolutionReplaced   = "replaced a stored refresh token"
+	// ResolutionReplaced: the document's token replaced the stored one of its key.
+	ResolutionReplaced = "replaced a stored refresh token"
+	// ResolutionKeptStored: the stored token of its key was newer and was kept.
 	ResolutionKeptStored = "kept the stored newer one"
+	// ResolutionAliasStoredFirst: both are kept, under their hosts; the stored token is
+	// redeemed first, the document's only after an invalid_grant. The document's token
+	// was not known to be newer (undated, or dated at or after the import), so it is
+	// dated just before the stored one.
+	ResolutionAliasStoredFirst = "kept beside a stored refresh token of an alias host, which silent redeems first"
+	// ResolutionAliasDocumentFirst: both are kept; the document's token, dated newer
+	// than the stored one, is redeemed first.
+	ResolutionAliasDocumentFirst = "kept beside an older stored refresh token of an alias host; silent redeems the document's first"
 )
 
-// String returns `Section["key"]: resolution`.
-func (c Conflict) String() string { return c.Section + "[" + quote(c.Key) + "]: " + c.Resolution }
+// String returns `Section["key"]: resolution`, naming the stored alias entry if any.
+func (c Conflict) String() string {
+	s := c.Section + "[" + quote(c.Key) + "]: " + c.Resolution
+	if c.StoredKey != "" {
+		s += " (" + quote(c.StoredKey) + ")"
+	}
+	return s
+}
 
 // String returns `Section["key"]: field "name": reason`.
 func (n Notice) String() string {

@@ -107,19 +107,31 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 			s.refused.remember(key, s.e.clock.Now(), de)
 			s.e.log.InfoContext(ctx, "refresh token refused; not presented again for a while", "family", family, "window", refusalWindow, "correlation_id", correlationID)
 		}
-		if !(family && i < len(candidates)-1 && errors.Is(err, domain.ErrInvalidGrant)) {
+		// Only invalid_grant moves on (DESIGN §3: family → the app's own; then the app's
+		// token of an alias host, which an import may have left beside the live one): a
+		// refusal another token cannot cure (MFA, consent) is the answer.
+		if i == len(candidates)-1 || !errors.Is(err, domain.ErrInvalidGrant) {
 			break
 		}
-		s.e.log.InfoContext(ctx, "family refresh token refused; falling back to the app's own", "correlation_id", correlationID)
+		if family {
+			s.e.log.InfoContext(ctx, "family refresh token refused; falling back to the app's own", "correlation_id", correlationID)
+		} else {
+			s.e.log.InfoContext(ctx, "refresh token refused; trying the app's token of an alias host", "correlation_id", correlationID)
+		}
 	}
 	return domain.AuthResult{}, err
 }
 
 // refreshCandidates orders the refresh tokens to try: a family token (when the app's
-// metadata does not say it is outside every family), then the app's own. Only refresh
-// tokens of the authority's issuer realm (DESIGN §3: an OIDC issuer's path; every Entra
-// refresh token has none) with a secret are candidates: a refresh token is only ever
-// sent to the issuer that issued it, and an empty one is no refresh token.
+// metadata does not say it is outside every family), then the app's own, newest first.
+// Only refresh tokens of the authority's issuer realm (DESIGN §3: an OIDC issuer's path;
+// every Entra refresh token has none) with a secret are candidates: a refresh token is
+// only ever sent to the issuer that issued it, and an empty one is no refresh token.
+//
+// The app can hold several of its own under alias hosts of one cloud (an imported MSAL
+// .NET cache beside hexauth's tokens): the newest goes first, never the copy rotated
+// away, and the others follow it, each tried only after an invalid_grant, so a stale
+// token dated newer by mistake costs one refused request, never a sign-in.
 func refreshCandidates(found domain.CacheEntries, authority domain.Authority, clientID string) []domain.RefreshToken {
 	knownFamily, knownOutside := "", false
 	for _, m := range found.AppMetadata {
@@ -127,7 +139,8 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 			knownFamily, knownOutside = m.FamilyID, m.FamilyID == ""
 		}
 	}
-	var own, family *domain.RefreshToken
+	var own []domain.RefreshToken
+	var family *domain.RefreshToken
 	realm := authority.RefreshTokenRealm()
 	for i := range found.RefreshTokens {
 		rt := &found.RefreshTokens[i]
@@ -135,11 +148,7 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 			continue
 		}
 		if rt.ClientID == clientID {
-			// Aliases of one host can hold two of them (an imported MSAL .NET cache beside
-			// hexauth's own): the newer, as a family token, never the copy rotated away.
-			if own == nil || rt.CachedAt.After(own.CachedAt) {
-				own = rt
-			}
+			own = append(own, *rt)
 			continue
 		}
 		if rt.FamilyID == "" || (knownFamily != "" && rt.FamilyID != knownFamily) {
@@ -149,12 +158,21 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 			family = rt
 		}
 	}
+	// Newest first; ties by key, so the order does not depend on the store's.
+	slices.SortStableFunc(own, func(a, b domain.RefreshToken) int {
+		if c := b.CachedAt.Compare(a.CachedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key(), b.Key())
+	})
 	var out []domain.RefreshToken
 	if family != nil && !knownOutside {
 		out = append(out, *family)
 	}
-	if own != nil {
-		out = append(out, *own)
+	for _, rt := range own {
+		if !slices.ContainsFunc(out, func(o domain.RefreshToken) bool { return o.Secret == rt.Secret }) {
+			out = append(out, rt)
+		}
 	}
 	return out
 }

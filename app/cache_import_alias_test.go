@@ -1,0 +1,130 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/msalcache"
+)
+
+// aliasFixture is a client of login.microsoftonline.com whose store holds a live refresh
+// token that hexauth rotated (cached_at T1), and an MSAL .NET document holding the
+// older, undated token of the same account and client under the alias host
+// login.windows.net.
+type aliasFixture struct {
+	clock *memory.Clock
+	idp   *memory.IdentityProvider
+	pc    *app.PublicClient
+	first app.AuthResult
+	stale string // the .NET document
+}
+
+func newAliasFixture(t *testing.T) aliasFixture {
+	t.Helper()
+	const tenant = "aaaaaaaa-0000-0000-0000-00000000000a"
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
+		Clock: clock, ClientInfo: true, Clients: []memory.Client{{ID: clientID}},
+		Users:  []memory.User{{Username: "alice@a.example", Password: "pw", TenantID: tenant}},
+		Scopes: readOrders, RotateRefreshTokens: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := app.NewPublicClient(ctx, app.Config{
+		ClientID: clientID, Authority: "https://login.microsoftonline.com/organizations",
+		Cache: "memory:", IdentityProvider: idp, Clock: clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	first, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@a.example", "pw", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := dotnetCache(t, first, clientID, exampleStart) // undated refresh token, rotated away below
+	clock.Advance(2 * time.Hour)
+	if res, err := pc.AcquireTokenSilent(ctx, readOrders, first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("refresh = %q, %v; want a rotated refresh token (cached_at T1)", res.TokenSource, err)
+	}
+	clock.Advance(10 * time.Minute) // the import's stamp is later than T1
+	return aliasFixture{clock: clock, idp: idp, pc: pc, first: first, stale: stale}
+}
+
+// The probe of the last session: an older, undated refresh token imported under an alias
+// host is stamped with the import time, later than the live token's. Its key differs
+// (another environment), yet it is the same refresh token identity: the import reports
+// the conflict, and silent redeems the live token first — one refresh request, no
+// interaction required.
+func TestPublicClient_ImportCache_staleAliasRefreshTokenDoesNotBeatLiveOne(t *testing.T) {
+	ctx := testContext(t)
+	f := newAliasFixture(t)
+	report, err := f.pc.ImportCache(ctx, strings.NewReader(f.stale))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Conflicts) != 1 || report.Conflicts[0].Resolution != msalcache.ResolutionAliasStoredFirst ||
+		!strings.Contains(report.Conflicts[0].Key, "login.windows.net") || !strings.Contains(report.Conflicts[0].StoredKey, "login.microsoftonline.com") {
+		t.Fatalf("report.Conflicts = %v; want the alias conflict, %q", report.Conflicts, msalcache.ResolutionAliasStoredFirst)
+	}
+	f.clock.Advance(2 * time.Hour)
+	before := f.idp.Calls(domain.GrantRefreshToken)
+	res, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account)
+	if err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("silent after importing a stale alias token = %q, %v; want a refresh with the live token", res.TokenSource, err)
+	}
+	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
+		t.Errorf("refresh requests = %d; want 1 (the live token first, not the stale alias copy)", n)
+	}
+	// Both stay (nothing of the document is dropped): the export gives the .NET token back.
+	if got := exportString(t, f.pc); !strings.Contains(got, string(f.first.RefreshToken)) {
+		t.Error("the imported alias-host refresh token is missing from the export")
+	}
+}
+
+// Defence in depth: whatever order the cache holds them in, a refresh token refused
+// with invalid_grant is followed by the same client's token of that account under an
+// alias host before the call gives up.
+func TestPublicClient_AcquireTokenSilent_refusedRefreshTokenFallsBackToAliasHost(t *testing.T) {
+	ctx := testContext(t)
+	f := newAliasFixture(t)
+	// The stale token imported without the import's ordering rule: a store write of it
+	// dated later than the live one, as a careless writer (or another import path) leaves it.
+	snap, err := msalcache.Decode([]byte(f.stale))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.RefreshTokens[0].CachedAt = f.clock.Now().Add(time.Minute)
+	doc, err := msalcache.Encode(domain.CacheSnapshot{RefreshTokens: snap.RefreshTokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if _, err := f.pc.ImportCache(ctx, strings.NewReader(string(doc))); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Hour)
+	before := f.idp.Calls(domain.GrantRefreshToken)
+	res, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account)
+	if err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("silent = %q, %v; want the alias host's live token after the stale one's invalid_grant", res.TokenSource, err)
+	}
+	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 2 {
+		t.Errorf("refresh requests = %d; want 2 (the newer-dated stale token refused, then the live one)", n)
+	}
+	// The refused token is not presented again.
+	f.clock.Advance(2 * time.Hour)
+	before = f.idp.Calls(domain.GrantRefreshToken)
+	if _, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account); err != nil {
+		t.Fatalf("next silent = %v; want nil", err)
+	}
+	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
+		t.Errorf("refresh requests of the next call = %d; want 1 (the refused token is not presented again)", n)
+	}
+}
