@@ -96,7 +96,14 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 	if err != nil {
 		return CacheReport{}, err
 	}
-	snap, report, err := msalcache.DecodeImport(data, in.now)
+	// MSAL writes refresh tokens without a realm; an OIDC issuer's are keyed by its path.
+	// One the document does not tie to this issuer is not imported (Skipped): it could be
+	// sent to an issuer that did not issue it.
+	var authority domain.Authority
+	if in.authority != nil {
+		authority = *in.authority
+	}
+	snap, report, err := msalcache.DecodeImportAs(data, in.now, authority)
 	if err != nil {
 		return CacheReport{}, err
 	}
@@ -110,17 +117,6 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 			report.Notices = append(report.Notices, msalcache.Notice{Section: msalcache.SectionRefreshToken, Key: rt.Key(),
 				Field: "cached_at", Reason: "in the future: read as the time of the import"})
 		}
-	}
-	// MSAL writes refresh tokens without a realm; an OIDC issuer's are keyed by its path.
-	// One the document does not tie to this issuer is not imported: it could be sent to
-	// an issuer that did not issue it.
-	var authority domain.Authority
-	if in.authority != nil {
-		authority = *in.authority
-	}
-	if _, dropped := domain.AdoptIssuerRealm(&snap, authority); dropped > 0 && in.log != nil {
-		in.log.WarnContext(ctx, "app: refresh tokens not imported: the document does not tie their accounts to an issuer (import an OIDC issuer's cache through its authority)",
-			slog.String("partition", in.partition), slog.Int("dropped", dropped))
 	}
 	stored, err := in.store.Export(ctx, in.partition)
 	if err != nil {
@@ -217,7 +213,7 @@ func logReport(ctx context.Context, log *slog.Logger, partition string, report C
 		return
 	}
 	log.InfoContext(ctx, "app: read an MSAL cache document into the partition", slog.String("partition", partition),
-		slog.Int("entries_read", read), slog.Any("dropped_sections", report.DroppedSections), slog.Int("skipped", len(report.Skipped)))
+		slog.Int("entries_read", read), slog.Any("foreign_sections", report.ForeignSections), slog.Int("skipped", len(report.Skipped)))
 	for _, s := range report.Skipped {
 		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", partition),
 			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))

@@ -407,7 +407,7 @@ func TestPublicClient_ImportCache_logsWhatWasLeftOut(t *testing.T) {
 	doc := `{"AccessToken": {"pop": {"credential_type": "AccessToken_With_AuthScheme", "environment": "e", "client_id": "c",
 	  "target": "s", "secret": "pop-secret-value"}}, "unknownEntity": {}}`
 	report, err := pc.ImportCache(ctx, strings.NewReader(doc))
-	if err != nil || len(report.Skipped) != 1 || len(report.DroppedSections) != 1 {
+	if err != nil || len(report.Skipped) != 1 || len(report.ForeignSections) != 1 {
 		t.Fatalf("ImportCache = %+v, %v; want one skipped entry and one dropped section", report, err)
 	}
 	out := logs.String()

@@ -59,6 +59,7 @@ func TestCacheStore(t *testing.T, f Features, newStore func(t *testing.T) ports.
 		{"Concurrency", concurrencyCases()},
 		{"RefreshLock", refreshLockCases()},
 		{"Snapshot", snapshotCases()},
+		{"ForeignSections", foreignCases()},
 		{"Context", contextCases()},
 		{"Close", closeCases()},
 	}

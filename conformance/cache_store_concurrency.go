@@ -164,7 +164,7 @@ func testConcurrentSameAccount(t *testing.T, s ports.CacheStore) {
 		t.Errorf("Find(%+v) after concurrent writes of one account returned a torn %s", q, d)
 	}
 	if len(got.AccessTokens) != 1 || len(got.RefreshTokens) != 1 || len(got.IDTokens) != 1 || len(got.Accounts) != 1 || len(got.AppMetadata) != 1 {
-		t.Fatalf("Find(%+v) after concurrent writes of the same keys returned %s; want one entry of each kind", q, describeSnapshot(domain.CacheSnapshot(got)))
+		t.Fatalf("Find(%+v) after concurrent writes of the same keys returned %s; want one entry of each kind", q, describeSnapshot(got.Snapshot()))
 	}
 	if len(tags) != 1 {
 		t.Errorf("Find(%+v) after concurrent atomic writes returned entries of %d different writes; want all from the last one", q, len(tags))

@@ -220,5 +220,32 @@ func sameFound(t *testing.T, call string, got, want domain.CacheEntries) {
 // sameSnapshot checks a snapshot against want, every kind, in any order.
 func sameSnapshot(t *testing.T, call string, got, want domain.CacheSnapshot) {
 	t.Helper()
-	sameFound(t, call, domain.CacheEntries(got), domain.CacheEntries(want))
+	sameFound(t, call, got.Entries(), want.Entries())
+	sameForeignSections(t, call, got.ForeignSections, want.ForeignSections)
+}
+
+// sameForeignSections checks that got holds want's sections, sorted by name (as Export
+// returns them), each value byte for byte. Values are never printed: they may hold a
+// writer's secrets.
+func sameForeignSections(t *testing.T, call string, got, want []domain.ForeignSection) {
+	t.Helper()
+	want = slices.Clone(want)
+	slices.SortFunc(want, func(a, b domain.ForeignSection) int { return strings.Compare(a.Name, b.Name) })
+	names := func(fs []domain.ForeignSection) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Name)
+		}
+		return out
+	}
+	if !slices.Equal(names(got), names(want)) {
+		t.Errorf("%s: foreign sections %q; want %q, sorted by name", call, names(got), names(want))
+		return
+	}
+	for i := range want {
+		if !bytes.Equal(got[i].Value, want[i].Value) {
+			t.Errorf("%s: foreign section %q: value differs from the one imported (%d bytes; want %d), want it byte for byte",
+				call, want[i].Name, len(got[i].Value), len(want[i].Value))
+		}
+	}
 }

@@ -46,7 +46,7 @@ func testCaseDistinctSubjects(t *testing.T, s ports.CacheStore) {
 	mustRemove(t, s, domain.AccountRemoval{Partition: "p", HomeAccountID: "alice", ClientID: "app"})
 	sameFound(t, `Find("Alice") after removing "alice"`, mustFind(t, s, upper.query()), entriesOf(wu))
 	if got := mustFind(t, s, lower.query()); len(got.AccessTokens)+len(got.RefreshTokens)+len(got.IDTokens)+len(got.Accounts) != 0 {
-		t.Errorf(`Find("alice") after its removal = %s; want nothing`, describeSnapshot(domain.CacheSnapshot(got)))
+		t.Errorf(`Find("alice") after its removal = %s; want nothing`, describeSnapshot(got.Snapshot()))
 	}
 }
 
@@ -68,7 +68,7 @@ func testEntraHomeAccountIDCase(t *testing.T, s ports.CacheStore) {
 	}
 	mustRemove(t, s, domain.AccountRemoval{Partition: "p", HomeAccountID: strings.ToLower(home), ClientID: "app"})
 	if got := mustFind(t, s, a.query()); len(got.AccessTokens)+len(got.Accounts) != 0 {
-		t.Errorf("Find after removing the lower-case id = %s; want nothing", describeSnapshot(domain.CacheSnapshot(got)))
+		t.Errorf("Find after removing the lower-case id = %s; want nothing", describeSnapshot(got.Snapshot()))
 	}
 }
 

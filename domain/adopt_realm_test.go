@@ -66,7 +66,7 @@ func TestAdoptIssuerRealm_keepsEntraAndB2CRefreshTokens(t *testing.T) {
 		{HomeAccountID: "u.t", Environment: "login.windows.net", ClientID: "c", Secret: "rt1"},
 		{HomeAccountID: "u.t", Environment: "contoso.b2clogin.com", ClientID: "c", Secret: "rt2"},
 	}}
-	if _, dropped := domain.AdoptIssuerRealm(&s, domain.Authority{}); dropped != 0 || len(s.RefreshTokens) != 2 {
-		t.Fatalf("AdoptIssuerRealm dropped %d of Entra's and B2C's realm-less refresh tokens; want none", dropped)
+	if _, dropped := domain.AdoptIssuerRealm(&s, domain.Authority{}); len(dropped) != 0 || len(s.RefreshTokens) != 2 {
+		t.Fatalf("AdoptIssuerRealm dropped %d of Entra's and B2C's realm-less refresh tokens; want none", len(dropped))
 	}
 }

@@ -113,9 +113,25 @@ type CacheSnapshot struct {
 	IDTokens      []IDToken
 	Accounts      []Account
 	AppMetadata   []AppMetadata
+	// ForeignSections are the document's top-level sections hexauth does not model, kept
+	// so that an export writes them back (see ForeignSection for the merge rule). A store
+	// exports them sorted by name.
+	ForeignSections []ForeignSection
 }
 
-// Len returns the number of entries.
+// Entries returns the entries of s as CacheEntries (its foreign sections left out).
+func (s CacheSnapshot) Entries() CacheEntries {
+	return CacheEntries{AccessTokens: s.AccessTokens, RefreshTokens: s.RefreshTokens, IDTokens: s.IDTokens,
+		Accounts: s.Accounts, AppMetadata: s.AppMetadata}
+}
+
+// Snapshot returns the entries of e as a CacheSnapshot without foreign sections.
+func (e CacheEntries) Snapshot() CacheSnapshot {
+	return CacheSnapshot{AccessTokens: e.AccessTokens, RefreshTokens: e.RefreshTokens, IDTokens: e.IDTokens,
+		Accounts: e.Accounts, AppMetadata: e.AppMetadata}
+}
+
+// Len returns the number of entries (foreign sections are no entries).
 func (s CacheSnapshot) Len() int {
 	return len(s.AccessTokens) + len(s.RefreshTokens) + len(s.IDTokens) + len(s.Accounts) + len(s.AppMetadata)
 }
@@ -161,7 +177,8 @@ func (w CacheWrite) Upserts() CacheSnapshot {
 }
 
 // AdoptIssuerRealm settles the realm of the refresh tokens of an imported snapshot that
-// carry none (MSAL writes none), and returns how many it adopted and dropped. hexauth
+// carry none (MSAL writes none), and returns how many it adopted and the ones it
+// dropped (so that an import can report each). hexauth
 // keys an OIDC issuer's refresh token by the issuer's path (DESIGN §3), and a realm-less
 // one is the issuer's at the host's root: kept as it came, a token of any other issuer on
 // that host would be sent there. So a realm-less refresh token is
@@ -175,7 +192,7 @@ func (w CacheWrite) Upserts() CacheSnapshot {
 //     longer issuer path, no account at all, or no authority to tie it to).
 //
 // authority may be the zero Authority: nothing is then adopted.
-func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) (adopted, dropped int) {
+func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) (adopted int, dropped []RefreshToken) {
 	type home struct{ id, env string }
 	key := func(id, env string) home { return home{FoldHomeAccountID(id), strings.ToLower(env)} }
 	realm := authority.Realm()
@@ -206,7 +223,7 @@ func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) (adopted, dropped i
 				adopted++
 			}
 		default:
-			dropped++
+			dropped = append(dropped, rt)
 			continue
 		}
 		kept = append(kept, rt)

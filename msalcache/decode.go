@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -23,10 +24,12 @@ type Report struct {
 	// the document's, so say "read", not "imported", when printing it. A caller needs
 	// no second decode (nor the snapshot) to say it.
 	Imported Counts
-	// DroppedSections are the top-level sections other than the five of the schema (MSAL
-	// Go's "unknownEntity", say), sorted. A domain.CacheSnapshot has no place for them,
-	// so they are not imported and an export does not write them back.
-	DroppedSections []string
+	// ForeignSections name the top-level sections other than the five of the schema
+	// (MSAL Go's "unknownEntity", another writer's extension), sorted. They are kept,
+	// value byte for byte after JSON compaction, in the snapshot's ForeignSections: a
+	// store keeps them per partition and an export writes them back (see
+	// domain.ForeignSection for the merge rule).
+	ForeignSections []string
 	// Skipped are the entries of the five sections that were not imported, sorted by
 	// section and key.
 	Skipped []Skipped
@@ -115,9 +118,10 @@ func (n Notice) String() string {
 }
 
 // Empty reports whether everything in the document was imported as written: nothing
-// dropped, skipped, noticed or in conflict, whatever Imported counts.
+// skipped, noticed or in conflict, whatever Imported counts (foreign sections are kept
+// as written, so they do not count).
 func (r Report) Empty() bool {
-	return len(r.DroppedSections) == 0 && len(r.Skipped) == 0 && len(r.Notices) == 0 && len(r.Conflicts) == 0
+	return len(r.Skipped) == 0 && len(r.Notices) == 0 && len(r.Conflicts) == 0
 }
 
 // Decode reads a unified-cache document into a snapshot; see DecodeReport, whose
@@ -150,8 +154,27 @@ func DecodeImport(data []byte, now time.Time) (domain.CacheSnapshot, Report, err
 	return decode(data, now.UTC().Truncate(time.Second))
 }
 
+// DecodeImportAs is DecodeImport for a client of authority (the zero Authority for
+// none): the realm-less refresh tokens are settled as domain.AdoptIssuerRealm settles
+// them — kept on Entra, B2C and ADFS hosts, given authority's issuer realm when the
+// document ties their account to it — and those it cannot tie to an issuer are left out
+// and reported in Skipped (ReasonNoIssuer) under their document keys: kept, one could be
+// sent to an issuer that did not issue it. app's ImportCache decodes with it.
+func DecodeImportAs(data []byte, now time.Time, authority domain.Authority) (domain.CacheSnapshot, Report, error) {
+	return decodeWith(data, decoder{now: now.UTC().Truncate(time.Second), adopt: true, authority: authority})
+}
+
+// ReasonNoIssuer is the Skipped reason of a refresh token DecodeImportAs leaves out.
+const ReasonNoIssuer = "no realm, and the document does not tie its account on this host to the importing client's issuer or to ADFS: " +
+	"it could be sent to an issuer that did not issue it (import an OIDC issuer's cache through its authority)"
+
 // decode is DecodeReport stamping undated refresh tokens with now unless it is zero.
 func decode(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
+	return decodeWith(data, decoder{now: now})
+}
+
+// decodeWith decodes data with d, a decoder holding its options.
+func decodeWith(data []byte, d decoder) (domain.CacheSnapshot, Report, error) {
 	body := bytes.TrimPrefix(data, bom)
 	skip := len(data) - len(body)
 	if !utf8.Valid(body) {
@@ -167,12 +190,13 @@ func decode(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
 	if top == nil {
 		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
 	}
-	d := decoder{now: now}
 	// Sections in schema order, then spellings and keys in sorted order: the first
 	// error found is the same on every run.
 	for _, name := range slices.Sorted(maps.Keys(top)) {
 		if _, ok := sectionNamed(name); !ok {
-			d.report.DroppedSections = append(d.report.DroppedSections, name)
+			if err := d.foreign(name, top[name]); err != nil {
+				return domain.CacheSnapshot{}, Report{}, place(err, body, skip)
+			}
 		}
 	}
 	for i := range sections {
@@ -190,12 +214,35 @@ func decode(data []byte, now time.Time) (domain.CacheSnapshot, Report, error) {
 // decoder accumulates the entries of every section before duplicates are resolved.
 type decoder struct {
 	now          time.Time // the stamp of undated refresh tokens; zero for none
+	adopt        bool      // settle realm-less refresh tokens with authority (DecodeImportAs)
+	authority    domain.Authority
 	report       Report
+	foreignSecs  []domain.ForeignSection
 	accessTokens []candidate[domain.AccessToken]
 	refresh      []candidate[domain.RefreshToken]
 	idTokens     []candidate[domain.IDToken]
 	accounts     []candidate[domain.Account]
 	appMetadata  []candidate[domain.AppMetadata]
+}
+
+// foreign keeps a top-level section that is not one of the schema's, its value
+// compacted. A name or value past domain's bounds fails the document, naming the section
+// (never quoting its value, which may hold its writer's secrets).
+func (d *decoder) foreign(name string, raw json.RawMessage) error {
+	if len(d.foreignSecs) == domain.MaxForeignSections {
+		return invalid(opDecode, &EntryError{Section: name, Reason: fmt.Sprintf("more than %d sections hexauth does not know", domain.MaxForeignSections)})
+	}
+	var c bytes.Buffer
+	if err := json.Compact(&c, raw); err != nil {
+		return invalid(opDecode, &EntryError{Section: name, Reason: "not valid JSON"})
+	}
+	f := domain.ForeignSection{Name: name, Value: c.Bytes()}
+	if err := domain.CheckForeignSection(f); err != nil {
+		return invalid(opDecode, &EntryError{Section: name, Reason: "a section hexauth does not know: " + err.(*domain.Error).Description})
+	}
+	d.foreignSecs = append(d.foreignSecs, f)
+	d.report.ForeignSections = append(d.report.ForeignSections, name)
+	return nil
 }
 
 // section decodes every entry of one section.
@@ -262,6 +309,36 @@ func (d *decoder) entry(e *rawEntry) error {
 	return err
 }
 
+// adoptRealm settles the realm of the kept realm-less refresh tokens as
+// domain.AdoptIssuerRealm does, with d.authority, when d.adopt is set: those it drops
+// are reported as skipped under their document keys (and so are never stamped).
+func (d *decoder) adoptRealm(kept []candidate[domain.RefreshToken], s domain.CacheSnapshot) []candidate[domain.RefreshToken] {
+	if !d.adopt || len(kept) == 0 {
+		return kept
+	}
+	probe := domain.CacheSnapshot{Accounts: s.Accounts, IDTokens: s.IDTokens, RefreshTokens: make([]domain.RefreshToken, len(kept))}
+	for i, c := range kept {
+		probe.RefreshTokens[i] = c.v
+	}
+	_, dropped := domain.AdoptIssuerRealm(&probe, d.authority)
+	gone := make(map[string]bool, len(dropped))
+	for _, rt := range dropped {
+		gone[rt.Key()] = true // keys are unique after dedupe; a dropped token keeps its own
+	}
+	out := kept[:0]
+	j := 0
+	for _, c := range kept {
+		if gone[c.key] {
+			d.skip(SectionRefreshToken, c.srcKey, ReasonNoIssuer)
+			continue
+		}
+		c.v, c.key = probe.RefreshTokens[j], probe.RefreshTokens[j].Key()
+		j++
+		out = append(out, c)
+	}
+	return out
+}
+
 // stamp returns the kept refresh tokens, those without a timestamp stamped with d.now
 // (when set) and noticed under their document keys.
 func (d *decoder) stamp(kept []candidate[domain.RefreshToken]) []domain.RefreshToken {
@@ -286,12 +363,13 @@ func (d *decoder) skip(section, key, reason string) {
 // snapshot resolves duplicates and returns the entries sorted by key.
 func (d *decoder) snapshot() domain.CacheSnapshot {
 	s := domain.CacheSnapshot{
-		AccessTokens:  dedupe(d, SectionAccessToken, d.accessTokens, preferAccessToken),
-		RefreshTokens: d.stamp(dedupeCandidates(d, SectionRefreshToken, d.refresh, preferRefreshToken)),
-		IDTokens:      dedupe(d, SectionIDToken, d.idTokens, noPreference[domain.IDToken]),
-		Accounts:      dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
-		AppMetadata:   dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
+		AccessTokens:    dedupe(d, SectionAccessToken, d.accessTokens, preferAccessToken),
+		IDTokens:        dedupe(d, SectionIDToken, d.idTokens, noPreference[domain.IDToken]),
+		Accounts:        dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
+		AppMetadata:     dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
+		ForeignSections: d.foreignSecs, // sorted by name, as read
 	}
+	s.RefreshTokens = d.stamp(d.adoptRealm(dedupeCandidates(d, SectionRefreshToken, d.refresh, preferRefreshToken), s))
 	d.report.Unservable = unservable(s.AccessTokens, d.accessTokens)
 	d.report.Imported = Counts{Accounts: len(s.Accounts), AccessTokens: len(s.AccessTokens),
 		RefreshTokens: len(s.RefreshTokens), IDTokens: len(s.IDTokens), AppMetadata: len(s.AppMetadata)}

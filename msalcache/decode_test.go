@@ -215,8 +215,8 @@ func TestDecodeReport_skipsWhatCannotBeImported(t *testing.T) {
 	if s.Len() != 0 || rep.Imported != (msalcache.Counts{}) {
 		t.Errorf("snapshot has %d entries, Report.Imported %+v; want none", s.Len(), rep.Imported)
 	}
-	if got := strings.Join(rep.DroppedSections, ","); got != "Zzz,unknownEntity" {
-		t.Errorf("DroppedSections = %q; want Zzz,unknownEntity (sorted)", got)
+	if got := strings.Join(rep.ForeignSections, ","); got != "Zzz,unknownEntity" {
+		t.Errorf("ForeignSections = %q; want Zzz,unknownEntity (sorted)", got)
 	}
 	want := []string{
 		`AccessToken["empty"]: empty secret`,

@@ -3,6 +3,7 @@ package msalcache
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,9 +27,13 @@ type object map[string]json.RawMessage
 // not have, is written as "cached_at" so that Decode reads it back. An app token's
 // empty home_account_id is written as null, as MSAL Python writes it.
 //
+// The snapshot's ForeignSections are written back as top-level members beside the five
+// sections, each value as it is (re-indented).
+//
 // Two entries of one section with the same Key(), an Extra value that is not JSON, an
-// Extra name that is also one of the section's field names (ignoring case), or a time
-// before 1970 or after 2^53 seconds is a *domain.Error of class domain.ErrInvalidInput.
+// Extra name that is also one of the section's field names (ignoring case), a time
+// before 1970 or after 2^53 seconds, or a foreign section that is not valid JSON or is
+// named as a schema section is a *domain.Error of class domain.ErrInvalidInput.
 func Encode(s domain.CacheSnapshot) ([]byte, error) {
 	doc := map[string]map[string]object{}
 	for _, sec := range sections {
@@ -57,14 +62,47 @@ func Encode(s domain.CacheSnapshot) ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
+	top, err := withForeign(doc, s.ForeignSections)
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	if err := enc.Encode(top); err != nil {
 		return nil, &domain.Error{Class: domain.ErrInvalidInput, Op: opEncode, Description: "write JSON", Err: err}
 	}
 	return b.Bytes(), nil
+}
+
+// withForeign returns the document's top level: the five sections and the foreign
+// sections, whose values are written as they are (re-indented like the rest). A foreign
+// section named as one of the schema's (ignoring case), given twice, or failing
+// domain.CheckForeignSection is refused, naming it but never quoting its value.
+func withForeign(doc map[string]map[string]object, fs []domain.ForeignSection) (map[string]any, error) {
+	top := make(map[string]any, len(doc)+len(fs))
+	for name, sec := range doc {
+		top[name] = sec
+	}
+	if len(fs) > domain.MaxForeignSections {
+		return nil, invalid(opEncode, &EntryError{Reason: fmt.Sprintf("more than %d foreign sections", domain.MaxForeignSections)})
+	}
+	for _, f := range fs {
+		reason := ""
+		if err := domain.CheckForeignSection(f); err != nil {
+			reason = "foreign section: " + err.(*domain.Error).Description
+		} else if _, ok := sectionNamed(f.Name); ok {
+			reason = "a foreign section has the name of a schema section"
+		} else if _, dup := top[f.Name]; dup {
+			reason = "two foreign sections have this name"
+		}
+		if reason != "" {
+			return nil, invalid(opEncode, &EntryError{Section: f.Name, Reason: reason})
+		}
+		top[f.Name] = json.RawMessage(f.Value)
+	}
+	return top, nil
 }
 
 // refreshTokenKey is MSAL Python's key of a refresh token.

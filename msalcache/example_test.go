@@ -30,7 +30,7 @@ func ExampleDecodeReport() {
 		return
 	}
 	fmt.Println("accounts:", len(s.Accounts), "refresh tokens:", len(s.RefreshTokens), "family:", s.RefreshTokens[0].FamilyID)
-	fmt.Println("dropped sections:", report.DroppedSections)
+	fmt.Println("kept foreign sections:", report.ForeignSections)
 	for _, skipped := range report.Skipped {
 		fmt.Println("skipped:", skipped)
 	}
@@ -39,7 +39,7 @@ func ExampleDecodeReport() {
 	fmt.Println("read back:", again.Len(), "entries, client_info kept:", string(again.Accounts[0].Extra["client_info"]))
 	// Output:
 	// accounts: 1 refresh tokens: 1 family: 1
-	// dropped sections: [Unrecognized_Entity]
+	// kept foreign sections: [Unrecognized_Entity]
 	// skipped: AccessToken["pop"]: proof-of-possession access token (AccessToken_With_AuthScheme): hexauth caches bearer tokens only
 	// skipped: RefreshToken["uid.utid-login.microsoftonline.com-refreshtoken-app----"]: duplicate: names the same entry as "uid.utid-login.microsoftonline.com-refreshtoken-1----", which was kept
 	// read back: 2 entries, client_info kept: "eyJ1aWQiOiJ1aWQifQ"

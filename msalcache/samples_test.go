@@ -108,8 +108,8 @@ func TestDecodeReport_wholeSamples(t *testing.T) {
 			if rep.Imported != want {
 				t.Errorf("Report.Imported = %+v; want %+v", rep.Imported, want)
 			}
-			if d := strings.Join(rep.DroppedSections, ","); d != tc.dropped {
-				t.Errorf("DroppedSections = %q; want %q", d, tc.dropped)
+			if d := strings.Join(rep.ForeignSections, ","); d != tc.dropped {
+				t.Errorf("ForeignSections = %q; want %q", d, tc.dropped)
 			}
 			if len(rep.Skipped) != tc.skipped {
 				t.Errorf("Skipped = %v; want %d entries", rep.Skipped, tc.skipped)

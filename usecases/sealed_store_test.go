@@ -71,3 +71,32 @@ func TestSealedStore_innerStoreHoldsNoPlaintextSecret(t *testing.T) {
 		t.Fatalf("Find with the wrong key = %+v, %v; want every token dropped as a miss", got, err)
 	}
 }
+
+// A foreign section of an imported MSAL document may hold its writer's secrets: the
+// inner store holds it sealed, an export opens it byte for byte, and another key
+// exports nothing of it rather than garbage.
+func TestSealedStore_foreignSectionsAreSealed(t *testing.T) {
+	ctx := testContext(t)
+	s, inner := newSealed(t, 1)
+	value := `{"vendor_token":"plain-foreign-secret","n":[1,2.50]}`
+	snap := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "unknownEntity", Value: []byte(value)}}}
+	if err := s.Import(ctx, "p", snap); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := inner.Export(ctx, "p")
+	if err != nil || len(raw.ForeignSections) != 1 {
+		t.Fatalf("inner Export = %d foreign sections, %v; want 1", len(raw.ForeignSections), err)
+	}
+	if strings.Contains(string(raw.ForeignSections[0].Value), "plain-foreign-secret") {
+		t.Fatal("inner store holds a foreign section's value in clear")
+	}
+	got, err := s.Export(ctx, "p")
+	if err != nil || len(got.ForeignSections) != 1 || string(got.ForeignSections[0].Value) != value {
+		t.Fatalf("Export through the sealer = %d sections, %v; want the section byte for byte", len(got.ForeignSections), err)
+	}
+	otherSealer, _ := aesgcm.New(bytes.Repeat([]byte{2}, aesgcm.KeySize))
+	got, err = usecases.SealedStore(inner, otherSealer, nil).Export(ctx, "p")
+	if err != nil || len(got.ForeignSections) != 0 {
+		t.Fatalf("Export with the wrong key = %d foreign sections, %v; want none", len(got.ForeignSections), err)
+	}
+}

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/hexauth/hexauth/domain"
@@ -34,6 +35,12 @@ func (p *partition) apply(c copyIn) (keptNewer int) {
 	}
 	for _, m := range c.appMetadata {
 		p.putAppMetadata(m)
+	}
+	for _, f := range c.foreign { // a section of the same name is replaced whole
+		if p.foreign == nil {
+			p.foreign = map[string]json.RawMessage{}
+		}
+		p.foreign[f.Name] = f.Value
 	}
 	return keptNewer
 }

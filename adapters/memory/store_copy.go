@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -87,6 +88,7 @@ type copyIn struct {
 	idTokens      []domain.IDToken
 	accounts      []domain.Account
 	appMetadata   []domain.AppMetadata
+	foreign       []domain.ForeignSection
 }
 
 // copyAll appends the stored form of every entry of in to out, or refuses the first
@@ -119,5 +121,17 @@ func copySnapshot(s domain.CacheSnapshot) (copyIn, error) {
 	if err != nil {
 		return copyIn{}, err
 	}
+	if err := domain.CheckForeignSections(s.ForeignSections); err != nil {
+		return copyIn{}, err
+	}
+	for _, f := range s.ForeignSections {
+		c.foreign = append(c.foreign, cloneForeignSection(f))
+	}
 	return c, nil
+}
+
+// cloneForeignSection copies a foreign section's value, so that neither the caller nor
+// a later export can change what is stored.
+func cloneForeignSection(f domain.ForeignSection) domain.ForeignSection {
+	return domain.ForeignSection{Name: f.Name, Value: bytes.Clone(f.Value)}
 }

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"encoding/json"
 	"slices"
 	"sync"
 
@@ -40,6 +41,9 @@ type partition struct {
 	// an app metadata key to the folded client id it is filed under.
 	appMetadata map[string]map[string]domain.AppMetadata
 	appClient   map[string]string
+	// foreign maps a foreign section's name to its value (domain.ForeignSection): kept
+	// for export only, never read by a flow.
+	foreign map[string]json.RawMessage
 }
 
 func newPartition() *partition {

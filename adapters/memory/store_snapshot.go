@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -34,6 +36,9 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 		for _, m := range byKey {
 			out.AppMetadata = append(out.AppMetadata, cloneAppMetadata(m))
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.foreign)) {
+		out.ForeignSections = append(out.ForeignSections, cloneForeignSection(domain.ForeignSection{Name: name, Value: p.foreign[name]}))
 	}
 	return out, nil
 }

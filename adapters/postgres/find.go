@@ -71,7 +71,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
-	return domain.CacheEntries(snap), nil
+	return snap.Entries(), nil
 }
 
 // scan returns how the store reads the rows of a union query for partition: a row

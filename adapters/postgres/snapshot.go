@@ -7,14 +7,24 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// exportQuery is the union of the five tables restricted to partition $1.
+// exportQuery is the union of the five tables and the foreign sections restricted to partition $1.
 var exportQuery = strings.Join([]string{
 	selectAccessTokens + ` WHERE partition = $1`,
 	selectRefreshTokens + ` WHERE partition = $1`,
 	selectIDTokens + ` WHERE partition = $1`,
 	selectAccounts + ` WHERE partition = $1`,
 	selectAppMetadata + ` WHERE partition = $1`,
+	selectForeignSections + ` WHERE partition = $1`,
 }, "\nUNION ALL\n")
+
+// selectForeignSections returns a partition's foreign sections as rows of the union
+// (sqlcache.KindForeignSection): the name as key, the value (json) as extra.
+const selectForeignSections = `SELECT 6 AS kind, key, NULL::text AS home_account_id, NULL::text AS environment,
+	NULL::text AS client_id, NULL::text AS realm, NULL::text AS target, NULL::text AS secret, NULL::text AS token_type,
+	NULL::text AS family_id, NULL::text AS key_id, NULL::text AS local_account_id, NULL::text AS username,
+	NULL::text AS name, NULL::text AS authority_type, NULL::bigint AS cached_at, NULL::bigint AS expires_on,
+	NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, value AS extra
+	FROM foreign_sections`
 
 // Export implements ports.CacheSnapshotter with one statement, which sees one
 // consistent snapshot of the partition. Corrupt rows are skipped and logged.

@@ -43,6 +43,8 @@ var upserts = map[sqlcache.Kind]string{
 	sqlcache.KindIDToken:      upsertSQL(sqlcache.IDTokens, ""),
 	sqlcache.KindAccount:      upsertSQL(sqlcache.Accounts, ""),
 	sqlcache.KindAppMetadata:  upsertSQL(sqlcache.AppMetadata, ""),
+	// A foreign section of the same name is replaced whole (domain.ForeignSection).
+	sqlcache.KindForeignSection: upsertSQL(sqlcache.ForeignSections, ""),
 }
 
 // upsertChunk bounds the rows sent in one statement.
@@ -62,9 +64,10 @@ func buildBatches(partition string, snap domain.CacheSnapshot) ([]sqlcache.Batch
 		RefreshTokens: dedupe(snap.RefreshTokens, domain.RefreshToken.Key, func(old, new domain.RefreshToken) bool {
 			return new.CachedAt.Unix() >= old.CachedAt.Unix()
 		}),
-		IDTokens:    dedupe(snap.IDTokens, domain.IDToken.Key, nil),
-		Accounts:    dedupe(snap.Accounts, domain.Account.Key, nil),
-		AppMetadata: dedupe(snap.AppMetadata, domain.AppMetadata.Key, nil),
+		IDTokens:        dedupe(snap.IDTokens, domain.IDToken.Key, nil),
+		Accounts:        dedupe(snap.Accounts, domain.Account.Key, nil),
+		AppMetadata:     dedupe(snap.AppMetadata, domain.AppMetadata.Key, nil),
+		ForeignSections: dedupe(snap.ForeignSections, func(f domain.ForeignSection) string { return f.Name }, nil),
 	}
 	var out []sqlcache.Batch
 	for _, k := range sqlcache.RowsOf(snap, extraCodec) {

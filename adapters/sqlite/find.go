@@ -37,7 +37,7 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
-	return domain.CacheEntries(snap), nil
+	return snap.Entries(), nil
 }
 
 // envSet keeps rows whose environment is one of a list, compared folded; a nil envSet

@@ -7,7 +7,7 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// exportQuery is the union of the five tables restricted to partition ?1, each branch
+// exportQuery is the union of the five tables and the foreign sections restricted to partition ?1, each branch
 // served by the primary key's index, whose first column is the partition.
 var exportQuery = strings.Join([]string{
 	selectAccessTokens + ` WHERE partition = ?1`,
@@ -15,7 +15,14 @@ var exportQuery = strings.Join([]string{
 	selectIDTokens + ` WHERE partition = ?1`,
 	selectAccounts + ` WHERE partition = ?1`,
 	selectAppMetadata + ` WHERE partition = ?1`,
+	selectForeignSections + ` WHERE partition = ?1`,
 }, "\nUNION ALL\n")
+
+// selectForeignSections returns a partition's foreign sections as rows of the union
+// (sqlcache.KindForeignSection): the name as key, the value as extra.
+const selectForeignSections = `SELECT 6, key, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, value
+	FROM foreign_sections`
 
 // Export implements ports.CacheSnapshotter with one statement, which reads one
 // consistent snapshot of the partition. Corrupt rows are skipped and logged.

@@ -34,6 +34,8 @@ var upserts = map[sqlcache.Kind]string{
 	sqlcache.KindIDToken:     upsertSQL(sqlcache.IDTokens, ""),
 	sqlcache.KindAccount:     upsertSQL(sqlcache.Accounts, ""),
 	sqlcache.KindAppMetadata: upsertSQL(sqlcache.AppMetadata, ""),
+	// A foreign section of the same name is replaced whole (domain.ForeignSection).
+	sqlcache.KindForeignSection: upsertSQL(sqlcache.ForeignSections, ""),
 }
 
 // buildBatches turns the entries of snap into rows for partition, one batch per kind,

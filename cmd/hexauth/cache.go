@@ -52,13 +52,37 @@ func (c cacheCounts) String() string {
 // token wins), and what the document held that was not imported (never a secret:
 // sections and keys only).
 type cacheImportJSON struct {
-	Partition       string        `json:"partition"`
-	Read            cacheCounts   `json:"read"`
-	DroppedSections []string      `json:"dropped_sections"`
+	Partition string      `json:"partition"`
+	Read      cacheCounts `json:"read"`
+	// ForeignSections name the document's top-level sections outside the schema, kept
+	// and written back by an export.
+	ForeignSections []string      `json:"foreign_sections"`
 	Skipped         []skippedJSON `json:"skipped"`
 	// Unservable are imported entries that silent calls never return (access tokens
 	// that are not Bearer), and why.
 	Unservable []skippedJSON `json:"unservable"`
+	// Notices are fields read other than as written (an undated refresh token stamped,
+	// .NET's minimum date read as absent).
+	Notices []noticeJSON `json:"notices"`
+	// Conflicts are the refresh tokens that met a stored one, and what was kept.
+	Conflicts []conflictJSON `json:"conflicts"`
+}
+
+// noticeJSON is a field of an imported entry read other than as written.
+type noticeJSON struct {
+	Section string `json:"section"`
+	Key     string `json:"key"`
+	Field   string `json:"field"`
+	Reason  string `json:"reason"`
+}
+
+// conflictJSON is an imported refresh token that met a stored one; stored_key names the
+// stored one when it sits under an alias host.
+type conflictJSON struct {
+	Section    string `json:"section"`
+	Key        string `json:"key"`
+	StoredKey  string `json:"stored_key,omitempty"`
+	Resolution string `json:"resolution"`
 }
 
 // skippedJSON is an entry of the document that was not imported, and why.
@@ -120,8 +144,8 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 // printReportNotices writes to stderr what the document held that was not imported,
 // and the imported entries that will never be served.
 func printReportNotices(e *env, report app.CacheReport) {
-	for _, name := range report.DroppedSections {
-		fmt.Fprintf(e.stderr, "hexauth: not imported: section %q (not part of the unified cache schema)\n", name)
+	for _, name := range report.ForeignSections {
+		fmt.Fprintf(e.stderr, "hexauth: kept as written: section %s (not part of the unified cache schema; an export writes it back)\n", strconv.Quote(name))
 	}
 	for _, sk := range report.Skipped {
 		fmt.Fprintf(e.stderr, "hexauth: not imported: %s\n", sk)
@@ -209,10 +233,17 @@ func (p printer) cacheImported(partition string, report app.CacheReport) {
 		fmt.Fprintf(p.e.stdout, "read %s from the document\n", c)
 		return
 	}
-	out := cacheImportJSON{Partition: partition, Read: c, DroppedSections: report.DroppedSections,
-		Skipped: skippedOf(report.Skipped), Unservable: skippedOf(report.Unservable)}
-	if out.DroppedSections == nil {
-		out.DroppedSections = []string{}
+	out := cacheImportJSON{Partition: partition, Read: c, ForeignSections: report.ForeignSections,
+		Skipped: skippedOf(report.Skipped), Unservable: skippedOf(report.Unservable),
+		Notices: []noticeJSON{}, Conflicts: []conflictJSON{}}
+	if out.ForeignSections == nil {
+		out.ForeignSections = []string{}
+	}
+	for _, n := range report.Notices {
+		out.Notices = append(out.Notices, noticeJSON{Section: n.Section, Key: n.Key, Field: n.Field, Reason: n.Reason})
+	}
+	for _, k := range report.Conflicts {
+		out.Conflicts = append(out.Conflicts, conflictJSON{Section: k.Section, Key: k.Key, StoredKey: k.StoredKey, Resolution: k.Resolution})
 	}
 	p.value(out)
 }

@@ -13,12 +13,15 @@ const (
 	KindIDToken
 	KindAccount
 	KindAppMetadata
+	// KindForeignSection is a foreign section (domain.ForeignSection): its name in the
+	// key column, its value in the extra column, every other column NULL.
+	KindForeignSection
 )
 
 // kindNames name the kinds in log lines and errors.
 var kindNames = map[Kind]string{
 	KindAccessToken: "access token", KindRefreshToken: "refresh token", KindIDToken: "ID token",
-	KindAccount: "account", KindAppMetadata: "app metadata",
+	KindAccount: "account", KindAppMetadata: "app metadata", KindForeignSection: "foreign section",
 }
 
 // String returns the kind's name ("access token"), or "kind N" for a number that is

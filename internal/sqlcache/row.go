@@ -60,6 +60,9 @@ func (r *Row) AppendTo(snap *domain.CacheSnapshot, codec ExtraCodec) error {
 	if d.err != nil {
 		return d.err
 	}
+	if kind == KindForeignSection {
+		return d.foreignSection(snap)
+	}
 	extra := d.extra(codec)
 	switch kind {
 	case KindAccessToken:
@@ -158,5 +161,20 @@ func (d *rowDecoder) extra(codec ExtraCodec) map[string]json.RawMessage {
 		return m
 	}
 	d.fail(ColExtra, "JSON text")
+	return nil
+}
+
+// foreignSection appends the foreign section of the row, checked as an import checks
+// it: a stored value that is not JSON (or a name over the bounds) is a corrupt row.
+func (d *rowDecoder) foreignSection(snap *domain.CacheSnapshot) error {
+	f := domain.ForeignSection{Name: d.str(ColKey)}
+	f.Value = json.RawMessage(d.str(ColExtra))
+	if d.err != nil {
+		return d.err
+	}
+	if err := domain.CheckForeignSection(f); err != nil {
+		return fmt.Errorf("foreign section: %s", err.(*domain.Error).Description)
+	}
+	snap.ForeignSections = append(snap.ForeignSections, f)
 	return nil
 }

@@ -1,6 +1,11 @@
 package sqlcache
 
-import "github.com/hexauth/hexauth/domain"
+import (
+	"slices"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+)
 
 // Rows is the part of *sql.Rows (and *sqlx.Rows) that Scan.Entries reads.
 type Rows interface {
@@ -43,6 +48,9 @@ func (s Scan) Entries(rows Rows, snap *domain.CacheSnapshot) error {
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if len(snap.ForeignSections) > 1 { // only an export reads them; it returns them sorted
+		slices.SortFunc(snap.ForeignSections, func(a, b domain.ForeignSection) int { return strings.Compare(a.Name, b.Name) })
 	}
 	return rows.Close()
 }

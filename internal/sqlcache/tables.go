@@ -61,6 +61,9 @@ var (
 	AppMetadata = Table{Name: "app_metadata", Columns: slices.Concat(
 		columns(Text, "key", "client_id", "client_id_folded", "environment", "environment_folded", "family_id"),
 		columns(JSON, "extra"))}
+	// ForeignSections keeps a partition's foreign sections (migration 0003): key is the
+	// section's name, value its JSON, replaced whole by an upsert of the same name.
+	ForeignSections = Table{Name: "foreign_sections", Columns: slices.Concat(columns(Text, "key"), columns(JSON, "value"))}
 )
 
 // OnConflictUpdate returns the clause that ends an upsert of a row of t, in the syntax
@@ -110,7 +113,24 @@ func RowsOf(snap domain.CacheSnapshot, codec ExtraCodec) []KindRows {
 		{KindAppMetadata, AppMetadata, len(snap.AppMetadata), func(i int) ([]any, error) {
 			return appMetadataValues(snap.AppMetadata[i], codec)
 		}},
+		{KindForeignSection, ForeignSections, len(snap.ForeignSections), func(i int) ([]any, error) {
+			return foreignSectionValues(snap.ForeignSections, i)
+		}},
 	}
+}
+
+// foreignSectionValues returns the row of the i-th foreign section of fs, checked as
+// domain.CheckForeignSections checks them (the count too, so that a snapshot over the
+// bound fails before anything is written). The error quotes neither name nor value.
+func foreignSectionValues(fs []domain.ForeignSection, i int) ([]any, error) {
+	if len(fs) > domain.MaxForeignSections {
+		return nil, domain.CheckForeignSections(fs)
+	}
+	if err := domain.CheckForeignSection(fs[i]); err != nil {
+		return nil, err
+	}
+	v := string(fs[i].Value)
+	return []any{fs[i].Name, &v}, nil
 }
 
 // The functions below return an entry's values in its table's column order.

@@ -27,7 +27,8 @@ func sampleSnapshot() domain.CacheSnapshot {
 			Realm: "tenant", Secret: "idt-secret", Extra: map[string]json.RawMessage{}}},
 		Accounts: []domain.Account{{HomeAccountID: entraHome, Environment: "login.example.com", Realm: "tenant",
 			LocalAccountID: "oid", Username: "Ann@Example.com", Name: "Ann", AuthorityType: "MSSTS", Extra: extra}},
-		AppMetadata: []domain.AppMetadata{{ClientID: "Client", Environment: "login.example.com", FamilyID: "1"}},
+		AppMetadata:     []domain.AppMetadata{{ClientID: "Client", Environment: "login.example.com", FamilyID: "1"}},
+		ForeignSections: []domain.ForeignSection{{Name: "unknownEntity", Value: json.RawMessage(`{"a":"caf\u00e9"}`)}},
 	}
 }
 
@@ -42,6 +43,9 @@ func rowFromValues(t *testing.T, k KindRows, vals []any) Row {
 	r := rowOf(map[Column]any{ColKind: int64(k.Kind)})
 	for i, col := range k.Table.Columns {
 		c, ok := byName[col.Name]
+		if col.Name == "value" {
+			c, ok = ColExtra, true // a foreign section's value is read back as extra
+		}
 		if !ok {
 			continue // a folded column: written, never read back
 		}
@@ -116,6 +120,9 @@ func TestRowsOf_oidcSubjectKeepsItsCase(t *testing.T) {
 
 func TestRowsOf_foldedColumns(t *testing.T) {
 	for _, k := range RowsOf(sampleSnapshot(), ExtraCodec{}) {
+		if k.Len == 0 {
+			continue
+		}
 		vals, _ := k.Values(0)
 		for i, col := range k.Table.Columns {
 			if s, ok := vals[i].(string); ok && len(col.Name) > 7 && col.Name[len(col.Name)-7:] == "_folded" && s != Fold(s) {
