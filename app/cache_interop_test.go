@@ -256,6 +256,11 @@ var msalSamples = []struct {
 	{"msal-js/lib_msal-node_test_cache_serializer_cache.json", "mock_client_id", []string{"johndoe@microsoft.com"}},
 	{"msal-js/samples_msal-node-samples_refresh-token_data_msal.cacheTemplate.json", "mock_client_id", []string{"John Doe"}},
 	{"msal-js/samples_msal-node-samples_silent-flow_data_cacheTemplate.json", "mock_client_id", nil},
+	// Fixtures of each writer's shape (testdata/README.md): the stores keep each entry's
+	// shape and the foreign sections, so the export is Encode's of the decoded document.
+	{"writers/msal-python-1.x_azure-cli.json", "04b07795-8ddb-461a-bbee-02f9e1bf7b46", []string{"user@contoso.example"}},
+	{"writers/msal-dotnet_v4.json", "client", []string{"user@example.com"}},
+	{"writers/msal-go-1.x_omitted-fields.json", "client", nil},
 }
 
 // TestPublicClient_ImportCache_msalSamples imports every whole-cache sample into a

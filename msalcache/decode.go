@@ -274,30 +274,36 @@ func (d *decoder) section(s *section, raw json.RawMessage) error {
 func (d *decoder) entry(e *rawEntry) error {
 	var skip string
 	var err error
+	var w writer // hexauth's layout of the entry, to record the writer's shape against
 	switch e.section.name {
 	case SectionAccessToken:
 		var t domain.AccessToken
 		if t, skip, err = e.accessToken(); err == nil && skip == "" {
+			t.Extra = e.recordShape(w.accessToken(t), t.Extra)
 			d.accessTokens = append(d.accessTokens, candidate[domain.AccessToken]{t, e.key, t.Key()})
 		}
 	case SectionRefreshToken:
 		var t domain.RefreshToken
 		if t, skip, err = e.refreshToken(); err == nil && skip == "" {
+			t.Extra = e.recordShape(w.refreshToken(t), t.Extra)
 			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{t, e.key, t.Key()})
 		}
 	case SectionIDToken:
 		var t domain.IDToken
 		if t, err = e.idToken(); err == nil {
+			t.Extra = e.recordShape(w.idToken(t), t.Extra)
 			d.idTokens = append(d.idTokens, candidate[domain.IDToken]{t, e.key, t.Key()})
 		}
 	case SectionAccount:
 		var a domain.Account
 		if a, err = e.account(); err == nil {
+			a.Extra = e.recordShape(w.account(a), a.Extra)
 			d.accounts = append(d.accounts, candidate[domain.Account]{a, e.key, a.Key()})
 		}
 	case SectionAppMetadata:
 		var m domain.AppMetadata
 		if m, err = e.appMetadata(); err == nil {
+			m.Extra = e.recordShape(w.appMetadata(m), m.Extra)
 			d.appMetadata = append(d.appMetadata, candidate[domain.AppMetadata]{m, e.key, m.Key()})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,7 +157,16 @@ func (w *writer) add(section, key, docKey string, extra map[string]json.RawMessa
 	}
 	w.seen[section+"\x00"+key] = true
 	sec, _ := sectionNamed(section)
+	if raw, ok := extra[ShapeMember]; ok {
+		extra = maps.Clone(extra)
+		delete(extra, ShapeMember)
+		std = applyShape(sec, docKey, std, extra, raw)
+	}
 	for name, v := range extra {
+		if strings.ContainsRune(name, 0) {
+			w.fail(section, docKey, name, "an Extra member's name contains a NUL character")
+			return
+		}
 		if std, ok := sec.standard(name); ok {
 			w.fail(section, docKey, std, "an Extra member has the name of a schema field")
 			return

@@ -31,6 +31,10 @@ func splitEntry(s *section, key string, raw json.RawMessage) (*rawEntry, error) 
 	}
 	e := &rawEntry{section: s, key: key, std: map[string]json.RawMessage{}}
 	for name, v := range members {
+		if strings.ContainsRune(name, 0) {
+			// NUL is how hexauth names its own Extra member (ShapeMember).
+			return nil, e.fail(name, "the member's name contains a NUL character")
+		}
 		if std, ok := s.standard(name); ok {
 			if _, dup := e.std[std]; dup {
 				return nil, e.fail(std, "given twice (names match ignoring case)")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,9 +79,14 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Decode(Encode(s)): %v\n%s", err, out)
 		}
-		if !rep2.Empty() || rep2.Imported != rep.Imported {
-			t.Fatalf("re-reading the export gave %+v; want nothing left out and %+v imported\n%s", rep2, rep.Imported, out)
+		// The export carries each entry as its writer wrote it (.NET's minimum date
+		// too), so re-reading it may notice again what the first read noticed, no more.
+		if len(rep2.Skipped) != 0 || len(rep2.Conflicts) != 0 || len(rep2.Notices) > len(rep.Notices) ||
+			rep2.Imported != rep.Imported || !slices.Equal(rep2.ForeignSections, rep.ForeignSections) {
+			t.Fatalf("re-reading the export gave %+v; want nothing left out, %+v imported, the same foreign sections, at most %d notices\n%s",
+				rep2, rep.Imported, len(rep.Notices), out)
 		}
+		checkExactFields(t, data, rep, out)
 		if d := snapshotDiff(back, s); d != "" {
 			t.Fatalf("Decode(Encode(s)) differs from s: %s\n%s", d, out)
 		}
