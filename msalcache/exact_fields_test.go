@@ -29,7 +29,11 @@ var schemaSections = []string{msalcache.SectionAccessToken, msalcache.SectionRef
 func entriesByKey(t *testing.T, doc []byte, skipped []msalcache.Skipped) map[string]map[string]json.RawMessage {
 	t.Helper()
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(bytes.TrimPrefix(doc, []byte("\uFEFF")), &top); err != nil {
+	body := bytes.TrimSpace(bytes.TrimPrefix(doc, []byte("\uFEFF")))
+	if len(body) == 0 {
+		return nil // an empty document is an empty cache
+	}
+	if err := json.Unmarshal(body, &top); err != nil {
 		t.Fatalf("the document is not a JSON object: %v", err)
 	}
 	out := map[string]map[string]json.RawMessage{}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +44,18 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("\uFEFF{\r\n \"IdToken\": {\r\n  \"k\": {\"home_account_id\": [\"h\"]}}}"))
 	f.Add([]byte("\uFEFF{\"Account\": {\"k\": {\"username\": \"\xff\"}}}"))
 
+	// Item 6 of issue 12: foreign sections of every JSON type (kept and written back),
+	// absent and null fields (written back as the writer had them), a member name with
+	// NUL (refused: hexauth's own shape member), and a foreign section named like a
+	// schema section in another case (a schema section).
+	f.Add([]byte(`{"unknownEntity": {"field1": "1"}, "Vendor": [1, "two", null], "n": null, "s": "str", "x": 1.50,` +
+		` "RefreshToken": {"r": {"home_account_id": "h", "environment": "e", "client_id": "c", "secret": "y", "family_id": null, "target": null}},` +
+		` "AppMetadata": {"m": {"client_id": "c", "environment": "e", "family_id": null}}}`))
+	f.Add([]byte(`{"AccessToken": {"k": {"home_account_id": "", "environment": "e", "client_id": "c", "target": "s", "secret": "x", "realm": null, "key_id": ""}},` +
+		` "Account": {"a": {"home_account_id": "h", "environment": "e", "username": null}}}`))
+	f.Add([]byte(`{"Account": {"a": {"home_account_id": "h", "environment": "e", "\u0000msalcache.shape": {"absent": ["realm"]}}}}`))
+	f.Add([]byte(`{"ACCOUNT": {}, "unknownentity": {"secret-canary": "do-not-print"}, "bad": {"x": }}`))
+
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, rep, err := msalcache.DecodeReport(data)
 		if err != nil {
@@ -54,8 +68,14 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("DecodeReport returned %d entries and %+v with an error; want none", s.Len(), rep)
 			}
 			checkPlace(t, data, ee)
+			checkNoValueQuoted(t, data, err)
 			if _, _, err2 := msalcache.DecodeImport(data, fuzzNow); err2 == nil || err2.Error() != err.Error() {
 				t.Fatalf("DecodeImport error = %v; want DecodeReport's %v", err2, err)
+			}
+			// The import path refuses it the same way, before any store is touched.
+			if s2, _, err2 := msalcache.DecodeImportAs(data, fuzzNow, domain.Authority{}); err2 == nil || err2.Error() != err.Error() ||
+				s2.Len() != 0 || len(s2.ForeignSections) != 0 {
+				t.Fatalf("DecodeImportAs = %d entries, %v; want nothing and DecodeReport's %v", s2.Len(), err2, err)
 			}
 			return
 		}
@@ -118,4 +138,52 @@ func checkPlace(t *testing.T, data []byte, ee *msalcache.EntryError) {
 	if line, column := 1+strings.Count(before, "\n"), off-strings.LastIndex(before, "\n"); ee.Line != line || ee.Column != column {
 		t.Fatalf("EntryError at line %d, column %d; offset %d is line %d, column %d", ee.Line, ee.Column, off, line, column)
 	}
+}
+
+// valueStrings matches a JSON string that is a member's value (after a colon), 8
+// characters or more and without escapes: what a secret looks like in a document.
+var valueStrings = regexp.MustCompile(`:\s*"([^"\\]{8,})"`)
+
+// checkNoValueQuoted fails when err quotes a string value of data that is not also a
+// member name or section name there (names are quoted on purpose: they place the error).
+func checkNoValueQuoted(t *testing.T, data []byte, err error) {
+	t.Helper()
+	msg := err.Error()
+	for _, m := range valueStrings.FindAllSubmatch(data, -1) {
+		v := string(m[1])
+		if strings.Contains(msg, strconv.Quote(v)) && !usedAsName(data, v) && !schemaName(v) {
+			t.Fatalf("error %q quotes the value %q of the document", msg, v)
+		}
+	}
+}
+
+// usedAsName reports whether the string v appears in data where a member name can
+// stand: after "{" or "," (white space aside).
+func usedAsName(data []byte, v string) bool {
+	q := []byte(`"` + v + `"`)
+	for i := bytes.Index(data, q); i >= 0; {
+		before := bytes.TrimRight(data[:i], " \t\r\n")
+		if n := len(before); n > 0 && (before[n-1] == '{' || before[n-1] == ',') {
+			return true
+		}
+		j := bytes.Index(data[i+1:], q)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// schemaName reports whether v is a section or field name of the schema, which errors
+// name on their own.
+func schemaName(v string) bool {
+	for _, n := range []string{"AccessToken", "RefreshToken", "IdToken", "Account", "AppMetadata", "home_account_id",
+		"environment", "client_id", "realm", "target", "secret", "credential_type", "token_type", "cached_at", "expires_on",
+		"extended_expires_on", "refresh_on", "key_id", "family_id", "local_account_id", "username", "name", "authority_type"} {
+		if strings.EqualFold(n, v) {
+			return true
+		}
+	}
+	return false
 }
