@@ -8,7 +8,10 @@ import (
 
 // The five kinds of entries of MSAL's unified token cache. Field names follow the
 // schema; Extra keeps fields written by other MSAL libraries that hexauth does not
-// know, so that an imported cache exports back unchanged. Times are kept at second
+// know, so that an imported cache exports back unchanged. An imported entry's Extra may
+// also hold msalcache's record of how its writer wrote the schema fields (a member whose
+// name starts with NUL, which no document can hold), so that an export writes exactly
+// the fields it came with; stores keep it as any Extra member. Times are kept at second
 // precision by every store, as the schema stores Unix seconds.
 
 // AccessToken is a cached access token (credential_type AccessToken).

@@ -15,12 +15,16 @@
 // seconds, a leading UTF-8 byte-order mark, surrounding whitespace, and the
 // refresh-token key of every writer. Entry keys are not trusted: each entry is
 // identified by its fields, as domain's Key methods compute it. Fields hexauth does not
-// know are kept in the entry's Extra and written back by Encode.
+// know are kept in the entry's Extra and written back by Encode, and so are top-level
+// sections outside the schema (the snapshot's ForeignSections). Nothing of another
+// writer is dropped: Decode records how the writer wrote each entry's schema fields (its
+// shape, in Extra under ShapeMember), and Encode gives the entry back with exactly those
+// fields, written as they were, while it still holds the values read (shape.go).
 //
 // DecodeReport's Report counts the entries read into the snapshot, per section (what
 // the document held, not what a store's Import keeps), and
-// lists what cannot be carried rather than failing the document: unknown top-level
-// sections, objects that carry none of their section's fields, proof-of-possession
+// lists what cannot be carried rather than failing the document: objects that carry
+// none of their section's fields, proof-of-possession
 // access tokens, access and refresh tokens with an empty secret, and entries that name
 // the same hexauth entry as another one.
 // Its Notices name fields read other than as written: an optional timestamp out of
@@ -28,6 +32,8 @@
 // targets and float timestamps are read as the schema's string and whole seconds.
 // DecodeImport is DecodeReport for an explicit import: it stamps refresh tokens without
 // a timestamp (MSAL Go's) with the caller's now, so they replace older stored ones.
+// DecodeImportAs adds the importing client's authority, to settle realm-less refresh
+// tokens of OIDC issuers (those it cannot tie to an issuer are skipped and reported).
 // Anything else that is wrong (malformed JSON, a field of the wrong type, an entry
 // without the fields of its key) fails the whole document with a *domain.Error of class
 // domain.ErrInvalidInput wrapping an *EntryError that names the section, key and field
@@ -36,7 +42,8 @@
 //
 // # Writing
 //
-// Encode writes the layout of MSAL Python (the Azure CLI's writer): keys in MSAL
+// Encode writes the layout of MSAL Python (the Azure CLI's writer) for hexauth's own
+// entries, and each imported entry's writer's fields as it wrote them: keys in MSAL
 // Python's form, timestamps as strings of Unix seconds, every object's members sorted by
 // name, two-space indentation, no HTML escaping and a final newline. The output is a
 // function of the snapshot alone, so export, import and export again gives the same
