@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,26 @@ func TestPublicClient_AcquireTokenSilent_refusedRefreshTokenFallsBackToAliasHost
 	}
 	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
 		t.Errorf("refresh requests of the next call = %d; want 1 (the refused token is not presented again)", n)
+	}
+}
+
+// Only invalid_grant moves on to the alias host's token: a refusal another refresh token
+// cannot cure (multi-factor authentication required) is the answer, after one request.
+func TestPublicClient_AcquireTokenSilent_interactionRequiredDoesNotTryTheAliasToken(t *testing.T) {
+	ctx := testContext(t)
+	f := newAliasFixture(t)
+	if _, err := f.pc.ImportCache(ctx, strings.NewReader(f.stale)); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(2 * time.Hour)
+	f.idp.FailNext(domain.GrantRefreshToken, &domain.Error{Code: "interaction_required", SubError: "basic_action",
+		Description: "AADSTS50076: multi-factor authentication required", HTTPStatus: 400})
+	before := f.idp.Calls(domain.GrantRefreshToken)
+	_, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account)
+	if !errors.Is(err, domain.ErrInteractionRequired) {
+		t.Fatalf("silent = %v; want interaction required", err)
+	}
+	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
+		t.Errorf("refresh requests = %d; want 1 (no second token for a refusal signing in again cures)", n)
 	}
 }
