@@ -139,14 +139,20 @@ func TestPublicClient_AcquireTokenSilent_interactionRequiredDoesNotTryTheAliasTo
 		t.Fatal(err)
 	}
 	f.clock.Advance(2 * time.Hour)
-	f.idp.FailNext(domain.GrantRefreshToken, &domain.Error{Code: "interaction_required", SubError: "basic_action",
-		Description: "AADSTS50076: multi-factor authentication required", HTTPStatus: 400})
-	before := f.idp.Calls(domain.GrantRefreshToken)
-	_, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account)
-	if !errors.Is(err, domain.ErrInteractionRequired) {
-		t.Fatalf("silent = %v; want interaction required", err)
-	}
-	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
-		t.Errorf("refresh requests = %d; want 1 (no second token for a refusal signing in again cures)", n)
+	// Entra answers a refresh that needs MFA with invalid_grant, suberror basic_action
+	// and AADSTS50076; plain interaction_required is the RFC's spelling.
+	for _, refusal := range []*domain.Error{
+		{Code: "invalid_grant", SubError: "basic_action", ErrorCodes: []int{50076}, Description: "AADSTS50076: MFA required", HTTPStatus: 400},
+		{Code: "interaction_required", Description: "AADSTS50079: MFA enrollment required", HTTPStatus: 400},
+	} {
+		f.idp.FailNext(domain.GrantRefreshToken, refusal)
+		before := f.idp.Calls(domain.GrantRefreshToken)
+		_, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account, app.WithForceRefresh())
+		if !errors.Is(err, domain.ErrInteractionRequired) {
+			t.Fatalf("silent after %s = %v; want interaction required", refusal.Code, err)
+		}
+		if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
+			t.Errorf("refresh requests after %s = %d; want 1 (no second token for a refusal signing in again cures)", refusal.Code, n)
+		}
 	}
 }

@@ -107,10 +107,11 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 			s.refused.remember(key, s.e.clock.Now(), de)
 			s.e.log.InfoContext(ctx, "refresh token refused; not presented again for a while", "family", family, "window", refusalWindow, "correlation_id", correlationID)
 		}
-		// Only invalid_grant moves on (DESIGN §3: family → the app's own; then the app's
-		// token of an alias host, which an import may have left beside the live one): a
-		// refusal another token cannot cure (MFA, consent) is the answer.
-		if i == len(candidates)-1 || !errors.Is(err, domain.ErrInvalidGrant) {
+		// Only invalid_grant moves on (DESIGN §3: family → the app's own); from the app's
+		// own token to its token of an alias host (which an import may have left beside
+		// the live one) only a refused token does: a refusal another token cannot cure
+		// (Entra's invalid_grant for MFA or consent, a claims challenge) is the answer.
+		if i == len(candidates)-1 || !errors.Is(err, domain.ErrInvalidGrant) || (!family && !domain.RefreshTokenRefused(err)) {
 			break
 		}
 		if family {
