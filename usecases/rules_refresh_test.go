@@ -82,6 +82,9 @@ func TestSilent_Acquire_familyTokenFailingOtherwiseThanInvalidGrantIsNotRetried(
 	}{
 		{"503", 503, ``, domain.ErrUnavailable},
 		{"429", 429, `{"error":"temporarily_unavailable"}`, domain.ErrThrottled},
+		// Interaction required, not a refused token: the app's own token would meet the
+		// same requirement.
+		{"interaction_required", 400, `{"error":"interaction_required","error_description":"AADSTS50079: MFA enrollment required"}`, domain.ErrInteractionRequired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
