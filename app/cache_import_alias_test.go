@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +157,37 @@ func TestPublicClient_AcquireTokenSilent_interactionRequiredDoesNotTryTheAliasTo
 		if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
 			t.Errorf("refresh requests after %s = %d; want 1 (no second token for a refusal signing in again cures)", refusal.Code, n)
 		}
+	}
+}
+
+// A document token under an alias host dated newer than the stored one keeps its date
+// and is redeemed first (here it is stale all the same: its invalid_grant is followed
+// by the live token, two requests, no interaction).
+func TestPublicClient_ImportCache_datedNewerAliasRefreshTokenGoesFirst(t *testing.T) {
+	ctx := testContext(t)
+	f := newAliasFixture(t)
+	var doc map[string]map[string]map[string]any
+	if err := json.Unmarshal([]byte(f.stale), &doc); err != nil {
+		t.Fatal(err)
+	}
+	dated := f.clock.Now().Add(-time.Minute).Truncate(time.Second) // after the live token's T1, before the import
+	for _, rt := range doc["RefreshToken"] {
+		rt["cached_at"] = strconv.FormatInt(dated.Unix(), 10)
+	}
+	b, _ := json.Marshal(doc)
+	report, err := f.pc.ImportCache(ctx, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(report.Conflicts) != 1 || report.Conflicts[0].Resolution != msalcache.ResolutionAliasDocumentFirst {
+		t.Fatalf("report.Conflicts = %v; want %q", report.Conflicts, msalcache.ResolutionAliasDocumentFirst)
+	}
+	f.clock.Advance(2 * time.Hour)
+	before := f.idp.Calls(domain.GrantRefreshToken)
+	if res, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("silent = %q, %v; want a refresh", res.TokenSource, err)
+	}
+	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 2 {
+		t.Errorf("refresh requests = %d; want 2 (the newer-dated document token first, then the live one)", n)
 	}
 }

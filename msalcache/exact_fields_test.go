@@ -285,3 +285,18 @@ func sectionsOf(t *testing.T, doc []byte) map[string]map[string]map[string]json.
 	}
 	return out
 }
+
+// A shape never holds a secret (Extra is not sealed by a sealing store): a secret the
+// writer escaped differently from hexauth is written back in hexauth's escaping.
+func TestDecode_shapeNeverRecordsTheSecret(t *testing.T) {
+	s, err := msalcache.Decode([]byte(`{"RefreshToken": {"k": {"home_account_id": "h", "environment": "e", "client_id": "c",` +
+		` "secret": "can\u0061ry-secret\/x"}}}`))
+	if err != nil || len(s.RefreshTokens) != 1 {
+		t.Fatalf("Decode = %v", err)
+	}
+	for name, v := range s.RefreshTokens[0].Extra {
+		if bytes.Contains(v, []byte("secret")) || bytes.Contains(v, []byte("ry-")) {
+			t.Errorf("Extra[%q] = %s holds the secret", name, v)
+		}
+	}
+}
