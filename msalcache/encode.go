@@ -182,11 +182,28 @@ func (w *writer) add(section, key, docKey string, extra map[string]json.RawMessa
 
 // str encodes a string member without HTML escaping, as the whole document is.
 func str(s string) json.RawMessage {
+	if plainASCII(s) { // ids, hosts, scopes, timestamps, most secrets: nothing to escape
+		b := make([]byte, 0, len(s)+2)
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// plainASCII reports whether s is printable ASCII without '"' or '\\': encoding/json
+// writes such a string as it is between quotes (HTML escaping is off).
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // setTime sets a timestamp member unless t is zero.
