@@ -157,35 +157,55 @@ func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) []m
 	var out []msalcache.Conflict
 	for i := range imported {
 		t := &imported[i]
-		if old, ok := byKey[t.Key()]; ok && old.Secret != t.Secret {
+		old, twin := byKey[t.Key()]
+		twin = twin && old.Secret != t.Secret
+		// Alias first: it may date the document's token earlier, which the resolution
+		// of its own key must then reflect.
+		if c, ok := aliasConflict(t, byID[refreshIdentity(*t)], old, twin, now); ok {
+			out = append(out, c)
+		}
+		if twin {
 			res := msalcache.ResolutionReplaced
 			if t.CachedAt.Truncate(time.Second).Before(old.CachedAt.Truncate(time.Second)) {
 				res = msalcache.ResolutionKeptStored
 			}
 			out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: res})
 		}
-		var alias *domain.RefreshToken
-		for j, s := range byID[refreshIdentity(*t)] {
-			if s.Key() != t.Key() && s.Secret != t.Secret && (alias == nil || s.CachedAt.After(alias.CachedAt)) {
-				alias = &byID[refreshIdentity(*t)][j]
-			}
-		}
-		if alias == nil {
-			continue
-		}
-		res := msalcache.ResolutionAliasStoredFirst
-		switch stamp := alias.CachedAt.Truncate(time.Second); {
-		case t.CachedAt.Before(now) && t.CachedAt.After(stamp):
-			res = msalcache.ResolutionAliasDocumentFirst
-		case !t.CachedAt.Before(stamp):
-			t.CachedAt = stamp.Add(-time.Second)
-		}
-		out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), StoredKey: alias.Key(), Resolution: res})
 	}
 	slices.SortFunc(out, func(a, b msalcache.Conflict) int {
 		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.StoredKey, b.StoredKey))
 	})
 	return out
+}
+
+// aliasConflict settles t against the stored tokens of its identity (same) under other
+// alias hosts, and reports the newest such one. A t not known to be newer is dated a
+// second before it — but never before a stored twin of t's own key (old, when twin), so
+// that an undated document token still replaces the stored token of its own key (the
+// rule of an explicit import: its writer may have rotated that one in place).
+func aliasConflict(t *domain.RefreshToken, same []domain.RefreshToken, old domain.RefreshToken, twin bool, now time.Time) (msalcache.Conflict, bool) {
+	var alias *domain.RefreshToken
+	for j, s := range same {
+		if s.Key() != t.Key() && s.Secret != t.Secret && (alias == nil || s.CachedAt.After(alias.CachedAt)) {
+			alias = &same[j]
+		}
+	}
+	if alias == nil {
+		return msalcache.Conflict{}, false
+	}
+	stamp := alias.CachedAt.Truncate(time.Second)
+	if !t.CachedAt.Before(now) && !t.CachedAt.Before(stamp) { // not known to be newer
+		dated := stamp.Add(-time.Second)
+		if floor := old.CachedAt.Truncate(time.Second); twin && dated.Before(floor) {
+			dated = floor // equal times replace (ports.CacheStore.Write)
+		}
+		t.CachedAt = dated
+	}
+	res := msalcache.ResolutionAliasStoredFirst
+	if t.CachedAt.After(stamp) {
+		res = msalcache.ResolutionAliasDocumentFirst
+	}
+	return msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), StoredKey: alias.Key(), Resolution: res}, true
 }
 
 // refreshIdentity names what a refresh token is across the alias hosts of one cloud:
