@@ -22,7 +22,8 @@ func reportDoc(rtSecret string) string {
 }`
 }
 
-// cache import --output json prints every part of the report — kept sections, skipped
+// cache import --output json prints every part of the report (checked on the built
+// binary) — kept sections, skipped
 // entries (a refresh token no issuer claims among them), notices and conflicts — and
 // never a secret; text mode prints the same on stderr.
 func TestCacheImport_run_reportIsPrintedWhole(t *testing.T) {
@@ -50,7 +51,8 @@ func TestCacheImport_run_reportIsPrintedWhole(t *testing.T) {
 		t.Errorf("stdout = %q; want 1 refresh token read (the one no issuer claims is skipped)", r.stdout)
 	}
 
-	r = runInProcess(t, invocation{args: []string{"cache", "import", "--output", "json", second}, env: env})
+	// The second import through the built program: its real stdout, stderr and exit code.
+	r = runBinary(t, invocation{args: []string{"cache", "import", "--output", "json", second}, env: env})
 	var got cacheImportJSON
 	if err := json.Unmarshal([]byte(r.stdout), &got); r.code != exitOK || err != nil {
 		t.Fatalf("cache import --output json: got %s (%v)", r, err)
