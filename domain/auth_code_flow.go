@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -28,6 +29,18 @@ type AuthCodeFlow struct {
 	ClaimsChallenge string    `json:"claims_challenge,omitempty"`
 	Authority       string    `json:"authority"`
 	CreatedAt       time.Time `json:"created_at"`
+	// MaxAge is the max_age the authorization request sent, in seconds (nil: none);
+	// the ID token's auth_time is then checked against it (OIDC Core §3.1.3.7 item 13).
+	MaxAge *int64 `json:"max_age,omitempty"`
+}
+
+// MaxAgeDuration returns the flow's max_age as a duration, or nil when none was sent.
+func (f AuthCodeFlow) MaxAgeDuration() *time.Duration {
+	if f.MaxAge == nil {
+		return nil
+	}
+	d := time.Duration(*f.MaxAge) * time.Second
+	return &d
 }
 
 // PKCE is a Proof Key for Code Exchange pair (RFC 7636) using the S256 method.
@@ -112,6 +125,15 @@ func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error 
 	}
 	if q.Get("claims") != f.ClaimsChallenge {
 		return Errorf(ErrInvalidFlow, "auth code flow's claims challenge differs from its authorization URL (tampered with?)")
+	}
+	// max_age decides whether auth_time is checked: a flow that dropped it would accept
+	// an old session the user was asked to re-authenticate.
+	sentMaxAge := ""
+	if f.MaxAge != nil {
+		sentMaxAge = strconv.FormatInt(*f.MaxAge, 10)
+	}
+	if q.Get("max_age") != sentMaxAge {
+		return Errorf(ErrInvalidFlow, "auth code flow's max_age differs from its authorization URL (tampered with?)")
 	}
 	return nil
 }

@@ -77,10 +77,15 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 	if err != nil {
 		return domain.AuthCodeFlow{}, classifyDone("auth code: initiate", err)
 	}
-	return domain.AuthCodeFlow{
+	flow := domain.AuthCodeFlow{
 		AuthURI: uri, State: state, Nonce: nonce, CodeVerifier: pkce.Verifier, RedirectURI: req.RedirectURI,
 		Scopes: scopes, ClaimsChallenge: req.Claims, Authority: authority.URL, CreatedAt: a.e.clock.Now().UTC(),
-	}, nil
+	}
+	if req.MaxAge != nil {
+		sec := int64(req.MaxAge.Seconds()) // as the authorization request sends it
+		flow.MaxAge = &sec
+	}
+	return flow, nil
 }
 
 // AuthorizationURL returns an authorization URL without keeping a flow (MSAL's
@@ -212,7 +217,7 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 			Grant: domain.GrantAuthorizationCode, Code: resp.Code, CodeVerifier: flow.CodeVerifier,
 			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge, CorrelationID: c.CorrelationID,
 		},
-		authority: authority, scopes: scopes, nonce: flow.Nonce, exposeRefreshToken: true,
+		authority: authority, scopes: scopes, nonce: flow.Nonce, maxAge: flow.MaxAgeDuration(), exposeRefreshToken: true,
 	})
 }
 

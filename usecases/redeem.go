@@ -13,8 +13,9 @@ type redemption struct {
 	op        string
 	req       domain.TokenRequest // grant fields set; the rest is filled in by redeem
 	authority domain.Authority
-	scopes    []string // non-reserved requested scopes
-	nonce     string   // the nonce sent, when one was
+	scopes    []string       // non-reserved requested scopes
+	nonce     string         // the nonce sent, when one was
+	maxAge    *time.Duration // the max_age sent, when one was: auth_time is then required
 	// account is the cached account a refresh is for; prev the cached ID-token claims of
 	// that account in the tenant the refresh is in, which the response must continue
 	// (nil when that tenant has none: the response is then bound to the account by its
@@ -103,6 +104,10 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 	}
 	if err != nil {
 		return domain.TokenResponse{}, nil, req.CorrelationID, err
+	}
+	if r.maxAge != nil && resp.IDToken == "" {
+		// max_age is only kept by checking auth_time, which only an ID token carries.
+		return domain.TokenResponse{}, nil, req.CorrelationID, domain.Errorf(domain.ErrInvalidIDToken, "the response has no ID token, whose auth_time max_age requires")
 	}
 	var claims *domain.IDTokenClaims
 	if resp.IDToken != "" && !r.appOnly {
@@ -233,7 +238,7 @@ func (e *engine) checkIDToken(ctx context.Context, r redemption, raw string) (*d
 		return nil, err
 	}
 	want := domain.IDTokenExpectations{
-		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce,
+		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce, MaxAge: r.maxAge,
 		Now: e.clock.Now(), Skew: e.cfg.ClockSkew, Previous: r.prev,
 	}
 	if err := claims.Check(want); err != nil {

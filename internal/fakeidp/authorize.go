@@ -17,7 +17,8 @@ type codeGrant struct {
 	challenge   string
 	nonce       string
 	scopes      []string
-	user        string // lower-cased username
+	user        string    // lower-cased username
+	authTime    time.Time // when the user signed in: auth_time of the ID token
 	expires     time.Time
 	used        bool
 }
@@ -114,7 +115,7 @@ func (p *Provider) Authorize(a domain.Authority, query url.Values, username stri
 	g := &codeGrant{
 		clientID: clientID, redirectURI: redirectURI, challenge: query.Get("code_challenge"),
 		nonce: query.Get("nonce"), scopes: scopes, user: strings.ToLower(strings.TrimSpace(u.Username)),
-		expires: p.Now().Add(p.cfg.CodeLifetime),
+		authTime: p.Now(), expires: p.Now().Add(p.cfg.CodeLifetime),
 	}
 	p.mu.Lock()
 	p.codes[code] = g
