@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,9 @@ func TestIDTokenClaims_Check_authTime(t *testing.T) {
 			err := claims.Check(domain.IDTokenExpectations{Issuer: "https://idp.example", ClientID: "app", Now: now, MaxAge: c.maxAge})
 			if !errors.Is(err, c.want) || (c.want == nil && err != nil) {
 				t.Fatalf("Check = %v; want %v", err, c.want)
+			}
+			if c.authTime.IsZero() && c.maxAge != nil && !strings.Contains(err.Error(), "no auth_time") {
+				t.Fatalf("Check without auth_time = %q; want it to say auth_time is missing", err)
 			}
 		})
 	}
