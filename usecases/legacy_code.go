@@ -41,7 +41,7 @@ func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthR
 		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "authorization code: a code is required")
 	}
 	if err := firstErr(domain.CheckVSChars(domain.ErrInvalidInput, "authorization code", string(req.Code), domain.MaxCodeBytes),
-		domain.CheckRedirectURI(req.RedirectURI), domain.CheckCorrelationID(req.CorrelationID),
+		domain.CheckOptionalRedirectURI(req.RedirectURI), domain.CheckCorrelationID(req.CorrelationID),
 		domain.CheckVSChars(domain.ErrInvalidInput, "code verifier", string(req.CodeVerifier), domain.MaxPKCEBytes),
 		domain.CheckVSChars(domain.ErrInvalidInput, "nonce", req.Nonce, domain.MaxNonceBytes),
 		checkContext(ctx, "authorization code")); err != nil {

@@ -56,7 +56,6 @@ func TestIdentityProvider_AuthorizationURL_invalid(t *testing.T) {
 		mod  func(*domain.AuthorizationRequest)
 	}{
 		{"no client", func(r *domain.AuthorizationRequest) { r.ClientID = "" }},
-		{"no redirect URI", func(r *domain.AuthorizationRequest) { r.RedirectURI = "" }},
 		{"no state", func(r *domain.AuthorizationRequest) { r.State = "" }},
 		{"negative max_age", func(r *domain.AuthorizationRequest) { r.MaxAge = &neg }},
 		{"extra replaces state", func(r *domain.AuthorizationRequest) { r.Extra = url.Values{"state": {"x"}} }},

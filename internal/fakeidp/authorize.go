@@ -28,23 +28,35 @@ const purgeEvery = 256
 
 // CheckRedirect checks the part of an authorization request whose failure must not be
 // redirected (RFC 6749 §4.1.2.1): the client is registered and the redirect URI is one
-// of its registered URIs (any URI when it lists none). It returns a *domain.Error to show
-// the user, or nil: unauthorized_client (class ErrInvalidClient) for an unknown client,
-// invalid_request (class ErrInvalidInput) for a missing or unregistered redirect URI.
+// of its registered URIs (any URI when it lists none), or is left out by a client that
+// registered exactly one (RFC 6749 §3.1.2.3: that one is then used). It returns a
+// *domain.Error to show the user, or nil: unauthorized_client (class ErrInvalidClient)
+// for an unknown client, invalid_request (class ErrInvalidInput) for a missing or
+// unregistered redirect URI.
 func (p *Provider) CheckRedirect(clientID, redirectURI string) error {
 	c, ok := p.clients[clientID]
 	switch {
 	case !ok:
 		return refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "unauthorized_client",
 			"AADSTS700016: Application with identifier '"+clientID+"' was not found in the directory.", aadClientNotFound)
-	case redirectURI == "":
+	case redirectURI == "" && len(c.RedirectURIs) != 1:
 		return badRedirect(invalidRequest(domain.GrantAuthorizationCode, "The request must contain the following parameter: 'redirect_uri'."))
-	case len(c.RedirectURIs) > 0 && !slices.Contains(c.RedirectURIs, redirectURI):
+	case redirectURI != "" && len(c.RedirectURIs) > 0 && !slices.Contains(c.RedirectURIs, redirectURI):
 		return badRedirect(refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "invalid_request",
 			"AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '"+clientID+"'.",
 			aadRedirectNotListed))
 	}
 	return nil
+}
+
+// RedirectTarget returns where the authorization response goes: redirectURI, or the
+// client's one registered redirect URI when the request left it out. Call it after
+// CheckRedirect passed.
+func (p *Provider) RedirectTarget(clientID, redirectURI string) string {
+	if c, ok := p.clients[clientID]; ok && redirectURI == "" && len(c.RedirectURIs) == 1 {
+		return c.RedirectURIs[0]
+	}
+	return redirectURI
 }
 
 // badRedirect classifies a refused redirect URI as ErrInvalidInput: the application

@@ -138,15 +138,13 @@ func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
 // OIDC Core §3.1.2.1) with PKCE S256 (RFC 7636 §4.3): response_type=code, client_id,
 // redirect_uri, scope, state, nonce, code_challenge and code_challenge_method, then the
 // optional prompt, login_hint, domain_hint, claims, max_age and response_mode, and Extra
-// last. Empty fields are left out. It refuses (ErrInvalidInput) a request without a
-// client id, redirect URI or state, a negative max_age, and an Extra parameter that
+// last. Empty fields are left out (a redirect URI too: the client's registered one is
+// then used). It refuses (ErrInvalidInput) a request without a client id or state, a negative max_age, and an Extra parameter that
 // would replace one of the request's.
 func AuthorizationQuery(req domain.AuthorizationRequest) (url.Values, error) {
 	switch {
 	case strings.TrimSpace(req.ClientID) == "":
 		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a client id")
-	case req.RedirectURI == "":
-		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a redirect URI")
 	case req.State == "":
 		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a state")
 	case req.MaxAge != nil && *req.MaxAge < 0:

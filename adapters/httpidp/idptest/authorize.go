@@ -46,7 +46,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, c call) 
 		writeHTMLError(w, http.StatusBadRequest, describe(err))
 		return
 	}
-	redirect(w, r, params.Get("redirect_uri"), resp)
+	redirect(w, r, s.idp.RedirectTarget(params.Get("client_id"), params.Get("redirect_uri")), resp)
 }
 
 // login runs the login form for authority a. On GET it first lets the engine check the
@@ -62,7 +62,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a domain.Authorit
 		case err != nil:
 			writeHTMLError(w, http.StatusBadRequest, describe(err))
 		case resp.Get("error") != "login_required" || params.Get("prompt") == "none":
-			redirect(w, r, params.Get("redirect_uri"), resp)
+			redirect(w, r, s.idp.RedirectTarget(params.Get("client_id"), params.Get("redirect_uri")), resp)
 		default:
 			renderLogin(w, action, params, http.StatusOK, "")
 		}

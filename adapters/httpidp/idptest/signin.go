@@ -93,7 +93,7 @@ func (s *Server) signInResult(resp *http.Response, body []byte, params url.Value
 	loc := resp.Header.Get("Location")
 	switch {
 	case status >= 300 && status < 400 && loc != "":
-		return redirectQuery(loc, params.Get("redirect_uri"), status)
+		return redirectQuery(loc, s.idp.RedirectTarget(params.Get("client_id"), params.Get("redirect_uri")), status)
 	case status == http.StatusUnauthorized:
 		return nil, &domain.Error{Class: domain.ErrInvalidGrant, Op: opSignIn, HTTPStatus: status,
 			Description: "the server refused the username or password"}
