@@ -91,7 +91,7 @@ func ConstantTimeEqual(a, b string) bool {
 // nonce, redirect URI, scopes, claims challenge and the S256 challenge of its verifier),
 // so that a flow edited after initiation is refused. All failures are ErrInvalidFlow.
 func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error {
-	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || f.RedirectURI == "" || len(f.Scopes) == 0 || f.CreatedAt.IsZero() {
+	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || len(f.Scopes) == 0 || f.CreatedAt.IsZero() {
 		return Errorf(ErrInvalidFlow, "auth code flow is incomplete")
 	}
 	if maxAge <= 0 {
@@ -111,6 +111,9 @@ func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error 
 		return Errorf(ErrInvalidFlow, "auth code flow has an unparsable auth_uri")
 	}
 	q := u.Query()
+	// The token request carries the flow's redirect URI, or none when the authorization
+	// request had none (RFC 6749 §4.1.3), so it must be the URL's: a flow edited to add,
+	// drop or change it is refused before the code is sent.
 	if q.Get("state") != f.State || q.Get("nonce") != f.Nonce || q.Get("redirect_uri") != f.RedirectURI ||
 		q.Get("code_challenge_method") != PKCEMethod || !ConstantTimeEqual(q.Get("code_challenge"), S256Challenge(string(f.CodeVerifier))) {
 		return Errorf(ErrInvalidFlow, "auth code flow does not match its authorization URL (tampered with?)")

@@ -89,8 +89,8 @@ func checkTokenRequest(r domain.TokenRequest) *domain.Error {
 	switch {
 	case strings.TrimSpace(r.ClientID) == "":
 		missing = "a client id"
-	case r.Grant == domain.GrantAuthorizationCode && (r.Code == "" || r.RedirectURI == ""):
-		missing = "an authorization code and a redirect URI"
+	case r.Grant == domain.GrantAuthorizationCode && r.Code == "":
+		missing = "an authorization code"
 	case r.Grant == domain.GrantPassword && (r.Username == "" || r.Password == ""):
 		missing = "a username and a password"
 	case r.Grant == domain.GrantRefreshToken && r.RefreshToken == "":
@@ -115,7 +115,11 @@ func grantForm(r domain.TokenRequest) url.Values {
 	switch r.Grant {
 	case domain.GrantAuthorizationCode:
 		f.Set("code", string(r.Code))
-		f.Set("redirect_uri", r.RedirectURI)
+		if r.RedirectURI != "" {
+			// RFC 6749 §4.1.3: required when the authorization request carried one,
+			// and then identical; an authorization request without one has none here.
+			f.Set("redirect_uri", r.RedirectURI)
+		}
 		if r.CodeVerifier != "" {
 			f.Set("code_verifier", string(r.CodeVerifier))
 		}
