@@ -21,6 +21,9 @@ func (req AuthorizationRequest) Query() (url.Values, error) {
 	case req.MaxAge != nil && *req.MaxAge < 0:
 		return nil, Errorf(ErrInvalidInput, "max_age must not be negative")
 	}
+	if err := CheckExtraParameters("authorization request", req.Extra); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	set := func(k, v string) {
 		if v != "" {

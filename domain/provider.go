@@ -90,6 +90,10 @@ type TokenRequest struct {
 
 	Claims        string // a claims challenge or request (OIDC Core §5.5)
 	CorrelationID string // sent as client-request-id to Entra
+
+	// Extra are further body parameters (MSAL's **kwargs), checked with
+	// CheckExtraParameters; their values are treated as secrets (ExtraSecrets).
+	Extra url.Values
 }
 
 // String describes the request without its secrets.

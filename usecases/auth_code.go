@@ -24,6 +24,9 @@ type AuthCodeRequest struct {
 	MaxAge      *time.Duration
 	// CodeChallenge is used by AuthorizationURL only (Initiate always makes its own).
 	CodeChallenge string
+	// ExtraQuery are further authorization-request parameters (MSAL's **kwargs),
+	// checked with domain.CheckExtraParameters before any call.
+	ExtraQuery url.Values
 }
 
 // AuthCode is the authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636): Initiate
@@ -118,7 +121,7 @@ func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequ
 		RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
 		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
 	}
-	if err := firstErr(in.Check(), checkContext(ctx, op)); err != nil {
+	if err := firstErr(in.Check(), domain.CheckExtraParameters(op, req.ExtraQuery), checkContext(ctx, op)); err != nil {
 		return nil, err
 	}
 	return scopes, nil
@@ -129,6 +132,7 @@ func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, st
 		ClientID: a.e.cfg.ClientID, RedirectURI: req.RedirectURI, Scopes: domain.WithReservedScopes(scopes),
 		State: state, Nonce: nonce, CodeChallenge: req.CodeChallenge, Prompt: req.Prompt,
 		LoginHint: req.LoginHint, DomainHint: req.DomainHint, Claims: req.Claims, MaxAge: req.MaxAge,
+		Extra: req.ExtraQuery,
 	}
 }
 
@@ -151,6 +155,9 @@ type Completion struct {
 	// Authority must be given to complete a flow initiated with another authority than
 	// the client's (AuthCodeRequest.Authority); the flow's must then be this one.
 	Authority *domain.Authority
+	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
+	// domain.CheckExtraParameters before any call.
+	ExtraBody url.Values
 }
 
 // CompleteWith is Complete with the options of c.
@@ -174,7 +181,7 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 			return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "auth code: the scopes to redeem must be among the flow's")
 		}
 	}
-	if err := firstErr(domain.CheckCorrelationID(c.CorrelationID), checkContext(ctx, "auth code")); err != nil {
+	if err := firstErr(domain.CheckCorrelationID(c.CorrelationID), domain.CheckExtraParameters("auth code", c.ExtraBody), checkContext(ctx, "auth code")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	now := a.e.clock.Now()
@@ -215,7 +222,7 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 		op: "auth code",
 		req: domain.TokenRequest{
 			Grant: domain.GrantAuthorizationCode, Code: resp.Code, CodeVerifier: flow.CodeVerifier,
-			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge, CorrelationID: c.CorrelationID,
+			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge, CorrelationID: c.CorrelationID, Extra: c.ExtraBody,
 		},
 		authority: authority, scopes: scopes, nonce: flow.Nonce, maxAge: flow.MaxAgeDuration(), exposeRefreshToken: true,
 	})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -49,6 +50,9 @@ func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.T
 		form := grantForm(req)
 		if err := p.authenticate(form, header, method, req.ClientID, meta.TokenEndpoint, req.Credential); err != nil {
 			return nil, err
+		}
+		for k, vs := range req.Extra { // checked: none is a parameter set above
+			form[k] = slices.Clone(vs)
 		}
 		body.derived(header.Get("Authorization"), form.Get("client_assertion"))
 		return []byte(form.Encode()), nil
@@ -97,6 +101,9 @@ func checkTokenRequest(r domain.TokenRequest) *domain.Error {
 		missing = "a refresh token"
 	case r.Grant == domain.GrantClientCredentials && r.Credential.IsZero():
 		missing = "a client credential (client credentials is a confidential-client grant)"
+	}
+	if err := domain.CheckExtraParameters("token request", r.Extra); err != nil {
+		return err.(*domain.Error)
 	}
 	switch r.Grant {
 	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials:
