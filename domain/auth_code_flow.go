@@ -32,6 +32,9 @@ type AuthCodeFlow struct {
 	// MaxAge is the max_age the authorization request sent, in seconds (nil: none);
 	// the ID token's auth_time is then checked against it (OIDC Core §3.1.3.7 item 13).
 	MaxAge *int64 `json:"max_age,omitempty"`
+	// ResponseMode is the response_mode the authorization request sent (empty: none,
+	// which is query); the response must arrive that way (CheckResponseArrival).
+	ResponseMode ResponseMode `json:"response_mode,omitempty"`
 }
 
 // MaxAgeDuration returns the flow's max_age as a duration, or nil when none was sent.
@@ -137,6 +140,11 @@ func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error 
 	}
 	if q.Get("max_age") != sentMaxAge {
 		return Errorf(ErrInvalidFlow, "auth code flow's max_age differs from its authorization URL (tampered with?)")
+	}
+	// The response mode decides how the response must arrive: a flow edited to another
+	// mode would accept a code from where the provider was told not to put it.
+	if q.Get("response_mode") != string(f.ResponseMode) {
+		return Errorf(ErrInvalidFlow, "auth code flow's response_mode differs from its authorization URL (tampered with?)")
 	}
 	return nil
 }

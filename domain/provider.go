@@ -41,7 +41,7 @@ type AuthorizationRequest struct {
 	DomainHint    string
 	Claims        string
 	MaxAge        *time.Duration // OIDC max_age, when set
-	ResponseMode  string         // "query" unless set
+	ResponseMode  ResponseMode   // not sent when empty (query)
 	Extra         url.Values     // further parameters, added last
 }
 

@@ -27,6 +27,9 @@ type AuthCodeRequest struct {
 	// ExtraQuery are further authorization-request parameters (MSAL's **kwargs),
 	// checked with domain.CheckExtraParameters before any call.
 	ExtraQuery url.Values
+	// ResponseMode is sent as response_mode when set (domain.CheckResponseMode: fragment
+	// is refused for a confidential client) and recorded in the flow.
+	ResponseMode domain.ResponseMode
 }
 
 // AuthCode is the authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636): Initiate
@@ -83,6 +86,7 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 	flow := domain.AuthCodeFlow{
 		AuthURI: uri, State: state, Nonce: nonce, CodeVerifier: pkce.Verifier, RedirectURI: req.RedirectURI,
 		Scopes: scopes, ClaimsChallenge: req.Claims, Authority: authority.URL, CreatedAt: a.e.clock.Now().UTC(),
+		ResponseMode: req.ResponseMode,
 	}
 	if req.MaxAge != nil {
 		sec := int64(req.MaxAge.Seconds()) // as the authorization request sends it
@@ -121,7 +125,8 @@ func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequ
 		RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
 		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
 	}
-	if err := firstErr(in.Check(), domain.CheckExtraParameters(op, req.ExtraQuery), checkContext(ctx, op)); err != nil {
+	if err := firstErr(in.Check(), domain.CheckExtraParameters(op, req.ExtraQuery),
+		domain.CheckResponseMode(req.ResponseMode, !a.e.cfg.Credential.IsZero()), checkContext(ctx, op)); err != nil {
 		return nil, err
 	}
 	return scopes, nil
@@ -132,7 +137,7 @@ func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, st
 		ClientID: a.e.cfg.ClientID, RedirectURI: req.RedirectURI, Scopes: domain.WithReservedScopes(scopes),
 		State: state, Nonce: nonce, CodeChallenge: req.CodeChallenge, Prompt: req.Prompt,
 		LoginHint: req.LoginHint, DomainHint: req.DomainHint, Claims: req.Claims, MaxAge: req.MaxAge,
-		Extra: req.ExtraQuery,
+		Extra: req.ExtraQuery, ResponseMode: req.ResponseMode,
 	}
 }
 
@@ -158,6 +163,10 @@ type Completion struct {
 	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
 	// domain.CheckExtraParameters before any call.
 	ExtraBody url.Values
+	// ResponseMode is how the response reached the caller: empty or query for the
+	// redirect's query, form_post for a POSTed form (r.PostForm), fragment for values a
+	// user agent read from the fragment. It must be the flow's (ErrInvalidResponse).
+	ResponseMode domain.ResponseMode
 }
 
 // CompleteWith is Complete with the options of c.
@@ -197,6 +206,11 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	// forged response cannot use up a user's flow.
 	if a.replay.completed(flow) {
 		return domain.AuthResult{}, errReplay()
+	}
+	// Before the response is read: one that came another way than the flow asked is
+	// refused whatever it holds, and does not use the flow up.
+	if err := flow.CheckResponseArrival(c.ResponseMode); err != nil {
+		return domain.AuthResult{}, err
 	}
 	resp, err := domain.ParseAuthResponseStrict(response)
 	if err != nil {

@@ -74,7 +74,7 @@ func badRedirect(e *domain.Error) *domain.Error {
 // returned as a *domain.Error. Other refusals are redirected: the returned values then
 // hold error and error_description (and state, iss) — unsupported_response_type,
 // invalid_request for a missing or non-S256 PKCE challenge or a response_mode other
-// than query, invalid_scope for an unknown scope, login_required for an empty username
+// than query, form_post or fragment, invalid_scope for an unknown scope, login_required for an empty username
 // (nobody signed in) and access_denied for a user who DeniesConsent.
 //
 // The code is single use, expires after Config.CodeLifetime and is bound to the
@@ -104,8 +104,8 @@ func (p *Provider) Authorize(a domain.Authority, query url.Values, username stri
 		return refuse("invalid_request", "AADSTS9002325: Proof Key for Code Exchange is required for this authorization request.")
 	case query.Get("code_challenge_method") != domain.PKCEMethod:
 		return refuse("invalid_request", "AADSTS9002325: code_challenge_method must be S256.")
-	case query.Get("response_mode") != "" && query.Get("response_mode") != "query":
-		return refuse("invalid_request", "AADSTS900144: only response_mode=query is supported.")
+	case !slices.Contains([]string{"", "query", "form_post", "fragment"}, query.Get("response_mode")):
+		return refuse("invalid_request", "AADSTS900144: response_mode must be query, form_post or fragment.")
 	}
 	if bad := p.unknownScope(a, scopes); bad != "" {
 		return refuse("invalid_scope", "AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope '"+bad+"' is not known.")

@@ -173,7 +173,7 @@ func AuthorizationQuery(req domain.AuthorizationRequest) (url.Values, error) {
 	if req.MaxAge != nil {
 		q.Set("max_age", strconv.FormatInt(int64(req.MaxAge.Seconds()), 10))
 	}
-	set("response_mode", req.ResponseMode)
+	set("response_mode", string(req.ResponseMode))
 	for k, vs := range req.Extra {
 		if _, taken := q[k]; taken {
 			return nil, domain.Errorf(domain.ErrInvalidInput, "extra parameter %q would replace a parameter of the request", k)

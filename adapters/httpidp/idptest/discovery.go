@@ -54,7 +54,7 @@ func (s *Server) document(a domain.Authority) discoveryDocument {
 		TokenEndpoint:         m.TokenEndpoint,
 		JWKSURI:               m.JWKSURI,
 		ResponseTypes:         []string{"code"},
-		ResponseModes:         []string{"query"},
+		ResponseModes:         []string{"query", "fragment", "form_post"},
 		GrantTypes: []string{string(domain.GrantAuthorizationCode), string(domain.GrantPassword),
 			string(domain.GrantRefreshToken), string(domain.GrantClientCredentials)},
 		SubjectTypes:         []string{"public"},
