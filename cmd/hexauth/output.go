@@ -17,22 +17,9 @@ import (
 // raw ID token (its claims are enough) nor refresh_in (docs/cli.md).
 type tokenJSON = domain.MSALResult
 
-// errorJSON is the JSON of a failure, shaped like MSAL Python's error result so that
-// scripts written for it port over: Error is the provider's own "error" code when it
-// sent one (invalid_grant for an MFA-required ROPC, as MSAL Python reports it), else
-// hexauth's class. ErrorClass is always hexauth's class (domain.ErrorCode:
-// interaction_required, no_tokens, ...), what a script branches on with the exit code.
-type errorJSON struct {
-	Error            string `json:"error"`
-	ErrorClass       string `json:"error_class"`
-	ErrorDescription string `json:"error_description"`
-	SubError         string `json:"suberror,omitempty"`
-	CorrelationID    string `json:"correlation_id,omitempty"`
-	ErrorCodes       []int  `json:"error_codes,omitempty"`
-	Claims           string `json:"claims,omitempty"`
-	TraceID          string `json:"trace_id,omitempty"`
-	Timestamp        string `json:"timestamp,omitempty"`
-}
+// errorJSON is the JSON of a failure: MSAL Python's error result
+// (domain.MSALErrorOf), the one shape the Go API and the CLI share.
+type errorJSON = domain.MSALError
 
 // accountJSON is an account, with MSAL Python's get_accounts keys.
 type accountJSON struct {
@@ -159,26 +146,7 @@ func hintFor(code int) string {
 	return ""
 }
 
-func newErrorJSON(err error) errorJSON {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		out := errorJSON{Error: de.Code, ErrorClass: string(de.Class), ErrorDescription: de.Description,
-			SubError: de.SubError, CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims,
-			TraceID: de.TraceID, Timestamp: de.Timestamp}
-		if out.Error == "" {
-			out.Error = out.ErrorClass
-		}
-		if out.ErrorDescription == "" {
-			out.ErrorDescription = strings.TrimPrefix(err.Error(), "hexauth: ")
-		}
-		return out
-	}
-	var class domain.ErrorCode
-	if errors.As(err, &class) {
-		return errorJSON{Error: string(class), ErrorClass: string(class), ErrorDescription: strings.TrimPrefix(err.Error(), "hexauth: ")}
-	}
-	return errorJSON{Error: "failed", ErrorClass: "failed", ErrorDescription: err.Error()}
-}
+func newErrorJSON(err error) errorJSON { return domain.MSALErrorOf(err) }
 
 // exitCode maps an error to the documented exit codes: 2 usage, 3 interaction
 // required, 4 refused by the provider, 5 provider unreachable or throttled, 1 anything
