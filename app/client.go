@@ -273,8 +273,9 @@ func (c *client) RemoveAccount(ctx context.Context, account Account) error {
 	return c.accounts.Remove(ctx, account)
 }
 
-// IsPoPSupported reports whether proof-of-possession tokens are supported. hexauth
-// issues bearer tokens only.
+// IsPoPSupported reports whether proof-of-possession tokens are supported (MSAL's
+// is_pop_supported). It returns false: hexauth acquires bearer tokens only, and will
+// report true once proof-of-possession through DPoP (RFC 9449) is built, not before.
 func (c *client) IsPoPSupported() bool { return false }
 
 // PartitionName returns the cache partition this client reads and writes.
