@@ -81,6 +81,11 @@ type Config struct {
 	// ExpiresInAsString sends expires_in, ext_expires_in and refresh_in as JSON strings
 	// ("3600") instead of numbers, as some providers do.
 	ExpiresInAsString bool
+	// TLS serves https with a self-signed certificate for the loopback addresses, made
+	// when the server starts (Server.Certificate, CertificatePEM, and Client, which
+	// trusts it), for clients that refuse a plain-http authority, as MSAL Go and MSAL
+	// Python do. URL, Issuer and every endpoint then start with "https://".
+	TLS bool
 }
 
 // Validate reports whether cfg is usable, as a *domain.Error of class ErrInvalidInput.
