@@ -14,6 +14,9 @@ type candidate[T any] struct {
 	v      T
 	srcKey string
 	key    string
+	// exported is set on a refresh token that carries hexauth's own cached_at: an
+	// entry a hexauth export wrote (see better).
+	exported bool
 }
 
 // Several entries of a document can name the same hexauth entry: MSAL Go 1.0 wrote
@@ -58,6 +61,15 @@ func noPreference[T any](a, b T) int { return 0 }
 
 // better reports whether a is kept over b.
 func better[T any](a, b candidate[T], prefer preference[T]) bool {
+	// Of two refresh tokens of one identity, the one a hexauth export wrote (dated by
+	// hexauth's cached_at) is the older whatever the dates say: an export holds one
+	// refresh token per identity, and MSAL libraries keep hexauth's field without ever
+	// writing it while filing their own rotations under their own keys beside it (MSAL
+	// Go's undated "…-refreshtoken-<client>"), so the other entry was written after the
+	// export, by a client that redeemed, and so revoked, the exported one.
+	if a.exported != b.exported {
+		return !a.exported
+	}
 	if c := prefer(a.v, b.v); c != 0 {
 		return c < 0
 	}
