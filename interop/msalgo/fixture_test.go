@@ -34,8 +34,19 @@ const (
 // round trip that resurrects one fails loudly.
 func newProvider(t *testing.T) *idptest.Server {
 	t.Helper()
-	return idptest.NewTestServer(t, idptest.Config{
-		TLS: true,
+	srv, err := idptest.NewServer(providerConfig(""))
+	if err != nil {
+		t.Fatalf("idptest.NewServer: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// providerConfig is the fixture's provider on addr ("": a random port of 127.0.0.1).
+func providerConfig(addr string) idptest.Config {
+	return idptest.Config{
+		Addr: addr,
+		TLS:  true,
 		Provider: idptest.ProviderConfig{
 			Users:                   []idptest.User{{Username: username, Password: domain.Secret(password), TenantID: tenantID, Name: "Ada"}},
 			Clients:                 []idptest.Client{{ID: clientID}},
@@ -43,7 +54,7 @@ func newProvider(t *testing.T) *idptest.Server {
 			DetectRefreshTokenReuse: true,
 			ClientInfo:              true,
 		},
-	})
+	}
 }
 
 // tokenRequest is what one client sent to the token endpoint.

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,12 +61,12 @@ func NewServer(cfg Config) (*Server, error) {
 		jtis:           map[string]time.Time{},
 	}
 	if cfg.TLS {
-		if s.tls, err = newServerTLS(time.Now()); err != nil {
+		if s.tls, err = newServerTLS(time.Now(), ln.Addr()); err != nil {
 			_ = ln.Close()
 			return nil, tlsError(err)
 		}
 		ln = tls.NewListener(ln, s.tls.config)
-		s.url = "https://" + ln.Addr().String()
+		s.url = "https://" + strings.TrimSuffix(ln.Addr().String(), ":443") // the origin as clients write it
 		s.browser.Transport.(*http.Transport).TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: s.tls.pool()}
 	}
 	pc := cfg.Provider

@@ -17,15 +17,16 @@ import (
 )
 
 // serverTLS is the certificate of a server started with Config.TLS: a self-signed P-256
-// certificate for 127.0.0.1, ::1 and localhost, made when the server starts, so that
+// certificate for 127.0.0.1, ::1, localhost and the address it listens on, made when the server starts, so that
 // clients which insist on https (MSAL Go, MSAL Python) can be pointed at the fake.
 type serverTLS struct {
 	cert   *x509.Certificate
 	config *tls.Config
 }
 
-// newServerTLS makes the certificate for a server started at now.
-func newServerTLS(now time.Time) (*serverTLS, error) {
+// newServerTLS makes the certificate for a server started at now listening on addr
+// (whose IP it names too: any 127.x.y.z).
+func newServerTLS(now time.Time, addr net.Addr) (*serverTLS, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func newServerTLS(now time.Time) (*serverTLS, error) {
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true, // its own trust anchor: a CA bundle of this one certificate
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		IPAddresses:           ips(addr),
 		DNSNames:              []string{"localhost"},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
@@ -62,6 +63,15 @@ func newServerTLS(now time.Time) (*serverTLS, error) {
 	}}, nil
 }
 
+// ips lists the loopback addresses the certificate names: 127.0.0.1, ::1 and addr's.
+func ips(addr net.Addr) []net.IP {
+	out := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	if a, ok := addr.(*net.TCPAddr); ok && !a.IP.Equal(out[0]) && !a.IP.Equal(out[1]) {
+		out = append(out, a.IP)
+	}
+	return out
+}
+
 // pool is a certificate pool that trusts the server's certificate only.
 func (t *serverTLS) pool() *x509.CertPool {
 	p := x509.NewCertPool()
@@ -69,7 +79,7 @@ func (t *serverTLS) pool() *x509.CertPool {
 	return p
 }
 
-// Certificate returns the server's TLS certificate (self-signed, for 127.0.0.1, ::1 and
+// Certificate returns the server's TLS certificate (self-signed, for 127.0.0.1, ::1, its own address and
 // localhost), or nil when the server was not started with Config.TLS.
 func (s *Server) Certificate() *x509.Certificate {
 	if s.tls == nil {

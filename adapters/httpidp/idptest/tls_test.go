@@ -3,8 +3,10 @@ package idptest_test
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
@@ -45,5 +47,29 @@ func TestServer_noTLS(t *testing.T) {
 	srv := idptest.NewTestServer(t, idptest.Config{})
 	if !strings.HasPrefix(srv.URL(), "http://") || srv.Certificate() != nil || srv.CertificatePEM() != nil {
 		t.Fatalf("a server without Config.TLS: URL %q, certificate %v; want http and none", srv.URL(), srv.Certificate() != nil)
+	}
+}
+
+// On port 443 the URL has no port, as clients write the origin (MSAL Python keys its
+// cache by the host alone), and the certificate names the address listened on.
+func TestServer_TLS_defaultPort(t *testing.T) {
+	srv, err := idptest.NewServer(idptest.Config{TLS: true, Addr: "127.0.0.53:443"})
+	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EADDRINUSE) {
+		t.Skipf("cannot listen on 127.0.0.53:443: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if srv.URL() != "https://127.0.0.53" {
+		t.Errorf("URL() = %q; want https://127.0.0.53", srv.URL())
+	}
+	resp, err := srv.Client().Get(srv.EntraAuthority("common") + "/v2.0/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatalf("discovery on port 443: %v", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("discovery on port 443: %d; want 200", resp.StatusCode)
 	}
 }
