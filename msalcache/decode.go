@@ -214,9 +214,10 @@ func (d *decoder) entry(e *rawEntry) error {
 		}
 	case SectionRefreshToken:
 		var t domain.RefreshToken
-		if t, skip, err = e.refreshToken(); err == nil && skip == "" {
-			_, exported := e.std[fieldCachedAt]
-			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{v: t, srcKey: e.key, key: t.Key(), exported: exported})
+		var exported bool
+		if t, exported, skip, err = e.refreshToken(); err == nil && skip == "" {
+			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{v: t, srcKey: e.key, key: t.Key(),
+				exported: exported, exportKey: e.key == refreshTokenKey(t)})
 		}
 	case SectionIDToken:
 		var t domain.IDToken

@@ -46,3 +46,36 @@ func TestDecodeImport_msalGoRotationBesideHexauthExport(t *testing.T) {
 	// (last_modification_time), and a dated rotation still beats an undated entry
 	// (TestDecodeImport_stampsUndatedRefreshTokens).
 }
+
+// MSAL Python rotates a refresh token by rewriting the entry it read, every field kept
+// (hexauth's cached_at too), under its own key with a new last_modification_time; the
+// entry hexauth exported under MSAL Go's key stays beside it, spent. The rotation is
+// imported, whether its last_modification_time is later than cached_at or, rotated in
+// the second of the export, equal; and the later of the two dates an entry.
+func TestDecodeImport_msalPythonRotationBesideHexauthExport(t *testing.T) {
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, spentExtra, rotatedModified string
+	}{
+		{"rotated later", "", "1796414999"},
+		{"rotated in the second of the export", "", "1796414914"},
+		// An entry hexauth imported from MSAL Python carries its last_modification_time
+		// on export: then the key decides (hexauth's own loses a tie).
+		{"exported entry from MSAL Python, same second", `, "last_modification_time": "1796414914"`, "1796414914"},
+	} {
+		doc := `{"RefreshToken": {
+	"h-e-refreshtoken-c": {"home_account_id": "h", "environment": "e", "credential_type": "RefreshToken", "client_id": "c", "secret": "spent", "target": "s", "cached_at": "1796414914"` + tt.spentExtra + `},
+	"h-e-refreshtoken-c--s": {"home_account_id": "h", "environment": "e", "credential_type": "RefreshToken", "client_id": "c", "secret": "rotated", "target": "s", "cached_at": "1796414914", "last_modification_time": "` + tt.rotatedModified + `"}}}`
+		s, _, err := msalcache.DecodeImport([]byte(doc), now)
+		if err != nil || len(s.RefreshTokens) != 1 {
+			t.Fatalf("%s: DecodeImport = %v, %d refresh tokens; want 1", tt.name, err, len(s.RefreshTokens))
+		}
+		want := time.Unix(1796414914, 0)
+		if tt.rotatedModified == "1796414999" {
+			want = time.Unix(1796414999, 0)
+		}
+		if rt := s.RefreshTokens[0]; rt.Secret != "rotated" || !rt.CachedAt.Equal(want) {
+			t.Errorf("%s: DecodeImport kept %q dated %v; want MSAL Python's rotation dated %v", tt.name, rt.Secret, rt.CachedAt, want)
+		}
+	}
+}

@@ -112,6 +112,22 @@ func TestRoundTrip_MSALGo(t *testing.T) {
 	}
 	rotated := rotatedRefreshToken(t, doc.bytes(), string(signedIn.RefreshToken))
 
+	// MSAL Go refreshes again (a new MSAL Go client on the same document, as a new
+	// process would): it must present its rotated token, not the exported one it left
+	// beside it (MSAL Go picks among matching refresh tokens in map order).
+	n, m := msalRec.mark()
+	mc2 := newMSALGo(t, srv, msalRec, doc)
+	again, err := mc2.AcquireTokenSilent(ctx, []string{scopeA}, public.WithSilentAccount(accounts[0]), public.WithClaims(`{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`))
+	if err != nil {
+		t.Fatalf("MSAL Go's second refresh: %v", err)
+	}
+	_ = again
+	_, tokens = msalRec.since(n, m)
+	if len(tokens) != 1 || tokens[0].refreshToken != rotated {
+		t.Fatalf("MSAL Go's second refresh sent %v, presenting its rotated token: %v; want one grant with it", grants(tokens), len(tokens) == 1 && tokens[0].refreshToken == rotated)
+	}
+	rotated = rotatedRefreshToken(t, doc.bytes(), string(signedIn.RefreshToken))
+
 	// 3. MSAL Go's export, imported back into hexauth, whose store still holds the
 	// spent refresh token.
 	finishInHexauth(t, pc, hexRec, doc.bytes(), string(signedIn.RefreshToken), rotated, refreshed.AccessToken)
