@@ -121,7 +121,9 @@ func TestRoundTrip_MSALGo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MSAL Go's second refresh: %v", err)
 	}
-	_ = again
+	if again.Metadata.TokenSource != public.TokenSourceIdentityProvider {
+		t.Errorf("MSAL Go's second refresh: token source %v; want the provider", again.Metadata.TokenSource)
+	}
 	_, tokens = msalRec.since(n, m)
 	if len(tokens) != 1 || tokens[0].refreshToken != rotated {
 		t.Fatalf("MSAL Go's second refresh sent %v, presenting its rotated token: %v; want one grant with it", grants(tokens), len(tokens) == 1 && tokens[0].refreshToken == rotated)
