@@ -79,3 +79,18 @@ func TestDecodeImport_msalPythonRotationBesideHexauthExport(t *testing.T) {
 		}
 	}
 }
+
+// An entry MSAL Python rewrote (last_modification_time) is not as hexauth exported it,
+// whatever the keys: in the second of the export it still beats the untouched one.
+func TestDecodeImport_lastModificationMarksAnotherWriter(t *testing.T) {
+	doc := `{"RefreshToken": {
+	"h-e-refreshtoken-c--": {"home_account_id": "h", "environment": "e", "client_id": "c", "secret": "spent", "cached_at": "1796414914"},
+	"h-e-refreshtoken-c--s": {"home_account_id": "h", "environment": "e", "client_id": "c", "secret": "rotated", "target": "s", "cached_at": "1796414914", "last_modification_time": "1796414914"}}}`
+	s, _, err := msalcache.DecodeImport([]byte(doc), time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC))
+	if err != nil || len(s.RefreshTokens) != 1 {
+		t.Fatalf("DecodeImport = %v, %d refresh tokens; want 1", err, len(s.RefreshTokens))
+	}
+	if got := s.RefreshTokens[0].Secret; got != "rotated" {
+		t.Errorf("DecodeImport kept %q; want the entry MSAL Python rewrote", got)
+	}
+}
