@@ -13,6 +13,7 @@ import (
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/msalcache"
 )
 
 // The fixture: one user of an Entra-shaped tenant on the fake, one public client.
@@ -174,7 +175,7 @@ func finishInHexauth(t *testing.T, pc *app.PublicClient, rec *recorder, doc []by
 	if err != nil {
 		t.Fatalf("hexauth ImportCache(MSAL's document): %v", err)
 	}
-	if len(report.Conflicts) != 1 || report.Conflicts[0].Resolution != "replaced a stored refresh token" {
+	if len(report.Conflicts) != 1 || report.Conflicts[0].Resolution != msalcache.ResolutionReplaced {
 		t.Errorf("import report conflicts = %+v; want one refresh token, replaced", report.Conflicts)
 	}
 	accounts, err := pc.Accounts(ctx)
