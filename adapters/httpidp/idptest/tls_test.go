@@ -53,16 +53,16 @@ func TestServer_noTLS(t *testing.T) {
 // On port 443 the URL has no port, as clients write the origin (MSAL Python keys its
 // cache by the host alone), and the certificate names the address listened on.
 func TestServer_TLS_defaultPort(t *testing.T) {
-	srv, err := idptest.NewServer(idptest.Config{TLS: true, Addr: "127.0.0.53:443"})
+	srv, err := idptest.NewServer(idptest.Config{TLS: true, Addr: "127.0.2.43:443"})
 	if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EADDRINUSE) {
-		t.Skipf("cannot listen on 127.0.0.53:443: %v", err)
+		t.Skipf("cannot listen on 127.0.2.43:443: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if srv.URL() != "https://127.0.0.53" {
-		t.Errorf("URL() = %q; want https://127.0.0.53", srv.URL())
+	if srv.URL() != "https://127.0.2.43" {
+		t.Errorf("URL() = %q; want https://127.0.2.43", srv.URL())
 	}
 	resp, err := srv.Client().Get(srv.EntraAuthority("common") + "/v2.0/.well-known/openid-configuration")
 	if err != nil {
