@@ -77,18 +77,36 @@ func benchIDToken(r *rand.Rand, now time.Time, acct domain.Account) string {
 }
 
 // fixture is n accounts as one MSAL document (msalcache.Encode of the snapshot), which
-// both libraries load, and the accounts.
+// MSAL Go loads, the same accounts as documents of at most fixtureChunk accounts, which
+// hexauth imports one after the other (ImportCache reads at most app.MaxCacheDocument
+// bytes at a time), and the accounts.
 type fixture struct {
 	doc      []byte
+	chunks   [][]byte
 	accounts []domain.Account
 }
+
+// fixtureChunk is the number of accounts per document hexauth imports: about 60 MB.
+const fixtureChunk = 10_000
 
 // newFixture builds n accounts whose tokens were cached at now.
 func newFixture(b *testing.B, n int, now time.Time) fixture {
 	b.Helper()
 	r := rand.New(rand.NewPCG(1, uint64(n)))
-	var snap domain.CacheSnapshot
+	var all, chunk domain.CacheSnapshot
 	f := fixture{accounts: make([]domain.Account, 0, n)}
+	flush := func() {
+		doc, err := msalcache.Encode(chunk)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.chunks = append(f.chunks, doc)
+		all.Accounts = append(all.Accounts, chunk.Accounts...)
+		all.AccessTokens = append(all.AccessTokens, chunk.AccessTokens...)
+		all.RefreshTokens = append(all.RefreshTokens, chunk.RefreshTokens...)
+		all.IDTokens = append(all.IDTokens, chunk.IDTokens...)
+		chunk = domain.CacheSnapshot{}
+	}
 	for i := range n {
 		oid := fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
 		home := oid + "." + benchTenant
@@ -98,17 +116,23 @@ func newFixture(b *testing.B, n int, now time.Time) fixture {
 		if len(idt) < benchIDTMin || len(idt) > benchIDTMax {
 			b.Fatalf("fixture ID token of %d bytes; want %d to %d", len(idt), benchIDTMin, benchIDTMax)
 		}
-		snap.Accounts = append(snap.Accounts, acct)
-		snap.AccessTokens = append(snap.AccessTokens, domain.AccessToken{HomeAccountID: home, Environment: benchEnv, ClientID: benchClientID,
+		chunk.Accounts = append(chunk.Accounts, acct)
+		chunk.AccessTokens = append(chunk.AccessTokens, domain.AccessToken{HomeAccountID: home, Environment: benchEnv, ClientID: benchClientID,
 			Realm: benchTenant, Target: benchScope, Secret: domain.Secret(benchCut(r, benchATSize)), TokenType: "Bearer",
 			CachedAt: now, ExpiresOn: now.Add(benchATLifetime), ExtendedExpiresOn: now.Add(benchATLifetime)})
-		snap.RefreshTokens = append(snap.RefreshTokens, domain.RefreshToken{HomeAccountID: home, Environment: benchEnv,
+		chunk.RefreshTokens = append(chunk.RefreshTokens, domain.RefreshToken{HomeAccountID: home, Environment: benchEnv,
 			ClientID: benchClientID, Secret: domain.Secret(benchCut(r, benchRTSize)), CachedAt: now})
-		snap.IDTokens = append(snap.IDTokens, domain.IDToken{HomeAccountID: home, Environment: benchEnv, ClientID: benchClientID,
+		chunk.IDTokens = append(chunk.IDTokens, domain.IDToken{HomeAccountID: home, Environment: benchEnv, ClientID: benchClientID,
 			Realm: benchTenant, Secret: domain.Secret(idt)})
 		f.accounts = append(f.accounts, acct)
+		if len(chunk.Accounts) == fixtureChunk {
+			flush()
+		}
 	}
-	doc, err := msalcache.Encode(snap)
+	if len(chunk.Accounts) > 0 {
+		flush()
+	}
+	doc, err := msalcache.Encode(all)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -158,16 +182,18 @@ func newMSALGo(b *testing.B, doc []byte, rt http.RoundTripper) public.Client {
 }
 
 // newHexauth is hexauth's public client on a memory store that imported the fixture's
-// document, with no network.
-func newHexauth(b *testing.B, doc []byte, rt http.RoundTripper) *app.PublicClient {
+// documents, with no network.
+func newHexauth(b *testing.B, docs [][]byte, rt http.RoundTripper) *app.PublicClient {
 	b.Helper()
 	ctx := context.Background()
 	pc, err := app.NewPublicClient(ctx, app.Config{ClientID: benchClientID, Authority: benchAuthority, Cache: "memory:", Transport: rt})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := pc.ImportCache(ctx, bytes.NewReader(doc)); err != nil {
-		b.Fatal(err)
+	for _, doc := range docs {
+		if _, err := pc.ImportCache(ctx, bytes.NewReader(doc)); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return pc
 }
