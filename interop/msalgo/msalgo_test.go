@@ -111,10 +111,15 @@ func TestRoundTrip_MSALGo(t *testing.T) {
 		t.Errorf("MSAL Go's refresh asked for scope %q; want %s in it", tokens[0].scope, scopeB)
 	}
 	rotated := rotatedRefreshToken(t, doc.bytes(), string(signedIn.RefreshToken))
+	if n := refreshTokenCount(t, doc.bytes()); n != 1 {
+		t.Errorf("MSAL Go's document holds %d refresh tokens after its refresh; want 1: its rotation replaces the entry hexauth exported", n)
+	}
 
 	// MSAL Go refreshes again (a new MSAL Go client on the same document, as a new
-	// process would): it must present its rotated token, not the exported one it left
-	// beside it (MSAL Go picks among matching refresh tokens in map order).
+	// process would, forced by a claims challenge): it must present its rotated token.
+	// MSAL Go picks among matching refresh tokens in map order: had the spent token
+	// stayed beside the rotation (hexauth once exported under MSAL Python's key), it
+	// would present it on most runs.
 	n, m := msalRec.mark()
 	mc2 := newMSALGo(t, srv, msalRec, doc)
 	again, err := mc2.AcquireTokenSilent(ctx, []string{scopeA}, public.WithSilentAccount(accounts[0]), public.WithClaims(`{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`))
@@ -159,4 +164,16 @@ func rotatedRefreshToken(t *testing.T, doc []byte, spent string) string {
 		t.Fatalf("MSAL document holds %d refresh tokens besides the spent one; want 1", len(fresh))
 	}
 	return fresh[0]
+}
+
+// refreshTokenCount returns how many refresh tokens an MSAL document holds.
+func refreshTokenCount(t *testing.T, doc []byte) int {
+	t.Helper()
+	var d struct {
+		RefreshToken map[string]json.RawMessage
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatalf("MSAL document: %v", err)
+	}
+	return len(d.RefreshToken)
 }
