@@ -33,11 +33,15 @@ type Store struct {
 	writers chan struct{} // one token: this Store's writers take turns
 	locker  *sqlcache.RefreshLocker
 	find    *sqlx.Stmt          // Find's statement, prepared once
+	findHit *sqlx.Stmt          // FindHit's statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
 }
 
-var _ ports.CacheStore = (*Store)(nil)
+var (
+	_ ports.CacheStore = (*Store)(nil)
+	_ ports.HitReader  = (*Store)(nil)
+)
 
 // Open opens (creating it if needed) the database cfg.Path names, applies the pending
 // migrations and returns the store. Configuration problems are domain.ErrInvalidInput;
@@ -80,6 +84,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", fmt.Errorf("prepare Find: %w", err))
 	}
+	if s.findHit, err = db.PreparexContext(ctx, findHitQuery); err != nil {
+		_ = s.find.Close()
+		_ = db.Close()
+		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit: %w", err))
+	}
 	return s, nil
 }
 
@@ -117,6 +126,7 @@ func (s *Store) Close() error {
 	return s.life.Close(func() error {
 		s.releaseAllLockRows()
 		_ = s.find.Close()
+		_ = s.findHit.Close()
 		return storeError(context.Background(), "close", s.db.Close())
 	})
 }
