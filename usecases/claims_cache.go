@@ -11,14 +11,14 @@ import (
 
 // DefaultClaimsCacheBytes bounds, by default, the memory the silent flow spends on the
 // parsed claims of cached ID tokens (Config.ClaimsCacheBytes).
-const DefaultClaimsCacheBytes = 32 << 20
+const DefaultClaimsCacheBytes = 64 << 20
 
 // claimsEntryOverhead is what one entry costs beyond the raw token it is keyed by,
 // measured for an Entra ID token of 16 claims (TestClaimsCache_sizeEstimate checks the
 // estimate against the heap): the parsed claims map, its keys and boxed values, the
 // struct and the map slot. It is charged per entry with twice the token's length, so
 // that larger tokens (group claims) count for more.
-const claimsEntryOverhead = 1024
+const claimsEntryOverhead = 1536
 
 // claimsCache keeps the parsed claims of ID tokens, keyed by the exact raw token. A
 // silent cache hit returns the cached ID token's claims; parsing them (base64 and JSON

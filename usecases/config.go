@@ -39,7 +39,7 @@ type Config struct {
 	// ClaimsCacheBytes bounds the memory (estimated) the silent flow keeps the parsed
 	// claims of cached ID tokens in, shared by every partition of the client: a cache
 	// hit then returns them without parsing the token again. Zero means
-	// DefaultClaimsCacheBytes (about 8,000 Entra-sized ID tokens); negative turns the
+	// DefaultClaimsCacheBytes (64 MiB: about 15,000 Entra-sized ID tokens of 1.4 KB, at an estimated 4.3 KB each); negative turns the
 	// cache off.
 	ClaimsCacheBytes int
 	// Rand is the source of state, nonce and PKCE verifiers. Nil means crypto/rand.
