@@ -118,14 +118,25 @@ func (c Config) dsn() string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
 	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
-	// The file: URI form, its path escaped, so that no character of the path (a '?'
-	// or '#') is taken for the start of the parameters.
+	return c.fileURI() + "?" + q.Encode()
+}
+
+// fileURI returns the file: URI of c.Path, its path escaped, so that no character of
+// the path (a '?' or '#') is taken for the start of the parameters.
+func (c Config) fileURI() string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(c.Path)}
 	if !strings.HasPrefix(u.Path, "/") {
 		u.Path = "/" + u.Path // a Windows volume: file:///C:/...
 	}
-	return u.String() + "?" + q.Encode()
+	return u.String()
 }
+
+// pageSize is the page size of a database the store creates. A row of an Entra access
+// token (~2.2 KB) fills a 4 KB page alone, as two do not fit; 16 KB pages hold seven,
+// and the ID and refresh token rows (~1.5 KB) pack ten to a page instead of two. It
+// cannot change once a database is in WAL mode: a database created with another page
+// size keeps it (docs/operations.md says how to convert one).
+const pageSize = 16384
 
 // String describes c.
 func (c Config) String() string {

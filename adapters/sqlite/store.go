@@ -56,11 +56,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, storeError(ctx, "open", err)
 	}
 	if !cfg.inMemory() {
-		path, err := prepareFile(cfg.Path, cfg.Logger)
+		path, created, err := prepareFile(cfg.Path, cfg.Logger)
 		if err != nil {
 			return nil, storeError(ctx, "open", err)
 		}
 		cfg.Path = path
+		if created {
+			if err := initFile(ctx, cfg); err != nil {
+				return nil, storeError(ctx, "open", err)
+			}
+		}
 	}
 	db, err := sqlx.Open("sqlite", cfg.dsn())
 	if err != nil {
