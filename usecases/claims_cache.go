@@ -92,9 +92,10 @@ func (c *claimsCache) add(raw string, claims domain.IDTokenClaims) {
 	for c.bytes+cost > c.max {
 		c.evictOne()
 	}
-	// The key is a private copy: the caller's string may be a slice of a larger buffer
-	// (a row read from a store) that the cache would otherwise keep alive.
-	e := &claimsEntry{raw: string([]byte(raw)), claims: claims, cost: cost}
+	// raw is kept as given, not copied: the memory store's string is then the key, and
+	// its hits compare equal by pointer before any byte. Stores hand out exactly-sized
+	// strings, not slices of larger buffers, and the cost counts raw's bytes either way.
+	e := &claimsEntry{raw: raw, claims: claims, cost: cost}
 	if n := len(c.free); n > 0 {
 		e.slot, c.free = c.free[n-1], c.free[:n-1]
 		c.ring[e.slot] = e
