@@ -54,7 +54,7 @@ func NewEngine(p EngineParams) (*Engine, error) {
 func (e *Engine) useCaseConfig(partition string, cred domain.ClientCredential) usecases.Config {
 	return usecases.Config{
 		ClientID: e.cfg.ClientID, Authority: e.authority, Credential: cred, Partition: partition,
-		ExpiryBuffer: e.cfg.ExpiryBuffer, FlowMaxAge: e.cfg.FlowMaxAge,
+		ExpiryBuffer: e.cfg.ExpiryBuffer, FlowMaxAge: e.cfg.FlowMaxAge, ClaimsCacheBytes: e.cfg.ClaimsCacheBytes,
 		InsecureSkipSignatureCheck: e.cfg.InsecureSkipSignatureCheck, Logger: e.cfg.Logger,
 	}
 }
