@@ -99,7 +99,7 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
-	return domain.CacheEntries(snap), nil
+	return snap.Entries(), nil
 }
 
 // read runs a union query of partition's rows and decodes them. A read that failed

@@ -85,5 +85,5 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
-	return domain.CacheEntries(snap), nil
+	return snap.Entries(), nil
 }
