@@ -10,7 +10,8 @@
 // Go suite generates the key pair and keeps the private half.
 //
 // Test-only endpoints (loopback, under /test/): GET /test/counts returns the token
-// endpoint calls per realm and grant type ({"a":{"refresh_token":{"ok":1,"error":0}}}),
+// endpoint calls per realm and grant type ({"a":{"refresh_token":{"ok":1,"error":0}}})
+// and per client authentication method ("auth:client_secret_post"),
 // POST /test/reset zeroes them.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -72,11 +73,24 @@ function signingKeys() {
 const resource = 'https://api.e2e.test';
 const counts = {};
 
-function count(realm, ctx, outcome) {
-  const grant = ctx.oidc?.params?.grant_type || 'unknown';
+function bump(realm, key, outcome) {
   counts[realm] ??= {};
-  counts[realm][grant] ??= { ok: 0, error: 0 };
-  counts[realm][grant][outcome] += 1;
+  counts[realm][key] ??= { ok: 0, error: 0 };
+  counts[realm][key][outcome] += 1;
+}
+
+// count records a token endpoint call under its grant type and under the client
+// authentication method the request used ("auth:client_secret_post"): node-oidc-provider
+// accepts a secret in the header or the body whatever the client registered, so the suite
+// checks the method hexauth sent here.
+function count(realm, ctx, outcome) {
+  bump(realm, ctx.oidc?.params?.grant_type || 'unknown', outcome);
+  const { params } = ctx.oidc || {};
+  let method = 'none';
+  if (ctx.headers.authorization) method = 'client_secret_basic';
+  else if (params?.client_assertion) method = 'private_key_jwt';
+  else if (params?.client_secret) method = 'client_secret_post';
+  bump(realm, `auth:${method}`, outcome);
 }
 
 function newProvider(base, realm) {
