@@ -16,7 +16,7 @@ import (
 // sign-in's ID token is verified against the provider's key set, and so is the one the
 // refresh returns.
 func TestIDToken_everySigningAlgorithm(t *testing.T) {
-	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA"} {
+	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA", "Ed25519"} {
 		t.Run(alg, func(t *testing.T) {
 			cache := sqliteCache(t)
 			pc := newPublic(t, "a", "alg-"+strings.ToLower(alg), cache, 0)

@@ -55,7 +55,7 @@ function clients() {
     list.push({ client_id: 'conf-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJWKS, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' });
   }
   // One public client per ID token signature algorithm.
-  for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA']) {
+  for (const alg of ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519']) {
     list.push({ client_id: `alg-${alg.toLowerCase()}`, application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: loopback, grant_types: userGrants, response_types: ['code'], id_token_signed_response_alg: alg });
   }
   return list;

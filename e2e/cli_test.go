@@ -1,0 +1,231 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cliEnv is the environment of hexauth processes of one test: its client, issuer,
+// scopes and SQLite cache, and a home directory of its own.
+func cliEnv(t *testing.T, realm, clientID string) []string {
+	home := t.TempDir()
+	return []string{
+		"HOME=" + home, "XDG_CACHE_HOME=" + filepath.Join(home, "cache"), "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"PATH=" + os.Getenv("PATH"),
+		"HEXAUTH_CLIENT_ID=" + clientID, "HEXAUTH_AUTHORITY=" + issuers[realm], "HEXAUTH_SCOPES=" + apiRead,
+		"HEXAUTH_CACHE=" + filepath.Join(home, "tokens.db"),
+	}
+}
+
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+func hexauthCmd(ctx context.Context, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, hexauth, args...)
+	cmd.Env = env
+	return cmd
+}
+
+// cli runs hexauth to completion.
+func cli(t *testing.T, env []string, args ...string) cliResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := hexauthCmd(ctxOf(t), env, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("hexauth %v: %v", args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return cliResult{out.String(), errb.String(), code}
+}
+
+// cliLogin runs hexauth login --no-browser, reads the sign-in URL it prints on stderr,
+// and signs in through the provider's pages with a browser that follows the final
+// redirect to hexauth's loopback listener, as a user's browser would.
+func cliLogin(t *testing.T, env []string, realm, user string) tokenOut {
+	t.Helper()
+	cmd := hexauthCmd(ctxOf(t), env, "login", "--no-browser", "--prompt", "consent", "--output", "json", "--timeout", "1m")
+	var out bytes.Buffer
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = &out
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	var errText strings.Builder // written by the reader below until done closes
+	urlc := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			errText.WriteString(line + "\n")
+			if !sent && strings.HasPrefix(line, issuers[realm]+"/auth?") {
+				urlc <- line
+				sent = true
+			}
+		}
+		if !sent {
+			close(urlc)
+		}
+	}()
+	var authURL string
+	select {
+	case authURL = <-urlc:
+	case <-time.After(30 * time.Second):
+	}
+	if authURL == "" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("hexauth login printed no sign-in URL")
+	}
+	p := newBrowser(t, "").signIn(authURL, user, passwords[realm][user])
+	err = cmd.Wait()
+	<-done
+	if err != nil {
+		t.Fatalf("hexauth login: %v; the browser ended at %s; stderr:\n%s", err, p, errText.String())
+	}
+	var res tokenOut
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("hexauth login output %q: %v", out.String(), err)
+	}
+	return res
+}
+
+// tokenOut is the part of hexauth's --output json result the suite reads.
+type tokenOut struct {
+	AccessToken string `json:"access_token"`
+	TokenSource string `json:"token_source"`
+	Scope       string `json:"scope"`
+}
+
+func tokenJSON(t *testing.T, r cliResult) tokenOut {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("hexauth exited %d: %s", r.code, r.stderr)
+	}
+	var v tokenOut
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+		t.Fatalf("output %q: %v", r.stdout, err)
+	}
+	return v
+}
+
+// TestCLI_login_token_accounts_exportImport_remove drives the hexauth binary through a
+// user's session against the provider.
+func TestCLI_login_token_accounts_exportImport_remove(t *testing.T) {
+	env := cliEnv(t, "a", "public-pkce")
+	login := cliLogin(t, env, "a", alice)
+	if login.TokenSource != "identity_provider" || login.AccessToken == "" {
+		t.Fatalf("login = %+v; want a token from the provider", login)
+	}
+	if tok := tokenJSON(t, cli(t, env, "token", "--output", "json")); tok.AccessToken != login.AccessToken || tok.TokenSource != "cache" {
+		t.Errorf("token = %s; want login's token from the cache", tok.TokenSource)
+	}
+	if r := cli(t, env, "token"); r.code != 0 || strings.TrimSpace(r.stdout) != login.AccessToken {
+		t.Errorf("token (text) exited %d; want the access token alone on stdout", r.code)
+	}
+
+	r := cli(t, env, "accounts", "list", "--output", "json")
+	var accounts []struct {
+		HomeAccountID string `json:"home_account_id"`
+		Realm         string `json:"realm"`
+		Username      string `json:"username"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &accounts); err != nil || len(accounts) != 1 ||
+		accounts[0].HomeAccountID != aliceSub || accounts[0].Realm != "realms/a" || accounts[0].Username != alice {
+		t.Fatalf("accounts list = %s (%v); want alice of realms/a", r.stdout, err)
+	}
+
+	// Export, import into another cache, and the token is served from there.
+	file := filepath.Join(t.TempDir(), "cache.json")
+	if r := cli(t, env, "cache", "export", "--file", file); r.code != 0 {
+		t.Fatalf("cache export exited %d: %s", r.code, r.stderr)
+	}
+	other := cliEnv(t, "a", "public-pkce")
+	if r := cli(t, other, "cache", "import", file); r.code != 0 {
+		t.Fatalf("cache import exited %d: %s", r.code, r.stderr)
+	}
+	if tok := tokenJSON(t, cli(t, other, "token", "--output", "json")); tok.AccessToken != login.AccessToken || tok.TokenSource != "cache" {
+		t.Errorf("token after import = %s; want the exported token from the cache", tok.TokenSource)
+	}
+	// The imported refresh token works at the provider.
+	if tok := tokenJSON(t, cli(t, other, "token", "--force-refresh", "--output", "json")); tok.TokenSource != "identity_provider" {
+		t.Errorf("token --force-refresh after import = %s; want a refresh", tok.TokenSource)
+	}
+
+	if r := cli(t, env, "accounts", "remove", "--username", alice); r.code != 0 {
+		t.Fatalf("accounts remove exited %d: %s", r.code, r.stderr)
+	}
+	if r := cli(t, env, "token"); r.code != 3 {
+		t.Errorf("token after remove exited %d; want 3 (sign in again)", r.code)
+	}
+}
+
+// TestCLI_stampede_oneRefresh: 20 hexauth token processes start together on one SQLite
+// cache whose access token has expired; the provider sees exactly one refresh grant,
+// and every process prints the token it issued.
+func TestCLI_stampede_oneRefresh(t *testing.T) {
+	env := cliEnv(t, "a", "public-short")
+	login := cliLogin(t, env, "a", alice)
+	// public-short's first access token lives 2 s; the refreshed ones an hour.
+	time.Sleep(3 * time.Second)
+	resetCounts(t)
+
+	const n = 20
+	results := make([]cliResult, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i] = cli(t, env, "token", "--output", "json")
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	tokens := map[string]int{}
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("process %d exited %d: %s", i, r.code, r.stderr)
+			continue
+		}
+		tokens[tokenJSON(t, r).AccessToken]++
+	}
+	if len(tokens) != 1 {
+		t.Errorf("%d different access tokens printed; want 1", len(tokens))
+	}
+	if tokens[login.AccessToken] != 0 {
+		t.Errorf("the expired access token was printed")
+	}
+	if c := counts(t); c.ok("a", "refresh_token") != 1 || c.error("a", "refresh_token") != 0 {
+		t.Errorf("refresh grants: %d good, %d refused; want exactly 1 good", c.ok("a", "refresh_token"), c.error("a", "refresh_token"))
+	}
+}
