@@ -45,10 +45,43 @@ func newBrowser(t *testing.T, stopAt string) *browser {
 	return b
 }
 
+// HTML forms as the provider's pages write them: our login and consent pages, and
+// node-oidc-provider's own device-flow pages (id="op.deviceInputForm", ...). Attributes
+// in any order; enough HTML for pages we know, not a general parser.
 var (
-	formRe   = regexp.MustCompile(`(?s)<form method="post" action="([^"]+)">(.*?)</form>`)
-	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	formRe  = regexp.MustCompile(`(?s)<form\b([^>]*)>(.*?)</form>`)
+	inputRe = regexp.MustCompile(`(?s)<input\b([^>]*?)/?>`)
+	attrRe  = regexp.MustCompile(`([a-zA-Z_:-]+)="([^"]*)"`)
 )
+
+// htmlForm is a parsed form: its attributes and its inputs' names and values.
+type htmlForm struct {
+	attrs  map[string]string
+	fields url.Values
+}
+
+func attrs(s string) map[string]string {
+	m := map[string]string{}
+	for _, a := range attrRe.FindAllStringSubmatch(s, -1) {
+		m[strings.ToLower(a[1])] = html.UnescapeString(a[2])
+	}
+	return m
+}
+
+func forms(body string) []htmlForm {
+	var out []htmlForm
+	for _, f := range formRe.FindAllStringSubmatch(body, -1) {
+		hf := htmlForm{attrs: attrs(f[1]), fields: url.Values{}}
+		for _, in := range inputRe.FindAllStringSubmatch(f[2], -1) {
+			a := attrs(in[1])
+			if a["name"] != "" {
+				hf.fields.Set(a["name"], a["value"])
+			}
+		}
+		out = append(out, hf)
+	}
+	return out
+}
 
 // page is one HTML answer of the provider.
 type page struct {
@@ -76,21 +109,30 @@ func (b *browser) get(u string) page {
 	return b.do(req)
 }
 
-// submit posts the form of p whose hidden "prompt" is prompt, with extra fields.
+// submit posts the form of p whose hidden "prompt" is prompt (our interaction pages),
+// with extra fields.
 func (b *browser) submit(p page, prompt string, fields url.Values) page {
 	b.t.Helper()
-	for _, f := range formRe.FindAllStringSubmatch(p.body, -1) {
-		form := url.Values{}
-		for _, h := range hiddenRe.FindAllStringSubmatch(f[2], -1) {
-			form.Set(h[1], html.UnescapeString(h[2]))
-		}
-		if form.Get("prompt") != prompt {
+	return b.submitWhere(p, func(f htmlForm) bool { return f.fields.Get("prompt") == prompt }, prompt, fields)
+}
+
+// submitID posts the form of p with the given id (node-oidc-provider's own pages).
+func (b *browser) submitID(p page, id string, fields url.Values) page {
+	b.t.Helper()
+	return b.submitWhere(p, func(f htmlForm) bool { return f.attrs["id"] == id }, id, fields)
+}
+
+func (b *browser) submitWhere(p page, match func(htmlForm) bool, what string, fields url.Values) page {
+	b.t.Helper()
+	for _, f := range forms(p.body) {
+		if !match(f) || !strings.EqualFold(f.attrs["method"], "post") {
 			continue
 		}
+		form := f.fields
 		for k, v := range fields {
 			form[k] = v
 		}
-		action, err := p.url.Parse(html.UnescapeString(f[1]))
+		action, err := p.url.Parse(f.attrs["action"])
 		if err != nil {
 			b.t.Fatal(err)
 		}
@@ -98,7 +140,7 @@ func (b *browser) submit(p page, prompt string, fields url.Values) page {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return b.do(req)
 	}
-	b.t.Fatalf("browser: no %q form on %s:\n%s", prompt, p.url.Redacted(), p.body)
+	b.t.Fatalf("browser: no %q form on %s:\n%s", what, p.url.Redacted(), p.body)
 	return page{}
 }
 
