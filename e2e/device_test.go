@@ -31,7 +31,9 @@ func approveDeviceCode(t *testing.T, realm, verificationURI, userCode, user stri
 	// The input page (the plain URI), or with the complete URI a page whose script posts
 	// the code at once (a browser without script shows its Continue button): either way
 	// the form that carries user_code and the anti-forgery xsrf field.
-	p = b.submitWhere(p, func(f htmlForm) bool { return f.fields.Has("user_code") && f.fields.Has("xsrf") && !f.fields.Has("confirm") },
+	p = b.submitWhere(p, func(f htmlForm) bool {
+		return f.fields.Has("user_code") && f.fields.Has("xsrf") && !f.fields.Has("confirm")
+	},
 		"user code", fields)
 	// node-oidc-provider asks to confirm the code first, then signs the user in.
 	for range 4 {
