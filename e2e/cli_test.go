@@ -150,7 +150,22 @@ func TestCLI_login_token_accounts_exportImport_remove(t *testing.T) {
 		t.Errorf("token (text) exited %d; want the access token alone on stdout", r.code)
 	}
 
-	r := cli(t, env, "accounts", "list", "--output", "json")
+	// A scope alice never granted: the provider refuses the refresh with invalid_scope,
+	// and the script is told to sign in again (exit 3), not that it is refused (4).
+	if r := cli(t, env, "token", "--scopes", "api:write"); r.code != 3 {
+		t.Errorf("token --scopes api:write exited %d; want 3 (sign in with that scope): %s", r.code, r.stderr)
+	}
+	// Diagnostics on stderr never carry a token.
+	r := cli(t, env, "token", "--force-refresh", "--verbose", "--output", "json")
+	refreshed := tokenJSON(t, r)
+	if refreshed.TokenSource != "identity_provider" || strings.Contains(r.stderr, refreshed.AccessToken) || strings.Contains(r.stderr, login.AccessToken) {
+		t.Errorf("token --force-refresh --verbose: source %s; stderr must hold no token", refreshed.TokenSource)
+	}
+	if !strings.Contains(r.stderr, "refresh") {
+		t.Errorf("--verbose printed no diagnostics: %q", r.stderr)
+	}
+
+	r = cli(t, env, "accounts", "list", "--output", "json")
 	var accounts []struct {
 		HomeAccountID string `json:"home_account_id"`
 		Realm         string `json:"realm"`
@@ -170,7 +185,7 @@ func TestCLI_login_token_accounts_exportImport_remove(t *testing.T) {
 	if r := cli(t, other, "cache", "import", file); r.code != 0 {
 		t.Fatalf("cache import exited %d: %s", r.code, r.stderr)
 	}
-	if tok := tokenJSON(t, cli(t, other, "token", "--output", "json")); tok.AccessToken != login.AccessToken || tok.TokenSource != "cache" {
+	if tok := tokenJSON(t, cli(t, other, "token", "--output", "json")); tok.AccessToken != refreshed.AccessToken || tok.TokenSource != "cache" {
 		t.Errorf("token after import = %s; want the exported token from the cache", tok.TokenSource)
 	}
 	// The imported refresh token works at the provider.

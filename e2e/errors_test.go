@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,5 +206,40 @@ func TestRevokedGrant(t *testing.T) {
 	}
 	if n := counts(t).error("a", "refresh_token"); n != 1 {
 		t.Errorf("refused refresh grants = %d; want 1 (a refused token is not presented again)", n)
+	}
+}
+
+// cutTransport is a network path that can be cut: while down, every request fails as a
+// refused connection would.
+type cutTransport struct{ down atomic.Bool }
+
+func (c *cutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.down.Load() {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestUnreachableProvider_midSession: the provider goes out of reach after the sign-in.
+// The refresh fails as unavailable, not as a reason to sign in again, and the refresh
+// token is kept: once the provider is back, silent refreshes with it.
+func TestUnreachableProvider_midSession(t *testing.T) {
+	ctx := ctxOf(t)
+	cut := &cutTransport{}
+	cache := sqliteCache(t)
+	pc, err := app.NewPublicClient(ctx, app.Config{ClientID: "public-pkce", Authority: issuers["a"], Cache: cache, Transport: cut, ExpiryBuffer: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	res := signIn(t, pc, "a", alice, apiRead)
+	cut.down.Store(true)
+	_, err = pc.AcquireTokenSilent(ctx, []string{apiRead}, res.Account)
+	if !errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrInteractionRequired) {
+		t.Fatalf("silent with the provider out of reach = %v; want unavailable", err)
+	}
+	cut.down.Store(false)
+	if r, err := pc.AcquireTokenSilent(ctx, []string{apiRead}, res.Account); err != nil || r.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("silent once the provider is back = %v; want a refresh with the kept refresh token", err)
 	}
 }
