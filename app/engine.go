@@ -75,10 +75,10 @@ func ClientSecret(secret string) Credential {
 }
 
 // ClientSecretPost authenticates with a client secret sent in the request body
-// (client_secret_post, RFC 6749 §2.3.1), for a client registered with that method: a
-// provider that enforces the registered method (node-oidc-provider, Keycloak, Okta)
-// refuses client_secret_basic from it with invalid_client, whatever its discovery
-// document lists.
+// (client_secret_post, RFC 6749 §2.3.1), for a client registered with that method
+// (RFC 7591 token_endpoint_auth_method): a provider that holds clients to their
+// registered method refuses client_secret_basic from it with invalid_client, whatever
+// its discovery document lists, and ClientSecret sends basic whenever it is listed.
 func ClientSecretPost(secret string) Credential {
 	return Credential{domain.ClientCredential{Secret: domain.Secret(secret), AuthMethod: "client_secret_post"}}
 }

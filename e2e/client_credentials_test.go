@@ -24,8 +24,9 @@ func newConfidential(t *testing.T, clientID string, cred app.Credential) *app.Co
 }
 
 // TestClientCredentials_everyAuthMethod: each client is registered with one method; the
-// provider counts the method each token request used (it accepts a secret in the header
-// or the body whatever was registered, where Okta, say, holds a client to its method).
+// provider counts the method each token request used (node-oidc-provider accepts a
+// secret in the header or the body whatever was registered; other providers hold a
+// client to its registered method).
 func TestClientCredentials_everyAuthMethod(t *testing.T) {
 	for _, tc := range []struct {
 		name, clientID string
