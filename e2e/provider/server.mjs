@@ -47,6 +47,8 @@ function clients() {
     // The CLI stampede client: its first access token lives 2 s (see accessTokenTTL), so
     // the cached token is expired when 20 processes start.
     { client_id: 'public-short', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: loopback, grant_types: userGrants, response_types: ['code'] },
+    // The device flow's expiry: its device codes live 2 s (see deviceCodeTTL).
+    { client_id: 'device-expiring', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: loopback, grant_types: userGrants, response_types: ['code'] },
     // Confidential clients, one per client authentication method.
     { client_id: 'conf-basic', client_secret: 'basic-secret-0123456789', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' },
     { client_id: 'conf-post', client_secret: 'post-secret-0123456789', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' },
@@ -141,7 +143,7 @@ function newProvider(base, realm) {
       Session: 24 * 3600,
       Interaction: 600,
       AuthorizationCode: 60,
-      DeviceCode: 600,
+      DeviceCode: deviceCodeTTL,
     },
     interactions: { url: (_ctx, interaction) => `/realms/${realm}/interaction/${interaction.uid}` },
   });
@@ -157,6 +159,11 @@ function accessTokenTTL(ctx, _token, client) {
     return 2;
   }
   return 3600;
+}
+
+// deviceCodeTTL gives device-expiring's device codes two seconds, others ten minutes.
+function deviceCodeTTL(_ctx, _token, client) {
+  return client?.clientId === 'device-expiring' ? 2 : 600;
 }
 
 // ---- interaction pages: a login form with a password, then a consent form ----
