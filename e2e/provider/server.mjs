@@ -50,6 +50,8 @@ function clients() {
     // The device flow's expiry: its device codes live 2 s (see deviceCodeTTL).
     { client_id: 'device-expiring', application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: loopback, grant_types: userGrants, response_types: ['code'] },
     // Confidential clients, one per client authentication method.
+    // A web app: a confidential client signing users in (auth code, PKCE too, refresh).
+    { client_id: 'conf-web', client_secret: 'web-secret-0123456789', token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['http://127.0.0.1:49152/'], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
     { client_id: 'conf-basic', client_secret: 'basic-secret-0123456789', token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' },
     { client_id: 'conf-post', client_secret: 'post-secret-0123456789', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' },
   ];
