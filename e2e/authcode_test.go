@@ -129,3 +129,39 @@ func TestRefreshToken_spentTokenRefused(t *testing.T) {
 		t.Errorf("the error names the refresh token")
 	}
 }
+
+// TestSilent_concurrentAfterExpiry_oneRefresh: 20 goroutines of one process ask for the
+// expired token at once; the provider sees one refresh grant and every caller gets the
+// token it issued.
+func TestSilent_concurrentAfterExpiry_oneRefresh(t *testing.T) {
+	ctx := ctxOf(t)
+	cache := sqliteCache(t)
+	// public-short's first access token lives 2 s, inside the 5-minute expiry buffer: it
+	// is expired at once; the refreshed one lives an hour, so a caller arriving after the
+	// refresh finds it in the cache.
+	expired := newPublic(t, "a", "public-short", cache, 0)
+	first := signIn(t, expired, "a", alice, apiRead)
+	resetCounts(t)
+	errs := make(chan error, 20)
+	tokens := make(chan string, 20)
+	for range 20 {
+		go func() {
+			r, err := expired.AcquireTokenSilent(ctx, []string{apiRead}, first.Account)
+			errs <- err
+			tokens <- string(r.AccessToken)
+		}()
+	}
+	seen := map[string]bool{}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Errorf("silent = %v", err)
+		}
+		seen[<-tokens] = true
+	}
+	if c := counts(t); c.ok("a", "refresh_token") != 1 || c.error("a", "refresh_token") != 0 {
+		t.Errorf("refresh grants: %d good, %d refused; want exactly one", c.ok("a", "refresh_token"), c.error("a", "refresh_token"))
+	}
+	if len(seen) != 1 {
+		t.Errorf("%d different tokens returned; want 1", len(seen))
+	}
+}

@@ -244,3 +244,29 @@ func TestCLI_stampede_oneRefresh(t *testing.T) {
 		t.Errorf("refresh grants: %d good, %d refused; want exactly 1 good", c.ok("a", "refresh_token"), c.error("a", "refresh_token"))
 	}
 }
+
+// TestCLI_refresh_cachesUnderTheAccount: hexauth refresh redeems a refresh token obtained
+// elsewhere; the provider's rotated token and ID token land in the cache, so token finds
+// them, and the spent token presented again exits 3.
+func TestCLI_refresh_cachesUnderTheAccount(t *testing.T) {
+	pc := newPublic(t, "a", "public-pkce", "memory:", 0)
+	elsewhere := signIn(t, pc, "a", alice, apiRead)
+	env := cliEnv(t, "a", "public-pkce")
+	withRT := append(append([]string{}, env...), "HEXAUTH_REFRESH_TOKEN="+string(elsewhere.RefreshToken))
+	r := cli(t, withRT, "refresh", "--output", "json")
+	if tok := tokenJSON(t, r); tok.TokenSource != "identity_provider" {
+		t.Fatalf("refresh: source %s; want the provider", tok.TokenSource)
+	}
+	if strings.Contains(r.stdout+r.stderr, string(elsewhere.RefreshToken)) {
+		t.Errorf("refresh printed the refresh token it redeemed")
+	}
+	if tok := tokenJSON(t, cli(t, env, "token", "--output", "json")); tok.TokenSource != "cache" {
+		t.Errorf("token after refresh: source %s; want the cache", tok.TokenSource)
+	}
+	if tok := tokenJSON(t, cli(t, env, "token", "--force-refresh", "--output", "json")); tok.TokenSource != "identity_provider" {
+		t.Errorf("token --force-refresh after refresh: source %s; want the rotated refresh token redeemed", tok.TokenSource)
+	}
+	if r := cli(t, withRT, "refresh"); r.code != 3 {
+		t.Errorf("refresh with the spent token exited %d; want 3", r.code)
+	}
+}
