@@ -43,9 +43,15 @@ func sqliteCache(t *testing.T) string {
 // buffer (0: hexauth's default of 5 minutes; 2h makes every cached token expired).
 func newPublic(t *testing.T, realm, clientID, cache string, buffer time.Duration) *app.PublicClient {
 	t.Helper()
-	pc, err := app.NewPublicClient(ctxOf(t), app.Config{ClientID: clientID, Authority: issuers[realm], Cache: cache, ExpiryBuffer: buffer})
+	return newPublicAt(t, issuers[realm], clientID, cache, buffer)
+}
+
+// newPublicAt is newPublic at the given issuer.
+func newPublicAt(t *testing.T, issuer, clientID, cache string, buffer time.Duration) *app.PublicClient {
+	t.Helper()
+	pc, err := app.NewPublicClient(ctxOf(t), app.Config{ClientID: clientID, Authority: issuer, Cache: cache, ExpiryBuffer: buffer})
 	if err != nil {
-		t.Fatalf("NewPublicClient(%s, %s) = %v", clientID, issuers[realm], err)
+		t.Fatalf("NewPublicClient(%s, %s) = %v", clientID, issuer, err)
 	}
 	t.Cleanup(func() { _ = pc.Close() })
 	return pc

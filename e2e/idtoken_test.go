@@ -36,16 +36,20 @@ func TestIDToken_everySigningAlgorithm(t *testing.T) {
 	}
 }
 
-func headerAlg(t *testing.T, jws string) string {
+func headerAlg(t *testing.T, jws string) string { return header(t, jws).Alg }
+
+func headerKid(t *testing.T, jws string) string { return header(t, jws).Kid }
+
+func header(t *testing.T, jws string) struct{ Alg, Kid string } {
 	t.Helper()
 	h, _, _ := strings.Cut(jws, ".")
 	raw, err := base64.RawURLEncoding.DecodeString(h)
 	if err != nil {
 		t.Fatalf("ID token header: %v", err)
 	}
-	var v struct{ Alg string }
+	var v struct{ Alg, Kid string }
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatal(err)
 	}
-	return v.Alg
+	return v
 }

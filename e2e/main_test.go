@@ -25,11 +25,12 @@ import (
 
 // The provider the suite runs against, set by TestMain.
 var (
-	base      string            // http://127.0.0.1:PORT
-	issuers   map[string]string // realm ("a", "b") → issuer URL
-	hexauth   string            // path of the hexauth binary built for the suite
-	clientKey *ecdsa.PrivateKey // the private_key_jwt client's key
-	clientCrt *x509.Certificate // its self-signed certificate
+	base       string            // http://127.0.0.1:PORT
+	issuers    map[string]string // realm ("a", "b") → issuer URL
+	hexauth    string            // path of the hexauth binary built for the suite
+	clientKey  *ecdsa.PrivateKey // the private_key_jwt client's key
+	clientJWKS string            // the file of its public JWK Set, for the provider
+	clientCrt  *x509.Certificate // its self-signed certificate
 )
 
 // TestMain builds the hexauth binary, starts the provider on a loopback port and runs
@@ -61,21 +62,31 @@ func run(m *testing.M) int {
 		return 1
 	}
 
-	stop, err := startProvider(jwks)
+	clientJWKS = jwks
+	p, err := startProvider(jwks, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: the provider did not start:", err)
 		return 1
 	}
-	defer stop()
+	defer p.stop()
+	base, issuers = p.base, p.issuers
 	return m.Run()
 }
 
-// startProvider runs provider/server.mjs and reads the address it prints.
-func startProvider(jwks string) (stop func(), err error) {
+// provider is a running provider/server.mjs.
+type provider struct {
+	base    string
+	issuers map[string]string
+	stop    func()
+}
+
+// startProvider runs provider/server.mjs on port (0: a free one) and reads the address
+// it prints.
+func startProvider(jwks string, port int) (*provider, error) {
 	if _, err := os.Stat(filepath.Join("node_modules", "oidc-provider")); err != nil {
 		return nil, fmt.Errorf("node_modules/oidc-provider is missing: run npm ci in e2e/ (%v)", err)
 	}
-	cmd := exec.Command("node", "provider/server.mjs", "--client-jwks", jwks)
+	cmd := exec.Command("node", "provider/server.mjs", "--client-jwks", jwks, "--port", fmt.Sprint(port))
 	cmd.Stderr = &providerLog{}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -84,7 +95,7 @@ func startProvider(jwks string) (stop func(), err error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	stop = func() {
+	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
@@ -107,13 +118,13 @@ func startProvider(jwks string) (stop func(), err error) {
 		}
 		got <- b
 	}()
+	var b banner
 	select {
-	case b := <-got:
+	case b = <-got:
 		if b.Base == "" {
 			stop()
 			return nil, fmt.Errorf("no address printed; its stderr: %s", cmd.Stderr)
 		}
-		base, issuers = b.Base, b.Issuers
 	case <-time.After(30 * time.Second):
 		stop()
 		return nil, fmt.Errorf("no address printed in 30 s; its stderr: %s", cmd.Stderr)
@@ -121,7 +132,7 @@ func startProvider(jwks string) (stop func(), err error) {
 	// The provider answers discovery before the suite starts.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, issuers["a"]+"/.well-known/openid-configuration", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.Issuers["a"]+"/.well-known/openid-configuration", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		stop()
@@ -132,7 +143,7 @@ func startProvider(jwks string) (stop func(), err error) {
 		stop()
 		return nil, fmt.Errorf("discovery answered %s", resp.Status)
 	}
-	return stop, nil
+	return &provider{base: b.Base, issuers: b.Issuers, stop: stop}, nil
 }
 
 // providerLog keeps the provider's stderr for a failure message, bounded.

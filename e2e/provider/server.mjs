@@ -66,12 +66,14 @@ function clients() {
 }
 
 // The provider's signing keys: RSA (RS256, PS256), P-256 (ES256) and Ed25519 (EdDSA),
-// made fresh at every start.
+// made fresh at every start (a restart is a key rotation).
 function signingKeys() {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  return { keys: [{ ...rsa, kid: 'rsa-1', use: 'sig' }, { ...ec, kid: 'ec-1', use: 'sig' }, { ...ed, kid: 'ed-1', use: 'sig' }] };
+  // New key ids at every start, as a provider that rotates its keys names new ones.
+  const id = randomBytes(4).toString('hex');
+  return { keys: [{ ...rsa, kid: `rsa-${id}`, use: 'sig' }, { ...ec, kid: `ec-${id}`, use: 'sig' }, { ...ed, kid: `ed-${id}`, use: 'sig' }] };
 }
 
 const resource = 'https://api.e2e.test';
