@@ -4,11 +4,17 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the Postgres driver, to drop the test schema
 
 	"github.com/hexauth/hexauth/app"
 )
@@ -37,6 +43,35 @@ func ctxOf(t *testing.T) context.Context {
 // sqliteCache is a fresh SQLite cache of the test.
 func sqliteCache(t *testing.T) string {
 	return "sqlite://" + filepath.Join(t.TempDir(), "tokens.db")
+}
+
+// postgresCache is a Postgres cache URL in a schema of the test's own (dropped at its
+// end), or "" when HEXAUTH_TEST_POSTGRES_DSN is not set.
+func postgresCache(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("HEXAUTH_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		return ""
+	}
+	schema := "e2e_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := db.ExecContext(ctx, `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "schema=" + schema
 }
 
 // newPublic is a public client of realm with clientID on cache; buffer is its expiry

@@ -14,11 +14,24 @@ import (
 )
 
 // TestIssuers_keptApart: alice signs in at /realms/a and at /realms/b of one host with
-// the same client id; both issuers give her sub user-1. One SQLite cache holds both.
+// the same client id; both issuers give her sub user-1. One cache holds both.
 // No account, token, refresh or removal crosses from one issuer to the other.
+//
+// It runs on SQLite, and on Postgres when HEXAUTH_TEST_POSTGRES_DSN is set (as .ci/run
+// sets it), in a schema of its own.
 func TestIssuers_keptApart(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testIssuersKeptApart(t, sqliteCache(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		pg := postgresCache(t)
+		if pg == "" {
+			t.Skip("HEXAUTH_TEST_POSTGRES_DSN is not set: no Postgres to run on")
+		}
+		testIssuersKeptApart(t, pg)
+	})
+}
+
+func testIssuersKeptApart(t *testing.T, cache string) {
 	ctx := ctxOf(t)
-	cache := sqliteCache(t)
 	pa := newPublic(t, "a", "public-pkce", cache, 0)
 	pb := newPublic(t, "b", "public-pkce", cache, 0)
 	ra := signIn(t, pa, "a", alice, apiRead)
