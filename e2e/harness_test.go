@@ -24,7 +24,6 @@ const (
 	alice      = "alice"
 	aliceSub   = "user-1"
 	bob        = "bob"
-	resource   = "https://api.e2e.test"
 	apiRead    = "api:read"
 	redirectTo = "http://127.0.0.1:49152/" // no listener: the browser stops at it
 )
