@@ -3,11 +3,17 @@
 package e2e
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
@@ -63,12 +69,29 @@ func TestClientCredentials_everyAuthMethod(t *testing.T) {
 }
 
 func TestClientCredentials_wrongSecret_isInvalidClient(t *testing.T) {
+	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "conf-jwt"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &otherKey.PublicKey, otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCrt, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, clientID string
 		cred           app.Credential
 	}{
 		{"basic", "conf-basic", app.ClientSecret("not-the-secret")},
 		{"post", "conf-post", app.ClientSecretPost("not-the-secret")},
+		// An assertion signed with a key pair the client did not register.
+		{"private_key_jwt, another key", "conf-jwt", app.ClientCertificate([]*x509.Certificate{otherCrt}, otherKey)},
+		{"secret to a private_key_jwt client", "conf-jwt", app.ClientSecret("basic-secret-0123456789")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := newConfidential(t, tc.clientID, tc.cred).AcquireTokenForClient(ctxOf(t), []string{apiRead})
