@@ -270,3 +270,55 @@ func TestCLI_refresh_cachesUnderTheAccount(t *testing.T) {
 		t.Errorf("refresh with the spent token exited %d; want 3", r.code)
 	}
 }
+
+// TestCLI_twoIssuers_oneCache: alice signs in through the binary at both realms into one
+// cache. accounts list at each issuer shows only its own account; without an authority
+// it shows both records, told apart by realm; token at each issuer returns that issuer's
+// token; removal at one leaves the other.
+func TestCLI_twoIssuers_oneCache(t *testing.T) {
+	envA := cliEnv(t, "a", "public-pkce")
+	envB := append(append([]string{}, envA...), "HEXAUTH_AUTHORITY="+issuers["b"]) // the later value wins
+	cliLogin(t, envA, "a", alice)
+	cliLogin(t, envB, "b", alice)
+
+	realms := func(env []string, args ...string) []string {
+		t.Helper()
+		r := cli(t, env, append([]string{"accounts", "list", "--output", "json"}, args...)...)
+		var list []struct {
+			HomeAccountID string `json:"home_account_id"`
+			Realm         string `json:"realm"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+			t.Fatalf("accounts list %v: %q: %v", args, r.stdout, err)
+		}
+		var out []string
+		for _, a := range list {
+			out = append(out, a.HomeAccountID+"@"+a.Realm)
+		}
+		return out
+	}
+	if got := strings.Join(realms(envA), ","); got != aliceSub+"@realms/a" {
+		t.Errorf("accounts list at a = %s; want alice of realms/a only", got)
+	}
+	if got := strings.Join(realms(envB), ","); got != aliceSub+"@realms/b" {
+		t.Errorf("accounts list at b = %s; want alice of realms/b only", got)
+	}
+	noAuthority := append(append([]string{}, envA...), "HEXAUTH_AUTHORITY=", "HEXAUTH_CLIENT_ID=")
+	if got := strings.Join(realms(noAuthority), ","); !strings.Contains(got, aliceSub+"@realms/a") || !strings.Contains(got, aliceSub+"@realms/b") {
+		t.Errorf("accounts list without an authority = %s; want both records", got)
+	}
+	ta := tokenJSON(t, cli(t, envA, "token", "--output", "json"))
+	tb := tokenJSON(t, cli(t, envB, "token", "--output", "json"))
+	if jwtIssuer(t, ta.AccessToken) != issuers["a"] || jwtIssuer(t, tb.AccessToken) != issuers["b"] {
+		t.Errorf("token at a and b: issuers %s and %s; want each its own", jwtIssuer(t, ta.AccessToken), jwtIssuer(t, tb.AccessToken))
+	}
+	if r := cli(t, envA, "accounts", "remove", "--username", alice); r.code != 0 {
+		t.Fatalf("accounts remove at a exited %d: %s", r.code, r.stderr)
+	}
+	if r := cli(t, envA, "token"); r.code != 3 {
+		t.Errorf("token at a after removal exited %d; want 3", r.code)
+	}
+	if tok := tokenJSON(t, cli(t, envB, "token", "--output", "json")); tok.AccessToken != tb.AccessToken {
+		t.Errorf("token at b after removal at a changed or failed")
+	}
+}
