@@ -237,9 +237,9 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 	case "invalid_scope":
 		if grant == GrantRefreshToken {
 			// RFC 6749 §6: a refresh may not ask for more than the user granted, so on a
-			// refresh this is a scope the user has not consented to (node-oidc-provider,
-			// Keycloak and Okta answer so; Entra sends AADSTS65001): signing in again with
-			// it is the cure. The code stays invalid_scope (errors.Is ErrInvalidScope), and
+			// refresh this is a scope the user has not consented to (node-oidc-provider
+			// answers so; Entra sends invalid_grant with AADSTS65001): signing in again
+			// with it is the cure. The code stays invalid_scope (errors.Is ErrInvalidScope), and
 			// the refresh token, still good for what was granted, is not refused.
 			return ErrInteractionRequired
 		}

@@ -10,8 +10,8 @@ import (
 )
 
 // TestSilent_Acquire_scopeBeyondTheGrant_isInteractionRequired is a regression test of
-// the end-to-end suite's finding: node-oidc-provider (like Keycloak and Okta) answers a
-// refresh that asks for a scope the user never granted with invalid_scope (RFC 6749 §6),
+// the end-to-end suite's finding: node-oidc-provider answers a refresh that asks for a
+// scope the user never granted with invalid_scope (RFC 6749 §6),
 // which silent reported as ErrInvalidScope alone, so an app following the documented
 // pattern (sign in on ErrInteractionRequired) never asked the user to consent. The
 // refresh token still serves the granted scopes: it is not refused.

@@ -68,9 +68,9 @@ type edJWS struct {
 }
 
 // Parse parses a compact JWS (RFC 7515 §7.1) whose alg is one of allowed intersected
-// with Algorithms plus AlgEd25519 (nil allowed means all of them). It refuses before any key is looked
-// up: "none", HS*, another alg, a crit header (RFC 7515 §4.1.11: this verifier
-// understands no extension, not even RFC 7797's b64), a kid over
+// with Algorithms plus AlgEd25519 (nil allowed means all of them). It refuses before any
+// key is looked up: "none", HS*, another alg, a crit header (RFC 7515 §4.1.11: this
+// verifier understands no extension, not even RFC 7797's b64), a kid over
 // domain.MaxKeyIDLength bytes, and anything but exactly one signature.
 func Parse(raw string, allowed []string) (*Signed, error) {
 	parts := strings.Split(raw, ".")
