@@ -215,7 +215,8 @@ async function interaction(provider, realm, req, res, uid) {
   const form = await readForm(req);
   switch (form.get('prompt')) {
     case 'login': {
-      const user = accountsOf(realm)[form.get('login') || ''];
+      const name = form.get('login') || '';
+      const user = Object.hasOwn(users[realm], name) ? users[realm][name] : undefined;
       if (!user || user.password !== form.get('password')) {
         return send(res, 200, 'text/html', page('Sign in', `<p class="error">Wrong username or password.</p><form method="post" action="${action}">
 <input type="hidden" name="prompt" value="login"><input name="login"><input type="password" name="password"><button type="submit">Sign in</button></form>`));
@@ -237,8 +238,6 @@ async function interaction(provider, realm, req, res, uid) {
       return provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'the user denied the request' }, { mergeWithLastSubmission: false });
   }
 }
-
-const accountsOf = (realm) => users[realm];
 
 // ---- one http server, two providers ----
 
