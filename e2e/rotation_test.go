@@ -28,16 +28,19 @@ func TestProviderRestart_keysRotatedStateLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { p.stop() }()
+	stop := p.stop
+	defer func() { stop() }()
 
 	cache := sqliteCache(t)
 	pc := newPublicAt(t, p.issuers["a"], "public-pkce", cache, 0)
 	first := signIn(t, pc, "a", alice, apiRead)
 
 	p.stop()
+	stop = func() {}
 	if p, err = startProvider(clientJWKS, port); err != nil {
 		t.Fatalf("restart on port %d: %v", port, err)
 	}
+	stop = p.stop
 
 	x := newPublicAt(t, p.issuers["a"], "public-pkce", cache, 2*time.Hour)
 	if _, err := x.AcquireTokenSilent(ctx, []string{apiRead}, first.Account); !errors.Is(err, domain.ErrInteractionRequired) {
