@@ -42,19 +42,29 @@ func hexauthCmd(ctx context.Context, env []string, args ...string) *exec.Cmd {
 // cli runs hexauth to completion.
 func cli(t *testing.T, env []string, args ...string) cliResult {
 	t.Helper()
+	r, err := runCLI(ctxOf(t), env, args...)
+	if err != nil {
+		t.Fatalf("hexauth %v: %v", args, err)
+	}
+	return r
+}
+
+// runCLI runs hexauth to completion; the error says it could not run. Safe to call
+// from any goroutine.
+func runCLI(ctx context.Context, env []string, args ...string) (cliResult, error) {
 	var out, errb bytes.Buffer
-	cmd := hexauthCmd(ctxOf(t), env, args...)
+	cmd := hexauthCmd(ctx, env, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
 		if !ok {
-			t.Fatalf("hexauth %v: %v", args, err)
+			return cliResult{}, err
 		}
 		code = ee.ExitCode()
 	}
-	return cliResult{out.String(), errb.String(), code}
+	return cliResult{out.String(), errb.String(), code}, nil
 }
 
 // cliLogin runs hexauth login --no-browser, reads the sign-in URL it prints on stderr,
@@ -212,7 +222,9 @@ func TestCLI_stampede_oneRefresh(t *testing.T) {
 	resetCounts(t)
 
 	const n = 20
+	ctx := ctxOf(t)
 	results := make([]cliResult, n)
+	runErrs := make([]error, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
@@ -220,11 +232,16 @@ func TestCLI_stampede_oneRefresh(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			results[i] = cli(t, env, "token", "--output", "json")
+			results[i], runErrs[i] = runCLI(ctx, env, "token", "--output", "json")
 		}()
 	}
 	close(start)
 	wg.Wait()
+	for i, err := range runErrs {
+		if err != nil {
+			t.Fatalf("process %d did not run: %v", i, err)
+		}
+	}
 
 	tokens := map[string]int{}
 	for i, r := range results {
