@@ -13,8 +13,9 @@ import (
 
 // The device authorization grant (RFC 8628) is enabled at both issuers for the public
 // clients. hexauth's device flow (issue 14 part 1) is built on another branch; its
-// scenario here is one more test function that calls InitiateDeviceFlow, approves the
-// user code with approveDeviceCode, and then AcquireTokenByDeviceFlow (docs/e2e.md).
+// scenario here is one more test function that calls InitiateDeviceFlow, polls with
+// AcquireTokenByDeviceFlow in a goroutine, and approves the user code with
+// approveDeviceCode on the test goroutine, since it may call t.Fatal (docs/e2e.md).
 
 // approveDeviceCode is the user on another device: it opens the verification URI
 // (verification_uri_complete carries the user code; with the plain verification_uri it
