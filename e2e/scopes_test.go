@@ -62,3 +62,19 @@ func TestSignIn_withoutPromptConsent_noRefreshToken(t *testing.T) {
 		t.Errorf("silent after expiry = %v; want no tokens (interaction required)", err)
 	}
 }
+
+// TestSignIn_unknownScope_grantedScopesSayWhatCameBack: the provider drops a scope it
+// does not know and says so in the token response's scope; the result's Scopes report
+// what was granted, not what was asked, so an app can tell that signing in again will
+// not bring the scope (silent for it is interaction required, as for any scope beyond
+// the grant).
+func TestSignIn_unknownScope_grantedScopesSayWhatCameBack(t *testing.T) {
+	pc := newPublic(t, "a", "public-pkce", "memory:", 0)
+	res := signIn(t, pc, "a", alice, apiRead, "unknown:x")
+	if len(res.Scopes) != 1 || res.Scopes[0] != apiRead {
+		t.Fatalf("granted scopes %v; want [%s] (the provider dropped unknown:x)", res.Scopes, apiRead)
+	}
+	if _, err := pc.AcquireTokenSilent(ctxOf(t), []string{"unknown:x"}, res.Account); !errors.Is(err, domain.ErrInteractionRequired) || !errors.Is(err, domain.ErrInvalidScope) {
+		t.Errorf("silent for unknown:x = %v; want interaction required and invalid_scope", err)
+	}
+}
