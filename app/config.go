@@ -37,6 +37,11 @@ type Config struct {
 	// FlowMaxAge bounds how long an auth-code flow may be completed. Zero means 15
 	// minutes.
 	FlowMaxAge time.Duration
+	// ClaimsCacheBytes bounds the memory the client keeps the parsed claims of cached ID
+	// tokens in, so that a silent cache hit does not parse its ID token again (shared
+	// by every partition of the client). Zero means 64 MiB, about 15,000 Entra ID
+	// tokens; negative turns the cache off.
+	ClaimsCacheBytes int
 	// InsecureSkipSignatureCheck turns off ID-token signature verification. It MUST NOT
 	// be set in production.
 	InsecureSkipSignatureCheck bool

@@ -54,7 +54,7 @@ func NewEngine(p EngineParams) (*Engine, error) {
 func (e *Engine) useCaseConfig(partition string, cred domain.ClientCredential) usecases.Config {
 	return usecases.Config{
 		ClientID: e.cfg.ClientID, Authority: e.authority, Credential: cred, Partition: partition,
-		ExpiryBuffer: e.cfg.ExpiryBuffer, FlowMaxAge: e.cfg.FlowMaxAge,
+		ExpiryBuffer: e.cfg.ExpiryBuffer, FlowMaxAge: e.cfg.FlowMaxAge, ClaimsCacheBytes: e.cfg.ClaimsCacheBytes,
 		InsecureSkipSignatureCheck: e.cfg.InsecureSkipSignatureCheck, Logger: e.cfg.Logger,
 	}
 }
@@ -68,9 +68,19 @@ func (systemClock) Now() time.Time { return time.Now() }
 type Credential struct{ c domain.ClientCredential }
 
 // ClientSecret authenticates with a client secret (client_secret_basic, or
-// client_secret_post where the provider supports only that).
+// client_secret_post where the provider supports only that; ClientSecretPost forces
+// client_secret_post).
 func ClientSecret(secret string) Credential {
 	return Credential{domain.ClientCredential{Secret: domain.Secret(secret)}}
+}
+
+// ClientSecretPost authenticates with a client secret sent in the request body
+// (client_secret_post, RFC 6749 §2.3.1), for a client registered with that method
+// (RFC 7591 token_endpoint_auth_method): a provider that holds clients to their
+// registered method refuses client_secret_basic from it with invalid_client, whatever
+// its discovery document lists, and ClientSecret sends basic whenever it is listed.
+func ClientSecretPost(secret string) Credential {
+	return Credential{domain.ClientCredential{Secret: domain.Secret(secret), AuthMethod: "client_secret_post"}}
 }
 
 // ClientCertificate authenticates with a signed assertion (private_key_jwt, RFC 7523)

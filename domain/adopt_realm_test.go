@@ -19,6 +19,12 @@ func TestAdoptIssuerRealm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An Entra authority on a host no list names (a private cloud; the fake provider
+	// over TLS in interop/msalgo), declared with AuthorityKind.
+	declared, err := domain.ParseAuthority("https://idp.example/7f3c2a10-5b6d-4e8f-9a01-23456789abcd", domain.AuthorityEntra)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rt := domain.RefreshToken{HomeAccountID: "sub-1", Environment: "idp.example", ClientID: "app", Secret: "rt"}
 	acct := func(realm string) domain.Account {
 		return domain.Account{HomeAccountID: "sub-1", Environment: "idp.example", Realm: realm}
@@ -38,6 +44,8 @@ func TestAdoptIssuerRealm(t *testing.T) {
 		{"root issuer, account of the root realm", root, domain.CacheSnapshot{Accounts: []domain.Account{acct("")}}, ""},
 		{"another OIDC host", issuer, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "other.example", Realm: "realms/a"}}}, "dropped"},
 		{"an Entra client adopts no OIDC token", entra, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "dropped"},
+		{"declared Entra authority of the host", declared, domain.CacheSnapshot{Accounts: []domain.Account{acct("7f3c2a10-5b6d-4e8f-9a01-23456789abcd")}}, ""},
+		{"declared Entra authority of another host", declared, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "other.example"}}}, "dropped"},
 		{"no authority", domain.Authority{}, domain.CacheSnapshot{Accounts: []domain.Account{acct("realms/a")}}, "dropped"},
 		{"ADFS account on the host", domain.Authority{}, domain.CacheSnapshot{Accounts: []domain.Account{{HomeAccountID: "sub-1", Environment: "idp.example", Realm: "", AuthorityType: domain.AuthorityTypeADFS}}}, ""},
 	}
@@ -45,7 +53,7 @@ func TestAdoptIssuerRealm(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.snap
 			r := rt
-			if tt.name == "another OIDC host" {
+			if tt.name == "another OIDC host" || tt.name == "declared Entra authority of another host" {
 				r.Environment = "other.example"
 			}
 			s.RefreshTokens = []domain.RefreshToken{r}

@@ -182,7 +182,10 @@ func (w CacheWrite) Upserts() CacheSnapshot {
 // keys an OIDC issuer's refresh token by the issuer's path (DESIGN §3), and a realm-less
 // one is the issuer's at the host's root: kept as it came, a token of any other issuer on
 // that host would be sent there. So a realm-less refresh token is
-//   - kept, on an Entra or B2C host (one refresh token serves every tenant there);
+//   - kept, on an Entra or B2C host (one refresh token serves every tenant there), or on
+//     the host of authority when authority is an Entra or B2C authority (a cloud or an
+//     Entra-compatible host that the caller declares with AuthorityKind: no host list
+//     names it, but its refresh tokens are realm-less as Entra's);
 //   - kept, when the snapshot ties its account on that host to ADFS (an account record
 //     of type ADFS or realm adfs);
 //   - given authority's realm, when authority is an OIDC issuer of that host and the
@@ -217,6 +220,7 @@ func AdoptIssuerRealm(s *CacheSnapshot, authority Authority) (adopted int, dropp
 		h := key(rt.HomeAccountID, rt.Environment)
 		switch {
 		case rt.Realm != "" || isTenantHost(rt.Environment) || adfs[h]:
+		case (authority.Kind == AuthorityEntra || authority.Kind == AuthorityB2C) && strings.EqualFold(rt.Environment, authority.Host):
 		case authority.IsIssuerRealm() && strings.EqualFold(rt.Environment, authority.Host) && ties[h]:
 			if realm != "" {
 				rt.Realm = realm

@@ -203,7 +203,8 @@ var interactionAADSTS = []int{50072, 50074, 50076, 50078, 50079, 50133, 50158, 5
 // Classify assigns the engine's class to an error a provider reported in response to a
 // grant. The provider's code wins; Entra suberrors and error codes refine it; when the
 // body said nothing, the HTTP status decides. A refused refresh token (invalid_grant, or
-// a 400 that names no code) is ErrInteractionRequired; a refusal that signing in again
+// a 400 that names no code) is ErrInteractionRequired, and so is invalid_scope on a
+// refresh (a scope beyond the user's grant); a refusal that signing in again
 // cannot cure keeps the class it has on any grant (DESIGN §3 "Silent acquisition" step
 // 5): invalid_client, unauthorized_client, unsupported_grant_type and invalid_request
 // say the client or its configuration is wrong (ErrInvalidClient), a 401 that the
@@ -234,6 +235,14 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 		// provider cannot read. Only its configuration (or the engine) can fix that.
 		return ErrInvalidClient
 	case "invalid_scope":
+		if grant == GrantRefreshToken {
+			// RFC 6749 §6: a refresh may not ask for more than the user granted, so on a
+			// refresh this is a scope the user has not consented to (node-oidc-provider
+			// answers so; Entra sends invalid_grant with AADSTS65001): signing in again
+			// with it is the cure. The code stays invalid_scope (errors.Is ErrInvalidScope), and
+			// the refresh token, still good for what was granted, is not refused.
+			return ErrInteractionRequired
+		}
 		return ErrInvalidScope
 	case "access_denied":
 		return ErrAccessDenied

@@ -205,3 +205,40 @@ func numberedScopes(n int) []string {
 }
 
 func normalized(in []string) []string { return domain.NormalizeScopes(in) }
+
+// TestScopeMatcher_TargetContains checks the allocation-free match against Contains on
+// the parsed target, which it must agree with, case rules included.
+func TestScopeMatcher_TargetContains(t *testing.T) {
+	cases := []struct {
+		target string
+		want   []string
+	}{
+		{"read write", []string{"read"}},
+		{"read write", []string{"write", "read"}},
+		{"read  write\tdelete", []string{"delete"}},
+		{"read write", []string{"Read"}},
+		{"READ", []string{"read"}},
+		{"readwrite", []string{"read"}},
+		{"read", []string{"rea"}},
+		{"api://orders/read", []string{"api://orders/read", "openid", "profile"}},
+		{"", []string{"read"}},
+		{"", []string{"offline_access"}},
+		{"read", []string{"read", "write"}},
+		{" read ", []string{"read"}},
+	}
+	for _, ci := range []bool{false, true} {
+		m := domain.ScopeMatcher{CaseInsensitive: ci}
+		for _, c := range cases {
+			want := m.Contains(domain.ParseScopes(c.target), c.want)
+			if got := m.TargetContains(c.target, c.want); got != want {
+				t.Errorf("ScopeMatcher{CaseInsensitive: %v}.TargetContains(%q, %q) = %v; want %v, as Contains", ci, c.target, c.want, got, want)
+			}
+		}
+	}
+	if (domain.ScopeMatcher{}).TargetContains("READ", []string{"read"}) {
+		t.Error("a case-sensitive matcher matched READ to read; want no match (RFC 6749 §3.3)")
+	}
+	if !(domain.ScopeMatcher{CaseInsensitive: true}).TargetContains("READ", []string{"read"}) {
+		t.Error("a case-insensitive matcher did not match READ to read; want a match (Entra)")
+	}
+}

@@ -280,31 +280,33 @@ func (d *decoder) entry(e *rawEntry) error {
 		var t domain.AccessToken
 		if t, skip, err = e.accessToken(); err == nil && skip == "" {
 			t.Extra = e.recordShape(w.accessToken(t), t.Extra)
-			d.accessTokens = append(d.accessTokens, candidate[domain.AccessToken]{t, e.key, t.Key()})
+			d.accessTokens = append(d.accessTokens, candidate[domain.AccessToken]{v: t, srcKey: e.key, key: t.Key()})
 		}
 	case SectionRefreshToken:
 		var t domain.RefreshToken
-		if t, skip, err = e.refreshToken(); err == nil && skip == "" {
+		var exported bool
+		if t, exported, skip, err = e.refreshToken(); err == nil && skip == "" {
 			t.Extra = e.recordShape(w.refreshToken(t), t.Extra)
-			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{t, e.key, t.Key()})
+			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{v: t, srcKey: e.key, key: t.Key(),
+				exported: exported, exportKey: e.key == refreshTokenKey(t)})
 		}
 	case SectionIDToken:
 		var t domain.IDToken
 		if t, err = e.idToken(); err == nil {
 			t.Extra = e.recordShape(w.idToken(t), t.Extra)
-			d.idTokens = append(d.idTokens, candidate[domain.IDToken]{t, e.key, t.Key()})
+			d.idTokens = append(d.idTokens, candidate[domain.IDToken]{v: t, srcKey: e.key, key: t.Key()})
 		}
 	case SectionAccount:
 		var a domain.Account
 		if a, err = e.account(); err == nil {
 			a.Extra = e.recordShape(w.account(a), a.Extra)
-			d.accounts = append(d.accounts, candidate[domain.Account]{a, e.key, a.Key()})
+			d.accounts = append(d.accounts, candidate[domain.Account]{v: a, srcKey: e.key, key: a.Key()})
 		}
 	case SectionAppMetadata:
 		var m domain.AppMetadata
 		if m, err = e.appMetadata(); err == nil {
 			m.Extra = e.recordShape(w.appMetadata(m), m.Extra)
-			d.appMetadata = append(d.appMetadata, candidate[domain.AppMetadata]{m, e.key, m.Key()})
+			d.appMetadata = append(d.appMetadata, candidate[domain.AppMetadata]{v: m, srcKey: e.key, key: m.Key()})
 		}
 	}
 	if skip != "" {

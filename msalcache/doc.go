@@ -44,7 +44,8 @@
 //
 // Encode writes the layout of MSAL Python (the Azure CLI's writer) for hexauth's own
 // entries, and each imported entry's writer's fields as it wrote them: keys in MSAL
-// Python's form, timestamps as strings of Unix seconds, every object's members sorted by
+// Python's form (but a refresh token's in MSAL Go's, which MSAL Go then overwrites when
+// it rotates the token), timestamps as strings of Unix seconds, every object's members sorted by
 // name, two-space indentation, no HTML escaping and a final newline. The output is a
 // function of the snapshot alone, so export, import and export again gives the same
 // bytes. docs/cache-schema.md describes the schema and the writers' differences.

@@ -14,6 +14,11 @@ type candidate[T any] struct {
 	v      T
 	srcKey string
 	key    string
+	// exported is set on a refresh token as a hexauth export wrote it: hexauth's own
+	// cached_at and no last_modification_time (see better).
+	exported bool
+	// exportKey is set on a refresh token filed under the key a hexauth export gives it.
+	exportKey bool
 }
 
 // Several entries of a document can name the same hexauth entry: MSAL Go 1.0 wrote
@@ -58,8 +63,25 @@ func noPreference[T any](a, b T) int { return 0 }
 
 // better reports whether a is kept over b.
 func better[T any](a, b candidate[T], prefer preference[T]) bool {
+	// Of two refresh tokens of one identity, the one a hexauth export wrote (dated by
+	// hexauth's cached_at, untouched by MSAL Python) is the older whatever the dates
+	// say: an export holds one refresh token per identity, and MSAL libraries keep
+	// hexauth's field without ever writing it while filing their own rotations under
+	// their own keys beside it (MSAL Go's undated "…-refreshtoken-<client>" beside an
+	// older hexauth's export under MSAL Python's key; MSAL Python's key beside hexauth's),
+	// so the other entry was written after the export, by a client that redeemed, and so
+	// revoked, the exported one.
+	if a.exported != b.exported {
+		return !a.exported
+	}
 	if c := prefer(a.v, b.v); c != 0 {
 		return c < 0
+	}
+	// Of two refresh tokens of one date (to the second: MSAL Python rotating a token
+	// in the second hexauth exported it), the one under the key hexauth's export gives
+	// it is the exported one; the other was filed by another writer since.
+	if a.exportKey != b.exportKey {
+		return !a.exportKey
 	}
 	if al, bl := a.srcKey == strings.ToLower(a.srcKey), b.srcKey == strings.ToLower(b.srcKey); al != bl {
 		return al

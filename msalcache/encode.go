@@ -2,6 +2,7 @@ package msalcache
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -21,9 +22,11 @@ type object map[string]json.RawMessage
 // entries and members are sorted by name (encoding/json's map order), indentation is
 // two spaces, HTML characters are not escaped, and a newline ends it.
 //
-// Keys are MSAL Python's: the entries' Key(), except that a refresh token's key ends
-// with its target (<home>-<env>-refreshtoken-<client_id>--<target>) and app metadata's
-// keeps the case of its environment and client id. Timestamps are strings of Unix
+// Keys are MSAL Python's: the entries' Key(), except that app metadata's keeps the case
+// of its environment and client id, and a refresh token's is MSAL Go's
+// (<home>-<env>-refreshtoken-<family_id or client_id>) so that MSAL Go overwrites it when
+// it rotates the token (see refreshTokenKey); an OIDC issuer's refresh token, which has
+// a realm, keeps MSAL Python's key with the realm (<home>-<env>-refreshtoken-<client_id>-<realm>-<target>). Timestamps are strings of Unix
 // seconds; a zero time is left out. A refresh token's CachedAt, which the schema does
 // not have, is written as "cached_at" so that Decode reads it back. An app token's
 // empty home_account_id is written as null, as MSAL Python writes it.
@@ -49,7 +52,7 @@ func Encode(s domain.CacheSnapshot) ([]byte, error) {
 	rts := slices.Clone(s.RefreshTokens)
 	slices.SortFunc(rts, func(a, b domain.RefreshToken) int { return strings.Compare(a.Key(), b.Key()) })
 	for _, t := range rts {
-		w.add(SectionRefreshToken, t.Key(), w.freeKey(SectionRefreshToken, refreshTokenKey(t), t.Key()), t.Extra, w.refreshToken(t))
+		w.add(SectionRefreshToken, t.Key(), w.freeKey(SectionRefreshToken, refreshTokenKey(t), pythonRefreshTokenKey(t), t.Key()), t.Extra, w.refreshToken(t))
 	}
 	for _, t := range s.IDTokens {
 		w.add(SectionIDToken, t.Key(), t.Key(), t.Extra, w.idToken(t))
@@ -106,8 +109,25 @@ func withForeign(doc map[string]map[string]object, fs []domain.ForeignSection) (
 	return top, nil
 }
 
-// refreshTokenKey is MSAL Python's key of a refresh token.
+// refreshTokenKey is the key a refresh token is written under: MSAL Go's
+// (<home>-<env>-refreshtoken-<family_id or client_id>, lower-cased) for a realm-less
+// token, else MSAL Python's with hexauth's realm (an OIDC issuer's path, which no MSAL
+// key has a slot for). MSAL Go reads refresh tokens by their fields, picks among several
+// that match in map order, and writes its rotation under its own key: under any other
+// key the exported token, spent once MSAL Go redeems it, stays beside the rotation and
+// is presented again at random (revoked: invalid_grant; with reuse detection the session
+// ends). MSAL Python reads by fields and tries the newest last_modification_time first,
+// so it does not mind the key. A key taken by another token (two apps of one family,
+// OIDC subjects differing in case) falls back to MSAL Python's form (see Encode).
 func refreshTokenKey(t domain.RefreshToken) string {
+	if t.Realm == "" {
+		return strings.ToLower(strings.Join([]string{t.HomeAccountID, t.Environment, "refreshtoken", cmp.Or(t.FamilyID, t.ClientID)}, "-"))
+	}
+	return pythonRefreshTokenKey(t)
+}
+
+// pythonRefreshTokenKey is MSAL Python's key of a refresh token, with hexauth's realm.
+func pythonRefreshTokenKey(t domain.RefreshToken) string {
 	return domain.FoldHomeAccountID(t.HomeAccountID) + "-" + strings.ToLower(strings.Join([]string{t.Environment, "refreshtoken", t.ClientID}, "-")) +
 		"-" + t.Realm + "-" + strings.ToLower(t.Target)
 }

@@ -103,7 +103,7 @@ const sampleDocument = `{
     }
   },
   "RefreshToken": {
-    "uid.utid-login.microsoftonline.com-refreshtoken-app--user.read": {
+    "uid.utid-login.microsoftonline.com-refreshtoken-1": {
       "cached_at": "1000",
       "client_id": "App",
       "credential_type": "RefreshToken",
@@ -222,29 +222,62 @@ func TestEncode_zeroTimesAndEmptyOptionalFieldsAreLeftOut(t *testing.T) {
 	}
 }
 
-func TestEncode_refreshTokensWhosePythonKeysCollide(t *testing.T) {
-	// "h-e-refreshtoken-c--" + "x--y" and "h-e-refreshtoken-c--x--" + "y" are one MSAL
-	// Python key for two different refresh tokens.
+func TestEncode_refreshTokenKeys(t *testing.T) {
+	// MSAL Go's key for a realm-less token (MSAL Go overwrites it when it rotates the
+	// token); the key of the family for a family token, as MSAL Go files it; when two
+	// apps of one family share that key, the second falls back to MSAL Python's key, and
+	// when that is taken too (ids with "--" in them), to hexauth's own, then "#2": no
+	// token is lost. An OIDC issuer's token keeps MSAL Python's key with its realm.
 	s := domain.CacheSnapshot{RefreshTokens: []domain.RefreshToken{
-		{HomeAccountID: "h", Environment: "e", ClientID: "c--x", Target: "y", Secret: "b"},
-		{HomeAccountID: "h", Environment: "e", ClientID: "c", Target: "x--y", Secret: "a"},
+		{HomeAccountID: "U.T", Environment: "Login.Example", ClientID: "App", Target: "s", Secret: "own"},
+		{HomeAccountID: "f.t", Environment: "e", ClientID: "app1", FamilyID: "1", Secret: "fam1"},
+		{HomeAccountID: "f.t", Environment: "e", ClientID: "app2", FamilyID: "1", Target: "x", Secret: "fam2"},
+		{HomeAccountID: "Sub", Environment: "idp", ClientID: "c", Realm: "realms/A", Target: "s", Secret: "oidc"},
 	}}
 	out, err := msalcache.Encode(s)
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
-	var doc map[string]map[string]json.RawMessage
+	var doc map[string]map[string]struct {
+		Secret string `json:"secret"`
+	}
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc["RefreshToken"]) != 2 {
-		t.Fatalf("RefreshToken section has %d entries; want 2:\n%s", len(doc["RefreshToken"]), out)
+	want := map[string]string{
+		"u.t-login.example-refreshtoken-app": "own",
+		"f.t-e-refreshtoken-1":               "fam1",
+		"f.t-e-refreshtoken-app2--x":         "fam2",
+		"Sub-idp-refreshtoken-c-realms/A-s":  "oidc",
 	}
-	if _, ok := doc["RefreshToken"]["h-e-refreshtoken-c--x--y"]; !ok {
-		t.Errorf("the first token by Key() lost its MSAL Python key:\n%s", out)
+	if len(doc["RefreshToken"]) != len(want) {
+		t.Fatalf("RefreshToken section has %d entries; want %d:\n%s", len(doc["RefreshToken"]), len(want), out)
+	}
+	for k, secret := range want {
+		if got, ok := doc["RefreshToken"][k]; !ok || got.Secret != secret {
+			t.Errorf("no refresh token %q under key %q:\n%s", secret, k, out)
+		}
 	}
 	back, err := msalcache.Decode(out)
-	if err != nil || len(back.RefreshTokens) != 2 {
-		t.Fatalf("Decode(Encode(s)) = %d refresh tokens, %v; want both", len(back.RefreshTokens), err)
+	if err != nil || len(back.RefreshTokens) != len(want) {
+		t.Fatalf("Decode(Encode(s)) = %d refresh tokens, %v; want all", len(back.RefreshTokens), err)
+	}
+}
+
+func TestEncode_refreshTokensWhoseKeysCollide(t *testing.T) {
+	// "h-e-refreshtoken-c--" + "x--y" and "h-e-refreshtoken-c--x--" + "y" are one MSAL
+	// Python key; with MSAL Go's key taken by a family token too, both fall back.
+	s := domain.CacheSnapshot{RefreshTokens: []domain.RefreshToken{
+		{HomeAccountID: "h", Environment: "e", ClientID: "c--x", FamilyID: "f", Target: "y", Secret: "b"},
+		{HomeAccountID: "h", Environment: "e", ClientID: "c", FamilyID: "f", Target: "x--y", Secret: "a"},
+		{HomeAccountID: "h", Environment: "e", ClientID: "d", FamilyID: "f", Secret: "d"},
+	}}
+	out, err := msalcache.Encode(s)
+	if err != nil {
+		t.Fatalf("Encode: %v", err)
+	}
+	back, err := msalcache.Decode(out)
+	if err != nil || len(back.RefreshTokens) != 3 {
+		t.Fatalf("Decode(Encode(s)) = %d refresh tokens, %v; want all 3:\n%s", len(back.RefreshTokens), err, out)
 	}
 }

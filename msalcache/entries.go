@@ -75,35 +75,42 @@ func (e *rawEntry) accessToken() (at domain.AccessToken, skip string, err error)
 	return at, "", nil
 }
 
-// refreshToken decodes a refresh token. Its CachedAt is cached_at (hexauth's own
-// field), else MSAL Python's last_modification_time, else the zero time: any refresh
-// token a flow stores later is newer.
-func (e *rawEntry) refreshToken() (rt domain.RefreshToken, skip string, err error) {
+// refreshToken decodes a refresh token. Its CachedAt is the later of cached_at
+// (hexauth's own field) and MSAL Python's last_modification_time, else the zero time:
+// any refresh token a flow stores later is newer. MSAL Python keeps every field of an
+// entry it rotates (hexauth's stale cached_at too) and dates the rotation in
+// last_modification_time. exported reports an entry as a hexauth export wrote it and
+// no MSAL Python touched: with cached_at and without last_modification_time (see better).
+func (e *rawEntry) refreshToken() (rt domain.RefreshToken, exported bool, skip string, err error) {
 	if _, err = e.checkCredentialType(); err != nil {
-		return rt, "", err
+		return rt, false, "", err
 	}
 	var secret string
 	if err = e.strs([]strField{
 		{fieldHomeAccountID, &rt.HomeAccountID}, {fieldEnvironment, &rt.Environment}, {fieldClientID, &rt.ClientID},
 		{fieldFamilyID, &rt.FamilyID}, {fieldTarget, &rt.Target}, {fieldSecret, &secret}, {fieldRealm, &rt.Realm},
 	}); err != nil {
-		return rt, "", err
+		return rt, false, "", err
 	}
 	if err = e.require(map[string]string{fieldHomeAccountID: rt.HomeAccountID, fieldEnvironment: rt.Environment, fieldClientID: rt.ClientID}); err != nil {
-		return rt, "", err
+		return rt, false, "", err
 	}
 	if rt.CachedAt, err = e.time(fieldCachedAt); err != nil {
-		return rt, "", err
+		return rt, false, "", err
 	}
-	if _, ok := e.std[fieldCachedAt]; !ok {
-		rt.CachedAt = e.lastModification()
+	_, exported = e.std[fieldCachedAt]
+	if lm := e.lastModification(); !lm.IsZero() {
+		exported = false // MSAL Python rewrote it (or hexauth imported it from MSAL Python)
+		if lm.After(rt.CachedAt) {
+			rt.CachedAt = lm
+		}
 	}
 	if secret == "" {
-		return rt, reasonEmptySecret, nil
+		return rt, false, reasonEmptySecret, nil
 	}
 	rt.Secret = domain.Secret(secret)
 	rt.Extra = e.extra
-	return rt, "", nil
+	return rt, exported, "", nil
 }
 
 // lastModification reads MSAL Python's last_modification_time from Extra, where it

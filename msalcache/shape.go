@@ -131,7 +131,7 @@ func sameEntry(sec *section, key string, theirs, ours object, extra map[string]j
 		}
 		again = w.accessToken(t)
 	case SectionRefreshToken:
-		t, skip, err := e.refreshToken()
+		t, _, skip, err := e.refreshToken()
 		if err != nil || skip != "" {
 			return false
 		}

@@ -89,3 +89,18 @@ type CacheSnapshotter interface {
 	// same ordering as Write). Entries of the partition not in s are kept.
 	Import(ctx context.Context, partition string, s domain.CacheSnapshot) error
 }
+
+// HitReader is an optional capability of a CacheStore, discovered by a type assertion
+// (as database/sql/driver's optional interfaces are): the narrow read a silent cache
+// hit needs. The silent flow serves a hit from it and reads the account again with Find
+// only when it finds no usable access token there; a store without it is read with Find.
+type HitReader interface {
+	// FindHit returns what Find(ctx, q) returns, less the refresh tokens, the app
+	// metadata and the access and ID tokens of clients other than q.ClientID (compared
+	// case-insensitively): the access and ID tokens of q.ClientID and the account
+	// records of q.HomeAccountID in q.Partition, in one of q.Environments, matched
+	// exactly as Find matches them. Every rule of Find and of the CacheStore contract
+	// holds, and it reads one consistent state: an entry written or removed by one
+	// Write or RemoveAccount is seen whole or not at all.
+	FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error)
+}

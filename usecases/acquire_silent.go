@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -64,14 +65,27 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 
 func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string) (domain.AuthResult, error) {
 	authority := s.e.authority(req.Authority)
-	found, err := s.find(ctx, authority, req.Account)
-	if err != nil {
-		return domain.AuthResult{}, err
-	}
 	useCache := !req.ForceRefresh && req.Claims == ""
 	var cached *domain.AuthResult
 	if useCache {
 		s.e.learnTenantIDFromMetadata(ctx, authority)
+		if hr, ok := s.e.store.(ports.HitReader); ok {
+			// The hot path: the store reads only this client's access and ID tokens and
+			// the account. A miss, or a hit due for refresh, reads everything below.
+			found, err := hr.FindHit(ctx, s.query(authority, req.Account))
+			if err != nil {
+				return domain.AuthResult{}, storeErr("silent: read cache", err)
+			}
+			if res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok && !res.refreshDue {
+				return res.result, nil
+			}
+		}
+	}
+	found, err := s.find(ctx, authority, req.Account)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
+	if useCache {
 		if res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok {
 			if !res.refreshDue {
 				return res.result, nil
@@ -90,11 +104,17 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 }
 
 func (s *Silent) find(ctx context.Context, authority domain.Authority, acct domain.Account) (domain.CacheEntries, error) {
-	found, err := s.e.store.Find(ctx, domain.CacheQuery{
-		Partition: s.e.cfg.Partition, HomeAccountID: acct.HomeAccountID,
-		Environments: authority.Environments(), ClientID: s.e.cfg.ClientID,
-	})
+	found, err := s.e.store.Find(ctx, s.query(authority, acct))
 	return found, storeErr("silent: read cache", err)
+}
+
+// query is the cache query of a silent call: the account in the partition, on the
+// authority's host and its aliases, for this client.
+func (s *Silent) query(authority domain.Authority, acct domain.Account) domain.CacheQuery {
+	return domain.CacheQuery{
+		Partition: s.e.cfg.Partition, HomeAccountID: acct.HomeAccountID,
+		Environments: s.e.environments(authority), ClientID: s.e.cfg.ClientID,
+	}
 }
 
 type hit struct {
@@ -106,13 +126,14 @@ type hit struct {
 // the cache must not serve (domain.AccessToken.Servable) is skipped and logged by key.
 func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, authority domain.Authority, acct domain.Account, scopes []string) (hit, bool) {
 	now := s.e.clock.Now()
-	realms := s.e.realmsFor(authority, acct, found)
+	var buf [2]string // realmsFor's answer fits here unless the account has many realms
+	realms := s.e.realmsFor(authority, acct, found, buf[:0])
 	var best *domain.AccessToken
 	for i := range found.AccessTokens {
 		at := &found.AccessTokens[i]
 		if at.ClientID != s.e.cfg.ClientID || !sameRealmIn(authority, realms, at.Realm) ||
 			!strings.EqualFold(at.TokenType, "Bearer") || !at.Usable(now, s.e.cfg.ExpiryBuffer) ||
-			!s.e.matcher.Contains(at.Scopes(), scopes) {
+			!s.e.matcher.TargetContains(at.Target, scopes) {
 			continue
 		}
 		if why := at.Servable(now, s.e.cfg.ClockSkew); why != "" {
@@ -133,8 +154,8 @@ func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, author
 	}
 	if idt := idTokenOf(found, authority, s.e.cfg.ClientID, best.Realm); idt != nil {
 		res.IDToken = idt.Secret
-		if _, c, err := domain.ParseIDToken(string(idt.Secret)); err == nil {
-			res.IDTokenClaims = &c
+		if c, ok := s.e.claims.claims(string(idt.Secret)); ok {
+			res.IDTokenClaims = c
 		}
 	}
 	return hit{result: res, refreshDue: best.RefreshDue(now)}, true
@@ -147,30 +168,32 @@ func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, author
 // also accepts the tenant id learned from an earlier response. An organisation alias
 // (common, organizations, consumers) accepts the account's realm, or, for an account
 // known only by its home account id, its home tenant or any realm it is cached under.
-func (e *engine) realmsFor(authority domain.Authority, acct domain.Account, found domain.CacheEntries) []string {
+//
+// The realms are appended to dst (nil will do), which the caller may pass with room to
+// spare so that a cache hit does not allocate.
+func (e *engine) realmsFor(authority domain.Authority, acct domain.Account, found domain.CacheEntries, dst []string) []string {
 	if authority.IsIssuerRealm() {
-		return []string{authority.Realm()}
+		return append(dst, authority.Realm())
 	}
 	if r := authority.Realm(); r != "" {
 		if tid, ok := e.tenantIDs.load(tenantKey(authority)); ok {
-			return []string{r, tid}
+			return append(dst, r, tid)
 		}
-		return []string{r}
+		return append(dst, r)
 	}
 	if acct.Realm != "" {
-		return []string{acct.Realm}
+		return append(dst, acct.Realm)
 	}
 	if authority.Kind == domain.AuthorityEntra || authority.Kind == domain.AuthorityB2C {
 		// An Entra home account id is "uid.utid": utid is the home tenant.
 		if _, utid, ok := strings.Cut(acct.HomeAccountID, "."); ok && utid != "" {
-			return []string{utid}
+			return append(dst, utid)
 		}
 	}
-	var realms []string
 	for _, a := range found.Accounts {
-		realms = append(realms, a.Realm)
+		dst = append(dst, a.Realm)
 	}
-	return realms
+	return dst
 }
 
 // learnTenantID remembers which tenant id an authority naming its tenant by domain

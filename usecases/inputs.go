@@ -44,8 +44,11 @@ func contextDone(op string, err error) error {
 // adapter that returns ctx.Err() as is) becomes ErrUnavailable wrapping it, so that a
 // deadline is the same class on every flow.
 func classifyDone(op string, err error) error {
+	if err == nil {
+		return nil // before errors.As, whose target would cost an allocation per call
+	}
 	var de *domain.Error
-	if err == nil || errors.As(err, &de) {
+	if errors.As(err, &de) {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

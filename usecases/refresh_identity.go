@@ -16,7 +16,7 @@ import (
 // unchanged; else sub), which domain.BuildCacheWrite checks against the account.
 func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority, acct domain.Account, found domain.CacheEntries) (domain.Account, *domain.IDTokenClaims) {
 	s.e.learnTenantIDFromMetadata(ctx, authority)
-	realms := s.e.realmsFor(authority, acct, found)
+	realms := s.e.realmsFor(authority, acct, found, nil)
 	for _, realm := range realms {
 		for _, t := range found.IDTokens {
 			if t.ClientID != s.e.cfg.ClientID || !authority.SameRealm(t.Realm, realm) {

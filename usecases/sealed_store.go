@@ -95,6 +95,22 @@ func (s *sealedStore) Find(ctx context.Context, q domain.CacheQuery) (domain.Cac
 	return e, nil
 }
 
+// FindHit implements ports.HitReader through the wrapped store's, or its Find when it
+// has none, opening every secret as Find does: a sealed secret is never served as a
+// token.
+func (s *sealedStore) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	hr, ok := s.CacheStore.(ports.HitReader)
+	if !ok {
+		return s.Find(ctx, q)
+	}
+	e, err := hr.FindHit(ctx, q)
+	if err != nil {
+		return e, err
+	}
+	e.AccessTokens, e.RefreshTokens, e.IDTokens = s.openAll(ctx, e.AccessTokens, e.RefreshTokens, e.IDTokens)
+	return e, nil
+}
+
 func (s *sealedStore) Export(ctx context.Context, partition string) (domain.CacheSnapshot, error) {
 	snap, err := s.CacheStore.Export(ctx, partition)
 	if err != nil {

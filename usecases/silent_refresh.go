@@ -21,7 +21,7 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 		target = strings.ToLower(target)
 	}
 	lock := s.e.refreshLockKey(authority, req.Account)
-	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found))
+	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found, nil))
 	slices.Sort(realms)
 	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
 	return shared(ctx, s.flight, key, flight{op: "silent", log: s.e.log}, func(ctx context.Context) (domain.AuthResult, error) {

@@ -27,7 +27,9 @@ type refusalScene struct {
 	mu   sync.Mutex
 	rts  []domain.RefreshToken
 	sent []string
-	logs bytes.Buffer
+	// scopes are those of the refresh being answered.
+	scopes []string
+	logs   bytes.Buffer
 }
 
 func newRefusalScene(t *testing.T, answer func(sc *refusalScene, secret string) (domain.TokenResponse, error)) *refusalScene {
@@ -50,6 +52,7 @@ func newRefusalScene(t *testing.T, answer func(sc *refusalScene, secret string) 
 	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.TokenRequest) (domain.TokenResponse, error) {
 		sc.mu.Lock()
 		sc.sent = append(sc.sent, string(r.RefreshToken))
+		sc.scopes = r.Scopes
 		sc.mu.Unlock()
 		return answer(sc, string(r.RefreshToken))
 	}).AnyTimes()

@@ -82,8 +82,8 @@ type Config struct {
 	// JWKSTTL is how long a key set is reused. Zero means DefaultJWKSTTL (24h).
 	JWKSTTL time.Duration
 	// JWKSRefetchInterval is the least time between two fetches of one key set caused
-	// by an ID token signed with an unknown key id. Zero means
-	// DefaultJWKSRefetchInterval (1 minute).
+	// by an ID token signed with an unknown key id (an ordinary fetch, at start or when
+	// the TTL ends, does not count). Zero means DefaultJWKSRefetchInterval (1 minute).
 	JWKSRefetchInterval time.Duration
 	// Clock tells the time for cache TTLs, Retry-After windows and client assertions.
 	// Nil means the system clock.

@@ -12,34 +12,31 @@ import (
 
 const opJWKS = "httpidp: jwks"
 
-// keyCache holds key sets by JWKS URI for a TTL, and when each was last fetched so that
-// unknown-kid refetches are rate-limited.
+// keyCache holds key sets by JWKS URI for a TTL, and when an unknown kid last made each
+// be fetched again, so that such refetches are rate-limited.
 type keyCache struct {
-	sets      *ttlCache[jose.KeySet]
-	mu        sync.Mutex
-	lastFetch map[string]time.Time
+	sets        *ttlCache[jose.KeySet]
+	mu          sync.Mutex
+	lastRefetch map[string]time.Time
 }
 
 func newKeyCache(ttl time.Duration) *keyCache {
-	return &keyCache{sets: newTTLCache[jose.KeySet](ttl), lastFetch: map[string]time.Time{}}
+	return &keyCache{sets: newTTLCache[jose.KeySet](ttl), lastRefetch: map[string]time.Time{}}
 }
 
-// claimRefetch reports whether uri may be fetched again at now (not fetched within
-// interval) and, if so, records the fetch.
+// claimRefetch reports whether an unknown kid may make uri be fetched again at now (no
+// such refetch within interval) and, if so, records it. Only these refetches count: a
+// key set fetched for another reason a moment before a rotation (the first sign-in of a
+// process, say) must not keep the new key out for the interval; the end-to-end suite
+// saw a provider restarted with new keys refused that way.
 func (c *keyCache) claimRefetch(uri string, now time.Time, interval time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if last, ok := c.lastFetch[uri]; ok && now.Sub(last) < interval && !now.Before(last) {
+	if last, ok := c.lastRefetch[uri]; ok && now.Sub(last) < interval && !now.Before(last) {
 		return false
 	}
-	c.lastFetch[uri] = now
+	c.lastRefetch[uri] = now
 	return true
-}
-
-func (c *keyCache) noteFetch(uri string, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lastFetch[uri] = now
 }
 
 // keySet returns the key set at uri, from the cache while it is fresh. With refetch it
@@ -51,7 +48,6 @@ func (p *Provider) keySet(ctx context.Context, uri string, refetch bool) (jose.K
 		}
 	}
 	ks, err := p.keys.sets.fetch(ctx, uri, p.cfg.Clock.Now, func(ctx context.Context) (jose.KeySet, error) {
-		p.keys.noteFetch(uri, p.cfg.Clock.Now())
 		return p.fetchKeySet(ctx, uri)
 	})
 	if err != nil {

@@ -17,7 +17,7 @@ const opVerify = "httpidp: verify ID token"
 // VerifyIDTokenSignature implements ports.IdentityProvider: it verifies the JWS
 // signature of rawIDToken (RFC 7515) with a key from the authority's JWKS, through
 // internal/jose (go-jose v4), the one JWS path the fakes share. RS256/384/512,
-// PS256/384/512, ES256/384/512 and EdDSA are accepted; "none", HMAC and every other
+// PS256/384/512, ES256/384/512, EdDSA and Ed25519 (RFC 9864) are accepted; "none", HMAC and every other
 // algorithm are refused, as are headers with "crit" and key ids over 256 bytes, all
 // before the key set is fetched; so is an algorithm missing from the discovery
 // document's id_token_signing_alg_values_supported, when it has one. The key is chosen
@@ -55,7 +55,7 @@ func refusal(err error) string {
 	case errors.Is(err, jose.ErrHMAC):
 		return "the ID token is signed with an HMAC, which is refused"
 	case errors.Is(err, jose.ErrAlgorithm):
-		return "the ID token's algorithm is not one of RS256/384/512, PS256/384/512, ES256/384/512 or EdDSA"
+		return "the ID token's algorithm is not one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA or Ed25519"
 	case errors.Is(err, jose.ErrCritical):
 		return "the ID token header has critical extensions this verifier does not understand"
 	case errors.Is(err, jose.ErrKeyID):

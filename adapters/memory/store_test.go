@@ -31,6 +31,10 @@ func TestStore_Conformance(t *testing.T) {
 	conformance.TestCacheStore(t, conformance.Features{}, func(t *testing.T) ports.CacheStore { return storeNew(t) })
 }
 
+func TestStore_HitReader(t *testing.T) {
+	conformance.TestHitReader(t, func(t *testing.T) ports.CacheStore { return storeNew(t) })
+}
+
 // storeAccount is one account's worth of entries in partition p.
 func storeAccount(p, home, username string) domain.CacheWrite {
 	now := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)

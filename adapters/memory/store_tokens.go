@@ -71,3 +71,50 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	}
 	return nil
 }
+
+// hitBuf backs the slices FindHit returns in one allocation: an account typically has
+// one access token, one ID token and one account record of a client on one host; more
+// spill into slices of their own.
+type hitBuf struct {
+	at   [1]domain.AccessToken
+	idt  [1]domain.IDToken
+	acct [1]domain.Account
+}
+
+// FindHit implements ports.HitReader: the access and ID tokens of q.ClientID and the
+// account records of q.HomeAccountID, as Find would return them, copied as Find copies
+// them. It reads the same bucket under the same lock.
+func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	p, err := s.partition(ctx, "find", q.Partition, false)
+	if err != nil || p == nil {
+		return domain.CacheEntries{}, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	b := p.buckets[domain.FoldHomeAccountID(q.HomeAccountID)]
+	if b == nil {
+		return domain.CacheEntries{}, nil
+	}
+	var out domain.CacheEntries
+	buf := new(hitBuf)
+	envs, client := q.Environments, fold(q.ClientID)
+	out.AccessTokens = buf.at[:0:1]
+	for i := range b.accessTokens {
+		if t := &b.accessTokens[i]; fold(t.ClientID) == client && domain.MatchEnvironment(envs, t.Environment) {
+			out.AccessTokens = append(out.AccessTokens, cloneAccessToken(*t))
+		}
+	}
+	out.IDTokens = buf.idt[:0:1]
+	for i := range b.idTokens {
+		if t := &b.idTokens[i]; fold(t.ClientID) == client && domain.MatchEnvironment(envs, t.Environment) {
+			out.IDTokens = append(out.IDTokens, cloneIDToken(*t))
+		}
+	}
+	out.Accounts = buf.acct[:0:1]
+	for i := range b.accounts {
+		if a := &b.accounts[i]; domain.MatchEnvironment(envs, a.Environment) {
+			out.Accounts = append(out.Accounts, cloneAccount(*a))
+		}
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -70,6 +71,21 @@ func hasCode(err error, codes ...string) bool {
 		}
 	}
 	return false
+}
+
+// readRetried reports whether a read that failed with err may run again at once: its
+// connection was lost (a network error, or the server ended the session: SQLSTATE class
+// 08, or 57P01–57P03 on shutdown or termination) while ctx is still live. A server
+// error about the statement itself is not retried.
+func readRetried(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || hasCode(err, "57P01", "57P02", "57P03")
+	}
+	return true
 }
 
 // retryable reports whether a transaction failed only because it lost a race with

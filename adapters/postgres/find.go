@@ -66,12 +66,52 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
 		return domain.CacheEntries{}, inputError(op, err)
 	}
-	snap, err := s.scan(ctx, q.Partition).Read(s.db.QueryxContext(ctx, findQuery,
-		q.Partition, sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID)))
+	snap, err := s.read(ctx, q.Partition, findQuery,
+		q.Partition, sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID))
 	if err != nil {
 		return domain.CacheEntries{}, storeError(ctx, op, err)
 	}
 	return snap.Entries(), nil
+}
+
+// findHitQuery is FindHit's statement: $1 partition, $2 folded home account id, $3
+// folded environments, $4 folded client id. The tokens' branches use the
+// (partition, home_account_id_folded, client_id_folded) indexes, the accounts'
+// (partition, home_account_id_folded); no refresh tokens and no app metadata.
+var findHitQuery = strings.Join([]string{
+	selectAccessTokens + ` WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter,
+	selectIDTokens + ` WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter,
+	selectAccounts + ` WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
+}, "\nUNION ALL\n")
+
+// FindHit implements ports.HitReader with one statement, one round trip: the access
+// and ID tokens of q.ClientID and the account records, decoded as Find's.
+func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	const op = "find hit"
+	if err := s.begin(ctx, op); err != nil {
+		return domain.CacheEntries{}, err
+	}
+	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
+		return domain.CacheEntries{}, inputError(op, err)
+	}
+	snap, err := s.read(ctx, q.Partition, findHitQuery,
+		q.Partition, sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID))
+	if err != nil {
+		return domain.CacheEntries{}, storeError(ctx, op, err)
+	}
+	return snap.Entries(), nil
+}
+
+// read runs a union query of partition's rows and decodes them. A read that failed
+// because its connection was lost (readRetried) runs once more, on another connection:
+// the pool hands out idle connections without pinging them first.
+func (s *Store) read(ctx context.Context, partition, query string, args ...any) (domain.CacheSnapshot, error) {
+	snap, err := s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, query, args...))
+	if err != nil && readRetried(ctx, err) {
+		s.log.DebugContext(ctx, "postgres: a read lost its connection; retrying once", "error", sanitize(err).Error())
+		snap, err = s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, query, args...))
+	}
+	return snap, err
 }
 
 // scan returns how the store reads the rows of a union query for partition: a row

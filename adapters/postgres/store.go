@@ -26,7 +26,10 @@ type Store struct {
 	up     sqlcache.Upserter   // Write and Import
 }
 
-var _ ports.CacheStore = (*Store)(nil)
+var (
+	_ ports.CacheStore = (*Store)(nil)
+	_ ports.HitReader  = (*Store)(nil)
+)
 
 // Open connects to the server named by cfg.DSN, creates cfg.Schema if needed, applies
 // the pending migrations and returns the store. Configuration problems are
@@ -69,8 +72,15 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 }
 
 // newPool opens a database/sql pool of pgx connections.
+//
+// The pool does not ping a connection before handing it out. pgx's database/sql driver
+// otherwise pings one idle for over a second (Conn.ResetSession), which makes a cache
+// read on a quiet backend two round trips instead of one. A connection the server or a
+// proxy closed meanwhile is found by the statement itself: a write or a transaction
+// fails as it would if the connection died mid-call, and a read is retried once
+// (readRetried).
 func newPool(connCfg *pgx.ConnConfig, maxOpen, maxIdle int, cfg Config) *sqlx.DB {
-	db := stdlib.OpenDB(*connCfg)
+	db := stdlib.OpenDB(*connCfg, stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return false }))
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxIdle)
 	db.SetConnMaxLifetime(max(cfg.ConnMaxLifetime, 0))

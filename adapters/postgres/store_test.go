@@ -28,6 +28,12 @@ func TestStore_conformance(t *testing.T) {
 	})
 }
 
+// TestStore_HitReader holds FindHit, the silent hit's read, to Find's rules.
+func TestStore_HitReader(t *testing.T) {
+	postgres.DSNForTest(t)
+	conformance.TestHitReader(t, func(t *testing.T) ports.CacheStore { return postgres.OpenTestStore(t, postgres.Config{}) })
+}
+
 // loadTimer reports how long loading a benchmark store took: from its opening to the
 // first Find, which the benchmark makes once the accounts are imported.
 type loadTimer struct {

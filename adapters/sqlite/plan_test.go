@@ -48,6 +48,8 @@ func TestQueries_useIndexes(t *testing.T) {
 	}
 	cases := []planCase{
 		{"Find", findQuery, []any{"p", "h", "c"}, byHome},
+		{"FindHit", findHitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_account (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit ID tokens", findHitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_account (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
 		{"Export", exportQuery, []any{"p"}, "SEARCH app_metadata"},
 		{"Accounts by username and client", accountsByUser, userArgs, "USING INDEX accounts_username"},
 		{"Accounts by environment", accountsByEnv, envArgs, "USING INDEX accounts_environment"},

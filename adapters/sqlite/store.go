@@ -33,11 +33,15 @@ type Store struct {
 	writers chan struct{} // one token: this Store's writers take turns
 	locker  *sqlcache.RefreshLocker
 	find    *sqlx.Stmt          // Find's statement, prepared once
+	findHit *sqlx.Stmt          // FindHit's statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
 }
 
-var _ ports.CacheStore = (*Store)(nil)
+var (
+	_ ports.CacheStore = (*Store)(nil)
+	_ ports.HitReader  = (*Store)(nil)
+)
 
 // Open opens (creating it if needed) the database cfg.Path names, applies the pending
 // migrations and returns the store. Configuration problems are domain.ErrInvalidInput;
@@ -52,11 +56,16 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, storeError(ctx, "open", err)
 	}
 	if !cfg.inMemory() {
-		path, err := prepareFile(cfg.Path, cfg.Logger)
+		path, created, err := prepareFile(cfg.Path, cfg.Logger)
 		if err != nil {
 			return nil, storeError(ctx, "open", err)
 		}
 		cfg.Path = path
+		if created {
+			if err := initFile(ctx, cfg); err != nil {
+				return nil, storeError(ctx, "open", err)
+			}
+		}
 	}
 	db, err := sqlx.Open("sqlite", cfg.dsn())
 	if err != nil {
@@ -79,6 +88,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if s.find, err = db.PreparexContext(ctx, findQuery); err != nil {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", fmt.Errorf("prepare Find: %w", err))
+	}
+	if s.findHit, err = db.PreparexContext(ctx, findHitQuery); err != nil {
+		_ = s.find.Close()
+		_ = db.Close()
+		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit: %w", err))
 	}
 	return s, nil
 }
@@ -117,6 +131,7 @@ func (s *Store) Close() error {
 	return s.life.Close(func() error {
 		s.releaseAllLockRows()
 		_ = s.find.Close()
+		_ = s.findHit.Close()
 		return storeError(context.Background(), "close", s.db.Close())
 	})
 }

@@ -23,6 +23,11 @@ func TestStore_Conformance(t *testing.T) {
 	conformance.TestCacheStore(t, f, func(t *testing.T) ports.CacheStore { return openStore(t, sqlite.Config{}) })
 }
 
+// TestStore_HitReader holds FindHit, the silent hit's read, to Find's rules.
+func TestStore_HitReader(t *testing.T) {
+	conformance.TestHitReader(t, func(t *testing.T) ports.CacheStore { return openStore(t, sqlite.Config{}) })
+}
+
 // TestStore_Conformance_memory runs the suite on in-memory databases.
 func TestStore_Conformance_memory(t *testing.T) {
 	conformance.TestCacheStore(t, conformance.Features{}, func(t *testing.T) ports.CacheStore {

@@ -26,6 +26,13 @@ var Algorithms = []string{
 	string(gojose.EdDSA),
 }
 
+// AlgEd25519 is RFC 9864's fully-specified name for EdDSA with Ed25519, which deprecates
+// the polymorphic "EdDSA" for new registrations; node-oidc-provider, for one, signs ID
+// tokens with it for a client registered so. go-jose v4 knows only "EdDSA", so tokens
+// with this alg are verified here with crypto/ed25519 (RFC 8037 §3.1: the signature is
+// Ed25519 over the JWS signing input). Verified, never signed: it is not in Algorithms.
+const AlgEd25519 = "Ed25519"
+
 // MinRSABits is the smallest RSA modulus used to sign or verify.
 const MinRSABits = 2048
 
@@ -52,12 +59,18 @@ type Header struct {
 type Signed struct {
 	Header Header
 	jws    *gojose.JSONWebSignature
+	ed     *edJWS // set instead of jws for AlgEd25519
+}
+
+// edJWS is a compact JWS with alg Ed25519, split for crypto/ed25519.
+type edJWS struct {
+	input, sig, payload []byte
 }
 
 // Parse parses a compact JWS (RFC 7515 §7.1) whose alg is one of allowed intersected
-// with Algorithms (nil allowed means Algorithms). It refuses before any key is looked
-// up: "none", HS*, another alg, a crit header (RFC 7515 §4.1.11: this verifier
-// understands no extension, not even RFC 7797's b64), a kid over
+// with Algorithms plus AlgEd25519 (nil allowed means all of them). It refuses before any
+// key is looked up: "none", HS*, another alg, a crit header (RFC 7515 §4.1.11: this
+// verifier understands no extension, not even RFC 7797's b64), a kid over
 // domain.MaxKeyIDLength bytes, and anything but exactly one signature.
 func Parse(raw string, allowed []string) (*Signed, error) {
 	parts := strings.Split(raw, ".")
@@ -87,6 +100,9 @@ func Parse(raw string, allowed []string) (*Signed, error) {
 	case len(h.Kid) > domain.MaxKeyIDLength:
 		return nil, ErrKeyID
 	}
+	if h.Alg == AlgEd25519 && (allowed == nil || slices.Contains(allowed, AlgEd25519)) {
+		return parseEd25519(parts, Header{Alg: h.Alg, KeyID: h.Kid, Type: h.Typ})
+	}
 	algs := accepted(allowed)
 	if !slices.Contains(algs, gojose.SignatureAlgorithm(h.Alg)) {
 		return nil, ErrAlgorithm
@@ -98,6 +114,20 @@ func Parse(raw string, allowed []string) (*Signed, error) {
 	sh := jws.Signatures[0].Protected
 	typ, _ := sh.ExtraHeaders[gojose.HeaderType].(string)
 	return &Signed{Header: Header{Alg: sh.Algorithm, KeyID: sh.KeyID, Type: typ}, jws: jws}, nil
+}
+
+// parseEd25519 splits a compact JWS with alg Ed25519: its payload base64url without
+// padding like the header, its signature exactly ed25519.SignatureSize bytes.
+func parseEd25519(parts []string, h Header) (*Signed, error) {
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, ErrMalformed
+	}
+	return &Signed{Header: h, ed: &edJWS{input: []byte(parts[0] + "." + parts[1]), sig: sig, payload: payload}}, nil
 }
 
 // accepted returns allowed ∩ Algorithms, or Algorithms when allowed is nil.
@@ -120,6 +150,12 @@ func (s *Signed) Verify(keys ...crypto.PublicKey) ([]byte, error) {
 			continue
 		}
 		tried = true
+		if s.ed != nil {
+			if ed25519.Verify(k.(ed25519.PublicKey), s.ed.input, s.ed.sig) {
+				return s.ed.payload, nil
+			}
+			continue
+		}
 		if payload, err := s.jws.Verify(k); err == nil {
 			return payload, nil
 		}
@@ -131,7 +167,7 @@ func (s *Signed) Verify(keys ...crypto.PublicKey) ([]byte, error) {
 }
 
 // FitsAlg reports whether pub can verify alg: RSA of MinRSABits or more for RS* and
-// PS*, ECDSA on the curve the ES* names, Ed25519 for EdDSA.
+// PS*, ECDSA on the curve the ES* names, Ed25519 for EdDSA and AlgEd25519.
 func FitsAlg(pub crypto.PublicKey, alg string) bool {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
@@ -147,7 +183,7 @@ func FitsAlg(pub crypto.PublicKey, alg string) bool {
 			return k.Curve == elliptic.P521()
 		}
 	case ed25519.PublicKey:
-		return alg == "EdDSA" && len(k) == ed25519.PublicKeySize
+		return (alg == "EdDSA" || alg == AlgEd25519) && len(k) == ed25519.PublicKeySize
 	}
 	return false
 }

@@ -85,6 +85,13 @@ type Config struct {
 	// ExpiresInAsString sends expires_in, ext_expires_in and refresh_in as JSON strings
 	// ("3600") instead of numbers, as some providers do.
 	ExpiresInAsString bool
+	// TLS serves https with a self-signed certificate for the loopback addresses, made
+	// when the server starts (Server.Certificate, CertificatePEM, and Client, which
+	// trusts it), for clients that refuse a plain-http authority, as MSAL Go and MSAL
+	// Python do. URL, Issuer and every endpoint then start with "https://", without the
+	// port when it is 443 (Addr "127.0.0.2:443" serves "https://127.0.0.2": MSAL Python
+	// keys its cache by the host without the port, MSAL Go and hexauth with it).
+	TLS bool
 }
 
 // Validate reports whether cfg is usable, as a *domain.Error of class ErrInvalidInput.

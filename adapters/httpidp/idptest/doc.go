@@ -52,6 +52,11 @@
 // are RFC 6749 JSON; errors carry Entra's error_codes, suberror, claims, timestamp,
 // trace_id and correlation_id.
 //
+// With Config.TLS the server serves https with a self-signed certificate for the
+// loopback addresses (Server.Client trusts it; Server.CertificatePEM is a CA bundle for
+// clients configured with a file), for clients that refuse a plain-http authority, as
+// MSAL Go and MSAL Python do.
+//
 // # Faults
 //
 // Script queues faults that apply to the next matching requests: HTTP statuses with

@@ -2,9 +2,11 @@ package idptest
 
 import (
 	"context"
+	"crypto/tls"
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ type Server struct {
 	root    domain.Authority // the OIDC authority at the base URL
 	http    *http.Server
 	browser *http.Client // SignIn's client
+	tls     *serverTLS   // nil without Config.TLS
 	url     string
 	stop    context.CancelFunc
 	served  chan struct{}
@@ -56,6 +59,15 @@ func NewServer(cfg Config) (*Server, error) {
 		endpointCounts: map[Endpoint]int{},
 		grantCounts:    map[domain.GrantKind]int{},
 		jtis:           map[string]time.Time{},
+	}
+	if cfg.TLS {
+		if s.tls, err = newServerTLS(time.Now(), ln.Addr()); err != nil {
+			_ = ln.Close()
+			return nil, tlsError(err)
+		}
+		ln = tls.NewListener(ln, s.tls.config)
+		s.url = "https://" + strings.TrimSuffix(ln.Addr().String(), ":443") // the origin as clients write it
+		s.browser.Transport.(*http.Transport).TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: s.tls.pool()}
 	}
 	pc := cfg.Provider
 	if pc.Clock == nil {
@@ -96,7 +108,7 @@ func NewTestServer(t testing.TB, cfg Config) *Server {
 	return s
 }
 
-// URL returns the server's base URL, "http://127.0.0.1:port".
+// URL returns the server's base URL, "http://127.0.0.1:port" ("https://" with Config.TLS).
 func (s *Server) URL() string { return s.url }
 
 // Close stops the server: it stops accepting connections, ends scripted delays, closes

@@ -1,0 +1,40 @@
+package httpidp_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// A regression test of the end-to-end suite's finding: the provider rotated its keys
+// seconds after the process first fetched them (node-oidc-provider restarted with new
+// keys), and the first ID token under the new kid was refused for a whole
+// JWKSRefetchInterval, because the ordinary fetch counted as the rate-limited refetch.
+func TestProvider_VerifyIDTokenSignature_rotationRightAfterTheFirstFetch(t *testing.T) {
+	keys := testKeys()
+	f := newFakeIdP(t)
+	f.setJWKS(jwksJSON(jwk{kid: "old", pub: &keys.rsa.PublicKey}))
+	clock := newFakeClock()
+	p := newProvider(t, testConfig(clock))
+	a := f.authority("", domain.AuthorityOIDC)
+	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
+		t.Fatalf("VerifyIDTokenSignature(old) = %v", err)
+	}
+	f.setJWKS(jwksJSON(jwk{kid: "new", pub: &keys.rsa2.PublicKey}))
+	clock.Advance(time.Second)
+	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "new", keys.rsa2, idClaims())); err != nil {
+		t.Fatalf("VerifyIDTokenSignature(new) a second after the first fetch = %v; want the unknown kid to refetch the key set", err)
+	}
+	if n := f.count("jwks"); n != 2 {
+		t.Fatalf("got %d JWKS requests; want 2", n)
+	}
+	// The refetch it made is rate-limited as before: unknown kids fetch nothing more.
+	for range 3 {
+		err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "bogus", keys.rsa, idClaims()))
+		wantClass(t, err, domain.ErrInvalidIDToken)
+	}
+	if n := f.count("jwks"); n != 2 {
+		t.Errorf("got %d JWKS requests after unknown kids within a minute; want 2 (rate-limited)", n)
+	}
+}

@@ -1,0 +1,152 @@
+package usecases
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// rawIDToken builds a compact JWS with claims (the signature is never checked here).
+func rawIDToken(t testing.TB, claims map[string]any, sig string) string {
+	t.Helper()
+	b, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := base64.RawURLEncoding.EncodeToString([]byte(`{"typ":"JWT","alg":"RS256","kid":"kWbkaa6qs8wsTnBwiiNYOhHbnAw"}`))
+	return h + "." + base64.RawURLEncoding.EncodeToString(b) + "." + sig
+}
+
+// entraClaims are the claims of an Entra v2.0 ID token for a work account, about 1.4 KB
+// encoded with a 342-character signature, as the benchmarks' fixture.
+func entraClaims(i int) map[string]any {
+	return map[string]any{
+		"aud": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "iss": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+		"iat": 1764158100, "nbf": 1764158100, "exp": 1764161700, "aio": strings.Repeat("a", 112), "name": fmt.Sprintf("User %d", i),
+		"nonce": "0f0e0d0c-0b0a-4908-8706-050403020100", "oid": fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i),
+		"preferred_username": fmt.Sprintf("user%d@contoso.example", i), "rh": "1." + strings.Repeat("r", 54) + ".",
+		"sid": "00112233-4455-4677-8899-aabbccddeeff", "sub": fmt.Sprintf("%043d", i), "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+		"uti": strings.Repeat("u", 22), "ver": "2.0",
+	}
+}
+
+func TestClaimsCache_claims_exactTokenOnly(t *testing.T) {
+	c := newClaimsCache(1 << 20)
+	a := rawIDToken(t, map[string]any{"iss": "https://idp", "sub": "alice", "aud": "c", "exp": 2000000000}, "c2ln")
+	b := rawIDToken(t, map[string]any{"iss": "https://idp", "sub": "alicf", "aud": "c", "exp": 2000000000}, "c2ln")
+	// Same payload, another signature: another token, which must be parsed on its own
+	// (a key on the payload alone would let an unsigned or re-signed copy borrow claims).
+	a2 := a[:len(a)-1] + "m"
+	for range 2 {
+		for _, tc := range []struct{ raw, sub string }{{a, "alice"}, {b, "alicf"}, {a2, "alice"}} {
+			got, ok := c.claims(tc.raw)
+			if !ok || got.Subject != tc.sub {
+				t.Fatalf("claims(token of %s) = %+v, %v; want sub %s", tc.sub, got, ok, tc.sub)
+			}
+		}
+	}
+	if len(c.byRaw) != 3 {
+		t.Errorf("cache holds %d entries for 3 distinct tokens read twice; want 3", len(c.byRaw))
+	}
+	// A prefix of a cached token is not that token.
+	if got, ok := c.claims(a[:len(a)-2]); ok && got.Subject == "alice" && a[:len(a)-2] != a {
+		if _, _, err := domain.ParseIDToken(a[:len(a)-2]); err != nil {
+			t.Errorf("claims(a truncated token) = %+v; want no claims (it does not parse)", got)
+		}
+	}
+}
+
+func TestClaimsCache_claims_callerCannotChangeTheCache(t *testing.T) {
+	c := newClaimsCache(1 << 20)
+	raw := rawIDToken(t, map[string]any{
+		"iss": "https://idp", "sub": "alice", "aud": []any{"c", "d"}, "azp": "c", "exp": 2000000000,
+		"groups": []any{"g1", map[string]any{"id": "g2"}}, "address": map[string]any{"country": "NZ"},
+	}, "c2ln")
+	for range 2 { // the first read parses, the second is served from the cache
+		got, ok := c.claims(raw)
+		if !ok {
+			t.Fatal("claims = not ok; want the claims")
+		}
+		got.Subject = "mallory"
+		got.Audience[0] = "evil"
+		got.Raw["sub"] = "mallory"
+		got.Raw["groups"].([]any)[0] = "admins"
+		got.Raw["groups"].([]any)[1].(map[string]any)["id"] = "admins"
+		got.Raw["address"].(map[string]any)["country"] = "XX"
+		got.Raw["aud"].([]any)[1] = "evil"
+	}
+	got, _ := c.claims(raw)
+	groups := got.Raw["groups"].([]any)
+	if got.Subject != "alice" || got.Audience[0] != "c" || got.Raw["sub"] != "alice" || groups[0] != "g1" ||
+		groups[1].(map[string]any)["id"] != "g2" || got.Raw["address"].(map[string]any)["country"] != "NZ" ||
+		got.Raw["aud"].([]any)[1] != "d" {
+		t.Errorf("claims after callers edited earlier results = %+v; want the token's own claims", got)
+	}
+}
+
+func TestClaimsCache_add_staysWithinItsBound(t *testing.T) {
+	raw0 := rawIDToken(t, entraClaims(0), strings.Repeat("s", 342))
+	const room = 10
+	c := newClaimsCache(room * claimsCost(raw0))
+	hot := raw0
+	if _, ok := c.claims(hot); !ok {
+		t.Fatal("claims(hot token) = not ok")
+	}
+	hotEntry := c.byRaw[hot]
+	for i := range 500 {
+		if _, ok := c.claims(rawIDToken(t, entraClaims(i+1), strings.Repeat("s", 342))); !ok {
+			t.Fatalf("claims(token %d) = not ok", i+1)
+		}
+		if _, ok := c.claims(hot); !ok { // read between every insertion: CLOCK keeps it
+			t.Fatal("claims(hot token) = not ok")
+		}
+		if c.bytes > c.max || len(c.byRaw) > room {
+			t.Fatalf("after %d tokens the cache holds %d entries, %d bytes; want at most %d entries, %d bytes", i+1, len(c.byRaw), c.bytes, room, c.max)
+		}
+	}
+	if c.byRaw[hot] != hotEntry {
+		t.Error("the token read between every insertion was evicted (and parsed again); want CLOCK to keep an entry in use")
+	}
+	off := newClaimsCache(-1)
+	if got, ok := off.claims(hot); !ok || got.Subject == "" || len(off.byRaw) != 0 {
+		t.Errorf("a cache turned off: claims = %v, %d entries; want the claims and nothing cached", ok, len(off.byRaw))
+	}
+	if got, ok := c.claims("not.a.token"); ok || got != nil || c.byRaw["not.a.token"] != nil {
+		t.Errorf("claims(garbage) = %v, %v; want nothing, not cached", got, ok)
+	}
+}
+
+// TestClaimsCache_sizeEstimate checks that claimsCost, which the bound counts, is not
+// below what an entry really holds on the heap for the fixture's Entra ID token: the
+// documented bound is then an upper bound.
+func TestClaimsCache_sizeEstimate(t *testing.T) {
+	const n = 2000
+	raws := make([]string, n)
+	for i := range raws {
+		raws[i] = rawIDToken(t, entraClaims(i), strings.Repeat("s", 342))
+	}
+	c := newClaimsCache(1 << 30)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, r := range raws {
+		c.claims(r)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if len(c.byRaw) != n {
+		t.Fatalf("cache holds %d entries; want %d", len(c.byRaw), n)
+	}
+	per := (int(after.HeapAlloc) - int(before.HeapAlloc)) / n
+	t.Logf("an entry for a %d-byte ID token holds %d bytes of heap; estimated %d", len(raws[0]), per, claimsCost(raws[0]))
+	if per > claimsCost(raws[0]) {
+		t.Errorf("an entry holds %d bytes; the estimate claimsCost = %d is below it, so the bound would be exceeded", per, claimsCost(raws[0]))
+	}
+	runtime.KeepAlive(raws)
+	runtime.KeepAlive(c)
+}
