@@ -94,7 +94,7 @@ func ConstantTimeEqual(a, b string) bool {
 // nonce, redirect URI, scopes, claims challenge and the S256 challenge of its verifier),
 // so that a flow edited after initiation is refused. All failures are ErrInvalidFlow.
 func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error {
-	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || len(f.Scopes) == 0 || f.CreatedAt.IsZero() {
+	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || f.CreatedAt.IsZero() {
 		return Errorf(ErrInvalidFlow, "auth code flow is incomplete")
 	}
 	if maxAge <= 0 {

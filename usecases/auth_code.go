@@ -117,7 +117,7 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 // checkRequest checks an authorization request's input before any port is called and
 // returns its non-reserved scopes.
 func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequest) ([]string, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	scopes := flow.Scopes
 	if c.Scopes != nil {
 		var err error
-		if scopes, err = domain.RequestScopes(c.Scopes); err != nil {
+		if scopes, err = domain.UserFlowScopes(c.Scopes); err != nil {
 			return domain.AuthResult{}, err
 		}
 		if !a.e.matcher.Contains(flow.Scopes, scopes) {

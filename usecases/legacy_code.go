@@ -37,7 +37,7 @@ func NewLegacyCode(cfg Config, deps Deps) (*LegacyCode, error) {
 
 // Acquire redeems req.Code with the redirect URI it was issued for.
 func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}

@@ -32,8 +32,44 @@ type redemption struct {
 }
 
 // redeem sends the grant, checks the response and its ID token, stores the result
-// atomically and returns it. Nothing is stored when a check fails.
+// atomically and returns it. Nothing is stored when a check fails. A user grant for no
+// scope beyond the reserved ones is a sign-in for an ID token only (DESIGN §3): see
+// signInResult.
 func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, error) {
+	res, err := e.redeemTokens(ctx, r)
+	if len(r.scopes) == 0 && !r.appOnly {
+		return signInResult(r, res, err)
+	}
+	return res, err
+}
+
+// signInResult marks the result of a sign-in for an ID token only (domain.ForIDToken,
+// ExpiresOn the ID token's exp). A response without an ID token answers no such
+// sign-in: ErrInteractionRequired saying why, with the tokens only where the caller
+// must keep the refresh token the provider issued (a non-silent flow); a silent caller
+// gets none (the response was cached), never an older ID token.
+func signInResult(r redemption, res domain.AuthResult, err error) (domain.AuthResult, error) {
+	if res.AccessToken == "" && res.IDToken == "" {
+		return res, err // nothing came back: err says why
+	}
+	res.For = domain.ForIDToken
+	if res.IDTokenClaims == nil {
+		if err != nil {
+			return res, err // tokens returned unchecked or uncached: that error comes first
+		}
+		noIDToken := &domain.Error{Class: domain.ErrInteractionRequired, Op: r.op, CorrelationID: res.CorrelationID,
+			Description: "the provider returned no ID token for a sign-in without API scopes; sign in again"}
+		if r.exposeRefreshToken {
+			return res, noIDToken
+		}
+		return domain.AuthResult{}, noIDToken
+	}
+	res.ExpiresOn, res.RefreshOn = res.IDTokenClaims.Expiry, time.Time{}
+	return res, err
+}
+
+// redeemTokens is redeem without the sign-in rule.
+func (e *engine) redeemTokens(ctx context.Context, r redemption) (domain.AuthResult, error) {
 	resp, claims, correlationID, err := e.exchange(ctx, r)
 	if err != nil && resp.AccessToken != "" {
 		// The provider answered, but its ID token could not be checked (the key set or

@@ -47,7 +47,7 @@ func NewRefreshTokenRedeemer(cfg Config, deps Deps) (*RefreshTokenRedeemer, erro
 // req.Account is not looked up in the cache: the store finds entries by account, never
 // by secret.
 func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}

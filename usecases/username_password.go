@@ -37,7 +37,7 @@ func NewUsernamePassword(cfg Config, deps Deps) (*UsernamePassword, error) {
 // domain.ErrInvalidGrant; a user who must complete multi-factor authentication or
 // consent is domain.ErrInteractionRequired (with the provider's claims challenge).
 func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
