@@ -281,6 +281,8 @@ func flowScenarios() []flowScenario {
 		{name: "SignInWithoutScopesIsForTheIDToken", run: scenarioSignInIDTokenOnly},
 		{name: "SilentSignInServesTheCachedIDTokenThenRefreshes", run: scenarioSilentSignIn},
 		{name: "SilentSignInNeverServesAnIDTokenOfAnotherAudience", run: scenarioSilentSignInForeignAudience},
+		{name: "SilentSignInServesOnlyTheAuthoritysRealm", run: scenarioSilentSignInOtherRealm},
+		{name: "SilentSignInInTwoEnginesRefreshesOnce", run: scenarioSilentSignInTwoEngines},
 		{name: "SilentSignInWithoutAnIDTokenOnRefreshIsInteractionRequired", setup: withoutIDTokenOnRefresh, run: scenarioSilentSignInNoIDToken},
 	}
 }

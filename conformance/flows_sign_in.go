@@ -130,6 +130,72 @@ func scenarioSilentSignInForeignAudience(t *testing.T, env FlowEnv) {
 	}
 }
 
+// scenarioSilentSignInOtherRealm: an ID token of the account cached under another
+// realm (a guest tenant's, another issuer's) is not served for this authority, even
+// when it would outlive the authority's own.
+func scenarioSilentSignInOtherRealm(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
+	f := env.Flows(flowPartition)
+	first, err := f.Password(ctx, "alice@example.com", "alice-pw", nil)
+	wantSignIn(t, "Password without scopes", first, err, domain.SourceIdentityProvider)
+	found, err := env.Store.Find(ctx, domain.CacheQuery{Partition: flowPartition, HomeAccountID: first.Account.HomeAccountID,
+		Environments: []string{first.Account.Environment}, ClientID: flowSetup.ClientID})
+	if err != nil || len(found.IDTokens) != 1 {
+		t.Fatalf("Find = %d ID tokens, %v; want the one cached", len(found.IDTokens), err)
+	}
+	other := found.IDTokens[0]
+	other.Realm += "-elsewhere"
+	other.Secret = domain.Secret(unsignedJWT(map[string]any{"iss": first.IDTokenClaims.Issuer, "sub": first.IDTokenClaims.Subject,
+		"aud": flowSetup.ClientID, "exp": first.IDTokenClaims.Expiry.Add(24 * time.Hour).Unix()}))
+	if err := env.Store.Write(ctx, domain.CacheWrite{Partition: flowPartition, IDToken: &other}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Silent(ctx, nil, first.Account, false)
+	wantSignIn(t, "Silent without scopes beside an ID token of another realm", res, err, domain.SourceCache)
+	if res.IDToken != first.IDToken {
+		t.Fatal("the ID token of another realm was served")
+	}
+}
+
+// scenarioSilentSignInTwoEngines: two engines (two processes) need the same ID-token
+// refresh; the first is held at the provider while the second starts. The second waits
+// for the account's refresh lock and then finds the new ID token in the cache: one
+// refresh grant in all.
+func scenarioSilentSignInTwoEngines(t *testing.T, env FlowEnv) {
+	if env.HoldNextRefresh == nil {
+		t.Skip("the harness cannot hold a refresh grant (FlowEnv.HoldNextRefresh)")
+	}
+	ctx := flowContext(t)
+	a, b := env.Flows(flowPartition), env.Flows(flowPartition)
+	first, err := a.Password(ctx, "alice@example.com", "alice-pw", nil)
+	wantSignIn(t, "Password without scopes", first, err, domain.SourceIdentityProvider)
+	env.Advance(first.IDTokenClaims.Expiry.Sub(first.IDTokenClaims.IssuedAt) - time.Minute)
+	entered, release := env.HoldNextRefresh()
+	results := make(chan domain.AuthResult, 2)
+	errs := make(chan error, 2)
+	go func() { r, err := a.Silent(ctx, nil, first.Account, false); results <- r; errs <- err }()
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("the first refresh never reached the provider")
+	}
+	go func() { r, err := b.Silent(ctx, nil, first.Account, false); results <- r; errs <- err }()
+	time.Sleep(200 * time.Millisecond) // let the second call reach the refresh lock
+	release()
+	r1, r2 := <-results, <-results
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("Silent without scopes in two engines = %v", err)
+		}
+	}
+	if r1.IDToken != r2.IDToken || r1.IDToken == first.IDToken {
+		t.Fatal("the two engines returned different, or old, ID tokens")
+	}
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh grants = %d; want 1 (the second engine reads the cache again under the lock)", n)
+	}
+}
+
 // scenarioSilentSignInNoIDToken: when the refresh comes back without an ID token, a
 // sign-in is interaction required, saying why: never the old, expiring ID token.
 func scenarioSilentSignInNoIDToken(t *testing.T, env FlowEnv) {
