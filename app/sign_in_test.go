@@ -40,7 +40,8 @@ func signInClient(t *testing.T, edit func(*memory.ProviderConfig)) (*app.PublicC
 func TestSignIn_idTokenOnly(t *testing.T) {
 	ctx := testContext(t)
 	for _, scopes := range [][]string{nil, {"openid"}, {"OpenID", "profile", "offline_access"}} {
-		pc, _, _ := signInClient(t, nil)
+		// refresh_in on the access token: an ID-token-only result plans no refresh of it.
+		pc, _, _ := signInClient(t, func(c *memory.ProviderConfig) { c.RefreshIn = 10 * time.Minute })
 		res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "pw", scopes)
 		if err != nil {
 			t.Fatalf("sign-in with scopes %q: %v", scopes, err)
@@ -48,8 +49,8 @@ func TestSignIn_idTokenOnly(t *testing.T) {
 		if !res.IDTokenOnly() || res.IDToken == "" || res.IDTokenClaims == nil || res.Account.Username != "alice@example.com" {
 			t.Fatalf("result %v (for %q); want an ID-token-only result with claims and the account", res, res.For)
 		}
-		if !res.ExpiresOn.Equal(res.IDTokenClaims.Expiry) {
-			t.Fatalf("ExpiresOn %v; want the ID token's exp %v", res.ExpiresOn, res.IDTokenClaims.Expiry)
+		if !res.ExpiresOn.Equal(res.IDTokenClaims.Expiry) || !res.RefreshOn.IsZero() {
+			t.Fatalf("ExpiresOn %v, RefreshOn %v; want the ID token's exp %v and no refresh_on", res.ExpiresOn, res.RefreshOn, res.IDTokenClaims.Expiry)
 		}
 		if _, err := res.BearerToken(); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Fatalf("BearerToken of an ID-token-only result = %v; want ErrInvalidInput", err)
