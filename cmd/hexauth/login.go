@@ -25,15 +25,12 @@ const loginTimeout = 5 * time.Minute
 // machine, and the final redirect to this machine's loopback listener arrives through
 // a forwarded port or a copied address (see cliBrowser).
 func runLogin(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "login", "--client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT] [flags]")
+	fs := newFlagSet(e, "login", "--client-id ID --authority URL [--scopes SCOPES] [--username HINT] [--redirect-port PORT] [flags]  (without --scopes: sign-in only, for an ID token)")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in URL; do not start a browser")
 	prompt := fs.String("prompt", "", "prompt parameter: login, consent, select_account or none")
 	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
 		browser: func(settings) ports.Browser { return &cliBrowser{w: e.stderr, start: !*noBrowser} }}
 	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		if sess.public == nil {
 			return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET and --client-secret-file")
 		}

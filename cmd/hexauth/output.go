@@ -54,6 +54,12 @@ func (p printer) token(res app.AuthResult) {
 	if who == "" {
 		who = "the application"
 	}
+	if res.IDTokenOnly() {
+		// A sign-in: the ID token is the token the call was for.
+		fmt.Fprintf(p.e.stderr, "hexauth: ID token for %s from %s, expires in %s\n", who, res.TokenSource, time.Duration(expiresIn)*time.Second)
+		fmt.Fprintln(p.e.stdout, string(res.IDToken))
+		return
+	}
 	fmt.Fprintf(p.e.stderr, "hexauth: token for %s from %s, expires in %s, scopes %s\n",
 		who, res.TokenSource, time.Duration(expiresIn)*time.Second, strings.Join(res.Scopes, " "))
 	fmt.Fprintln(p.e.stdout, string(res.AccessToken))
@@ -66,10 +72,17 @@ func (p printer) expiresIn(res app.AuthResult) int64 {
 
 // newTokenJSON is res as MSAL Python's result, with what docs/cli.md leaves out left
 // out: the raw ID token, refresh_in, and the refresh token (printer.acquired adds it
-// back when the cache could not keep it).
+// back when the cache could not keep it). For a sign-in without scopes it is the other
+// way round: the ID token is the result, and no access token is printed (whatever the
+// provider issued besides is for no API the user asked for).
 func newTokenJSON(res app.AuthResult, now time.Time) tokenJSON {
 	out := res.MSALResult(now)
-	out.IDToken, out.RefreshToken, out.RefreshIn = "", "", 0
+	out.RefreshToken, out.RefreshIn = "", 0
+	if res.IDTokenOnly() {
+		out.AccessToken, out.TokenType, out.Scope = "", "", ""
+	} else {
+		out.IDToken = ""
+	}
 	return out
 }
 
