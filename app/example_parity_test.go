@@ -11,6 +11,7 @@ import (
 
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
 )
 
 // A web app using form_post: the provider has the browser POST the response to the
@@ -75,4 +76,30 @@ func ExampleWithMaxAge() {
 	res, err := cc.AcquireTokenByAuthCodeFlow(ctx, flow, resp)
 	fmt.Println(*flow.MaxAge, res.IDTokenClaims.AuthTime.Format(time.RFC3339), err)
 	// Output: 600 2026-11-26T09:00:00Z <nil>
+}
+
+// A sign-in without API scopes: the result is for the ID token, which silent then
+// serves from the cache, and refreshes (with openid profile offline_access only) once
+// it is within the expiry buffer of its exp. BearerToken refuses to hand it to an API.
+func ExamplePublicClient_AcquireTokenSilent_idTokenOnly() {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	pc := newPublicClient(ctx, idp, clock)
+	defer pc.Close()
+
+	res, _ := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", nil)
+	_, err := res.BearerToken()
+	fmt.Println(res.For, res.IDTokenClaims.Name, res.ExpiresOn.Equal(res.IDTokenClaims.Expiry), err != nil)
+
+	hit, _ := pc.AcquireTokenSilent(ctx, nil, res.Account)
+	fmt.Println(hit.TokenSource, hit.IDToken == res.IDToken)
+
+	clock.Advance(58 * time.Minute)
+	fresh, _ := pc.AcquireTokenSilent(ctx, nil, res.Account)
+	fmt.Println(fresh.TokenSource, fresh.IDToken != res.IDToken, idp.Calls(domain.GrantRefreshToken))
+	// Output:
+	// id_token Alice true true
+	// cache true
+	// identity_provider true 1
 }
