@@ -71,7 +71,8 @@ func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 func echoForm(req domain.TokenRequest) string {
 	f := url.Values{"grant_type": {string(req.Grant)}, "client_id": {req.ClientID}}
 	for k, v := range map[string]string{"code": string(req.Code), "code_verifier": string(req.CodeVerifier),
-		"username": req.Username, "password": string(req.Password), "refresh_token": string(req.RefreshToken)} {
+		"username": req.Username, "password": string(req.Password), "refresh_token": string(req.RefreshToken),
+		"device_code": string(req.DeviceCode)} {
 		if v != "" {
 			f.Set(k, v)
 		}
@@ -130,7 +131,7 @@ func (p *Provider) token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInvalidInput, Op: "fakeidp: token", Description: "the token request has no authority"}
 	}
 	switch req.Grant {
-	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials:
+	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials, domain.GrantDeviceCode:
 	case "":
 		return domain.TokenResponse{}, invalidRequest(req.Grant, "The request body must contain the following parameter: 'grant_type'.")
 	default:
@@ -148,6 +149,8 @@ func (p *Provider) token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 		return p.redeemPassword(req, opt, client)
 	case domain.GrantRefreshToken:
 		return p.redeemRefreshToken(req, opt, client)
+	case domain.GrantDeviceCode:
+		return p.redeemDeviceCode(req, opt, client)
 	default:
 		return p.redeemClientCredentials(req, client)
 	}

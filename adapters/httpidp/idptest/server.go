@@ -128,6 +128,10 @@ func (s *Server) routes() http.Handler {
 	handle("POST /{tenant}/oauth2/v2.0/authorize", EndpointAuthorize, s.serveAuthorize)
 	handle("POST /token", EndpointToken, s.serveToken)
 	handle("POST /{tenant}/oauth2/v2.0/token", EndpointToken, s.serveToken)
+	handle("POST /device_authorization", EndpointDevice, s.serveDeviceAuthorization)
+	handle("POST /{tenant}/oauth2/v2.0/devicecode", EndpointDevice, s.serveDeviceAuthorization)
+	handle("GET /device", EndpointDevicePage, s.serveDevicePage)
+	handle("POST /device", EndpointDevicePage, s.serveDevicePage)
 	return mux
 }
 
