@@ -281,7 +281,7 @@ func TestIdentityProvider_Token_badRequests(t *testing.T) {
 		t.Errorf("Token without authority = %v; want ErrInvalidInput", err)
 	}
 	req := idpPasswordRequest(a, idpUser, idpPassword)
-	req.Grant = "urn:ietf:params:oauth:grant-type:device_code"
+	req.Grant = "urn:ietf:params:oauth:grant-type:jwt-bearer" // RFC 7523: not offered by the fake
 	if e := idpRefusal(t, p, req); e.Code != "unsupported_grant_type" || e.HTTPStatus != http.StatusBadRequest {
 		t.Errorf("unsupported grant: got %q [%d]; want unsupported_grant_type [400]", e.Code, e.HTTPStatus)
 	}
