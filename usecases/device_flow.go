@@ -126,8 +126,8 @@ func (d *DeviceCode) acquire(ctx context.Context, flow domain.DeviceFlow, c Devi
 			return domain.AuthResult{}, err
 		}
 		res, err := d.e.redeem(ctx, redemption{
-			op:  opDevicePoll,
-			req: domain.TokenRequest{Grant: domain.GrantDeviceCode, DeviceCode: flow.DeviceCode, CorrelationID: c.CorrelationID},
+			op:        opDevicePoll,
+			req:       domain.TokenRequest{Grant: domain.GrantDeviceCode, DeviceCode: flow.DeviceCode, CorrelationID: c.CorrelationID},
 			authority: authority, scopes: flow.Scopes, exposeRefreshToken: true,
 		})
 		var de *domain.Error

@@ -66,7 +66,7 @@ type fakeIdP struct {
 	doc   func(r *http.Request, doc map[string]any) // edits the discovery document
 	token http.HandlerFunc                          // nil: a successful token response
 	jwks  []byte
-	raw   http.HandlerFunc // when set, answers every request (after counting)
+	raw   http.HandlerFunc            // when set, answers every request (after counting)
 	paths map[string]http.HandlerFunc // further endpoints by path (the device endpoint)
 }
 
