@@ -36,11 +36,16 @@ type DeviceCompletion struct {
 // the user, Acquire polls the token endpoint until the user approves, declines, the
 // code expires or the caller's context ends, and caches the result like any user flow.
 type DeviceCode struct {
-	e *engine
-	// polling holds the device codes being polled in this process: one poll loop per
-	// device code, or two loops would race for one set of tokens and trip slow_down.
-	mu      sync.Mutex
-	polling map[string]struct{}
+	e       *engine
+	polling *pollSet
+}
+
+// pollSet holds the device codes being polled in this process: one poll loop per device
+// code, or two loops would race for one set of tokens and trip slow_down. Partitions
+// share it.
+type pollSet struct {
+	mu    sync.Mutex
+	codes map[string]struct{}
 }
 
 // NewDeviceCode returns the device code flow.
@@ -49,7 +54,12 @@ func NewDeviceCode(cfg Config, deps Deps) (*DeviceCode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DeviceCode{e: e, polling: map[string]struct{}{}}, nil
+	return &DeviceCode{e: e, polling: &pollSet{codes: map[string]struct{}{}}}, nil
+}
+
+// InPartition returns the flow bound to the named cache partition.
+func (d *DeviceCode) InPartition(name string) *DeviceCode {
+	return &DeviceCode{e: d.e.inPartition(name), polling: d.polling}
 }
 
 // Initiate requests a device code and user code for the scopes (the reserved ones are
@@ -105,7 +115,7 @@ func (d *DeviceCode) acquire(ctx context.Context, flow domain.DeviceFlow, c Devi
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	release, err := d.claim(flow.DeviceCode)
+	release, err := d.polling.claim(flow.DeviceCode)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
@@ -195,16 +205,16 @@ func (d *DeviceCode) flowAuthority(flow domain.DeviceFlow, want domain.Authority
 }
 
 // claim marks the device code as polled by this call until release.
-func (d *DeviceCode) claim(code domain.Secret) (release func(), err error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, busy := d.polling[string(code)]; busy {
+func (p *pollSet) claim(code domain.Secret) (release func(), err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, busy := p.codes[string(code)]; busy {
 		return nil, domain.Errorf(domain.ErrInvalidFlow, "the device flow is already being polled")
 	}
-	d.polling[string(code)] = struct{}{}
+	p.codes[string(code)] = struct{}{}
 	return func() {
-		d.mu.Lock()
-		delete(d.polling, string(code))
-		d.mu.Unlock()
+		p.mu.Lock()
+		delete(p.codes, string(code))
+		p.mu.Unlock()
 	}, nil
 }
