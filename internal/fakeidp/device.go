@@ -155,8 +155,8 @@ func (p *Provider) decideDevice(userCode string, decide func(*deviceGrant)) erro
 }
 
 // DevicePolls returns the provider-clock times of the device-code token requests it
-// has answered (scripted failures aside), oldest first: tests read the polling interval
-// from them.
+// has received (scripted failures included), oldest first: tests read the polling
+// interval from them.
 func (p *Provider) DevicePolls() []time.Time {
 	p.devices.mu.Lock()
 	defer p.devices.mu.Unlock()
@@ -174,9 +174,6 @@ func (p *Provider) redeemDeviceCode(req domain.TokenRequest, opt TokenOptions, c
 	}
 	now := p.Now()
 	p.devices.mu.Lock()
-	if len(p.devices.polls) < maxDevicePolls {
-		p.devices.polls = append(p.devices.polls, now)
-	}
 	dg, ok := p.devices.byCode[string(req.DeviceCode)]
 	var tooSoon bool
 	if ok {
@@ -210,4 +207,14 @@ func (p *Provider) redeemDeviceCode(req domain.TokenRequest, opt TokenOptions, c
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The user of the device code no longer exists.", aadInvalidGrantValue)
 	}
 	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: dg.scopes})
+}
+
+// recordDevicePoll records the time of a device-code token request.
+func (p *Provider) recordDevicePoll() {
+	now := p.Now()
+	p.devices.mu.Lock()
+	defer p.devices.mu.Unlock()
+	if len(p.devices.polls) < maxDevicePolls {
+		p.devices.polls = append(p.devices.polls, now)
+	}
 }

@@ -47,6 +47,9 @@ type TokenOptions struct {
 // when openid was requested, Scope (unless Config.OmitScopeInResponse), the client's
 // FamilyID, client_info when configured and RefreshIn when configured.
 func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.TokenResponse, error) {
+	if req.Grant == domain.GrantDeviceCode {
+		p.recordDevicePoll()
+	}
 	e, echo := p.countCall(req.Grant)
 	if e == nil && opt.Fail != nil {
 		e = copyFault(req.Grant, opt.Fail)

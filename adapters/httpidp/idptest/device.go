@@ -138,6 +138,11 @@ func (s *Server) ApproveDevice(userCode, username string) error {
 // access_denied.
 func (s *Server) DenyDevice(userCode string) error { return s.idp.DenyDevice(userCode) }
 
-// DevicePolls returns the server-clock times of the device-code polls it answered
-// (faulted ones aside), oldest first.
-func (s *Server) DevicePolls() []time.Time { return s.idp.DevicePolls() }
+// DevicePolls returns the server-clock times of the device-code token requests it
+// received (faulted ones included), oldest first: tests read the polling interval
+// from them.
+func (s *Server) DevicePolls() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.devicePolls...)
+}

@@ -31,6 +31,7 @@ type Server struct {
 	endpointCounts map[Endpoint]int
 	grantCounts    map[domain.GrantKind]int
 	jtis           map[string]time.Time
+	devicePolls    []time.Time
 }
 
 // NewServer starts a server on cfg.Addr (127.0.0.1 on a random port when empty). The
