@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,18 +275,18 @@ func TestDeviceCode_Acquire_refusesForeignFlows(t *testing.T) {
 	}
 }
 
-// blockingPoll holds the first poll until released.
+// blockingPoll holds the first poll until released; entered is closed once it is held.
 type blockingPoll struct {
 	ports.IdentityProvider
+	once             sync.Once
 	entered, release chan struct{}
 }
 
 func (b *blockingPoll) Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error) {
-	select {
-	case b.entered <- struct{}{}:
+	b.once.Do(func() {
+		close(b.entered)
 		<-b.release
-	default:
-	}
+	})
 	return b.IdentityProvider.Token(ctx, req)
 }
 

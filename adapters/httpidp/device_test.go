@@ -208,3 +208,22 @@ func TestProvider_DeviceAuthorization_entraDerivedEndpoint(t *testing.T) {
 		t.Errorf("devicecode requests = %d; want 1", n)
 	}
 }
+
+// A plain 429 on one device code's poll opens a window for that poll only: another
+// flow's device code (another user at the same client) is still sent.
+func TestProvider_Token_throttleWindowIsPerDeviceCode(t *testing.T) {
+	f := newFakeIdP(t)
+	f.setToken(status(429, map[string]any{"error": "too_many_requests"}))
+	p := newProvider(t, testConfig(newFakeClock()))
+	a := f.authority("", domain.AuthorityOIDC)
+	_, err := p.Token(t.Context(), devicePoll(a))
+	wantClass(t, err, domain.ErrThrottled)
+	f.setToken(status(400, map[string]any{"error": "authorization_pending"}))
+	other := devicePoll(a)
+	other.DeviceCode = "another-users-device-code"
+	_, err = p.Token(t.Context(), other)
+	wantClass(t, err, domain.ErrAuthorizationPending)
+	if n := f.count("token"); n != 2 {
+		t.Fatalf("token requests = %d; want 2 (the window is the first code's only)", n)
+	}
+}

@@ -175,8 +175,9 @@ func (p *Provider) redeemDeviceCode(req domain.TokenRequest, opt TokenOptions, c
 	now := p.Now()
 	p.devices.mu.Lock()
 	dg, ok := p.devices.byCode[string(req.DeviceCode)]
+	foreign := ok && (dg.clientID != c.ID || dg.issuer != issuerOf(req.Authority))
 	var tooSoon bool
-	if ok {
+	if ok && !foreign { // a poll by another client or at another issuer changes nothing
 		tooSoon = !dg.lastPoll.IsZero() && now.Sub(dg.lastPoll) < dg.interval
 		dg.lastPoll = now
 		if tooSoon {
@@ -191,7 +192,7 @@ func (p *Provider) redeemDeviceCode(req domain.TokenRequest, opt TokenOptions, c
 	switch {
 	case !ok:
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The provided value for the 'device_code' parameter is not valid.", aadInvalidGrantValue)
-	case dg.clientID != c.ID || dg.issuer != issuerOf(req.Authority):
+	case foreign:
 		return domain.TokenResponse{}, invalidGrant(g, "AADSTS70000: The device code was issued to another application or issuer.", aadInvalidGrantValue)
 	case now.After(dg.expires):
 		return domain.TokenResponse{}, refusal(g, http.StatusBadRequest, "expired_token", "AADSTS70019: The device code has expired.", aadDeviceExpired)
