@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -181,8 +180,8 @@ func ClampDevicePollInterval(d time.Duration) time.Duration {
 // client object, so one request can show the code and another poll.
 //
 // DeviceCode is a credential: whoever holds it during the flow's life gets the user's
-// tokens once the user approves. It prints, logs and encodes (json.Marshal) as
-// "[redacted]"; SessionJSON is the explicit way to serialise the flow whole, for a
+// tokens once the user approves. It prints (every fmt verb, and so slog's text handler)
+// and encodes (json.Marshal, and so slog's JSON handler) as "[redacted]"; SessionJSON is the explicit way to serialise the flow whole, for a
 // server-side session (keep that out of cookies and logs).
 type DeviceFlow struct {
 	DeviceCode              Secret
@@ -307,10 +306,3 @@ func (d DeviceAuthorization) GoString() string { return "domain." + d.String() }
 func (d DeviceAuthorization) Format(s fmt.State, verb rune) {
 	formatRedacted(s, verb, d.String(), d.GoString())
 }
-
-// LogValue implements slog.LogValuer with the device code redacted (slog's JSON handler
-// would otherwise encode the struct field by field).
-func (f DeviceFlow) LogValue() slog.Value { return slog.StringValue(f.String()) }
-
-// LogValue implements slog.LogValuer with the device code redacted.
-func (d DeviceAuthorization) LogValue() slog.Value { return slog.StringValue(d.String()) }

@@ -93,6 +93,8 @@ func TestParseDeviceAuthorization_refused(t *testing.T) {
 		{"plain http verification_uri", map[string]any{"verification_uri": "http://evil.example/device"}},
 		{"relative verification_uri", map[string]any{"verification_uri": "/device"}},
 		{"scheme-less verification_uri", map[string]any{"verification_uri": "evil.example/device"}},
+		{"verification_uri without a host", map[string]any{"verification_uri": "https:///device"}},
+		{"opaque https verification_uri", map[string]any{"verification_uri": "https:evil.example"}},
 		{"javascript verification_uri", map[string]any{"verification_uri": "javascript:alert(1)"}},
 		{"verification_uri with credentials", map[string]any{"verification_uri": "https://user:pw@example.com/device"}},
 		{"verification_uri with a line break", map[string]any{"verification_uri": "https://example.com/\r\nfake line"}},

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -275,18 +275,19 @@ func TestDeviceCode_Acquire_refusesForeignFlows(t *testing.T) {
 	}
 }
 
-// blockingPoll holds the first poll until released; entered is closed once it is held.
+// blockingPoll holds the first poll until released (entered is closed once it is
+// held); later polls pass at once.
 type blockingPoll struct {
 	ports.IdentityProvider
-	once             sync.Once
+	calls            atomic.Int32
 	entered, release chan struct{}
 }
 
 func (b *blockingPoll) Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error) {
-	b.once.Do(func() {
+	if b.calls.Add(1) == 1 {
 		close(b.entered)
 		<-b.release
-	})
+	}
 	return b.IdentityProvider.Token(ctx, req)
 }
 
