@@ -94,9 +94,9 @@ func deviceLogin(ctx context.Context, e *env, s settings, sess *session, p print
 	if err != nil {
 		return p.acquired(s, app.AuthResult{}, err)
 	}
-	// The message is the provider's text: domain bounded and escaped it, and it is
-	// escaped again here so no provider can drive the terminal.
-	fmt.Fprintf(e.stderr, "%s\n", domain.EscapeControl(flow.Message))
+	// The message is the provider's text, bounded and control-escaped by
+	// domain.ParseDeviceAuthorization: no provider can drive the terminal.
+	fmt.Fprintf(e.stderr, "%s\n", flow.Message)
 	fmt.Fprintf(e.stderr, "Waiting for the sign-in to complete (the code expires at %s)...\n", flow.ExpiresOn.Local().Format("15:04:05"))
 	res, err := sess.public.AcquireTokenByDeviceFlow(ctx, flow)
 	return p.acquired(s, res, err)
