@@ -258,3 +258,38 @@ func TestNewDeviceFlow_messageAndExpiry(t *testing.T) {
 		t.Errorf("ExpiresOn = %v; want %v (the clock before the request + expires_in)", f.ExpiresOn, want)
 	}
 }
+
+// FuzzParseDeviceAuthorization: whatever a provider sends, parsing never panics, and an
+// accepted answer is within every bound the poll loop and the terminal rely on.
+func FuzzParseDeviceAuthorization(f *testing.F) {
+	f.Add(200, deviceBody(nil))
+	f.Add(200, deviceBody(map[string]any{"interval": 0, "expires_in": "1e9", "message": "a\x1bb"}))
+	f.Add(200, deviceBody(map[string]any{"verification_uri": nil, "verification_url": "http://127.0.0.1/d"}))
+	f.Add(400, []byte(`{"error":"slow_down"}`))
+	f.Add(200, []byte(`<html>`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		d, err := domain.ParseDeviceAuthorization(status, body)
+		if err != nil {
+			var de *domain.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("error %v is not a *domain.Error", err)
+			}
+			return
+		}
+		if d.Interval < domain.MinDevicePollInterval || d.Interval > domain.MaxDevicePollInterval {
+			t.Fatalf("interval %v out of bounds", d.Interval)
+		}
+		if d.ExpiresIn <= 0 || d.ExpiresIn > domain.MaxDeviceFlowLifetime {
+			t.Fatalf("expires_in %v out of bounds", d.ExpiresIn)
+		}
+		if d.DeviceCode == "" || d.UserCode == "" || len(d.UserCode) > domain.MaxUserCodeBytes {
+			t.Fatalf("accepted a device code %d bytes, user code %d bytes", len(d.DeviceCode), len(d.UserCode))
+		}
+		if domain.EscapeControl(d.Message) != d.Message || domain.EscapeControl(d.UserCode) != d.UserCode {
+			t.Fatalf("accepted text with control characters: %q", d.Message)
+		}
+		if !strings.HasPrefix(strings.ToLower(d.VerificationURI), "https://") && !strings.HasPrefix(strings.ToLower(d.VerificationURI), "http://") {
+			t.Fatalf("accepted verification URI %q", d.VerificationURI)
+		}
+	})
+}
