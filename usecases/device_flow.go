@@ -121,12 +121,18 @@ func (d *DeviceCode) acquire(ctx context.Context, flow domain.DeviceFlow, c Devi
 	}
 	defer release()
 	interval := domain.ClampDevicePollInterval(flow.Interval)
+	// A flow kept in a session may have been edited: it is polled for no longer than
+	// any flow could live, whatever its ExpiresOn says.
+	expires := flow.ExpiresOn
+	if limit := d.e.clock.Now().Add(domain.MaxDeviceFlowLifetime); expires.After(limit) {
+		expires = limit
+	}
 	for polls := 0; ; polls++ {
 		now := d.e.clock.Now()
-		if !now.Add(interval).Before(flow.ExpiresOn) {
+		if !now.Add(interval).Before(expires) {
 			// The code dies before the next poll may be sent: wait out its life (the
 			// user may still be typing, and a caller's deadline still wins), then stop.
-			if err := d.wait(ctx, flow.ExpiresOn.Sub(now)); err != nil {
+			if err := d.wait(ctx, expires.Sub(now)); err != nil {
 				return domain.AuthResult{}, err
 			}
 			return domain.AuthResult{}, &domain.Error{Class: domain.ErrDeviceCodeExpired, Op: opDevicePoll,

@@ -362,3 +362,19 @@ func TestDeviceCode_Initiate_validatesInput(t *testing.T) {
 		t.Errorf("Initiate(nil ctx) = %v; want ErrInvalidInput", err)
 	}
 }
+
+func TestDeviceCode_Acquire_editedExpiryIsBounded(t *testing.T) {
+	sc := newDeviceScene(t)
+	flow := sc.initiate(t)
+	flow.ExpiresOn = t0.AddDate(10, 0, 0) // a session edited to poll for ten years
+	for range 1000 {
+		sc.idp.FailNext(domain.GrantDeviceCode, &domain.Error{Code: "authorization_pending", HTTPStatus: 400})
+	}
+	_, err := sc.flow.Acquire(testContext(t), flow, usecases.DeviceCompletion{})
+	if !errors.Is(err, domain.ErrDeviceCodeExpired) {
+		t.Fatalf("Acquire = %v; want ErrDeviceCodeExpired", err)
+	}
+	if got := sc.clock.Now().Sub(t0); got != domain.MaxDeviceFlowLifetime {
+		t.Errorf("polled for %v; want at most %v", got, domain.MaxDeviceFlowLifetime)
+	}
+}
