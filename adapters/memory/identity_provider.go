@@ -70,8 +70,9 @@ const (
 // IdentityProvider is an in-process fake OAuth 2.0 / OpenID Connect provider that
 // implements ports.IdentityProvider, for tests and examples that run every flow offline.
 // It answers for any authority (see Metadata), signs its ID tokens with its own key, and
-// lets tests sign a user in (Authorize), script failures (FailNext,
-// RevokeRefreshTokens, SetIDTokenFault) and count requests (Calls). Its protocol engine
+// lets tests sign a user in (Authorize; ApproveDevice or DenyDevice for the device code
+// flow), script failures (FailNext, RevokeRefreshTokens, SetIDTokenFault) and count
+// requests (Calls, DevicePolls). Its protocol engine
 // is the one adapters/httpidp/idptest serves over HTTP, so both fakes behave alike.
 //
 // An IdentityProvider is safe for concurrent use; create one with NewIdentityProvider.
