@@ -251,8 +251,6 @@ func (s settings) requireClient() error {
 	return nil
 }
 
-// requireScopes checks that at least one scope was given.
-
 // usageError is a mistake in the command line or the configuration (exit code 2).
 type usageError struct{ msg string }
 
