@@ -307,6 +307,7 @@ func flowScenarios() []flowScenario {
 		{name: "SilentSignInInTwoEnginesRefreshesOnce", run: scenarioSilentSignInTwoEngines},
 		{name: "SilentSignInWithoutAnIDTokenOnRefreshIsInteractionRequired", setup: withoutIDTokenOnRefresh, run: scenarioSilentSignInNoIDToken},
 		{name: "DeviceFlowApprovedAfterPendingIsCached", run: device(scenarioDeviceApproved)},
+		{name: "DeviceFlowWithoutScopesSignsIn", run: device(scenarioDeviceSignIn)},
 		{name: "DeviceFlowSlowDownWidensTheInterval", run: device(scenarioDeviceSlowDown)},
 		{name: "DeviceFlowDenialIsAccessDenied", run: device(scenarioDeviceDenied)},
 		{name: "DeviceFlowExpiryIsInteractionRequired", run: device(scenarioDeviceExpired)},

@@ -222,3 +222,23 @@ func unsignedJWT(claims map[string]any) string {
 	}
 	return enc(map[string]string{"alg": "RS256", "typ": "JWT"}) + "." + enc(claims) + ".c2lnbmF0dXJl"
 }
+
+// scenarioDeviceSignIn: the device flow without API scopes signs the user in for an ID
+// token, which a silent call without scopes then serves from the cache.
+func scenarioDeviceSignIn(t *testing.T, env deviceEnv) {
+	ctx := flowContext(t)
+	flow, err := env.device.InitiateDevice(ctx, nil)
+	if err != nil {
+		t.Fatalf("InitiateDevice without scopes = %v; want a device flow", err)
+	}
+	if err := env.provider.ApproveDevice(flow.UserCode, "alice@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := env.device.AcquireByDevice(ctx, flow)
+	wantSignIn(t, "AcquireByDevice without scopes", res, err, domain.SourceIdentityProvider)
+	hit, err := env.flows.Silent(ctx, nil, res.Account, false)
+	wantSignIn(t, "Silent without scopes after the device flow", hit, err, domain.SourceCache)
+	if hit.IDToken != res.IDToken {
+		t.Fatal("Silent served another ID token than the device flow's")
+	}
+}
