@@ -3,35 +3,36 @@ package memory
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
 
-// apply upserts every entry of c into p, which the caller holds locked. A refresh
-// token replaces the stored one of its key only when its CachedAt (second precision,
-// as stored) is not older. It returns the number of refresh tokens kept because a newer
-// one was stored.
-func (p *partition) apply(c copyIn) (keptNewer int) {
+// apply upserts every entry of c into p, which the caller holds locked, through e. A
+// refresh token replaces the stored one of its key only when its CachedAt (second
+// precision, as stored) is not older. It returns the number of refresh tokens kept
+// because a newer one was stored.
+func (p *partition) apply(e *edit, c copyIn) (keptNewer int) {
 	for _, t := range c.accessTokens {
-		put(p, accessTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
+		put(e, accessTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
 	}
 	for _, t := range c.refreshTokens {
 		key := t.Key()
-		if b, i := locate(p, refreshTokens, key); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
+		if b, i := locate(e, refreshTokens, key); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
 			keptNewer++
 			continue
 		}
-		put(p, refreshTokens, domain.FoldHomeAccountID(t.HomeAccountID), key, t)
+		put(e, refreshTokens, domain.FoldHomeAccountID(t.HomeAccountID), key, t)
 	}
 	for _, t := range c.idTokens {
-		put(p, idTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
+		put(e, idTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
 	}
 	for _, a := range c.accounts {
 		home := domain.FoldHomeAccountID(a.HomeAccountID)
-		if old, from := put(p, accounts, home, a.Key(), a); from != nil {
+		if old, from := put(e, accounts, home, a.Key(), a); from != nil {
 			p.unindexUsername(old.Username, from)
 		}
-		p.indexUsername(a.Username, home)
+		p.indexUsername(a.Username, e.bucket(home, false).home)
 	}
 	for _, m := range c.appMetadata {
 		p.putAppMetadata(m)
@@ -47,21 +48,26 @@ func (p *partition) apply(c copyIn) (keptNewer int) {
 
 // deleteAccessTokens removes the access tokens of the given keys; unknown keys are
 // ignored.
-func (p *partition) deleteAccessTokens(keys []string) {
+func deleteAccessTokens(e *edit, keys []string) {
 	for _, k := range keys {
-		drop(p, accessTokens, k)
+		drop(e, accessTokens, k)
 	}
 }
 
-// indexUsername files the bucket of home under the folded username. Accounts without
-// a username are not indexed: a username filter never selects them.
+// indexUsername files the bucket of home (the partition's own key string) under the
+// folded username. Accounts without a username are not indexed: a username filter
+// never selects them.
 func (p *partition) indexUsername(username, home string) {
 	if username == "" {
 		return
 	}
 	u := domain.FoldUsername(username)
-	if !slices.Contains(p.usernames[u], home) {
-		p.usernames[u] = append(p.usernames[u], home)
+	homes, ok := p.usernames[u]
+	if !ok {
+		u = strings.Clone(u) // username may be a substring of a packed account
+	}
+	if !slices.Contains(homes, home) {
+		p.usernames[u] = append(homes, home)
 	}
 }
 
