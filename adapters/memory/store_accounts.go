@@ -31,7 +31,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	}
 	if f.Username != "" {
 		u := domain.FoldUsername(f.Username)
-		for _, home := range p.usernames[u] {
+		for _, home := range p.usernames.homes(u) {
 			if pk, ok := p.buckets[home]; ok {
 				unpackInto(b, pk)
 				for i := range b.accounts {

@@ -38,9 +38,8 @@ type partition struct {
 	// string of its own, never a substring of a packed form (which it would keep alive
 	// after the account is repacked); the username index shares it.
 	buckets map[string]packed
-	// usernames maps a folded username to the buckets (by folded home account id)
-	// holding an account record with that username.
-	usernames map[string][]string
+	// usernames finds the buckets holding an account record of a username.
+	usernames usernameIndex
 	// appMetadata maps a folded client id to its app metadata, by key; appClient maps
 	// an app metadata key to the folded client id it is filed under.
 	appMetadata map[string]map[string]domain.AppMetadata
@@ -53,7 +52,7 @@ type partition struct {
 func newPartition() *partition {
 	return &partition{
 		buckets:     map[string]packed{},
-		usernames:   map[string][]string{},
+		usernames:   newUsernameIndex(),
 		appMetadata: map[string]map[string]domain.AppMetadata{},
 		appClient:   map[string]string{},
 	}
