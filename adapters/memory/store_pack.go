@@ -180,17 +180,32 @@ type unpacker struct {
 
 func newUnpacker(pk packed) unpacker {
 	s := pk.hot
-	nt, k := binary.Uvarint([]byte(s)) // no copy: the conversion does not escape
+	nt, k := uvarint(s)
 	s = s[k:]
-	nm, k := binary.Uvarint([]byte(s))
+	nm, k := uvarint(s)
 	s = s[k:]
 	return unpacker{tab: s[:nt], meta: s[nt : nt+nm], secrets: s[nt+nm:], cold: pk.cold}
 }
 
 func (u *unpacker) uv() uint64 {
-	v, k := binary.Uvarint([]byte(u.tab))
+	v, k := uvarint(u.tab)
 	u.tab = u.tab[k:]
 	return v
+}
+
+// uvarint is binary.Uvarint on a string, which a hit reads without converting it to a
+// []byte (a copy, where the compiler cannot prove the bytes unchanged). Its input is
+// what binary.AppendUvarint wrote: at most ten bytes, the last below 0x80.
+func uvarint(s string) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			return v | uint64(c)<<(7*i), i + 1
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+	}
+	return v, len(s)
 }
 
 // raw returns the bytes of a string field as stored, and its region.
@@ -322,13 +337,13 @@ func unpackSecret(p string) string {
 	var sb strings.Builder
 	sb.Grow(unpackedLen(p))
 	for p != "" {
-		n, k := binary.Uvarint([]byte(p))
+		n, k := uvarint(p)
 		sb.WriteString(p[k : k+int(n)])
 		p = p[k+int(n):]
 		if p == "" {
 			break
 		}
-		g, k := binary.Uvarint([]byte(p))
+		g, k := uvarint(p)
 		raw := p[k : k+3*int(g)]
 		p = p[k+3*int(g):]
 		var enc [256]byte // 192 bytes encode to 256 characters
@@ -346,13 +361,13 @@ func unpackSecret(p string) string {
 func unpackedLen(p string) int {
 	total := 0
 	for p != "" {
-		n, k := binary.Uvarint([]byte(p))
+		n, k := uvarint(p)
 		total += int(n)
 		p = p[k+int(n):]
 		if p == "" {
 			break
 		}
-		g, k := binary.Uvarint([]byte(p))
+		g, k := uvarint(p)
 		total += 4 * int(g)
 		p = p[k+3*int(g):]
 	}
