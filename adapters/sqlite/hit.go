@@ -116,8 +116,10 @@ func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, clien
 			}
 			var times [4]int64
 			for i := range times {
-				if times[i], err = strconv.ParseInt(f[7+i], 10, 64); err != nil || strconv.FormatInt(times[i], 10) != f[7+i] {
-					return domain.CacheEntries{}, errNarrow // not an INTEGER value: only the wide read says why
+				// INTEGER affinity stores integer-looking text as an integer, so text that
+				// parses here was an INTEGER value; anything else only the wide read explains.
+				if times[i], err = strconv.ParseInt(f[7+i], 10, 64); err != nil {
+					return domain.CacheEntries{}, errNarrow
 				}
 			}
 			if envs.keepsEnv(f[1]) {
