@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -135,5 +136,28 @@ func TestStore_Accounts_usernameSharedByAccounts(t *testing.T) {
 	}
 	if got := list(); len(got) != 1 || got[0] != "h2" {
 		t.Errorf("Accounts(username same@x) = %v; want [h2]", got)
+	}
+}
+
+// The partition's key for an account is a string of its own: never a slice of the
+// caller's value (which may be a slice of a large decoded document) nor of a packed
+// form, which the map would keep alive after the account is repacked.
+func TestStore_Write_keyIsItsOwnString(t *testing.T) {
+	s, _ := NewStore(StoreConfig{})
+	defer s.Close()
+	doc := strings.Repeat("x", 1<<16) + "home-1" // a large buffer the caller's id is cut from
+	home := doc[len(doc)-len("home-1"):]
+	storeWriteAccount(t, s, home, "u@x")
+	storeWriteAccount(t, s, home, "u@x") // a repack
+	for k, pk := range s.parts["p"].buckets {
+		for _, other := range []string{doc, pk.hot, pk.cold} {
+			if start, end := uintptr(unsafe.Pointer(unsafe.StringData(other))), uintptr(len(other)); len(other) > 0 &&
+				uintptr(unsafe.Pointer(unsafe.StringData(k))) >= start && uintptr(unsafe.Pointer(unsafe.StringData(k))) < start+end {
+				t.Errorf("bucket key %q shares the bytes of a %d-byte string; want its own", k, len(other))
+			}
+		}
+		if unsafe.StringData(pk.home) != unsafe.StringData(k) {
+			t.Errorf("packed home and map key are two strings; want one, shared")
+		}
 	}
 }
