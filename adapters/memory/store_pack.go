@@ -46,7 +46,8 @@ const (
 
 // packer builds one account's packed form.
 type packer struct {
-	tab, meta, secrets, cold []byte
+	tab, secrets, cold []byte
+	meta               strings.Builder // searched as it grows: String() does not copy
 }
 
 func (p *packer) uv(v uint64) { p.tab = binary.AppendUvarint(p.tab, v) }
@@ -57,10 +58,10 @@ func (p *packer) str(s string) {
 		p.uv(0)
 		return
 	}
-	off := strings.Index(string(p.meta), s)
+	off := strings.Index(p.meta.String(), s)
 	if off < 0 {
-		off = len(p.meta)
-		p.meta = append(p.meta, s...)
+		off = p.meta.Len()
+		p.meta.WriteString(s)
 	}
 	p.uv(uint64(len(s))<<2 | regionMeta)
 	p.uv(uint64(off))
@@ -108,7 +109,7 @@ func (p *packer) extra(m map[string]json.RawMessage) {
 
 // pack returns the packed form of b's entries.
 func pack(home string, b *bucket) packed {
-	var p packer
+	p := new(packer) // a strings.Builder may not be copied
 	p.uv(uint64(len(b.accessTokens)))
 	for i := range b.accessTokens {
 		t := &b.accessTokens[i]
@@ -164,11 +165,11 @@ func pack(home string, b *bucket) packed {
 	// One allocation for hot, one for cold: the scratch slices are garbage.
 	var sb strings.Builder
 	head := binary.AppendUvarint(nil, uint64(len(p.tab)))
-	head = binary.AppendUvarint(head, uint64(len(p.meta)))
-	sb.Grow(len(head) + len(p.tab) + len(p.meta) + len(p.secrets))
+	head = binary.AppendUvarint(head, uint64(p.meta.Len()))
+	sb.Grow(len(head) + len(p.tab) + p.meta.Len() + len(p.secrets))
 	sb.Write(head)
 	sb.Write(p.tab)
-	sb.Write(p.meta)
+	sb.WriteString(p.meta.String())
 	sb.Write(p.secrets)
 	return packed{home: home, hot: sb.String(), cold: string(p.cold)}
 }
