@@ -174,9 +174,12 @@ func pack(home string, b *bucket) packed {
 	return packed{home: home, hot: sb.String(), cold: string(p.cold)}
 }
 
-// unpacker reads the entries of a packed account in table order.
+// unpacker reads the entries of a packed account in table order. It advances an index
+// into tab rather than re-slicing it: an int is stored without the garbage collector's
+// write barrier, a string header is not, and a hit reads some sixty varints.
 type unpacker struct {
 	tab, meta, secrets, cold string
+	pos                      int
 }
 
 func newUnpacker(pk packed) unpacker {
@@ -189,8 +192,8 @@ func newUnpacker(pk packed) unpacker {
 }
 
 func (u *unpacker) uv() uint64 {
-	v, k := uvarint(u.tab)
-	u.tab = u.tab[k:]
+	v, k := uvarint(u.tab[u.pos:])
+	u.pos += k
 	return v
 }
 
