@@ -33,7 +33,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 		u := domain.FoldUsername(f.Username)
 		for _, home := range p.usernames.homes(u) {
 			if pk, ok := p.buckets[home]; ok {
-				unpackInto(b, pk)
+				unpackListing(b, pk)
 				for i := range b.accounts {
 					if domain.FoldUsername(b.accounts[i].Username) == u {
 						keep(&b.accounts[i])
@@ -44,7 +44,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 		return out, nil
 	}
 	for _, pk := range p.buckets {
-		unpackInto(b, pk)
+		unpackListing(b, pk)
 		for i := range b.accounts {
 			keep(&b.accounts[i])
 		}

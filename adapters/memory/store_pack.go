@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,6 +181,9 @@ func pack(home string, b *bucket) packed {
 type unpacker struct {
 	tab, meta, secrets, cold string
 	pos                      int
+	// noCold leaves the refresh tokens' secrets empty: a listing reads who holds
+	// tokens, never a refresh token, and unpacking one costs an allocation.
+	noCold bool
 }
 
 func newUnpacker(pk packed) unpacker {
@@ -234,6 +238,9 @@ func (u *unpacker) str() string { s, _ := u.raw(); return s }
 func (u *unpacker) secret() domain.Secret {
 	s, region := u.raw()
 	if region == regionCold {
+		if u.noCold {
+			return ""
+		}
 		return domain.Secret(unpackSecret(s))
 	}
 	return domain.Secret(s)
@@ -288,22 +295,42 @@ func (u *unpacker) refreshToken(t *domain.RefreshToken) {
 // unpackInto fills b with the entries of pk (reusing b's slices) and returns b.
 func unpackInto(b *bucket, pk packed) *bucket {
 	u := newUnpacker(pk)
-	b.accessTokens = fill(b.accessTokens[:0], &u, (*unpacker).accessToken)
-	b.idTokens = fill(b.idTokens[:0], &u, (*unpacker).idToken)
-	b.accounts = fill(b.accounts[:0], &u, (*unpacker).account)
-	b.refreshTokens = fill(b.refreshTokens[:0], &u, (*unpacker).refreshToken)
+	return u.into(b)
+}
+
+// unpackListing is unpackInto less the refresh tokens' secrets, which it leaves empty:
+// for reads that never return a refresh token.
+func unpackListing(b *bucket, pk packed) *bucket {
+	u := newUnpacker(pk)
+	u.noCold = true
+	return u.into(b)
+}
+
+// into fills b with the entries of the table, reusing b's slices. Direct calls, not
+// a generic helper taking the reader: a function value would make u escape to the heap
+// (an allocation per account of a listing).
+func (u *unpacker) into(b *bucket) *bucket {
+	b.accessTokens = resize(b.accessTokens, int(u.uv()))
+	for i := range b.accessTokens {
+		u.accessToken(&b.accessTokens[i])
+	}
+	b.idTokens = resize(b.idTokens, int(u.uv()))
+	for i := range b.idTokens {
+		u.idToken(&b.idTokens[i])
+	}
+	b.accounts = resize(b.accounts, int(u.uv()))
+	for i := range b.accounts {
+		u.account(&b.accounts[i])
+	}
+	b.refreshTokens = resize(b.refreshTokens, int(u.uv()))
+	for i := range b.refreshTokens {
+		u.refreshToken(&b.refreshTokens[i])
+	}
 	return b
 }
 
-// fill appends the next uvarint-counted entries of u to s.
-func fill[E any](s []E, u *unpacker, read func(*unpacker, *E)) []E {
-	n := int(u.uv())
-	s = append(s, make([]E, n)...)
-	for i := len(s) - n; i < len(s); i++ {
-		read(u, &s[i])
-	}
-	return s
-}
+// resize returns s with length n, reusing its array when it is large enough.
+func resize[E any](s []E, n int) []E { return slices.Grow(s[:0], n)[:n] }
 
 // packSecret appends s to dst as segments: uvarint(n) and n literal bytes, then
 // uvarint(g) and the 3g bytes that g four-character groups of base64url encode. Every
