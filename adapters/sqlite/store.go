@@ -33,7 +33,8 @@ type Store struct {
 	writers chan struct{} // one token: this Store's writers take turns
 	locker  *sqlcache.RefreshLocker
 	find    *sqlx.Stmt          // Find's statement, prepared once
-	findHit *sqlx.Stmt          // FindHit's statement, prepared once
+	findHit *sqlx.Stmt          // FindHit's wide statement, prepared once
+	hit     *sqlx.Stmt          // FindHit's narrow statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
 }
@@ -94,6 +95,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit: %w", err))
 	}
+	if s.hit, err = db.PreparexContext(ctx, hitQuery); err != nil {
+		_ = s.findHit.Close()
+		_ = s.find.Close()
+		_ = db.Close()
+		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit (narrow): %w", err))
+	}
 	return s, nil
 }
 
@@ -132,6 +139,7 @@ func (s *Store) Close() error {
 		s.releaseAllLockRows()
 		_ = s.find.Close()
 		_ = s.findHit.Close()
+		_ = s.hit.Close()
 		return storeError(context.Background(), "close", s.db.Close())
 	})
 }
