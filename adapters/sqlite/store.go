@@ -36,6 +36,7 @@ type Store struct {
 	findHit *sqlx.Stmt          // FindHit's statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
+	version versionReader       // DataVersion's connection
 }
 
 var (
@@ -130,6 +131,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Close() error {
 	return s.life.Close(func() error {
 		s.releaseAllLockRows()
+		s.version.close()
 		_ = s.find.Close()
 		_ = s.findHit.Close()
 		return storeError(context.Background(), "close", s.db.Close())
