@@ -291,3 +291,16 @@ func queryKey(q domain.CacheQuery) string {
 	}
 	return string(b)
 }
+
+// Listening reports whether the store's change session (ports.ChangeListener) is
+// listening and answered within three ping intervals, so that near entries are served
+// on its word rather than for FallbackTTL. It is false for other stores.
+func (s *Store) Listening() bool {
+	if s.lis == nil {
+		return false
+	}
+	now := s.cfg.Clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trusted && now.Sub(s.lastAlive) <= 3*s.cfg.PingInterval
+}
