@@ -304,3 +304,17 @@ func (s *Store) Listening() bool {
 	defer s.mu.Unlock()
 	return s.trusted && now.Sub(s.lastAlive) <= 3*s.cfg.PingInterval
 }
+
+// Bytes returns the estimated size of the near entries, which Config.MaxBytes bounds.
+func (s *Store) Bytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lru.bytes
+}
+
+// Len returns the number of near entries.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lru.len()
+}
