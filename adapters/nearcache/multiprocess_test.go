@@ -91,7 +91,6 @@ func runHelper(t *testing.T, op string, env ...string) {
 	}
 }
 
-
 // servedSecret returns the access token FindHit serves, or "" when none.
 func servedSecret(t *testing.T, s *nearcache.Store) string {
 	t.Helper()

@@ -211,7 +211,7 @@ type fakeClock struct {
 	now time.Time
 }
 
-func (c *fakeClock) Now() time.Time { return c.now.Add(time.Duration(c.mu.Load())) }
+func (c *fakeClock) Now() time.Time      { return c.now.Add(time.Duration(c.mu.Load())) }
 func (c *fakeClock) add(d time.Duration) { c.mu.Add(int64(d)) }
 
 var _ ports.Clock = (*fakeClock)(nil)
