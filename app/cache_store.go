@@ -45,6 +45,9 @@ func OpenCache(ctx context.Context, cfg Config) (*Cache, error) {
 		c.authority = &a
 	}
 	opts := []fx.Option{fx.NopLogger, fx.Supply(cfg), storeModule(cfg), fx.Populate(&c.store)}
+	if near := nearCacheModule(cfg); near != nil {
+		opts = append(opts, near)
+	}
 	if cfg.SealingKey != nil {
 		opts = append(opts, fx.Decorate(sealStore))
 	}

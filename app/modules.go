@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/hexauth/hexauth/adapters/aesgcm"
 	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/adapters/nearcache"
 	"github.com/hexauth/hexauth/ports"
 	"github.com/hexauth/hexauth/usecases"
 	"go.uber.org/fx"
@@ -30,6 +31,9 @@ var Memory = fx.Module("hexauth.memory",
 // the clock (Config.Clock or the system clock).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
+	if near := nearCacheModule(cfg); near != nil {
+		opts = append(opts, near)
+	}
 	if cfg.SealingKey != nil {
 		opts = append(opts, fx.Decorate(sealStore))
 	}
@@ -98,6 +102,34 @@ func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
 	}
 	lc.Append(fx.StopHook(s.Close))
 	return s, nil
+}
+
+// nearCacheModule decorates a SQLite or Postgres store with a near cache when
+// cfg.NearCacheBytes asks for one (nil otherwise). It comes before sealStore, so the
+// near entries hold sealed secrets, as the store does.
+func nearCacheModule(cfg Config) fx.Option {
+	if cfg.NearCacheBytes <= 0 || storeKind(cfg) == cacheMemory {
+		return nil
+	}
+	return fx.Decorate(newNearCache)
+}
+
+// newNearCache wraps store in a near cache, closed (listener first, then the store)
+// when the graph stops. It reads the system clock, not Config.Clock: its bounds are
+// wall-clock intervals between processes, which a test clock standing still would
+// stretch forever.
+func newNearCache(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
+	near, err := nearcache.New(store, nearcache.Config{MaxBytes: cfg.NearCacheBytes, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(near.Close))
+	return near, nil
+}
+
+func storeKind(cfg Config) cacheKind {
+	u, _ := parseCacheURL(cfg.Cache) // validated by Config.Validate
+	return u.kind
 }
 
 // sealStore wraps the graph's store so token secrets are sealed at rest.
