@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -148,19 +148,27 @@ func TestStore_twoProcesses_postgres(t *testing.T) {
 }
 
 // TestStore_twoProcesses_postgresListenerKilled kills the listening session
-// (pg_terminate_backend) and has another process sign the account out right away: the
-// notification is lost, yet the near cache stops serving the account within the
-// fallback bound (a flush when the session ends, then FallbackTTL until it is back).
+// (pg_terminate_backend) and keeps it from coming back (its reconnections are refused
+// by a proxy in front of the server, while the pool's open connections still work);
+// another process then signs the account out, and that notification is lost. The near
+// cache still stops serving the account within FallbackTTL of the sign-out: it dropped
+// everything when the session ended, and serves an entry only FallbackTTL after its
+// read until a session listens again.
 func TestStore_twoProcesses_postgresListenerKilled(t *testing.T) {
 	dsn := postgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		t.Skipf("the test needs a URL DSN with a host to proxy (%v)", err)
+	}
+	proxy := startProxy(t, u.Host)
 	schema := fmt.Sprintf("near_kill_%d", time.Now().UnixNano())
 	app := "nearcache_kill_" + schema
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	u.Host = proxy.addr()
 	postgresStorageNamed(t, dsn, schema) // drops the schema at the end
-	near := wrap(t, openPostgres(t, dsn+sep+"application_name="+app, schema), nearcache.Config{})
+	near := wrap(t, openPostgres(t, u.String(), schema), nearcache.Config{})
 	waitTrusted(t, near)
 	if err := near.Write(context.Background(), tokenWrite("old-token")); err != nil {
 		t.Fatal(err)
@@ -168,6 +176,7 @@ func TestStore_twoProcesses_postgresListenerKilled(t *testing.T) {
 	if got := servedSecret(t, near); got != "old-token" {
 		t.Fatalf("served %q; want old-token", got)
 	}
+	proxy.refuse.Store(true)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -179,11 +188,24 @@ func TestStore_twoProcesses_postgresListenerKilled(t *testing.T) {
 	if err != nil || killed != 1 {
 		t.Fatalf("terminating the listening session: killed %d, %v; want 1, nil", killed, err)
 	}
+	for near.Listening() {
+		time.Sleep(time.Millisecond)
+	}
+	// Read while the session is down: kept for FallbackTTL only.
+	if got := servedSecret(t, near); got != "old-token" {
+		t.Fatalf("served %q while the session is down; want old-token from the database", got)
+	}
 	runHelper(t, "remove", helperSchemaEnv+"="+schema)
+	if near.Listening() {
+		t.Fatal("the session came back through a proxy that refuses connections")
+	}
 	time.Sleep(nearcache.DefaultFallbackTTL)
 	if got := servedSecret(t, near); got != "" {
 		t.Fatalf("%v after a sign-out committed while the listener was down: served %q; want nothing", nearcache.DefaultFallbackTTL, got)
 	}
+	// Let the session back: it listens again.
+	proxy.refuse.Store(false)
+	waitTrusted(t, near)
 }
 
 // waitTrusted waits until the near cache's session listens: a hit is then served from

@@ -1,0 +1,85 @@
+package nearcache_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/adapters/nearcache"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// silentListener is a memory store with a ChangeListener whose session listens, then
+// says nothing more: a half-open connection, from the near cache's side.
+type silentListener struct {
+	*memory.Store
+	up chan struct{}
+}
+
+func (s *silentListener) ListenChanges(ctx context.Context, ping time.Duration, event func(ports.ChangeEvent)) error {
+	event(ports.ChangeEvent{Kind: ports.ChangeListening})
+	close(s.up)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestStore_silentSession: once the session has given no sign of life for three ping
+// intervals, near entries are served only within FallbackTTL of their read.
+func TestStore_silentSession(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &silentListener{Store: mem, up: make(chan struct{})}
+	near := wrap(t, inner, nearcache.Config{PingInterval: time.Second, FallbackTTL: 100 * time.Millisecond, Clock: clock})
+	<-inner.up
+	ctx := context.Background()
+	if err := near.Write(ctx, tokenWrite("t1")); err != nil {
+		t.Fatal(err)
+	}
+	_ = servedSecret(t, near)
+	// Another process replaces the token; its notification never arrives.
+	if err := mem.Write(ctx, tokenWrite("t2")); err != nil {
+		t.Fatal(err)
+	}
+	clock.add(2 * time.Second)
+	if got := servedSecret(t, near); got != "t1" {
+		t.Fatalf("2s into a session that answered its last ping: served %q; want the near entry t1", got)
+	}
+	clock.add(time.Second + time.Millisecond)
+	if got := servedSecret(t, near); got != "t2" {
+		t.Fatalf("more than 3 ping intervals after the session's last sign of life: served %q; want the store's t2", got)
+	}
+	if near.Listening() {
+		t.Fatal("Listening() = true for a session silent for 3 ping intervals; want false")
+	}
+}
+
+// TestStore_FindHit_keyFieldsApart: no partition and account can pass for another pair
+// whose bytes run together the same way.
+func TestStore_FindHit_keyFieldsApart(t *testing.T) {
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := wrap(t, mem, nearcache.Config{FallbackTTL: time.Hour})
+	ctx := context.Background()
+	w := tokenWrite("ab-c")
+	w.Partition = "ab"
+	w.AccessToken.HomeAccountID, w.IDToken.HomeAccountID, w.Account.HomeAccountID = "c", "c", "c"
+	w.DeleteAccessTokens = nil
+	if err := near.Write(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	q := domain.CacheQuery{Partition: "ab", HomeAccountID: "c", Environments: []string{mpEnv}, ClientID: mpClient}
+	if got, _ := near.FindHit(ctx, q); len(got.AccessTokens) != 1 {
+		t.Fatalf("FindHit(ab, c) = %d access tokens; want 1", len(got.AccessTokens))
+	}
+	q.Partition, q.HomeAccountID = "a", "bc"
+	if got, _ := near.FindHit(ctx, q); len(got.AccessTokens) != 0 {
+		t.Fatalf("FindHit(a, bc) = %q; want nothing (another partition and account)", got.AccessTokens[0].Secret)
+	}
+}
