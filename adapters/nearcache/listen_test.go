@@ -2,6 +2,7 @@ package nearcache_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -81,5 +82,62 @@ func TestStore_FindHit_keyFieldsApart(t *testing.T) {
 	q.Partition, q.HomeAccountID = "a", "bc"
 	if got, _ := near.FindHit(ctx, q); len(got.AccessTokens) != 0 {
 		t.Fatalf("FindHit(a, bc) = %q; want nothing (another partition and account)", got.AccessTokens[0].Secret)
+	}
+}
+
+// flakyListener is a memory store whose change sessions the test starts and ends.
+type flakyListener struct {
+	*memory.Store
+	sessions chan chan struct{} // each session listens, then ends when its channel closes
+	listened chan struct{}
+}
+
+func (f *flakyListener) ListenChanges(ctx context.Context, ping time.Duration, event func(ports.ChangeEvent)) error {
+	select {
+	case end := <-f.sessions:
+		event(ports.ChangeEvent{Kind: ports.ChangeListening})
+		f.listened <- struct{}{}
+		select {
+		case <-end:
+			return errors.New("connection reset")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestStore_reconnectDropsEverything: what was read while no session listened may have
+// changed unseen; once a session listens again, it is not served on the session's word.
+func TestStore_reconnectDropsEverything(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &flakyListener{Store: mem, sessions: make(chan chan struct{}), listened: make(chan struct{})}
+	near := wrap(t, inner, nearcache.Config{FallbackTTL: time.Hour, Clock: clock})
+	ctx := context.Background()
+	if err := near.Write(ctx, tokenWrite("t1")); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan struct{})
+	inner.sessions <- first
+	<-inner.listened
+	close(first) // the session ends
+	for near.Listening() {
+		time.Sleep(time.Millisecond)
+	}
+	if got := servedSecret(t, near); got != "t1" { // read (and kept) while down
+		t.Fatalf("served %q; want t1", got)
+	}
+	if err := mem.Write(ctx, tokenWrite("t2")); err != nil { // unseen: nobody listens
+		t.Fatal(err)
+	}
+	inner.sessions <- make(chan struct{})
+	<-inner.listened
+	if got := servedSecret(t, near); got != "t2" {
+		t.Fatalf("after the session listens again: served %q; want the store's t2", got)
 	}
 }
