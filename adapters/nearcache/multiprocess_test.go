@@ -1,13 +1,16 @@
 package nearcache_test
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +24,7 @@ const (
 	helperOpEnv     = "HEXAUTH_NEARCACHE_HELPER_OP" // "remove" or "refresh"
 	helperSQLiteEnv = "HEXAUTH_NEARCACHE_HELPER_SQLITE"
 	helperSchemaEnv = "HEXAUTH_NEARCACHE_HELPER_SCHEMA"
+	helperWaitEnv   = "HEXAUTH_NEARCACHE_HELPER_WAIT" // set: open, then wait for a line on stdin
 )
 
 const (
@@ -65,6 +69,13 @@ func TestHelperProcess(t *testing.T) {
 	} else {
 		s = openPostgres(t, postgresDSN(t), os.Getenv(helperSchemaEnv))
 	}
+	if os.Getenv(helperWaitEnv) != "" {
+		// Ready: the parent writes a line when the change is to be made.
+		fmt.Println("ready")
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			t.Fatalf("waiting for the parent: %v", err)
+		}
+	}
 	ctx := context.Background()
 	var err error
 	switch op {
@@ -88,6 +99,43 @@ func runHelper(t *testing.T, op string, env ...string) {
 	cmd.Env = append(append(os.Environ(), helperOpEnv+"="+op), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("helper %s: %v\n%s", op, err, out)
+	}
+}
+
+// startHelper starts the helper process, opened and waiting, and returns a function
+// that has it make its change and returns once the change is committed.
+func startHelper(t *testing.T, op string, env ...string) (change func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), helperOpEnv+"="+op, helperWaitEnv+"=1"), env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := bufio.NewReader(stdout)
+	if line, err := out.ReadString('\n'); err != nil || line != "ready\n" {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatalf("helper %s did not get ready: %q, %v\n%s", op, line, err, stderr.String())
+	}
+	return func() {
+		t.Helper()
+		if _, err := io.WriteString(stdin, "go\n"); err != nil {
+			t.Fatal(err)
+		}
+		rest, _ := io.ReadAll(out)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("helper %s: %v\n%s%s", op, err, rest, stderr.String())
+		}
 	}
 }
 
@@ -176,6 +224,10 @@ func TestStore_twoProcesses_postgresListenerKilled(t *testing.T) {
 	if got := servedSecret(t, near); got != "old-token" {
 		t.Fatalf("served %q; want old-token", got)
 	}
+	// Another process, opened and waiting, so that its sign-out follows the kill
+	// closely: well within the 3 ping intervals after which a silent session is no
+	// longer trusted anyway.
+	signOut := startHelper(t, "remove", helperSchemaEnv+"="+schema)
 	proxy.refuse.Store(true)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -188,14 +240,9 @@ func TestStore_twoProcesses_postgresListenerKilled(t *testing.T) {
 	if err != nil || killed != 1 {
 		t.Fatalf("terminating the listening session: killed %d, %v; want 1, nil", killed, err)
 	}
-	for near.Listening() {
-		time.Sleep(time.Millisecond)
-	}
-	// Read while the session is down: kept for FallbackTTL only.
-	if got := servedSecret(t, near); got != "old-token" {
-		t.Fatalf("served %q while the session is down; want old-token from the database", got)
-	}
-	runHelper(t, "remove", helperSchemaEnv+"="+schema)
+	// The session's end is seen as it happens (the server closes the connection).
+	time.Sleep(10 * time.Millisecond)
+	signOut()
 	if near.Listening() {
 		t.Fatal("the session came back through a proxy that refuses connections")
 	}

@@ -114,7 +114,8 @@ func TestStore_FindHit_resultIsACopy(t *testing.T) {
 	if err := near.Write(context.Background(), tokenWrite("t1")); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := near.FindHit(context.Background(), mpQuery)
+	_ = servedSecret(t, near)                             // a miss: what the store returned
+	got, _ := near.FindHit(context.Background(), mpQuery) // a near hit
 	got.AccessTokens[0].Secret = "tampered"
 	if s := servedSecret(t, near); s != "t1" {
 		t.Fatalf("served %q after the caller changed its result; want t1", s)
