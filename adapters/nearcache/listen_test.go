@@ -3,6 +3,7 @@ package nearcache_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,5 +140,57 @@ func TestStore_reconnectDropsEverything(t *testing.T) {
 	<-inner.listened
 	if got := servedSecret(t, near); got != "t2" {
 		t.Fatalf("after the session listens again: served %q; want the store's t2", got)
+	}
+}
+
+// versioned is a memory store with a DataVersioner the test controls.
+type versioned struct {
+	*memory.Store
+	version atomic.Uint64
+	fail    atomic.Bool
+}
+
+func (v *versioned) DataVersion(ctx context.Context) (uint64, error) {
+	if v.fail.Load() {
+		return 0, errors.New("disk I/O error")
+	}
+	return v.version.Load(), nil
+}
+
+// TestStore_dataVersion: a version that moved drops everything; one that cannot be
+// read too (a change may have gone unseen), and the entries then live FallbackTTL.
+func TestStore_dataVersion(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &versioned{Store: mem}
+	near := wrap(t, inner, nearcache.Config{CheckInterval: time.Millisecond, FallbackTTL: time.Hour, Clock: clock})
+	ctx := context.Background()
+	if err := near.Write(ctx, tokenWrite("t1")); err != nil {
+		t.Fatal(err)
+	}
+	_ = servedSecret(t, near)
+	step := func(secret string) {
+		t.Helper()
+		if err := mem.Write(ctx, tokenWrite(secret)); err != nil { // another process
+			t.Fatal(err)
+		}
+		clock.add(time.Millisecond)
+	}
+	step("t2") // the version did not move: the change is not seen (nor is it possible)
+	if got := servedSecret(t, near); got != "t1" {
+		t.Fatalf("version unchanged: served %q; want the near entry t1", got)
+	}
+	inner.version.Add(1)
+	clock.add(time.Millisecond) // the next read is due
+	if got := servedSecret(t, near); got != "t2" {
+		t.Fatalf("version moved: served %q; want the store's t2", got)
+	}
+	inner.fail.Store(true)
+	step("t3")
+	if got := servedSecret(t, near); got != "t3" {
+		t.Fatalf("version unreadable: served %q; want the store's t3", got)
 	}
 }

@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,5 +138,54 @@ func TestStore_ListenChanges_onlyCommitted(t *testing.T) {
 	}
 	if got := ev.seen(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("notifications of a write, a removal and an import = %q; want %q", got, want)
+	}
+}
+
+// mutedConn drops what the client sends once muted, as a half-open connection does:
+// no error, and no answer ever comes back.
+type mutedConn struct {
+	net.Conn
+	muted *atomic.Bool
+}
+
+func (c mutedConn) Write(p []byte) (int, error) {
+	if c.muted.Load() {
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+// TestStore_ListenChanges_halfOpen: a session whose connection stops answering, with
+// no error to say so, ends at its next ping (within two ping intervals): the near cache
+// then stops trusting it instead of waiting for notifications that cannot come.
+func TestStore_ListenChanges_halfOpen(t *testing.T) {
+	var muted atomic.Bool
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return mutedConn{c, &muted}, nil
+	}
+	s := openTestStore(t, Config{}, dial)
+	up := make(chan struct{})
+	ended := make(chan error, 1)
+	var once sync.Once
+	go func() {
+		ended <- s.ListenChanges(context.Background(), 50*time.Millisecond, func(ev ports.ChangeEvent) {
+			if ev.Kind == ports.ChangeListening {
+				once.Do(func() { close(up) })
+			}
+		})
+	}()
+	<-up
+	muted.Store(true)
+	select {
+	case err := <-ended:
+		if !errors.Is(err, domain.ErrCacheStore) {
+			t.Fatalf("ListenChanges on a muted connection = %v; want ErrCacheStore", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ListenChanges still runs 5s after its connection stopped answering; want it to end at its next ping")
 	}
 }
