@@ -8,7 +8,7 @@ import (
 
 // entry is one near entry: what the store's hit read returned for one query.
 type entry struct {
-	key        string // queryKey
+	key        string // appendQueryKey
 	change     string // domain.ChangeKey of the query's partition and account
 	val        domain.CacheEntries
 	size       int64
@@ -32,7 +32,8 @@ func (l *lru) init() {
 	l.root.next, l.root.prev = &l.root, &l.root
 }
 
-func (l *lru) get(key string) *entry { return l.items[key] }
+// get looks key up; the conversion in the index expression does not allocate.
+func (l *lru) get(key []byte) *entry { return l.items[string(key)] }
 
 // touch makes e the most recently used.
 func (l *lru) touch(e *entry) {

@@ -84,7 +84,8 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	if s.ver != nil && (s.cfg.CheckInterval < 0 || now.UnixNano() >= s.nextCheck.Load()) {
 		s.checkVersion(ctx, now)
 	}
-	key := queryKey(q)
+	var buf [256]byte
+	key := appendQueryKey(buf[:0], q)
 	s.mu.Lock()
 	if e := s.lru.get(key); e != nil {
 		if s.servable(e, now) {
@@ -102,7 +103,7 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	if err != nil {
 		return got, err
 	}
-	s.keep(key, domain.ChangeKey(q.Partition, q.HomeAccountID), epoch, got, now)
+	s.keep(string(key), domain.ChangeKey(q.Partition, q.HomeAccountID), epoch, got, now)
 	return got, nil
 }
 
@@ -269,27 +270,24 @@ func (s *Store) Close() error {
 
 var errClosed = &domain.Error{Class: domain.ErrCacheStore, Err: errors.New("nearcache: the store is closed")}
 
-// queryKey names a FindHit query: the partition, the folded account and client and
-// the environments (in the caller's order: a client always asks for them in one
-// order), each after its length, so that no field's bytes can pass for another's.
-func queryKey(q domain.CacheQuery) string {
-	n := len(q.Partition) + len(q.HomeAccountID) + len(q.ClientID) + 3*8
+// appendQueryKey appends the name of a FindHit query to b: the partition, the folded
+// account and client and the environments (in the caller's order: a client always asks
+// for them in one order), each after its length, so that no field's bytes can pass for
+// another's. A hit looks it up from a buffer on the stack, without allocating.
+func appendQueryKey(b []byte, q domain.CacheQuery) []byte {
+	b = appendField(b, q.Partition)
+	b = appendField(b, domain.FoldHomeAccountID(q.HomeAccountID))
+	b = appendField(b, strings.ToLower(q.ClientID))
 	for _, e := range q.Environments {
-		n += len(e) + 8
+		b = appendField(b, strings.ToLower(e))
 	}
-	b := make([]byte, 0, n)
-	field := func(v string) {
-		b = strconv.AppendInt(b, int64(len(v)), 10)
-		b = append(b, ':')
-		b = append(b, v...)
-	}
-	field(q.Partition)
-	field(domain.FoldHomeAccountID(q.HomeAccountID))
-	field(strings.ToLower(q.ClientID))
-	for _, e := range q.Environments {
-		field(strings.ToLower(e))
-	}
-	return string(b)
+	return b
+}
+
+func appendField(b []byte, v string) []byte {
+	b = strconv.AppendInt(b, int64(len(v)), 10)
+	b = append(b, ':')
+	return append(b, v...)
 }
 
 // Listening reports whether the store's change session (ports.ChangeListener) is
