@@ -44,7 +44,8 @@ type Config struct {
 	ClaimsCacheBytes int
 	// NearCacheBytes, when positive, puts a near cache (adapters/nearcache) in front of
 	// a SQLite or Postgres store: silent cache hits are then served from this process's
-	// memory, bounded to this many bytes (least recently used out first), and kept
+	// memory, bounded to this many bytes (least recently used out first; about 4.7 KB
+	// an account with Entra-sized tokens), and kept
 	// coherent with the other processes sharing the store (within 1 ms on SQLite, as a
 	// notification arrives on Postgres, and within 100 ms while Postgres's notification
 	// session is down); see docs/operations.md for what it costs and when not to use it.

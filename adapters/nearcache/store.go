@@ -141,9 +141,12 @@ func (s *Store) keep(key, change string, epoch uint64, got domain.CacheEntries, 
 
 // checkVersion reads the store's data version and drops everything when it moved or
 // cannot be read. One reader at a time reads it; the others go on meanwhile (the bound
-// is CheckInterval plus one read).
+// is CheckInterval plus one read), except with a negative CheckInterval, where each
+// reader waits for a read of its own.
 func (s *Store) checkVersion(ctx context.Context, now time.Time) {
-	if !s.checking.TryLock() {
+	if s.cfg.CheckInterval < 0 {
+		s.checking.Lock()
+	} else if !s.checking.TryLock() {
 		return
 	}
 	defer s.checking.Unlock()
