@@ -69,3 +69,24 @@ func (w CacheWrite) ChangedAccounts() (accounts []string, all bool) {
 	}
 	return accounts, false
 }
+
+// ChangeKind says what a ChangeEvent reports.
+type ChangeKind int
+
+// The kinds of ChangeEvent.
+const (
+	// ChangeListening: the session listens; what happened before is unknown.
+	ChangeListening ChangeKind = iota + 1
+	// ChangeAlive: the session answered a ping; no notification was lost before it.
+	ChangeAlive
+	// ChangeCommitted: a transaction committed a change.
+	ChangeCommitted
+)
+
+// ChangeEvent is one event of a change-listening session (ports.ChangeListener).
+type ChangeEvent struct {
+	Kind ChangeKind
+	// Key, for ChangeCommitted, is the ChangeKey of the partition and account
+	// whose entries changed; empty means any entry may have changed.
+	Key string
+}

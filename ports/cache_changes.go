@@ -3,6 +3,8 @@ package ports
 import (
 	"context"
 	"time"
+
+	"github.com/hexauth/hexauth/domain"
 )
 
 //go:generate go run github.com/golang/mock/mockgen@v1.6.0 -source=cache_changes.go -destination=mocks/cache_changes.go -package=mocks
@@ -25,33 +27,13 @@ type DataVersioner interface {
 // ChangeListener tells that the storage changed, by notification.
 type ChangeListener interface {
 	// ListenChanges runs one listening session on a connection of its own, calling
-	// event for each thing that happens, in order, on the calling goroutine, until ctx
-	// is done or the session fails; it returns why (never nil). First ChangeListening,
-	// once changes committed from then on will be reported; then ChangeCommitted for
-	// each committed Write, Import or RemoveAccount of any Store on the same storage
-	// (this one included), and ChangeAlive each time the idle session answered a ping,
-	// sent every ping interval. A change committed while no session listens is never
-	// reported. event must not block for long.
-	ListenChanges(ctx context.Context, ping time.Duration, event func(ChangeEvent)) error
-}
-
-// ChangeKind says what a ChangeEvent reports.
-type ChangeKind int
-
-// The kinds of ChangeEvent.
-const (
-	// ChangeListening: the session listens; what happened before is unknown.
-	ChangeListening ChangeKind = iota + 1
-	// ChangeAlive: the session answered a ping; no notification was lost before it.
-	ChangeAlive
-	// ChangeCommitted: a transaction committed a change.
-	ChangeCommitted
-)
-
-// ChangeEvent is one event of ChangeListener.ListenChanges.
-type ChangeEvent struct {
-	Kind ChangeKind
-	// Key, for ChangeCommitted, is the domain.ChangeKey of the partition and account
-	// whose entries changed; empty means any entry may have changed.
-	Key string
+	// event for each thing that happens (a domain.ChangeEvent), in order, on the
+	// calling goroutine, until ctx is done or the session fails; it returns why (never
+	// nil). First domain.ChangeListening, once changes committed from then on will be
+	// reported; then domain.ChangeCommitted for each committed Write, Import or
+	// RemoveAccount of any Store on the same storage (this one included), and
+	// domain.ChangeAlive each time the idle session answered a ping, sent every ping
+	// interval. A change committed while no session listens is never reported. event
+	// must not block for long.
+	ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error
 }

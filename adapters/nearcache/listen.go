@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
-	"github.com/hexauth/hexauth/ports"
 )
 
 // Backoff between listening sessions: doubled after each session that failed quickly,
@@ -50,18 +49,18 @@ func (s *Store) listen(ctx context.Context) {
 }
 
 // event applies one event of the session.
-func (s *Store) event(ev ports.ChangeEvent) {
+func (s *Store) event(ev domain.ChangeEvent) {
 	now := s.cfg.Clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch ev.Kind {
-	case ports.ChangeListening:
+	case domain.ChangeListening:
 		// What changed before the session listened is unknown.
 		s.dropAllLocked()
 		s.trusted, s.lastAlive = true, now
-	case ports.ChangeAlive:
+	case domain.ChangeAlive:
 		s.lastAlive = now
-	case ports.ChangeCommitted:
+	case domain.ChangeCommitted:
 		s.lastAlive = now
 		s.epoch++
 		if ev.Key == "" {

@@ -10,7 +10,6 @@ import (
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/adapters/nearcache"
 	"github.com/hexauth/hexauth/domain"
-	"github.com/hexauth/hexauth/ports"
 )
 
 // silentListener is a memory store with a ChangeListener whose session listens, then
@@ -20,8 +19,8 @@ type silentListener struct {
 	up chan struct{}
 }
 
-func (s *silentListener) ListenChanges(ctx context.Context, ping time.Duration, event func(ports.ChangeEvent)) error {
-	event(ports.ChangeEvent{Kind: ports.ChangeListening})
+func (s *silentListener) ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error {
+	event(domain.ChangeEvent{Kind: domain.ChangeListening})
 	close(s.up)
 	<-ctx.Done()
 	return ctx.Err()
@@ -93,10 +92,10 @@ type flakyListener struct {
 	listened chan struct{}
 }
 
-func (f *flakyListener) ListenChanges(ctx context.Context, ping time.Duration, event func(ports.ChangeEvent)) error {
+func (f *flakyListener) ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error {
 	select {
 	case end := <-f.sessions:
-		event(ports.ChangeEvent{Kind: ports.ChangeListening})
+		event(domain.ChangeEvent{Kind: domain.ChangeListening})
 		f.listened <- struct{}{}
 		select {
 		case <-end:

@@ -74,7 +74,7 @@ func (s *Store) parsePayload(p string) (key string, ok bool) {
 // (ChangeAlive on each answer); a ping unanswered within the interval ends the session.
 // It needs a session-level connection: through a transaction-pooling proxy
 // (PgBouncer's transaction mode), LISTEN does not work.
-func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event func(ports.ChangeEvent)) error {
+func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error {
 	const op = "listen"
 	if err := s.begin(ctx, op); err != nil {
 		return err
@@ -104,7 +104,7 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel); err != nil {
 		return s.listenError(ctx, op, fmt.Errorf("listen: %w", err))
 	}
-	event(ports.ChangeEvent{Kind: ports.ChangeListening})
+	event(domain.ChangeEvent{Kind: domain.ChangeListening})
 	for {
 		wctx, cancel := context.WithTimeout(ctx, ping)
 		n, err := conn.WaitForNotification(wctx)
@@ -112,7 +112,7 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		switch {
 		case err == nil:
 			if key, ours := s.parsePayload(n.Payload); ours {
-				event(ports.ChangeEvent{Kind: ports.ChangeCommitted, Key: key})
+				event(domain.ChangeEvent{Kind: domain.ChangeCommitted, Key: key})
 			}
 			continue
 		case ctx.Err() != nil:
@@ -130,7 +130,7 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		if err != nil {
 			return s.listenError(ctx, op, fmt.Errorf("ping: %w", err))
 		}
-		event(ports.ChangeEvent{Kind: ports.ChangeAlive})
+		event(domain.ChangeEvent{Kind: domain.ChangeAlive})
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/sqlcache"
-	"github.com/hexauth/hexauth/ports"
 )
 
 func TestStore_parsePayload(t *testing.T) {
@@ -50,11 +49,11 @@ type events struct {
 	once sync.Once
 }
 
-func (e *events) event(ev ports.ChangeEvent) {
+func (e *events) event(ev domain.ChangeEvent) {
 	switch ev.Kind {
-	case ports.ChangeListening:
+	case domain.ChangeListening:
 		e.once.Do(func() { close(e.up) })
-	case ports.ChangeCommitted:
+	case domain.ChangeCommitted:
 		e.mu.Lock()
 		e.keys = append(e.keys, ev.Key)
 		e.mu.Unlock()
@@ -172,8 +171,8 @@ func TestStore_ListenChanges_halfOpen(t *testing.T) {
 	ended := make(chan error, 1)
 	var once sync.Once
 	go func() {
-		ended <- s.ListenChanges(context.Background(), 50*time.Millisecond, func(ev ports.ChangeEvent) {
-			if ev.Kind == ports.ChangeListening {
+		ended <- s.ListenChanges(context.Background(), 50*time.Millisecond, func(ev domain.ChangeEvent) {
+			if ev.Kind == domain.ChangeListening {
 				once.Do(func() { close(up) })
 			}
 		})

@@ -10,7 +10,7 @@ import (
 	time "time"
 
 	gomock "github.com/golang/mock/gomock"
-	ports "github.com/hexauth/hexauth/ports"
+	domain "github.com/hexauth/hexauth/domain"
 )
 
 // MockDataVersioner is a mock of DataVersioner interface.
@@ -75,7 +75,7 @@ func (m *MockChangeListener) EXPECT() *MockChangeListenerMockRecorder {
 }
 
 // ListenChanges mocks base method.
-func (m *MockChangeListener) ListenChanges(ctx context.Context, ping time.Duration, event func(ports.ChangeEvent)) error {
+func (m *MockChangeListener) ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error {
 	m.ctrl.T.Helper()
 	ret := m.ctrl.Call(m, "ListenChanges", ctx, ping, event)
 	ret0, _ := ret[0].(error)
