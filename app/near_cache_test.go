@@ -61,3 +61,28 @@ func TestConfig_NearCacheBytes_negative(t *testing.T) {
 		t.Fatalf("Validate() with NearCacheBytes -1 = %v; want ErrInvalidInput", err)
 	}
 }
+
+// TestConfig_NearCacheBytes_sealed: with a SealingKey the near cache sits under the
+// sealer (it keeps sealed secrets) and a hit still opens them.
+func TestConfig_NearCacheBytes_sealed(t *testing.T) {
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	pc, err := app.NewPublicClient(ctx, app.Config{
+		ClientID: clientID, Authority: authority, Cache: "sqlite://" + filepath.Join(t.TempDir(), "tokens.db"),
+		IdentityProvider: newFake(clock), Clock: clock, NearCacheBytes: 1 << 20, SealingKey: make([]byte, 32),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		hit, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account)
+		if err != nil || hit.AccessToken != res.AccessToken || hit.TokenSource != domain.SourceCache {
+			t.Fatalf("AcquireTokenSilent = %v, same token %v, source %v; want the cached token, opened", err, hit.AccessToken == res.AccessToken, hit.TokenSource)
+		}
+	}
+}
