@@ -31,11 +31,8 @@ var Memory = fx.Module("hexauth.memory",
 // the clock (Config.Clock or the system clock).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
-	if near := nearCacheModule(cfg); near != nil {
-		opts = append(opts, near)
-	}
-	if cfg.SealingKey != nil {
-		opts = append(opts, fx.Decorate(sealStore))
+	if d := storeDecorator(cfg); d != nil {
+		opts = append(opts, d)
 	}
 	if cfg.IdentityProvider != nil {
 		opts = append(opts, InProcessIdP(cfg.IdentityProvider))
@@ -104,14 +101,28 @@ func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
 	return s, nil
 }
 
-// nearCacheModule decorates a SQLite or Postgres store with a near cache when
-// cfg.NearCacheBytes asks for one (nil otherwise). It comes before sealStore, so the
-// near entries hold sealed secrets, as the store does.
-func nearCacheModule(cfg Config) fx.Option {
-	if cfg.NearCacheBytes <= 0 || storeKind(cfg) == cacheMemory {
+// storeDecorator wraps the graph's store, when cfg asks for it, in a near cache
+// (cfg.NearCacheBytes, SQLite and Postgres only) and then in the sealer
+// (cfg.SealingKey): the near entries hold sealed secrets, as the store does. One
+// decorator does both, as fx decorates a type once per scope; nil when neither is
+// asked for.
+func storeDecorator(cfg Config) fx.Option {
+	near := cfg.NearCacheBytes > 0 && storeKind(cfg) != cacheMemory
+	if !near && cfg.SealingKey == nil {
 		return nil
 	}
-	return fx.Decorate(newNearCache)
+	return fx.Decorate(func(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
+		if near {
+			var err error
+			if store, err = newNearCache(lc, store, cfg); err != nil {
+				return nil, err
+			}
+		}
+		if cfg.SealingKey != nil {
+			return sealStore(store, cfg)
+		}
+		return store, nil
+	})
 }
 
 // newNearCache wraps store in a near cache, closed (listener first, then the store)
