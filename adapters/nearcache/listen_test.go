@@ -193,3 +193,55 @@ func TestStore_dataVersion(t *testing.T) {
 		t.Fatalf("version unreadable: served %q; want the store's t3", got)
 	}
 }
+
+// gatedVersion is a versioned store whose next DataVersion call waits for a release.
+type gatedVersion struct {
+	versioned
+	gate    atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedVersion) DataVersion(ctx context.Context) (uint64, error) {
+	if g.gate.Swap(false) {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g.versioned.DataVersion(ctx)
+}
+
+// TestStore_dataVersion_everyHitUnderContention: with CheckInterval < 0, a hit that
+// arrives while another reader's version read is under way (and began before a
+// commit) waits and reads the version itself, rather than serving the near entry.
+func TestStore_dataVersion_everyHitUnderContention(t *testing.T) {
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &gatedVersion{versioned: versioned{Store: mem}, entered: make(chan struct{}), release: make(chan struct{})}
+	near := wrap(t, inner, nearcache.Config{CheckInterval: -1, FallbackTTL: time.Hour})
+	ctx := context.Background()
+	if err := near.Write(ctx, tokenWrite("t1")); err != nil {
+		t.Fatal(err)
+	}
+	_ = servedSecret(t, near)
+	inner.gate.Store(true)
+	first := make(chan struct{})
+	go func() { defer close(first); _, _ = near.FindHit(ctx, mpQuery) }()
+	<-inner.entered // the first reader is reading the version
+	if err := mem.Write(ctx, tokenWrite("t2")); err != nil { // another process commits
+		t.Fatal(err)
+	}
+	inner.version.Add(1)
+	second := make(chan string)
+	go func() {
+		got, _ := near.FindHit(ctx, mpQuery)
+		second <- string(got.AccessTokens[0].Secret)
+	}()
+	time.Sleep(20 * time.Millisecond) // the second reader arrives during the first's read
+	close(inner.release)
+	<-first
+	if got := <-second; got != "t2" {
+		t.Fatalf("a hit that arrived after the commit served %q; want t2", got)
+	}
+}
