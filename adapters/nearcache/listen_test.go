@@ -228,7 +228,7 @@ func TestStore_dataVersion_everyHitUnderContention(t *testing.T) {
 	inner.gate.Store(true)
 	first := make(chan struct{})
 	go func() { defer close(first); _, _ = near.FindHit(ctx, mpQuery) }()
-	<-inner.entered // the first reader is reading the version
+	<-inner.entered                                          // the first reader is reading the version
 	if err := mem.Write(ctx, tokenWrite("t2")); err != nil { // another process commits
 		t.Fatal(err)
 	}
