@@ -188,7 +188,10 @@ func TestStore_twoProcesses_postgres(t *testing.T) {
 		t.Run(tt.op, func(t *testing.T) {
 			schema := fmt.Sprintf("near_mp_%d", time.Now().UnixNano())
 			open := postgresStorageNamed(t, dsn, schema)
-			near := wrap(t, open(t), nearcache.Config{})
+			// Pings a minute apart: the session stays trusted throughout, so only its
+			// notification can make the change visible in time (with the defaults, a
+			// loaded machine that delays a ping could let FallbackTTL do it instead).
+			near := wrap(t, open(t), nearcache.Config{PingInterval: time.Minute})
 			waitTrusted(t, near)
 			twoProcesses(t, near, tt.op, tt.want, helperSchemaEnv+"="+schema)
 		})
