@@ -31,6 +31,28 @@ type Flows interface {
 	RedeemCode(ctx context.Context, r CodeRedemption) (domain.AuthResult, error)
 }
 
+// DeviceFlows is implemented by Flows that offer the device code flow (RFC 8628): a
+// harness whose Flows lack it skips the device-flow scenarios, saying so.
+type DeviceFlows interface {
+	// InitiateDevice asks the provider for a device code and a user code.
+	InitiateDevice(ctx context.Context, scopes []string) (domain.DeviceFlow, error)
+	// AcquireByDevice polls until the user decides, the code expires or ctx ends.
+	AcquireByDevice(ctx context.Context, flow domain.DeviceFlow) (domain.AuthResult, error)
+}
+
+// DeviceProvider is implemented by FakeProviders that can play the user of a device
+// flow. FakeProvider.FailNext with domain.GrantDeviceCode scripts the poll answers
+// (authorization_pending, slow_down, access_denied, expired_token).
+type DeviceProvider interface {
+	// ApproveDevice approves the flow of userCode as username.
+	ApproveDevice(userCode, username string) error
+	// DenyDevice declines the flow of userCode.
+	DenyDevice(userCode string) error
+	// DevicePolls returns the clock times of the device-code token requests the
+	// provider received, scripted answers included, oldest first.
+	DevicePolls() []time.Time
+}
+
 // CodeRedemption is an authorization code to redeem with Flows.RedeemCode.
 type CodeRedemption struct {
 	Code        string
@@ -122,6 +144,9 @@ type FlowSetup struct {
 	// IssuerInResponse makes the provider send iss in authorization responses and
 	// advertise authorization_response_iss_parameter_supported (RFC 9207).
 	IssuerInResponse bool
+	// OmitIDTokenOnRefresh makes the provider answer refresh_token grants without an ID
+	// token, as Google and some Okta and Keycloak set-ups do.
+	OmitIDTokenOnRefresh bool
 	// ClientInfo makes the provider send Entra's client_info ({"uid", "utid"} of the
 	// user's home account) with every user grant's response.
 	ClientInfo bool
@@ -275,6 +300,19 @@ func flowScenarios() []flowScenario {
 		{name: "RemovalDuringARefreshSticks", run: scenarioRemovalSticks},
 		{name: "TwoAuthoritiesSendOneRefreshTokenOnce", needs: needGuestTenants, setup: withClientInfo, run: scenarioTwoAuthoritiesOneRefreshToken},
 		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
+		{name: "SignInWithoutScopesIsForTheIDToken", run: scenarioSignInIDTokenOnly},
+		{name: "SilentSignInServesTheCachedIDTokenThenRefreshes", run: scenarioSilentSignIn},
+		{name: "SilentSignInNeverServesAnIDTokenOfAnotherAudience", run: scenarioSilentSignInForeignAudience},
+		{name: "SilentSignInServesOnlyTheAuthoritysRealm", run: scenarioSilentSignInOtherRealm},
+		{name: "SilentSignInInTwoEnginesRefreshesOnce", run: scenarioSilentSignInTwoEngines},
+		{name: "SilentSignInWithoutAnIDTokenOnRefreshIsInteractionRequired", setup: withoutIDTokenOnRefresh, run: scenarioSilentSignInNoIDToken},
+		{name: "DeviceFlowApprovedAfterPendingIsCached", run: device(scenarioDeviceApproved)},
+		{name: "DeviceFlowWithoutScopesSignsIn", run: device(scenarioDeviceSignIn)},
+		{name: "DeviceFlowSlowDownWidensTheInterval", run: device(scenarioDeviceSlowDown)},
+		{name: "DeviceFlowDenialIsAccessDenied", run: device(scenarioDeviceDenied)},
+		{name: "DeviceFlowExpiryIsInteractionRequired", run: device(scenarioDeviceExpired)},
+		{name: "DeviceFlowStopsWhenTheContextEnds", run: device(scenarioDeviceCancelled)},
+		{name: "DeviceFlowOfAnotherClientIsRefused", setup: withSecondPublicClient, run: device(scenarioDeviceOtherClient)},
 	}
 }
 

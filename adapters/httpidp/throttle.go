@@ -3,6 +3,7 @@ package httpidp
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -91,7 +92,7 @@ func (w *throttleWindows) prune(now time.Time) {
 func requestKey(endpoint string, r domain.TokenRequest) throttleKey {
 	secret := sha256.New()
 	for _, s := range []string{string(r.Code), string(r.CodeVerifier), r.Username, string(r.Password),
-		string(r.RefreshToken), string(r.Credential.Secret)} {
+		string(r.RefreshToken), string(r.DeviceCode), string(r.Credential.Secret)} {
 		writeField(secret, s)
 	}
 	scopes := slices.Clone(r.Scopes)
@@ -102,6 +103,15 @@ func requestKey(endpoint string, r domain.TokenRequest) throttleKey {
 	}
 	for _, s := range scopes {
 		writeField(h, s)
+	}
+	// Extra parameters change the request: another set is another request. Their
+	// values may be secrets, so they go into the hashed part only.
+	names := slices.Sorted(maps.Keys(r.Extra))
+	for _, k := range names {
+		writeField(secret, k)
+		for _, v := range r.Extra[k] {
+			writeField(secret, v)
+		}
 	}
 	h.Write(secret.Sum(nil))
 	var k throttleKey

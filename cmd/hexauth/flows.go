@@ -72,9 +72,6 @@ func runROPC(ctx context.Context, e *env, args []string) int {
 	pw := secretSource{what: "password", env: "HEXAUTH_PASSWORD", flag: "password", prompt: true}
 	pw.register(fs, true)
 	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		if s.username == "" {
 			return usageErrorf("missing --username (or HEXAUTH_USERNAME)")
 		}
@@ -97,9 +94,6 @@ func runRefresh(ctx context.Context, e *env, args []string) int {
 	rt := secretSource{what: "refresh token", env: "HEXAUTH_REFRESH_TOKEN", flag: "refresh-token"}
 	rt.register(fs, true)
 	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		token, err := rt.read(ctx, e, false)
 		if err != nil {
 			return err
@@ -123,16 +117,15 @@ func runRefresh(ctx context.Context, e *env, args []string) int {
 }
 
 // runToken returns a token for a cached account: from the cache, or refreshed
-// silently.
+// silently. Without scopes, or with --id-token, it is the account's ID token (an
+// ID-token-only sign-in, DESIGN §3): what kubectl's OIDC authentication sends.
 func runToken(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "token", "--client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]")
+	fs := newFlagSet(e, "token", "--client-id ID --authority URL [--scopes SCOPES | --id-token] [--username NAME] [flags]")
 	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
+	idToken := fs.Bool("id-token", false, "print the account's ID token (cached while valid, else refreshed), whatever scopes are configured; the same as no scopes")
 	force := fs.Bool("force-refresh", false, "skip the cached access token and ask the provider for a new one")
 	claims := fs.String("claims", "", "claims challenge or request (JSON, OIDC Core §5.5) to send; implies --force-refresh")
 	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		var opts []app.SilentOption
 		if *force {
 			opts = append(opts, app.WithForceRefresh())
@@ -147,7 +140,11 @@ func runToken(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return err
 		}
-		res, err := sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
+		scopes := s.scopes
+		if *idToken {
+			scopes = nil // a sign-in: the ID token, never an API's access token
+		}
+		res, err := sess.AcquireTokenSilent(ctx, scopes, account, opts...)
 		return p.acquired(s, res, err)
 	})
 }

@@ -29,6 +29,12 @@ const (
 	oidcTokenPath      = "/token"
 	oidcKeysPath       = "/keys"
 	oidcLogoutPath     = "/logout"
+	entraDevicePath    = "/oauth2/v2.0/devicecode"
+	adfsDevicePath     = "/oauth2/devicecode"
+	oidcDevicePath     = "/device_authorization"
+	// DevicePagePath is where a front serves the page on which a user enters a user
+	// code (the verification_uri), under its base URL.
+	DevicePagePath = "/device"
 )
 
 // Issuer returns the issuer identifier the fake publishes for authority a:
@@ -110,27 +116,29 @@ func schemeOf(raw string) string {
 // Metadata returns the fake's metadata for authority a: endpoints under the authority
 // URL (Entra and B2C: /oauth2/v2.0/authorize, /oauth2/v2.0/token, /discovery/v2.0/keys;
 // ADFS: /oauth2/authorize, /oauth2/token, /discovery/keys; OIDC: /authorize, /token,
-// /keys), the Issuer (an Entra tenant given by name resolved to its tenant id),
+// /keys; the device authorization endpoint at /oauth2/v2.0/devicecode,
+// /oauth2/devicecode and /device_authorization), the Issuer (an Entra tenant given by name resolved to its tenant id),
 // TokenAuthMethods and IssuerInResponse from the Config. A front
 // serving the endpoints elsewhere replaces them.
 func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
-	authz, token, keys, logout := oidcAuthorizePath, oidcTokenPath, oidcKeysPath, oidcLogoutPath
+	authz, token, keys, logout, device := oidcAuthorizePath, oidcTokenPath, oidcKeysPath, oidcLogoutPath, oidcDevicePath
 	switch a.Kind {
 	case domain.AuthorityEntra, domain.AuthorityB2C:
-		authz, token, keys, logout = entraAuthorizePath, entraTokenPath, entraKeysPath, entraLogoutPath
+		authz, token, keys, logout, device = entraAuthorizePath, entraTokenPath, entraKeysPath, entraLogoutPath, entraDevicePath
 	case domain.AuthorityADFS:
-		authz, token, keys, logout = adfsAuthorizePath, adfsTokenPath, adfsKeysPath, adfsLogoutPath
+		authz, token, keys, logout, device = adfsAuthorizePath, adfsTokenPath, adfsKeysPath, adfsLogoutPath, adfsDevicePath
 	}
 	base := strings.TrimRight(a.URL, "/")
 	return domain.ProviderMetadata{
-		Authority:             a,
-		Issuer:                p.Issuer(a),
-		AuthorizationEndpoint: base + authz,
-		TokenEndpoint:         base + token,
-		JWKSURI:               base + keys,
-		EndSessionEndpoint:    base + logout,
-		TokenAuthMethods:      append([]string(nil), TokenAuthMethods...),
-		IssuerInResponse:      p.cfg.IssuerInResponse,
+		Authority:                   a,
+		Issuer:                      p.Issuer(a),
+		AuthorizationEndpoint:       base + authz,
+		TokenEndpoint:               base + token,
+		JWKSURI:                     base + keys,
+		EndSessionEndpoint:          base + logout,
+		DeviceAuthorizationEndpoint: base + device,
+		TokenAuthMethods:            append([]string(nil), TokenAuthMethods...),
+		IssuerInResponse:            p.cfg.IssuerInResponse,
 	}
 }
 
@@ -138,15 +146,13 @@ func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
 // OIDC Core §3.1.2.1) with PKCE S256 (RFC 7636 §4.3): response_type=code, client_id,
 // redirect_uri, scope, state, nonce, code_challenge and code_challenge_method, then the
 // optional prompt, login_hint, domain_hint, claims, max_age and response_mode, and Extra
-// last. Empty fields are left out. It refuses (ErrInvalidInput) a request without a
-// client id, redirect URI or state, a negative max_age, and an Extra parameter that
+// last. Empty fields are left out (a redirect URI too: the client's registered one is
+// then used). It refuses (ErrInvalidInput) a request without a client id or state, a negative max_age, and an Extra parameter that
 // would replace one of the request's.
 func AuthorizationQuery(req domain.AuthorizationRequest) (url.Values, error) {
 	switch {
 	case strings.TrimSpace(req.ClientID) == "":
 		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a client id")
-	case req.RedirectURI == "":
-		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a redirect URI")
 	case req.State == "":
 		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a state")
 	case req.MaxAge != nil && *req.MaxAge < 0:
@@ -175,7 +181,7 @@ func AuthorizationQuery(req domain.AuthorizationRequest) (url.Values, error) {
 	if req.MaxAge != nil {
 		q.Set("max_age", strconv.FormatInt(int64(req.MaxAge.Seconds()), 10))
 	}
-	set("response_mode", req.ResponseMode)
+	set("response_mode", string(req.ResponseMode))
 	for k, vs := range req.Extra {
 		if _, taken := q[k]; taken {
 			return nil, domain.Errorf(domain.ErrInvalidInput, "extra parameter %q would replace a parameter of the request", k)

@@ -46,6 +46,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, c call) {
 		Username:      form.Get("username"),
 		Password:      domain.Secret(form.Get("password")),
 		RefreshToken:  domain.Secret(form.Get("refresh_token")),
+		DeviceCode:    domain.Secret(form.Get("device_code")),
 		Claims:        form.Get("claims"),
 		CorrelationID: r.Header.Get("client-request-id"),
 	}
@@ -78,6 +79,12 @@ func checkTokenRequest(r *http.Request, formErr error) *tokenError {
 		if len(vs) > 1 {
 			return &tokenError{http.StatusBadRequest, ErrorResponse{Error: "invalid_request",
 				Description: "parameter " + strconv.Quote(k) + " is repeated (RFC 6749 §3.2)"}}
+		}
+		if len(vs) == 1 && vs[0] == "" {
+			// RFC 6749 §3.1: a parameter sent without a value is treated as omitted by the
+			// spec, but providers refuse it; a client must leave it out.
+			return &tokenError{http.StatusBadRequest, ErrorResponse{Error: "invalid_request",
+				Description: "parameter " + strconv.Quote(k) + " is empty; leave it out"}}
 		}
 	}
 	return nil
