@@ -37,6 +37,7 @@ type Store struct {
 	hit     *sqlx.Stmt          // FindHit's narrow statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
+	version versionReader       // DataVersion's connection
 }
 
 var (
@@ -137,6 +138,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Close() error {
 	return s.life.Close(func() error {
 		s.releaseAllLockRows()
+		s.version.close()
 		_ = s.find.Close()
 		_ = s.findHit.Close()
 		_ = s.hit.Close()
