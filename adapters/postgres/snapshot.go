@@ -36,7 +36,7 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 	if err := checkText("partition", partition); err != nil {
 		return domain.CacheSnapshot{}, inputError(op, err)
 	}
-	snap, err := s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, exportQuery, partition))
+	snap, err := s.read(ctx, partition, exportQuery, partition)
 	return snap, storeError(ctx, op, err)
 }
 
