@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hexauth/hexauth/domain"
 )
 
@@ -46,4 +48,19 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 // snapshot.
 func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheSnapshot) error {
 	return s.up.Import(ctx, partition, snap)
+}
+
+// foreignTotals implements sqlcache.Upserter.ForeignTotals: the count and bytes of
+// partition's foreign sections, within the import's transaction. Two imports into one
+// partition would each count only its own rows and the committed ones (READ COMMITTED)
+// and could together exceed the bounds, so an advisory transaction lock of the
+// partition's foreign sections serializes them first: the second counts after the
+// first committed.
+func (s *Store) foreignTotals(ctx context.Context, tx *sqlx.Tx, partition string) (count int, size int64, err error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(s.schema, "\x00foreign-sections\x00"+partition)); err != nil {
+		return 0, 0, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(octet_length(key) + octet_length(value::text)), 0)
+		FROM foreign_sections WHERE partition = $1`, partition).Scan(&count, &size)
+	return count, size, err
 }

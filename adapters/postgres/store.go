@@ -68,7 +68,7 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 		idle:     cfg.MaxIdleConns,
 		lockIdle: cfg.MaxLockConns,
 	}
-	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx}
+	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx, ForeignTotals: s.foreignTotals}
 	s.locker = &sqlcache.RefreshLocker{Errors: errs, Life: s.life, Take: s.serverLock}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
