@@ -113,7 +113,9 @@ func CheckStoredForeignSectionTotals(count int, size int64) error {
 // MaxForeignSectionNameBytes, valid UTF-8 and free of control characters (it is logged
 // and printed), and a value of valid JSON (and UTF-8) within MaxForeignSectionBytes. The
 // error is a *Error of class ErrInvalidInput that quotes neither.
-func CheckForeignSection(f ForeignSection) error { return checkForeignSection(f, MaxForeignSectionBytes) }
+func CheckForeignSection(f ForeignSection) error {
+	return checkForeignSection(f, MaxForeignSectionBytes)
+}
 
 // CheckStoredForeignSection is CheckForeignSection with the bound of a value as a store
 // holds it (MaxStoredForeignSectionBytes).
