@@ -112,7 +112,7 @@ func foreignCases() []storeCase {
 		}},
 		{"ThePartitionStaysWithinTheByteBoundAcrossImports", func(t *testing.T, s ports.CacheStore) {
 			big := func(name string) domain.ForeignSection {
-				n := domain.MaxStoredForeignSectionsBytes/2 + 1 - len(name)
+				n := domain.MaxStoredForeignSectionsBytes/2 + 1
 				return foreign(name, `"`+strings.Repeat("a", n-2)+`"`)
 			}
 			before := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{big("one")}}

@@ -34,7 +34,7 @@ const (
 	MaxForeignSections         = 64       // sections per snapshot, and per partition
 	MaxForeignSectionNameBytes = 256      // a section's name
 	MaxForeignSectionBytes     = 16 << 20 // a section's JSON value
-	MaxForeignSectionsBytes    = 16 << 20 // names and values of all the sections together
+	MaxForeignSectionsBytes    = 16 << 20 // the values of all the sections together
 )
 
 // Bounds of foreign sections as a store holds them. A sealing store
@@ -48,17 +48,17 @@ const (
 	foreignSealSlack = 1 << 10
 	// MaxStoredForeignSectionBytes bounds one section's value as a store holds it.
 	MaxStoredForeignSectionBytes = (MaxForeignSectionBytes+2)/3*4 + foreignSealSlack
-	// MaxStoredForeignSectionsBytes bounds the names and values of a partition's
-	// sections together, as a store holds them.
+	// MaxStoredForeignSectionsBytes bounds the values of a partition's sections
+	// together, as a store holds them.
 	MaxStoredForeignSectionsBytes = (MaxForeignSectionsBytes+2)/3*4 + MaxForeignSections*foreignSealSlack
 )
 
-// ForeignSectionsSize returns the bytes of the names and values of fs together, the
-// measure of MaxForeignSectionsBytes and MaxStoredForeignSectionsBytes.
+// ForeignSectionsSize returns the bytes of the values of fs together, the measure of
+// MaxForeignSectionsBytes and MaxStoredForeignSectionsBytes (names have their own bound).
 func ForeignSectionsSize(fs []ForeignSection) int64 {
 	var n int64
 	for _, f := range fs {
-		n += int64(len(f.Name) + len(f.Value))
+		n += int64(len(f.Value))
 	}
 	return n
 }

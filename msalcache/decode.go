@@ -241,7 +241,7 @@ func (d *decoder) foreign(name string, raw json.RawMessage) error {
 	if err := domain.CheckForeignSection(f); err != nil {
 		return invalid(opDecode, &EntryError{Section: name, Reason: "a section hexauth does not know: " + err.(*domain.Error).Description})
 	}
-	if d.foreignSize += int64(len(name) + len(f.Value)); d.foreignSize > domain.MaxForeignSectionsBytes {
+	if d.foreignSize += int64(len(f.Value)); d.foreignSize > domain.MaxForeignSectionsBytes {
 		return invalid(opDecode, &EntryError{Section: name, Reason: fmt.Sprintf("sections hexauth does not know of more than %d bytes in all", domain.MaxForeignSectionsBytes)})
 	}
 	d.foreignSecs = append(d.foreignSecs, f)

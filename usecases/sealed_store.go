@@ -127,17 +127,22 @@ func foreignAD(name string) string { return "\x00foreign-section\x00" + name }
 
 // sealForeign seals the value of every foreign section (a writer's secrets may be in
 // it) into a JSON string, so that the store still holds JSON.
+//
+// The bounds of domain.CheckForeignSections are checked on the plaintext, before
+// sealing: a sealed value is a third larger, and the store checks what it is given
+// against the stored bounds (domain.MaxStoredForeignSectionBytes), sized for sealed
+// values with up to 1 KiB of a sealer's overhead per section (aesgcm adds 28 bytes).
 func (s *sealedStore) sealForeign(fs []domain.ForeignSection) ([]domain.ForeignSection, error) {
 	if fs == nil {
 		return nil, nil
 	}
+	if err := domain.CheckForeignSections(fs); err != nil {
+		// Refused as a store refuses it (ErrCacheStore wrapping ErrInvalidInput): a
+		// sealed value would hide the fault from the store's own check.
+		return nil, &domain.Error{Class: domain.ErrCacheStore, Op: "seal foreign section", Err: err}
+	}
 	out := make([]domain.ForeignSection, len(fs))
 	for i, f := range fs {
-		if err := domain.CheckForeignSection(f); err != nil {
-			// Refused as a store refuses it (ErrCacheStore wrapping ErrInvalidInput): a
-			// sealed value would hide the fault from the store's own check.
-			return nil, &domain.Error{Class: domain.ErrCacheStore, Op: "seal foreign section", Err: err}
-		}
 		sealed, err := s.seal(domain.Secret(f.Value), foreignAD(f.Name))
 		if err != nil {
 			return nil, err

@@ -2,6 +2,8 @@ package usecases_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +100,35 @@ func TestSealedStore_foreignSectionsAreSealed(t *testing.T) {
 	got, err = usecases.SealedStore(inner, otherSealer, nil).Export(ctx, "p")
 	if err != nil || len(got.ForeignSections) != 0 {
 		t.Fatalf("Export with the wrong key = %d foreign sections, %v; want none", len(got.ForeignSections), err)
+	}
+}
+
+// A foreign section within MaxForeignSectionBytes is accepted by a store; sealed, it is
+// a JSON string of the base64 of value, nonce and tag, a third larger. The store checks
+// the stored bound sized for that, and the sealing store the plaintext bound before
+// sealing: turning sealing on must not break the import of a cache the store accepts.
+func TestSealedStore_foreignSectionWithinBoundImports(t *testing.T) {
+	ctx := t.Context()
+	s, raw := newSealed(t, 9)
+	quoted := func(n int) json.RawMessage { return json.RawMessage(`"` + strings.Repeat("a", n-2) + `"`) }
+	snap := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "ext", Value: quoted(domain.MaxForeignSectionBytes)}}}
+	if err := domain.CheckForeignSections(snap.ForeignSections); err != nil {
+		t.Fatalf("the section is within the bounds: %v", err)
+	}
+	if err := raw.Import(ctx, "plain", snap); err != nil {
+		t.Fatalf("the store refuses the section: %v", err)
+	}
+	if err := s.Import(ctx, "sealed", snap); err != nil {
+		t.Errorf("sealing store's Import of a foreign section the store accepts = %v; want nil", err)
+	}
+	got, err := s.Export(ctx, "sealed")
+	if err != nil || len(got.ForeignSections) != 1 || len(got.ForeignSections[0].Value) != domain.MaxForeignSectionBytes {
+		t.Errorf("Export of the sealed section = %d sections, %v; want it back whole", len(got.ForeignSections), err)
+	}
+	// The plaintext bound holds before sealing: one byte over it is refused, though
+	// sealed it would fit the store's bound.
+	over := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "ext", Value: quoted(domain.MaxForeignSectionBytes + 1)}}}
+	if err := s.Import(ctx, "over", over); !errors.Is(err, domain.ErrInvalidInput) || !errors.Is(err, domain.ErrCacheStore) {
+		t.Errorf("sealing store's Import of a section over MaxForeignSectionBytes = %v; want ErrCacheStore wrapping ErrInvalidInput", err)
 	}
 }

@@ -77,10 +77,10 @@ func (p *partition) checkForeignUnion(fs []domain.ForeignSection) error {
 	}
 	union := make(map[string]int64, len(p.foreign)+len(fs))
 	for name, v := range p.foreign {
-		union[name] = int64(len(name) + len(v))
+		union[name] = int64(len(v))
 	}
 	for _, f := range fs {
-		union[f.Name] = int64(len(f.Name) + len(f.Value))
+		union[f.Name] = int64(len(f.Value))
 	}
 	var size int64
 	for _, n := range union {

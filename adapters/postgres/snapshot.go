@@ -60,7 +60,7 @@ func (s *Store) foreignTotals(ctx context.Context, tx *sqlx.Tx, partition string
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(s.schema, "\x00foreign-sections\x00"+partition)); err != nil {
 		return 0, 0, err
 	}
-	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(octet_length(key) + octet_length(value::text)), 0)
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(octet_length(value::text)), 0)
 		FROM foreign_sections WHERE partition = $1`, partition).Scan(&count, &size)
 	return count, size, err
 }

@@ -50,7 +50,7 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 // partition's foreign sections, within the import's write transaction (SQLite runs one
 // writer at a time, so no other import commits in between).
 func foreignTotals(ctx context.Context, tx *sqlx.Tx, partition string) (count int, size int64, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))), 0)
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(value AS BLOB))), 0)
 		FROM foreign_sections WHERE partition = ?1`, partition).Scan(&count, &size)
 	return count, size, err
 }

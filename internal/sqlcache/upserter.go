@@ -24,7 +24,7 @@ type Upserter struct {
 	// InTx runs fn in a write transaction and commits it.
 	InTx func(ctx context.Context, fn func(tx *sqlx.Tx) error) error
 	// ForeignTotals returns the number of partition's foreign sections and the bytes of
-	// their names and values (domain.ForeignSectionsSize) as tx sees them. An import
+	// their values (domain.ForeignSectionsSize) as tx sees them. An import
 	// with foreign sections calls it after its upserts, in its transaction, and is
 	// rolled back whole when the partition would exceed domain's bounds
 	// (domain.CheckStoredForeignSectionTotals). In a dialect whose concurrent write
