@@ -35,6 +35,7 @@ const (
 	jsonNumberCost   = 8
 	audienceElemCost = 16
 )
+
 // claimsCache keeps the parsed claims of ID tokens, keyed by the exact raw token. A
 // silent cache hit returns the cached ID token's claims; parsing them (base64 and JSON
 // into a map) costs about ten times the rest of a hit. A raw token is immutable and its
