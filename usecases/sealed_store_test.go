@@ -2,6 +2,7 @@ package usecases_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -130,5 +131,103 @@ func TestSealedStore_foreignSectionWithinBoundImports(t *testing.T) {
 	over := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "ext", Value: quoted(domain.MaxForeignSectionBytes + 1)}}}
 	if err := s.Import(ctx, "over", over); !errors.Is(err, domain.ErrInvalidInput) || !errors.Is(err, domain.ErrCacheStore) {
 		t.Errorf("sealing store's Import of a section over MaxForeignSectionBytes = %v; want ErrCacheStore wrapping ErrInvalidInput", err)
+	}
+}
+
+// A sealed value's associated data names the partition as well as the entry: someone
+// who can write the database but has no key — the attacker sealing is for — copies
+// another partition's sealed rows into their own (another tenant's, another user's of a
+// multi-user server). They must not open there, or an export of that partition through
+// the application hands out the victim's refresh token and foreign sections in clear.
+func TestSealedStore_rowsCopiedToAnotherPartitionDoNotOpen(t *testing.T) {
+	ctx := t.Context()
+	sealed, raw := newSealed(t, 9)
+	now := time.Unix(1_900_000_000, 0).UTC()
+	victim := domain.CacheSnapshot{
+		RefreshTokens: []domain.RefreshToken{{HomeAccountID: "victim.sub", Environment: "idp.example", ClientID: "c",
+			Secret: "VICTIM-REFRESH-TOKEN", CachedAt: now}},
+		ForeignSections: []domain.ForeignSection{{Name: "AppMetadataExt", Value: json.RawMessage(`{"s":"VICTIM-FOREIGN-SECRET"}`)}},
+	}
+	if err := sealed.Import(ctx, "victim", victim); err != nil {
+		t.Fatal(err)
+	}
+	// The database writer copies the victim's rows, sealed as they are, into their partition.
+	rows, err := raw.Export(ctx, "victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(rows.RefreshTokens[0].Secret), "VICTIM") {
+		t.Fatal("the store holds the secret in clear; the test needs a sealing store")
+	}
+	if err := raw.Import(ctx, "attacker", rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, "attacker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range got.RefreshTokens {
+		if rt.Secret == "VICTIM-REFRESH-TOKEN" {
+			t.Error("a refresh token sealed in partition victim opens in partition attacker: the export hands it out in clear")
+		}
+	}
+	for _, f := range got.ForeignSections {
+		if bytes.Contains(f.Value, []byte("VICTIM-FOREIGN-SECRET")) {
+			t.Error("a foreign section sealed in partition victim opens in partition attacker: the export hands it out in clear")
+		}
+	}
+	// In their own partition they still open.
+	back, err := sealed.Export(ctx, "victim")
+	if err != nil || len(back.RefreshTokens) != 1 || back.RefreshTokens[0].Secret != "VICTIM-REFRESH-TOKEN" || len(back.ForeignSections) != 1 {
+		t.Fatalf("Export(victim) = %d refresh tokens, %d foreign sections, %v; want both, opened", len(back.RefreshTokens), len(back.ForeignSections), err)
+	}
+}
+
+// Values sealed before the partition joined the associated data (version 1: the entry's
+// key alone) still open, so turning the new version on loses no token, and are sealed as
+// version 2 on their next write.
+func TestSealedStore_version1ValuesOpenAndAreResealedOnWrite(t *testing.T) {
+	ctx := t.Context()
+	sealed, raw := newSealed(t, 9)
+	sealer, err := aesgcm.New(bytes.Repeat([]byte{9}, aesgcm.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	w := domain.CacheWrite{
+		Partition:    "p",
+		AccessToken:  &domain.AccessToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Target: "read", Secret: "plain-access", TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour)},
+		RefreshToken: &domain.RefreshToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Secret: "plain-refresh", CachedAt: now},
+	}
+	v1 := func(secret domain.Secret, key string) domain.Secret {
+		b, err := sealer.Seal([]byte(secret), []byte(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return domain.Secret("hexauth-sealed:v1:" + base64.RawURLEncoding.EncodeToString(b))
+	}
+	old := w
+	at, rt := *w.AccessToken, *w.RefreshToken
+	at.Secret, rt.Secret = v1(at.Secret, at.Key()), v1(rt.Secret, rt.Key())
+	old.AccessToken, old.RefreshToken = &at, &rt
+	if err := raw.Write(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, w.Partition)
+	if err != nil || len(got.AccessTokens) != 1 || got.AccessTokens[0].Secret != w.AccessToken.Secret ||
+		len(got.RefreshTokens) != 1 || got.RefreshTokens[0].Secret != w.RefreshToken.Secret {
+		t.Fatalf("Export of version-1 sealed entries = %+v, %v; want them opened", got, err)
+	}
+	if err := sealed.Write(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := raw.Export(ctx, w.Partition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []domain.Secret{stored.AccessTokens[0].Secret, stored.RefreshTokens[0].Secret} {
+		if !strings.HasPrefix(string(s), "hexauth-sealed:v2:") {
+			t.Errorf("a secret after its next write is stored as %.20q...; want version 2", s)
+		}
 	}
 }
