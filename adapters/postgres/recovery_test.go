@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"github.com/hexauth/hexauth/domain"
 )
 
@@ -257,5 +259,39 @@ func TestStore_Write_lostAtCommitIsNotRerun(t *testing.T) {
 	}
 	if n := commits.Load(); n != 1 {
 		t.Errorf("the store sent COMMIT %d times for one Write; want 1 (a transaction of unknown outcome is not re-run)", n)
+	}
+}
+
+// The retry bound of retryLost (idle + 1 attempts) relies on each failed attempt using
+// up its dead connection: pgx marks the connection closed when a call on it fails so,
+// and database/sql then discards it (stdlib's ResetSession answers driver.ErrBadConn
+// for a closed connection at the next checkout). A pgx upgrade that kept such a
+// connection open would make the bound too small; this test says so first.
+func TestStore_failedCallClosesItsConnection(t *testing.T) {
+	dsn, app := DSNWithApp(t)
+	s := OpenTestStore(t, Config{DSN: dsn, MaxOpenConns: 1})
+	c, err := s.db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.PingContext(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	killSessions(t, app)
+	var one int
+	err = c.QueryRowContext(t.Context(), `SELECT 1`).Scan(&one)
+	if err == nil || !lostConnection(t.Context(), err) {
+		t.Fatalf("a query on a terminated session = %v; want a lost connection", err)
+	}
+	var closed bool
+	if err := c.Raw(func(dc any) error {
+		closed = dc.(*stdlib.Conn).Conn().IsClosed()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !closed {
+		t.Error("pgx keeps a connection open after a call on it lost the server; want it closed, so that database/sql discards it")
 	}
 }
