@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -421,5 +422,55 @@ func TestPublicClient_ImportCache_logsWhatWasLeftOut(t *testing.T) {
 	}
 	if strings.Contains(out, "pop-secret-value") {
 		t.Fatalf("log contains a secret:\n%s", out)
+	}
+}
+
+// foreignDoc is an MSAL document holding only n foreign sections named prefix0..prefixN-1.
+func foreignDoc(prefix string, n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q: {\"v\": %d}", fmt.Sprintf("%s%d", prefix, i), i)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// The store keeps the union of the foreign sections of every import (the merge rule), so
+// two imports each within MaxForeignSections — a user merging the caches of two tools —
+// could leave a partition that ExportCache refuses for good, tokens and all. The store
+// refuses the import that would exceed the bound, whole, and the partition still exports.
+func TestImportCache_foreignSectionsOfTwoImportsStillExport(t *testing.T) {
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	pc, err := app.NewPublicClient(ctx, app.Config{ClientID: clientID, Authority: authority, IdentityProvider: newFake(clock), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders); err != nil {
+		t.Fatal(err)
+	}
+	half := domain.MaxForeignSections/2 + 1
+	if _, err := pc.ImportCache(ctx, strings.NewReader(foreignDoc("toolA-", half))); err != nil {
+		t.Fatalf("import of %d foreign sections = %v; want nil (within the bound)", half, err)
+	}
+	_, err = pc.ImportCache(ctx, strings.NewReader(foreignDoc("toolB-", half)))
+	if !errors.Is(err, domain.ErrInvalidInput) {
+		t.Errorf("a second import of %d new foreign sections = %v; want ErrInvalidInput (the partition would hold %d, at most %d)", half, err, 2*half, domain.MaxForeignSections)
+	}
+	var out bytes.Buffer
+	if err := pc.ExportCache(ctx, &out); err != nil {
+		t.Fatalf("ExportCache after two imports = %v; want the cache exported", err)
+	}
+	snap, err := msalcache.Decode(out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.ForeignSections) != half || len(snap.RefreshTokens) != 1 {
+		t.Errorf("export = %d foreign sections, %d refresh tokens; want the first import's %d and the user's 1", len(snap.ForeignSections), len(snap.RefreshTokens), half)
 	}
 }

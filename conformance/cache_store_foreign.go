@@ -17,8 +17,8 @@ func foreign(name, value string) domain.ForeignSection {
 
 // foreignCases hold stores to the foreign-section rules of domain.ForeignSection: kept
 // per partition byte for byte, a section of the same name replaced whole by a later
-// import, untouched by writes and RemoveAccount, and a bad one refused with the whole
-// import.
+// import, untouched by writes and RemoveAccount, a bad one refused with the whole
+// import, and the partition's bounds held across imports.
 func foreignCases() []storeCase {
 	// MSAL Go's unknownEntity as its samples hold it, and a section whose value holds
 	// escapes, non-ASCII text and numbers a re-encoding would change.
@@ -89,5 +89,76 @@ func foreignCases() []storeCase {
 			wantStoreError(t, fmt.Sprintf("Import of %d foreign sections", len(many)), err, domain.ErrInvalidInput)
 			sameSnapshot(t, "Export after an Import refused for too many foreign sections", mustExport(t, s, "p"), before)
 		}},
+		{"ThePartitionStaysWithinTheCountBoundAcrossImports", func(t *testing.T, s ports.CacheStore) {
+			half := domain.MaxForeignSections/2 + 1
+			first := namedSections("a", half)
+			mustImport(t, s, "p", domain.CacheSnapshot{ForeignSections: first})
+			err := s.Import(t.Context(), "p", domain.CacheSnapshot{ForeignSections: namedSections("b", half)})
+			wantStoreError(t, fmt.Sprintf("a second Import of %d new foreign sections into a partition holding %d (at most %d)", half, half, domain.MaxForeignSections), err, domain.ErrInvalidInput)
+			sameSnapshot(t, "Export after an Import refused for leaving the partition over the bound (nothing of it may land)",
+				mustExport(t, s, "p"), domain.CacheSnapshot{ForeignSections: first})
+			// Sections of the same names replace the stored ones: no more are held.
+			again := namedSections("a", half)
+			again[0].Value = json.RawMessage(`"replaced"`)
+			mustImport(t, s, "p", domain.CacheSnapshot{ForeignSections: again})
+			// Up to the bound in all is fine, and the partition still exports.
+			rest := namedSections("c", domain.MaxForeignSections-half)
+			mustImport(t, s, "p", domain.CacheSnapshot{ForeignSections: rest})
+			if got := mustExport(t, s, "p"); len(got.ForeignSections) != domain.MaxForeignSections {
+				t.Errorf("Export after imports of %d sections in all = %d sections; want %d", domain.MaxForeignSections, len(got.ForeignSections), domain.MaxForeignSections)
+			}
+			// The bound is the partition's: another partition has its own.
+			mustImport(t, s, "q", domain.CacheSnapshot{ForeignSections: namedSections("b", half)})
+		}},
+		{"ThePartitionStaysWithinTheByteBoundAcrossImports", func(t *testing.T, s ports.CacheStore) {
+			big := func(name string) domain.ForeignSection {
+				n := domain.MaxStoredForeignSectionsBytes/2 + 1
+				return foreign(name, `"`+strings.Repeat("a", n-2)+`"`)
+			}
+			before := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{big("one")}}
+			mustImport(t, s, "p", before)
+			err := s.Import(t.Context(), "p", domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{big("two")}})
+			wantStoreError(t, fmt.Sprintf("Import of a section leaving the partition over %d bytes of foreign sections", domain.MaxStoredForeignSectionsBytes), err, domain.ErrInvalidInput)
+			if got := mustExport(t, s, "p"); len(got.ForeignSections) != 1 || got.ForeignSections[0].Name != "one" {
+				t.Errorf("Export after an Import refused for the byte bound holds %d sections; want only the first import's", len(got.ForeignSections))
+			}
+			// Replacing the big section with another as big stays within the bound.
+			mustImport(t, s, "p", domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{big("one")}})
+		}},
+		{"ConcurrentImportsStayWithinTheBound", func(t *testing.T, s ports.CacheStore) {
+			// Eight imports of nine new sections each, at once: 72 in all, over the bound.
+			const imports, each = 8, 9
+			start := make(chan struct{})
+			errs := make(chan error, imports)
+			for i := range imports {
+				go func() {
+					<-start
+					errs <- s.Import(t.Context(), "p", domain.CacheSnapshot{ForeignSections: namedSections(fmt.Sprintf("i%d-", i), each)})
+				}()
+			}
+			close(start)
+			var ok int
+			for range imports {
+				if err := <-errs; err == nil {
+					ok++
+				} else {
+					wantStoreError(t, "one of concurrent Imports that together exceed the bound", err, domain.ErrInvalidInput)
+				}
+			}
+			got := len(mustExport(t, s, "p").ForeignSections)
+			if got > domain.MaxForeignSections || got != ok*each || ok == 0 {
+				t.Errorf("%d concurrent Imports of %d sections each: %d succeeded, the partition holds %d sections; want at most %d, %d per success",
+					imports, each, ok, got, domain.MaxForeignSections, each)
+			}
+		}},
 	}
+}
+
+// namedSections returns n small foreign sections named prefix0, prefix1, ...
+func namedSections(prefix string, n int) []domain.ForeignSection {
+	fs := make([]domain.ForeignSection, n)
+	for i := range fs {
+		fs[i] = foreign(fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf(`{"v":%d}`, i))
+	}
+	return fs
 }

@@ -13,6 +13,13 @@ import (
 // GrantDeviceCode is the device authorization grant's grant_type (RFC 8628 §3.4).
 const GrantDeviceCode GrantKind = "urn:ietf:params:oauth:grant-type:device_code"
 
+// GrantDeviceAuthorization is no grant but the request that starts a device flow at the
+// device authorization endpoint (RFC 8628 §3.1). Classify treats its errors as §3.2 says
+// they are, those of RFC 6749 §5.2: the poll answers of §3.5 (authorization_pending,
+// slow_down, expired_token) mean nothing there, so they never become
+// ErrAuthorizationPending or ErrDeviceCodeExpired, classes the poll loop alone handles.
+const GrantDeviceAuthorization GrantKind = "device_authorization"
+
 // Bounds on a device authorization response (RFC 8628 §3.2). A provider, or whoever sits
 // on the path to it, must not be able to make the engine poll in a hot loop, poll
 // forever, or print megabytes (or escape sequences) to the user's terminal.
@@ -85,14 +92,14 @@ func ParseDeviceAuthorization(status int, body []byte) (DeviceAuthorization, err
 	if err := json.Unmarshal(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), &w); err != nil || !ok || w.Error != "" {
 		if err == nil {
 			w.errorResponseJSON.CorrelationID = w.CorrelationID
-			return DeviceAuthorization{}, w.errorResponseJSON.toError(GrantDeviceCode, status)
+			return DeviceAuthorization{}, w.errorResponseJSON.toError(GrantDeviceAuthorization, status)
 		}
 		if ok && json.Valid(body) {
 			return DeviceAuthorization{}, deviceResponseErr(status, "device authorization response is not a JSON object of the expected shape")
 		}
 		// Not JSON at all: an HTML page or a proxy's answer is the provider's fault
 		// (DESIGN §5); the token-response rules classify it.
-		_, perr := ParseTokenResponse(GrantDeviceCode, status, body)
+		_, perr := ParseTokenResponse(GrantDeviceAuthorization, status, body)
 		return DeviceAuthorization{}, perr
 	}
 	uri := w.VerificationURI

@@ -272,6 +272,12 @@ func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStat
 		return ErrUnavailable
 	case "slow_down":
 		return ErrThrottled
+	case "authorization_pending", "expired_token":
+		if grant == GrantDeviceAuthorization {
+			// A poll answer to the request that starts the flow: no device code exists
+			// yet that could be pending or expired (RFC 8628 §3.2).
+			return ErrInvalidResponse
+		}
 	}
 	if grant == GrantRefreshToken && code == "" && httpStatus == 400 {
 		// Providers that refuse a dead refresh token with an empty 400 (DESIGN §3).

@@ -218,6 +218,7 @@ type decoder struct {
 	authority    domain.Authority
 	report       Report
 	foreignSecs  []domain.ForeignSection
+	foreignSize  int64 // domain.ForeignSectionsSize(foreignSecs)
 	accessTokens []candidate[domain.AccessToken]
 	refresh      []candidate[domain.RefreshToken]
 	idTokens     []candidate[domain.IDToken]
@@ -239,6 +240,9 @@ func (d *decoder) foreign(name string, raw json.RawMessage) error {
 	f := domain.ForeignSection{Name: name, Value: c.Bytes()}
 	if err := domain.CheckForeignSection(f); err != nil {
 		return invalid(opDecode, &EntryError{Section: name, Reason: "a section hexauth does not know: " + err.(*domain.Error).Description})
+	}
+	if d.foreignSize += int64(len(f.Value)); d.foreignSize > domain.MaxForeignSectionsBytes {
+		return invalid(opDecode, &EntryError{Section: name, Reason: fmt.Sprintf("sections hexauth does not know of more than %d bytes in all", domain.MaxForeignSectionsBytes)})
 	}
 	d.foreignSecs = append(d.foreignSecs, f)
 	d.report.ForeignSections = append(d.report.ForeignSections, name)

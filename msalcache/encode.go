@@ -83,7 +83,9 @@ func Encode(s domain.CacheSnapshot) ([]byte, error) {
 // withForeign returns the document's top level: the five sections and the foreign
 // sections, whose values are written as they are (re-indented like the rest). A foreign
 // section named as one of the schema's (ignoring case), given twice, or failing
-// domain.CheckForeignSection is refused, naming it but never quoting its value.
+// domain.CheckStoredForeignSection is refused, naming it but never quoting its value.
+// The bounds are those of what a store holds (domain.CheckStoredForeignSections), so an
+// export never refuses a partition its store accepted.
 func withForeign(doc map[string]map[string]object, fs []domain.ForeignSection) (map[string]any, error) {
 	top := make(map[string]any, len(doc)+len(fs))
 	for name, sec := range doc {
@@ -92,9 +94,12 @@ func withForeign(doc map[string]map[string]object, fs []domain.ForeignSection) (
 	if len(fs) > domain.MaxForeignSections {
 		return nil, invalid(opEncode, &EntryError{Reason: fmt.Sprintf("more than %d foreign sections", domain.MaxForeignSections)})
 	}
+	if n := domain.ForeignSectionsSize(fs); n > domain.MaxStoredForeignSectionsBytes {
+		return nil, invalid(opEncode, &EntryError{Reason: fmt.Sprintf("foreign sections of more than %d bytes in all", domain.MaxStoredForeignSectionsBytes)})
+	}
 	for _, f := range fs {
 		reason := ""
-		if err := domain.CheckForeignSection(f); err != nil {
+		if err := domain.CheckStoredForeignSection(f); err != nil {
 			reason = "foreign section: " + err.(*domain.Error).Description
 		} else if _, ok := sectionNamed(f.Name); ok {
 			reason = "a foreign section has the name of a schema section"

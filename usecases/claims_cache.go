@@ -15,12 +15,27 @@ import (
 // parsed claims of cached ID tokens (Config.ClaimsCacheBytes).
 const DefaultClaimsCacheBytes = 64 << 20
 
-// claimsEntryOverhead is what one entry costs beyond the raw token it is keyed by,
-// measured for an Entra ID token of 16 claims (TestClaimsCache_sizeEstimate checks the
-// estimate against the heap): the parsed claims map, its keys and boxed values, the
-// struct and the map slot. It is charged per entry with twice the token's length, so
-// that larger tokens (group claims) count for more.
-const claimsEntryOverhead = 1536
+// claimsEntryOverhead is what one entry costs beyond the raw token it is keyed by and
+// the parsed claims' containers and values (jsonCost): the entry, the claims struct,
+// the index and ring slots. The token's length is charged twice, for the key and for
+// the typed claims' strings.
+const claimsEntryOverhead = 512
+
+// Heap an upper bound of which jsonCost charges for the values encoding/json decodes
+// into, measured on Go 1.26 (TestClaimsCache_boundHoldsForCraftedClaims): a map
+// header, and per map slot (swiss tables are at least 7/16 full, and a map with
+// entries has at least one group of 8 slots); a slice header, and per element (an
+// interface, with append's growth); a string's header; a boxed number.
+const (
+	jsonMapCost      = 64
+	jsonMapSlotCost  = 80
+	jsonMinMapSlots  = 5
+	jsonSliceCost    = 32
+	jsonElementCost  = 32
+	jsonStringCost   = 16
+	jsonNumberCost   = 8
+	audienceElemCost = 16
+)
 
 // claimsCache keeps the parsed claims of ID tokens, keyed by the exact raw token. A
 // silent cache hit returns the cached ID token's claims; parsing them (base64 and JSON
@@ -58,9 +73,45 @@ func newClaimsCache(maxBytes int) *claimsCache {
 	return &claimsCache{max: maxBytes, byRaw: map[string]*claimsEntry{}}
 }
 
-// cost is the estimated bytes an entry for raw holds: the key, the decoded payload's
-// strings (about three quarters of the raw token) and the fixed overhead.
-func claimsCost(raw string) int { return 2*len(raw) + claimsEntryOverhead }
+// claimsCost is the estimated bytes an entry for raw and its parsed claims holds. The
+// token's author (a provider, or whoever wrote the cache row: the token is parsed on
+// every hit, never verified there) chooses its shape, and a claim of many empty
+// objects costs a map per three bytes, so the estimate walks what was parsed rather
+// than scaling the token's length.
+func claimsCost(raw string, c *domain.IDTokenClaims) int {
+	n := 2*len(raw) + claimsEntryOverhead + jsonCost(c.Raw)
+	for _, a := range c.Audience {
+		n += audienceElemCost + len(a)
+	}
+	return n
+}
+
+// jsonCost is an upper bound of the heap that v, as encoding/json decodes into an
+// interface, holds.
+func jsonCost(v any) int {
+	switch v := v.(type) {
+	case map[string]any:
+		n := jsonMapCost
+		if len(v) > 0 { // an empty map has no table yet
+			n += jsonMapSlotCost * max(len(v), jsonMinMapSlots)
+		}
+		for k, x := range v {
+			n += len(k) + jsonCost(x)
+		}
+		return n
+	case []any:
+		n := jsonSliceCost + jsonElementCost*len(v)
+		for _, x := range v {
+			n += jsonCost(x)
+		}
+		return n
+	case string:
+		return jsonStringCost + len(v)
+	case float64, json.Number:
+		return jsonNumberCost
+	}
+	return 0 // bool and null are not boxed
+}
 
 // claims returns a private copy of the claims of raw, parsing it unless cached. ok is
 // false when raw is not a parsable ID token.
@@ -77,13 +128,14 @@ func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, bool) {
 		return nil, false
 	}
 	out := cloneClaims(&parsed, false) // the cached copy shares nothing mutable with the caller's
-	c.add(raw, parsed)
+	c.add(raw, parsed, claimsCost(raw, &parsed))
 	return out, true
 }
 
-// add caches the claims of raw, evicting entries until the estimate fits the bound.
-func (c *claimsCache) add(raw string, claims domain.IDTokenClaims) {
-	cost := claimsCost(raw)
+// add caches the claims of raw, which cost as estimated, evicting entries until the
+// estimate fits the bound. Claims costing more than the whole bound are not cached: a
+// hit on them parses the token each time.
+func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) {
 	if c.max < 0 || cost > c.max {
 		return
 	}

@@ -93,7 +93,7 @@ func TestClaimsCache_claims_callerCannotChangeTheCache(t *testing.T) {
 func TestClaimsCache_add_staysWithinItsBound(t *testing.T) {
 	raw0 := rawIDToken(t, entraClaims(0), strings.Repeat("s", 342))
 	const room = 10
-	c := newClaimsCache(room * claimsCost(raw0))
+	c := newClaimsCache(room * costOf(t, raw0))
 	hot := raw0
 	if _, ok := c.claims(hot); !ok {
 		t.Fatal("claims(hot token) = not ok")
@@ -122,6 +122,41 @@ func TestClaimsCache_add_staysWithinItsBound(t *testing.T) {
 	}
 }
 
+// costOf returns the cost the cache charges for raw's claims.
+func costOf(t testing.TB, raw string) int {
+	t.Helper()
+	_, claims, err := domain.ParseIDToken(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return claimsCost(raw, &claims)
+}
+
+// heapPerEntry caches the claims of every token of raws and returns the heap each
+// entry holds and the cost the cache charged for each, on average.
+func heapPerEntry(t *testing.T, raws []string) (heap, charged int) {
+	t.Helper()
+	c := newClaimsCache(1 << 30)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, r := range raws {
+		if _, ok := c.claims(r); !ok {
+			t.Fatal("token did not parse")
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if len(c.byRaw) != len(raws) {
+		t.Fatalf("cache holds %d entries; want %d", len(c.byRaw), len(raws))
+	}
+	heap = (int(after.HeapAlloc) - int(before.HeapAlloc)) / len(raws)
+	charged = c.bytes / len(raws)
+	runtime.KeepAlive(raws)
+	runtime.KeepAlive(c)
+	return heap, charged
+}
+
 // TestClaimsCache_sizeEstimate checks that claimsCost, which the bound counts, is not
 // below what an entry really holds on the heap for the fixture's Entra ID token: the
 // documented bound is then an upper bound.
@@ -131,25 +166,57 @@ func TestClaimsCache_sizeEstimate(t *testing.T) {
 	for i := range raws {
 		raws[i] = rawIDToken(t, entraClaims(i), strings.Repeat("s", 342))
 	}
-	c := newClaimsCache(1 << 30)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	for _, r := range raws {
-		c.claims(r)
+	per, charged := heapPerEntry(t, raws)
+	t.Logf("an entry for a %d-byte ID token holds %d bytes of heap; charged %d", len(raws[0]), per, charged)
+	if per > charged {
+		t.Errorf("an entry holds %d bytes; the estimate claimsCost = %d is below it, so the bound would be exceeded", per, charged)
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	if len(c.byRaw) != n {
-		t.Fatalf("cache holds %d entries; want %d", len(c.byRaw), n)
+}
+
+// Whoever writes the ID token (a provider, or a cache row: the token is parsed on every
+// hit, never verified there) chooses its shape: a claim of many empty JSON objects costs
+// a map and an interface per 3 bytes of payload. The cost charged must still bound the
+// heap an entry holds, whatever the shape, so that Config.ClaimsCacheBytes bounds memory.
+func TestClaimsCache_boundHoldsForCraftedClaims(t *testing.T) {
+	many := func(v func(i int) any) []any {
+		out := make([]any, 20000)
+		for i := range out {
+			out[i] = v(i)
+		}
+		return out
 	}
-	per := (int(after.HeapAlloc) - int(before.HeapAlloc)) / n
-	t.Logf("an entry for a %d-byte ID token holds %d bytes of heap; estimated %d", len(raws[0]), per, claimsCost(raws[0]))
-	if per > claimsCost(raws[0]) {
-		t.Errorf("an entry holds %d bytes; the estimate claimsCost = %d is below it, so the bound would be exceeded", per, claimsCost(raws[0]))
+	shapes := map[string]any{
+		"empty objects":          many(func(int) any { return map[string]any{} }),
+		"one-member objects":     many(func(int) any { return map[string]any{"a": 0} }),
+		"empty arrays":           many(func(int) any { return []any{} }),
+		"numbers":                many(func(i int) any { return i }),
+		"empty strings":          many(func(int) any { return "" }),
+		"nested one-item arrays": many(func(int) any { return []any{[]any{0}} }),
+		"an object of many keys": func() any {
+			m := map[string]any{}
+			for i := range 20000 {
+				m[fmt.Sprint(i)] = 0
+			}
+			return m
+		}(),
 	}
-	runtime.KeepAlive(raws)
-	runtime.KeepAlive(c)
+	for name, x := range shapes {
+		t.Run(name, func(t *testing.T) {
+			const n = 20
+			raws := make([]string, n)
+			for i := range raws {
+				claims := entraClaims(i)
+				claims["x"] = x
+				raws[i] = rawIDToken(t, claims, "c2ln")
+			}
+			per, charged := heapPerEntry(t, raws)
+			t.Logf("an entry for a %d-byte ID token holds %d bytes of heap; charged %d", len(raws[0]), per, charged)
+			if per > charged {
+				t.Errorf("an entry holds %d bytes of heap, %.1f times the %d charged: the configured bound is exceeded that many times",
+					per, float64(per)/float64(charged), charged)
+			}
+		})
+	}
 }
 
 // A token whose claims are all scalars (Entra's) takes the shallow copy: a caller's

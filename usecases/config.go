@@ -39,8 +39,11 @@ type Config struct {
 	// ClaimsCacheBytes bounds the memory (estimated) the silent flow keeps the parsed
 	// claims of cached ID tokens in, shared by every partition of the client: a cache
 	// hit then returns them without parsing the token again. Zero means
-	// DefaultClaimsCacheBytes (64 MiB: about 15,000 Entra-sized ID tokens of 1.4 KB, at an estimated 4.3 KB each); negative turns the
-	// cache off.
+	// DefaultClaimsCacheBytes (64 MiB: about 12,000 Entra-sized ID tokens of 1.4 KB, at an
+	// estimated 5.5 KB each); negative turns the cache off. The estimate walks the parsed
+	// claims (maps, arrays, strings, numbers), so it bounds the heap whatever the token's
+	// shape; claims estimated above the whole bound are not cached, and a hit on them
+	// parses the token each time.
 	ClaimsCacheBytes int
 	// Rand is the source of state, nonce and PKCE verifiers. Nil means crypto/rand.
 	Rand io.Reader

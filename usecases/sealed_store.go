@@ -5,21 +5,30 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
 )
 
-// sealedPrefix marks a secret sealed by SealedStore.
-const sealedPrefix = "hexauth-sealed:v1:"
+// Sealed values start with their version's prefix. Version 2 binds a value to its
+// partition as well as to its entry (the associated data is sealAD's); version 1, written
+// before it, bound the entry's key (or the foreign section's name) alone, so a row copied
+// into another partition opened there. Version-1 values still open, in any partition,
+// and are sealed as version 2 on their next write.
+const (
+	sealedPrefix   = "hexauth-sealed:v2:"
+	sealedPrefixV1 = "hexauth-sealed:v1:"
+)
 
-// SealedStore wraps a cache store so that every token secret is sealed with sealer
-// before it is written and opened after it is read, with the entry's cache key as
-// associated data. A secret that does not open (wrong key, tampering, or moved to another
-// entry) makes its entry a cache miss, reported through log. Secrets written before
-// sealing was turned on (without the sealed prefix) are read as they are, so sealing can
-// be enabled on an existing cache; they are sealed on their next write.
+// SealedStore wraps a cache store so that every token secret (and every foreign
+// section's value) is sealed with sealer before it is written and opened after it is
+// read, with the partition and the entry's cache key as associated data. A secret that
+// does not open (wrong key, tampering, or moved to another entry or partition) makes its
+// entry a cache miss, reported through log. Secrets written before sealing was turned on
+// (without the sealed prefix) are read as they are, so sealing can be enabled on an
+// existing cache; they are sealed on their next write.
 func SealedStore(store ports.CacheStore, sealer ports.Sealer, log *slog.Logger) ports.CacheStore {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -33,25 +42,42 @@ type sealedStore struct {
 	log    *slog.Logger
 }
 
-func (s *sealedStore) seal(secret domain.Secret, key string) (domain.Secret, error) {
+// sealAD is version 2's associated data: the partition, length-prefixed so that no
+// partition and key pair reads as another, then the key.
+func sealAD(partition, key string) []byte {
+	ad := make([]byte, 0, 24+len(partition)+len(key))
+	ad = append(ad, "hexauth-sealed:v2\x00"...)
+	ad = strconv.AppendInt(ad, int64(len(partition)), 10)
+	ad = append(ad, 0)
+	ad = append(ad, partition...)
+	ad = append(ad, 0)
+	return append(ad, key...)
+}
+
+func (s *sealedStore) seal(secret domain.Secret, partition, key string) (domain.Secret, error) {
 	if secret == "" {
 		return "", nil
 	}
-	b, err := s.sealer.Seal([]byte(secret), []byte(key))
+	b, err := s.sealer.Seal([]byte(secret), sealAD(partition, key))
 	if err != nil {
 		return "", storeErr("seal", err)
 	}
 	return domain.Secret(sealedPrefix + base64.RawURLEncoding.EncodeToString(b)), nil
 }
 
-func (s *sealedStore) open(ctx context.Context, secret domain.Secret, key string) (domain.Secret, bool) {
+func (s *sealedStore) open(ctx context.Context, secret domain.Secret, partition, key string) (domain.Secret, bool) {
+	var ad []byte
 	v, ok := strings.CutPrefix(string(secret), sealedPrefix)
-	if !ok {
+	if ok {
+		ad = sealAD(partition, key)
+	} else if v, ok = strings.CutPrefix(string(secret), sealedPrefixV1); ok {
+		ad = []byte(key)
+	} else {
 		return secret, true
 	}
 	b, err := base64.RawURLEncoding.DecodeString(v)
 	if err == nil {
-		b, err = s.sealer.Open(b, []byte(key))
+		b, err = s.sealer.Open(b, ad)
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "sealed cache entry does not open; treated as a miss", "key", key)
@@ -64,21 +90,21 @@ func (s *sealedStore) Write(ctx context.Context, w domain.CacheWrite) error {
 	var err error
 	if w.AccessToken != nil {
 		at := *w.AccessToken
-		if at.Secret, err = s.seal(at.Secret, at.Key()); err != nil {
+		if at.Secret, err = s.seal(at.Secret, w.Partition, at.Key()); err != nil {
 			return err
 		}
 		w.AccessToken = &at
 	}
 	if w.RefreshToken != nil {
 		rt := *w.RefreshToken
-		if rt.Secret, err = s.seal(rt.Secret, rt.Key()); err != nil {
+		if rt.Secret, err = s.seal(rt.Secret, w.Partition, rt.Key()); err != nil {
 			return err
 		}
 		w.RefreshToken = &rt
 	}
 	if w.IDToken != nil {
 		idt := *w.IDToken
-		if idt.Secret, err = s.seal(idt.Secret, idt.Key()); err != nil {
+		if idt.Secret, err = s.seal(idt.Secret, w.Partition, idt.Key()); err != nil {
 			return err
 		}
 		w.IDToken = &idt
@@ -91,7 +117,7 @@ func (s *sealedStore) Find(ctx context.Context, q domain.CacheQuery) (domain.Cac
 	if err != nil {
 		return e, err
 	}
-	e.AccessTokens, e.RefreshTokens, e.IDTokens = s.openAll(ctx, e.AccessTokens, e.RefreshTokens, e.IDTokens)
+	e.AccessTokens, e.RefreshTokens, e.IDTokens = s.openAll(ctx, q.Partition, e.AccessTokens, e.RefreshTokens, e.IDTokens)
 	return e, nil
 }
 
@@ -107,7 +133,7 @@ func (s *sealedStore) FindHit(ctx context.Context, q domain.CacheQuery) (domain.
 	if err != nil {
 		return e, err
 	}
-	e.AccessTokens, e.RefreshTokens, e.IDTokens = s.openAll(ctx, e.AccessTokens, e.RefreshTokens, e.IDTokens)
+	e.AccessTokens, e.RefreshTokens, e.IDTokens = s.openAll(ctx, q.Partition, e.AccessTokens, e.RefreshTokens, e.IDTokens)
 	return e, nil
 }
 
@@ -116,8 +142,8 @@ func (s *sealedStore) Export(ctx context.Context, partition string) (domain.Cach
 	if err != nil {
 		return snap, err
 	}
-	snap.AccessTokens, snap.RefreshTokens, snap.IDTokens = s.openAll(ctx, snap.AccessTokens, snap.RefreshTokens, snap.IDTokens)
-	snap.ForeignSections = s.openForeign(ctx, snap.ForeignSections)
+	snap.AccessTokens, snap.RefreshTokens, snap.IDTokens = s.openAll(ctx, partition, snap.AccessTokens, snap.RefreshTokens, snap.IDTokens)
+	snap.ForeignSections = s.openForeign(ctx, partition, snap.ForeignSections)
 	return snap, nil
 }
 
@@ -127,18 +153,23 @@ func foreignAD(name string) string { return "\x00foreign-section\x00" + name }
 
 // sealForeign seals the value of every foreign section (a writer's secrets may be in
 // it) into a JSON string, so that the store still holds JSON.
-func (s *sealedStore) sealForeign(fs []domain.ForeignSection) ([]domain.ForeignSection, error) {
+//
+// The bounds of domain.CheckForeignSections are checked on the plaintext, before
+// sealing: a sealed value is a third larger, and the store checks what it is given
+// against the stored bounds (domain.MaxStoredForeignSectionBytes), sized for sealed
+// values with up to 1 KiB of a sealer's overhead per section (aesgcm adds 28 bytes).
+func (s *sealedStore) sealForeign(partition string, fs []domain.ForeignSection) ([]domain.ForeignSection, error) {
 	if fs == nil {
 		return nil, nil
 	}
+	if err := domain.CheckForeignSections(fs); err != nil {
+		// Refused as a store refuses it (ErrCacheStore wrapping ErrInvalidInput): a
+		// sealed value would hide the fault from the store's own check.
+		return nil, &domain.Error{Class: domain.ErrCacheStore, Op: "seal foreign section", Err: err}
+	}
 	out := make([]domain.ForeignSection, len(fs))
 	for i, f := range fs {
-		if err := domain.CheckForeignSection(f); err != nil {
-			// Refused as a store refuses it (ErrCacheStore wrapping ErrInvalidInput): a
-			// sealed value would hide the fault from the store's own check.
-			return nil, &domain.Error{Class: domain.ErrCacheStore, Op: "seal foreign section", Err: err}
-		}
-		sealed, err := s.seal(domain.Secret(f.Value), foreignAD(f.Name))
+		sealed, err := s.seal(domain.Secret(f.Value), partition, foreignAD(f.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -151,12 +182,12 @@ func (s *sealedStore) sealForeign(fs []domain.ForeignSection) ([]domain.ForeignS
 // openForeign opens the sealed foreign sections of fs; one that does not open is left
 // out of the export and logged by name. Values stored before sealing was turned on are
 // returned as they are.
-func (s *sealedStore) openForeign(ctx context.Context, fs []domain.ForeignSection) []domain.ForeignSection {
+func (s *sealedStore) openForeign(ctx context.Context, partition string, fs []domain.ForeignSection) []domain.ForeignSection {
 	out := fs[:0]
 	for _, f := range fs {
 		var text string
-		if json.Unmarshal(f.Value, &text) == nil && strings.HasPrefix(text, sealedPrefix) {
-			v, ok := s.open(ctx, domain.Secret(text), foreignAD(f.Name))
+		if json.Unmarshal(f.Value, &text) == nil && (strings.HasPrefix(text, sealedPrefix) || strings.HasPrefix(text, sealedPrefixV1)) {
+			v, ok := s.open(ctx, domain.Secret(text), partition, foreignAD(f.Name))
 			if !ok || !json.Valid([]byte(v)) {
 				continue
 			}
@@ -174,48 +205,48 @@ func (s *sealedStore) Import(ctx context.Context, partition string, snap domain.
 	sealed.IDTokens = make([]domain.IDToken, len(snap.IDTokens))
 	var err error
 	for i, t := range snap.AccessTokens {
-		if t.Secret, err = s.seal(t.Secret, t.Key()); err != nil {
+		if t.Secret, err = s.seal(t.Secret, partition, t.Key()); err != nil {
 			return err
 		}
 		sealed.AccessTokens[i] = t
 	}
 	for i, t := range snap.RefreshTokens {
-		if t.Secret, err = s.seal(t.Secret, t.Key()); err != nil {
+		if t.Secret, err = s.seal(t.Secret, partition, t.Key()); err != nil {
 			return err
 		}
 		sealed.RefreshTokens[i] = t
 	}
 	for i, t := range snap.IDTokens {
-		if t.Secret, err = s.seal(t.Secret, t.Key()); err != nil {
+		if t.Secret, err = s.seal(t.Secret, partition, t.Key()); err != nil {
 			return err
 		}
 		sealed.IDTokens[i] = t
 	}
-	if sealed.ForeignSections, err = s.sealForeign(snap.ForeignSections); err != nil {
+	if sealed.ForeignSections, err = s.sealForeign(partition, snap.ForeignSections); err != nil {
 		return err
 	}
 	return s.CacheStore.Import(ctx, partition, sealed)
 }
 
 // openAll opens every secret, dropping entries whose secret does not open.
-func (s *sealedStore) openAll(ctx context.Context, ats []domain.AccessToken, rts []domain.RefreshToken, idts []domain.IDToken) ([]domain.AccessToken, []domain.RefreshToken, []domain.IDToken) {
+func (s *sealedStore) openAll(ctx context.Context, partition string, ats []domain.AccessToken, rts []domain.RefreshToken, idts []domain.IDToken) ([]domain.AccessToken, []domain.RefreshToken, []domain.IDToken) {
 	outAT := ats[:0:0]
 	for _, t := range ats {
-		if v, ok := s.open(ctx, t.Secret, t.Key()); ok {
+		if v, ok := s.open(ctx, t.Secret, partition, t.Key()); ok {
 			t.Secret = v
 			outAT = append(outAT, t)
 		}
 	}
 	outRT := rts[:0:0]
 	for _, t := range rts {
-		if v, ok := s.open(ctx, t.Secret, t.Key()); ok {
+		if v, ok := s.open(ctx, t.Secret, partition, t.Key()); ok {
 			t.Secret = v
 			outRT = append(outRT, t)
 		}
 	}
 	outID := idts[:0:0]
 	for _, t := range idts {
-		if v, ok := s.open(ctx, t.Secret, t.Key()); ok {
+		if v, ok := s.open(ctx, t.Secret, partition, t.Key()); ok {
 			t.Secret = v
 			outID = append(outID, t)
 		}

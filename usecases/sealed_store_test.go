@@ -2,6 +2,9 @@ package usecases_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +101,133 @@ func TestSealedStore_foreignSectionsAreSealed(t *testing.T) {
 	got, err = usecases.SealedStore(inner, otherSealer, nil).Export(ctx, "p")
 	if err != nil || len(got.ForeignSections) != 0 {
 		t.Fatalf("Export with the wrong key = %d foreign sections, %v; want none", len(got.ForeignSections), err)
+	}
+}
+
+// A foreign section within MaxForeignSectionBytes is accepted by a store; sealed, it is
+// a JSON string of the base64 of value, nonce and tag, a third larger. The store checks
+// the stored bound sized for that, and the sealing store the plaintext bound before
+// sealing: turning sealing on must not break the import of a cache the store accepts.
+func TestSealedStore_foreignSectionWithinBoundImports(t *testing.T) {
+	ctx := t.Context()
+	s, raw := newSealed(t, 9)
+	quoted := func(n int) json.RawMessage { return json.RawMessage(`"` + strings.Repeat("a", n-2) + `"`) }
+	snap := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "ext", Value: quoted(domain.MaxForeignSectionBytes)}}}
+	if err := domain.CheckForeignSections(snap.ForeignSections); err != nil {
+		t.Fatalf("the section is within the bounds: %v", err)
+	}
+	if err := raw.Import(ctx, "plain", snap); err != nil {
+		t.Fatalf("the store refuses the section: %v", err)
+	}
+	if err := s.Import(ctx, "sealed", snap); err != nil {
+		t.Errorf("sealing store's Import of a foreign section the store accepts = %v; want nil", err)
+	}
+	got, err := s.Export(ctx, "sealed")
+	if err != nil || len(got.ForeignSections) != 1 || len(got.ForeignSections[0].Value) != domain.MaxForeignSectionBytes {
+		t.Errorf("Export of the sealed section = %d sections, %v; want it back whole", len(got.ForeignSections), err)
+	}
+	// The plaintext bound holds before sealing: one byte over it is refused, though
+	// sealed it would fit the store's bound.
+	over := domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "ext", Value: quoted(domain.MaxForeignSectionBytes + 1)}}}
+	if err := s.Import(ctx, "over", over); !errors.Is(err, domain.ErrInvalidInput) || !errors.Is(err, domain.ErrCacheStore) {
+		t.Errorf("sealing store's Import of a section over MaxForeignSectionBytes = %v; want ErrCacheStore wrapping ErrInvalidInput", err)
+	}
+}
+
+// A sealed value's associated data names the partition as well as the entry: someone
+// who can write the database but has no key — the attacker sealing is for — copies
+// another partition's sealed rows into their own (another tenant's, another user's of a
+// multi-user server). They must not open there, or an export of that partition through
+// the application hands out the victim's refresh token and foreign sections in clear.
+func TestSealedStore_rowsCopiedToAnotherPartitionDoNotOpen(t *testing.T) {
+	ctx := t.Context()
+	sealed, raw := newSealed(t, 9)
+	now := time.Unix(1_900_000_000, 0).UTC()
+	victim := domain.CacheSnapshot{
+		RefreshTokens: []domain.RefreshToken{{HomeAccountID: "victim.sub", Environment: "idp.example", ClientID: "c",
+			Secret: "VICTIM-REFRESH-TOKEN", CachedAt: now}},
+		ForeignSections: []domain.ForeignSection{{Name: "AppMetadataExt", Value: json.RawMessage(`{"s":"VICTIM-FOREIGN-SECRET"}`)}},
+	}
+	if err := sealed.Import(ctx, "victim", victim); err != nil {
+		t.Fatal(err)
+	}
+	// The database writer copies the victim's rows, sealed as they are, into their partition.
+	rows, err := raw.Export(ctx, "victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(rows.RefreshTokens[0].Secret), "VICTIM") {
+		t.Fatal("the store holds the secret in clear; the test needs a sealing store")
+	}
+	if err := raw.Import(ctx, "attacker", rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, "attacker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range got.RefreshTokens {
+		if rt.Secret == "VICTIM-REFRESH-TOKEN" {
+			t.Error("a refresh token sealed in partition victim opens in partition attacker: the export hands it out in clear")
+		}
+	}
+	for _, f := range got.ForeignSections {
+		if bytes.Contains(f.Value, []byte("VICTIM-FOREIGN-SECRET")) {
+			t.Error("a foreign section sealed in partition victim opens in partition attacker: the export hands it out in clear")
+		}
+	}
+	// In their own partition they still open.
+	back, err := sealed.Export(ctx, "victim")
+	if err != nil || len(back.RefreshTokens) != 1 || back.RefreshTokens[0].Secret != "VICTIM-REFRESH-TOKEN" || len(back.ForeignSections) != 1 {
+		t.Fatalf("Export(victim) = %d refresh tokens, %d foreign sections, %v; want both, opened", len(back.RefreshTokens), len(back.ForeignSections), err)
+	}
+}
+
+// Values sealed before the partition joined the associated data (version 1: the entry's
+// key alone) still open, so turning the new version on loses no token, and are sealed as
+// version 2 on their next write.
+func TestSealedStore_version1ValuesOpenAndAreResealedOnWrite(t *testing.T) {
+	ctx := t.Context()
+	sealed, raw := newSealed(t, 9)
+	sealer, err := aesgcm.New(bytes.Repeat([]byte{9}, aesgcm.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	w := domain.CacheWrite{
+		Partition:    "p",
+		AccessToken:  &domain.AccessToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Target: "read", Secret: "plain-access", TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour)},
+		RefreshToken: &domain.RefreshToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Secret: "plain-refresh", CachedAt: now},
+	}
+	v1 := func(secret domain.Secret, key string) domain.Secret {
+		b, err := sealer.Seal([]byte(secret), []byte(key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return domain.Secret("hexauth-sealed:v1:" + base64.RawURLEncoding.EncodeToString(b))
+	}
+	old := w
+	at, rt := *w.AccessToken, *w.RefreshToken
+	at.Secret, rt.Secret = v1(at.Secret, at.Key()), v1(rt.Secret, rt.Key())
+	old.AccessToken, old.RefreshToken = &at, &rt
+	if err := raw.Write(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, w.Partition)
+	if err != nil || len(got.AccessTokens) != 1 || got.AccessTokens[0].Secret != w.AccessToken.Secret ||
+		len(got.RefreshTokens) != 1 || got.RefreshTokens[0].Secret != w.RefreshToken.Secret {
+		t.Fatalf("Export of version-1 sealed entries = %+v, %v; want them opened", got, err)
+	}
+	if err := sealed.Write(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := raw.Export(ctx, w.Partition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []domain.Secret{stored.AccessTokens[0].Secret, stored.RefreshTokens[0].Secret} {
+		if !strings.HasPrefix(string(s), "hexauth-sealed:v2:") {
+			t.Errorf("a secret after its next write is stored as %.20q...; want version 2", s)
+		}
 	}
 }

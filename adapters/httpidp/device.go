@@ -51,6 +51,15 @@ func (p *Provider) DeviceAuthorization(ctx context.Context, req domain.DeviceAut
 	if err != nil {
 		return domain.DeviceAuthorization{}, asDomainError(ctx, opDevice, err)
 	}
+	// Throttled like a token request (docs/adr/0008): inside a Retry-After window the
+	// identical request fails fast, without a network call.
+	key := requestKey(meta.DeviceAuthorizationEndpoint, domain.TokenRequest{Grant: domain.GrantDeviceAuthorization,
+		ClientID: req.ClientID, Credential: req.Credential, Scopes: req.Scopes, Claims: req.Claims})
+	if wait := p.throttle.remaining(key, p.cfg.Clock.Now()); wait > 0 {
+		p.cfg.Logger.Info("httpidp: device authorization refused locally inside a Retry-After window", "retry_after", wait)
+		return domain.DeviceAuthorization{}, &domain.Error{Class: domain.ErrThrottled, Op: opDevice, RetryAfter: wait, CorrelationID: req.CorrelationID,
+			Description: "the provider throttled an identical request; not sent again before its Retry-After"}
+	}
 	header := http.Header{}
 	body := &formBody{}
 	body.build = func() ([]byte, error) {
@@ -95,12 +104,14 @@ func (p *Provider) DeviceAuthorization(ctx context.Context, req domain.DeviceAut
 		}
 		return domain.DeviceAuthorization{}, de
 	}
-	return p.deviceResult(req, ex, body.secrets(domain.TokenRequest{Credential: req.Credential}))
+	return p.deviceResult(req, key, ex, body.secrets(domain.TokenRequest{Credential: req.Credential}))
 }
 
 // deviceResult turns the answer into a device authorization or a classified error,
-// its provider text scrubbed of what the request sent.
-func (p *Provider) deviceResult(req domain.DeviceAuthorizationRequest, ex exchange, secrets []string) (domain.DeviceAuthorization, error) {
+// its provider text scrubbed of what the request sent, opening a throttle window as
+// tokenResult does. The answer is classified as an initiation's
+// (domain.GrantDeviceAuthorization), never as a poll's.
+func (p *Provider) deviceResult(req domain.DeviceAuthorizationRequest, key throttleKey, ex exchange, secrets []string) (domain.DeviceAuthorization, error) {
 	cid := firstNonEmpty(ex.header.Get("client-request-id"), req.CorrelationID)
 	if ex.status >= 300 && ex.status < 400 {
 		return domain.DeviceAuthorization{}, &domain.Error{Class: domain.ErrInvalidResponse, Op: opDevice, HTTPStatus: ex.status,
@@ -119,8 +130,16 @@ func (p *Provider) deviceResult(req domain.DeviceAuthorizationRequest, ex exchan
 	de.Scrub(secrets...)
 	de.Op = opDevice
 	de.CorrelationID = firstNonEmpty(de.CorrelationID, cid)
-	if ra, ok := parseRetryAfter(ex.header, p.cfg.Clock.Now()); ok && (ex.status == http.StatusTooManyRequests || ex.status >= 500) {
+	now := p.cfg.Clock.Now()
+	if ra, ok := parseRetryAfter(ex.header, now); ok && (ex.status == http.StatusTooManyRequests || ex.status >= 500) {
 		de.RetryAfter = ra
+		if ex.status == http.StatusServiceUnavailable && de.Class == domain.ErrUnavailable {
+			de.Class = domain.ErrThrottled
+		}
+		p.throttle.open(key, now, ra)
+	} else if ex.status == http.StatusTooManyRequests {
+		de.RetryAfter = p.cfg.ThrottleWindow
+		p.throttle.open(key, now, p.cfg.ThrottleWindow)
 	}
 	p.cfg.Logger.Info("httpidp: device authorization refused", "status", ex.status, "class", string(de.Class), "code", de.Code,
 		"correlation_id", de.CorrelationID)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/fakeidp"
@@ -225,5 +226,82 @@ func TestProvider_Token_throttleWindowIsPerDeviceCode(t *testing.T) {
 	wantClass(t, err, domain.ErrAuthorizationPending)
 	if n := f.count("token"); n != 2 {
 		t.Fatalf("token requests = %d; want 2 (the window is the first code's only)", n)
+	}
+}
+
+// The device authorization endpoint (initiation, not a poll) answering RFC 8628 §3.5's
+// poll codes: ErrAuthorizationPending and ErrDeviceCodeExpired are the poll loop's
+// classes, and a caller told "keep polling" or "the code expired" about a flow that
+// does not exist would act wrongly. Initiation has its own classification (§3.2: RFC
+// 6749 §5.2's errors); a 429 keeps ErrThrottled.
+func TestProvider_DeviceAuthorization_pollCodeAtInitiationIsNotPending(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   string
+		want   domain.ErrorCode
+	}{
+		{400, "authorization_pending", domain.ErrInvalidResponse},
+		{400, "expired_token", domain.ErrInvalidResponse},
+		{429, "slow_down", domain.ErrThrottled},
+		{429, "authorization_pending", domain.ErrThrottled},
+		{400, "slow_down", domain.ErrThrottled},
+		{400, "access_denied", domain.ErrAccessDenied},
+		{400, "invalid_scope", domain.ErrInvalidScope},
+	} {
+		f := newFakeIdP(t)
+		withDeviceEndpoint(f, "/device", status(tc.status, map[string]any{"error": tc.code}))
+		p := newProvider(t, testConfig(newFakeClock()))
+		_, err := p.DeviceAuthorization(t.Context(), deviceRequest(f.authority("", domain.AuthorityOIDC)))
+		if err == nil {
+			t.Fatalf("%d %s: DeviceAuthorization succeeded", tc.status, tc.code)
+		}
+		if errors.Is(err, domain.ErrAuthorizationPending) || errors.Is(err, domain.ErrDeviceCodeExpired) {
+			t.Errorf("%d %s at the device authorization endpoint: error %v is a poll class (only the poll loop may see one)", tc.status, tc.code, err)
+		}
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%d %s at the device authorization endpoint = %v; want %s", tc.status, tc.code, err, tc.want)
+		}
+	}
+}
+
+// A 429 or 5xx with Retry-After at the device authorization endpoint opens a throttle
+// window like every other endpoint (docs/adr/0008): the identical request fails fast,
+// without touching the network, until it closes; another request (other scopes) goes out.
+func TestProvider_DeviceAuthorization_retryAfterOpensThrottleWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    time.Duration
+	}{
+		{"429 with Retry-After past the cap", status(429, map[string]any{"error": "slow_down"}, "Retry-After", "30"), 30 * time.Second},
+		{"503 with Retry-After past the cap", status(503, nil, "Retry-After", "30"), 30 * time.Second},
+		{"429 without Retry-After", status(429, map[string]any{"error": "too_many_requests"}), httpidp.DefaultThrottleWindow},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeIdP(t)
+			withDeviceEndpoint(f, "/device", tc.handler)
+			clock := newFakeClock()
+			p := newProvider(t, testConfig(clock))
+			req := deviceRequest(f.authority("", domain.AuthorityOIDC))
+			_, err := p.DeviceAuthorization(t.Context(), req)
+			if de := wantClass(t, err, domain.ErrThrottled); de.RetryAfter != tc.want {
+				t.Errorf("first answer: RetryAfter %s; want %s", de.RetryAfter, tc.want)
+			}
+			sent := f.count("/device")
+			clock.Advance(tc.want - time.Second)
+			_, err = p.DeviceAuthorization(t.Context(), req)
+			if de := wantClass(t, err, domain.ErrThrottled); de.RetryAfter != time.Second {
+				t.Errorf("inside the window: RetryAfter %s; want the 1s left", de.RetryAfter)
+			}
+			if n := f.count("/device"); n != sent {
+				t.Errorf("device authorization requests: %d after the window opened, %d before; want none sent inside it", n, sent)
+			}
+			other := req
+			other.Scopes = []string{"openid", "write"}
+			_, _ = p.DeviceAuthorization(t.Context(), other)
+			if n := f.count("/device"); n == sent {
+				t.Error("a request for other scopes was refused locally; want it sent (the window is per request)")
+			}
+		})
 	}
 }

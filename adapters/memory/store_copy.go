@@ -121,7 +121,7 @@ func copySnapshot(s domain.CacheSnapshot) (copyIn, error) {
 	if err != nil {
 		return copyIn{}, err
 	}
-	if err := domain.CheckForeignSections(s.ForeignSections); err != nil {
+	if err := domain.CheckStoredForeignSections(s.ForeignSections); err != nil {
 		return copyIn{}, err
 	}
 	for _, f := range s.ForeignSections {

@@ -53,6 +53,9 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.checkForeignUnion(c.foreign); err != nil {
+		return storeErr("import", err)
+	}
 	e := p.edit()
 	kept := p.apply(e, c)
 	e.commit()
@@ -60,4 +63,24 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 		s.log.DebugContext(ctx, "memory: import kept newer refresh tokens", "partition", partition, "kept", kept)
 	}
 	return nil
+}
+
+// checkForeignUnion checks the foreign sections p would hold after importing fs (a
+// section of the same name replaced) against domain's partition bounds; p is locked.
+func (p *partition) checkForeignUnion(fs []domain.ForeignSection) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	union := make(map[string]int64, len(p.foreign)+len(fs))
+	for name, v := range p.foreign {
+		union[name] = int64(len(v))
+	}
+	for _, f := range fs {
+		union[f.Name] = int64(len(f.Value))
+	}
+	var size int64
+	for _, n := range union {
+		size += n
+	}
+	return domain.CheckStoredForeignSectionTotals(len(union), size)
 }

@@ -68,7 +68,7 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 		return nil, inputError(op, err)
 	}
 	query, args := accountsQuery(f)
-	snap, err := s.scan(ctx, f.Partition).Read(s.db.QueryxContext(ctx, query, args...))
+	snap, err := s.read(ctx, f.Partition, query, args...)
 	if err != nil {
 		return nil, storeError(ctx, op, err)
 	}

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -73,11 +76,12 @@ func hasCode(err error, codes ...string) bool {
 	return false
 }
 
-// readRetried reports whether a read that failed with err may run again at once: its
-// connection was lost (a network error, or the server ended the session: SQLSTATE class
-// 08, or 57P01–57P03 on shutdown or termination) while ctx is still live. A server
-// error about the statement itself is not retried.
-func readRetried(ctx context.Context, err error) bool {
+// lostConnection reports whether a call that failed with err lost its connection (a
+// network error, or the server ended the session: SQLSTATE class 08, or 57P01–57P03 on
+// shutdown or termination) while ctx is still live, so that it may run again on
+// another connection. A server error about the statement itself is not a lost
+// connection.
+func lostConnection(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
@@ -85,7 +89,15 @@ func readRetried(ctx context.Context, err error) bool {
 	if errors.As(err, &pgErr) {
 		return strings.HasPrefix(pgErr.Code, "08") || hasCode(err, "57P01", "57P02", "57P03")
 	}
-	return true
+	// A failed dial is no dead pooled connection: the pool already tried a fresh one.
+	var connErr *pgconn.ConnectError
+	var ce *connectError
+	if errors.As(err, &connErr) || errors.As(err, &ce) {
+		return false
+	}
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &netErr)
 }
 
 // retryable reports whether a transaction failed only because it lost a race with

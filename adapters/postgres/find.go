@@ -103,14 +103,15 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 }
 
 // read runs a union query of partition's rows and decodes them. A read that failed
-// because its connection was lost (readRetried) runs once more, on another connection:
-// the pool hands out idle connections without pinging them first.
+// because its connection was lost runs again on another connection (retryLost): the
+// pool hands out idle connections without pinging them first.
 func (s *Store) read(ctx context.Context, partition, query string, args ...any) (domain.CacheSnapshot, error) {
-	snap, err := s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, query, args...))
-	if err != nil && readRetried(ctx, err) {
-		s.log.DebugContext(ctx, "postgres: a read lost its connection; retrying once", "error", sanitize(err).Error())
+	var snap domain.CacheSnapshot
+	err := s.retryLost(ctx, "read", s.idle, func() (bool, error) {
+		var err error
 		snap, err = s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, query, args...))
-	}
+		return true, err
+	})
 	return snap, err
 }
 

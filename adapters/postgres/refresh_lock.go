@@ -24,8 +24,21 @@ func (s *Store) WithRefreshLock(ctx context.Context, key domain.RefreshLockKey, 
 }
 
 // serverLock takes the advisory lock of name (key.String()) and returns the function
-// that releases it.
+// that releases it. An attempt that lost its connection holds no lock (the server
+// releases an advisory transaction lock with its session), so it is made again on
+// another connection (retryLost): after a server restart every idle connection of the
+// lock pool is dead, and the first refresh must not fail for it.
 func (s *Store) serverLock(ctx context.Context, _ domain.RefreshLockKey, name string) (release func(), err error) {
+	err = s.retryLost(ctx, "refresh lock", s.lockIdle, func() (bool, error) {
+		var err error
+		release, err = s.serverLockOnce(ctx, name)
+		return true, err
+	})
+	return release, err
+}
+
+// serverLockOnce is one attempt of serverLock.
+func (s *Store) serverLockOnce(ctx context.Context, name string) (release func(), err error) {
 	conn, err := s.lockDB.Connx(ctx)
 	if err != nil {
 		return nil, err

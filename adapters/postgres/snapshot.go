@@ -39,7 +39,7 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 	if err := checkText("partition", partition); err != nil {
 		return domain.CacheSnapshot{}, inputError(op, err)
 	}
-	snap, err := s.scan(ctx, partition).Read(s.db.QueryxContext(ctx, exportQuery, partition))
+	snap, err := s.read(ctx, partition, exportQuery, partition)
 	return snap, storeError(ctx, op, err)
 }
 
@@ -55,4 +55,19 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 		}
 		return nil
 	})
+}
+
+// foreignTotals implements sqlcache.Upserter.ForeignTotals: the count and bytes of
+// partition's foreign sections, within the import's transaction. Two imports into one
+// partition would each count only its own rows and the committed ones (READ COMMITTED)
+// and could together exceed the bounds, so an advisory transaction lock of the
+// partition's foreign sections serializes them first: the second counts after the
+// first committed.
+func (s *Store) foreignTotals(ctx context.Context, tx *sqlx.Tx, partition string) (count int, size int64, err error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(s.schema, "\x00foreign-sections\x00"+partition)); err != nil {
+		return 0, 0, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(octet_length(value::text)), 0)
+		FROM foreign_sections WHERE partition = $1`, partition).Scan(&count, &size)
+	return count, size, err
 }

@@ -25,6 +25,10 @@ type Store struct {
 	life   *sqlcache.Lifecycle // open or closed; its Done wakes refresh-lock waiters
 	up     sqlcache.Upserter   // Write and Import
 	listen *pgx.ConnConfig     // ListenChanges' sessions
+	// idle and lockIdle are the most idle connections each pool keeps: after a server
+	// restart all of them may be dead, so a call retried on a lost connection tries
+	// that many plus one (lostConnAttempts).
+	idle, lockIdle int
 }
 
 var (
@@ -57,14 +61,16 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 		connCfg.DialFunc = dial
 	}
 	s := &Store{
-		db:     newPool(connCfg, cfg.MaxOpenConns, cfg.MaxIdleConns, cfg),
-		lockDB: newPool(connCfg, cfg.MaxLockConns, cfg.MaxLockConns, cfg),
-		schema: cfg.Schema,
-		log:    cfg.Logger,
-		life:   sqlcache.NewLifecycle(),
-		listen: connCfg,
+		db:       newPool(connCfg, cfg.MaxOpenConns, cfg.MaxIdleConns, cfg),
+		lockDB:   newPool(connCfg, cfg.MaxLockConns, cfg.MaxLockConns, cfg),
+		schema:   cfg.Schema,
+		log:      cfg.Logger,
+		life:     sqlcache.NewLifecycle(),
+		listen:   connCfg,
+		idle:     cfg.MaxIdleConns,
+		lockIdle: cfg.MaxLockConns,
 	}
-	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx}
+	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx, ForeignTotals: s.foreignTotals}
 	s.locker = &sqlcache.RefreshLocker{Errors: errs, Life: s.life, Take: s.serverLock}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -78,9 +84,11 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 // The pool does not ping a connection before handing it out. pgx's database/sql driver
 // otherwise pings one idle for over a second (Conn.ResetSession), which makes a cache
 // read on a quiet backend two round trips instead of one. A connection the server or a
-// proxy closed meanwhile is found by the statement itself: a write or a transaction
-// fails as it would if the connection died mid-call, and a read is retried once
-// (readRetried).
+// proxy closed meanwhile is found by the statement itself, which fails; pgx then marks
+// the connection closed and database/sql discards it at its next checkout
+// (Conn.ResetSession answers driver.ErrBadConn for a closed connection). Reads, the
+// refresh lock and transactions that failed before COMMIT are therefore run again, each
+// attempt discarding one dead connection, until a live one answers (retryLost).
 func newPool(connCfg *pgx.ConnConfig, maxOpen, maxIdle int, cfg Config) *sqlx.DB {
 	db := stdlib.OpenDB(*connCfg, stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return false }))
 	db.SetMaxOpenConns(maxOpen)
@@ -105,15 +113,51 @@ func (s *Store) begin(ctx context.Context, op string) error {
 }
 
 // inTx runs fn in a transaction on the read-write pool and commits it. A transaction
-// that loses a deadlock or a serialization conflict is retried a few times.
+// that loses a deadlock or a serialization conflict is retried a few times. One whose
+// connection was lost before COMMIT was sent is run again on another connection
+// (retryLost): the server rolled it back, so nothing of it was applied. A connection
+// lost during COMMIT leaves the outcome unknown, and that error is returned as is.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	const attempts = 4
 	var err error
 	for range attempts {
-		err = sqlcache.InTx(ctx, s.db, fn)
+		err = s.retryLost(ctx, "transaction", s.idle, func() (bool, error) { return s.txOnce(ctx, fn) })
 		if !retryable(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
+}
+
+// txOnce is one attempt of inTx; again reports whether the attempt failed before its
+// COMMIT was sent, so that running it again cannot apply it twice.
+func (s *Store) txOnce(ctx context.Context, fn func(tx *sqlx.Tx) error) (again bool, err error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return true, err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return true, err
+	}
+	return false, tx.Commit()
+}
+
+// retryLost runs op until it succeeds or fails for another reason than a lost
+// connection (lostConnection), at most idle+1 times and while ctx is live. A pool holds
+// at most idle connections that may all have died together (a server restart, a
+// failover, a proxy recycling its backends); each failed attempt uses one, which
+// database/sql then discards, so the last attempt gets a fresh connection. op's again
+// is false when its failure must not be retried whatever it was (a COMMIT sent).
+func (s *Store) retryLost(ctx context.Context, what string, idle int, op func() (again bool, err error)) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var again bool
+		again, err = op()
+		if err == nil || !again || attempt > idle || !lostConnection(ctx, err) {
+			return err
+		}
+		s.log.DebugContext(ctx, "postgres: a call lost its connection; retrying on another",
+			"call", what, "attempt", attempt, "error", sanitize(err).Error())
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hexauth/hexauth/domain"
 )
 
@@ -42,4 +44,13 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 // written (sqlcache.Upserter).
 func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheSnapshot) error {
 	return s.up.Import(ctx, partition, snap)
+}
+
+// foreignTotals implements sqlcache.Upserter.ForeignTotals: the count and bytes of
+// partition's foreign sections, within the import's write transaction (SQLite runs one
+// writer at a time, so no other import commits in between).
+func foreignTotals(ctx context.Context, tx *sqlx.Tx, partition string) (count int, size int64, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(CAST(value AS BLOB))), 0)
+		FROM foreign_sections WHERE partition = ?1`, partition).Scan(&count, &size)
+	return count, size, err
 }

@@ -81,7 +81,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db: db, cfg: cfg, log: cfg.Logger, id: randomID(), shared: !cfg.inMemory(),
 		writers: make(chan struct{}, 1), life: sqlcache.NewLifecycle(),
 	}
-	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inWriteTx}
+	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inWriteTx, ForeignTotals: foreignTotals}
 	s.locker = &sqlcache.RefreshLocker{Errors: errs, Life: s.life, Take: s.takeLock}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()

@@ -172,7 +172,7 @@ func (d *rowDecoder) foreignSection(snap *domain.CacheSnapshot) error {
 	if d.err != nil {
 		return d.err
 	}
-	if err := domain.CheckForeignSection(f); err != nil {
+	if err := domain.CheckStoredForeignSection(f); err != nil {
 		return fmt.Errorf("foreign section: %s", err.(*domain.Error).Description)
 	}
 	snap.ForeignSections = append(snap.ForeignSections, f)

@@ -120,13 +120,16 @@ func RowsOf(snap domain.CacheSnapshot, codec ExtraCodec) []KindRows {
 }
 
 // foreignSectionValues returns the row of the i-th foreign section of fs, checked as
-// domain.CheckForeignSections checks them (the count too, so that a snapshot over the
-// bound fails before anything is written). The error quotes neither name nor value.
+// domain.CheckStoredForeignSections checks them (the count and the total too, so that
+// a snapshot over the bounds fails before anything is written; the values may be
+// sealed). The error quotes neither name nor value.
 func foreignSectionValues(fs []domain.ForeignSection, i int) ([]any, error) {
-	if len(fs) > domain.MaxForeignSections {
-		return nil, domain.CheckForeignSections(fs)
+	if i == 0 {
+		if err := domain.CheckStoredForeignSections(fs); err != nil {
+			return nil, err
+		}
 	}
-	if err := domain.CheckForeignSection(fs[i]); err != nil {
+	if err := domain.CheckStoredForeignSection(fs[i]); err != nil {
 		return nil, err
 	}
 	v := string(fs[i].Value)

@@ -23,28 +23,57 @@ type Upserter struct {
 	Batches func(partition string, snap domain.CacheSnapshot) ([]Batch, error)
 	// InTx runs fn in a write transaction and commits it.
 	InTx func(ctx context.Context, fn func(tx *sqlx.Tx) error) error
+	// ForeignTotals returns the number of partition's foreign sections and the bytes of
+	// their values (domain.ForeignSectionsSize) as tx sees them. An import
+	// with foreign sections calls it after its upserts, in its transaction, and is
+	// rolled back whole when the partition would exceed domain's bounds
+	// (domain.CheckStoredForeignSectionTotals). In a dialect whose concurrent write
+	// transactions do not exclude each other, it first serializes the partition's
+	// imports, so that each one counts what the others committed.
+	ForeignTotals func(ctx context.Context, tx *sqlx.Tx, partition string) (count int, size int64, err error)
 }
 
 // Write implements ports.TokenWriter for the store: first (the dialect's deletion of
 // the superseded access tokens, a lock it needs) runs in the transaction before the
 // entries of w are upserted, so an access token both deleted and written is kept.
 func (u Upserter) Write(ctx context.Context, w domain.CacheWrite, first func(tx *sqlx.Tx) error) error {
-	return u.apply(ctx, "write", w.Partition, w.Upserts(), first)
+	return u.apply(ctx, "write", w.Partition, w.Upserts(), first, nil)
 }
 
 // Import implements ports.CacheSnapshotter's Import for the store: every entry of snap
-// is upserted into partition in one transaction; an empty snap starts none.
+// is upserted into partition in one transaction; an empty snap starts none. An import
+// that would leave the partition's foreign sections past domain's bounds is refused
+// whole (ForeignTotals).
 func (u Upserter) Import(ctx context.Context, partition string, snap domain.CacheSnapshot) error {
-	return u.apply(ctx, "import", partition, snap, nil)
+	return u.apply(ctx, "import", partition, snap, nil, u.foreignBound(ctx, partition, snap))
+}
+
+// foreignBound is the check an import runs last in its transaction: the partition's
+// foreign sections, the imported ones included, within domain's bounds. nil when snap
+// brings none.
+func (u Upserter) foreignBound(ctx context.Context, partition string, snap domain.CacheSnapshot) func(tx *sqlx.Tx) error {
+	if len(snap.ForeignSections) == 0 {
+		return nil
+	}
+	return func(tx *sqlx.Tx) error {
+		n, size, err := u.ForeignTotals(ctx, tx, partition)
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckStoredForeignSectionTotals(n, size); err != nil {
+			return u.Errors.Input("import", err)
+		}
+		return nil
+	}
 }
 
 // ImportWith is Import that runs first in the transaction before the upserts, even
 // when snap is empty.
 func (u Upserter) ImportWith(ctx context.Context, partition string, snap domain.CacheSnapshot, first func(tx *sqlx.Tx) error) error {
-	return u.apply(ctx, "import", partition, snap, first)
+	return u.apply(ctx, "import", partition, snap, first, u.foreignBound(ctx, partition, snap))
 }
 
-func (u Upserter) apply(ctx context.Context, op, partition string, snap domain.CacheSnapshot, first func(tx *sqlx.Tx) error) error {
+func (u Upserter) apply(ctx context.Context, op, partition string, snap domain.CacheSnapshot, first, last func(tx *sqlx.Tx) error) error {
 	if err := u.Errors.Store(ctx, op, u.Life.Check(ctx)); err != nil {
 		return err
 	}
@@ -61,7 +90,10 @@ func (u Upserter) apply(ctx context.Context, op, partition string, snap domain.C
 				return err
 			}
 		}
-		return ExecBatches(ctx, tx, batches)
+		if err := ExecBatches(ctx, tx, batches); err != nil || last == nil {
+			return err
+		}
+		return last(tx)
 	})
 	return u.Errors.Store(ctx, op, err)
 }
