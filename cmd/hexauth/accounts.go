@@ -5,15 +5,16 @@ import (
 	"fmt"
 
 	"github.com/hexauth/hexauth/app"
+	"github.com/spf13/cobra"
 )
 
 // runAccountsList lists the cached accounts of the client's partition, optionally
 // only those named --username (case-insensitively). Without --authority it needs no
 // client and lists every account record of the partition, with its environment and
 // realm, whichever client and cloud it belongs to.
-func runAccountsList(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "accounts list", "[--client-id ID --authority URL] [--username NAME] [flags]")
-	cmd := storeCommand{fs: fs, flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
+func newAccountsListCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("list [--client-id ID --authority URL] [--username NAME] [flags]", "list the accounts in the token cache", "  hexauth accounts list\n  hexauth accounts list --username ada@example.com -o json")
+	cmd := storeCommand{flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
 	withUsername := func(s settings) []app.AccountsOption {
 		if s.username == "" {
 			return nil
@@ -28,7 +29,7 @@ func runAccountsList(ctx context.Context, e *env, args []string) int {
 		p.accounts(list)
 		return nil
 	}
-	return cmd.run(ctx, e, args, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+	c.RunE = cmd.runE(ctx, e, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
 		if s.authority != "" {
 			return s.requireClient() // an authority names a client's view: it needs the client id
 		}
@@ -39,14 +40,15 @@ func runAccountsList(ctx context.Context, e *env, args []string) int {
 		p.accounts(list)
 		return nil
 	})
+	return c
 }
 
 // runAccountsRemove removes the accounts named --username, and the tokens this client
 // holds for them, from the client's partition.
-func runAccountsRemove(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "accounts remove", "--client-id ID --authority URL --username NAME [flags]")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+func newAccountsRemoveCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("remove --client-id ID --authority URL --username NAME [flags]", "remove an account and its tokens from the token cache", "  hexauth accounts remove --username ada@example.com")
+	cmd := flowCommand{flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
+	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if s.username == "" {
 			return usageErrorf("missing --username (or HEXAUTH_USERNAME): name the account to remove")
 		}
@@ -66,4 +68,5 @@ func runAccountsRemove(ctx context.Context, e *env, args []string) int {
 		p.accounts(list)
 		return nil
 	})
+	return c
 }

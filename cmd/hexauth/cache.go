@@ -12,6 +12,7 @@ import (
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/msalcache"
+	"github.com/spf13/cobra"
 )
 
 // exportWarning is printed to stderr by every export: the document is as sensitive as
@@ -103,10 +104,10 @@ type cacheExportJSON struct {
 // into the partition, all of it or, when it is malformed, nothing. A document holds
 // every client's entries, so it needs no client: with --client-id and --authority it
 // imports as that client and says when no imported account is visible to it.
-func runCacheImport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cache import", "FILE|- [--partition NAME] [--client-id ID --authority URL] [flags]")
+func newCacheImportCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("import FILE|- [--partition NAME] [--client-id ID --authority URL] [flags]", "import an MSAL token cache (the Azure CLI's, say) into the token cache", "  hexauth cache import ~/.azure/msal_token_cache.json\n  ssh host hexauth cache export | hexauth cache import -")
 	file := &operand{name: "FILE"}
-	cmd := storeCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
+	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
 	asClient := func(ctx context.Context, s settings, sess *session, p printer) error {
 		data, err := readCacheDocument(e, file.value)
 		if err != nil {
@@ -126,7 +127,7 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		p.cacheImported(s.partition, report)
 		return nil
 	}
-	return cmd.run(ctx, e, args, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+	c.RunE = cmd.runE(ctx, e, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
 		data, err := readCacheDocument(e, file.value)
 		if err != nil {
 			return err
@@ -139,6 +140,7 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		p.cacheImported(s.partition, report)
 		return nil
 	})
+	return c
 }
 
 // printReportNotices writes to stderr what the document held that was not imported,
@@ -186,12 +188,12 @@ func readCacheDocument(e *env, name string) ([]byte, error) {
 // runCacheExport writes the partition, every client's entries, as an MSAL unified
 // token-cache document to stdout, or to --file through a temporary file renamed into
 // place. It needs no client.
-func runCacheExport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cache export", "[--partition NAME] [--file PATH [--force]] [flags]")
+func newCacheExportCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("export [--partition NAME] [--file PATH [--force]] [flags]", "write the token cache's partition as an MSAL token cache document", "  hexauth cache export --file /tmp/tokens.json\n  hexauth cache export | ssh host hexauth cache import -")
 	path := fs.String("file", "", "write the document to this `path` (created 0600) instead of standard output")
 	force := fs.Bool("force", false, "replace --file when it exists (its mode is kept when stricter than 0600)")
-	cmd := storeCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout}
-	return cmd.run(ctx, e, args, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout}
+	c.RunE = cmd.runE(ctx, e, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
 		if *force && *path == "" {
 			return usageErrorf("--force replaces --file: give --file PATH")
 		}
@@ -222,6 +224,7 @@ func runCacheExport(ctx context.Context, e *env, args []string) int {
 		p.cacheExported(s.partition, *path, countsOf(snap))
 		return nil
 	})
+	return c
 }
 
 // cacheImported prints the outcome of cache import: one line in text mode, a

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/ports"
+	"github.com/spf13/pflag"
 )
 
 // flowClient is what public and confidential clients share and the commands use.
@@ -46,7 +46,7 @@ var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setC
 
 // addClientFlags registers the flags of a command that opens a client: the client's
 // settings, the extra settings the command reads, and --client-secret-file.
-func addClientFlags(fs *flag.FlagSet, extra ...setting) *clientFlags {
+func addClientFlags(fs *pflag.FlagSet, extra ...setting) *clientFlags {
 	c := &clientFlags{
 		configFlags: addConfigFlags(fs, slices.Concat(clientSettings, extra)...),
 		secret:      secretSource{what: "client secret", env: "HEXAUTH_CLIENT_SECRET", flag: "client-secret"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/spf13/pflag"
 )
 
 // setting is one configuration value, read from a flag (--client-id), an environment
@@ -83,6 +83,12 @@ type flagValue struct {
 
 func (v *flagValue) String() string   { return "" }
 func (v *flagValue) IsBoolFlag() bool { return v.isBool }
+func (v *flagValue) Type() string {
+	if v.isBool {
+		return "bool"
+	}
+	return "string"
+}
 func (v *flagValue) Set(s string) error {
 	if v.isBool {
 		if _, err := strconv.ParseBool(s); err != nil {
@@ -95,11 +101,19 @@ func (v *flagValue) Set(s string) error {
 
 // addConfigFlags registers --config and the flags of the settings a command reads
 // (--output, --timeout and --verbose always).
-func addConfigFlags(fs *flag.FlagSet, used ...setting) *configFlags {
+// --output has the shorthand -o, as in kubectl and az.
+func addConfigFlags(fs *pflag.FlagSet, used ...setting) *configFlags {
 	cf := &configFlags{used: slices.Concat(used, []setting{setOutput, setTimeout, setVerbose}), given: map[string]string{}}
 	fs.StringVar(&cf.config, "config", "", "JSON config `file` (env HEXAUTH_CONFIG)")
 	for _, s := range cf.used {
-		fs.Var(&flagValue{given: cf.given, key: s.key, isBool: s.isBool}, s.flagName(), s.usage+" (env "+s.envName()+")")
+		short := ""
+		if s == setOutput {
+			short = "o"
+		}
+		f := fs.VarPF(&flagValue{given: cf.given, key: s.key, isBool: s.isBool}, s.flagName(), short, s.usage+" (env "+s.envName()+")")
+		if s.isBool {
+			f.NoOptDefVal = "true"
+		}
 	}
 	return cf
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
+	"github.com/spf13/cobra"
 )
 
 // defaultTimeout bounds a command that does not wait for a user.
@@ -20,16 +20,20 @@ const defaultTimeout = 2 * time.Minute
 // flowCommand is what the commands that open a client share: parse the flags, load
 // the settings, bound the context, open the client, run body, report the outcome.
 type flowCommand struct {
-	fs      *flag.FlagSet
 	flags   *clientFlags
 	timeout time.Duration
 	browser func(settings) ports.Browser // nil: no interactive sign-in
 	operand *operand                     // the positional argument; nil: none
 }
 
+// runE returns the cobra RunE that runs body with an open session.
+func (c flowCommand) runE(ctx context.Context, e *env, body func(context.Context, settings, *session, printer) error) func(*cobra.Command, []string) error {
+	return runE(func(args []string) int { return c.run(ctx, e, args, body) })
+}
+
 // run runs body with an open session and returns the exit code.
 func (c flowCommand) run(ctx context.Context, e *env, args []string, body func(context.Context, settings, *session, printer) error) int {
-	if code, ok := parseArgs(e, c.fs, args, c.operand); !ok {
+	if code, ok := takeOperand(e, args, c.operand); !ok {
 		return code
 	}
 	s, err := c.flags.load(e)
@@ -66,12 +70,12 @@ func (c flowCommand) runParsed(ctx context.Context, e *env, s settings, body fun
 }
 
 // runROPC signs a user in with a username and password.
-func runROPC(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "ropc", "--client-id ID --authority URL --scopes SCOPES --username NAME [flags]")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
+func newROPCCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("ropc --client-id ID --authority URL --scopes SCOPES --username NAME [flags]", "sign in with a username and password (resource owner password credentials)", "  HEXAUTH_PASSWORD=... hexauth ropc --username ada@example.com --scopes api://orders/read\n  hexauth ropc --username ada@example.com --password-file ~/.pw -o json")
+	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
 	pw := secretSource{what: "password", env: "HEXAUTH_PASSWORD", flag: "password", prompt: true}
 	pw.register(fs, true)
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
@@ -85,18 +89,19 @@ func runROPC(ctx context.Context, e *env, args []string) int {
 		res, err := sess.AcquireTokenByUsernamePassword(ctx, s.username, password, s.scopes)
 		return p.acquired(s, res, err)
 	})
+	return c
 }
 
 // runRefresh redeems a refresh token obtained elsewhere; the tokens it returns are
 // cached under the account the response names, else under the cached account
 // --username names. A new refresh token the cache could not keep is handed over
 // instead of dropped (printer.acquired): the one presented may be spent.
-func runRefresh(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "refresh", "--client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]  (refresh token in HEXAUTH_REFRESH_TOKEN, a file or stdin)")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
+func newRefreshCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("refresh --client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]  (refresh token in HEXAUTH_REFRESH_TOKEN, a file or stdin)", "redeem a refresh token obtained elsewhere and cache the result", "  hexauth refresh --refresh-token-file rt.txt --username ada@example.com\n  printf %s \"$RT\" | hexauth refresh --refresh-token-stdin -o json")
+	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
 	rt := secretSource{what: "refresh token", env: "HEXAUTH_REFRESH_TOKEN", flag: "refresh-token"}
 	rt.register(fs, true)
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
@@ -120,16 +125,17 @@ func runRefresh(ctx context.Context, e *env, args []string) int {
 		res, err := sess.AcquireTokenByRefreshToken(ctx, token, s.scopes, opts...)
 		return p.acquired(s, res, err)
 	})
+	return c
 }
 
 // runToken returns a token for a cached account: from the cache, or refreshed
 // silently.
-func runToken(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "token", "--client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
+func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("token --client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]", "print a token from the cache, refreshed silently when needed", "  hexauth token --scopes api://orders/read\n  curl -H \"Authorization: Bearer $(hexauth token)\" https://api.example.com/\n  hexauth token -o json --force-refresh")
+	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
 	force := fs.Bool("force-refresh", false, "skip the cached access token and ask the provider for a new one")
 	claims := fs.String("claims", "", "claims challenge or request (JSON, OIDC Core §5.5) to send; implies --force-refresh")
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
@@ -150,6 +156,7 @@ func runToken(ctx context.Context, e *env, args []string) int {
 		res, err := sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
 		return p.acquired(s, res, err)
 	})
+	return c
 }
 
 // pickAccount returns the cached account named username, or the only cached account

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/ports"
+	"github.com/spf13/cobra"
 )
 
 // loginTimeout is how long login waits for the user by default.
@@ -24,13 +25,13 @@ const loginTimeout = 5 * time.Minute
 // unless --no-browser, the path for SSH sessions: the user opens the URL on any
 // machine, and the final redirect to this machine's loopback listener arrives through
 // a forwarded port or a copied address (see cliBrowser).
-func runLogin(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "login", "--client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT] [flags]")
+func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("login --client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT] [flags]", "sign in with the authorization code flow and PKCE on a loopback redirect", "  hexauth login --scopes User.Read\n  hexauth login --no-browser --redirect-port 8400   # over SSH: forward port 8400")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in URL; do not start a browser")
 	prompt := fs.String("prompt", "", "prompt parameter: login, consent, select_account or none")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
+	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
 		browser: func(settings) ports.Browser { return &cliBrowser{w: e.stderr, start: !*noBrowser} }}
-	return cmd.run(ctx, e, args, func(ctx context.Context, s settings, sess *session, p printer) error {
+	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
@@ -56,6 +57,7 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 		}
 		return p.acquired(s, res, err)
 	})
+	return c
 }
 
 // isListenError reports whether err is the loopback listener's failure to listen (a
