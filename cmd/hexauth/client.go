@@ -31,8 +31,9 @@ type flowClient interface {
 // session is an open client in the configured partition.
 type session struct {
 	flowClient
-	public *app.PublicClient // nil for a confidential client
-	close  func() error
+	public       *app.PublicClient       // nil for a confidential client
+	confidential *app.ConfidentialClient // nil for a public client
+	close        func() error
 }
 
 // clientFlags are the flags of every command that opens a client.
@@ -42,7 +43,8 @@ type clientFlags struct {
 }
 
 // clientSettings are the settings of every command that opens a client.
-var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition, setAllowedHosts}
+var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition, setAllowedHosts,
+	setClientCert, setClientKey, setClientAuth}
 
 // addClientFlags registers the flags of a command that opens a client: the client's
 // settings, the extra settings the command reads, and --client-secret-file.
@@ -55,8 +57,8 @@ func addClientFlags(fs *pflag.FlagSet, extra ...setting) *clientFlags {
 	return c
 }
 
-// openSession opens a client for s: confidential when a client secret is given,
-// public otherwise. browser, when not nil, opens interactive sign-ins.
+// openSession opens a client for s: confidential when a client secret or certificate
+// is given, public otherwise. browser, when not nil, opens interactive sign-ins.
 func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browser ports.Browser) (*session, error) {
 	if err := s.requireClient(); err != nil {
 		return nil, err
@@ -74,12 +76,17 @@ func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browse
 		Cache: cache, Logger: newLogger(e.stderr, s.verbose), Browser: browser,
 		AllowedHosts: s.allowedHosts,
 	}
-	if secret != "" {
-		cc, err := app.NewConfidentialClient(ctx, cfg, app.ClientSecret(secret))
+	cred, confidential, err := clientCredential(s, secret)
+	if err != nil {
+		return nil, err
+	}
+	if confidential {
+		cc, err := app.NewConfidentialClient(ctx, cfg, cred)
 		if err != nil {
 			return nil, err
 		}
-		return &session{flowClient: cc.Partition(s.partition), close: cc.Close}, nil
+		p := cc.Partition(s.partition)
+		return &session{flowClient: p, confidential: p, close: cc.Close}, nil
 	}
 	pc, err := app.NewPublicClient(ctx, cfg)
 	if err != nil {

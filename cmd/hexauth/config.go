@@ -40,13 +40,17 @@ var (
 	setTimeout       = setting{key: "timeout", usage: "how long the command may take, a `duration` such as 2m (default depends on the command)"}
 	setVerbose       = setting{key: "verbose", usage: "log diagnostics (never secrets) to standard error", isBool: true}
 	setAllowedHosts  = setting{key: "allowed_hosts", usage: "`hosts`, besides the issuer's, that the provider's discovery document may name endpoints on (Google: oauth2.googleapis.com www.googleapis.com), separated by spaces or commas"}
+	setClientCert    = setting{key: "client_certificate", usage: "PEM `file` of the client's certificate (chain), for private_key_jwt (RFC 7523); it may hold the key too"}
+	setClientKey     = setting{key: "client_key", usage: "PEM `file` of the private key of --client-certificate (default: the certificate file)"}
+	setClientAuth    = setting{key: "client_auth", usage: "client authentication `method`: client_secret_basic, client_secret_post or private_key_jwt (default: from the credential and the provider's metadata)"}
 	setRedirectPort  = setting{key: "redirect_port", isInt: true,
 		usage: "listen for the sign-in redirect on this loopback `port` (1..65535) and send http://127.0.0.1:PORT/ as the redirect URI, for providers that match redirect URIs exactly (default: a random port)"}
 )
 
 // allSettings lists every setting, for the config file's keys.
 var allSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition,
-	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setAllowedHosts}
+	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setAllowedHosts,
+	setClientCert, setClientKey, setClientAuth}
 
 // secretKeys are config-file keys refused with a pointer to the right source.
 var secretKeys = map[string]string{
@@ -64,7 +68,9 @@ type settings struct {
 	json                                            bool     // --output json
 	timeout                                         time.Duration
 	verbose                                         bool
-	redirectPort                                    int // login's fixed loopback port; 0: a random one
+	redirectPort                                    int    // login's fixed loopback port; 0: a random one
+	clientCertificate, clientKey                    string // PEM files for private_key_jwt
+	clientAuth                                      string // authBasic, authPost, authPrivateKey or authAuto
 }
 
 // configFlags registers settings as flags and remembers which ones were given.
@@ -206,7 +212,14 @@ func toSettings(v map[string]string) (settings, error) {
 		clientID: strings.TrimSpace(v[setClientID.key]), authority: strings.TrimSpace(v[setAuthority.key]),
 		cache: strings.TrimSpace(v[setCache.key]), partition: v[setPartition.key],
 		username: strings.TrimSpace(v[setUsername.key]), scopes: splitScopes(v[setScopes.key]),
-		allowedHosts: splitScopes(v[setAllowedHosts.key]),
+		allowedHosts:      splitScopes(v[setAllowedHosts.key]),
+		clientCertificate: strings.TrimSpace(v[setClientCert.key]), clientKey: strings.TrimSpace(v[setClientKey.key]),
+	}
+	switch m := strings.ToLower(strings.TrimSpace(v[setClientAuth.key])); m {
+	case authAuto, authBasic, authPost, authPrivateKey:
+		s.clientAuth = m
+	default:
+		return settings{}, usageErrorf("--client-auth %q: want client_secret_basic, client_secret_post or private_key_jwt", m)
 	}
 	switch k := domain.AuthorityKind(strings.ToLower(strings.TrimSpace(v[setAuthorityKind.key]))); k {
 	case domain.AuthorityAuto, domain.AuthorityEntra, domain.AuthorityB2C, domain.AuthorityADFS, domain.AuthorityOIDC:

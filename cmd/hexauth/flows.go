@@ -133,20 +133,34 @@ func newRefreshCmd(ctx context.Context, e *env) *cobra.Command {
 func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 	c, fs := newLeaf("token --client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]", "print a token from the cache, refreshed silently when needed", "  hexauth token --scopes api://orders/read\n  curl -H \"Authorization: Bearer $(hexauth token)\" https://api.example.com/\n  hexauth token -o json --force-refresh")
 	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
+	appToken := fs.Bool("app", false, "get an app token with the client credentials grant (a confidential client: a client secret or --client-certificate), cached per client and tenant")
 	force := fs.Bool("force-refresh", false, "skip the cached access token and ask the provider for a new one")
 	claims := fs.String("claims", "", "claims challenge or request (JSON, OIDC Core §5.5) to send; implies --force-refresh")
 	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
+		if *claims != "" && !json.Valid([]byte(*claims)) {
+			return usageErrorf("--claims is not JSON")
+		}
+		if *appToken {
+			// --username (HEXAUTH_USERNAME, often exported for the user commands) names
+			// no account here: an app token has none.
+			var opts []app.ClientOption
+			if *force {
+				opts = append(opts, app.WithForceRefresh())
+			}
+			if *claims != "" {
+				opts = append(opts, app.WithClaims(*claims))
+			}
+			res, err := acquireForClient(ctx, sess, s, opts)
+			return p.appAcquired(res, err)
+		}
 		var opts []app.SilentOption
 		if *force {
 			opts = append(opts, app.WithForceRefresh())
 		}
 		if *claims != "" {
-			if !json.Valid([]byte(*claims)) {
-				return usageErrorf("--claims is not JSON")
-			}
 			opts = append(opts, app.WithClaims(*claims))
 		}
 		account, err := pickAccount(ctx, sess, s.username)

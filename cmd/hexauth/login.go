@@ -36,7 +36,7 @@ func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
 			return err
 		}
 		if sess.public == nil {
-			return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET and --client-secret-file")
+			return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET, --client-secret-file and --client-certificate")
 		}
 		var opts []app.AuthCodeOption
 		if s.username != "" {
