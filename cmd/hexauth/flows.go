@@ -131,19 +131,41 @@ func newRefreshCmd(ctx context.Context, e *env) *cobra.Command {
 // runToken returns a token for a cached account: from the cache, or refreshed
 // silently.
 func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
-	c, fs := newLeaf("token --client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]", "print a token from the cache, refreshed silently when needed", "  hexauth token --scopes api://orders/read\n  curl -H \"Authorization: Bearer $(hexauth token)\" https://api.example.com/\n  hexauth token -o json --force-refresh")
-	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername), timeout: defaultTimeout}
+	c, fs := newLeaf("token --client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]",
+		"print a token from the cache, refreshed silently when needed",
+		"  hexauth token --scopes api://orders/read\n"+
+			"  curl -H \"Authorization: Bearer $(hexauth token)\" https://api.example.com/\n"+
+			"  hexauth token -o json --force-refresh\n"+
+			"  hexauth token --exec-credential --interactive   # a kubeconfig exec plugin, as kubelogin\n"+
+			"  hexauth token --app --client-certificate app.pem --scopes api://orders/.default")
+	var cmd flowCommand
 	appToken := fs.Bool("app", false, "get an app token with the client credentials grant (a confidential client: a client secret or --client-certificate), cached per client and tenant")
 	force := fs.Bool("force-refresh", false, "skip the cached access token and ask the provider for a new one")
 	claims := fs.String("claims", "", "claims challenge or request (JSON, OIDC Core §5.5) to send; implies --force-refresh")
-	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
+	var out tokenOutput
+	fs.BoolVar(&out.idToken, "id-token", false, "print the raw ID token instead of the access token (OIDC authentication to Kubernetes needs it)")
+	fs.BoolVar(&out.execCredential, "exec-credential", false, "print a Kubernetes client.authentication.k8s.io/v1 ExecCredential (token and expirationTimestamp), for a kubeconfig exec entry")
+	interactive := fs.Bool("interactive", false, "when no token can be had silently, sign in as login does (one browser for parallel calls: the others wait, then use its tokens)")
+	noBrowser := fs.Bool("no-browser", false, "with --interactive: only print the sign-in URL; do not start a browser")
+	cmd = flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: defaultTimeout,
+		browser: func(settings) ports.Browser {
+			if !*interactive {
+				return nil
+			}
+			return &cliBrowser{w: e.stderr, start: !*noBrowser}
+		}}
+	body := func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
 		if *claims != "" && !json.Valid([]byte(*claims)) {
 			return usageErrorf("--claims is not JSON")
 		}
+		p.out = out
 		if *appToken {
+			if out.idToken || *interactive {
+				return usageErrorf("--app gets the application's own token: it has no ID token and no sign-in (drop --id-token and --interactive)")
+			}
 			// --username (HEXAUTH_USERNAME, often exported for the user commands) names
 			// no account here: an app token has none.
 			var opts []app.ClientOption
@@ -163,14 +185,64 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 		if *claims != "" {
 			opts = append(opts, app.WithClaims(*claims))
 		}
-		account, err := pickAccount(ctx, sess, s.username)
-		if err != nil {
-			return err
+		res, err := silentToken(ctx, sess, s, out, p, opts)
+		if *interactive && errors.Is(err, domain.ErrInteractionRequired) {
+			res, err = signInForToken(ctx, e, sess, s, out, p, opts)
 		}
-		res, err := sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
 		return p.acquired(s, res, err)
-	})
+	}
+	c.RunE = func(cc *cobra.Command, args []string) error {
+		if *interactive {
+			cmd.timeout = loginTimeout // it may wait for the user
+		}
+		return cmd.runE(ctx, e, body)(cc, args)
+	}
 	return c
+}
+
+// silentToken is token's silent call for the cached account s names. With --id-token
+// it refreshes once more when the cached ID token is missing or expired: the access
+// token may outlive it.
+func silentToken(ctx context.Context, sess *session, s settings, out tokenOutput, p printer, opts []app.SilentOption) (app.AuthResult, error) {
+	account, err := pickAccount(ctx, sess, s.username)
+	if err != nil {
+		return app.AuthResult{}, err
+	}
+	res, err := sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
+	if err != nil || !out.idToken || idTokenUsable(res, p.now()) == nil {
+		return res, err
+	}
+	res, err = sess.AcquireTokenSilent(ctx, s.scopes, account, append(opts, app.WithForceRefresh())...)
+	if err != nil {
+		return res, err
+	}
+	return res, idTokenUsable(res, p.now())
+}
+
+// signInForToken is token --interactive's fallback to login, under the sign-in lock:
+// a call that waited for another's sign-in finds its tokens with a silent call.
+func signInForToken(ctx context.Context, e *env, sess *session, s settings, out tokenOutput, p printer, opts []app.SilentOption) (app.AuthResult, error) {
+	if sess.public == nil {
+		return app.AuthResult{}, usageErrorf("token --interactive signs users in with a public client: unset HEXAUTH_CLIENT_SECRET, --client-secret-file and --client-certificate")
+	}
+	lock, err := lockLogin(ctx, s)
+	if err != nil {
+		return app.AuthResult{}, err
+	}
+	defer lock.unlock()
+	res, err := silentToken(ctx, sess, s, out, p, opts)
+	if !errors.Is(err, domain.ErrInteractionRequired) {
+		return res, err
+	}
+	fmt.Fprintln(e.stderr, "hexauth: no token can be had silently: signing in")
+	var lopts []app.AuthCodeOption
+	if s.username != "" {
+		lopts = append(lopts, app.WithLoginHint(s.username))
+	}
+	if s.redirectPort != 0 {
+		lopts = append(lopts, app.WithRedirectPort(s.redirectPort))
+	}
+	return sess.public.AcquireTokenInteractive(ctx, s.scopes, lopts...)
 }
 
 // pickAccount returns the cached account named username, or the only cached account

@@ -15,7 +15,13 @@ import (
 // (domain.AuthResult.MSALResult), so scripts written for it port over. It holds a
 // refresh token only when the cache could not keep it (see printer.acquired), never the
 // raw ID token (its claims are enough) nor refresh_in (docs/cli.md).
-type tokenJSON = domain.MSALResult
+//
+// expires_on is the absolute expiry (RFC 3339, UTC) beside expires_in, for scripts that
+// keep the result: expires_in is only true at the moment it is printed.
+type tokenJSON struct {
+	domain.MSALResult
+	ExpiresOn string `json:"expires_on"`
+}
 
 // errorJSON is the JSON of a failure, shaped like MSAL Python's error result so that
 // scripts written for it port over: Error is the provider's own "error" code when it
@@ -51,6 +57,7 @@ type printer struct {
 	e    *env
 	json bool
 	now  func() time.Time
+	out  tokenOutput // token's --id-token and --exec-credential
 }
 
 func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json, now: time.Now} }
@@ -58,6 +65,9 @@ func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json,
 // token prints an acquisition: its access token alone on stdout in text mode (for
 // $(hexauth token ...)), with a notice on stderr; the MSAL-shaped JSON otherwise.
 func (p printer) token(res app.AuthResult) {
+	if p.out.print(p, res) {
+		return
+	}
 	if p.json {
 		p.value(newTokenJSON(res, p.now()))
 		return
@@ -81,7 +91,7 @@ func (p printer) expiresIn(res app.AuthResult) int64 {
 // out: the raw ID token, refresh_in, and the refresh token (printer.acquired adds it
 // back when the cache could not keep it).
 func newTokenJSON(res app.AuthResult, now time.Time) tokenJSON {
-	out := res.MSALResult(now)
+	out := tokenJSON{MSALResult: res.MSALResult(now), ExpiresOn: res.ExpiresOn.UTC().Format(time.RFC3339)}
 	out.IDToken, out.RefreshToken, out.RefreshIn = "", "", 0
 	return out
 }
