@@ -48,6 +48,7 @@ func newAccountsListCmd(ctx context.Context, e *env) *cobra.Command {
 func newAccountsRemoveCmd(ctx context.Context, e *env) *cobra.Command {
 	c, fs := newLeaf("remove --client-id ID --authority URL --username NAME [flags]", "remove an account and its tokens from the token cache", "  hexauth accounts remove --username ada@example.com")
 	cmd := flowCommand{flags: addClientFlags(fs, setUsername), timeout: defaultTimeout}
+	strict := fs.Bool("strict", false, "exit 2 when no account of that name is cached (default: a notice, exit 0)")
 	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
 		if s.username == "" {
 			return usageErrorf("missing --username (or HEXAUTH_USERNAME): name the account to remove")
@@ -57,7 +58,15 @@ func newAccountsRemoveCmd(ctx context.Context, e *env) *cobra.Command {
 			return err
 		}
 		if len(list) == 0 {
-			return usageErrorf("no account named %s is cached in this partition", s.username)
+			// Already gone is what the user asked for (a second logout, a script run
+			// twice): a notice, exit 0; --strict makes it a usage error for scripts
+			// that must know.
+			if *strict {
+				return usageErrorf("no account named %s is cached in this partition", s.username)
+			}
+			fmt.Fprintf(e.stderr, "hexauth: no account named %s is cached in this partition: nothing to remove\n", s.username)
+			p.accounts(nil)
+			return nil
 		}
 		for _, a := range list {
 			if err := sess.RemoveAccount(ctx, a); err != nil {
