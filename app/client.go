@@ -27,6 +27,7 @@ type client struct {
 	refresh   *usecases.RefreshTokenRedeemer
 	code      *usecases.LegacyCode
 	accounts  *usecases.Accounts
+	device    *usecases.DeviceCode
 	client    *usecases.ClientCredentials // confidential clients only
 	stop      func(context.Context) error // the root client's; nil for partitions
 }
@@ -36,7 +37,7 @@ func (c *client) inPartition(name string) *client {
 	p := &client{
 		env: c.env, partition: name, silent: c.silent.InPartition(name), authCode: c.authCode.InPartition(name),
 		password: c.password.InPartition(name), refresh: c.refresh.InPartition(name),
-		code: c.code.InPartition(name), accounts: c.accounts.InPartition(name),
+		code: c.code.InPartition(name), accounts: c.accounts.InPartition(name), device: c.device.InPartition(name),
 	}
 	if c.client != nil {
 		p.client = c.client.InPartition(name)
@@ -64,6 +65,9 @@ func newClient(env *Engine, partition string, cred domain.ClientCredential) (*cl
 		return nil, err
 	}
 	if c.accounts, err = usecases.NewAccounts(cfg, env.deps); err != nil {
+		return nil, err
+	}
+	if c.device, err = usecases.NewDeviceCode(cfg, env.deps); err != nil {
 		return nil, err
 	}
 	if !cred.IsZero() {

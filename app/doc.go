@@ -1,7 +1,7 @@
 // Package app is hexauth's public API: a PublicClient or ConfidentialClient acquires,
 // caches and refreshes tokens with the flows MSAL has (silent with refresh, auth code
-// with PKCE, interactive on a loopback redirect, username and password, refresh token,
-// authorization code, client credentials), over the cache store and identity provider
+// with PKCE, interactive on a loopback redirect, the device code flow, username and
+// password, refresh token, authorization code, client credentials), over the cache store and identity provider
 // a Config names. NewPublicClient and NewConfidentialClient build the same fx graph
 // that Module, Options and the adapter modules give fx users.
 //

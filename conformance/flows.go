@@ -31,6 +31,28 @@ type Flows interface {
 	RedeemCode(ctx context.Context, r CodeRedemption) (domain.AuthResult, error)
 }
 
+// DeviceFlows is implemented by Flows that offer the device code flow (RFC 8628): a
+// harness whose Flows lack it skips the device-flow scenarios, saying so.
+type DeviceFlows interface {
+	// InitiateDevice asks the provider for a device code and a user code.
+	InitiateDevice(ctx context.Context, scopes []string) (domain.DeviceFlow, error)
+	// AcquireByDevice polls until the user decides, the code expires or ctx ends.
+	AcquireByDevice(ctx context.Context, flow domain.DeviceFlow) (domain.AuthResult, error)
+}
+
+// DeviceProvider is implemented by FakeProviders that can play the user of a device
+// flow. FakeProvider.FailNext with domain.GrantDeviceCode scripts the poll answers
+// (authorization_pending, slow_down, access_denied, expired_token).
+type DeviceProvider interface {
+	// ApproveDevice approves the flow of userCode as username.
+	ApproveDevice(userCode, username string) error
+	// DenyDevice declines the flow of userCode.
+	DenyDevice(userCode string) error
+	// DevicePolls returns the clock times of the device-code token requests the
+	// provider received, scripted answers included, oldest first.
+	DevicePolls() []time.Time
+}
+
 // CodeRedemption is an authorization code to redeem with Flows.RedeemCode.
 type CodeRedemption struct {
 	Code        string
@@ -275,6 +297,12 @@ func flowScenarios() []flowScenario {
 		{name: "RemovalDuringARefreshSticks", run: scenarioRemovalSticks},
 		{name: "TwoAuthoritiesSendOneRefreshTokenOnce", needs: needGuestTenants, setup: withClientInfo, run: scenarioTwoAuthoritiesOneRefreshToken},
 		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
+		{name: "DeviceFlowApprovedAfterPendingIsCached", run: device(scenarioDeviceApproved)},
+		{name: "DeviceFlowSlowDownWidensTheInterval", run: device(scenarioDeviceSlowDown)},
+		{name: "DeviceFlowDenialIsAccessDenied", run: device(scenarioDeviceDenied)},
+		{name: "DeviceFlowExpiryIsInteractionRequired", run: device(scenarioDeviceExpired)},
+		{name: "DeviceFlowStopsWhenTheContextEnds", run: device(scenarioDeviceCancelled)},
+		{name: "DeviceFlowOfAnotherClientIsRefused", setup: withSecondPublicClient, run: device(scenarioDeviceOtherClient)},
 	}
 }
 

@@ -60,6 +60,15 @@ const (
 	ErrCacheStore ErrorCode = "cache_store"
 	// ErrDiscovery: the authority's metadata could not be resolved or was refused.
 	ErrDiscovery ErrorCode = "discovery"
+	// ErrDeviceCodeExpired: a device flow ended before the user approved it (the
+	// provider's expired_token, or the flow's expiry passed while polling; RFC 8628
+	// §3.5). It is also ErrInteractionRequired: start a new flow. A user who declined
+	// is ErrAccessDenied instead.
+	ErrDeviceCodeExpired ErrorCode = "device_code_expired"
+	// ErrAuthorizationPending: a device-code poll was answered authorization_pending or
+	// slow_down (RFC 8628 §3.5): the user has not finished yet. The device flow keeps
+	// polling on it; a caller sees it only from ports.IdentityProvider.Token.
+	ErrAuthorizationPending ErrorCode = "authorization_pending"
 )
 
 // Error implements error.
@@ -71,7 +80,7 @@ func (c ErrorCode) Is(target error) bool {
 	if !ok {
 		return false
 	}
-	return c == t || (c == ErrNoTokens && t == ErrInteractionRequired)
+	return c == t || ((c == ErrNoTokens || c == ErrDeviceCodeExpired) && t == ErrInteractionRequired)
 }
 
 // Error is an error the engine or the identity provider reported. It keeps what the
@@ -179,6 +188,7 @@ const (
 	GrantPassword          GrantKind = "password"
 	GrantRefreshToken      GrantKind = "refresh_token"
 	GrantClientCredentials GrantKind = "client_credentials"
+	// GrantDeviceCode (RFC 8628 §3.4) is declared in device_flow.go.
 )
 
 // interactionCodes are provider "error" values that a user can resolve by signing in.
@@ -210,6 +220,18 @@ var interactionAADSTS = []int{50072, 50074, 50076, 50078, 50079, 50133, 50158, 5
 // say the client or its configuration is wrong (ErrInvalidClient), a 401 that the
 // client failed to authenticate, a 403 that access is denied.
 func Classify(grant GrantKind, code, subError string, errorCodes []int, httpStatus int) ErrorCode {
+	if grant == GrantDeviceCode {
+		// RFC 8628 §3.5, whatever the status (some providers answer slow_down with a
+		// 429); Entra says authorization_declined where the RFC says access_denied.
+		switch code {
+		case "authorization_pending", "slow_down":
+			return ErrAuthorizationPending
+		case "expired_token":
+			return ErrDeviceCodeExpired
+		case "access_denied", "authorization_declined":
+			return ErrAccessDenied
+		}
+	}
 	if slices.Contains(interactionCodes, code) || slices.Contains(interactionSubErrors, subError) {
 		return ErrInteractionRequired
 	}

@@ -16,6 +16,9 @@ type ProviderMetadata struct {
 	TokenEndpoint         string
 	JWKSURI               string
 	EndSessionEndpoint    string
+	// DeviceAuthorizationEndpoint is RFC 8628 §4's device_authorization_endpoint; empty
+	// when the provider offers no device flow.
+	DeviceAuthorizationEndpoint string
 	// TokenAuthMethods are token_endpoint_auth_methods_supported; empty means the
 	// provider did not say (client_secret_basic is then assumed, RFC 8414 §2).
 	TokenAuthMethods []string
@@ -87,6 +90,7 @@ type TokenRequest struct {
 	Username     string // password
 	Password     Secret // password
 	RefreshToken Secret // refresh_token
+	DeviceCode   Secret // urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4)
 
 	Claims        string // a claims challenge or request (OIDC Core §5.5)
 	CorrelationID string // sent as client-request-id to Entra

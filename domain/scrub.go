@@ -66,12 +66,12 @@ func (e *Error) Scrub(secrets ...string) {
 }
 
 // Secrets returns what of r must never come back in provider text: the code, verifier,
-// password, refresh token and client secret, and the username (personal data that
+// password, refresh token, device code and client secret, and the username (personal data that
 // providers echo). Adapters add what they derive from these (a Basic header, a client
 // assertion).
 func (r TokenRequest) Secrets() []string {
 	return []string{string(r.Code), string(r.CodeVerifier), string(r.Password), string(r.RefreshToken),
-		string(r.Credential.Secret), r.Username}
+		string(r.DeviceCode), string(r.Credential.Secret), r.Username}
 }
 
 // secretForms returns every encoding of every non-empty secret that ScrubProviderText

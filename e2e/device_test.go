@@ -12,10 +12,8 @@ import (
 )
 
 // The device authorization grant (RFC 8628) is enabled at both issuers for the public
-// clients. hexauth's device flow (issue 14 part 1) is built on another branch; its
-// scenario here is one more test function that calls InitiateDeviceFlow, polls with
-// AcquireTokenByDeviceFlow in a goroutine, and approves the user code with
-// approveDeviceCode on the test goroutine, since it may call t.Fatal (docs/e2e.md).
+// clients. This file pins the provider's own answers over plain HTTP; hexauth's device
+// flow against it is in device_flow_test.go.
 
 // approveDeviceCode is the user on another device: it opens the verification URI
 // (verification_uri_complete carries the user code; with the plain verification_uri it
@@ -92,7 +90,7 @@ func pollDevice(t *testing.T, clientID, deviceCode string) map[string]any {
 }
 
 // TestDeviceFlow_providerOverHTTP proves the set-up the device scenario will use, with
-// plain HTTP in place of hexauth's device flow (not on this branch), and pins what the
+// plain HTTP (hexauth's own client is device_flow_test.go's), and pins what the
 // provider answers: authorization_pending, then tokens after approval through its
 // pages (the code in the complete URI, or typed); access_denied after Abort;
 // expired_token once the code has expired.

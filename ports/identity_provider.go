@@ -29,6 +29,16 @@ type IdentityProvider interface {
 	// may have reached the provider.
 	Token(ctx context.Context, req domain.TokenRequest) (domain.TokenResponse, error)
 
+	// DeviceAuthorization requests a device code and a user code at the authority's
+	// device authorization endpoint (RFC 8628 §3.1–3.2). A successful result has passed
+	// domain.ParseDeviceAuthorization's bounds. An authority whose provider offers no
+	// device flow is ErrDiscovery; the poll that follows is Token with
+	// domain.GrantDeviceCode, whose RFC 8628 §3.5 answers are classified by
+	// domain.Classify (authorization_pending and slow_down as
+	// ErrAuthorizationPending, expired_token as ErrDeviceCodeExpired, access_denied as
+	// ErrAccessDenied) and never retried as transient.
+	DeviceAuthorization(ctx context.Context, req domain.DeviceAuthorizationRequest) (domain.DeviceAuthorization, error)
+
 	// VerifyIDTokenSignature verifies the signature of a raw ID token issued by
 	// authority against the provider's keys. It returns ErrInvalidIDToken when the
 	// signature is missing, made with "none" or an HMAC, or does not verify. It checks no

@@ -1,6 +1,7 @@
 // Package usecases implements hexauth's flows, one type per flow: silent acquisition
 // (Silent), the authorization-code flow with PKCE (AuthCode), username/password
-// (UsernamePassword), refresh-token redemption (RefreshTokenRedeemer), the legacy
+// (UsernamePassword), the device code flow of RFC 8628 (DeviceCode), refresh-token
+// redemption (RefreshTokenRedeemer), the legacy
 // authorization-code redemption (LegacyCode), client credentials (ClientCredentials)
 // and account listing and removal (Accounts).
 //

@@ -83,6 +83,7 @@ type discoveryDocument struct {
 	TokenEndpoint         string   `json:"token_endpoint"`
 	JWKSURI               string   `json:"jwks_uri"`
 	EndSessionEndpoint    string   `json:"end_session_endpoint"`
+	DeviceEndpoint        string   `json:"device_authorization_endpoint"`
 	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 	IssuerInResponse      bool     `json:"authorization_response_iss_parameter_supported"`
 	IDTokenSigningAlgs    []string `json:"id_token_signing_alg_values_supported"`
@@ -109,8 +110,9 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 		{"token_endpoint", doc.TokenEndpoint},
 		{"jwks_uri", doc.JWKSURI},
 		{"end_session_endpoint", doc.EndSessionEndpoint},
+		{"device_authorization_endpoint", doc.DeviceEndpoint},
 	} {
-		if ep.value == "" && ep.name == "end_session_endpoint" {
+		if ep.value == "" && (ep.name == "end_session_endpoint" || ep.name == "device_authorization_endpoint") {
 			continue
 		}
 		if err := p.checkEndpoint(a, ep.name, ep.value); err != nil {
@@ -120,15 +122,16 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 	}
 	p.cfg.Logger.Debug("httpidp: discovery document fetched", "authority", a.URL, "issuer", doc.Issuer)
 	return domain.ProviderMetadata{
-		Authority:             a,
-		Issuer:                doc.Issuer,
-		AuthorizationEndpoint: doc.AuthorizationEndpoint,
-		TokenEndpoint:         doc.TokenEndpoint,
-		JWKSURI:               doc.JWKSURI,
-		EndSessionEndpoint:    doc.EndSessionEndpoint,
-		TokenAuthMethods:      slices.Clone(doc.TokenAuthMethods),
-		IDTokenSigningAlgs:    slices.Clone(doc.IDTokenSigningAlgs),
-		IssuerInResponse:      doc.IssuerInResponse,
+		Authority:                   a,
+		Issuer:                      doc.Issuer,
+		AuthorizationEndpoint:       doc.AuthorizationEndpoint,
+		TokenEndpoint:               doc.TokenEndpoint,
+		JWKSURI:                     doc.JWKSURI,
+		EndSessionEndpoint:          doc.EndSessionEndpoint,
+		DeviceAuthorizationEndpoint: entraDeviceEndpoint(a, doc.DeviceEndpoint, doc.TokenEndpoint),
+		TokenAuthMethods:            slices.Clone(doc.TokenAuthMethods),
+		IDTokenSigningAlgs:          slices.Clone(doc.IDTokenSigningAlgs),
+		IssuerInResponse:            doc.IssuerInResponse,
 	}, nil
 }
 

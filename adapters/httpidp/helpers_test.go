@@ -66,7 +66,8 @@ type fakeIdP struct {
 	doc   func(r *http.Request, doc map[string]any) // edits the discovery document
 	token http.HandlerFunc                          // nil: a successful token response
 	jwks  []byte
-	raw   http.HandlerFunc // when set, answers every request (after counting)
+	raw   http.HandlerFunc            // when set, answers every request (after counting)
+	paths map[string]http.HandlerFunc // further endpoints by path (the device endpoint)
 }
 
 func newFakeIdP(t *testing.T) *fakeIdP {
@@ -90,9 +91,14 @@ func (f *fakeIdP) serve(w http.ResponseWriter, r *http.Request) {
 	case path == "/jwks":
 		f.hits["jwks"]++
 	}
-	docEdit, token, jwks, raw := f.doc, f.token, f.jwks, f.raw
+	docEdit, token, jwks, raw, extra := f.doc, f.token, f.jwks, f.raw, f.paths[path]
 	f.mu.Unlock()
 	switch {
+	case extra != nil:
+		f.mu.Lock()
+		f.hits[path]++
+		f.mu.Unlock()
+		extra(w, r)
 	case raw != nil:
 		raw(w, r)
 	case strings.HasSuffix(path, wellKnown):

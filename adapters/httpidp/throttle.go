@@ -91,7 +91,7 @@ func (w *throttleWindows) prune(now time.Time) {
 func requestKey(endpoint string, r domain.TokenRequest) throttleKey {
 	secret := sha256.New()
 	for _, s := range []string{string(r.Code), string(r.CodeVerifier), r.Username, string(r.Password),
-		string(r.RefreshToken), string(r.Credential.Secret)} {
+		string(r.RefreshToken), string(r.DeviceCode), string(r.Credential.Secret)} {
 		writeField(secret, s)
 	}
 	scopes := slices.Clone(r.Scopes)

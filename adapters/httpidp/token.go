@@ -71,7 +71,10 @@ func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.T
 	if method == AuthMethodPrivateKeyJWT {
 		prepare = body.prepare // a fresh assertion (new jti, iat, exp) per attempt
 	}
-	singleUse := req.Grant == domain.GrantAuthorizationCode || req.Grant == domain.GrantRefreshToken
+	// A device code is spent by the poll that returns the tokens: once a poll may have
+	// reached the provider, a retry could only lose them. Pending and slow_down answers
+	// are 400s, which are never retried anyway; the use case paces the polls.
+	singleUse := req.Grant == domain.GrantAuthorizationCode || req.Grant == domain.GrantRefreshToken || req.Grant == domain.GrantDeviceCode
 	ex, err := p.send(ctx, hreq, singleUse, prepare)
 	if err != nil {
 		de := asDomainError(ctx, op, err).(*domain.Error)
@@ -97,9 +100,11 @@ func checkTokenRequest(r domain.TokenRequest) *domain.Error {
 		missing = "a refresh token"
 	case r.Grant == domain.GrantClientCredentials && r.Credential.IsZero():
 		missing = "a client credential (client credentials is a confidential-client grant)"
+	case r.Grant == domain.GrantDeviceCode && r.DeviceCode == "":
+		missing = "a device code"
 	}
 	switch r.Grant {
-	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials:
+	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials, domain.GrantDeviceCode:
 	default:
 		return &domain.Error{Class: domain.ErrInvalidInput, Description: "unsupported grant " + quote(string(r.Grant))}
 	}
@@ -124,6 +129,8 @@ func grantForm(r domain.TokenRequest) url.Values {
 		f.Set("password", string(r.Password))
 	case domain.GrantRefreshToken:
 		f.Set("refresh_token", string(r.RefreshToken))
+	case domain.GrantDeviceCode:
+		f.Set("device_code", string(r.DeviceCode))
 	}
 	if len(r.Scopes) > 0 {
 		f.Set("scope", strings.Join(r.Scopes, " "))
@@ -227,6 +234,13 @@ func (p *Provider) tokenResult(op string, req domain.TokenRequest, key throttleK
 	de.Op = op
 	de.CorrelationID = firstNonEmpty(de.CorrelationID, headerCID, req.CorrelationID)
 	now := p.cfg.Clock.Now()
+	if de.Class == domain.ErrAuthorizationPending {
+		// RFC 8628 §3.5's "keep polling" answers, even when sent with a 429: the use case
+		// paces the next poll (slow_down widens its interval). A fail-fast window here
+		// would refuse that poll locally, and the flow would end in ErrThrottled.
+		p.cfg.Logger.Debug("httpidp: device code poll answered", "code", de.Code, "status", ex.status)
+		return domain.TokenResponse{}, &de
+	}
 	if ra, ok := parseRetryAfter(ex.header, now); ok && (ex.status == http.StatusTooManyRequests || ex.status >= 500) {
 		de.RetryAfter = ra
 		if ex.status == http.StatusServiceUnavailable && de.Class == domain.ErrUnavailable {

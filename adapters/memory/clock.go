@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -15,7 +16,10 @@ type Clock struct {
 	now time.Time
 }
 
-var _ ports.Clock = (*Clock)(nil)
+var (
+	_ ports.Clock   = (*Clock)(nil)
+	_ ports.Sleeper = (*Clock)(nil)
+)
 
 // NewClock returns a Clock that reads t until it is moved.
 func NewClock(t time.Time) *Clock { return &Clock{now: t} }
@@ -41,4 +45,17 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+}
+
+// Sleep implements ports.Sleeper: it moves the clock forward by d at once, so that a
+// flow that waits (the device flow's polling) runs instantly in tests while every time
+// it reads stays consistent. It returns ctx's error, without moving, when ctx is done.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d > 0 {
+		c.Advance(d)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/fakeidp"
@@ -63,13 +64,15 @@ const (
 	opAuthorize      = "memory: authorize"
 	opToken          = "memory: token"
 	opVerify         = "memory: verify ID token"
+	opDevice         = "memory: device authorization"
 )
 
 // IdentityProvider is an in-process fake OAuth 2.0 / OpenID Connect provider that
 // implements ports.IdentityProvider, for tests and examples that run every flow offline.
 // It answers for any authority (see Metadata), signs its ID tokens with its own key, and
-// lets tests sign a user in (Authorize), script failures (FailNext,
-// RevokeRefreshTokens, SetIDTokenFault) and count requests (Calls). Its protocol engine
+// lets tests sign a user in (Authorize; ApproveDevice or DenyDevice for the device code
+// flow), script failures (FailNext, RevokeRefreshTokens, SetIDTokenFault) and count
+// requests (Calls, DevicePolls). Its protocol engine
 // is the one adapters/httpidp/idptest serves over HTTP, so both fakes behave alike.
 //
 // An IdentityProvider is safe for concurrent use; create one with NewIdentityProvider.
@@ -196,6 +199,40 @@ func (p *IdentityProvider) VerifyIDTokenSignature(ctx context.Context, a domain.
 	}
 	return nil
 }
+
+// DeviceAuthorization implements ports.IdentityProvider (RFC 8628 §3.1–3.2): a device
+// code and a user code "XXXX-XXXX" for the client, to be approved with ApproveDevice
+// (or declined with DenyDevice) before its device code is redeemed with Token. The
+// verification URI is the authority's scheme and host with /device. Polls sooner than
+// the interval are answered slow_down; after ProviderConfig.DeviceCodeLifetime,
+// expired_token. Other outcomes are scripted with FailNext(domain.GrantDeviceCode, ...).
+func (p *IdentityProvider) DeviceAuthorization(ctx context.Context, req domain.DeviceAuthorizationRequest) (domain.DeviceAuthorization, error) {
+	if err := checkCall(ctx, req.Authority, opDevice); err != nil {
+		return domain.DeviceAuthorization{}, err
+	}
+	u, err := url.Parse(req.Authority.URL)
+	if err != nil {
+		return domain.DeviceAuthorization{}, &domain.Error{Class: domain.ErrInvalidInput, Op: opDevice, Description: "the authority is not a URL"}
+	}
+	d, err := p.idp.DeviceAuthorize(req.Authority, req, fakeidp.TokenOptions{}, u.Scheme+"://"+u.Host+fakeidp.DevicePagePath)
+	if err != nil {
+		return domain.DeviceAuthorization{}, withOp(err, opDevice)
+	}
+	return d, nil
+}
+
+// ApproveDevice approves the device flow whose user code is userCode as username, as
+// the user would on the verification page: the next poll gets that user's tokens.
+func (p *IdentityProvider) ApproveDevice(userCode, username string) error {
+	return p.idp.ApproveDevice(userCode, username)
+}
+
+// DenyDevice declines the device flow whose user code is userCode: the next poll is
+// answered access_denied.
+func (p *IdentityProvider) DenyDevice(userCode string) error { return p.idp.DenyDevice(userCode) }
+
+// DevicePolls returns the clock times of the device-code polls the provider answered.
+func (p *IdentityProvider) DevicePolls() []time.Time { return p.idp.DevicePolls() }
 
 // FailNext makes the next Token request of grant fail with a copy of err, counted as a
 // call; further calls queue further failures. An err without Class is classified from

@@ -281,12 +281,38 @@ func TestIdentityProvider_Token_badRequests(t *testing.T) {
 		t.Errorf("Token without authority = %v; want ErrInvalidInput", err)
 	}
 	req := idpPasswordRequest(a, idpUser, idpPassword)
-	req.Grant = "urn:ietf:params:oauth:grant-type:device_code"
+	req.Grant = "urn:ietf:params:oauth:grant-type:jwt-bearer" // RFC 7523: not offered by the fake
 	if e := idpRefusal(t, p, req); e.Code != "unsupported_grant_type" || e.HTTPStatus != http.StatusBadRequest {
 		t.Errorf("unsupported grant: got %q [%d]; want unsupported_grant_type [400]", e.Code, e.HTTPStatus)
 	}
 	req = idpPasswordRequest(a, idpUser, "")
 	if e := idpRefusal(t, p, req); e.Code != "invalid_request" {
 		t.Errorf("password grant without password: got %q; want invalid_request", e.Code)
+	}
+}
+
+// A device code is redeemed only by the client and at the issuer it was issued to.
+func TestIdentityProvider_DeviceCode_boundToClientAndIssuer(t *testing.T) {
+	p, _ := idpNew(t)
+	a := idpAuthority(t, idpAuthorityURL)
+	d, err := p.DeviceAuthorization(context.Background(), domain.DeviceAuthorizationRequest{Authority: a, ClientID: idpPublicID, Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ApproveDevice(d.UserCode, idpUser); err != nil {
+		t.Fatal(err)
+	}
+	other := idpAuthority(t, "https://other.example/realms/x")
+	for _, req := range []domain.TokenRequest{
+		{Authority: other, ClientID: idpPublicID, Grant: domain.GrantDeviceCode, DeviceCode: d.DeviceCode},
+	} {
+		if e := idpRefusal(t, p, req); e.Code != "invalid_grant" {
+			t.Errorf("device code at another issuer: got %q; want invalid_grant", e.Code)
+		}
+	}
+	// The foreign poll spent nothing: the right client at the right issuer gets tokens.
+	if _, err := p.Token(context.Background(), domain.TokenRequest{Authority: a, ClientID: idpPublicID,
+		Grant: domain.GrantDeviceCode, DeviceCode: d.DeviceCode, Scopes: []string{"openid"}}); err != nil {
+		t.Fatalf("the device code after a foreign poll = %v; want tokens", err)
 	}
 }

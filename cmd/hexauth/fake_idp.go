@@ -162,6 +162,7 @@ func describeFakeIdP(e *env, srv *idptest.Server, file fakeIdPFile, faults int) 
 	w := e.stderr
 	fmt.Fprintf(w, "hexauth fake-idp: serving the OIDC issuer %s\n", srv.Issuer())
 	fmt.Fprintf(w, "  Entra-style authorities: %s\n", srv.EntraAuthority("{tenant}"))
+	fmt.Fprintf(w, "  device code sign-in page: %s/device (hexauth login --device-code)\n", srv.URL())
 	fmt.Fprintf(w, "  users: %s\n  clients: %s\n", strings.Join(users, ", "), strings.Join(clients, ", "))
 	if faults > 0 {
 		fmt.Fprintf(w, "  scripted faults: %d\n", faults)

@@ -23,6 +23,8 @@ type fakeIdPFile struct {
 	TokenLifetime       string           `json:"token_lifetime"`
 	RefreshIn           string           `json:"refresh_in"`
 	CodeLifetime        string           `json:"code_lifetime"`
+	DeviceCodeLifetime  string           `json:"device_code_lifetime"`
+	DeviceInterval      string           `json:"device_interval"`
 	RotateRefreshTokens bool             `json:"rotate_refresh_tokens"`
 	ClientInfo          bool             `json:"client_info"`
 	IssuerInResponse    bool             `json:"issuer_in_response"`
@@ -56,7 +58,7 @@ type fakeClientJSON struct {
 // faultJSON is a scripted fault (idptest.Fault).
 type faultJSON struct {
 	Endpoint          string `json:"endpoint"` // token (default), authorize, discovery, jwks or *
-	Grant             string `json:"grant"`    // authorization_code, password, refresh_token, client_credentials
+	Grant             string `json:"grant"`    // authorization_code, password, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code
 	Times             int    `json:"times"`    // 0 means once, negative means always
 	Delay             string `json:"delay"`
 	DropConnection    bool   `json:"drop_connection"`
@@ -106,6 +108,12 @@ func (f fakeIdPFile) serverConfig() (idptest.Config, []idptest.Fault, error) {
 	if pc.CodeLifetime, err = optDuration("code_lifetime", f.CodeLifetime); err != nil {
 		return cfg, nil, err
 	}
+	if pc.DeviceCodeLifetime, err = optDuration("device_code_lifetime", f.DeviceCodeLifetime); err != nil {
+		return cfg, nil, err
+	}
+	if pc.DeviceInterval, err = optDuration("device_interval", f.DeviceInterval); err != nil {
+		return cfg, nil, err
+	}
 	for _, u := range f.Users {
 		pc.Users = append(pc.Users, idptest.User{Username: u.Username, Password: domain.Secret(u.Password), Name: u.Name,
 			Subject: u.Subject, TenantID: u.TenantID, RequireMFA: u.RequireMFA, DeniesConsent: u.DeniesConsent})
@@ -130,9 +138,10 @@ func (fj faultJSON) fault() (idptest.Fault, error) {
 		DropConnection: fj.DropConnection, Status: fj.Status, RefuseRefresh: fj.RefuseRefresh, ExpiresInAsString: fj.ExpiresInAsString,
 		EchoRequest: fj.EchoRequest}
 	switch f.Endpoint {
-	case "", idptest.EndpointAny, idptest.EndpointDiscovery, idptest.EndpointJWKS, idptest.EndpointAuthorize, idptest.EndpointToken:
+	case "", idptest.EndpointAny, idptest.EndpointDiscovery, idptest.EndpointJWKS, idptest.EndpointAuthorize, idptest.EndpointToken,
+		idptest.EndpointDevice:
 	default:
-		return f, fmt.Errorf("endpoint %q: want token, authorize, discovery, jwks or *", fj.Endpoint)
+		return f, fmt.Errorf("endpoint %q: want token, authorize, discovery, jwks, device_authorization or *", fj.Endpoint)
 	}
 	if err := checkFaultGrant(f.Endpoint, f.Grant); err != nil {
 		return f, err
@@ -164,7 +173,7 @@ func (fj faultJSON) fault() (idptest.Fault, error) {
 
 // faultGrants are the grant_type values the fake provider's token endpoint serves.
 var faultGrants = []domain.GrantKind{domain.GrantAuthorizationCode, domain.GrantPassword,
-	domain.GrantRefreshToken, domain.GrantClientCredentials}
+	domain.GrantRefreshToken, domain.GrantClientCredentials, domain.GrantDeviceCode}
 
 // checkFaultGrant refuses a grant no request can match: one the provider does not
 // serve, or one on an endpoint that receives no grant_type. Such a fault would be
@@ -174,7 +183,7 @@ func checkFaultGrant(e idptest.Endpoint, g domain.GrantKind) error {
 		return nil
 	}
 	if !slices.Contains(faultGrants, g) {
-		return fmt.Errorf("grant %q: want authorization_code, password, refresh_token or client_credentials", string(g))
+		return fmt.Errorf("grant %q: want authorization_code, password, refresh_token, client_credentials or %s", string(g), domain.GrantDeviceCode)
 	}
 	if e != "" && e != idptest.EndpointToken && e != idptest.EndpointAny {
 		return fmt.Errorf("grant %q: only token requests carry a grant; drop it or set endpoint to token", string(g))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
 	"github.com/spf13/cobra"
 )
@@ -21,17 +22,50 @@ import (
 const loginTimeout = 5 * time.Minute
 
 // runLogin signs a user in with the authorization-code flow and PKCE on a loopback
-// redirect (RFC 8252 §7.3). The URL always goes to stderr; a browser is started too
-// unless --no-browser, the path for SSH sessions: the user opens the URL on any
-// machine, and the final redirect to this machine's loopback listener arrives through
-// a forwarded port or a copied address (see cliBrowser).
+// redirect (RFC 8252 §7.3), or with --device-code the device code flow (RFC 8628). The
+// URL always goes to stderr; a browser is started too unless --no-browser, the path for
+// SSH sessions: the user opens the URL on any machine, and the final redirect to this
+// machine's loopback listener arrives through a forwarded port or a copied address (see
+// cliBrowser). The device code flow needs neither: the user enters a code on any
+// device.
 func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
-	c, fs := newLeaf("login --client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT] [flags]", "sign in with the authorization code flow and PKCE on a loopback redirect", "  hexauth login --scopes User.Read\n  hexauth login --no-browser --redirect-port 8400   # over SSH: forward port 8400")
+	c, fs := newLeaf("login --client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT | --device-code] [flags]",
+		"sign in with the authorization code flow and PKCE on a loopback redirect, or a device code",
+		"  hexauth login --scopes User.Read\n"+
+			"  hexauth login --no-browser --redirect-port 8400   # over SSH: forward port 8400\n"+
+			"  hexauth login --device-code                        # enter a code on another device")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in URL; do not start a browser")
 	prompt := fs.String("prompt", "", "prompt parameter: login, consent, select_account or none")
+	device := fs.Bool("device-code", false, "sign in with the device code flow (RFC 8628): enter a code shown here on any other device")
 	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
 		browser: func(settings) ports.Browser { return &cliBrowser{w: e.stderr, start: !*noBrowser} }}
-	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
+		}
+		s, err := cmd.flags.load(e)
+		if err != nil {
+			return newPrinter(e, settings{}).fail(err)
+		}
+		if *device {
+			// The provider's expiry ends the wait (15 minutes at Entra); --timeout may
+			// shorten it.
+			cmd.timeout, cmd.browser = domain.MaxDeviceFlowLifetime, nil
+			if s.redirectPort != 0 || *prompt != "" {
+				return newPrinter(e, s).fail(usageErrorf("--device-code takes neither --redirect-port nor --prompt"))
+			}
+			return cmd.runParsed(ctx, e, s, func(ctx context.Context, s settings, sess *session, p printer) error {
+				return deviceLogin(ctx, e, s, sess, p)
+			})
+		}
+		return cmd.runParsed(ctx, e, s, loginBody(e, prompt))
+	})
+	return c
+}
+
+// loginBody is login's auth-code sign-in with the --prompt flag's value.
+func loginBody(e *env, prompt *string) func(context.Context, settings, *session, printer) error {
+	return func(ctx context.Context, s settings, sess *session, p printer) error {
 		if err := s.requireScopes(); err != nil {
 			return err
 		}
@@ -56,8 +90,29 @@ func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
 			}
 		}
 		return p.acquired(s, res, err)
-	})
-	return c
+	}
+}
+
+// deviceLogin runs the device code flow: the provider's message (which names the page
+// and the user code) goes to stderr, stdout keeps only the result. The user declining
+// exits 4 (access_denied), the code expiring or --timeout passing exits 3.
+func deviceLogin(ctx context.Context, e *env, s settings, sess *session, p printer) error {
+	if err := s.requireScopes(); err != nil {
+		return err
+	}
+	if sess.public == nil {
+		return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET and --client-secret-file")
+	}
+	flow, err := sess.public.InitiateDeviceFlow(ctx, s.scopes)
+	if err != nil {
+		return p.acquired(s, app.AuthResult{}, err)
+	}
+	// The message is the provider's text, bounded and control-escaped by
+	// domain.ParseDeviceAuthorization: no provider can drive the terminal.
+	fmt.Fprintf(e.stderr, "%s\n", flow.Message)
+	fmt.Fprintf(e.stderr, "Waiting for the sign-in to complete (the code expires at %s)...\n", flow.ExpiresOn.Local().Format("15:04:05"))
+	res, err := sess.public.AcquireTokenByDeviceFlow(ctx, flow)
+	return p.acquired(s, res, err)
 }
 
 // isListenError reports whether err is the loopback listener's failure to listen (a

@@ -26,6 +26,10 @@ const DefaultTenantID = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
 const (
 	DefaultTokenLifetime = time.Hour
 	DefaultCodeLifetime  = 10 * time.Minute
+	// DefaultDeviceCodeLifetime and DefaultDeviceInterval are Entra's: a device code
+	// lives 15 minutes and is polled every 5 seconds.
+	DefaultDeviceCodeLifetime = 15 * time.Minute
+	DefaultDeviceInterval     = 5 * time.Second
 )
 
 // Config configures a Provider. Clock is required; every other zero value is documented
@@ -77,6 +81,14 @@ type Config struct {
 	// CodeLifetime is how long an authorization code may wait to be redeemed; zero means
 	// DefaultCodeLifetime.
 	CodeLifetime time.Duration
+	// DeviceCodeLifetime is the expires_in of device codes (RFC 8628 §3.2); zero means
+	// DefaultDeviceCodeLifetime.
+	DeviceCodeLifetime time.Duration
+	// DeviceInterval is the polling interval device authorizations announce; zero means
+	// DefaultDeviceInterval. A poll sooner than the interval after the previous one is
+	// answered slow_down, and the interval of that code grows by 5 seconds (RFC 8628
+	// §3.5).
+	DeviceInterval time.Duration
 	// Rand is the source of codes and tokens; nil means crypto/rand.Reader. It is read
 	// under a lock, so it need not be safe for concurrent use.
 	Rand io.Reader
@@ -149,6 +161,8 @@ func (cfg Config) Validate() error {
 		return configError("RefreshIn must be zero or positive and shorter than TokenLifetime")
 	case cfg.CodeLifetime < 0:
 		return configError("CodeLifetime must not be negative")
+	case cfg.DeviceCodeLifetime < 0 || cfg.DeviceInterval < 0:
+		return configError("DeviceCodeLifetime and DeviceInterval must not be negative")
 	}
 	if err := validateSigning(cfg.SigningAlg, cfg.SigningKey); err != nil {
 		return err
@@ -229,6 +243,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.SigningAlg == "" {
 		cfg.SigningAlg = AlgES256
+	}
+	if cfg.DeviceCodeLifetime == 0 {
+		cfg.DeviceCodeLifetime = DefaultDeviceCodeLifetime
+	}
+	if cfg.DeviceInterval == 0 {
+		cfg.DeviceInterval = DefaultDeviceInterval
 	}
 	return cfg
 }

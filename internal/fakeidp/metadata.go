@@ -29,6 +29,12 @@ const (
 	oidcTokenPath      = "/token"
 	oidcKeysPath       = "/keys"
 	oidcLogoutPath     = "/logout"
+	entraDevicePath    = "/oauth2/v2.0/devicecode"
+	adfsDevicePath     = "/oauth2/devicecode"
+	oidcDevicePath     = "/device_authorization"
+	// DevicePagePath is where a front serves the page on which a user enters a user
+	// code (the verification_uri), under its base URL.
+	DevicePagePath = "/device"
 )
 
 // Issuer returns the issuer identifier the fake publishes for authority a:
@@ -110,27 +116,29 @@ func schemeOf(raw string) string {
 // Metadata returns the fake's metadata for authority a: endpoints under the authority
 // URL (Entra and B2C: /oauth2/v2.0/authorize, /oauth2/v2.0/token, /discovery/v2.0/keys;
 // ADFS: /oauth2/authorize, /oauth2/token, /discovery/keys; OIDC: /authorize, /token,
-// /keys), the Issuer (an Entra tenant given by name resolved to its tenant id),
+// /keys; the device authorization endpoint at /oauth2/v2.0/devicecode,
+// /oauth2/devicecode and /device_authorization), the Issuer (an Entra tenant given by name resolved to its tenant id),
 // TokenAuthMethods and IssuerInResponse from the Config. A front
 // serving the endpoints elsewhere replaces them.
 func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
-	authz, token, keys, logout := oidcAuthorizePath, oidcTokenPath, oidcKeysPath, oidcLogoutPath
+	authz, token, keys, logout, device := oidcAuthorizePath, oidcTokenPath, oidcKeysPath, oidcLogoutPath, oidcDevicePath
 	switch a.Kind {
 	case domain.AuthorityEntra, domain.AuthorityB2C:
-		authz, token, keys, logout = entraAuthorizePath, entraTokenPath, entraKeysPath, entraLogoutPath
+		authz, token, keys, logout, device = entraAuthorizePath, entraTokenPath, entraKeysPath, entraLogoutPath, entraDevicePath
 	case domain.AuthorityADFS:
-		authz, token, keys, logout = adfsAuthorizePath, adfsTokenPath, adfsKeysPath, adfsLogoutPath
+		authz, token, keys, logout, device = adfsAuthorizePath, adfsTokenPath, adfsKeysPath, adfsLogoutPath, adfsDevicePath
 	}
 	base := strings.TrimRight(a.URL, "/")
 	return domain.ProviderMetadata{
-		Authority:             a,
-		Issuer:                p.Issuer(a),
-		AuthorizationEndpoint: base + authz,
-		TokenEndpoint:         base + token,
-		JWKSURI:               base + keys,
-		EndSessionEndpoint:    base + logout,
-		TokenAuthMethods:      append([]string(nil), TokenAuthMethods...),
-		IssuerInResponse:      p.cfg.IssuerInResponse,
+		Authority:                   a,
+		Issuer:                      p.Issuer(a),
+		AuthorizationEndpoint:       base + authz,
+		TokenEndpoint:               base + token,
+		JWKSURI:                     base + keys,
+		EndSessionEndpoint:          base + logout,
+		DeviceAuthorizationEndpoint: base + device,
+		TokenAuthMethods:            append([]string(nil), TokenAuthMethods...),
+		IssuerInResponse:            p.cfg.IssuerInResponse,
 	}
 }
 

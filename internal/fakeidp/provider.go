@@ -28,6 +28,7 @@ type Provider struct {
 
 	mu      sync.Mutex
 	codes   map[string]*codeGrant
+	devices deviceGrants
 	refresh map[string]*refreshGrant
 	// spent maps each rotated-away refresh token to its chain (nil unless
 	// Config.DetectRefreshTokenReuse); reuses counts the reuses detected.
@@ -57,6 +58,7 @@ func New(cfg Config) (*Provider, error) {
 		key:      key,
 		rand:     cfg.Rand,
 		codes:    map[string]*codeGrant{},
+		devices:  newDeviceGrants(),
 		refresh:  map[string]*refreshGrant{},
 		calls:    map[domain.GrantKind]int{},
 		failNext: map[domain.GrantKind][]*domain.Error{},

@@ -47,6 +47,9 @@ type TokenOptions struct {
 // when openid was requested, Scope (unless Config.OmitScopeInResponse), the client's
 // FamilyID, client_info when configured and RefreshIn when configured.
 func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.TokenResponse, error) {
+	if req.Grant == domain.GrantDeviceCode {
+		p.recordDevicePoll()
+	}
 	e, echo := p.countCall(req.Grant)
 	if e == nil && opt.Fail != nil {
 		e = copyFault(req.Grant, opt.Fail)
@@ -71,7 +74,8 @@ func (p *Provider) Token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 func echoForm(req domain.TokenRequest) string {
 	f := url.Values{"grant_type": {string(req.Grant)}, "client_id": {req.ClientID}}
 	for k, v := range map[string]string{"code": string(req.Code), "code_verifier": string(req.CodeVerifier),
-		"username": req.Username, "password": string(req.Password), "refresh_token": string(req.RefreshToken)} {
+		"username": req.Username, "password": string(req.Password), "refresh_token": string(req.RefreshToken),
+		"device_code": string(req.DeviceCode)} {
 		if v != "" {
 			f.Set(k, v)
 		}
@@ -130,7 +134,7 @@ func (p *Provider) token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrInvalidInput, Op: "fakeidp: token", Description: "the token request has no authority"}
 	}
 	switch req.Grant {
-	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials:
+	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials, domain.GrantDeviceCode:
 	case "":
 		return domain.TokenResponse{}, invalidRequest(req.Grant, "The request body must contain the following parameter: 'grant_type'.")
 	default:
@@ -148,6 +152,8 @@ func (p *Provider) token(req domain.TokenRequest, opt TokenOptions) (domain.Toke
 		return p.redeemPassword(req, opt, client)
 	case domain.GrantRefreshToken:
 		return p.redeemRefreshToken(req, opt, client)
+	case domain.GrantDeviceCode:
+		return p.redeemDeviceCode(req, opt, client)
 	default:
 		return p.redeemClientCredentials(req, client)
 	}

@@ -50,6 +50,9 @@ func newFlows(cfg usecases.Config, deps usecases.Deps, tenants TenantAuthorities
 	if f.legacy, err = usecases.NewLegacyCode(cfg, deps); err != nil {
 		return nil, err
 	}
+	if f.device, err = usecases.NewDeviceCode(cfg, deps); err != nil {
+		return nil, err
+	}
 	// A public client has no client-credentials flow: keep the constructor's refusal
 	// to return from ClientCredentials, as an app would see it.
 	f.app, f.appErr = usecases.NewClientCredentials(cfg, deps)
@@ -63,6 +66,7 @@ type flows struct {
 	refresh  *usecases.RefreshTokenRedeemer
 	accounts *usecases.Accounts
 	legacy   *usecases.LegacyCode
+	device   *usecases.DeviceCode
 	app      *usecases.ClientCredentials
 	appErr   error
 	tenants  TenantAuthorities
@@ -121,4 +125,12 @@ func (f *flows) RedeemCode(ctx context.Context, r conformance.CodeRedemption) (d
 		Code: domain.Secret(r.Code), RedirectURI: r.RedirectURI, Scopes: r.Scopes,
 		CodeVerifier: domain.Secret(r.CodeVerifier), Nonce: r.Nonce,
 	})
+}
+
+func (f *flows) InitiateDevice(ctx context.Context, scopes []string) (domain.DeviceFlow, error) {
+	return f.device.Initiate(ctx, usecases.DeviceRequest{Scopes: scopes})
+}
+
+func (f *flows) AcquireByDevice(ctx context.Context, flow domain.DeviceFlow) (domain.AuthResult, error) {
+	return f.device.Acquire(ctx, flow, usecases.DeviceCompletion{})
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
@@ -62,6 +63,17 @@ func (p *httpProvider) FailNext(grant domain.GrantKind, status int, code string)
 func (p *httpProvider) SetIDTokenFault(f conformance.IDTokenFault) {
 	p.srv.SetIDTokenFault(idTokenFault(f))
 }
+
+// ApproveDevice approves the device flow of userCode as username on the server.
+func (p *httpProvider) ApproveDevice(userCode, username string) error {
+	return p.srv.ApproveDevice(userCode, username)
+}
+
+// DenyDevice declines the device flow of userCode on the server.
+func (p *httpProvider) DenyDevice(userCode string) error { return p.srv.DenyDevice(userCode) }
+
+// DevicePolls returns the times of the device-code polls the server received.
+func (p *httpProvider) DevicePolls() []time.Time { return p.srv.DevicePolls() }
 
 // TenantAuthority is the server's Entra-layout authority of tenant.
 func (p *httpProvider) TenantAuthority(tenant string) string { return p.srv.EntraAuthority(tenant) }

@@ -50,6 +50,21 @@ func (mr *MockIdentityProviderMockRecorder) AuthorizationURL(ctx, authority, req
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AuthorizationURL", reflect.TypeOf((*MockIdentityProvider)(nil).AuthorizationURL), ctx, authority, req)
 }
 
+// DeviceAuthorization mocks base method.
+func (m *MockIdentityProvider) DeviceAuthorization(ctx context.Context, req domain.DeviceAuthorizationRequest) (domain.DeviceAuthorization, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "DeviceAuthorization", ctx, req)
+	ret0, _ := ret[0].(domain.DeviceAuthorization)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// DeviceAuthorization indicates an expected call of DeviceAuthorization.
+func (mr *MockIdentityProviderMockRecorder) DeviceAuthorization(ctx, req interface{}) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeviceAuthorization", reflect.TypeOf((*MockIdentityProvider)(nil).DeviceAuthorization), ctx, req)
+}
+
 // Metadata mocks base method.
 func (m *MockIdentityProvider) Metadata(ctx context.Context, authority domain.Authority) (domain.ProviderMetadata, error) {
 	m.ctrl.T.Helper()

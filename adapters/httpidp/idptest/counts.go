@@ -18,6 +18,9 @@ func (s *Server) count(e Endpoint, grant string) {
 	s.endpointCounts[e]++
 	if e == EndpointToken {
 		s.grantCounts[domain.GrantKind(grant)]++
+		if domain.GrantKind(grant) == domain.GrantDeviceCode && len(s.devicePolls) < maxDevicePolls {
+			s.devicePolls = append(s.devicePolls, s.now())
+		}
 	}
 }
 
@@ -65,3 +68,6 @@ func (s *Server) ResetCounts() {
 	clear(s.endpointCounts)
 	clear(s.grantCounts)
 }
+
+// maxDevicePolls bounds the poll times the server remembers.
+const maxDevicePolls = 1024

@@ -29,6 +29,7 @@ type discoveryDocument struct {
 	AuthorizationEndpoint string   `json:"authorization_endpoint"`
 	TokenEndpoint         string   `json:"token_endpoint"`
 	JWKSURI               string   `json:"jwks_uri"`
+	DeviceEndpoint        string   `json:"device_authorization_endpoint"`
 	ResponseTypes         []string `json:"response_types_supported"`
 	ResponseModes         []string `json:"response_modes_supported"`
 	GrantTypes            []string `json:"grant_types_supported"`
@@ -53,10 +54,11 @@ func (s *Server) document(a domain.Authority) discoveryDocument {
 		AuthorizationEndpoint: m.AuthorizationEndpoint,
 		TokenEndpoint:         m.TokenEndpoint,
 		JWKSURI:               m.JWKSURI,
+		DeviceEndpoint:        m.DeviceAuthorizationEndpoint,
 		ResponseTypes:         []string{"code"},
 		ResponseModes:         []string{"query"},
 		GrantTypes: []string{string(domain.GrantAuthorizationCode), string(domain.GrantPassword),
-			string(domain.GrantRefreshToken), string(domain.GrantClientCredentials)},
+			string(domain.GrantRefreshToken), string(domain.GrantClientCredentials), string(domain.GrantDeviceCode)},
 		SubjectTypes:         []string{"public"},
 		IDTokenSigningAlgs:   []string{s.idp.SigningAlg()},
 		Scopes:               []string{domain.ScopeOpenID, domain.ScopeProfile, domain.ScopeOfflineAccess, "email"},

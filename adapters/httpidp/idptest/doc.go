@@ -21,6 +21,13 @@
 //	       {base}/authorize  {base}/token  {base}/keys
 //	Entra  {base}/{tenant}/v2.0/.well-known/openid-configuration
 //	       {base}/{tenant}/oauth2/v2.0/authorize  .../token  {base}/{tenant}/discovery/v2.0/keys
+//	Device {base}/device_authorization  {base}/{tenant}/oauth2/v2.0/devicecode  (RFC 8628)
+//	       {base}/device  the page where a user enters a user code and approves or declines
+//
+// Device codes are polled at ProviderConfig.DeviceInterval (5 s) and expire after
+// DeviceCodeLifetime (15 min); a poll sooner than the interval is answered slow_down.
+// Server.ApproveDevice and DenyDevice decide in the user's place; Fault scripts any
+// other poll answer (Grant urn:ietf:params:oauth:grant-type:device_code).
 //
 // In the Entra layout the issuer is "{base}/{tenant id}/v2.0", or the template
 // "{base}/{tenantid}/v2.0" for common, organizations and consumers, whose ID tokens

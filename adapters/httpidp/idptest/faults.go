@@ -22,6 +22,11 @@ const (
 	EndpointAuthorize Endpoint = "authorize"
 	// EndpointToken is the token endpoint.
 	EndpointToken Endpoint = "token"
+	// EndpointDevice is the device authorization endpoint (RFC 8628 §3.1).
+	EndpointDevice Endpoint = "device_authorization"
+	// EndpointDevicePage is the page where a user enters a user code (GET, and its
+	// form's POST).
+	EndpointDevicePage Endpoint = "device"
 )
 
 // BodyKind selects the body of a scripted fault response.

@@ -34,6 +34,7 @@ type Server struct {
 	endpointCounts map[Endpoint]int
 	grantCounts    map[domain.GrantKind]int
 	jtis           map[string]time.Time
+	devicePolls    []time.Time
 }
 
 // NewServer starts a server on cfg.Addr (127.0.0.1 on a random port when empty). The
@@ -140,6 +141,10 @@ func (s *Server) routes() http.Handler {
 	handle("POST /{tenant}/oauth2/v2.0/authorize", EndpointAuthorize, s.serveAuthorize)
 	handle("POST /token", EndpointToken, s.serveToken)
 	handle("POST /{tenant}/oauth2/v2.0/token", EndpointToken, s.serveToken)
+	handle("POST /device_authorization", EndpointDevice, s.serveDeviceAuthorization)
+	handle("POST /{tenant}/oauth2/v2.0/devicecode", EndpointDevice, s.serveDeviceAuthorization)
+	handle("GET /device", EndpointDevicePage, s.serveDevicePage)
+	handle("POST /device", EndpointDevicePage, s.serveDevicePage)
 	return mux
 }
 

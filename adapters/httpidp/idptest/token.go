@@ -46,6 +46,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, c call) {
 		Username:      form.Get("username"),
 		Password:      domain.Secret(form.Get("password")),
 		RefreshToken:  domain.Secret(form.Get("refresh_token")),
+		DeviceCode:    domain.Secret(form.Get("device_code")),
 		Claims:        form.Get("claims"),
 		CorrelationID: r.Header.Get("client-request-id"),
 	}
