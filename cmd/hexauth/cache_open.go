@@ -72,7 +72,8 @@ func openCache(ctx context.Context, e *env, s settings) (*app.Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.OpenCache(ctx, app.Config{
+	c, err := app.OpenCache(ctx, app.Config{
 		Cache: cache, Authority: s.authority, AuthorityKind: s.authorityKind, Logger: newLogger(e.stderr, s.verbose),
 	})
+	return c, cacheHint(err)
 }

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -83,14 +87,14 @@ func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browse
 	if confidential {
 		cc, err := app.NewConfidentialClient(ctx, cfg, cred)
 		if err != nil {
-			return nil, err
+			return nil, cacheHint(err)
 		}
 		p := cc.Partition(s.partition)
 		return &session{flowClient: p, confidential: p, close: cc.Close}, nil
 	}
 	pc, err := app.NewPublicClient(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, cacheHint(err)
 	}
 	p := pc.Partition(s.partition)
 	return &session{flowClient: p, public: p, close: pc.Close}, nil
@@ -109,7 +113,8 @@ func resolveCache(raw string) (string, error) {
 		}
 		dir = filepath.Join(dir, "hexauth")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", fmt.Errorf("hexauth: create the cache directory: %w", err)
+			return "", &hintedError{err: fmt.Errorf("hexauth: create the cache directory: %w", err),
+				hint: "give a cache hexauth can write: --cache memory: (nothing kept), or --cache PATH in a writable directory (or HEXAUTH_CACHE)"}
 		}
 		db := filepath.Join(dir, "tokens.db")
 		if err := tightenDefaultCache(dir, db); err != nil {
@@ -119,14 +124,51 @@ func resolveCache(raw string) (string, error) {
 	case raw == "memory:", strings.HasPrefix(raw, "memory://"), strings.HasPrefix(raw, "sqlite:"),
 		strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		return raw, nil
+	case strings.HasPrefix(raw, "file:"):
+		// A file: URL is the file it names, never a file named "file:...".
+		path, err := fileURLPath(raw)
+		if err != nil {
+			return "", err
+		}
+		raw = path
 	case strings.Contains(raw, "://"):
-		return "", usageErrorf("--cache: unsupported scheme (want a file path, sqlite:///path, memory: or postgres://...)")
+		return "", usageErrorf("--cache: unsupported scheme (want a file path, file:///path, sqlite:///path, memory: or postgres://...)")
+	case raw == "~" || strings.HasPrefix(raw, "~/") || strings.HasPrefix(raw, `~\`):
+		// The shell expands ~ in a flag's own word only: --cache=~/x.db, a config file
+		// and HEXAUTH_CACHE reach hexauth with it.
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", usageErrorf("--cache %s: no home directory to expand ~ to (%v)", raw, err)
+		}
+		raw = filepath.Join(home, raw[1:])
 	}
 	abs, err := filepath.Abs(raw)
 	if err != nil {
 		return "", usageErrorf("--cache: %v", err) // not raw: it may be a mistyped URL with a password
 	}
 	return "sqlite://" + filepath.ToSlash(abs), nil
+}
+
+// cacheHint adds a remedy to a cache that cannot be opened for want of permission.
+func cacheHint(err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return &hintedError{err: err, hint: "give a cache hexauth can write: --cache memory: (nothing kept), or --cache PATH in a writable directory (or HEXAUTH_CACHE)"}
+	}
+	return err
+}
+
+// fileURLPath returns the local path of a file: URL (RFC 8089): file:///abs/path or
+// file://localhost/abs/path; anything else is refused rather than guessed.
+func fileURLPath(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || (u.Host != "" && u.Host != "localhost") || u.Path == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", usageErrorf("--cache: a file: URL must be file:///absolute/path (or give the path itself)")
+	}
+	p := filepath.FromSlash(u.Path)
+	if runtime.GOOS == "windows" && len(p) > 2 && p[0] == '\\' && p[2] == ':' {
+		p = p[1:] // file:///C:/x is C:\x
+	}
+	return p, nil
 }
 
 // newLogger returns a debug logger on w when verbose; otherwise one that shows only

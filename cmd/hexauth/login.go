@@ -85,8 +85,12 @@ func loginBody(e *env, prompt *string) func(context.Context, settings, *session,
 		res, err := sess.public.AcquireTokenInteractive(ctx, s.scopes, opts...)
 		if err != nil {
 			if s.redirectPort != 0 && isListenError(err) {
-				return &hintedError{err: err, hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
-					"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
+				return &hintedError{err: err, msg: fmt.Sprintf("login: port %d is not available: is another process using it?", s.redirectPort),
+					hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
+						"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
+			}
+			if werr := waitEnded(ctx, err, s); werr != nil {
+				return werr
 			}
 		}
 		return p.acquired(s, res, err)
@@ -113,6 +117,20 @@ func deviceLogin(ctx context.Context, e *env, s settings, sess *session, p print
 	fmt.Fprintf(e.stderr, "Waiting for the sign-in to complete (the code expires at %s)...\n", flow.ExpiresOn.Local().Format("15:04:05"))
 	res, err := sess.public.AcquireTokenByDeviceFlow(ctx, flow)
 	return p.acquired(s, res, err)
+}
+
+// waitEnded says why a sign-in that ended with ctx ended: timed out (--timeout) or
+// interrupted, rather than "sign in again", which is what the user was doing. It
+// returns nil when ctx is live.
+func waitEnded(ctx context.Context, err error, s settings) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &hintedError{err: err, msg: fmt.Sprintf("login: timed out after %s waiting for the sign-in to complete", s.timeout),
+			hint: "run it again, and finish the sign-in in the browser sooner (or give a longer --timeout)"}
+	case ctx.Err() != nil:
+		return &hintedError{err: err, msg: "login: interrupted before the sign-in completed", hint: "run it again to sign in"}
+	}
+	return nil
 }
 
 // isListenError reports whether err is the loopback listener's failure to listen (a

@@ -150,12 +150,20 @@ func (p printer) fail(err error) int {
 }
 
 // hintedError is an error whose remedy is not the one of its exit code's (hintFor).
+// msg, when set, replaces err's message: the library's names Go options
+// ("(WithRedirectPort)") that mean nothing on a command line.
 type hintedError struct {
 	err  error
 	hint string
+	msg  string
 }
 
-func (e *hintedError) Error() string { return e.err.Error() }
+func (e *hintedError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return e.err.Error()
+}
 func (e *hintedError) Unwrap() error { return e.err }
 
 // hintFor says what to do after a failure with exit code code.

@@ -75,6 +75,8 @@ func (src *secretSource) read(ctx context.Context, e *env, optional bool) (strin
 		if err != nil {
 			return "", err
 		}
+	case !src.prompt:
+		return "", usageErrorf("no %s given: %s", src.what, src.where())
 	default:
 		return "", usageErrorf("no %s given: %s (standard input is not a terminal, so hexauth cannot prompt)", src.what, src.where())
 	}
