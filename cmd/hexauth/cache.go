@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -108,10 +109,15 @@ func newCacheImportCmd(ctx context.Context, e *env) *cobra.Command {
 	c, fs := newLeaf("import FILE|- [--partition NAME] [--client-id ID --authority URL] [flags]", "import an MSAL token cache (the Azure CLI's, say) into the token cache", "  hexauth cache import ~/.azure/msal_token_cache.json\n  ssh host hexauth cache export | hexauth cache import -")
 	file := &operand{name: "FILE"}
 	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
+	allowEmpty := fs.Bool("allow-empty", false, "accept an empty document (nothing to import) instead of exiting 2: an empty pipe usually means the command before it failed")
 	asClient := func(ctx context.Context, s settings, sess *session, p printer) error {
-		data, err := readCacheDocument(e, file.value)
+		data, err := readCacheDocument(e, file.value, *allowEmpty)
 		if err != nil {
 			return err
+		}
+		if len(data) == 0 {
+			p.cacheImported(s.partition, app.CacheReport{})
+			return nil
 		}
 		report, err := sess.ImportCache(ctx, bytes.NewReader(data))
 		if err != nil {
@@ -128,9 +134,13 @@ func newCacheImportCmd(ctx context.Context, e *env) *cobra.Command {
 		return nil
 	}
 	c.RunE = cmd.runE(ctx, e, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
-		data, err := readCacheDocument(e, file.value)
+		data, err := readCacheDocument(e, file.value, *allowEmpty)
 		if err != nil {
 			return err
+		}
+		if len(data) == 0 {
+			p.cacheImported(s.partition, app.CacheReport{})
+			return nil
 		}
 		report, err := cache.ImportCache(ctx, s.partition, bytes.NewReader(data))
 		if err != nil {
@@ -167,8 +177,11 @@ func printReportNotices(e *env, report app.CacheReport) {
 
 // readCacheDocument reads the document named name ("-" for stdin), at most
 // app.MaxCacheDocument bytes and one more, so that ImportCache refuses a larger one.
-// A file that cannot be read is a usage error: it is the command's input.
-func readCacheDocument(e *env, name string) ([]byte, error) {
+// A file that cannot be read is a usage error: it is the command's input. An empty
+// document (only white space) is one too unless allowEmpty, when it returns no bytes:
+// "ssh host hexauth cache export | hexauth cache import -" reads nothing when the
+// export failed, and a silent success would hide that.
+func readCacheDocument(e *env, name string, allowEmpty bool) ([]byte, error) {
 	r := e.stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -181,6 +194,16 @@ func readCacheDocument(e *env, name string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, app.MaxCacheDocument+1))
 	if err != nil {
 		return nil, usageErrorf("cache import: read %s: %v", name, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		if !allowEmpty {
+			what := name
+			if name == "-" {
+				what = "standard input"
+			}
+			return nil, usageErrorf("cache import: %s is empty: nothing to import (did the command before it fail?); --allow-empty accepts it", what)
+		}
+		return nil, nil
 	}
 	return data, nil
 }
@@ -267,4 +290,48 @@ func (p printer) cacheExported(partition, path string, c cacheCounts) {
 		return
 	}
 	fmt.Fprintf(p.e.stdout, "exported %s to %s\n", c, path)
+}
+
+// cachePathJSON is the JSON result of cache path.
+type cachePathJSON struct {
+	Cache string `json:"cache"`          // the store's URL, a password left out
+	Path  string `json:"path,omitempty"` // the SQLite file, when the store is one
+}
+
+// newCachePathCmd prints where the token cache is: what --cache, HEXAUTH_CACHE, the
+// config file or the default resolve to. It opens nothing, and creates only the default
+// cache directory, as every command does.
+func newCachePathCmd(_ context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("path [--cache PATH|URL] [flags]", "print where the token cache is (the SQLite file, or the store's URL)",
+		"  hexauth cache path\n  ls -l \"$(hexauth cache path)\"*")
+	flags := addConfigFlags(fs, setCache)
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
+		}
+		s, err := flags.load(e)
+		if err != nil {
+			return newPrinter(e, settings{}).fail(err)
+		}
+		p := newPrinter(e, s)
+		u, err := resolveCache(s.cache)
+		if err != nil {
+			return p.fail(err)
+		}
+		out := cachePathJSON{Cache: app.RedactedURL(u)}
+		if strings.HasPrefix(u, "sqlite://") {
+			out.Path = filepath.FromSlash(strings.TrimPrefix(u, "sqlite://"))
+		}
+		if p.json {
+			p.value(out)
+			return exitOK
+		}
+		if out.Path != "" {
+			fmt.Fprintln(e.stdout, out.Path)
+		} else {
+			fmt.Fprintln(e.stdout, out.Cache)
+		}
+		return exitOK
+	})
+	return c
 }

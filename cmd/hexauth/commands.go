@@ -93,7 +93,7 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 			root.AddCommand(c)
 		}
 	}
-	inGroup(groupSignIn, newLoginCmd(ctx, e), newROPCCmd(ctx, e), newRefreshCmd(ctx, e))
+	inGroup(groupSignIn, newLoginCmd(ctx, e), newROPCCmd(ctx, e), newRefreshCmd(ctx, e), newLogoutCmd(ctx, e))
 	inGroup(groupTokens, newTokenCmd(ctx, e))
 	inGroup(groupCache,
 		newGroupCmd(e, "accounts", "list or remove the accounts in the token cache",
@@ -101,7 +101,7 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 			newAccountsListCmd(ctx, e), newAccountsRemoveCmd(ctx, e)),
 		newGroupCmd(e, "cache", "import, export, locate or clear the token cache",
 			"  hexauth cache path\n  hexauth cache import ~/.azure/msal_token_cache.json\n  hexauth cache export --file /tmp/tokens.json",
-			newCacheImportCmd(ctx, e), newCacheExportCmd(ctx, e)))
+			newCacheImportCmd(ctx, e), newCacheExportCmd(ctx, e), newCachePathCmd(ctx, e)))
 	inGroup(groupDev, newDemoCmd(ctx, e), newFakeIdPCmd(ctx, e))
 	root.AddCommand(newVersionCmd(e))
 	for _, c := range root.Commands() {

@@ -144,7 +144,11 @@ func (p printer) fail(err error) int {
 	}
 	var reported *reportedError
 	if p.json && !errors.As(err, &reported) {
-		p.value(newErrorJSON(err))
+		out := newErrorJSON(err)
+		if he != nil && he.msg != "" {
+			out.ErrorDescription = strings.TrimPrefix(he.msg, "hexauth: ") // the command line's words, not the library's
+		}
+		p.value(out)
 	}
 	return code
 }
