@@ -75,9 +75,10 @@ type settings struct {
 
 // configFlags registers settings as flags and remembers which ones were given.
 type configFlags struct {
-	config string
-	used   []setting
-	given  map[string]string // key → flag value, for flags on the command line
+	config  string
+	profile string
+	used    []setting
+	given   map[string]string // key → flag value, for flags on the command line
 }
 
 // flagValue records a flag's value into configFlags.given.
@@ -109,8 +110,14 @@ func (v *flagValue) Set(s string) error {
 // (--output, --timeout and --verbose always).
 // --output has the shorthand -o, as in kubectl and az.
 func addConfigFlags(fs *pflag.FlagSet, used ...setting) *configFlags {
-	cf := &configFlags{used: slices.Concat(used, []setting{setOutput, setTimeout, setVerbose}), given: map[string]string{}}
-	fs.StringVar(&cf.config, "config", "", "JSON config `file` (env HEXAUTH_CONFIG)")
+	cf := &configFlags{given: map[string]string{}}
+	for _, s := range slices.Concat(used, []setting{setOutput, setTimeout, setVerbose}) {
+		if !slices.Contains(cf.used, s) {
+			cf.used = append(cf.used, s)
+		}
+	}
+	fs.StringVar(&cf.config, "config", "", "JSON config `file` (env HEXAUTH_CONFIG), read over the default one, os.UserConfigDir()/hexauth/config.json")
+	fs.StringVar(&cf.profile, "profile", "", "the config files' `profile` to use over their top-level settings (env HEXAUTH_PROFILE)")
 	for _, s := range cf.used {
 		short := ""
 		if s == setOutput {
@@ -124,26 +131,15 @@ func addConfigFlags(fs *pflag.FlagSet, used ...setting) *configFlags {
 	return cf
 }
 
-// load merges the config file, the environment and the flags into settings.
+// load merges the config files, the environment and the flags into settings.
 func (cf *configFlags) load(e *env) (settings, error) {
-	path := cf.config
-	if path == "" {
-		path = e.getenv("HEXAUTH_CONFIG")
+	r, err := cf.resolve(e)
+	if err != nil {
+		return settings{}, err
 	}
 	vals := map[string]string{}
-	if path != "" {
-		var err error
-		if vals, err = readConfigFile(path); err != nil {
-			return settings{}, err
-		}
-	}
-	for _, s := range allSettings {
-		if v := e.getenv(s.envName()); v != "" {
-			vals[s.key] = v
-		}
-	}
-	for k, v := range cf.given {
-		vals[k] = v
+	for k, v := range r.values {
+		vals[k] = v.value
 	}
 	// A command ignores the settings it does not read, so that a value meant for
 	// another (a bad HEXAUTH_REDIRECT_PORT, say) cannot fail it.
@@ -155,28 +151,64 @@ func (cf *configFlags) load(e *env) (settings, error) {
 	return toSettings(vals)
 }
 
-// readConfigFile reads the JSON config file: an object whose keys are settings.
-func readConfigFile(path string) (map[string]string, error) {
+// configFile is a parsed JSON config file: its top-level settings and its named
+// profiles.
+type configFile struct {
+	path     string
+	values   map[string]string
+	profiles map[string]map[string]string
+}
+
+// readConfigFile reads a JSON config file: an object whose keys are settings, and
+// "profiles", an object of named objects of the same keys.
+func readConfigFile(path string) (configFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, usageErrorf("config file: %v", err)
+		return configFile{}, usageErrorf("config file: %v", err)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, usageErrorf("config file %s: not a JSON object: %v", path, err)
+		return configFile{}, usageErrorf("config file %s: not a JSON object: %v", path, err)
+	}
+	f := configFile{path: path, profiles: map[string]map[string]string{}}
+	profiles, hasProfiles := raw["profiles"]
+	delete(raw, "profiles")
+	if f.values, err = configValues(path, "", raw); err != nil {
+		return configFile{}, err
+	}
+	if hasProfiles {
+		var named map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(profiles, &named); err != nil {
+			return configFile{}, usageErrorf("config file %s: \"profiles\" is not an object of objects: %v", path, err)
+		}
+		for name, keys := range named {
+			if f.profiles[name], err = configValues(path, name, keys); err != nil {
+				return configFile{}, err
+			}
+		}
+	}
+	return f, nil
+}
+
+// configValues checks and converts the keys of one object of a config file (profile
+// "" is the top level).
+func configValues(path, profile string, raw map[string]json.RawMessage) (map[string]string, error) {
+	where := "config file " + path
+	if profile != "" {
+		where += " profile " + strconv.Quote(profile)
 	}
 	vals := map[string]string{}
 	for k, v := range raw {
-		if where, ok := secretKeys[k]; ok {
-			return nil, usageErrorf("config file %s: %q is not read from a config file; use %s", path, k, where)
+		if where2, ok := secretKeys[k]; ok {
+			return nil, usageErrorf("%s: %q is not read from a config file; use %s", where, k, where2)
 		}
 		i := slices.IndexFunc(allSettings, func(s setting) bool { return s.key == k })
 		if i < 0 {
-			return nil, usageErrorf("config file %s: unknown key %q", path, k)
+			return nil, usageErrorf("%s: unknown key %q", where, k)
 		}
 		s, err := jsonString(v, allSettings[i].isInt)
 		if err != nil {
-			return nil, usageErrorf("config file %s: %q: %v", path, k, err)
+			return nil, usageErrorf("%s: %q: %v", where, k, err)
 		}
 		vals[k] = s
 	}
