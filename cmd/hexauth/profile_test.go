@@ -80,7 +80,7 @@ func TestConfig_profiles(t *testing.T) {
 		t.Fatalf("an unknown profile: got %s; want exit 2, not the defaults", r)
 	}
 	bad := writeDefaultConfig(t, t.TempDir(), `{"profiles": {"work": {"client_secret": "s3cr3t"}}}`)
-	if r := runInProcess(t, invocation{args: []string{"config", "show"}, env: bad}); r.code != exitUsage || strings.Contains(r.stderr, "s3cr3t") {
+	if r := runInProcess(t, invocation{args: []string{"config", "show"}, env: bad}); r.code != exitUsage || strings.Contains(r.stderr, "s3cr3t") || !strings.Contains(r.stderr, "use HEXAUTH_CLIENT_SECRET") {
 		t.Fatalf("a secret in a profile: got %s; want exit 2 without the value", r)
 	}
 }
