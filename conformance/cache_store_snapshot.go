@@ -86,6 +86,7 @@ func snapshotCases() []storeCase {
 				"imported tokens count for the client filter", "home-1@login.one.example", "home-3@login.one.example")
 		}},
 		{"ImportObeysRefreshTokenOrder", testImportRefreshOrder},
+		{"ClearPartitionDeletesThatPartitionOnly", testClearPartition},
 		{"RefusedImportLandsNothing", testImportRefusedLandsNothing},
 	}
 }
@@ -125,5 +126,28 @@ func testImportRefusedLandsNothing(t *testing.T, s ports.CacheStore) {
 		err := s.Import(t.Context(), "p", snap)
 		wantStoreError(t, fmt.Sprintf("Import(%q, %s) with an %s Extra that is not JSON", "p", describeSnapshot(snap), kind), err, nil)
 		sameSnapshot(t, fmt.Sprintf("Export after an Import refused for its %s (nothing of it may land)", kind), mustExport(t, s, "p"), before)
+	}
+}
+
+// testClearPartition checks ports.PartitionClearer, for a store that has it: every
+// entry of the partition goes, foreign sections included; another partition stays.
+func testClearPartition(t *testing.T, s ports.CacheStore) {
+	pc, ok := s.(ports.PartitionClearer)
+	if !ok {
+		t.Skip("the store has no ports.PartitionClearer")
+	}
+	snap := richSnapshot()
+	snap.ForeignSections = []domain.ForeignSection{foreign("unknownEntity", `{"k":"v"}`)}
+	mustImport(t, s, "p", snap)
+	mustImport(t, s, "other", snap)
+	if err := pc.ClearPartition(t.Context(), "p"); err != nil {
+		t.Fatalf("ClearPartition(%q) = %v; want nil", "p", err)
+	}
+	if got := mustExport(t, s, "p"); got.Len() != 0 || len(got.ForeignSections) != 0 {
+		t.Errorf("Export(%q) after ClearPartition = %s; want nothing", "p", describeSnapshot(got))
+	}
+	sameSnapshot(t, fmt.Sprintf("Export(%q) after ClearPartition(%q)", "other", "p"), mustExport(t, s, "other"), snap)
+	if err := pc.ClearPartition(t.Context(), "never-written"); err != nil {
+		t.Errorf("ClearPartition of an empty partition = %v; want nil", err)
 	}
 }
