@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -332,6 +334,56 @@ func newCachePathCmd(_ context.Context, e *env) *cobra.Command {
 			fmt.Fprintln(e.stdout, out.Cache)
 		}
 		return exitOK
+	})
+	return c
+}
+
+// cacheClearJSON is the JSON result of cache clear.
+type cacheClearJSON struct {
+	Partition string      `json:"partition"`
+	Cache     string      `json:"cache"` // password left out
+	Removed   cacheCounts `json:"removed"`
+}
+
+// newCacheClearCmd deletes every entry of the partition, every client's. It asks on a
+// terminal; elsewhere it needs --yes, so that a script never clears a cache by
+// accident, and a pipe's first line is never taken for an answer.
+func newCacheClearCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("clear [--partition NAME] [--yes] [flags]",
+		"delete every token and account of the partition (every client's)",
+		"  hexauth cache clear\n  hexauth cache clear --partition tenant-42 --yes")
+	yes := fs.BoolP("yes", "y", false, "do not ask: clear at once (needed when standard input is not a terminal)")
+	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout}
+	c.RunE = cmd.runE(ctx, e, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+		u, _ := resolveCache(s.cache)
+		where := app.RedactedURL(u)
+		var doc bytes.Buffer
+		if err := cache.ExportCache(ctx, s.partition, &doc); err != nil {
+			return err
+		}
+		snap, err := msalcache.Decode(doc.Bytes())
+		if err != nil {
+			return err
+		}
+		counts := countsOf(snap)
+		if !*yes {
+			if !isTerminal(e.stdin) {
+				return usageErrorf("cache clear deletes every token of partition %q in %s: pass --yes (standard input is not a terminal to ask on)", s.partition, where)
+			}
+			fmt.Fprintf(e.stderr, "Delete %s of partition %q in %s? [y/N] ", counts, s.partition, where)
+			answer, err := firstLine(e.stdin)
+			if err != nil || !slices.Contains([]string{"y", "yes"}, strings.ToLower(strings.TrimSpace(answer))) {
+				return errors.New("cache clear: not confirmed: nothing deleted")
+			}
+		}
+		if err := cache.ClearPartition(ctx, s.partition); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "hexauth: deleted %s of partition %q in %s\n", counts, s.partition, where)
+		if p.json {
+			p.value(cacheClearJSON{Partition: s.partition, Cache: where, Removed: counts})
+		}
+		return nil
 	})
 	return c
 }

@@ -101,7 +101,7 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 			newAccountsListCmd(ctx, e), newAccountsRemoveCmd(ctx, e)),
 		newGroupCmd(e, "cache", "import, export, locate or clear the token cache",
 			"  hexauth cache path\n  hexauth cache import ~/.azure/msal_token_cache.json\n  hexauth cache export --file /tmp/tokens.json",
-			newCacheImportCmd(ctx, e), newCacheExportCmd(ctx, e), newCachePathCmd(ctx, e)))
+			newCacheImportCmd(ctx, e), newCacheExportCmd(ctx, e), newCachePathCmd(ctx, e), newCacheClearCmd(ctx, e)))
 	root.AddCommand(newConfigCmd(ctx, e))
 	inGroup(groupDev, newDemoCmd(ctx, e), newFakeIdPCmd(ctx, e))
 	root.AddCommand(newVersionCmd(e))

@@ -159,3 +159,28 @@ func TestExitAfterSignal(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheClear_needsYesOffATerminalAndKeepsOtherPartitions(t *testing.T) {
+	srv := startIdP(t)
+	dir := t.TempDir()
+	env := clientEnv(srv, dir)
+	signInAda(t, env)
+	signInAda(t, with(env, "HEXAUTH_PARTITION", "other"))
+	r := runInProcess(t, invocation{args: []string{"cache", "clear"}, env: env, stdin: "y\n"})
+	if r.code != exitUsage || !strings.Contains(r.stderr, "pass --yes") {
+		t.Fatalf("cache clear off a terminal: got %s; want exit 2 asking for --yes (a pipe's line is no answer)", r)
+	}
+	if tok := runInProcess(t, invocation{args: []string{"token"}, env: env}); tok.code != exitOK {
+		t.Fatalf("token after a refused clear: got %s; want the cache intact", tok)
+	}
+	r = runInProcess(t, invocation{args: []string{"cache", "clear", "--yes", "-o", "json"}, env: env})
+	if r.code != exitOK || !strings.Contains(r.stdout, `"accounts": 1`) || !strings.Contains(r.stderr, "deleted 1 account") {
+		t.Fatalf("cache clear --yes: got %s; want one account deleted", r)
+	}
+	if l := runInProcess(t, invocation{args: []string{"accounts", "list"}, env: map[string]string{"HEXAUTH_CACHE": env["HEXAUTH_CACHE"]}}); l.code != exitOK || l.stdout != "" {
+		t.Fatalf("accounts list after clear: got %s; want none (every client's entries gone)", l)
+	}
+	if tok := runInProcess(t, invocation{args: []string{"token"}, env: with(env, "HEXAUTH_PARTITION", "other")}); tok.code != exitOK {
+		t.Fatalf("token in another partition after clear: got %s; want it untouched", tok)
+	}
+}
