@@ -105,10 +105,69 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 	root.AddCommand(newConfigCmd(ctx, e))
 	inGroup(groupDev, newDemoCmd(ctx, e), newFakeIdPCmd(ctx, e))
 	root.AddCommand(newVersionCmd(e))
+	root.SetHelpCommand(newHelpCmd(e))
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)
 	}
+	registerValueCompletions(root)
 	return root
+}
+
+// newHelpCmd is cobra's help command, except that an unknown topic is a usage error
+// (exit 2, two lines) rather than a notice and success.
+func newHelpCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use: "help [command]", Short: "help about any command",
+		Example: "  hexauth help token\n  hexauth help cache import",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			target, _, err := c.Root().Find(args)
+			if err != nil || target == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range target.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				topic := strings.Join(args, " ")
+				msg := fmt.Sprintf("no help topic %q\nhexauth: see 'hexauth --help'", topic)
+				if s := c.Root().SuggestionsFor(args[0]); len(s) > 0 {
+					msg = fmt.Sprintf("no help topic %q\nhexauth: did you mean 'hexauth help %s'?", topic, s[0])
+				}
+				return &usageError{msg: msg}
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
+}
+
+// valueCompletions are the fixed values of flags, for shell completion; completion
+// never reads the network, a secret or a prompt.
+var valueCompletions = map[string][]cobra.Completion{
+	"output":         {"text", "json"},
+	"authority-kind": {"entra", "b2c", "adfs", "oidc"},
+	"client-auth":    {"client_secret_basic", "client_secret_post", "private_key_jwt"},
+	"prompt":         {"login", "consent", "select_account", "none"},
+}
+
+// registerValueCompletions registers valueCompletions on every command that has those
+// flags, and no file completion for flags whose value is not a file.
+func registerValueCompletions(c *cobra.Command) {
+	for name, values := range valueCompletions {
+		if c.Flags().Lookup(name) != nil {
+			_ = c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+		}
+	}
+	for _, sub := range c.Commands() {
+		registerValueCompletions(sub)
+	}
 }
 
 // newGroupCmd returns a command that only groups subs: alone it prints its help on

@@ -26,6 +26,8 @@ func TestExecute_usageAndHelp(t *testing.T) {
 		{"unknown command suggests", []string{"tokn"}, exitUsage, "", "hexauth: unknown command \"tokn\"\nhexauth: did you mean 'hexauth token'?"},
 		{"unknown subcommand", []string{"accounts", "purge"}, exitUsage, "", `unknown command "purge"`},
 		{"help CMD", []string{"help", "token"}, exitOK, "Usage: hexauth token --client-id ID", ""},
+		{"help of a subcommand", []string{"help", "cache", "import"}, exitOK, "Usage: hexauth cache import FILE|-", ""},
+		{"help of an unknown topic", []string{"help", "toke"}, exitUsage, "", "hexauth: no help topic \"toke\"\nhexauth: did you mean 'hexauth help token'?"},
 		{"group help", []string{"accounts", "-h"}, exitOK, "remove", ""},
 		{"cache group help", []string{"cache", "--help"}, exitOK, "import", ""},
 		{"group alone", []string{"cache"}, exitUsage, "", "Usage: hexauth cache <command>"},
@@ -114,6 +116,10 @@ func TestExecute_completion(t *testing.T) {
 	r := runInProcess(t, invocation{args: []string{"__complete", "token", "--force"}})
 	if r.code != exitOK || !strings.Contains(r.stdout, "--force-refresh") {
 		t.Fatalf("__complete token --force: got %s; want --force-refresh offered", r)
+	}
+	v := runInProcess(t, invocation{args: []string{"__complete", "token", "--client-auth", ""}})
+	if v.code != exitOK || !strings.Contains(v.stdout, "client_secret_post\nprivate_key_jwt") {
+		t.Fatalf("__complete token --client-auth: got %s; want the methods offered", v)
 	}
 }
 
