@@ -104,6 +104,11 @@ func (c *client) resolve(o authorityOverride) (*domain.Authority, error) {
 // cached refresh token. It returns an error matching domain.ErrInteractionRequired
 // (domain.ErrNoTokens when nothing usable is cached) when the user must sign in again.
 //
+// With no scope beyond openid, profile and offline_access it is a sign-in for an ID
+// token only (AuthResult.For is domain.ForIDToken): the account's cached ID token while
+// it is valid beyond the expiry buffer, else a refreshed one; a refresh answered
+// without an ID token is domain.ErrInteractionRequired, never the old ID token.
+//
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
 func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, account Account, opts ...SilentOption) (AuthResult, error) {
@@ -122,7 +127,12 @@ func (c *client) AcquireTokenSilent(ctx context.Context, scopes []string, accoun
 }
 
 // InitiateAuthCodeFlow starts an authorization-code flow with PKCE. Keep the returned
-// flow (it serialises to JSON) and send the user to its AuthURI.
+// flow (it serialises to JSON) and send the user to its AuthURI. redirectURI may be
+// empty: the provider then answers at the app's registered redirect URI, and the token
+// request carries none (MSAL's optional redirect_uri). Scopes may hold none beyond the
+// reserved ones: a sign-in for an ID token only (domain.ForIDToken). WithResponseMode,
+// WithMaxAge and WithExtraQueryParameters shape the request; the flow records the first
+// two and the completion enforces them.
 func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (AuthCodeFlow, error) {
 	if err := checkContext(ctx, "InitiateAuthCodeFlow"); err != nil {
 		return AuthCodeFlow{}, err
@@ -277,8 +287,9 @@ func (c *client) RemoveAccount(ctx context.Context, account Account) error {
 	return c.accounts.Remove(ctx, account)
 }
 
-// IsPoPSupported reports whether proof-of-possession tokens are supported. hexauth
-// issues bearer tokens only.
+// IsPoPSupported reports whether proof-of-possession tokens are supported (MSAL's
+// is_pop_supported). It returns false: hexauth acquires bearer tokens only, and will
+// report true once proof-of-possession through DPoP (RFC 9449) is built, not before.
 func (c *client) IsPoPSupported() bool { return false }
 
 // PartitionName returns the cache partition this client reads and writes.

@@ -296,12 +296,12 @@ func Example_errorHandling() {
 	_, err = cc.AcquireTokenForClient(ctx, []string{"api://orders/.default"})
 	fmt.Println("bad client secret -> invalid client:", errors.Is(err, domain.ErrInvalidClient))
 
-	_, err = pc.AcquireTokenSilent(ctx, []string{"openid"}, res.Account)
-	fmt.Println("reserved scopes only -> invalid input:", errors.Is(err, domain.ErrInvalidInput))
+	_, err = pc.AcquireTokenSilent(ctx, readOrders, app.Account{})
+	fmt.Println("no account -> invalid input:", errors.Is(err, domain.ErrInvalidInput))
 	// Output:
 	// revoked refresh token -> interaction required: true
 	// bad client secret -> invalid client: true
-	// reserved scopes only -> invalid input: true
+	// no account -> invalid input: true
 }
 
 // Partitions isolate tenants: a token cached in one is invisible from another.

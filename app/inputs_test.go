@@ -106,10 +106,6 @@ func TestFacade_oversizedInputNeverReachesTheProvider(t *testing.T) {
 			_, err := pc.AcquireTokenByAuthorizationCode(ctx, code, "http://127.0.0.1/cb", readOrders)
 			return err
 		},
-		"scope OpenID only": func() error {
-			_, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", []string{"OpenID", "Profile"})
-			return err
-		},
 	} {
 		err := call()
 		if !errors.Is(err, domain.ErrInvalidInput) {

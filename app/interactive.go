@@ -37,6 +37,9 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	if err != nil {
 		return AuthResult{}, err
 	}
+	if call.ResponseMode.Effective() != ResponseModeQuery {
+		return AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "app: AcquireTokenInteractive reads the loopback redirect's query: response_mode %s is not supported", call.ResponseMode)
+	}
 	ln, err := listenLoopback(call.redirectPort)
 	if err != nil {
 		return AuthResult{}, err

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"net/url"
+	"slices"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -253,3 +255,57 @@ type UsernameOption struct{ username string }
 func WithUsername(username string) UsernameOption { return UsernameOption{username: username} }
 
 func (o UsernameOption) applyAccounts(r *accountsRequest) { r.username = o.username }
+
+// ExtraQueryOption adds parameters to the authorization request.
+type ExtraQueryOption struct{ params url.Values }
+
+// WithExtraQueryParameters adds params to the authorization URL of
+// InitiateAuthCodeFlow, AuthorizationURL and AcquireTokenInteractive, as MSAL's
+// extra keyword arguments do (a provider's extension, say Entra's "msafed" or Okta's
+// "idp"). A parameter hexauth sets for the protocol (client_id, redirect_uri, scope,
+// state, nonce, code_challenge*, response_type, response_mode, max_age, claims, ...;
+// see domain.CheckExtraParameters), in any letter case, more than
+// domain.MaxExtraParameters names or domain.MaxExtraParameterBytes in all make the call
+// fail with domain.ErrInvalidInput before any request. The URL is what the browser is
+// sent to: put no secret in it.
+func WithExtraQueryParameters(params url.Values) ExtraQueryOption {
+	return ExtraQueryOption{params: cloneValues(params)}
+}
+
+func (o ExtraQueryOption) applyAuthCode(r *authCodeCall) { r.ExtraQuery = o.params }
+
+// ExtraBodyOption adds parameters to the token request.
+type ExtraBodyOption struct{ params url.Values }
+
+// WithExtraBodyParameters adds params to the token request of
+// AcquireTokenByAuthCodeFlow, AcquireTokenByAuthorizationCode,
+// AcquireTokenByUsernamePassword, AcquireTokenByRefreshToken and AcquireTokenForClient,
+// as MSAL's extra keyword arguments do. A protocol parameter (grant_type, code,
+// code_verifier, refresh_token, username, password, client_id, client_secret,
+// client_assertion*, scope, redirect_uri, ...; see domain.CheckExtraParameters), in any
+// letter case, or more than the bounds, make the call fail with domain.ErrInvalidInput
+// before any request. Values may be secrets: the engine never logs them, and every
+// value of 8 bytes or more is scrubbed from the provider's error text like the
+// request's own secrets.
+func WithExtraBodyParameters(params url.Values) ExtraBodyOption {
+	return ExtraBodyOption{params: cloneValues(params)}
+}
+
+func (o ExtraBodyOption) applyFlow(c *flowCall)                 { c.ExtraBody = o.params }
+func (o ExtraBodyOption) applyCode(r *codeCall)                 { r.ExtraBody = o.params }
+func (o ExtraBodyOption) applyPassword(r *passwordCall)         { r.ExtraBody = o.params }
+func (o ExtraBodyOption) applyRefreshToken(r *refreshTokenCall) { r.ExtraBody = o.params }
+func (o ExtraBodyOption) applyClient(r *clientCall)             { r.ExtraBody = o.params }
+
+// cloneValues copies v, so that a caller changing its map after the call changes
+// nothing the call sends.
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}

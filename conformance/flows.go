@@ -144,6 +144,9 @@ type FlowSetup struct {
 	// IssuerInResponse makes the provider send iss in authorization responses and
 	// advertise authorization_response_iss_parameter_supported (RFC 9207).
 	IssuerInResponse bool
+	// OmitIDTokenOnRefresh makes the provider answer refresh_token grants without an ID
+	// token, as Google and some Okta and Keycloak set-ups do.
+	OmitIDTokenOnRefresh bool
 	// ClientInfo makes the provider send Entra's client_info ({"uid", "utid"} of the
 	// user's home account) with every user grant's response.
 	ClientInfo bool
@@ -297,7 +300,14 @@ func flowScenarios() []flowScenario {
 		{name: "RemovalDuringARefreshSticks", run: scenarioRemovalSticks},
 		{name: "TwoAuthoritiesSendOneRefreshTokenOnce", needs: needGuestTenants, setup: withClientInfo, run: scenarioTwoAuthoritiesOneRefreshToken},
 		{name: "GuestTenantRefreshIsCachedUnderItsRealm", needs: needGuestTenants, setup: withClientInfo, run: scenarioGuestTenantRefresh},
+		{name: "SignInWithoutScopesIsForTheIDToken", run: scenarioSignInIDTokenOnly},
+		{name: "SilentSignInServesTheCachedIDTokenThenRefreshes", run: scenarioSilentSignIn},
+		{name: "SilentSignInNeverServesAnIDTokenOfAnotherAudience", run: scenarioSilentSignInForeignAudience},
+		{name: "SilentSignInServesOnlyTheAuthoritysRealm", run: scenarioSilentSignInOtherRealm},
+		{name: "SilentSignInInTwoEnginesRefreshesOnce", run: scenarioSilentSignInTwoEngines},
+		{name: "SilentSignInWithoutAnIDTokenOnRefreshIsInteractionRequired", setup: withoutIDTokenOnRefresh, run: scenarioSilentSignInNoIDToken},
 		{name: "DeviceFlowApprovedAfterPendingIsCached", run: device(scenarioDeviceApproved)},
+		{name: "DeviceFlowWithoutScopesSignsIn", run: device(scenarioDeviceSignIn)},
 		{name: "DeviceFlowSlowDownWidensTheInterval", run: device(scenarioDeviceSlowDown)},
 		{name: "DeviceFlowDenialIsAccessDenied", run: device(scenarioDeviceDenied)},
 		{name: "DeviceFlowExpiryIsInteractionRequired", run: device(scenarioDeviceExpired)},

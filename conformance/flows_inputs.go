@@ -75,7 +75,7 @@ func oversizedInputs(ctx context.Context, f Flows, acct domain.Account) map[stri
 		"1 MB username":             second(f.Password(ctx, mb, "alice-pw", flowScopes)),
 		"1 MB scope":                second(f.Silent(ctx, []string{mb}, acct, false)),
 		"scope with a line break":   second(f.Silent(ctx, []string{"api://x/read\r\nX-Injected: 1"}, acct, false)),
-		"reserved scopes, any case": second(f.Silent(ctx, []string{"OpenID", "Offline_Access"}, acct, false)),
+		"reserved scopes and a tab": second(f.Silent(ctx, []string{"OpenID", "Offline_Access\tx"}, acct, false)),
 		"http redirect URI":         second(f.InitiateAuthCode(ctx, flowScopes, "http://app.example/cb")),
 		"8 KB code with control bytes": second(f.RedeemCode(ctx, CodeRedemption{
 			Code: strings.Repeat("c\x01", 4096), RedirectURI: flowSetup.RedirectURI, Scopes: flowScopes,

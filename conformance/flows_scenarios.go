@@ -291,12 +291,10 @@ func scenarioBadInput(t *testing.T, env FlowEnv) {
 		}
 	}
 	for name, err := range map[string]error{
-		"reserved scopes only": second(f.Silent(ctx, []string{"openid", "offline_access"}, res.Account, false)),
-		"no account":           second(f.Silent(ctx, flowScopes, domain.Account{}, false)),
-		"empty password":       second(f.Password(ctx, "alice@example.com", "", flowScopes)),
-		"no scopes":            second(f.Password(ctx, "alice@example.com", "alice-pw", nil)),
-		"no refresh token":     second(f.RefreshToken(ctx, "", flowScopes)),
-		"tampered flow":        second(f.CompleteAuthCode(ctx, domain.AuthCodeFlow{State: "s"}, url.Values{"state": {"s"}, "code": {"c"}})),
+		"no account":       second(f.Silent(ctx, flowScopes, domain.Account{}, false)),
+		"empty password":   second(f.Password(ctx, "alice@example.com", "", flowScopes)),
+		"no refresh token": second(f.RefreshToken(ctx, "", flowScopes)),
+		"tampered flow":    second(f.CompleteAuthCode(ctx, domain.AuthCodeFlow{State: "s"}, url.Values{"state": {"s"}, "code": {"c"}})),
 	} {
 		if !errors.Is(err, domain.ErrInvalidInput) && !errors.Is(err, domain.ErrInvalidFlow) {
 			t.Errorf("%s: error = %v; want ErrInvalidInput or ErrInvalidFlow", name, err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -28,6 +29,21 @@ type AuthCodeFlow struct {
 	ClaimsChallenge string    `json:"claims_challenge,omitempty"`
 	Authority       string    `json:"authority"`
 	CreatedAt       time.Time `json:"created_at"`
+	// MaxAge is the max_age the authorization request sent, in seconds (nil: none);
+	// the ID token's auth_time is then checked against it (OIDC Core §3.1.3.7 item 13).
+	MaxAge *int64 `json:"max_age,omitempty"`
+	// ResponseMode is the response_mode the authorization request sent (empty: none,
+	// which is query); the response must arrive that way (CheckResponseArrival).
+	ResponseMode ResponseMode `json:"response_mode,omitempty"`
+}
+
+// MaxAgeDuration returns the flow's max_age as a duration, or nil when none was sent.
+func (f AuthCodeFlow) MaxAgeDuration() *time.Duration {
+	if f.MaxAge == nil {
+		return nil
+	}
+	d := time.Duration(*f.MaxAge) * time.Second
+	return &d
 }
 
 // PKCE is a Proof Key for Code Exchange pair (RFC 7636) using the S256 method.
@@ -78,7 +94,7 @@ func ConstantTimeEqual(a, b string) bool {
 // nonce, redirect URI, scopes, claims challenge and the S256 challenge of its verifier),
 // so that a flow edited after initiation is refused. All failures are ErrInvalidFlow.
 func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error {
-	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || f.RedirectURI == "" || len(f.Scopes) == 0 || f.CreatedAt.IsZero() {
+	if f.AuthURI == "" || f.State == "" || f.Nonce == "" || f.CodeVerifier == "" || f.CreatedAt.IsZero() {
 		return Errorf(ErrInvalidFlow, "auth code flow is incomplete")
 	}
 	if maxAge <= 0 {
@@ -98,6 +114,9 @@ func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error 
 		return Errorf(ErrInvalidFlow, "auth code flow has an unparsable auth_uri")
 	}
 	q := u.Query()
+	// The token request carries the flow's redirect URI, or none when the authorization
+	// request had none (RFC 6749 §4.1.3), so it must be the URL's: a flow edited to add,
+	// drop or change it is refused before the code is sent.
 	if q.Get("state") != f.State || q.Get("nonce") != f.Nonce || q.Get("redirect_uri") != f.RedirectURI ||
 		q.Get("code_challenge_method") != PKCEMethod || !ConstantTimeEqual(q.Get("code_challenge"), S256Challenge(string(f.CodeVerifier))) {
 		return Errorf(ErrInvalidFlow, "auth code flow does not match its authorization URL (tampered with?)")
@@ -112,6 +131,20 @@ func (f AuthCodeFlow) CheckIntegrity(now time.Time, maxAge time.Duration) error 
 	}
 	if q.Get("claims") != f.ClaimsChallenge {
 		return Errorf(ErrInvalidFlow, "auth code flow's claims challenge differs from its authorization URL (tampered with?)")
+	}
+	// max_age decides whether auth_time is checked: a flow that dropped it would accept
+	// an old session the user was asked to re-authenticate.
+	sentMaxAge := ""
+	if f.MaxAge != nil {
+		sentMaxAge = strconv.FormatInt(*f.MaxAge, 10)
+	}
+	if q.Get("max_age") != sentMaxAge {
+		return Errorf(ErrInvalidFlow, "auth code flow's max_age differs from its authorization URL (tampered with?)")
+	}
+	// The response mode decides how the response must arrive: a flow edited to another
+	// mode would accept a code from where the provider was told not to put it.
+	if q.Get("response_mode") != string(f.ResponseMode) {
+		return Errorf(ErrInvalidFlow, "auth code flow's response_mode differs from its authorization URL (tampered with?)")
 	}
 	return nil
 }

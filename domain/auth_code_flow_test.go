@@ -120,7 +120,7 @@ func TestAuthCodeFlow_CheckIntegrity(t *testing.T) {
 		{name: "missing nonce", flow: mutate(func(f *domain.AuthCodeFlow) { f.Nonce = "" }), now: now, wantErr: true},
 		{name: "missing verifier", flow: mutate(func(f *domain.AuthCodeFlow) { f.CodeVerifier = "" }), now: now, wantErr: true},
 		{name: "missing redirect", flow: mutate(func(f *domain.AuthCodeFlow) { f.RedirectURI = "" }), now: now, wantErr: true},
-		{name: "missing scopes", flow: mutate(func(f *domain.AuthCodeFlow) { f.Scopes = nil }), now: now, wantErr: true},
+		{name: "no scopes: a sign-in for an ID token only", flow: mutate(func(f *domain.AuthCodeFlow) { f.Scopes = nil }), now: now, wantErr: false},
 		{name: "missing created at", flow: mutate(func(f *domain.AuthCodeFlow) { f.CreatedAt = time.Time{} }), now: now, wantErr: true},
 		{name: "at default max age", flow: testFlow, now: flowCreated.Add(domain.DefaultFlowMaxAge)},
 		{name: "past default max age", flow: testFlow, now: flowCreated.Add(domain.DefaultFlowMaxAge + time.Second), wantErr: true},

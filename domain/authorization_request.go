@@ -10,17 +10,19 @@ import (
 // §3.1.2.1, RFC 7636 §4.3): response_type=code, client_id, redirect_uri, scope, state,
 // nonce, code_challenge with code_challenge_method=S256, the optional prompt,
 // login_hint, domain_hint, claims, max_age (seconds) and response_mode, then Extra.
-// Empty fields are left out. It refuses (ErrInvalidInput) a request without a client id
-// or redirect URI, a negative max_age, and an Extra parameter that would replace one of
-// the request's.
+// Empty fields are left out: without a redirect URI the provider uses the client's
+// registered one (RFC 6749 §3.1.2.3), and the token request must then omit it too
+// (§4.1.3). It refuses (ErrInvalidInput) a request without a client id, a negative
+// max_age, and an Extra parameter that would replace one of the request's.
 func (req AuthorizationRequest) Query() (url.Values, error) {
 	switch {
 	case strings.TrimSpace(req.ClientID) == "":
 		return nil, Errorf(ErrInvalidInput, "the authorization request needs a client id")
-	case req.RedirectURI == "":
-		return nil, Errorf(ErrInvalidInput, "the authorization request needs a redirect URI")
 	case req.MaxAge != nil && *req.MaxAge < 0:
 		return nil, Errorf(ErrInvalidInput, "max_age must not be negative")
+	}
+	if err := CheckExtraParameters("authorization request", req.Extra); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	set := func(k, v string) {
@@ -45,7 +47,7 @@ func (req AuthorizationRequest) Query() (url.Values, error) {
 	if req.MaxAge != nil {
 		q.Set("max_age", strconv.FormatInt(int64(req.MaxAge.Seconds()), 10))
 	}
-	set("response_mode", req.ResponseMode)
+	set("response_mode", string(req.ResponseMode))
 	for k, vs := range req.Extra {
 		if _, taken := q[k]; taken {
 			return nil, Errorf(ErrInvalidInput, "extra parameter %q would replace a parameter of the request", k)

@@ -309,12 +309,15 @@ func TestAuthorizationRequest_Query(t *testing.T) {
 	}
 	for _, bad := range []domain.AuthorizationRequest{
 		{RedirectURI: "https://app/cb"},
-		{ClientID: "c"},
 		{ClientID: "c", RedirectURI: "r", Extra: url.Values{"state": {"x"}}, State: "s"},
 	} {
 		if _, err := bad.Query(); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("Query(%+v) error = %v; want ErrInvalidInput", bad, err)
 		}
+	}
+	// Without a redirect URI the provider uses the registered one: none is sent.
+	if q, err := (domain.AuthorizationRequest{ClientID: "c", State: "s"}).Query(); err != nil || q.Has("redirect_uri") {
+		t.Fatalf("Query() without a redirect URI = %v, %v; want no redirect_uri", q, err)
 	}
 }
 

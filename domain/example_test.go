@@ -80,6 +80,17 @@ func ExampleAuthResult_MSALJSON() {
 	// {"access_token":"eyJ-access","token_type":"Bearer","expires_in":3600,"scope":"api://orders/read","token_source":"identity_provider"}
 }
 
+// A failure as MSAL Python's error dictionary: the provider's error code and fields,
+// plus hexauth's errors.Is class.
+func ExampleMSALErrorJSON() {
+	body := []byte(`{"error":"invalid_grant","error_description":"AADSTS50076: MFA required.","error_codes":[50076],"suberror":"basic_action","claims":"{\"access_token\":{}}"}`)
+	_, err := domain.ParseTokenResponse(domain.GrantRefreshToken, 400, body)
+	b, _ := domain.MSALErrorJSON(err)
+	fmt.Println(string(b))
+	// Output:
+	// {"error":"invalid_grant","error_class":"interaction_required","error_description":"AADSTS50076: MFA required.","suberror":"basic_action","error_codes":[50076],"claims":"{\"access_token\":{}}"}
+}
+
 // Provider text is scrubbed of the request's secrets, in any encoding, before an error
 // keeps it.
 func ExampleScrubProviderText() {

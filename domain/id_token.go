@@ -31,12 +31,15 @@ const MaxKeyIDLength = 256
 // IDTokenClaims are the claims of an OpenID Connect ID token (OIDC Core §2) plus the
 // Entra claims the engine uses. Raw keeps every claim.
 type IDTokenClaims struct {
-	Issuer            string
-	Subject           string
-	Audience          []string
-	Expiry            time.Time
-	IssuedAt          time.Time
-	NotBefore         time.Time
+	Issuer    string
+	Subject   string
+	Audience  []string
+	Expiry    time.Time
+	IssuedAt  time.Time
+	NotBefore time.Time
+	// AuthTime is auth_time, when the user authenticated (OIDC Core §2); zero when the
+	// token does not say. It is required when the request sent max_age.
+	AuthTime          time.Time
 	Nonce             string
 	AuthorizedParty   string // azp: the client the token was issued to (OIDC Core §2)
 	TenantID          string // tid
@@ -174,6 +177,9 @@ func claimsFromMap(m map[string]any) (IDTokenClaims, error) {
 	if c.NotBefore, err = numericDate(m, "nbf"); err != nil {
 		return IDTokenClaims{}, err
 	}
+	if c.AuthTime, err = numericDate(m, "auth_time"); err != nil {
+		return IDTokenClaims{}, err
+	}
 	switch {
 	case c.Issuer == "":
 		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has no iss")
@@ -223,13 +229,16 @@ type IDTokenExpectations struct {
 	// refresh response's ID token must continue (OIDC Core §12.2): the same iss, sub,
 	// aud (as a set) and azp, and no nonce unless it is the cached one.
 	Previous *IDTokenClaims
+	// MaxAge, when set, is the max_age the authorization request sent (OIDC Core
+	// §3.1.2.1): the token must carry auth_time, no older than MaxAge (plus Skew).
+	MaxAge *time.Duration
 	// Now and Skew decide expiry: the token is refused when Now > exp + Skew.
 	Now  time.Time
 	Skew time.Duration
 }
 
-// Check verifies the claims against e: iss, aud and azp, exp, nbf, nonce, sub and the
-// previous ID token. It returns ErrNonceMismatch for a wrong nonce and
+// Check verifies the claims against e: iss, aud and azp, exp, nbf, nonce, auth_time
+// (when max_age was sent), sub and the previous ID token. It returns ErrNonceMismatch for a wrong nonce and
 // ErrInvalidIDToken otherwise.
 func (c IDTokenClaims) Check(e IDTokenExpectations) error {
 	want := e.Issuer
@@ -258,11 +267,35 @@ func (c IDTokenClaims) Check(e IDTokenExpectations) error {
 	if e.Nonce != "" && !ConstantTimeEqual(c.Nonce, e.Nonce) {
 		return &Error{Class: ErrNonceMismatch, Description: "ID token nonce does not match the one sent"}
 	}
+	if err := c.checkAuthTime(e.MaxAge, e.Now, skew); err != nil {
+		return err
+	}
 	if e.Subject != "" && c.Subject != e.Subject {
 		return Errorf(ErrInvalidIDToken, "ID token names a different subject than the cached account")
 	}
 	if e.Previous != nil {
 		return c.checkContinues(*e.Previous)
+	}
+	return nil
+}
+
+// checkAuthTime applies OIDC Core §3.1.3.7 item 13: when max_age was sent, auth_time
+// is required (§3.1.2.1 makes it REQUIRED in the answer), and a user who authenticated
+// longer ago than max_age allows (plus the skew) is refused — a provider that reused an
+// old session despite max_age, or a replayed older token, must not pass for a fresh
+// sign-in. An auth_time in the future beyond the skew is refused too: it would satisfy
+// any max_age.
+func (c IDTokenClaims) checkAuthTime(maxAge *time.Duration, now time.Time, skew time.Duration) error {
+	if maxAge == nil {
+		return nil
+	}
+	switch {
+	case c.AuthTime.IsZero():
+		return Errorf(ErrInvalidIDToken, "ID token has no auth_time, which max_age requires (OIDC Core 3.1.3.7)")
+	case now.After(c.AuthTime.Add(*maxAge + skew)):
+		return Errorf(ErrInvalidIDToken, "ID token auth_time %s is older than max_age %s allows", c.AuthTime.Format(time.RFC3339), *maxAge)
+	case c.AuthTime.After(now.Add(skew)):
+		return Errorf(ErrInvalidIDToken, "ID token auth_time %s is in the future", c.AuthTime.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -103,6 +103,15 @@ func CheckRedirectURI(raw string) error {
 	return nil
 }
 
+// CheckOptionalRedirectURI is CheckRedirectURI for the calls where the redirect URI
+// may be left out (MSAL: the provider then uses the app's registered redirect URI).
+func CheckOptionalRedirectURI(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	return CheckRedirectURI(raw)
+}
+
 // CheckRefreshToken checks a refresh token a caller hands over: non-empty, at most
 // MaxRefreshTokenBytes of visible ASCII (RFC 6749 Appendix A: VSCHAR).
 func CheckRefreshToken(rt Secret) error {
@@ -117,9 +126,10 @@ type AuthRequestInputs struct {
 	RedirectURI, State, LoginHint, DomainHint, Claims, Prompt, CodeChallenge string
 }
 
-// Check applies the bounds of each field; an empty State, hint or claims is allowed.
+// Check applies the bounds of each field; an empty RedirectURI (the provider then
+// uses the client's registered one), State, hint or claims is allowed.
 func (in AuthRequestInputs) Check() error {
-	if err := CheckRedirectURI(in.RedirectURI); err != nil {
+	if err := CheckOptionalRedirectURI(in.RedirectURI); err != nil {
 		return err
 	}
 	for _, err := range []error{

@@ -44,7 +44,7 @@ type AuthorizationRequest struct {
 	DomainHint    string
 	Claims        string
 	MaxAge        *time.Duration // OIDC max_age, when set
-	ResponseMode  string         // "query" unless set
+	ResponseMode  ResponseMode   // not sent when empty (query)
 	Extra         url.Values     // further parameters, added last
 }
 
@@ -94,6 +94,10 @@ type TokenRequest struct {
 
 	Claims        string // a claims challenge or request (OIDC Core §5.5)
 	CorrelationID string // sent as client-request-id to Entra
+
+	// Extra are further body parameters (MSAL's **kwargs), checked with
+	// CheckExtraParameters; their values are treated as secrets (ExtraSecrets).
+	Extra url.Values
 }
 
 // String describes the request without its secrets.

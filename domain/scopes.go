@@ -72,6 +72,22 @@ func RequestScopes(in []string) ([]string, error) {
 	return out, nil
 }
 
+// UserFlowScopes is RequestScopes for user flows (auth code, interactive, device,
+// password, refresh token, legacy code, silent), where a list that is empty after the
+// reserved scopes are removed is allowed (DESIGN §3 "Scopes"): it is a sign-in for an ID
+// token only, and the request carries the reserved scopes alone. The same characters
+// and bounds are checked; the result is empty, never nil, for such a sign-in.
+func UserFlowScopes(in []string) ([]string, error) {
+	if err := checkScopeChars(in); err != nil {
+		return nil, err
+	}
+	all := NormalizeScopes(in)
+	if len(all) > MaxScopeCount {
+		return nil, Errorf(ErrInvalidInput, "more than %d scopes", MaxScopeCount)
+	}
+	return slices.DeleteFunc(all, IsReservedScope), nil
+}
+
 // checkScopeChars refuses a scope element with a byte that is neither a scope-token
 // character (RFC 6749 §3.3) nor the space that separates tokens, and scopes whose
 // lengths add up to more than MaxScopesBytes (checked first, so that a huge element is

@@ -70,8 +70,8 @@ func (e *Error) Scrub(secrets ...string) {
 // providers echo). Adapters add what they derive from these (a Basic header, a client
 // assertion).
 func (r TokenRequest) Secrets() []string {
-	return []string{string(r.Code), string(r.CodeVerifier), string(r.Password), string(r.RefreshToken),
-		string(r.DeviceCode), string(r.Credential.Secret), r.Username}
+	return append([]string{string(r.Code), string(r.CodeVerifier), string(r.Password), string(r.RefreshToken),
+		string(r.DeviceCode), string(r.Credential.Secret), r.Username}, ExtraSecrets(r.Extra)...)
 }
 
 // secretForms returns every encoding of every non-empty secret that ScrubProviderText

@@ -49,7 +49,7 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 // The request is checked before any store or provider call (ErrInvalidInput); a
 // context that ends is ErrUnavailable, or ErrCacheStore inside a store call (inputs.go).
 func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
@@ -59,7 +59,12 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, "silent")); err != nil {
 		return domain.AuthResult{}, err
 	}
-	res, err := s.acquire(ctx, req, scopes)
+	var res domain.AuthResult
+	if len(scopes) == 0 { // a sign-in for an ID token only (silent_id_token.go)
+		res, err = s.acquireIDToken(ctx, req)
+	} else {
+		res, err = s.acquire(ctx, req, scopes)
+	}
 	return res, classifyDone("silent", err)
 }
 

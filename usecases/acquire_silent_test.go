@@ -30,9 +30,8 @@ func TestSilent_Acquire_badInputTouchesNothing(t *testing.T) {
 		scopes  []string
 		account domain.Account
 	}{
-		{"no scopes", nil, domain.Account{HomeAccountID: testHome}},
-		{"reserved scopes only", []string{"openid", "profile", "offline_access"}, domain.Account{HomeAccountID: testHome}},
-		{"blank scopes", []string{" ", ""}, domain.Account{HomeAccountID: testHome}},
+		{"a scope with a line break", []string{"openid", "read\nX: 1"}, domain.Account{HomeAccountID: testHome}},
+		{"no scopes, no account", nil, domain.Account{}},
 		{"no account", []string{"read"}, domain.Account{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,6 +24,12 @@ type AuthCodeRequest struct {
 	MaxAge      *time.Duration
 	// CodeChallenge is used by AuthorizationURL only (Initiate always makes its own).
 	CodeChallenge string
+	// ExtraQuery are further authorization-request parameters (MSAL's **kwargs),
+	// checked with domain.CheckExtraParameters before any call.
+	ExtraQuery url.Values
+	// ResponseMode is sent as response_mode when set (domain.CheckResponseMode: fragment
+	// is refused for a confidential client) and recorded in the flow.
+	ResponseMode domain.ResponseMode
 }
 
 // AuthCode is the authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636): Initiate
@@ -77,10 +83,16 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 	if err != nil {
 		return domain.AuthCodeFlow{}, classifyDone("auth code: initiate", err)
 	}
-	return domain.AuthCodeFlow{
+	flow := domain.AuthCodeFlow{
 		AuthURI: uri, State: state, Nonce: nonce, CodeVerifier: pkce.Verifier, RedirectURI: req.RedirectURI,
 		Scopes: scopes, ClaimsChallenge: req.Claims, Authority: authority.URL, CreatedAt: a.e.clock.Now().UTC(),
-	}, nil
+		ResponseMode: req.ResponseMode,
+	}
+	if req.MaxAge != nil {
+		sec := int64(req.MaxAge.Seconds()) // as the authorization request sends it
+		flow.MaxAge = &sec
+	}
+	return flow, nil
 }
 
 // AuthorizationURL returns an authorization URL without keeping a flow (MSAL's
@@ -105,7 +117,7 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 // checkRequest checks an authorization request's input before any port is called and
 // returns its non-reserved scopes.
 func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequest) ([]string, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +125,8 @@ func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequ
 		RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
 		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
 	}
-	if err := firstErr(in.Check(), checkContext(ctx, op)); err != nil {
+	if err := firstErr(in.Check(), domain.CheckExtraParameters(op, req.ExtraQuery),
+		domain.CheckResponseMode(req.ResponseMode, !a.e.cfg.Credential.IsZero()), checkContext(ctx, op)); err != nil {
 		return nil, err
 	}
 	return scopes, nil
@@ -124,6 +137,7 @@ func (a *AuthCode) authorizationRequest(req AuthCodeRequest, scopes []string, st
 		ClientID: a.e.cfg.ClientID, RedirectURI: req.RedirectURI, Scopes: domain.WithReservedScopes(scopes),
 		State: state, Nonce: nonce, CodeChallenge: req.CodeChallenge, Prompt: req.Prompt,
 		LoginHint: req.LoginHint, DomainHint: req.DomainHint, Claims: req.Claims, MaxAge: req.MaxAge,
+		Extra: req.ExtraQuery, ResponseMode: req.ResponseMode,
 	}
 }
 
@@ -146,6 +160,13 @@ type Completion struct {
 	// Authority must be given to complete a flow initiated with another authority than
 	// the client's (AuthCodeRequest.Authority); the flow's must then be this one.
 	Authority *domain.Authority
+	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
+	// domain.CheckExtraParameters before any call.
+	ExtraBody url.Values
+	// ResponseMode is how the response reached the caller: empty or query for the
+	// redirect's query, form_post for a POSTed form (r.PostForm), fragment for values a
+	// user agent read from the fragment. It must be the flow's (ErrInvalidResponse).
+	ResponseMode domain.ResponseMode
 }
 
 // CompleteWith is Complete with the options of c.
@@ -162,14 +183,14 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	scopes := flow.Scopes
 	if c.Scopes != nil {
 		var err error
-		if scopes, err = domain.RequestScopes(c.Scopes); err != nil {
+		if scopes, err = domain.UserFlowScopes(c.Scopes); err != nil {
 			return domain.AuthResult{}, err
 		}
 		if !a.e.matcher.Contains(flow.Scopes, scopes) {
 			return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "auth code: the scopes to redeem must be among the flow's")
 		}
 	}
-	if err := firstErr(domain.CheckCorrelationID(c.CorrelationID), checkContext(ctx, "auth code")); err != nil {
+	if err := firstErr(domain.CheckCorrelationID(c.CorrelationID), domain.CheckExtraParameters("auth code", c.ExtraBody), checkContext(ctx, "auth code")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	now := a.e.clock.Now()
@@ -185,6 +206,11 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 	// forged response cannot use up a user's flow.
 	if a.replay.completed(flow) {
 		return domain.AuthResult{}, errReplay()
+	}
+	// Before the response is read: one that came another way than the flow asked is
+	// refused whatever it holds, and does not use the flow up.
+	if err := flow.CheckResponseArrival(c.ResponseMode); err != nil {
+		return domain.AuthResult{}, err
 	}
 	resp, err := domain.ParseAuthResponseStrict(response)
 	if err != nil {
@@ -210,9 +236,9 @@ func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, respo
 		op: "auth code",
 		req: domain.TokenRequest{
 			Grant: domain.GrantAuthorizationCode, Code: resp.Code, CodeVerifier: flow.CodeVerifier,
-			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge, CorrelationID: c.CorrelationID,
+			RedirectURI: flow.RedirectURI, Claims: flow.ClaimsChallenge, CorrelationID: c.CorrelationID, Extra: c.ExtraBody,
 		},
-		authority: authority, scopes: scopes, nonce: flow.Nonce, exposeRefreshToken: true,
+		authority: authority, scopes: scopes, nonce: flow.Nonce, maxAge: flow.MaxAgeDuration(), exposeRefreshToken: true,
 	})
 }
 

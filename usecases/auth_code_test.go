@@ -73,7 +73,7 @@ func TestAuthCode_Initiate_badInput(t *testing.T) {
 	f := newFixture(t)
 	a := newAuthCode(t, f)
 	for _, req := range []usecases.AuthCodeRequest{
-		{Scopes: []string{"openid"}, RedirectURI: "https://app.example/cb"},
+		{Scopes: []string{"openid", "bad\tscope"}, RedirectURI: "https://app.example/cb"},
 		{Scopes: []string{"read"}, RedirectURI: "/relative"},
 		{Scopes: []string{"read"}, RedirectURI: "https://app.example/cb#frag"},
 	} {

@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,9 @@ type ClientRequest struct {
 	ForceRefresh  bool
 	Claims        string
 	CorrelationID string
+	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
+	// domain.CheckExtraParameters before any call.
+	ExtraBody url.Values
 }
 
 // ClientCredentials acquires app tokens with the client credentials grant (RFC 6749
@@ -48,7 +52,7 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, "client credentials")); err != nil {
+	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), domain.CheckExtraParameters("client credentials", req.ExtraBody), checkContext(ctx, "client credentials")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	res, err := c.acquire(ctx, req, scopes)
@@ -63,7 +67,7 @@ func (c *ClientCredentials) acquire(ctx context.Context, req ClientRequest, scop
 			return res, err
 		}
 	}
-	key := strings.Join([]string{c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	key := strings.Join([]string{c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache), req.ExtraBody.Encode()}, "\x1f")
 	return shared(ctx, c.flight, key, flight{op: "client credentials", log: c.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
 		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Environment: authority.Host, Realm: authority.Realm()}
 		var res domain.AuthResult
@@ -78,7 +82,7 @@ func (c *ClientCredentials) acquire(ctx context.Context, req ClientRequest, scop
 			}
 			res, fnErr = c.e.redeem(ctx, redemption{
 				op:        "client credentials",
-				req:       domain.TokenRequest{Grant: domain.GrantClientCredentials, Claims: req.Claims, CorrelationID: req.CorrelationID},
+				req:       domain.TokenRequest{Grant: domain.GrantClientCredentials, Claims: req.Claims, CorrelationID: req.CorrelationID, Extra: req.ExtraBody},
 				authority: authority, scopes: scopes, appOnly: true,
 			})
 			return fnErr

@@ -66,7 +66,7 @@ func (d *DeviceCode) InPartition(name string) *DeviceCode {
 // added) and returns the flow to show the user: DeviceFlow.Message, or its URI and user
 // code. The flow's expiry is the clock's time before the request plus expires_in.
 func (d *DeviceCode) Initiate(ctx context.Context, req DeviceRequest) (domain.DeviceFlow, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes) // none: a sign-in for an ID token only
 	if err != nil {
 		return domain.DeviceFlow{}, err
 	}

@@ -350,9 +350,36 @@ func TestDeviceCode_neverLogsTheDeviceCode(t *testing.T) {
 	}
 }
 
+// The device flow without API scopes is a sign-in for an ID token only (DESIGN §3):
+// the device authorization asks for the reserved scopes alone, the result is for the ID
+// token, and silent serves that ID token from the cache afterwards.
+func TestDeviceCode_signInWithoutScopes(t *testing.T) {
+	sc := newDeviceScene(t)
+	flow, err := sc.flow.Initiate(testContext(t), usecases.DeviceRequest{Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatalf("Initiate without API scopes: %v", err)
+	}
+	if err := sc.idp.ApproveDevice(flow.UserCode, deviceUser); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sc.flow.Acquire(testContext(t), flow, usecases.DeviceCompletion{})
+	if err != nil || !res.IDTokenOnly() || res.IDTokenClaims == nil || res.Account.Username != deviceUser ||
+		!res.ExpiresOn.Equal(res.IDTokenClaims.Expiry) {
+		t.Fatalf("Acquire = %v, %v; want an ID-token-only sign-in of %s", res, err, deviceUser)
+	}
+	silent, err := usecases.NewSilent(sc.cfg, usecases.Deps{IdentityProvider: noProvider{}, Store: sc.store, Clock: sc.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit, err := silent.Acquire(testContext(t), usecases.SilentRequest{Account: res.Account})
+	if err != nil || hit.TokenSource != domain.SourceCache || hit.IDToken != res.IDToken || !hit.IDTokenOnly() {
+		t.Fatalf("silent sign-in after the device flow = %v, %v; want its ID token from the cache", hit, err)
+	}
+}
+
 func TestDeviceCode_Initiate_validatesInput(t *testing.T) {
 	sc := newDeviceScene(t)
-	for _, scopes := range [][]string{nil, {"openid", "profile"}, {"bad\nscope"}} {
+	for _, scopes := range [][]string{{"openid", "bad\tscope"}, {"bad\nscope"}} {
 		if _, err := sc.flow.Initiate(testContext(t), usecases.DeviceRequest{Scopes: scopes}); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("Initiate(%q) = %v; want ErrInvalidInput", scopes, err)
 		}

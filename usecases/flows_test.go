@@ -22,7 +22,7 @@ func TestUsernamePassword_Acquire_badInputTouchesNothing(t *testing.T) {
 	for _, req := range []usecases.PasswordRequest{
 		{Username: "", Password: "pw", Scopes: []string{"read"}},
 		{Username: "alice", Password: "", Scopes: []string{"read"}},
-		{Username: "alice", Password: "pw", Scopes: []string{"offline_access"}},
+		{Username: "alice", Password: "pw", Scopes: []string{"offline_access", "two\nlines"}},
 	} {
 		if _, err := u.Acquire(testContext(t), req); !errors.Is(err, domain.ErrInvalidInput) {
 			t.Errorf("Acquire(user %q) error = %v; want ErrInvalidInput", req.Username, err)

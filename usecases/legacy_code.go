@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -15,6 +16,9 @@ type CodeRequest struct {
 	CodeVerifier  domain.Secret // when the authorization request used PKCE
 	Nonce         string        // when the authorization request sent one
 	CorrelationID string
+	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
+	// domain.CheckExtraParameters before any call.
+	ExtraBody url.Values
 }
 
 // LegacyCode redeems an authorization code directly (MSAL's
@@ -33,7 +37,7 @@ func NewLegacyCode(cfg Config, deps Deps) (*LegacyCode, error) {
 
 // Acquire redeems req.Code with the redirect URI it was issued for.
 func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
@@ -41,17 +45,17 @@ func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthR
 		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "authorization code: a code is required")
 	}
 	if err := firstErr(domain.CheckVSChars(domain.ErrInvalidInput, "authorization code", string(req.Code), domain.MaxCodeBytes),
-		domain.CheckRedirectURI(req.RedirectURI), domain.CheckCorrelationID(req.CorrelationID),
+		domain.CheckOptionalRedirectURI(req.RedirectURI), domain.CheckCorrelationID(req.CorrelationID),
 		domain.CheckVSChars(domain.ErrInvalidInput, "code verifier", string(req.CodeVerifier), domain.MaxPKCEBytes),
 		domain.CheckVSChars(domain.ErrInvalidInput, "nonce", req.Nonce, domain.MaxNonceBytes),
-		checkContext(ctx, "authorization code")); err != nil {
+		domain.CheckExtraParameters("authorization code", req.ExtraBody), checkContext(ctx, "authorization code")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	res, err := l.e.redeem(ctx, redemption{
 		op: "authorization code",
 		req: domain.TokenRequest{
 			Grant: domain.GrantAuthorizationCode, Code: req.Code, CodeVerifier: req.CodeVerifier,
-			RedirectURI: req.RedirectURI, CorrelationID: req.CorrelationID,
+			RedirectURI: req.RedirectURI, CorrelationID: req.CorrelationID, Extra: req.ExtraBody,
 		},
 		authority: l.e.authority(req.Authority), scopes: scopes, nonce: req.Nonce, exposeRefreshToken: true,
 	})

@@ -13,8 +13,9 @@ type redemption struct {
 	op        string
 	req       domain.TokenRequest // grant fields set; the rest is filled in by redeem
 	authority domain.Authority
-	scopes    []string // non-reserved requested scopes
-	nonce     string   // the nonce sent, when one was
+	scopes    []string       // non-reserved requested scopes
+	nonce     string         // the nonce sent, when one was
+	maxAge    *time.Duration // the max_age sent, when one was: auth_time is then required
 	// account is the cached account a refresh is for; prev the cached ID-token claims of
 	// that account in the tenant the refresh is in, which the response must continue
 	// (nil when that tenant has none: the response is then bound to the account by its
@@ -31,8 +32,44 @@ type redemption struct {
 }
 
 // redeem sends the grant, checks the response and its ID token, stores the result
-// atomically and returns it. Nothing is stored when a check fails.
+// atomically and returns it. Nothing is stored when a check fails. A user grant for no
+// scope beyond the reserved ones is a sign-in for an ID token only (DESIGN §3): see
+// signInResult.
 func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, error) {
+	res, err := e.redeemTokens(ctx, r)
+	if len(r.scopes) == 0 && !r.appOnly {
+		return signInResult(r, res, err)
+	}
+	return res, err
+}
+
+// signInResult marks the result of a sign-in for an ID token only (domain.ForIDToken,
+// ExpiresOn the ID token's exp). A response without an ID token answers no such
+// sign-in: ErrInteractionRequired saying why, with the tokens only where the caller
+// must keep the refresh token the provider issued (a non-silent flow); a silent caller
+// gets none (the response was cached), never an older ID token.
+func signInResult(r redemption, res domain.AuthResult, err error) (domain.AuthResult, error) {
+	if res.AccessToken == "" && res.IDToken == "" {
+		return res, err // nothing came back: err says why
+	}
+	res.For = domain.ForIDToken
+	if res.IDTokenClaims == nil {
+		if err != nil {
+			return res, err // tokens returned unchecked or uncached: that error comes first
+		}
+		noIDToken := &domain.Error{Class: domain.ErrInteractionRequired, Op: r.op, CorrelationID: res.CorrelationID,
+			Description: "the provider returned no ID token for a sign-in without API scopes; sign in again"}
+		if r.exposeRefreshToken {
+			return res, noIDToken
+		}
+		return domain.AuthResult{}, noIDToken
+	}
+	res.ExpiresOn, res.RefreshOn = res.IDTokenClaims.Expiry, time.Time{}
+	return res, err
+}
+
+// redeemTokens is redeem without the sign-in rule.
+func (e *engine) redeemTokens(ctx context.Context, r redemption) (domain.AuthResult, error) {
 	resp, claims, correlationID, err := e.exchange(ctx, r)
 	if err != nil && resp.AccessToken != "" {
 		// The provider answered, but its ID token could not be checked (the key set or
@@ -103,6 +140,10 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 	}
 	if err != nil {
 		return domain.TokenResponse{}, nil, req.CorrelationID, err
+	}
+	if r.maxAge != nil && resp.IDToken == "" {
+		// max_age is only kept by checking auth_time, which only an ID token carries.
+		return domain.TokenResponse{}, nil, req.CorrelationID, domain.Errorf(domain.ErrInvalidIDToken, "the response has no ID token, whose auth_time max_age requires")
 	}
 	var claims *domain.IDTokenClaims
 	if resp.IDToken != "" && !r.appOnly {
@@ -233,7 +274,7 @@ func (e *engine) checkIDToken(ctx context.Context, r redemption, raw string) (*d
 		return nil, err
 	}
 	want := domain.IDTokenExpectations{
-		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce,
+		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce, MaxAge: r.maxAge,
 		Now: e.clock.Now(), Skew: e.cfg.ClockSkew, Previous: r.prev,
 	}
 	if err := claims.Check(want); err != nil {

@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"net/url"
 	"slices"
 
 	"github.com/hexauth/hexauth/domain"
@@ -19,6 +20,9 @@ type RefreshTokenRequest struct {
 	// refused (ErrInvalidIDToken) and nothing is cached.
 	Account       *domain.Account
 	CorrelationID string
+	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
+	// domain.CheckExtraParameters before any call.
+	ExtraBody url.Values
 }
 
 // RefreshTokenRedeemer redeems a refresh token obtained elsewhere (MSAL's
@@ -43,12 +47,12 @@ func NewRefreshTokenRedeemer(cfg Config, deps Deps) (*RefreshTokenRedeemer, erro
 // req.Account is not looked up in the cache: the store finds entries by account, never
 // by secret.
 func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
 	if err := firstErr(domain.CheckRefreshToken(req.RefreshToken), domain.CheckCorrelationID(req.CorrelationID),
-		checkContext(ctx, "refresh token")); err != nil {
+		domain.CheckExtraParameters("refresh token", req.ExtraBody), checkContext(ctx, "refresh token")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	authority := r.e.authority(req.Authority)
@@ -59,7 +63,7 @@ func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequ
 	redeem := func(ctx context.Context) (domain.AuthResult, error) {
 		return r.e.redeem(ctx, redemption{
 			op:        "refresh token",
-			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: req.RefreshToken, CorrelationID: req.CorrelationID},
+			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: req.RefreshToken, CorrelationID: req.CorrelationID, Extra: req.ExtraBody},
 			authority: authority, scopes: scopes, account: account, exposeRefreshToken: true, cacheOptional: true,
 		})
 	}

@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -14,6 +15,9 @@ type PasswordRequest struct {
 	Authority     *domain.Authority
 	Claims        string
 	CorrelationID string
+	// ExtraBody are further token-request parameters (MSAL's **kwargs), checked with
+	// domain.CheckExtraParameters before any call.
+	ExtraBody url.Values
 }
 
 // UsernamePassword is the resource-owner password credentials grant (RFC 6749 §4.3,
@@ -33,19 +37,19 @@ func NewUsernamePassword(cfg Config, deps Deps) (*UsernamePassword, error) {
 // domain.ErrInvalidGrant; a user who must complete multi-factor authentication or
 // consent is domain.ErrInteractionRequired (with the provider's claims challenge).
 func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (domain.AuthResult, error) {
-	scopes, err := domain.RequestScopes(req.Scopes)
+	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
 	if err := firstErr(domain.CheckCredentials(req.Username, req.Password), checkOptional(req.Claims, req.CorrelationID),
-		checkContext(ctx, "username/password")); err != nil {
+		domain.CheckExtraParameters("username/password", req.ExtraBody), checkContext(ctx, "username/password")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	res, err := u.e.redeem(ctx, redemption{
 		op: "username/password",
 		req: domain.TokenRequest{
 			Grant: domain.GrantPassword, Username: req.Username, Password: req.Password,
-			Claims: req.Claims, CorrelationID: req.CorrelationID,
+			Claims: req.Claims, CorrelationID: req.CorrelationID, Extra: req.ExtraBody,
 		},
 		authority: u.e.authority(req.Authority), scopes: scopes, exposeRefreshToken: true,
 	})

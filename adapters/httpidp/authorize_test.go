@@ -70,7 +70,6 @@ func TestProvider_AuthorizationURL_invalidInput(t *testing.T) {
 		edit func(r *domain.AuthorizationRequest)
 	}{
 		{"no client id", func(r *domain.AuthorizationRequest) { r.ClientID = "" }},
-		{"no redirect uri", func(r *domain.AuthorizationRequest) { r.RedirectURI = "" }},
 		{"no state", func(r *domain.AuthorizationRequest) { r.State = "" }},
 		{"negative max age", func(r *domain.AuthorizationRequest) { r.MaxAge = &neg }},
 		{"extra replaces state", func(r *domain.AuthorizationRequest) { r.Extra = url.Values{"state": {"evil"}} }},

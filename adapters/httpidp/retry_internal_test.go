@@ -103,3 +103,21 @@ func TestRequestKey_distinguishesSecretsWithoutKeepingThem(t *testing.T) {
 		t.Errorf("different secrets or endpoints gave the same key")
 	}
 }
+
+// Extra body parameters are part of the request: a Retry-After window opened for one
+// set does not refuse a request with another (or none), and their order does not matter.
+func TestRequestKey_extraParameters(t *testing.T) {
+	base := domain.TokenRequest{ClientID: "c", Grant: domain.GrantClientCredentials, Scopes: []string{"a"}}
+	one, two, both := base, base, base
+	one.Extra = url.Values{"tenant_hint": {"contoso"}}
+	two.Extra = url.Values{"tenant_hint": {"fabrikam"}}
+	both.Extra = url.Values{"a": {"1"}, "b": {"2"}}
+	swapped := base
+	swapped.Extra = url.Values{"b": {"2"}, "a": {"1"}}
+	if k := requestKey("e", one); k == requestKey("e", base) || k == requestKey("e", two) {
+		t.Errorf("requests with other extra parameters share a throttle key")
+	}
+	if requestKey("e", both) != requestKey("e", swapped) {
+		t.Errorf("the order of extra parameters changed the key")
+	}
+}

@@ -3,6 +3,7 @@ package httpidp
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -102,6 +103,15 @@ func requestKey(endpoint string, r domain.TokenRequest) throttleKey {
 	}
 	for _, s := range scopes {
 		writeField(h, s)
+	}
+	// Extra parameters change the request: another set is another request. Their
+	// values may be secrets, so they go into the hashed part only.
+	names := slices.Sorted(maps.Keys(r.Extra))
+	for _, k := range names {
+		writeField(secret, k)
+		for _, v := range r.Extra[k] {
+			writeField(secret, v)
+		}
 	}
 	h.Write(secret.Sum(nil))
 	var k throttleKey

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -50,6 +51,9 @@ func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.T
 		if err := p.authenticate(form, header, method, req.ClientID, meta.TokenEndpoint, req.Credential); err != nil {
 			return nil, err
 		}
+		for k, vs := range req.Extra { // checked: none is a parameter set above
+			form[k] = slices.Clone(vs)
+		}
 		body.derived(header.Get("Authorization"), form.Get("client_assertion"))
 		return []byte(form.Encode()), nil
 	}
@@ -92,8 +96,8 @@ func checkTokenRequest(r domain.TokenRequest) *domain.Error {
 	switch {
 	case strings.TrimSpace(r.ClientID) == "":
 		missing = "a client id"
-	case r.Grant == domain.GrantAuthorizationCode && (r.Code == "" || r.RedirectURI == ""):
-		missing = "an authorization code and a redirect URI"
+	case r.Grant == domain.GrantAuthorizationCode && r.Code == "":
+		missing = "an authorization code"
 	case r.Grant == domain.GrantPassword && (r.Username == "" || r.Password == ""):
 		missing = "a username and a password"
 	case r.Grant == domain.GrantRefreshToken && r.RefreshToken == "":
@@ -102,6 +106,9 @@ func checkTokenRequest(r domain.TokenRequest) *domain.Error {
 		missing = "a client credential (client credentials is a confidential-client grant)"
 	case r.Grant == domain.GrantDeviceCode && r.DeviceCode == "":
 		missing = "a device code"
+	}
+	if err := domain.CheckExtraParameters("token request", r.Extra); err != nil {
+		return err.(*domain.Error)
 	}
 	switch r.Grant {
 	case domain.GrantAuthorizationCode, domain.GrantPassword, domain.GrantRefreshToken, domain.GrantClientCredentials, domain.GrantDeviceCode:
@@ -120,7 +127,11 @@ func grantForm(r domain.TokenRequest) url.Values {
 	switch r.Grant {
 	case domain.GrantAuthorizationCode:
 		f.Set("code", string(r.Code))
-		f.Set("redirect_uri", r.RedirectURI)
+		if r.RedirectURI != "" {
+			// RFC 6749 §4.1.3: required when the authorization request carried one,
+			// and then identical; an authorization request without one has none here.
+			f.Set("redirect_uri", r.RedirectURI)
+		}
 		if r.CodeVerifier != "" {
 			f.Set("code_verifier", string(r.CodeVerifier))
 		}

@@ -246,7 +246,6 @@ func TestProvider_Token_invalidInput(t *testing.T) {
 	}{
 		{"no client id", func(r *domain.TokenRequest) { r.ClientID = "" }},
 		{"no code", func(r *domain.TokenRequest) { r.Code = "" }},
-		{"no redirect uri", func(r *domain.TokenRequest) { r.RedirectURI = "" }},
 		{"unknown grant", func(r *domain.TokenRequest) { r.Grant = "urn:ietf:params:oauth:grant-type:device_code" }},
 		{"password without password", func(r *domain.TokenRequest) { r.Grant = domain.GrantPassword; r.Username = "u" }},
 		{"refresh without token", func(r *domain.TokenRequest) { r.Grant = domain.GrantRefreshToken }},

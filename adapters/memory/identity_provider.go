@@ -48,6 +48,8 @@ const (
 	IDTokenRefreshAddsAudience  = fakeidp.IDTokenRefreshAddsAudience  // azp the client; a second audience on refresh responses
 	IDTokenRefreshAddsAzp       = fakeidp.IDTokenRefreshAddsAzp       // azp added, on refresh responses
 	IDTokenRefreshAddsNonce     = fakeidp.IDTokenRefreshAddsNonce     // a nonce added, on refresh responses
+	IDTokenNoAuthTime           = fakeidp.IDTokenNoAuthTime           // no auth_time (max_age ignored)
+	IDTokenStaleAuthTime        = fakeidp.IDTokenStaleAuthTime        // auth_time a day old (an old session reused)
 )
 
 // Signing algorithms for ProviderConfig.SigningAlg.

@@ -56,7 +56,6 @@ func TestIdentityProvider_AuthorizationURL_invalid(t *testing.T) {
 		mod  func(*domain.AuthorizationRequest)
 	}{
 		{"no client", func(r *domain.AuthorizationRequest) { r.ClientID = "" }},
-		{"no redirect URI", func(r *domain.AuthorizationRequest) { r.RedirectURI = "" }},
 		{"no state", func(r *domain.AuthorizationRequest) { r.State = "" }},
 		{"negative max_age", func(r *domain.AuthorizationRequest) { r.MaxAge = &neg }},
 		{"extra replaces state", func(r *domain.AuthorizationRequest) { r.Extra = url.Values{"state": {"x"}} }},
@@ -144,7 +143,7 @@ func TestIdentityProvider_Authorize_redirectedRefusals(t *testing.T) {
 		{"nobody signed in", nil, "", "login_required"},
 		{"no PKCE challenge", func(r *domain.AuthorizationRequest) { r.CodeChallenge = "" }, idpUser, "invalid_request"},
 		{"unknown scope", func(r *domain.AuthorizationRequest) { r.Scopes = []string{"https://other.example/x"} }, idpUser, "invalid_scope"},
-		{"form_post", func(r *domain.AuthorizationRequest) { r.ResponseMode = "form_post" }, idpUser, "invalid_request"},
+		{"unknown response mode", func(r *domain.AuthorizationRequest) { r.ResponseMode = "web_message" }, idpUser, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

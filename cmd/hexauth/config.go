@@ -310,14 +310,6 @@ func (s settings) requireClient() error {
 	return nil
 }
 
-// requireScopes checks that at least one scope was given.
-func (s settings) requireScopes() error {
-	if len(s.scopes) == 0 {
-		return usageErrorf("missing --scopes (or HEXAUTH_SCOPES): name the scopes to request")
-	}
-	return nil
-}
-
 // usageError is a mistake in the command line or the configuration (exit code 2).
 type usageError struct{ msg string }
 

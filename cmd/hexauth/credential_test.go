@@ -134,6 +134,7 @@ func TestTokenApp_run_refusals(t *testing.T) {
 		{"a secret and a certificate", []string{"--client-id", webClient, "--client-certificate", certFile}, with(base, "HEXAUTH_CLIENT_SECRET", webSecret), exitUsage, "not both"},
 		{"post without a secret", []string{"--client-id", testClient, "--client-auth", "client_secret_post"}, base, exitUsage, "needs a confidential client"},
 		{"an unknown method", []string{"--client-id", webClient, "--client-auth", "tls_client_auth"}, with(base, "HEXAUTH_CLIENT_SECRET", webSecret), exitUsage, "want client_secret_basic"},
+		{"no scopes", []string{"--client-id", webClient, "--scopes", ""}, with(base, "HEXAUTH_CLIENT_SECRET", webSecret, "HEXAUTH_SCOPES", ""), exitUsage, "an app token is for an API"},
 		{"a wrong secret", []string{"--client-id", webClient}, with(base, "HEXAUTH_CLIENT_SECRET", "wrong-secret"), exitRefused, "invalid_client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -76,9 +76,6 @@ func newROPCCmd(ctx context.Context, e *env) *cobra.Command {
 	pw := secretSource{what: "password", env: "HEXAUTH_PASSWORD", flag: "password", prompt: true}
 	pw.register(fs, true)
 	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		if s.username == "" {
 			return usageErrorf("missing --username (or HEXAUTH_USERNAME)")
 		}
@@ -102,9 +99,6 @@ func newRefreshCmd(ctx context.Context, e *env) *cobra.Command {
 	rt := secretSource{what: "refresh token", env: "HEXAUTH_REFRESH_TOKEN", flag: "refresh-token"}
 	rt.register(fs, true)
 	c.RunE = cmd.runE(ctx, e, func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		token, err := rt.read(ctx, e, false)
 		if err != nil {
 			return err
@@ -129,9 +123,10 @@ func newRefreshCmd(ctx context.Context, e *env) *cobra.Command {
 }
 
 // runToken returns a token for a cached account: from the cache, or refreshed
-// silently.
+// silently. Without scopes, or with --id-token, it is the account's ID token (an
+// ID-token-only sign-in, DESIGN §3): what kubectl's OIDC authentication sends.
 func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
-	c, fs := newLeaf("token --client-id ID --authority URL --scopes SCOPES [--username NAME] [flags]",
+	c, fs := newLeaf("token --client-id ID --authority URL [--scopes SCOPES | --id-token] [--username NAME] [flags]",
 		"print a token from the cache, refreshed silently when needed",
 		"  hexauth token --scopes api://orders/read\n"+
 			"  curl -H \"Authorization: Bearer $(hexauth token)\" https://api.example.com/\n"+
@@ -143,7 +138,7 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 	force := fs.Bool("force-refresh", false, "skip the cached access token and ask the provider for a new one")
 	claims := fs.String("claims", "", "claims challenge or request (JSON, OIDC Core §5.5) to send; implies --force-refresh")
 	var out tokenOutput
-	fs.BoolVar(&out.idToken, "id-token", false, "print the raw ID token instead of the access token (OIDC authentication to Kubernetes needs it)")
+	fs.BoolVar(&out.idToken, "id-token", false, "print the account's ID token (cached while valid, else refreshed), whatever scopes are configured; the same as no scopes")
 	fs.BoolVar(&out.execCredential, "exec-credential", false, "print a Kubernetes client.authentication.k8s.io/v1 ExecCredential (token and expirationTimestamp), for a kubeconfig exec entry")
 	interactive := fs.Bool("interactive", false, "when no token can be had silently, sign in as login does (one browser for parallel calls: the others wait, then use its tokens)")
 	noBrowser := fs.Bool("no-browser", false, "with --interactive: only print the sign-in URL; do not start a browser")
@@ -155,9 +150,6 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 			return &cliBrowser{w: e.stderr, start: !*noBrowser}
 		}}
 	body := func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		if *claims != "" && !json.Valid([]byte(*claims)) {
 			return usageErrorf("--claims is not JSON")
 		}
@@ -165,6 +157,9 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 		if *appToken {
 			if out.idToken || *interactive {
 				return usageErrorf("--app gets the application's own token: it has no ID token and no sign-in (drop --id-token and --interactive)")
+			}
+			if len(s.scopes) == 0 {
+				return usageErrorf("missing --scopes (or HEXAUTH_SCOPES): an app token is for an API (api://orders/.default, say)")
 			}
 			// --username (HEXAUTH_USERNAME, often exported for the user commands) names
 			// no account here: an app token has none.
@@ -178,6 +173,9 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 			res, err := acquireForClient(ctx, sess, s, opts)
 			return p.appAcquired(res, err)
 		}
+		if out.idToken {
+			s.scopes = nil // a sign-in: the ID token, never an API's access token
+		}
 		var opts []app.SilentOption
 		if *force {
 			opts = append(opts, app.WithForceRefresh())
@@ -185,9 +183,9 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 		if *claims != "" {
 			opts = append(opts, app.WithClaims(*claims))
 		}
-		res, err := silentToken(ctx, sess, s, out, p, opts)
+		res, err := silentToken(ctx, sess, s, opts)
 		if *interactive && errors.Is(err, domain.ErrInteractionRequired) {
-			res, err = signInForToken(ctx, e, sess, s, out, p, opts)
+			res, err = signInForToken(ctx, e, sess, s, opts)
 		}
 		return p.acquired(s, res, err)
 	}
@@ -200,28 +198,18 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 	return c
 }
 
-// silentToken is token's silent call for the cached account s names. With --id-token
-// it refreshes once more when the cached ID token is missing or expired: the access
-// token may outlive it.
-func silentToken(ctx context.Context, sess *session, s settings, out tokenOutput, p printer, opts []app.SilentOption) (app.AuthResult, error) {
+// silentToken is token's silent call for the cached account s names.
+func silentToken(ctx context.Context, sess *session, s settings, opts []app.SilentOption) (app.AuthResult, error) {
 	account, err := pickAccount(ctx, sess, s.username)
 	if err != nil {
 		return app.AuthResult{}, err
 	}
-	res, err := sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
-	if err != nil || !out.idToken || idTokenUsable(res, p.now()) == nil {
-		return res, err
-	}
-	res, err = sess.AcquireTokenSilent(ctx, s.scopes, account, append(opts, app.WithForceRefresh())...)
-	if err != nil {
-		return res, err
-	}
-	return res, idTokenUsable(res, p.now())
+	return sess.AcquireTokenSilent(ctx, s.scopes, account, opts...)
 }
 
 // signInForToken is token --interactive's fallback to login, under the sign-in lock:
 // a call that waited for another's sign-in finds its tokens with a silent call.
-func signInForToken(ctx context.Context, e *env, sess *session, s settings, out tokenOutput, p printer, opts []app.SilentOption) (app.AuthResult, error) {
+func signInForToken(ctx context.Context, e *env, sess *session, s settings, opts []app.SilentOption) (app.AuthResult, error) {
 	if sess.public == nil {
 		return app.AuthResult{}, usageErrorf("token --interactive signs users in with a public client: unset HEXAUTH_CLIENT_SECRET, --client-secret-file and --client-certificate")
 	}
@@ -230,7 +218,7 @@ func signInForToken(ctx context.Context, e *env, sess *session, s settings, out 
 		return app.AuthResult{}, err
 	}
 	defer lock.unlock()
-	res, err := silentToken(ctx, sess, s, out, p, opts)
+	res, err := silentToken(ctx, sess, s, opts)
 	if !errors.Is(err, domain.ErrInteractionRequired) {
 		return res, err
 	}

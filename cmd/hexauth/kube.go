@@ -35,43 +35,27 @@ type execCredentialStatus struct {
 	ExpirationTimestamp string `json:"expirationTimestamp"` // RFC 3339
 }
 
-// tokenOutput says what token prints: the access token (default), the raw ID token
-// (--id-token, for OIDC-to-Kubernetes), in an ExecCredential (--exec-credential).
+// tokenOutput is token's --id-token (a sign-in: the ID token) and --exec-credential
+// (the token in a Kubernetes ExecCredential).
 type tokenOutput struct {
 	idToken, execCredential bool
 }
 
-// print prints res as o says (the access token, or the ID token idTokenUsable
-// checked) and returns true, or returns false for the default output, which the
-// printer handles.
+// print prints res as an ExecCredential when o asks for one and returns true; false
+// leaves the printing to the printer. The credential's token is the one the call was
+// for: the ID token of a sign-in without scopes (or --id-token), else the access
+// token; ExpiresOn is that token's expiry either way.
 func (o tokenOutput) print(p printer, res app.AuthResult) bool {
-	if !o.idToken && !o.execCredential {
+	if !o.execCredential {
 		return false
 	}
-	token, expires := string(res.AccessToken), res.ExpiresOn
-	if o.idToken {
-		token, expires = string(res.IDToken), res.IDTokenClaims.Expiry
-	}
-	if !o.execCredential {
-		fmt.Fprintln(p.e.stdout, token)
-		return true
+	token := string(res.AccessToken)
+	if res.IDTokenOnly() {
+		token = string(res.IDToken)
 	}
 	p.value(execCredential{Kind: "ExecCredential", APIVersion: "client.authentication.k8s.io/v1",
-		Status: execCredentialStatus{Token: token, ExpirationTimestamp: expires.UTC().Format(time.RFC3339)}})
+		Status: execCredentialStatus{Token: token, ExpirationTimestamp: res.ExpiresOn.UTC().Format(time.RFC3339)}})
 	return true
-}
-
-// idTokenUsable checks that res carries an unexpired ID token, for --id-token.
-func idTokenUsable(res app.AuthResult, now time.Time) error {
-	if res.IDToken == "" || res.IDTokenClaims == nil {
-		return &domain.Error{Class: domain.ErrInteractionRequired, Op: "token",
-			Description: "the provider sent no ID token for this account: sign in again with hexauth login"}
-	}
-	if !res.IDTokenClaims.Expiry.After(now) {
-		return &domain.Error{Class: domain.ErrInteractionRequired, Op: "token",
-			Description: "the cached ID token has expired and the provider sent no new one: sign in again with hexauth login"}
-	}
-	return nil
 }
 
 // loginLock is held by token --interactive while it signs in, so that parallel

@@ -29,8 +29,8 @@ const loginTimeout = 5 * time.Minute
 // cliBrowser). The device code flow needs neither: the user enters a code on any
 // device.
 func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
-	c, fs := newLeaf("login --client-id ID --authority URL --scopes SCOPES [--username HINT] [--redirect-port PORT | --device-code] [flags]",
-		"sign in with the authorization code flow and PKCE on a loopback redirect, or a device code",
+	c, fs := newLeaf("login --client-id ID --authority URL [--scopes SCOPES] [--username HINT] [--redirect-port PORT | --device-code] [flags]",
+		"sign in with the authorization code flow and PKCE on a loopback redirect, or a device code (without --scopes: sign-in only, for an ID token)",
 		"  hexauth login --scopes User.Read\n"+
 			"  hexauth login --no-browser --redirect-port 8400   # over SSH: forward port 8400\n"+
 			"  hexauth login --device-code                        # enter a code on another device")
@@ -66,9 +66,6 @@ func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
 // loginBody is login's auth-code sign-in with the --prompt flag's value.
 func loginBody(e *env, prompt *string) func(context.Context, settings, *session, printer) error {
 	return func(ctx context.Context, s settings, sess *session, p printer) error {
-		if err := s.requireScopes(); err != nil {
-			return err
-		}
 		if sess.public == nil {
 			return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET, --client-secret-file and --client-certificate")
 		}
@@ -101,9 +98,6 @@ func loginBody(e *env, prompt *string) func(context.Context, settings, *session,
 // and the user code) goes to stderr, stdout keeps only the result. The user declining
 // exits 4 (access_denied), the code expiring or --timeout passing exits 3.
 func deviceLogin(ctx context.Context, e *env, s settings, sess *session, p printer) error {
-	if err := s.requireScopes(); err != nil {
-		return err
-	}
 	if sess.public == nil {
 		return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET and --client-secret-file")
 	}

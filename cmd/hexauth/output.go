@@ -23,22 +23,9 @@ type tokenJSON struct {
 	ExpiresOn string `json:"expires_on"`
 }
 
-// errorJSON is the JSON of a failure, shaped like MSAL Python's error result so that
-// scripts written for it port over: Error is the provider's own "error" code when it
-// sent one (invalid_grant for an MFA-required ROPC, as MSAL Python reports it), else
-// hexauth's class. ErrorClass is always hexauth's class (domain.ErrorCode:
-// interaction_required, no_tokens, ...), what a script branches on with the exit code.
-type errorJSON struct {
-	Error            string `json:"error"`
-	ErrorClass       string `json:"error_class"`
-	ErrorDescription string `json:"error_description"`
-	SubError         string `json:"suberror,omitempty"`
-	CorrelationID    string `json:"correlation_id,omitempty"`
-	ErrorCodes       []int  `json:"error_codes,omitempty"`
-	Claims           string `json:"claims,omitempty"`
-	TraceID          string `json:"trace_id,omitempty"`
-	Timestamp        string `json:"timestamp,omitempty"`
-}
+// errorJSON is the JSON of a failure: MSAL Python's error result
+// (domain.MSALErrorOf), the one shape the Go API and the CLI share.
+type errorJSON = domain.MSALError
 
 // accountJSON is an account, with MSAL Python's get_accounts keys.
 type accountJSON struct {
@@ -77,6 +64,12 @@ func (p printer) token(res app.AuthResult) {
 	if who == "" {
 		who = "the application"
 	}
+	if res.IDTokenOnly() {
+		// A sign-in: the ID token is the token the call was for.
+		fmt.Fprintf(p.e.stderr, "hexauth: ID token for %s from %s, expires in %s\n", who, res.TokenSource, time.Duration(expiresIn)*time.Second)
+		fmt.Fprintln(p.e.stdout, string(res.IDToken))
+		return
+	}
 	fmt.Fprintf(p.e.stderr, "hexauth: token for %s from %s, expires in %s, scopes %s\n",
 		who, res.TokenSource, time.Duration(expiresIn)*time.Second, strings.Join(res.Scopes, " "))
 	fmt.Fprintln(p.e.stdout, string(res.AccessToken))
@@ -89,10 +82,17 @@ func (p printer) expiresIn(res app.AuthResult) int64 {
 
 // newTokenJSON is res as MSAL Python's result, with what docs/cli.md leaves out left
 // out: the raw ID token, refresh_in, and the refresh token (printer.acquired adds it
-// back when the cache could not keep it).
+// back when the cache could not keep it). For a sign-in without scopes it is the other
+// way round: the ID token is the result, and no access token is printed (whatever the
+// provider issued besides is for no API the user asked for).
 func newTokenJSON(res app.AuthResult, now time.Time) tokenJSON {
 	out := tokenJSON{MSALResult: res.MSALResult(now), ExpiresOn: res.ExpiresOn.UTC().Format(time.RFC3339)}
-	out.IDToken, out.RefreshToken, out.RefreshIn = "", "", 0
+	out.RefreshToken, out.RefreshIn = "", 0
+	if res.IDTokenOnly() {
+		out.AccessToken, out.TokenType, out.Scope = "", "", ""
+	} else {
+		out.IDToken = ""
+	}
 	return out
 }
 
@@ -181,26 +181,7 @@ func hintFor(code int) string {
 	return ""
 }
 
-func newErrorJSON(err error) errorJSON {
-	var de *domain.Error
-	if errors.As(err, &de) {
-		out := errorJSON{Error: de.Code, ErrorClass: string(de.Class), ErrorDescription: de.Description,
-			SubError: de.SubError, CorrelationID: de.CorrelationID, ErrorCodes: de.ErrorCodes, Claims: de.Claims,
-			TraceID: de.TraceID, Timestamp: de.Timestamp}
-		if out.Error == "" {
-			out.Error = out.ErrorClass
-		}
-		if out.ErrorDescription == "" {
-			out.ErrorDescription = strings.TrimPrefix(err.Error(), "hexauth: ")
-		}
-		return out
-	}
-	var class domain.ErrorCode
-	if errors.As(err, &class) {
-		return errorJSON{Error: string(class), ErrorClass: string(class), ErrorDescription: strings.TrimPrefix(err.Error(), "hexauth: ")}
-	}
-	return errorJSON{Error: "failed", ErrorClass: "failed", ErrorDescription: err.Error()}
-}
+func newErrorJSON(err error) errorJSON { return domain.MSALErrorOf(err) }
 
 // exitCode maps an error to the documented exit codes: 2 usage, 3 interaction
 // required, 4 refused by the provider, 5 provider unreachable or throttled, 1 anything

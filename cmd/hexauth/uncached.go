@@ -19,7 +19,11 @@ import (
 // access token alone, for $(hexauth ...)). A warning on stderr says so, never quoting
 // the token. A store failure still exits 1, its tokens on stdout.
 func (p printer) acquired(s settings, res app.AuthResult, err error) error {
-	if err != nil && !(errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "") {
+	// A sign-in without scopes answered without an ID token (and so cached under no
+	// account) comes back as interaction required with the tokens: its new refresh
+	// token is held nowhere else.
+	noIDToken := res.IDTokenOnly() && res.RefreshToken != "" && res.Account.HomeAccountID == "" && errors.Is(err, domain.ErrInteractionRequired)
+	if err != nil && !(errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "") && !noIDToken {
 		return err
 	}
 	if err == nil && res.Account.HomeAccountID != "" {
@@ -27,7 +31,7 @@ func (p printer) acquired(s settings, res app.AuthResult, err error) error {
 		return nil
 	}
 	why := "the provider's response names no account (no ID token): name a cached account with --username to cache it"
-	if err != nil {
+	if errors.Is(err, domain.ErrCacheStore) {
 		why = "the cache store failed"
 	}
 	if res.RefreshToken == "" {
@@ -46,7 +50,7 @@ func (p printer) acquired(s settings, res app.AuthResult, err error) error {
 		out := newTokenJSON(res, p.now())
 		out.RefreshToken = string(res.RefreshToken)
 		p.value(out)
-	} else {
+	} else if !noIDToken { // stdout stays empty: there is no ID token to print
 		p.token(res)
 	}
 	if err != nil {

@@ -17,7 +17,8 @@ type codeGrant struct {
 	challenge   string
 	nonce       string
 	scopes      []string
-	user        string // lower-cased username
+	user        string    // lower-cased username
+	authTime    time.Time // when the user signed in: auth_time of the ID token
 	expires     time.Time
 	used        bool
 }
@@ -27,23 +28,35 @@ const purgeEvery = 256
 
 // CheckRedirect checks the part of an authorization request whose failure must not be
 // redirected (RFC 6749 §4.1.2.1): the client is registered and the redirect URI is one
-// of its registered URIs (any URI when it lists none). It returns a *domain.Error to show
-// the user, or nil: unauthorized_client (class ErrInvalidClient) for an unknown client,
-// invalid_request (class ErrInvalidInput) for a missing or unregistered redirect URI.
+// of its registered URIs (any URI when it lists none), or is left out by a client that
+// registered exactly one (RFC 6749 §3.1.2.3: that one is then used). It returns a
+// *domain.Error to show the user, or nil: unauthorized_client (class ErrInvalidClient)
+// for an unknown client, invalid_request (class ErrInvalidInput) for a missing or
+// unregistered redirect URI.
 func (p *Provider) CheckRedirect(clientID, redirectURI string) error {
 	c, ok := p.clients[clientID]
 	switch {
 	case !ok:
 		return refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "unauthorized_client",
 			"AADSTS700016: Application with identifier '"+clientID+"' was not found in the directory.", aadClientNotFound)
-	case redirectURI == "":
+	case redirectURI == "" && len(c.RedirectURIs) != 1:
 		return badRedirect(invalidRequest(domain.GrantAuthorizationCode, "The request must contain the following parameter: 'redirect_uri'."))
-	case len(c.RedirectURIs) > 0 && !slices.Contains(c.RedirectURIs, redirectURI):
+	case redirectURI != "" && len(c.RedirectURIs) > 0 && !slices.Contains(c.RedirectURIs, redirectURI):
 		return badRedirect(refusal(domain.GrantAuthorizationCode, http.StatusBadRequest, "invalid_request",
 			"AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '"+clientID+"'.",
 			aadRedirectNotListed))
 	}
 	return nil
+}
+
+// RedirectTarget returns where the authorization response goes: redirectURI, or the
+// client's one registered redirect URI when the request left it out. Call it after
+// CheckRedirect passed.
+func (p *Provider) RedirectTarget(clientID, redirectURI string) string {
+	if c, ok := p.clients[clientID]; ok && redirectURI == "" && len(c.RedirectURIs) == 1 {
+		return c.RedirectURIs[0]
+	}
+	return redirectURI
 }
 
 // badRedirect classifies a refused redirect URI as ErrInvalidInput: the application
@@ -61,7 +74,7 @@ func badRedirect(e *domain.Error) *domain.Error {
 // returned as a *domain.Error. Other refusals are redirected: the returned values then
 // hold error and error_description (and state, iss) — unsupported_response_type,
 // invalid_request for a missing or non-S256 PKCE challenge or a response_mode other
-// than query, invalid_scope for an unknown scope, login_required for an empty username
+// than query, form_post or fragment, invalid_scope for an unknown scope, login_required for an empty username
 // (nobody signed in) and access_denied for a user who DeniesConsent.
 //
 // The code is single use, expires after Config.CodeLifetime and is bound to the
@@ -91,8 +104,8 @@ func (p *Provider) Authorize(a domain.Authority, query url.Values, username stri
 		return refuse("invalid_request", "AADSTS9002325: Proof Key for Code Exchange is required for this authorization request.")
 	case query.Get("code_challenge_method") != domain.PKCEMethod:
 		return refuse("invalid_request", "AADSTS9002325: code_challenge_method must be S256.")
-	case query.Get("response_mode") != "" && query.Get("response_mode") != "query":
-		return refuse("invalid_request", "AADSTS900144: only response_mode=query is supported.")
+	case !slices.Contains([]string{"", "query", "form_post", "fragment"}, query.Get("response_mode")):
+		return refuse("invalid_request", "AADSTS900144: response_mode must be query, form_post or fragment.")
 	}
 	if bad := p.unknownScope(a, scopes); bad != "" {
 		return refuse("invalid_scope", "AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope '"+bad+"' is not known.")
@@ -114,7 +127,7 @@ func (p *Provider) Authorize(a domain.Authority, query url.Values, username stri
 	g := &codeGrant{
 		clientID: clientID, redirectURI: redirectURI, challenge: query.Get("code_challenge"),
 		nonce: query.Get("nonce"), scopes: scopes, user: strings.ToLower(strings.TrimSpace(u.Username)),
-		expires: p.Now().Add(p.cfg.CodeLifetime),
+		authTime: p.Now(), expires: p.Now().Add(p.cfg.CodeLifetime),
 	}
 	p.mu.Lock()
 	p.codes[code] = g

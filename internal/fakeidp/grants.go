@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -24,6 +25,8 @@ type refreshGrant struct {
 	// redeemed only there. Empty for Entra, B2C and ADFS, whose tokens serve every
 	// tenant of the cloud.
 	issuer string
+	// authTime is when the user signed in for the chain: auth_time of its ID tokens.
+	authTime time.Time
 }
 
 // issuerOf returns the refreshGrant.issuer of a token issued at authority a.
@@ -71,7 +74,7 @@ func (p *Provider) redeemCode(req domain.TokenRequest, opt TokenOptions, c *Clie
 	if narrowErr != nil {
 		return domain.TokenResponse{}, narrowErr
 	}
-	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, nonce: cg.nonce})
+	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, nonce: cg.nonce, authTime: cg.authTime})
 }
 
 // narrowScopes returns the scopes a code redemption is issued for: those the code was
@@ -110,7 +113,7 @@ func (p *Provider) redeemPassword(req domain.TokenRequest, opt TokenOptions, c *
 	case u.DeniesConsent:
 		return domain.TokenResponse{}, consentRequired()
 	}
-	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes})
+	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, authTime: p.Now()})
 }
 
 // redeemRefreshToken redeems a refresh token (RFC 6749 §6), issued to this client or to
@@ -150,7 +153,7 @@ func (p *Provider) redeemRefreshToken(req domain.TokenRequest, opt TokenOptions,
 	if bad := p.unknownScope(req.Authority, scopes); bad != "" {
 		return domain.TokenResponse{}, invalidScope(g, bad)
 	}
-	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, redeemed: string(req.RefreshToken)})
+	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, redeemed: string(req.RefreshToken), authTime: cp.authTime})
 }
 
 // redeemClientCredentials redeems a client credentials grant (RFC 6749 §4.4): an access
@@ -210,7 +213,8 @@ type issueInput struct {
 	user     User
 	scopes   []string // normalized, reserved scopes included as asked
 	nonce    string
-	redeemed string // the refresh token redeemed, for refresh_token grants
+	redeemed string    // the refresh token redeemed, for refresh_token grants
+	authTime time.Time // when the user signed in (auth_time); zero: not said
 }
 
 // issue mints the response of a successful user grant.
@@ -236,7 +240,7 @@ func (p *Provider) issue(in issueInput) (domain.TokenResponse, *domain.Error) {
 	}
 	if slices.Contains(in.scopes, domain.ScopeOpenID) && !(in.redeemed != "" && p.cfg.OmitIDTokenOnRefresh) {
 		tok, err := p.mintIDToken(idTokenInput{authority: in.req.Authority, clientID: in.client.ID, user: in.user,
-			nonce: in.nonce, grant: in.req.Grant, now: p.Now(), fault: in.opt.IDTokenFault})
+			nonce: in.nonce, grant: in.req.Grant, now: p.Now(), authTime: in.authTime, fault: in.opt.IDTokenFault})
 		if err != nil {
 			return domain.TokenResponse{}, internalError(err)
 		}
@@ -273,6 +277,7 @@ func (p *Provider) refreshTokenFor(in issueInput) (string, *domain.Error) {
 		scopes:   slices.Clone(in.scopes),
 		lineage:  rt,
 		issuer:   issuerOf(in.req.Authority),
+		authTime: in.authTime,
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

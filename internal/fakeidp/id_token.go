@@ -59,6 +59,12 @@ const (
 	// IDTokenRefreshAddsNonce, on refresh_token grant responses only, carries a nonce
 	// that the signed-in ID token lacked (OIDC Core §12.2).
 	IDTokenRefreshAddsNonce
+	// IDTokenNoAuthTime leaves auth_time out, as a provider that ignores max_age does
+	// (OIDC Core §3.1.2.1 makes it required then).
+	IDTokenNoAuthTime
+	// IDTokenStaleAuthTime sets auth_time a day in the past: a provider that reused an
+	// old session although max_age asked for a fresh sign-in.
+	IDTokenStaleAuthTime
 )
 
 // String returns the fault's name.
@@ -66,7 +72,7 @@ func (f IDTokenFault) String() string {
 	names := [...]string{"ok", "wrong nonce", "wrong issuer", "wrong audience", "expired",
 		"wrong signature", "other subject", "alg none", "extra audience", "wrong azp",
 		"access token type", "hmac", "extra audience with azp", "refresh adds audience",
-		"refresh adds azp", "refresh adds nonce"}
+		"refresh adds azp", "refresh adds nonce", "no auth_time", "stale auth_time"}
 	if f >= 0 && int(f) < len(names) {
 		return names[f]
 	}
@@ -88,11 +94,13 @@ type idTokenInput struct {
 	nonce     string
 	grant     domain.GrantKind
 	now       time.Time
+	authTime  time.Time    // auth_time, when known
 	fault     IDTokenFault // overrides the provider's fault when not IDTokenOK
 }
 
 // mintIDToken returns a signed ID token (OIDC Core §2) for in, with the current fault
-// applied. Its claims are iss, sub, aud, exp, iat, nbf, nonce (when one was sent), tid,
+// applied. Its claims are iss, sub, aud, exp, iat, nbf, auth_time (when the user signed
+// in through this provider), nonce (when one was sent), tid,
 // oid, preferred_username, name (when set) and ver.
 func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 	fault := in.fault
@@ -151,6 +159,12 @@ func (p *Provider) mintIDToken(in idTokenInput) (string, error) {
 		}
 	}
 	c["iat"], c["nbf"], c["exp"] = now.Unix(), now.Unix(), exp.Unix()
+	switch {
+	case fault == IDTokenStaleAuthTime:
+		c["auth_time"] = now.Add(-24 * time.Hour).Unix()
+	case fault != IDTokenNoAuthTime && !in.authTime.IsZero():
+		c["auth_time"] = in.authTime.Unix()
+	}
 	switch fault {
 	case IDTokenAlgNone:
 		return unsignedToken(c)

@@ -146,15 +146,13 @@ func (p *Provider) Metadata(a domain.Authority) domain.ProviderMetadata {
 // OIDC Core §3.1.2.1) with PKCE S256 (RFC 7636 §4.3): response_type=code, client_id,
 // redirect_uri, scope, state, nonce, code_challenge and code_challenge_method, then the
 // optional prompt, login_hint, domain_hint, claims, max_age and response_mode, and Extra
-// last. Empty fields are left out. It refuses (ErrInvalidInput) a request without a
-// client id, redirect URI or state, a negative max_age, and an Extra parameter that
+// last. Empty fields are left out (a redirect URI too: the client's registered one is
+// then used). It refuses (ErrInvalidInput) a request without a client id or state, a negative max_age, and an Extra parameter that
 // would replace one of the request's.
 func AuthorizationQuery(req domain.AuthorizationRequest) (url.Values, error) {
 	switch {
 	case strings.TrimSpace(req.ClientID) == "":
 		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a client id")
-	case req.RedirectURI == "":
-		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a redirect URI")
 	case req.State == "":
 		return nil, domain.Errorf(domain.ErrInvalidInput, "the authorization request needs a state")
 	case req.MaxAge != nil && *req.MaxAge < 0:
@@ -183,7 +181,7 @@ func AuthorizationQuery(req domain.AuthorizationRequest) (url.Values, error) {
 	if req.MaxAge != nil {
 		q.Set("max_age", strconv.FormatInt(int64(req.MaxAge.Seconds()), 10))
 	}
-	set("response_mode", req.ResponseMode)
+	set("response_mode", string(req.ResponseMode))
 	for k, vs := range req.Extra {
 		if _, taken := q[k]; taken {
 			return nil, domain.Errorf(domain.ErrInvalidInput, "extra parameter %q would replace a parameter of the request", k)

@@ -103,7 +103,7 @@ func MemoryProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clo
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,
 		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
-		ClientInfo: setup.ClientInfo,
+		ClientInfo: setup.ClientInfo, OmitIDTokenOnRefresh: setup.OmitIDTokenOnRefresh,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ func HTTPProvider(t *testing.T, setup conformance.FlowSetup, clock *memory.Clock
 	srv := idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
 		Clock: clock, Users: users, Scopes: setup.Scopes, RotateRefreshTokens: setup.Rotate, DetectRefreshTokenReuse: setup.Rotate,
 		RefreshIn: setup.RefreshIn, IssuerInResponse: setup.IssuerInResponse, Clients: clients(setup),
-		ClientInfo: setup.ClientInfo,
+		ClientInfo: setup.ClientInfo, OmitIDTokenOnRefresh: setup.OmitIDTokenOnRefresh,
 	}})
 	idp, err := httpidp.New(httpidp.Config{Clock: clock, RetryWaitMin: 1, RetryWaitMax: 2})
 	if err != nil {

@@ -2,10 +2,15 @@ package idptest
 
 import (
 	"errors"
+	"html"
 	"html/template"
+	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -46,7 +51,7 @@ func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request, c call) 
 		writeHTMLError(w, http.StatusBadRequest, describe(err))
 		return
 	}
-	redirect(w, r, params.Get("redirect_uri"), resp)
+	redirect(w, r, s.idp.RedirectTarget(params.Get("client_id"), params.Get("redirect_uri")), params.Get("response_mode"), resp)
 }
 
 // login runs the login form for authority a. On GET it first lets the engine check the
@@ -62,7 +67,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a domain.Authorit
 		case err != nil:
 			writeHTMLError(w, http.StatusBadRequest, describe(err))
 		case resp.Get("error") != "login_required" || params.Get("prompt") == "none":
-			redirect(w, r, params.Get("redirect_uri"), resp)
+			redirect(w, r, s.idp.RedirectTarget(params.Get("client_id"), params.Get("redirect_uri")), params.Get("response_mode"), resp)
 		default:
 			renderLogin(w, action, params, http.StatusOK, "")
 		}
@@ -77,11 +82,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, a domain.Authorit
 }
 
 // redirect sends the authorization response v to the client's redirect URI (RFC 6749
-// §4.1.2), keeping the redirect URI's own query.
-func redirect(w http.ResponseWriter, r *http.Request, redirectURI string, v url.Values) {
+// §4.1.2) the way mode asks: in the query (the default; the redirect URI's own query
+// kept), in the fragment, or as a form the browser POSTs (OAuth 2.0 Form Post Response
+// Mode §2).
+func redirect(w http.ResponseWriter, r *http.Request, redirectURI, mode string, v url.Values) {
 	u, err := url.Parse(redirectURI)
 	if err != nil {
 		writeHTMLError(w, http.StatusBadRequest, "redirect_uri is not a URL")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	switch mode {
+	case string(domain.ResponseModeFormPost):
+		writeFormPost(w, redirectURI, v)
+		return
+	case string(domain.ResponseModeFragment):
+		http.Redirect(w, r, u.String()+"#"+v.Encode(), http.StatusFound)
 		return
 	}
 	q := u.Query()
@@ -89,8 +105,23 @@ func redirect(w http.ResponseWriter, r *http.Request, redirectURI string, v url.
 		q[k] = vs
 	}
 	u.RawQuery = q.Encode()
-	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// writeFormPost writes the page of the form_post response mode: a form of hidden
+// fields that the browser submits to the redirect URI on load.
+func writeFormPost(w http.ResponseWriter, action string, v url.Values) {
+	var b strings.Builder
+	b.WriteString(`<!doctype html><html><head><title>Submit This Form</title></head><body onload="javascript:document.forms[0].submit()">`)
+	b.WriteString(`<form method="post" action="` + html.EscapeString(action) + `">`)
+	for _, k := range slices.Sorted(maps.Keys(v)) {
+		for _, val := range v[k] {
+			b.WriteString(`<input type="hidden" name="` + html.EscapeString(k) + `" value="` + html.EscapeString(val) + `"/>`)
+		}
+	}
+	b.WriteString(`</form></body></html>`)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = io.WriteString(w, b.String())
 }
 
 // describe returns what an engine refusal says, for an error page.

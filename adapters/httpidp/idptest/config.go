@@ -61,6 +61,10 @@ const (
 	IDTokenRefreshAddsAzp = fakeidp.IDTokenRefreshAddsAzp
 	// IDTokenRefreshAddsNonce adds a nonce in refresh_token grant responses.
 	IDTokenRefreshAddsNonce = fakeidp.IDTokenRefreshAddsNonce
+	// IDTokenNoAuthTime leaves auth_time out (a provider ignoring max_age).
+	IDTokenNoAuthTime = fakeidp.IDTokenNoAuthTime
+	// IDTokenStaleAuthTime sets auth_time a day in the past (an old session reused).
+	IDTokenStaleAuthTime = fakeidp.IDTokenStaleAuthTime
 )
 
 // DefaultTenantID is the tenant id (tid) of users whose TenantID is empty.

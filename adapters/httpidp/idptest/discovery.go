@@ -56,7 +56,7 @@ func (s *Server) document(a domain.Authority) discoveryDocument {
 		JWKSURI:               m.JWKSURI,
 		DeviceEndpoint:        m.DeviceAuthorizationEndpoint,
 		ResponseTypes:         []string{"code"},
-		ResponseModes:         []string{"query"},
+		ResponseModes:         []string{"query", "fragment", "form_post"},
 		GrantTypes: []string{string(domain.GrantAuthorizationCode), string(domain.GrantPassword),
 			string(domain.GrantRefreshToken), string(domain.GrantClientCredentials), string(domain.GrantDeviceCode)},
 		SubjectTypes:         []string{"public"},

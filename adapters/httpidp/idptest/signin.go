@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -91,9 +92,17 @@ func (s *Server) authorizationRequest(authURL string) (string, url.Values, error
 func (s *Server) signInResult(resp *http.Response, body []byte, params url.Values) (url.Values, error) {
 	status := resp.StatusCode
 	loc := resp.Header.Get("Location")
+	target := s.idp.RedirectTarget(params.Get("client_id"), params.Get("redirect_uri"))
 	switch {
 	case status >= 300 && status < 400 && loc != "":
-		return redirectQuery(loc, params.Get("redirect_uri"), status)
+		v, err := redirectQuery(loc, target, status)
+		if err == nil && params.Get("response_mode") == string(domain.ResponseModeFragment) {
+			u, _ := url.Parse(loc) // parsed by redirectQuery
+			return url.ParseQuery(u.Fragment)
+		}
+		return v, err
+	case status == http.StatusOK && params.Get("response_mode") == string(domain.ResponseModeFormPost):
+		return formPostValues(body, target)
 	case status == http.StatusUnauthorized:
 		return nil, &domain.Error{Class: domain.ErrInvalidGrant, Op: opSignIn, HTTPStatus: status,
 			Description: "the server refused the username or password"}
@@ -130,6 +139,27 @@ func redirectQuery(location, redirectURI string, status int) (url.Values, error)
 			Description: "the server redirected to " + where + ", not to the request's redirect URI"}
 	}
 	return u.Query(), nil
+}
+
+// formPostInput matches a hidden field of a form_post page, as writeFormPost writes it.
+var (
+	formPostAction = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
+	formPostInput  = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)"/>`)
+)
+
+// formPostValues returns the fields of a form_post page (what the browser would POST),
+// which must be addressed to redirectURI.
+func formPostValues(body []byte, redirectURI string) (url.Values, error) {
+	m := formPostAction.FindSubmatch(body)
+	if m == nil || html.UnescapeString(string(m[1])) != redirectURI {
+		return nil, &domain.Error{Class: domain.ErrInvalidResponse, Op: opSignIn, HTTPStatus: http.StatusOK,
+			Description: "the server's form_post page does not post to the request's redirect URI"}
+	}
+	v := url.Values{}
+	for _, f := range formPostInput.FindAllSubmatch(body, -1) {
+		v.Add(html.UnescapeString(string(f[1])), html.UnescapeString(string(f[2])))
+	}
+	return v, nil
 }
 
 // pageMessage returns the message of the server's HTML error page (its first

@@ -80,6 +80,12 @@ func checkTokenRequest(r *http.Request, formErr error) *tokenError {
 			return &tokenError{http.StatusBadRequest, ErrorResponse{Error: "invalid_request",
 				Description: "parameter " + strconv.Quote(k) + " is repeated (RFC 6749 §3.2)"}}
 		}
+		if len(vs) == 1 && vs[0] == "" {
+			// RFC 6749 §3.1: a parameter sent without a value is treated as omitted by the
+			// spec, but providers refuse it; a client must leave it out.
+			return &tokenError{http.StatusBadRequest, ErrorResponse{Error: "invalid_request",
+				Description: "parameter " + strconv.Quote(k) + " is empty; leave it out"}}
+		}
 	}
 	return nil
 }

@@ -1,0 +1,94 @@
+package usecases
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// acquireIDToken is silent acquisition for a sign-in without API scopes (DESIGN §3
+// "Scopes"): the account's cached ID token of this client — in a realm the authority
+// accepts, on its host or an alias (docs/adr/0006) — while it is valid beyond the expiry
+// buffer (its exp), else a refresh with the reserved scopes alone, whose ID token is
+// returned. A refresh answered without an ID token is ErrInteractionRequired: an older,
+// expiring ID token is never returned in its place.
+func (s *Silent) acquireIDToken(ctx context.Context, req SilentRequest) (domain.AuthResult, error) {
+	authority := s.e.authority(req.Authority)
+	useCache := !req.ForceRefresh && req.Claims == ""
+	if useCache {
+		s.e.learnTenantIDFromMetadata(ctx, authority)
+	}
+	found, err := s.find(ctx, authority, req.Account)
+	if err != nil {
+		return domain.AuthResult{}, err
+	}
+	if useCache {
+		if res, ok := s.idTokenHit(ctx, found, authority, req.Account); ok {
+			return res, nil
+		}
+	}
+	lock := s.e.refreshLockKey(authority, req.Account)
+	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found, nil))
+	slices.Sort(realms)
+	// Its own flight: the result is an ID token, not the access token a scoped call
+	// with the same refresh token waits for.
+	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), "\x00id_token", req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	return shared(ctx, s.flight, key, flight{op: "silent", log: s.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
+		var res domain.AuthResult
+		var fnErr error
+		err := s.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
+			found, err := s.find(ctx, authority, req.Account)
+			if err != nil {
+				fnErr = err
+				return err
+			}
+			if useCache { // another process may have refreshed while this one waited
+				if h, ok := s.idTokenHit(ctx, found, authority, req.Account); ok {
+					res = h
+					return nil
+				}
+			}
+			res, fnErr = s.redeemCached(ctx, req, authority, []string{}, found)
+			return fnErr
+		})
+		if err != nil {
+			return withTokens(res, lockErr("silent: refresh lock", err, fnErr))
+		}
+		return res, nil
+	})
+}
+
+// idTokenHit returns the cached ID token of this client for the account, in a realm
+// the authority accepts, that is valid beyond the expiry buffer; with several, the one
+// that expires last. Its claims must name this client as an audience: a cache row is
+// not trusted to be the token this client was issued.
+func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, authority domain.Authority, acct domain.Account) (domain.AuthResult, bool) {
+	now := s.e.clock.Now()
+	realms := s.e.realmsFor(authority, acct, found, nil)
+	var best *domain.IDToken
+	var bestClaims *domain.IDTokenClaims
+	for i := range found.IDTokens {
+		t := &found.IDTokens[i]
+		if t.ClientID != s.e.cfg.ClientID || t.Secret == "" || !sameRealmIn(authority, realms, t.Realm) {
+			continue
+		}
+		c, ok := s.e.claims.claims(string(t.Secret))
+		if !ok || !slices.Contains(c.Audience, s.e.cfg.ClientID) || !now.Before(c.Expiry.Add(-s.e.cfg.ExpiryBuffer)) {
+			continue
+		}
+		if bestClaims == nil || c.Expiry.After(bestClaims.Expiry) {
+			best, bestClaims = t, c
+		}
+	}
+	if best == nil {
+		return domain.AuthResult{}, false
+	}
+	s.e.log.DebugContext(ctx, "ID token served from the cache", "key", best.Key())
+	return domain.AuthResult{
+		IDToken: best.Secret, IDTokenClaims: bestClaims, ExpiresOn: bestClaims.Expiry,
+		Account: accountOf(found, authority, acct, best.Realm), TokenSource: domain.SourceCache, For: domain.ForIDToken,
+	}, true
+}
