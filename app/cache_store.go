@@ -45,8 +45,8 @@ func OpenCache(ctx context.Context, cfg Config) (*Cache, error) {
 		c.authority = &a
 	}
 	opts := []fx.Option{fx.NopLogger, fx.Supply(cfg), storeModule(cfg), fx.Populate(&c.store)}
-	if cfg.SealingKey != nil {
-		opts = append(opts, fx.Decorate(sealStore))
+	if d := storeDecorator(cfg); d != nil {
+		opts = append(opts, d)
 	}
 	a := fx.New(opts...)
 	if err := a.Err(); err != nil {

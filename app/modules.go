@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/hexauth/hexauth/adapters/aesgcm"
 	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/adapters/nearcache"
 	"github.com/hexauth/hexauth/ports"
 	"github.com/hexauth/hexauth/usecases"
 	"go.uber.org/fx"
@@ -30,8 +31,8 @@ var Memory = fx.Module("hexauth.memory",
 // the clock (Config.Clock or the system clock).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
-	if cfg.SealingKey != nil {
-		opts = append(opts, fx.Decorate(sealStore))
+	if d := storeDecorator(cfg); d != nil {
+		opts = append(opts, d)
 	}
 	if cfg.IdentityProvider != nil {
 		opts = append(opts, InProcessIdP(cfg.IdentityProvider))
@@ -98,6 +99,48 @@ func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
 	}
 	lc.Append(fx.StopHook(s.Close))
 	return s, nil
+}
+
+// storeDecorator wraps the graph's store, when cfg asks for it, in a near cache
+// (cfg.NearCacheBytes, SQLite and Postgres only) and then in the sealer
+// (cfg.SealingKey): the near entries hold sealed secrets, as the store does. One
+// decorator does both, as fx decorates a type once per scope; nil when neither is
+// asked for.
+func storeDecorator(cfg Config) fx.Option {
+	near := cfg.NearCacheBytes > 0 && storeKind(cfg) != cacheMemory
+	if !near && cfg.SealingKey == nil {
+		return nil
+	}
+	return fx.Decorate(func(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
+		if near {
+			var err error
+			if store, err = newNearCache(lc, store, cfg); err != nil {
+				return nil, err
+			}
+		}
+		if cfg.SealingKey != nil {
+			return sealStore(store, cfg)
+		}
+		return store, nil
+	})
+}
+
+// newNearCache wraps store in a near cache, closed (listener first, then the store)
+// when the graph stops. It reads the system clock, not Config.Clock: its bounds are
+// wall-clock intervals between processes, which a test clock standing still would
+// stretch forever.
+func newNearCache(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
+	near, err := nearcache.New(store, nearcache.Config{MaxBytes: cfg.NearCacheBytes, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(near.Close))
+	return near, nil
+}
+
+func storeKind(cfg Config) cacheKind {
+	u, _ := parseCacheURL(cfg.Cache) // validated by Config.Validate
+	return u.kind
 }
 
 // sealStore wraps the graph's store so token secrets are sealed at rest.

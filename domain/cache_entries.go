@@ -135,10 +135,24 @@ func (m AppMetadata) Key() string {
 // MSAL compares them, and fold to lower case; every other id — an OIDC sub — is
 // case-sensitive and returned unchanged: "Alice" and "alice" are two people.
 func FoldHomeAccountID(id string) string {
+	if foldedASCII(id) { // lower case already, whatever its form: the hit path's common case
+		return id
+	}
 	if isEntraHomeAccountID(id) {
 		return strings.ToLower(id)
 	}
 	return id
+}
+
+// foldedASCII reports whether s is ASCII without upper-case letters: strings.ToLower
+// would return it unchanged.
+func foldedASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // SameHomeAccountID reports whether two home account ids name one account.

@@ -226,6 +226,9 @@ func TestFoldHomeAccountID_entraIDsFoldOIDCSubjectsDoNot(t *testing.T) {
 		{uid + "." + "Contoso", uid + ".Contoso"}, // utid is not a GUID
 		{uid + "x" + utid, uid + "x" + utid},
 		{"", ""},
+		// lower-case ASCII everywhere but a non-ASCII upper-case letter in a B2C policy:
+		// still folded, as MSAL's ToLower does
+		{strings.ToLower(uid) + "-b2c_1_Äpfel." + strings.ToLower(utid), strings.ToLower(uid) + "-b2c_1_äpfel." + strings.ToLower(utid)},
 	}
 	for _, tt := range tests {
 		if got := domain.FoldHomeAccountID(tt.id); got != tt.want {

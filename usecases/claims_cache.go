@@ -1,8 +1,10 @@
 package usecases
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -44,6 +46,7 @@ type claimsCache struct {
 type claimsEntry struct {
 	raw    string
 	claims domain.IDTokenClaims
+	flat   bool // claims.Raw holds no object or array: a shallow copy is a deep one
 	cost   int
 	used   atomic.Bool
 	slot   int
@@ -67,13 +70,13 @@ func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, bool) {
 	c.mu.RUnlock()
 	if e != nil {
 		e.used.Store(true)
-		return cloneClaims(&e.claims), true
+		return cloneClaims(&e.claims, e.flat), true
 	}
 	_, parsed, err := domain.ParseIDToken(raw)
 	if err != nil {
 		return nil, false
 	}
-	out := cloneClaims(&parsed) // the cached copy shares nothing mutable with the caller's
+	out := cloneClaims(&parsed, false) // the cached copy shares nothing mutable with the caller's
 	c.add(raw, parsed)
 	return out, true
 }
@@ -92,10 +95,10 @@ func (c *claimsCache) add(raw string, claims domain.IDTokenClaims) {
 	for c.bytes+cost > c.max {
 		c.evictOne()
 	}
-	// raw is kept as given, not copied: the memory store's string is then the key, and
-	// its hits compare equal by pointer before any byte. Stores hand out exactly-sized
-	// strings, not slices of larger buffers, and the cost counts raw's bytes either way.
-	e := &claimsEntry{raw: raw, claims: claims, cost: cost}
+	// raw is copied: a store may hand out a slice of a larger buffer (the memory store
+	// hands out substrings of an account's packed entries), which the key would keep
+	// alive after the store replaced it, beyond what cost counts.
+	e := &claimsEntry{raw: strings.Clone(raw), claims: claims, flat: flatJSONObject(claims.Raw), cost: cost}
 	if n := len(c.free); n > 0 {
 		e.slot, c.free = c.free[n-1], c.free[:n-1]
 		c.ring[e.slot] = e
@@ -133,7 +136,9 @@ func (c *claimsCache) evictOne() {
 // cloneClaims returns a copy of c that shares nothing a caller could modify: the
 // audience and every map and slice inside the raw claims are copied; strings, numbers
 // and booleans are immutable and shared.
-func cloneClaims(c *domain.IDTokenClaims) *domain.IDTokenClaims {
+// flat says that c.Raw holds no object or array, so that copying the map copies all
+// of it.
+func cloneClaims(c *domain.IDTokenClaims, flat bool) *domain.IDTokenClaims {
 	// One allocation for the claims and a one-audience list, the common case.
 	buf := &struct {
 		c   domain.IDTokenClaims
@@ -146,10 +151,27 @@ func cloneClaims(c *domain.IDTokenClaims) *domain.IDTokenClaims {
 	} else {
 		out.Audience = slices.Clone(c.Audience)
 	}
-	if c.Raw != nil {
+	switch {
+	case c.Raw == nil:
+	case flat:
+		out.Raw = maps.Clone(c.Raw)
+	default:
 		out.Raw = cloneJSONObject(c.Raw)
 	}
 	return out
+}
+
+// flatJSONObject reports whether m holds only scalars (strings, numbers, booleans,
+// nulls), which a copy of the map may share.
+func flatJSONObject(m map[string]any) bool {
+	for _, v := range m {
+		switch v.(type) {
+		case string, float64, json.Number, bool, nil:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func cloneJSONObject(m map[string]any) map[string]any {

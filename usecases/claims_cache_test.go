@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -149,4 +150,41 @@ func TestClaimsCache_sizeEstimate(t *testing.T) {
 	}
 	runtime.KeepAlive(raws)
 	runtime.KeepAlive(c)
+}
+
+// A token whose claims are all scalars (Entra's) takes the shallow copy: a caller's
+// edit of its result must still not reach the cache.
+func TestClaimsCache_claims_flatClaimsCopied(t *testing.T) {
+	c := newClaimsCache(1 << 20)
+	raw := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
+	for range 2 {
+		got, ok := c.claims(raw)
+		if !ok {
+			t.Fatal("claims = not ok; want the claims")
+		}
+		got.Raw["preferred_username"] = "mallory@evil.example"
+		got.Raw["roles"] = []any{"admin"}
+	}
+	got, _ := c.claims(raw)
+	if got.Raw["preferred_username"] != "user1@contoso.example" || got.Raw["roles"] != nil {
+		t.Errorf("claims after callers edited earlier results: preferred_username %v, roles %v; want user1@contoso.example, none",
+			got.Raw["preferred_username"], got.Raw["roles"])
+	}
+}
+
+// The cache keeps a copy of the raw token, never the caller's string: a store may hand
+// out a slice of a larger buffer (the memory store's packed entries), which a kept key
+// would hold in memory beyond what the bound counts.
+func TestClaimsCache_add_keepsItsOwnCopyOfTheToken(t *testing.T) {
+	c := newClaimsCache(1 << 20)
+	buf := "prefix" + rawIDToken(t, entraClaims(2), strings.Repeat("s", 342)) + "suffix"
+	raw := buf[len("prefix") : len(buf)-len("suffix")]
+	if _, ok := c.claims(raw); !ok {
+		t.Fatal("claims = not ok; want the claims")
+	}
+	for k := range c.byRaw {
+		if unsafe.StringData(k) == unsafe.StringData(raw) {
+			t.Errorf("cache key shares the caller's bytes; want a copy of its own")
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/adapters/nearcache"
 	"github.com/hexauth/hexauth/adapters/postgres"
 	"github.com/hexauth/hexauth/adapters/sqlite"
 	"github.com/hexauth/hexauth/domain"
@@ -49,6 +50,9 @@ func BenchmarkSilentHit(b *testing.B) {
 		{"memory", openBenchMemory, []int{1, 10_000, 1_000_000}},
 		{"sqlite", openBenchSQLite, []int{1, 10_000, 100_000}},
 		{"postgres", openBenchPostgres, []int{1, 10_000, 100_000}},
+		// The same stores behind a near cache (adapters/nearcache) with its defaults.
+		{"sqlite+near", openBenchNear(openBenchSQLite), []int{1, 10_000, 100_000}},
+		{"postgres+near", openBenchNear(openBenchPostgres), []int{1, 10_000, 100_000}},
 	}
 	limit, _ := strconv.Atoi(os.Getenv("HEXAUTH_BENCH_MAX"))
 	for _, st := range stores {
@@ -199,6 +203,18 @@ type benchStore struct {
 // diskSize is the bytes a store's data takes on disk: total, of which wal in SQLite's
 // write-ahead log.
 type diskSize struct{ total, wal int64 }
+
+// openBenchNear opens a store with open and puts a near cache in front of it.
+func openBenchNear(open func(b *testing.B) benchStore) func(b *testing.B) benchStore {
+	return func(b *testing.B) benchStore {
+		inner := open(b)
+		near, err := nearcache.New(inner.CacheStore, nearcache.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return benchStore{CacheStore: near}
+	}
+}
 
 func openBenchMemory(b *testing.B) benchStore {
 	s, err := memory.NewStore(memory.StoreConfig{})

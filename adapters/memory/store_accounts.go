@@ -20,28 +20,33 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out []domain.Account
-	keep := func(b *bucket, a *domain.Account) {
+	// One scratch bucket for the whole listing: each account is unpacked into it, and
+	// what is kept is a fresh value (its strings immutable, its Extra map unpacked anew).
+	b := new(bucket)
+	keep := func(a *domain.Account) {
 		if domain.MatchEnvironment(f.Environments, a.Environment) &&
 			(f.ClientID == "" || b.hasClientToken(f.ClientID, a.Environment) || b.hasFamilyToken(f.Family, a.Environment)) {
-			out = append(out, cloneAccount(*a))
+			out = append(out, *a)
 		}
 	}
 	if f.Username != "" {
 		u := domain.FoldUsername(f.Username)
-		for _, home := range p.usernames[u] {
-			if b := p.buckets[home]; b != nil {
+		for _, home := range p.usernames.homes(u) {
+			if pk, ok := p.buckets[home]; ok {
+				unpackListing(b, pk)
 				for i := range b.accounts {
 					if domain.FoldUsername(b.accounts[i].Username) == u {
-						keep(b, &b.accounts[i])
+						keep(&b.accounts[i])
 					}
 				}
 			}
 		}
 		return out, nil
 	}
-	for _, b := range p.buckets {
+	for _, pk := range p.buckets {
+		unpackListing(b, pk)
 		for i := range b.accounts {
-			keep(b, &b.accounts[i])
+			keep(&b.accounts[i])
 		}
 	}
 	return out, nil
@@ -97,7 +102,8 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	b := p.buckets[domain.FoldHomeAccountID(r.HomeAccountID)]
+	e := p.edit()
+	b := e.bucket(domain.FoldHomeAccountID(r.HomeAccountID), false)
 	if b == nil {
 		return nil
 	}
@@ -119,6 +125,6 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	for _, u := range gone {
 		p.unindexUsername(u, b)
 	}
-	p.pruneBucket(b)
+	e.commit()
 	return nil
 }

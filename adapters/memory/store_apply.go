@@ -2,36 +2,37 @@ package memory
 
 import (
 	"encoding/json"
+	"hash/maphash"
 	"slices"
 
 	"github.com/hexauth/hexauth/domain"
 )
 
-// apply upserts every entry of c into p, which the caller holds locked. A refresh
-// token replaces the stored one of its key only when its CachedAt (second precision,
-// as stored) is not older. It returns the number of refresh tokens kept because a newer
-// one was stored.
-func (p *partition) apply(c copyIn) (keptNewer int) {
+// apply upserts every entry of c into p, which the caller holds locked, through e. A
+// refresh token replaces the stored one of its key only when its CachedAt (second
+// precision, as stored) is not older. It returns the number of refresh tokens kept
+// because a newer one was stored.
+func (p *partition) apply(e *edit, c copyIn) (keptNewer int) {
 	for _, t := range c.accessTokens {
-		put(p, accessTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
+		put(e, accessTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
 	}
 	for _, t := range c.refreshTokens {
 		key := t.Key()
-		if b, i := locate(p, refreshTokens, key); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
+		if b, i := locate(e, refreshTokens, key); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
 			keptNewer++
 			continue
 		}
-		put(p, refreshTokens, domain.FoldHomeAccountID(t.HomeAccountID), key, t)
+		put(e, refreshTokens, domain.FoldHomeAccountID(t.HomeAccountID), key, t)
 	}
 	for _, t := range c.idTokens {
-		put(p, idTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
+		put(e, idTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
 	}
 	for _, a := range c.accounts {
 		home := domain.FoldHomeAccountID(a.HomeAccountID)
-		if old, from := put(p, accounts, home, a.Key(), a); from != nil {
+		if old, from := put(e, accounts, home, a.Key(), a); from != nil {
 			p.unindexUsername(old.Username, from)
 		}
-		p.indexUsername(a.Username, home)
+		p.indexUsername(a.Username, e.bucket(home, false).home)
 	}
 	for _, m := range c.appMetadata {
 		p.putAppMetadata(m)
@@ -47,40 +48,84 @@ func (p *partition) apply(c copyIn) (keptNewer int) {
 
 // deleteAccessTokens removes the access tokens of the given keys; unknown keys are
 // ignored.
-func (p *partition) deleteAccessTokens(keys []string) {
+func deleteAccessTokens(e *edit, keys []string) {
 	for _, k := range keys {
-		drop(p, accessTokens, k)
+		drop(e, accessTokens, k)
 	}
 }
 
-// indexUsername files the bucket of home under the folded username. Accounts without
-// a username are not indexed: a username filter never selects them.
+// usernameIndex finds the buckets holding an account record of a username without
+// keeping the username: it maps a seeded hash of the folded username to the folded home
+// account ids (the partition's own key strings) of those buckets. The common case, one
+// account per username, costs one map slot; more homes for one hash (the same username
+// in several accounts, or two usernames whose hashes collide) go to more. Callers check
+// the candidates' account records, so a collision costs a look, never a wrong answer.
+type usernameIndex struct {
+	seed maphash.Seed
+	one  map[uint64]string
+	more map[uint64][]string // the homes after the first, for the few hashes that have them
+}
+
+func newUsernameIndex() usernameIndex {
+	return usernameIndex{seed: maphash.MakeSeed(), one: map[uint64]string{}, more: map[uint64][]string{}}
+}
+
+func (x *usernameIndex) hash(folded string) uint64 { return maphash.String(x.seed, folded) }
+
+// homes returns the candidate buckets of the folded username u.
+func (x *usernameIndex) homes(u string) []string {
+	h := x.hash(u)
+	first, ok := x.one[h]
+	if !ok {
+		return nil
+	}
+	return append([]string{first}, x.more[h]...)
+}
+
+func (x *usernameIndex) len() int { return len(x.one) }
+
+// indexUsername files the bucket of home (the partition's own key string) under the
+// folded username. Accounts without a username are not indexed: a username filter
+// never selects them.
 func (p *partition) indexUsername(username, home string) {
 	if username == "" {
 		return
 	}
-	u := domain.FoldUsername(username)
-	if !slices.Contains(p.usernames[u], home) {
-		p.usernames[u] = append(p.usernames[u], home)
+	x := &p.usernames
+	h := x.hash(domain.FoldUsername(username))
+	first, ok := x.one[h]
+	switch {
+	case !ok:
+		x.one[h] = home
+	case first != home && !slices.Contains(x.more[h], home):
+		x.more[h] = append(x.more[h], home)
 	}
 }
 
 // unindexUsername unfiles b from the folded username unless another account record
-// of b still carries it.
+// of b still carries a username of the same hash.
 func (p *partition) unindexUsername(username string, b *bucket) {
 	if username == "" {
 		return
 	}
-	u := domain.FoldUsername(username)
-	if slices.ContainsFunc(b.accounts, func(a domain.Account) bool { return domain.FoldUsername(a.Username) == u }) {
+	x := &p.usernames
+	h := x.hash(domain.FoldUsername(username))
+	if slices.ContainsFunc(b.accounts, func(a domain.Account) bool { return a.Username != "" && x.hash(domain.FoldUsername(a.Username)) == h }) {
 		return
 	}
-	homes := slices.DeleteFunc(p.usernames[u], func(h string) bool { return h == b.home })
-	if len(homes) == 0 {
-		delete(p.usernames, u)
-		return
+	more := slices.DeleteFunc(x.more[h], func(home string) bool { return home == b.home })
+	if first, ok := x.one[h]; ok && first == b.home {
+		if len(more) == 0 {
+			delete(x.one, h)
+		} else {
+			x.one[h], more = more[0], more[1:]
+		}
 	}
-	p.usernames[u] = homes
+	if len(more) == 0 {
+		delete(x.more, h)
+	} else {
+		x.more[h] = more
+	}
 }
 
 // putAppMetadata upserts m, refiling it if its key was filed under another client id.

@@ -26,7 +26,7 @@ func TestStore_RemoveAccount_forgetsIndexes(t *testing.T) {
 	}
 	storeWriteAccount(t, s, "h0", "renamed@x") // the old username must leave the index
 	p := s.parts["p"]
-	if _, ok := p.usernames["user0@x"]; ok {
+	if homes := p.usernames.homes("user0@x"); len(homes) != 0 {
 		t.Errorf("username index still holds user0@x after the account was renamed; want it gone")
 	}
 	for i := range 10 {
@@ -35,8 +35,8 @@ func TestStore_RemoveAccount_forgetsIndexes(t *testing.T) {
 			t.Fatalf("RemoveAccount(%+v) = %v; want nil", r, err)
 		}
 	}
-	if len(p.buckets) != 0 || len(p.usernames) != 0 {
-		t.Errorf("after removing every account: %d buckets, %d usernames indexed; want 0, 0", len(p.buckets), len(p.usernames))
+	if len(p.buckets) != 0 || p.usernames.len() != 0 || len(p.usernames.more) != 0 {
+		t.Errorf("after removing every account: %d buckets, %d usernames indexed; want 0, 0", len(p.buckets), p.usernames.len())
 	}
 }
 

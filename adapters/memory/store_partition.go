@@ -3,14 +3,16 @@ package memory
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hexauth/hexauth/domain"
 )
 
-// bucket holds every entry of one home account (folded) in one partition. An account
-// has a handful of entries, so the slices are searched linearly: the cost is that of
-// the account, never that of the cache.
+// bucket is the unpacked, editable form of one home account's entries (folded) in one
+// partition: reads and edits unpack a bucket, edits pack it again (store_pack.go). An
+// account has a handful of entries, so the slices are searched linearly: the cost is
+// that of the account, never that of the cache.
 type bucket struct {
 	home          string // the folded home account id it is filed under
 	accessTokens  []domain.AccessToken
@@ -29,14 +31,15 @@ func (b *bucket) empty() bool {
 // Keys are not stored: an account-bound entry's key starts with its folded home
 // account id followed by "-", so the bucket of a key is found by trying the prefixes of
 // the key that end before a "-" (a handful of map look-ups), and the entries of that
-// bucket are compared by key. This halves the memory an account costs.
+// bucket are compared by key.
 type partition struct {
 	mu sync.RWMutex
-	// buckets maps a folded home account id to its entries.
-	buckets map[string]*bucket
-	// usernames maps a folded username to the buckets (by folded home account id)
-	// holding an account record with that username.
-	usernames map[string][]string
+	// buckets maps a folded home account id to its entries, packed. The map's key is a
+	// string of its own, never a substring of a packed form (which it would keep alive
+	// after the account is repacked); the username index shares it.
+	buckets map[string]packed
+	// usernames finds the buckets holding an account record of a username.
+	usernames usernameIndex
 	// appMetadata maps a folded client id to its app metadata, by key; appClient maps
 	// an app metadata key to the folded client id it is filed under.
 	appMetadata map[string]map[string]domain.AppMetadata
@@ -48,8 +51,8 @@ type partition struct {
 
 func newPartition() *partition {
 	return &partition{
-		buckets:     map[string]*bucket{},
-		usernames:   map[string][]string{},
+		buckets:     map[string]packed{},
+		usernames:   newUsernameIndex(),
 		appMetadata: map[string]map[string]domain.AppMetadata{},
 		appClient:   map[string]string{},
 	}
@@ -71,14 +74,54 @@ func indexOf[E keyer](s []E, key string) int {
 	return slices.IndexFunc(s, func(e E) bool { return e.Key() == key })
 }
 
+// edit is a set of changes to a partition's buckets: the buckets it touches are
+// unpacked once, changed in place, and packed again by commit.
+type edit struct {
+	p    *partition
+	open map[string]*bucket
+}
+
+func (p *partition) edit() *edit { return &edit{p: p, open: map[string]*bucket{}} }
+
+// bucket returns the unpacked bucket of the folded home account id home; nil when the
+// partition holds nothing of it, unless create.
+func (e *edit) bucket(home string, create bool) *bucket {
+	if b := e.open[home]; b != nil {
+		return b
+	}
+	var b *bucket
+	if pk, ok := e.p.buckets[home]; ok {
+		b = unpackInto(&bucket{}, pk)
+		b.home = pk.home
+	} else if create {
+		b = &bucket{home: strings.Clone(home)}
+	} else {
+		return nil
+	}
+	e.open[home] = b
+	return b
+}
+
+// commit packs every bucket the edit touched; an empty one is forgotten, so that
+// removed accounts cost nothing.
+func (e *edit) commit() {
+	for _, b := range e.open {
+		if b.empty() {
+			delete(e.p.buckets, b.home)
+			continue
+		}
+		e.p.buckets[b.home] = pack(b.home, b)
+	}
+}
+
 // locate returns the bucket holding the entry of one kind whose key is key, and its
 // index there, or nil and -1.
-func locate[E keyer](p *partition, sl slot[E], key string) (*bucket, int) {
+func locate[E keyer](e *edit, sl slot[E], key string) (*bucket, int) {
 	for j := range len(key) {
 		if key[j] != '-' {
 			continue
 		}
-		if b := p.buckets[key[:j]]; b != nil {
+		if b := e.bucket(key[:j], false); b != nil {
 			if i := indexOf(*sl(b), key); i >= 0 {
 				return b, i
 			}
@@ -87,47 +130,37 @@ func locate[E keyer](p *partition, sl slot[E], key string) (*bucket, int) {
 	return nil, -1
 }
 
-// put upserts e, whose key is key, into the bucket of home. An entry of the same key
+// put upserts en, whose key is key, into the bucket of home. An entry of the same key
 // filed under another home account (keys can collide, as "-" may occur in their parts)
 // is moved. It returns the entry replaced, if any, and the bucket it was in.
-func put[E keyer](p *partition, sl slot[E], home, key string, e E) (old E, from *bucket) {
-	b := p.buckets[home]
+func put[E keyer](e *edit, sl slot[E], home, key string, en E) (old E, from *bucket) {
+	b := e.bucket(home, false)
 	if b != nil {
 		if i := indexOf(*sl(b), key); i >= 0 {
 			s := *sl(b)
-			old, s[i] = s[i], e
+			old, s[i] = s[i], en
 			return old, b
 		}
 	}
-	if ob, i := locate(p, sl, key); ob != nil {
+	if ob, i := locate(e, sl, key); ob != nil {
 		old, from = (*sl(ob))[i], ob
 		*sl(ob) = slices.Delete(*sl(ob), i, i+1)
-		p.pruneBucket(ob)
 	}
 	if b == nil {
-		b = &bucket{home: home}
-		p.buckets[home] = b
+		b = e.bucket(home, true)
 	}
-	*sl(b) = append(*sl(b), e)
+	*sl(b) = append(*sl(b), en)
 	return old, from
 }
 
 // drop removes the entry of one kind whose key is key, if there is one.
-func drop[E keyer](p *partition, sl slot[E], key string) {
-	if b, i := locate(p, sl, key); b != nil {
+func drop[E keyer](e *edit, sl slot[E], key string) {
+	if b, i := locate(e, sl, key); b != nil {
 		*sl(b) = slices.Delete(*sl(b), i, i+1)
-		p.pruneBucket(b)
 	}
 }
 
 // dropWhere removes the entries of one kind in b for which match is true.
 func dropWhere[E keyer](sl slot[E], b *bucket, match func(*E) bool) {
 	*sl(b) = slices.DeleteFunc(*sl(b), func(e E) bool { return match(&e) })
-}
-
-// pruneBucket forgets b when it holds nothing, so that removed accounts cost nothing.
-func (p *partition) pruneBucket(b *bucket) {
-	if b.empty() && p.buckets[b.home] == b {
-		delete(p.buckets, b.home)
-	}
 }

@@ -18,19 +18,12 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out domain.CacheSnapshot
-	for _, b := range p.buckets {
-		for _, e := range b.accessTokens {
-			out.AccessTokens = append(out.AccessTokens, cloneAccessToken(e))
-		}
-		for _, e := range b.refreshTokens {
-			out.RefreshTokens = append(out.RefreshTokens, cloneRefreshToken(e))
-		}
-		for _, e := range b.idTokens {
-			out.IDTokens = append(out.IDTokens, cloneIDToken(e))
-		}
-		for _, e := range b.accounts {
-			out.Accounts = append(out.Accounts, cloneAccount(e))
-		}
+	for _, pk := range p.buckets {
+		b := unpackInto(&bucket{}, pk)
+		out.AccessTokens = append(out.AccessTokens, b.accessTokens...) // unpacked fresh: nothing shared
+		out.RefreshTokens = append(out.RefreshTokens, b.refreshTokens...)
+		out.IDTokens = append(out.IDTokens, b.idTokens...)
+		out.Accounts = append(out.Accounts, b.accounts...)
 	}
 	for _, byKey := range p.appMetadata {
 		for _, m := range byKey {
@@ -60,7 +53,10 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if kept := p.apply(c); kept > 0 {
+	e := p.edit()
+	kept := p.apply(e, c)
+	e.commit()
+	if kept > 0 {
 		s.log.DebugContext(ctx, "memory: import kept newer refresh tokens", "partition", partition, "kept", kept)
 	}
 	return nil

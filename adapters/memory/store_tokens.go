@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -18,12 +20,12 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out domain.CacheEntries
-	if b := p.buckets[domain.FoldHomeAccountID(q.HomeAccountID)]; b != nil {
-		envs := q.Environments
-		out.AccessTokens = collect(b.accessTokens, envs, func(t *domain.AccessToken) string { return t.Environment }, cloneAccessToken)
-		out.RefreshTokens = collect(b.refreshTokens, envs, func(t *domain.RefreshToken) string { return t.Environment }, cloneRefreshToken)
-		out.IDTokens = collect(b.idTokens, envs, func(t *domain.IDToken) string { return t.Environment }, cloneIDToken)
-		out.Accounts = collect(b.accounts, envs, func(a *domain.Account) string { return a.Environment }, cloneAccount)
+	if pk, ok := p.buckets[domain.FoldHomeAccountID(q.HomeAccountID)]; ok {
+		b, envs := unpackInto(&bucket{}, pk), q.Environments // unpacked fresh: nothing shared
+		out.AccessTokens = collect(b.accessTokens, envs, func(t *domain.AccessToken) string { return t.Environment })
+		out.RefreshTokens = collect(b.refreshTokens, envs, func(t *domain.RefreshToken) string { return t.Environment })
+		out.IDTokens = collect(b.idTokens, envs, func(t *domain.IDToken) string { return t.Environment })
+		out.Accounts = collect(b.accounts, envs, func(a *domain.Account) string { return a.Environment })
 	}
 	if q.ClientID != "" {
 		for _, m := range p.appMetadata[fold(q.ClientID)] {
@@ -35,15 +37,13 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	return out, nil
 }
 
-// collect returns copies of the entries of s in one of envs (all when empty).
-func collect[E any](s []E, envs []string, env func(*E) string, clone func(E) E) []E {
-	var out []E
-	for i := range s {
-		if domain.MatchEnvironment(envs, env(&s[i])) {
-			out = append(out, clone(s[i]))
-		}
+// collect returns the entries of s in one of envs (all when empty), nil for none.
+func collect[E any](s []E, envs []string, env func(*E) string) []E {
+	s = slices.DeleteFunc(s, func(e E) bool { return !domain.MatchEnvironment(envs, env(&e)) })
+	if len(s) == 0 {
+		return nil
 	}
-	return out
+	return s
 }
 
 // Write applies w atomically: the access tokens w.DeleteAccessTokens names are removed
@@ -65,8 +65,11 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.deleteAccessTokens(w.DeleteAccessTokens)
-	if kept := p.apply(c); kept > 0 {
+	e := p.edit()
+	deleteAccessTokens(e, w.DeleteAccessTokens)
+	kept := p.apply(e, c)
+	e.commit()
+	if kept > 0 {
 		s.log.DebugContext(ctx, "memory: kept a newer refresh token", "partition", w.Partition)
 	}
 	return nil
@@ -82,39 +85,45 @@ type hitBuf struct {
 }
 
 // FindHit implements ports.HitReader: the access and ID tokens of q.ClientID and the
-// account records of q.HomeAccountID, as Find would return them, copied as Find copies
-// them. It reads the same bucket under the same lock.
+// account records of q.HomeAccountID, as Find would return them. It reads the same
+// bucket under the same lock, and unpacks only the access tokens, ID tokens and
+// account records: their strings are substrings of the packed form, so a hit copies
+// no token.
 func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
 	p, err := s.partition(ctx, "find", q.Partition, false)
 	if err != nil || p == nil {
 		return domain.CacheEntries{}, err
 	}
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	b := p.buckets[domain.FoldHomeAccountID(q.HomeAccountID)]
-	if b == nil {
+	pk, ok := p.buckets[domain.FoldHomeAccountID(q.HomeAccountID)]
+	p.mu.RUnlock() // pk is immutable: reading it needs no lock
+	if !ok {
 		return domain.CacheEntries{}, nil
 	}
 	var out domain.CacheEntries
 	buf := new(hitBuf)
-	envs, client := q.Environments, fold(q.ClientID)
+	envs, client := q.Environments, q.ClientID
+	u := newUnpacker(pk)
 	out.AccessTokens = buf.at[:0:1]
-	for i := range b.accessTokens {
-		if t := &b.accessTokens[i]; fold(t.ClientID) == client && domain.MatchEnvironment(envs, t.Environment) {
-			out.AccessTokens = append(out.AccessTokens, cloneAccessToken(*t))
+	for n := u.uv(); n > 0; n-- {
+		var t domain.AccessToken
+		if u.accessToken(&t); strings.EqualFold(t.ClientID, client) && domain.MatchEnvironment(envs, t.Environment) {
+			out.AccessTokens = append(out.AccessTokens, t)
 		}
 	}
 	out.IDTokens = buf.idt[:0:1]
-	for i := range b.idTokens {
-		if t := &b.idTokens[i]; fold(t.ClientID) == client && domain.MatchEnvironment(envs, t.Environment) {
-			out.IDTokens = append(out.IDTokens, cloneIDToken(*t))
+	for n := u.uv(); n > 0; n-- {
+		var t domain.IDToken
+		if u.idToken(&t); strings.EqualFold(t.ClientID, client) && domain.MatchEnvironment(envs, t.Environment) {
+			out.IDTokens = append(out.IDTokens, t)
 		}
 	}
 	out.Accounts = buf.acct[:0:1]
-	for i := range b.accounts {
-		if a := &b.accounts[i]; domain.MatchEnvironment(envs, a.Environment) {
-			out.Accounts = append(out.Accounts, cloneAccount(*a))
+	for n := u.uv(); n > 0; n-- {
+		var a domain.Account
+		if u.account(&a); domain.MatchEnvironment(envs, a.Environment) {
+			out.Accounts = append(out.Accounts, a)
 		}
 	}
-	return out, nil
+	return out, nil // the refresh tokens, last in the table, are never read
 }

@@ -77,19 +77,23 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 
 // removeAccount deletes, in one statement and so atomically, the entries an
 // AccountRemoval names: $1 partition, $2 folded home account id, $3 folded
-// environments (empty for all), $4 folded client id, $5 realms (empty for all).
+// environments (empty for all), $4 folded client id, $5 realms (empty for all); and
+// notifies channel $6 with payload $7 (changes.go) when the statement's transaction
+// commits. Data-modifying WITH clauses run whether or not the final SELECT reads them.
 var removeAccount = `WITH
 	at AS (DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
 	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
-	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `)
-	DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter + ` AND ` + realmFilter
+	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
+	ac AS (DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter + ` AND ` + realmFilter + `)
+	SELECT pg_notify($6, $7)`
 
 // realmFilter keeps rows of one of the realms $5 (compared exactly), or every row when
 // $5 is empty.
 const realmFilter = `(cardinality($5::text[]) = 0 OR realm = ANY($5::text[]))`
 
-// RemoveAccount implements ports.AccountStore. The four deletions are one statement,
-// hence one transaction: a reader sees the account entirely or not at all.
+// RemoveAccount implements ports.AccountStore. The four deletions and the change
+// notification are one statement, hence one transaction: a reader sees the account
+// entirely or not at all, and a listener hears of it only once it is gone.
 func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {
 	const op = "remove account"
 	if err := s.begin(ctx, op); err != nil {
@@ -102,7 +106,8 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	if realms == nil {
 		realms = []string{}
 	}
-	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, sqlcache.FoldHome(r.HomeAccountID), foldAll(r.Environments), sqlcache.Fold(r.ClientID), realms)
+	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, sqlcache.FoldHome(r.HomeAccountID), foldAll(r.Environments), sqlcache.Fold(r.ClientID), realms,
+		changeChannel, s.changePayload(domain.ChangeKey(r.Partition, r.HomeAccountID)))
 	return storeError(ctx, op, err)
 }
 

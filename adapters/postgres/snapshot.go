@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -43,7 +46,13 @@ func (s *Store) Export(ctx context.Context, partition string) (domain.CacheSnaps
 // Import implements ports.CacheSnapshotter: every entry of snap is upserted into
 // partition in one transaction, a few thousand rows per statement. Refresh tokens obey
 // the ordering rule of Write, between the snapshot and the store as within the
-// snapshot.
+// snapshot. Its transaction notifies a change of anything (changes.go).
 func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheSnapshot) error {
-	return s.up.Import(ctx, partition, snap)
+	return s.up.ImportWith(ctx, partition, snap, func(tx *sqlx.Tx) error {
+		// An import may change any account of the partition: one notification says so.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changeChannel, s.changePayload("")); err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+		return nil
+	})
 }

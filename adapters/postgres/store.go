@@ -24,6 +24,7 @@ type Store struct {
 	locker *sqlcache.RefreshLocker
 	life   *sqlcache.Lifecycle // open or closed; its Done wakes refresh-lock waiters
 	up     sqlcache.Upserter   // Write and Import
+	listen *pgx.ConnConfig     // ListenChanges' sessions
 }
 
 var (
@@ -61,6 +62,7 @@ func open(ctx context.Context, cfg Config, dial pgconn.DialFunc) (*Store, error)
 		schema: cfg.Schema,
 		log:    cfg.Logger,
 		life:   sqlcache.NewLifecycle(),
+		listen: connCfg,
 	}
 	s.up = sqlcache.Upserter{Errors: errs, Life: s.life, Batches: buildBatches, InTx: s.inTx}
 	s.locker = &sqlcache.RefreshLocker{Errors: errs, Life: s.life, Take: s.serverLock}

@@ -14,11 +14,17 @@ import (
 // deleteAccessTokens removes the access tokens of partition $1 whose keys are in $2.
 const deleteAccessTokens = `DELETE FROM access_tokens WHERE partition = $1 AND key = ANY($2::text[])`
 
+// lockAndNotify takes the advisory lock $1 and notifies channel $2 once with each of
+// the payloads $3 (never empty, so the lock is always taken; taking it again within a
+// transaction is a no-op until commit).
+const lockAndNotify = `SELECT pg_advisory_xact_lock($1), pg_notify($2, p) FROM unnest($3::text[]) AS p`
+
 // Write implements ports.TokenWriter in one transaction: the superseded access tokens
 // are deleted first, then every entry is upserted, so an access token listed in both
 // is kept. A refresh token is only replaced by one that is not older (second
 // precision); the comparison happens in the upsert itself, so it holds against
-// writers in other processes.
+// writers in other processes. The transaction notifies the accounts it changes
+// (changes.go).
 //
 // Writes of one account take turns on a transaction-scoped advisory lock of the
 // account: two writes that each supersede the other's access token would otherwise
@@ -34,7 +40,8 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	}
 	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.FoldHome(accountOf(w)))
 	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lock); err != nil {
+		// The notifications are delivered when (and only if) the transaction commits.
+		if _, err := tx.ExecContext(ctx, lockAndNotify, lock, changeChannel, s.writePayloads(w)); err != nil {
 			return fmt.Errorf("lock the account: %w", err)
 		}
 		if len(deletes) > 0 {

@@ -63,7 +63,13 @@ func (f envSet) keeps(env any) bool {
 	return !ok || slices.Contains(f, sqlcache.Fold(e))
 }
 
-// findHitQuery is FindHit's statement: ?1 partition, ?2 folded home account id, ?3
+// keepsEnv reports whether a row of environment env passes the filter.
+func (f envSet) keepsEnv(env string) bool {
+	return f == nil || slices.Contains(f, sqlcache.Fold(env))
+}
+
+// findHitQuery is FindHit's wide statement, read when the narrow one (hitQuery) meets
+// a row it cannot decode exactly: ?1 partition, ?2 folded home account id, ?3
 // folded client id. Three index searches on (partition, home_account_id_folded,
 // client_id_folded) for the tokens and (partition, home_account_id_folded) for the
 // accounts; no refresh tokens (1.2 KB each for Entra) and no app metadata.
@@ -72,18 +78,3 @@ var findHitQuery = strings.Join([]string{
 	selectIDTokens + ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
 	selectAccounts + ` WHERE partition = ?1 AND home_account_id_folded = ?2`,
 }, "\nUNION ALL\n")
-
-// FindHit implements ports.HitReader with one prepared statement: the access and ID
-// tokens of q.ClientID and the account records, filtered and decoded as Find's.
-func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
-	const op = "find hit"
-	if err := s.begin(ctx, op); err != nil {
-		return domain.CacheEntries{}, err
-	}
-	snap, err := s.scan(ctx, q.Partition, newEnvFilter(q.Environments)).
-		Read(s.findHit.QueryxContext(ctx, q.Partition, sqlcache.FoldHome(q.HomeAccountID), sqlcache.Fold(q.ClientID)))
-	if err != nil {
-		return domain.CacheEntries{}, storeError(ctx, op, err)
-	}
-	return snap.Entries(), nil
-}

@@ -33,9 +33,11 @@ type Store struct {
 	writers chan struct{} // one token: this Store's writers take turns
 	locker  *sqlcache.RefreshLocker
 	find    *sqlx.Stmt          // Find's statement, prepared once
-	findHit *sqlx.Stmt          // FindHit's statement, prepared once
+	findHit *sqlx.Stmt          // FindHit's wide statement, prepared once
+	hit     *sqlx.Stmt          // FindHit's narrow statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
+	version versionReader       // DataVersion's connection
 }
 
 var (
@@ -94,6 +96,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit: %w", err))
 	}
+	if s.hit, err = db.PreparexContext(ctx, hitQuery); err != nil {
+		_ = s.findHit.Close()
+		_ = s.find.Close()
+		_ = db.Close()
+		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit (narrow): %w", err))
+	}
 	return s, nil
 }
 
@@ -130,8 +138,10 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Close() error {
 	return s.life.Close(func() error {
 		s.releaseAllLockRows()
+		s.version.close()
 		_ = s.find.Close()
 		_ = s.findHit.Close()
+		_ = s.hit.Close()
 		return storeError(context.Background(), "close", s.db.Close())
 	})
 }

@@ -38,6 +38,12 @@ func (u Upserter) Import(ctx context.Context, partition string, snap domain.Cach
 	return u.apply(ctx, "import", partition, snap, nil)
 }
 
+// ImportWith is Import that runs first in the transaction before the upserts, even
+// when snap is empty.
+func (u Upserter) ImportWith(ctx context.Context, partition string, snap domain.CacheSnapshot, first func(tx *sqlx.Tx) error) error {
+	return u.apply(ctx, "import", partition, snap, first)
+}
+
 func (u Upserter) apply(ctx context.Context, op, partition string, snap domain.CacheSnapshot, first func(tx *sqlx.Tx) error) error {
 	if err := u.Errors.Store(ctx, op, u.Life.Check(ctx)); err != nil {
 		return err

@@ -1,0 +1,410 @@
+package memory
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hexauth/hexauth/domain"
+)
+
+// An account's entries are kept packed: two immutable strings instead of a struct and
+// its strings per entry, so that an account costs its tokens' bytes plus a few hundred,
+// not a kilobyte and a half (docs/benchmarks.md, "Memory per cached account").
+//
+//   - hot holds what a silent hit reads, and the table of every entry:
+//     uvarint(len(table)) uvarint(len(meta)) table meta secrets.
+//     meta is the entries' short strings, each stored once (a realm inside the home
+//     account id, say, is not stored again); secrets the access and ID tokens, verbatim,
+//     so that a hit hands them out as substrings without copying.
+//   - cold holds the refresh tokens' secrets, which only a refresh reads, base64url runs
+//     stored as the bytes they encode (packSecret): a quarter smaller.
+//
+// The table lists the access tokens, ID tokens and account records first and the
+// refresh tokens last, so that a hit stops reading before them. A string field is
+// uvarint(len<<2 | region) and, when len > 0, uvarint(offset) in its region. A time is
+// 0 for the zero time, else zigzag(Unix seconds)+1 (the store keeps seconds). Extra is
+// uvarint(count) and each name and value as strings.
+//
+// Strings handed out by a read are substrings of hot: nothing can change them, and
+// nothing is copied. Extra values are copied out (json.RawMessage is mutable).
+//
+// home is the folded home account id the account is filed under: the partition's map
+// key (a string of its own), which the username index shares.
+type packed struct {
+	home, hot, cold string
+}
+
+// Regions of a string field.
+const (
+	regionMeta    = 0
+	regionSecrets = 1
+	regionCold    = 2
+)
+
+// packer builds one account's packed form.
+type packer struct {
+	tab, secrets, cold []byte
+	meta               strings.Builder // searched as it grows: String() does not copy
+}
+
+func (p *packer) uv(v uint64) { p.tab = binary.AppendUvarint(p.tab, v) }
+
+// str records s among the short strings, reusing an earlier occurrence of its bytes.
+func (p *packer) str(s string) {
+	if s == "" {
+		p.uv(0)
+		return
+	}
+	off := strings.Index(p.meta.String(), s)
+	if off < 0 {
+		off = p.meta.Len()
+		p.meta.WriteString(s)
+	}
+	p.uv(uint64(len(s))<<2 | regionMeta)
+	p.uv(uint64(off))
+}
+
+// secret records s verbatim among the hot secrets.
+func (p *packer) secret(s domain.Secret) {
+	if s == "" {
+		p.uv(0)
+		return
+	}
+	p.uv(uint64(len(s))<<2 | regionSecrets)
+	p.uv(uint64(len(p.secrets)))
+	p.secrets = append(p.secrets, s...)
+}
+
+// coldSecret records s packed in the cold string.
+func (p *packer) coldSecret(s domain.Secret) {
+	if s == "" {
+		p.uv(0)
+		return
+	}
+	off := len(p.cold)
+	p.cold = packSecret(p.cold, string(s))
+	p.uv(uint64(len(p.cold)-off)<<2 | regionCold)
+	p.uv(uint64(off))
+}
+
+func (p *packer) time(t time.Time) {
+	if t.IsZero() {
+		p.uv(0)
+		return
+	}
+	s := t.Unix()
+	p.uv(uint64(s<<1^s>>63) + 1)
+}
+
+func (p *packer) extra(m map[string]json.RawMessage) {
+	p.uv(uint64(len(m)))
+	for k, v := range m {
+		p.str(k)
+		p.str(string(v))
+	}
+}
+
+// pack returns the packed form of b's entries.
+func pack(home string, b *bucket) packed {
+	p := new(packer) // a strings.Builder may not be copied
+	p.uv(uint64(len(b.accessTokens)))
+	for i := range b.accessTokens {
+		t := &b.accessTokens[i]
+		p.str(t.HomeAccountID)
+		p.str(t.Environment)
+		p.str(t.ClientID)
+		p.str(t.Realm)
+		p.str(t.Target)
+		p.secret(t.Secret)
+		p.str(t.TokenType)
+		p.time(t.CachedAt)
+		p.time(t.ExpiresOn)
+		p.time(t.ExtendedExpiresOn)
+		p.time(t.RefreshOn)
+		p.str(t.KeyID)
+		p.extra(t.Extra)
+	}
+	p.uv(uint64(len(b.idTokens)))
+	for i := range b.idTokens {
+		t := &b.idTokens[i]
+		p.str(t.HomeAccountID)
+		p.str(t.Environment)
+		p.str(t.ClientID)
+		p.str(t.Realm)
+		p.secret(t.Secret)
+		p.extra(t.Extra)
+	}
+	p.uv(uint64(len(b.accounts)))
+	for i := range b.accounts {
+		a := &b.accounts[i]
+		p.str(a.HomeAccountID)
+		p.str(a.Environment)
+		p.str(a.Realm)
+		p.str(a.LocalAccountID)
+		p.str(a.Username)
+		p.str(a.Name)
+		p.str(a.AuthorityType)
+		p.extra(a.Extra)
+	}
+	p.uv(uint64(len(b.refreshTokens)))
+	for i := range b.refreshTokens {
+		t := &b.refreshTokens[i]
+		p.str(t.HomeAccountID)
+		p.str(t.Environment)
+		p.str(t.ClientID)
+		p.str(t.FamilyID)
+		p.str(t.Realm)
+		p.str(t.Target)
+		p.coldSecret(t.Secret)
+		p.time(t.CachedAt)
+		p.extra(t.Extra)
+	}
+	// One allocation for hot, one for cold: the scratch slices are garbage.
+	var sb strings.Builder
+	head := binary.AppendUvarint(nil, uint64(len(p.tab)))
+	head = binary.AppendUvarint(head, uint64(p.meta.Len()))
+	sb.Grow(len(head) + len(p.tab) + p.meta.Len() + len(p.secrets))
+	sb.Write(head)
+	sb.Write(p.tab)
+	sb.WriteString(p.meta.String())
+	sb.Write(p.secrets)
+	return packed{home: home, hot: sb.String(), cold: string(p.cold)}
+}
+
+// unpacker reads the entries of a packed account in table order. It advances an index
+// into tab rather than re-slicing it: an int is stored without the garbage collector's
+// write barrier, a string header is not, and a hit reads some sixty varints.
+type unpacker struct {
+	tab, meta, secrets, cold string
+	pos                      int
+	// noCold leaves the refresh tokens' secrets empty: a listing reads who holds
+	// tokens, never a refresh token, and unpacking one costs an allocation.
+	noCold bool
+}
+
+func newUnpacker(pk packed) unpacker {
+	s := pk.hot
+	nt, k := uvarint(s)
+	s = s[k:]
+	nm, k := uvarint(s)
+	s = s[k:]
+	return unpacker{tab: s[:nt], meta: s[nt : nt+nm], secrets: s[nt+nm:], cold: pk.cold}
+}
+
+func (u *unpacker) uv() uint64 {
+	v, k := uvarint(u.tab[u.pos:])
+	u.pos += k
+	return v
+}
+
+// uvarint is binary.Uvarint on a string, which a hit reads without converting it to a
+// []byte (a copy, where the compiler cannot prove the bytes unchanged). Its input is
+// what binary.AppendUvarint wrote: at most ten bytes, the last below 0x80.
+func uvarint(s string) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			return v | uint64(c)<<(7*i), i + 1
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+	}
+	return v, len(s)
+}
+
+// raw returns the bytes of a string field as stored, and its region.
+func (u *unpacker) raw() (string, uint64) {
+	h := u.uv()
+	if h == 0 {
+		return "", regionMeta
+	}
+	n, region, off := h>>2, h&3, u.uv()
+	switch region {
+	case regionMeta:
+		return u.meta[off : off+n], region
+	case regionSecrets:
+		return u.secrets[off : off+n], region
+	default:
+		return u.cold[off : off+n], region
+	}
+}
+
+func (u *unpacker) str() string { s, _ := u.raw(); return s }
+
+func (u *unpacker) secret() domain.Secret {
+	s, region := u.raw()
+	if region == regionCold {
+		if u.noCold {
+			return ""
+		}
+		return domain.Secret(unpackSecret(s))
+	}
+	return domain.Secret(s)
+}
+
+func (u *unpacker) time() time.Time {
+	v := u.uv()
+	if v == 0 {
+		return time.Time{}
+	}
+	v--
+	return time.Unix(int64(v>>1)^-int64(v&1), 0).UTC()
+}
+
+// extra returns a fresh map: the caller may change it.
+func (u *unpacker) extra() map[string]json.RawMessage {
+	n := u.uv()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]json.RawMessage, n)
+	for range n {
+		k := u.str()
+		m[k] = json.RawMessage(u.str())
+	}
+	return m
+}
+
+func (u *unpacker) accessToken(t *domain.AccessToken) {
+	*t = domain.AccessToken{
+		HomeAccountID: u.str(), Environment: u.str(), ClientID: u.str(), Realm: u.str(), Target: u.str(),
+		Secret: u.secret(), TokenType: u.str(),
+		CachedAt: u.time(), ExpiresOn: u.time(), ExtendedExpiresOn: u.time(), RefreshOn: u.time(),
+		KeyID: u.str(), Extra: u.extra(),
+	}
+}
+
+func (u *unpacker) idToken(t *domain.IDToken) {
+	*t = domain.IDToken{HomeAccountID: u.str(), Environment: u.str(), ClientID: u.str(), Realm: u.str(), Secret: u.secret(), Extra: u.extra()}
+}
+
+func (u *unpacker) account(a *domain.Account) {
+	*a = domain.Account{HomeAccountID: u.str(), Environment: u.str(), Realm: u.str(), LocalAccountID: u.str(),
+		Username: u.str(), Name: u.str(), AuthorityType: u.str(), Extra: u.extra()}
+}
+
+func (u *unpacker) refreshToken(t *domain.RefreshToken) {
+	*t = domain.RefreshToken{HomeAccountID: u.str(), Environment: u.str(), ClientID: u.str(), FamilyID: u.str(),
+		Realm: u.str(), Target: u.str(), Secret: u.secret(), CachedAt: u.time(), Extra: u.extra()}
+}
+
+// unpackInto fills b with the entries of pk (reusing b's slices) and returns b.
+func unpackInto(b *bucket, pk packed) *bucket {
+	u := newUnpacker(pk)
+	return u.into(b)
+}
+
+// unpackListing is unpackInto less the refresh tokens' secrets, which it leaves empty:
+// for reads that never return a refresh token.
+func unpackListing(b *bucket, pk packed) *bucket {
+	u := newUnpacker(pk)
+	u.noCold = true
+	return u.into(b)
+}
+
+// into fills b with the entries of the table, reusing b's slices. Direct calls, not
+// a generic helper taking the reader: a function value would make u escape to the heap
+// (an allocation per account of a listing).
+func (u *unpacker) into(b *bucket) *bucket {
+	b.accessTokens = resize(b.accessTokens, int(u.uv()))
+	for i := range b.accessTokens {
+		u.accessToken(&b.accessTokens[i])
+	}
+	b.idTokens = resize(b.idTokens, int(u.uv()))
+	for i := range b.idTokens {
+		u.idToken(&b.idTokens[i])
+	}
+	b.accounts = resize(b.accounts, int(u.uv()))
+	for i := range b.accounts {
+		u.account(&b.accounts[i])
+	}
+	b.refreshTokens = resize(b.refreshTokens, int(u.uv()))
+	for i := range b.refreshTokens {
+		u.refreshToken(&b.refreshTokens[i])
+	}
+	return b
+}
+
+// resize returns s with length n, reusing its array when it is large enough.
+func resize[E any](s []E, n int) []E { return slices.Grow(s[:0], n)[:n] }
+
+// packSecret appends s to dst as segments: uvarint(n) and n literal bytes, then
+// uvarint(g) and the 3g bytes that g four-character groups of base64url encode. Every
+// group of four base64url characters encodes exactly three bytes and back, so
+// unpackSecret returns s byte for byte, whatever s is: a JWT, an opaque Entra token
+// ("0.AXEA…"), or text with no base64 in it (one literal segment).
+func packSecret(dst []byte, s string) []byte {
+	lit := 0
+	for i := 0; i < len(s); {
+		if !isBase64URL(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64URL(s[j]) {
+			j++
+		}
+		g := (j - i) / 4
+		if g < 2 { // too short to pay for its segment header
+			i = j
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(i-lit))
+		dst = append(dst, s[lit:i]...)
+		dst = binary.AppendUvarint(dst, uint64(g))
+		dst, _ = base64.RawURLEncoding.AppendDecode(dst, []byte(s[i:i+4*g])) // cannot fail: every byte is in the alphabet
+		lit, i = i+4*g, j
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(s)-lit))
+	return append(dst, s[lit:]...)
+}
+
+// unpackSecret returns the text packSecret packed into p.
+func unpackSecret(p string) string {
+	var sb strings.Builder
+	sb.Grow(unpackedLen(p))
+	for p != "" {
+		n, k := uvarint(p)
+		sb.WriteString(p[k : k+int(n)])
+		p = p[k+int(n):]
+		if p == "" {
+			break
+		}
+		g, k := uvarint(p)
+		raw := p[k : k+3*int(g)]
+		p = p[k+3*int(g):]
+		var enc [256]byte // 192 bytes encode to 256 characters
+		for raw != "" {
+			c := raw[:min(len(raw), 192)]
+			raw = raw[len(c):]
+			base64.RawURLEncoding.Encode(enc[:], []byte(c))
+			sb.Write(enc[:len(c)/3*4])
+		}
+	}
+	return sb.String()
+}
+
+// unpackedLen returns the length of the text packed into p.
+func unpackedLen(p string) int {
+	total := 0
+	for p != "" {
+		n, k := uvarint(p)
+		total += int(n)
+		p = p[k+int(n):]
+		if p == "" {
+			break
+		}
+		g, k := uvarint(p)
+		total += 4 * int(g)
+		p = p[k+3*int(g):]
+	}
+	return total
+}
+
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}

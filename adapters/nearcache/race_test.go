@@ -1,0 +1,129 @@
+package nearcache_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/adapters/nearcache"
+	"github.com/hexauth/hexauth/adapters/postgres"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+// pausingStore pauses FindHit after it has read the store, until released.
+type pausingStore struct {
+	*memory.Store
+	paused, release chan struct{}
+	pause           atomic.Bool
+}
+
+func (p *pausingStore) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	got, err := p.Store.FindHit(ctx, q)
+	if p.pause.Swap(false) {
+		p.paused <- struct{}{}
+		<-p.release
+	}
+	return got, err
+}
+
+// TestStore_FindHit_doesNotKeepAReadThatRacedAWrite: a read that saw the state before a
+// write, and returns after the write dropped the near entries, is not kept — else the
+// old token would be served until the next change.
+func TestStore_FindHit_doesNotKeepAReadThatRacedAWrite(t *testing.T) {
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := &pausingStore{Store: mem, paused: make(chan struct{}), release: make(chan struct{})}
+	near := wrap(t, inner, nearcache.Config{FallbackTTL: time.Hour})
+	ctx := context.Background()
+	if err := near.Write(ctx, tokenWrite("t1")); err != nil {
+		t.Fatal(err)
+	}
+	inner.pause.Store(true)
+	done := make(chan string)
+	go func() {
+		got, _ := near.FindHit(ctx, mpQuery)
+		done <- string(got.AccessTokens[0].Secret)
+	}()
+	<-inner.paused // the read has seen t1
+	if err := near.Write(ctx, tokenWrite("t2")); err != nil {
+		t.Fatal(err)
+	}
+	close(inner.release)
+	<-done
+	if got := servedSecret(t, near); got != "t2" {
+		t.Fatalf("after a read that raced the write of t2: served %q; want t2", got)
+	}
+}
+
+// countingPG counts the hit reads that reach a Postgres store.
+type countingPG struct {
+	*postgres.Store
+	reads atomic.Int64
+}
+
+func (c *countingPG) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
+	c.reads.Add(1)
+	return c.Store.FindHit(ctx, q)
+}
+
+// TestStore_notificationStorm floods the channel with what an attacker with a database
+// login, or a busy neighbour, could send: other schemas' payloads, oversized ones, and
+// other accounts' keys. The session survives, the account's near entry stays (nothing
+// said it changed), and a real change of the account made right after is still seen
+// within the bound.
+func TestStore_notificationStorm(t *testing.T) {
+	dsn := postgresDSN(t)
+	schema := fmt.Sprintf("near_storm_%d", time.Now().UnixNano())
+	open := postgresStorageNamed(t, dsn, schema)
+	inner := &countingPG{Store: open(t).(*postgres.Store)}
+	near := wrap(t, inner, nearcache.Config{})
+	other := open(t)
+	waitTrusted(t, near)
+	if err := near.Write(context.Background(), tokenWrite("old-token")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(bound) // the write's own notification drops the entry once more
+	_ = servedSecret(t, near)
+	before := inner.reads.Load()
+
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	payloads := []string{
+		"someone_else:" + domain.ChangeKey(mpPartition, mpHome), // another schema, same account
+		"someone_else:*",
+		strings.Repeat("x", 7999),                                      // NOTIFY's maximum, not ours
+		schema + ":" + strings.Repeat("f", 7000),                       // ours in name, oversized: ignored
+		schema + ":" + domain.ChangeKey(mpPartition, "bob"),            // another account
+		schema + ":" + domain.ChangeKey(`'; DROP TABLE x; --`, mpHome), // another partition
+	}
+	if _, err := admin.Exec(`SELECT pg_notify('hexauth_cache', p) FROM unnest($1::text[]) AS p, generate_series(1, 1000)`, payloads); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(bound)
+	if !near.Listening() {
+		t.Fatal("the change session did not survive the storm")
+	}
+	if got := servedSecret(t, near); got != "old-token" || inner.reads.Load() != before {
+		t.Fatalf("after the storm: served %q with %d store reads; want old-token from memory (none)", got, inner.reads.Load()-before)
+	}
+	if err := other.RemoveAccount(context.Background(), domain.AccountRemoval{Partition: mpPartition, HomeAccountID: mpHome, Environments: []string{mpEnv}, ClientID: mpClient}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(bound)
+	if got := servedSecret(t, near); got != "" {
+		t.Fatalf("%v after a removal that followed the storm: served %q; want nothing", bound, got)
+	}
+}
+
+var _ ports.CacheStore = (*countingPG)(nil)
