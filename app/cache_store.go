@@ -103,6 +103,21 @@ func (c *Cache) ExportCache(ctx context.Context, partition string, w io.Writer) 
 	return nil
 }
 
+// ClearPartition deletes every entry of partition, of every client: tokens, accounts,
+// app metadata and foreign sections, atomically. Other partitions are untouched. It
+// fails with domain.ErrInvalidInput when the store cannot clear a partition
+// (ports.PartitionClearer); the memory, SQLite and Postgres stores can.
+func (c *Cache) ClearPartition(ctx context.Context, partition string) error {
+	if err := checkContext(ctx, "ClearPartition"); err != nil {
+		return err
+	}
+	pc, ok := c.store.(ports.PartitionClearer)
+	if !ok {
+		return domain.Errorf(domain.ErrInvalidInput, "app: clear partition: the cache store cannot clear a partition")
+	}
+	return pc.ClearPartition(ctx, partition)
+}
+
 // Accounts returns the account records of partition, of every client and environment
 // (each record its own entry: one per home account, environment and realm), sorted by
 // username, home account id, environment and realm; a username keeps those whose

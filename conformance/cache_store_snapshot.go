@@ -86,6 +86,7 @@ func snapshotCases() []storeCase {
 				"imported tokens count for the client filter", "home-1@login.one.example", "home-3@login.one.example")
 		}},
 		{"ImportObeysRefreshTokenOrder", testImportRefreshOrder},
+		{"ClearPartitionDeletesThatPartitionOnly", testClearPartition},
 		{"RefusedImportLandsNothing", testImportRefusedLandsNothing},
 	}
 }
@@ -125,5 +126,47 @@ func testImportRefusedLandsNothing(t *testing.T, s ports.CacheStore) {
 		err := s.Import(t.Context(), "p", snap)
 		wantStoreError(t, fmt.Sprintf("Import(%q, %s) with an %s Extra that is not JSON", "p", describeSnapshot(snap), kind), err, nil)
 		sameSnapshot(t, fmt.Sprintf("Export after an Import refused for its %s (nothing of it may land)", kind), mustExport(t, s, "p"), before)
+	}
+}
+
+// testClearPartition checks ports.PartitionClearer, for a store that has it: every
+// entry of the partition goes, foreign sections included; another partition stays.
+func testClearPartition(t *testing.T, s ports.CacheStore) {
+	pc, ok := s.(ports.PartitionClearer)
+	if !ok {
+		t.Skip("the store has no ports.PartitionClearer")
+	}
+	snap := richSnapshot()
+	snap.ForeignSections = []domain.ForeignSection{foreign("unknownEntity", `{"k":"v"}`)}
+	mustImport(t, s, "p", snap)
+	mustImport(t, s, "other", snap)
+	a := who{partition: "p", home: "home-3", env: "login.two.example", realm: "r", client: "client-1", username: "User3@X"}
+	q := domain.CacheQuery{Partition: "p", HomeAccountID: a.home, Environments: []string{a.env}, ClientID: a.client}
+	// Read the account the way a silent hit does, so that a cache in front holds it.
+	hit := func() domain.CacheEntries {
+		hr, ok := s.(ports.HitReader)
+		if !ok {
+			return mustFind(t, s, q)
+		}
+		e, err := hr.FindHit(t.Context(), q)
+		if err != nil {
+			t.Fatalf("FindHit(%+v) = %v; want nil error", q, err)
+		}
+		return e
+	}
+	if got := hit(); len(got.AccessTokens) == 0 {
+		t.Fatalf("FindHit(%+v) before ClearPartition found no access token; want the imported one", q)
+	}
+	if err := pc.ClearPartition(t.Context(), "p"); err != nil {
+		t.Fatalf("ClearPartition(%q) = %v; want nil", "p", err)
+	}
+	sameFound(t, fmt.Sprintf("FindHit(%+v) after ClearPartition", q), hit(), domain.CacheEntries{})
+	sameFound(t, fmt.Sprintf("Find(%+v) after ClearPartition", q), mustFind(t, s, q), domain.CacheEntries{})
+	if got := mustExport(t, s, "p"); got.Len() != 0 || len(got.ForeignSections) != 0 {
+		t.Errorf("Export(%q) after ClearPartition = %s; want nothing", "p", describeSnapshot(got))
+	}
+	sameSnapshot(t, fmt.Sprintf("Export(%q) after ClearPartition(%q)", "other", "p"), mustExport(t, s, "other"), snap)
+	if err := pc.ClearPartition(t.Context(), "never-written"); err != nil {
+		t.Errorf("ClearPartition of an empty partition = %v; want nil", err)
 	}
 }

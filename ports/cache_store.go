@@ -90,6 +90,15 @@ type CacheSnapshotter interface {
 	Import(ctx context.Context, partition string, s domain.CacheSnapshot) error
 }
 
+// PartitionClearer is an optional capability of a CacheStore, discovered by a type
+// assertion: deleting a partition whole ("hexauth cache clear", a tenant offboarded).
+type PartitionClearer interface {
+	// ClearPartition deletes, atomically, every entry of partition: access, refresh
+	// and ID tokens, accounts, app metadata and foreign sections. Other partitions are
+	// untouched; clearing an empty partition is not an error.
+	ClearPartition(ctx context.Context, partition string) error
+}
+
 // HitReader is an optional capability of a CacheStore, discovered by a type assertion
 // (as database/sql/driver's optional interfaces are): the narrow read a silent cache
 // hit needs. The silent flow serves a hit from it and reads the account again with Find

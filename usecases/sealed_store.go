@@ -121,6 +121,16 @@ func (s *sealedStore) Find(ctx context.Context, q domain.CacheQuery) (domain.Cac
 	return e, nil
 }
 
+// ClearPartition implements ports.PartitionClearer through the wrapped store's: there
+// is nothing to open or seal in a deletion.
+func (s *sealedStore) ClearPartition(ctx context.Context, partition string) error {
+	pc, ok := s.CacheStore.(ports.PartitionClearer)
+	if !ok {
+		return domain.Errorf(domain.ErrInvalidInput, "clear partition: the cache store cannot clear a partition")
+	}
+	return pc.ClearPartition(ctx, partition)
+}
+
 // FindHit implements ports.HitReader through the wrapped store's, or its Find when it
 // has none, opening every secret as Find does: a sealed secret is never served as a
 // token.

@@ -231,6 +231,22 @@ func (s *Store) Import(ctx context.Context, partition string, snap domain.CacheS
 	return err
 }
 
+// ClearPartition implements ports.PartitionClearer through the wrapped store's; then
+// every near entry is dropped, whatever the outcome. A wrapped store without it
+// refuses.
+func (s *Store) ClearPartition(ctx context.Context, partition string) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	pc, ok := s.inner.(ports.PartitionClearer)
+	if !ok {
+		return domain.Errorf(domain.ErrInvalidInput, "nearcache: clear partition: the wrapped store cannot clear a partition")
+	}
+	err := pc.ClearPartition(ctx, partition)
+	s.drop(nil, true)
+	return err
+}
+
 // Accounts implements ports.AccountStore through the wrapped store.
 func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.Account, error) {
 	if s.closed.Load() {

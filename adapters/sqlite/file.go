@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
+
+	msqlite "modernc.org/sqlite"
 )
 
 // File modes of what Open creates: the database is readable by its owner only (it
@@ -69,9 +72,34 @@ func initFile(ctx context.Context, cfg Config) error {
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
 		return fmt.Errorf("initialise database file: page size: %w", err)
 	}
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
-		return fmt.Errorf("initialise database file: journal mode: %w", err)
+	// Switching to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+	// without its busy handler, when another process initialising the same new file
+	// holds a shared one (parallel kubectl calls on a first run): retry, within
+	// BusyTimeout, until one of them has switched it.
+	deadline := time.Now().Add(cfg.BusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		var mode string
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil {
+			return nil
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return fmt.Errorf("initialise database file: journal mode: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("initialise database file: journal mode: %w", err)
+		case <-time.After(wait):
+		}
 	}
-	return nil
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (5) or SQLITE_LOCKED (6).
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == 5 || c == 6
+	}
+	return false
 }

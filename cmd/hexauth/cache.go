@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/msalcache"
+	"github.com/spf13/cobra"
 )
 
 // exportWarning is printed to stderr by every export: the document is as sensitive as
@@ -103,14 +107,19 @@ type cacheExportJSON struct {
 // into the partition, all of it or, when it is malformed, nothing. A document holds
 // every client's entries, so it needs no client: with --client-id and --authority it
 // imports as that client and says when no imported account is visible to it.
-func runCacheImport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cache import", "FILE|- [--partition NAME] [--client-id ID --authority URL] [flags]")
+func newCacheImportCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("import FILE|- [--partition NAME] [--client-id ID --authority URL] [flags]", "import an MSAL token cache (the Azure CLI's, say) into the token cache", "  hexauth cache import ~/.azure/msal_token_cache.json\n  ssh host hexauth cache export | hexauth cache import -")
 	file := &operand{name: "FILE"}
-	cmd := storeCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
+	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout, operand: file}
+	allowEmpty := fs.Bool("allow-empty", false, "accept an empty document (nothing to import) instead of exiting 2: an empty pipe usually means the command before it failed")
 	asClient := func(ctx context.Context, s settings, sess *session, p printer) error {
-		data, err := readCacheDocument(e, file.value)
+		data, err := readCacheDocument(e, file.value, *allowEmpty)
 		if err != nil {
 			return err
+		}
+		if len(data) == 0 {
+			p.cacheImported(s.partition, app.CacheReport{})
+			return nil
 		}
 		report, err := sess.ImportCache(ctx, bytes.NewReader(data))
 		if err != nil {
@@ -126,10 +135,14 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		p.cacheImported(s.partition, report)
 		return nil
 	}
-	return cmd.run(ctx, e, args, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
-		data, err := readCacheDocument(e, file.value)
+	c.RunE = cmd.runE(ctx, e, asClient, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+		data, err := readCacheDocument(e, file.value, *allowEmpty)
 		if err != nil {
 			return err
+		}
+		if len(data) == 0 {
+			p.cacheImported(s.partition, app.CacheReport{})
+			return nil
 		}
 		report, err := cache.ImportCache(ctx, s.partition, bytes.NewReader(data))
 		if err != nil {
@@ -139,6 +152,7 @@ func runCacheImport(ctx context.Context, e *env, args []string) int {
 		p.cacheImported(s.partition, report)
 		return nil
 	})
+	return c
 }
 
 // printReportNotices writes to stderr what the document held that was not imported,
@@ -165,8 +179,11 @@ func printReportNotices(e *env, report app.CacheReport) {
 
 // readCacheDocument reads the document named name ("-" for stdin), at most
 // app.MaxCacheDocument bytes and one more, so that ImportCache refuses a larger one.
-// A file that cannot be read is a usage error: it is the command's input.
-func readCacheDocument(e *env, name string) ([]byte, error) {
+// A file that cannot be read is a usage error: it is the command's input. An empty
+// document (only white space) is one too unless allowEmpty, when it returns no bytes:
+// "ssh host hexauth cache export | hexauth cache import -" reads nothing when the
+// export failed, and a silent success would hide that.
+func readCacheDocument(e *env, name string, allowEmpty bool) ([]byte, error) {
 	r := e.stdin
 	if name != "-" {
 		f, err := os.Open(name)
@@ -180,18 +197,28 @@ func readCacheDocument(e *env, name string) ([]byte, error) {
 	if err != nil {
 		return nil, usageErrorf("cache import: read %s: %v", name, err)
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		if !allowEmpty {
+			what := name
+			if name == "-" {
+				what = "standard input"
+			}
+			return nil, usageErrorf("cache import: %s is empty: nothing to import (did the command before it fail?); --allow-empty accepts it", what)
+		}
+		return nil, nil
+	}
 	return data, nil
 }
 
 // runCacheExport writes the partition, every client's entries, as an MSAL unified
 // token-cache document to stdout, or to --file through a temporary file renamed into
 // place. It needs no client.
-func runCacheExport(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "cache export", "[--partition NAME] [--file PATH [--force]] [flags]")
+func newCacheExportCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("export [--partition NAME] [--file PATH [--force]] [flags]", "write the token cache's partition as an MSAL token cache document", "  hexauth cache export --file /tmp/tokens.json\n  hexauth cache export | ssh host hexauth cache import -")
 	path := fs.String("file", "", "write the document to this `path` (created 0600) instead of standard output")
 	force := fs.Bool("force", false, "replace --file when it exists (its mode is kept when stricter than 0600)")
-	cmd := storeCommand{fs: fs, flags: addClientFlags(fs), timeout: defaultTimeout}
-	return cmd.run(ctx, e, args, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout}
+	c.RunE = cmd.runE(ctx, e, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
 		if *force && *path == "" {
 			return usageErrorf("--force replaces --file: give --file PATH")
 		}
@@ -222,6 +249,7 @@ func runCacheExport(ctx context.Context, e *env, args []string) int {
 		p.cacheExported(s.partition, *path, countsOf(snap))
 		return nil
 	})
+	return c
 }
 
 // cacheImported prints the outcome of cache import: one line in text mode, a
@@ -264,4 +292,98 @@ func (p printer) cacheExported(partition, path string, c cacheCounts) {
 		return
 	}
 	fmt.Fprintf(p.e.stdout, "exported %s to %s\n", c, path)
+}
+
+// cachePathJSON is the JSON result of cache path.
+type cachePathJSON struct {
+	Cache string `json:"cache"`          // the store's URL, a password left out
+	Path  string `json:"path,omitempty"` // the SQLite file, when the store is one
+}
+
+// newCachePathCmd prints where the token cache is: what --cache, HEXAUTH_CACHE, the
+// config file or the default resolve to. It opens nothing, and creates only the default
+// cache directory, as every command does.
+func newCachePathCmd(_ context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("path [--cache PATH|URL] [flags]", "print where the token cache is (the SQLite file, or the store's URL)",
+		"  hexauth cache path\n  ls -l \"$(hexauth cache path)\"*")
+	flags := addConfigFlags(fs, setCache)
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
+		}
+		s, err := flags.load(e)
+		if err != nil {
+			return newPrinter(e, settings{}).fail(err)
+		}
+		p := newPrinter(e, s)
+		u, err := resolveCache(s.cache)
+		if err != nil {
+			return p.fail(err)
+		}
+		out := cachePathJSON{Cache: app.RedactedURL(u)}
+		if strings.HasPrefix(u, "sqlite://") {
+			out.Path = filepath.FromSlash(strings.TrimPrefix(u, "sqlite://"))
+		}
+		if p.json {
+			p.value(out)
+			return exitOK
+		}
+		if out.Path != "" {
+			fmt.Fprintln(e.stdout, out.Path)
+		} else {
+			fmt.Fprintln(e.stdout, out.Cache)
+		}
+		return exitOK
+	})
+	return c
+}
+
+// cacheClearJSON is the JSON result of cache clear.
+type cacheClearJSON struct {
+	Partition string      `json:"partition"`
+	Cache     string      `json:"cache"` // password left out
+	Removed   cacheCounts `json:"removed"`
+}
+
+// newCacheClearCmd deletes every entry of the partition, every client's. It asks on a
+// terminal; elsewhere it needs --yes, so that a script never clears a cache by
+// accident, and a pipe's first line is never taken for an answer.
+func newCacheClearCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("clear [--partition NAME] [--yes] [flags]",
+		"delete every token and account of the partition (every client's)",
+		"  hexauth cache clear\n  hexauth cache clear --partition tenant-42 --yes")
+	yes := fs.BoolP("yes", "y", false, "do not ask: clear at once (needed when standard input is not a terminal)")
+	cmd := storeCommand{flags: addClientFlags(fs), timeout: defaultTimeout}
+	c.RunE = cmd.runE(ctx, e, nil, func(ctx context.Context, s settings, cache *app.Cache, p printer) error {
+		u, _ := resolveCache(s.cache)
+		where := app.RedactedURL(u)
+		var doc bytes.Buffer
+		if err := cache.ExportCache(ctx, s.partition, &doc); err != nil {
+			return err
+		}
+		snap, err := msalcache.Decode(doc.Bytes())
+		if err != nil {
+			return err
+		}
+		counts := countsOf(snap)
+		if !*yes {
+			if !isTerminal(e.stdin) {
+				return usageErrorf("cache clear deletes every token of partition %q in %s: pass --yes (standard input is not a terminal to ask on)", s.partition, where)
+			}
+			fmt.Fprintf(e.stderr, "Delete %s of partition %q in %s? [y/N] ", counts, s.partition, where)
+			answer, err := firstLine(e.stdin)
+			if err != nil || !slices.Contains([]string{"y", "yes"}, strings.ToLower(strings.TrimSpace(answer))) {
+				return errors.New("cache clear: not confirmed: nothing deleted")
+			}
+		}
+		if err := cache.ClearPartition(ctx, s.partition); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "hexauth: deleted %s of partition %q in %s\n", counts, s.partition, where)
+		if p.json {
+			p.value(cacheClearJSON{Partition: s.partition, Cache: where, Removed: counts})
+		}
+		return nil
+	})
+	return c
 }

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"time"
 
 	"github.com/hexauth/hexauth/app"
+	"github.com/spf13/cobra"
 )
 
 // storeCommand is what the commands share that read or write a cache document or list
@@ -14,7 +14,6 @@ import (
 // authority lists the whole partition. It parses the flags, loads the settings, bounds
 // the context and opens the cache (app.OpenCache); body runs with it.
 type storeCommand struct {
-	fs      *flag.FlagSet
 	flags   *clientFlags
 	timeout time.Duration
 	operand *operand
@@ -24,12 +23,19 @@ type storeCommand struct {
 // client (its own view of the partition) rather than on the whole cache.
 func (s settings) hasClient() bool { return s.clientID != "" && s.authority != "" }
 
+// runE returns the cobra RunE of run.
+func (c storeCommand) runE(ctx context.Context, e *env,
+	asClient func(context.Context, settings, *session, printer) error,
+	body func(context.Context, settings, *app.Cache, printer) error) func(*cobra.Command, []string) error {
+	return runE(func(args []string) int { return c.run(ctx, e, args, asClient, body) })
+}
+
 // run runs body with the open cache, or client, when s names a client fully and a
 // client body is given, and returns the exit code.
 func (c storeCommand) run(ctx context.Context, e *env, args []string,
 	asClient func(context.Context, settings, *session, printer) error,
 	body func(context.Context, settings, *app.Cache, printer) error) int {
-	if code, ok := parseArgs(e, c.fs, args, c.operand); !ok {
+	if code, ok := takeOperand(e, args, c.operand); !ok {
 		return code
 	}
 	s, err := c.flags.load(e)
@@ -37,7 +43,7 @@ func (c storeCommand) run(ctx context.Context, e *env, args []string,
 		return newPrinter(e, settings{}).fail(err)
 	}
 	if asClient != nil && s.hasClient() {
-		return flowCommand{fs: c.fs, flags: c.flags, timeout: c.timeout, operand: c.operand}.runParsed(ctx, e, s, asClient)
+		return flowCommand{flags: c.flags, timeout: c.timeout, operand: c.operand}.runParsed(ctx, e, s, asClient)
 	}
 	p := newPrinter(e, s)
 	if s.timeout == 0 {
@@ -66,7 +72,8 @@ func openCache(ctx context.Context, e *env, s settings) (*app.Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	return app.OpenCache(ctx, app.Config{
+	c, err := app.OpenCache(ctx, app.Config{
 		Cache: cache, Authority: s.authority, AuthorityKind: s.authorityKind, Logger: newLogger(e.stderr, s.verbose),
 	})
+	return c, cacheHint(err)
 }

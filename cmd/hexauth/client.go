@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/ports"
+	"github.com/spf13/pflag"
 )
 
 // flowClient is what public and confidential clients share and the commands use.
@@ -31,8 +35,9 @@ type flowClient interface {
 // session is an open client in the configured partition.
 type session struct {
 	flowClient
-	public *app.PublicClient // nil for a confidential client
-	close  func() error
+	public       *app.PublicClient       // nil for a confidential client
+	confidential *app.ConfidentialClient // nil for a public client
+	close        func() error
 }
 
 // clientFlags are the flags of every command that opens a client.
@@ -42,11 +47,12 @@ type clientFlags struct {
 }
 
 // clientSettings are the settings of every command that opens a client.
-var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition, setAllowedHosts}
+var clientSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition, setAllowedHosts,
+	setClientCert, setClientKey, setClientAuth}
 
 // addClientFlags registers the flags of a command that opens a client: the client's
 // settings, the extra settings the command reads, and --client-secret-file.
-func addClientFlags(fs *flag.FlagSet, extra ...setting) *clientFlags {
+func addClientFlags(fs *pflag.FlagSet, extra ...setting) *clientFlags {
 	c := &clientFlags{
 		configFlags: addConfigFlags(fs, slices.Concat(clientSettings, extra)...),
 		secret:      secretSource{what: "client secret", env: "HEXAUTH_CLIENT_SECRET", flag: "client-secret"},
@@ -55,8 +61,8 @@ func addClientFlags(fs *flag.FlagSet, extra ...setting) *clientFlags {
 	return c
 }
 
-// openSession opens a client for s: confidential when a client secret is given,
-// public otherwise. browser, when not nil, opens interactive sign-ins.
+// openSession opens a client for s: confidential when a client secret or certificate
+// is given, public otherwise. browser, when not nil, opens interactive sign-ins.
 func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browser ports.Browser) (*session, error) {
 	if err := s.requireClient(); err != nil {
 		return nil, err
@@ -74,16 +80,21 @@ func openSession(ctx context.Context, e *env, s settings, c *clientFlags, browse
 		Cache: cache, Logger: newLogger(e.stderr, s.verbose), Browser: browser,
 		AllowedHosts: s.allowedHosts,
 	}
-	if secret != "" {
-		cc, err := app.NewConfidentialClient(ctx, cfg, app.ClientSecret(secret))
+	cred, confidential, err := clientCredential(s, secret)
+	if err != nil {
+		return nil, err
+	}
+	if confidential {
+		cc, err := app.NewConfidentialClient(ctx, cfg, cred)
 		if err != nil {
-			return nil, err
+			return nil, cacheHint(err)
 		}
-		return &session{flowClient: cc.Partition(s.partition), close: cc.Close}, nil
+		p := cc.Partition(s.partition)
+		return &session{flowClient: p, confidential: p, close: cc.Close}, nil
 	}
 	pc, err := app.NewPublicClient(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, cacheHint(err)
 	}
 	p := pc.Partition(s.partition)
 	return &session{flowClient: p, public: p, close: pc.Close}, nil
@@ -102,7 +113,8 @@ func resolveCache(raw string) (string, error) {
 		}
 		dir = filepath.Join(dir, "hexauth")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", fmt.Errorf("hexauth: create the cache directory: %w", err)
+			return "", &hintedError{err: fmt.Errorf("hexauth: create the cache directory: %w", err),
+				hint: "give a cache hexauth can write: --cache memory: (nothing kept), or --cache PATH in a writable directory (or HEXAUTH_CACHE)"}
 		}
 		db := filepath.Join(dir, "tokens.db")
 		if err := tightenDefaultCache(dir, db); err != nil {
@@ -112,14 +124,51 @@ func resolveCache(raw string) (string, error) {
 	case raw == "memory:", strings.HasPrefix(raw, "memory://"), strings.HasPrefix(raw, "sqlite:"),
 		strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		return raw, nil
+	case strings.HasPrefix(raw, "file:"):
+		// A file: URL is the file it names, never a file named "file:...".
+		path, err := fileURLPath(raw)
+		if err != nil {
+			return "", err
+		}
+		raw = path
 	case strings.Contains(raw, "://"):
-		return "", usageErrorf("--cache: unsupported scheme (want a file path, sqlite:///path, memory: or postgres://...)")
+		return "", usageErrorf("--cache: unsupported scheme (want a file path, file:///path, sqlite:///path, memory: or postgres://...)")
+	case raw == "~" || strings.HasPrefix(raw, "~/") || strings.HasPrefix(raw, `~\`):
+		// The shell expands ~ in a flag's own word only: --cache=~/x.db, a config file
+		// and HEXAUTH_CACHE reach hexauth with it.
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", usageErrorf("--cache %s: no home directory to expand ~ to (%v)", raw, err)
+		}
+		raw = filepath.Join(home, raw[1:])
 	}
 	abs, err := filepath.Abs(raw)
 	if err != nil {
 		return "", usageErrorf("--cache: %v", err) // not raw: it may be a mistyped URL with a password
 	}
 	return "sqlite://" + filepath.ToSlash(abs), nil
+}
+
+// cacheHint adds a remedy to a cache that cannot be opened for want of permission.
+func cacheHint(err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return &hintedError{err: err, hint: "give a cache hexauth can write: --cache memory: (nothing kept), or --cache PATH in a writable directory (or HEXAUTH_CACHE)"}
+	}
+	return err
+}
+
+// fileURLPath returns the local path of a file: URL (RFC 8089): file:///abs/path or
+// file://localhost/abs/path; anything else is refused rather than guessed.
+func fileURLPath(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || (u.Host != "" && u.Host != "localhost") || u.Path == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", usageErrorf("--cache: a file: URL must be file:///absolute/path (or give the path itself)")
+	}
+	p := filepath.FromSlash(u.Path)
+	if runtime.GOOS == "windows" && len(p) > 2 && p[0] == '\\' && p[2] == ':' {
+		p = p[1:] // file:///C:/x is C:\x
+	}
+	return p, nil
 }
 
 // newLogger returns a debug logger on w when verbose; otherwise one that shows only

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/spf13/pflag"
 )
 
 // setting is one configuration value, read from a flag (--client-id), an environment
@@ -40,13 +40,17 @@ var (
 	setTimeout       = setting{key: "timeout", usage: "how long the command may take, a `duration` such as 2m (default depends on the command)"}
 	setVerbose       = setting{key: "verbose", usage: "log diagnostics (never secrets) to standard error", isBool: true}
 	setAllowedHosts  = setting{key: "allowed_hosts", usage: "`hosts`, besides the issuer's, that the provider's discovery document may name endpoints on (Google: oauth2.googleapis.com www.googleapis.com), separated by spaces or commas"}
+	setClientCert    = setting{key: "client_certificate", usage: "PEM `file` of the client's certificate (chain), for private_key_jwt (RFC 7523); it may hold the key too"}
+	setClientKey     = setting{key: "client_key", usage: "PEM `file` of the private key of --client-certificate (default: the certificate file)"}
+	setClientAuth    = setting{key: "client_auth", usage: "client authentication `method`: client_secret_basic, client_secret_post or private_key_jwt (default: from the credential and the provider's metadata)"}
 	setRedirectPort  = setting{key: "redirect_port", isInt: true,
 		usage: "listen for the sign-in redirect on this loopback `port` (1..65535) and send http://127.0.0.1:PORT/ as the redirect URI, for providers that match redirect URIs exactly (default: a random port)"}
 )
 
 // allSettings lists every setting, for the config file's keys.
 var allSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition,
-	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setAllowedHosts}
+	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setAllowedHosts,
+	setClientCert, setClientKey, setClientAuth}
 
 // secretKeys are config-file keys refused with a pointer to the right source.
 var secretKeys = map[string]string{
@@ -64,14 +68,17 @@ type settings struct {
 	json                                            bool     // --output json
 	timeout                                         time.Duration
 	verbose                                         bool
-	redirectPort                                    int // login's fixed loopback port; 0: a random one
+	redirectPort                                    int    // login's fixed loopback port; 0: a random one
+	clientCertificate, clientKey                    string // PEM files for private_key_jwt
+	clientAuth                                      string // authBasic, authPost, authPrivateKey or authAuto
 }
 
 // configFlags registers settings as flags and remembers which ones were given.
 type configFlags struct {
-	config string
-	used   []setting
-	given  map[string]string // key → flag value, for flags on the command line
+	config  string
+	profile string
+	used    []setting
+	given   map[string]string // key → flag value, for flags on the command line
 }
 
 // flagValue records a flag's value into configFlags.given.
@@ -83,6 +90,12 @@ type flagValue struct {
 
 func (v *flagValue) String() string   { return "" }
 func (v *flagValue) IsBoolFlag() bool { return v.isBool }
+func (v *flagValue) Type() string {
+	if v.isBool {
+		return "bool"
+	}
+	return "string"
+}
 func (v *flagValue) Set(s string) error {
 	if v.isBool {
 		if _, err := strconv.ParseBool(s); err != nil {
@@ -95,35 +108,38 @@ func (v *flagValue) Set(s string) error {
 
 // addConfigFlags registers --config and the flags of the settings a command reads
 // (--output, --timeout and --verbose always).
-func addConfigFlags(fs *flag.FlagSet, used ...setting) *configFlags {
-	cf := &configFlags{used: slices.Concat(used, []setting{setOutput, setTimeout, setVerbose}), given: map[string]string{}}
-	fs.StringVar(&cf.config, "config", "", "JSON config `file` (env HEXAUTH_CONFIG)")
+// --output has the shorthand -o, as in kubectl and az.
+func addConfigFlags(fs *pflag.FlagSet, used ...setting) *configFlags {
+	cf := &configFlags{given: map[string]string{}}
+	for _, s := range slices.Concat(used, []setting{setOutput, setTimeout, setVerbose}) {
+		if !slices.Contains(cf.used, s) {
+			cf.used = append(cf.used, s)
+		}
+	}
+	fs.StringVar(&cf.config, "config", "", "JSON config `file` (env HEXAUTH_CONFIG), read over the default one, os.UserConfigDir()/hexauth/config.json")
+	fs.StringVar(&cf.profile, "profile", "", "the config files' `profile` to use over their top-level settings (env HEXAUTH_PROFILE)")
 	for _, s := range cf.used {
-		fs.Var(&flagValue{given: cf.given, key: s.key, isBool: s.isBool}, s.flagName(), s.usage+" (env "+s.envName()+")")
+		short := ""
+		if s == setOutput {
+			short = "o"
+		}
+		f := fs.VarPF(&flagValue{given: cf.given, key: s.key, isBool: s.isBool}, s.flagName(), short, s.usage+" (env "+s.envName()+")")
+		if s.isBool {
+			f.NoOptDefVal = "true"
+		}
 	}
 	return cf
 }
 
-// load merges the config file, the environment and the flags into settings.
+// load merges the config files, the environment and the flags into settings.
 func (cf *configFlags) load(e *env) (settings, error) {
-	path := cf.config
-	if path == "" {
-		path = e.getenv("HEXAUTH_CONFIG")
+	r, err := cf.resolve(e)
+	if err != nil {
+		return settings{}, err
 	}
 	vals := map[string]string{}
-	if path != "" {
-		var err error
-		if vals, err = readConfigFile(path); err != nil {
-			return settings{}, err
-		}
-	}
-	for _, s := range allSettings {
-		if v := e.getenv(s.envName()); v != "" {
-			vals[s.key] = v
-		}
-	}
-	for k, v := range cf.given {
-		vals[k] = v
+	for k, v := range r.values {
+		vals[k] = v.value
 	}
 	// A command ignores the settings it does not read, so that a value meant for
 	// another (a bad HEXAUTH_REDIRECT_PORT, say) cannot fail it.
@@ -135,28 +151,64 @@ func (cf *configFlags) load(e *env) (settings, error) {
 	return toSettings(vals)
 }
 
-// readConfigFile reads the JSON config file: an object whose keys are settings.
-func readConfigFile(path string) (map[string]string, error) {
+// configFile is a parsed JSON config file: its top-level settings and its named
+// profiles.
+type configFile struct {
+	path     string
+	values   map[string]string
+	profiles map[string]map[string]string
+}
+
+// readConfigFile reads a JSON config file: an object whose keys are settings, and
+// "profiles", an object of named objects of the same keys.
+func readConfigFile(path string) (configFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, usageErrorf("config file: %v", err)
+		return configFile{}, usageErrorf("config file: %v", err)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, usageErrorf("config file %s: not a JSON object: %v", path, err)
+		return configFile{}, usageErrorf("config file %s: not a JSON object: %v", path, err)
+	}
+	f := configFile{path: path, profiles: map[string]map[string]string{}}
+	profiles, hasProfiles := raw["profiles"]
+	delete(raw, "profiles")
+	if f.values, err = configValues(path, "", raw); err != nil {
+		return configFile{}, err
+	}
+	if hasProfiles {
+		var named map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(profiles, &named); err != nil {
+			return configFile{}, usageErrorf("config file %s: \"profiles\" is not an object of objects: %v", path, err)
+		}
+		for name, keys := range named {
+			if f.profiles[name], err = configValues(path, name, keys); err != nil {
+				return configFile{}, err
+			}
+		}
+	}
+	return f, nil
+}
+
+// configValues checks and converts the keys of one object of a config file (profile
+// "" is the top level).
+func configValues(path, profile string, raw map[string]json.RawMessage) (map[string]string, error) {
+	where := "config file " + path
+	if profile != "" {
+		where += " profile " + strconv.Quote(profile)
 	}
 	vals := map[string]string{}
 	for k, v := range raw {
-		if where, ok := secretKeys[k]; ok {
-			return nil, usageErrorf("config file %s: %q is not read from a config file; use %s", path, k, where)
+		if where2, ok := secretKeys[k]; ok {
+			return nil, usageErrorf("%s: %q is not read from a config file; use %s", where, k, where2)
 		}
 		i := slices.IndexFunc(allSettings, func(s setting) bool { return s.key == k })
 		if i < 0 {
-			return nil, usageErrorf("config file %s: unknown key %q", path, k)
+			return nil, usageErrorf("%s: unknown key %q", where, k)
 		}
 		s, err := jsonString(v, allSettings[i].isInt)
 		if err != nil {
-			return nil, usageErrorf("config file %s: %q: %v", path, k, err)
+			return nil, usageErrorf("%s: %q: %v", where, k, err)
 		}
 		vals[k] = s
 	}
@@ -192,7 +244,14 @@ func toSettings(v map[string]string) (settings, error) {
 		clientID: strings.TrimSpace(v[setClientID.key]), authority: strings.TrimSpace(v[setAuthority.key]),
 		cache: strings.TrimSpace(v[setCache.key]), partition: v[setPartition.key],
 		username: strings.TrimSpace(v[setUsername.key]), scopes: splitScopes(v[setScopes.key]),
-		allowedHosts: splitScopes(v[setAllowedHosts.key]),
+		allowedHosts:      splitScopes(v[setAllowedHosts.key]),
+		clientCertificate: strings.TrimSpace(v[setClientCert.key]), clientKey: strings.TrimSpace(v[setClientKey.key]),
+	}
+	switch m := strings.ToLower(strings.TrimSpace(v[setClientAuth.key])); m {
+	case authAuto, authBasic, authPost, authPrivateKey:
+		s.clientAuth = m
+	default:
+		return settings{}, usageErrorf("--client-auth %q: want client_secret_basic, client_secret_post or private_key_jwt", m)
 	}
 	switch k := domain.AuthorityKind(strings.ToLower(strings.TrimSpace(v[setAuthorityKind.key]))); k {
 	case domain.AuthorityAuto, domain.AuthorityEntra, domain.AuthorityB2C, domain.AuthorityADFS, domain.AuthorityOIDC:

@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"flag"
+
 	"io"
 	"os"
 	"path/filepath"
@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/spf13/pflag"
 )
 
 // loadWith parses args into a flag set with every client setting and loads the
 // settings with the environment envVars.
 func loadWith(t *testing.T, args []string, envVars map[string]string) (settings, error) {
 	t.Helper()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cf := addConfigFlags(fs, append(slices.Clone(clientSettings), setScopes, setUsername, setRedirectPort)...)
 	if err := fs.Parse(args); err != nil {
@@ -150,7 +151,7 @@ func TestConfig_load_redirectPort(t *testing.T) {
 }
 
 func TestConfig_load_ignoresSettingsTheCommandDoesNotRead(t *testing.T) {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	cf := addConfigFlags(fs, clientSettings...) // no redirect_port, as cache import
 	file := writeFile(t, "hexauth.json", `{"client_id": "app", "redirect_port": 0}`)
 	s, err := cf.load(&env{lookup: mapLookup(map[string]string{"HEXAUTH_CONFIG": file, "HEXAUTH_REDIRECT_PORT": "http"})})

@@ -14,6 +14,7 @@ import (
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/cmd/hexauth/internal/useragent"
 	"github.com/hexauth/hexauth/domain"
+	"github.com/spf13/cobra"
 )
 
 // The demo's fixtures: a fake provider with two users and one public client. The
@@ -79,22 +80,32 @@ type transcriptJSON struct {
 // transcript; it exits 1 when a step does not behave as documented. It reads no
 // HEXAUTH_* variable and no config file: it never touches the user's real cache
 // unless --cache names it (and then only the partition "hexauth-demo").
-func runDemo(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "demo", "[--cache PATH|URL] [--output text|json]")
+func newDemoCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("demo [--cache PATH|URL] [--output text|json]",
+		"run every flow against a built-in fake provider and print a transcript",
+		"  hexauth demo\n  hexauth demo -o json --cache /tmp/demo.db")
 	cacheFlag := fs.String("cache", "", "token cache to use (default: a SQLite file in a temporary directory)")
-	output := fs.String("output", "text", "output format: text or json")
+	output := fs.StringP("output", "o", "text", "output format: text or json")
 	verbose := fs.Bool("verbose", false, "log diagnostics (never secrets) to standard error")
-	if code, ok := parseFlags(e, fs, args); !ok {
-		return code
-	}
-	s, err := toSettings(map[string]string{setOutput.key: *output})
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
+		}
+		return runDemo(ctx, e, *cacheFlag, *output, *verbose)
+	})
+	return c
+}
+
+// runDemo runs the demo with demo's flags.
+func runDemo(ctx context.Context, e *env, cacheFlag, output string, verbose bool) int {
+	s, err := toSettings(map[string]string{setOutput.key: output})
 	p := newPrinter(e, s)
 	if err != nil {
 		return p.fail(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, demoTimeout)
 	defer cancel()
-	d, err := startDemo(ctx, *cacheFlag, newLogger(e.stderr, *verbose))
+	d, err := startDemo(ctx, cacheFlag, newLogger(e.stderr, verbose))
 	if err != nil {
 		return p.fail(err)
 	}

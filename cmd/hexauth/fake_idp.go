@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Defaults of fake-idp when neither the flags nor the config file name users or
@@ -23,6 +24,7 @@ type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+func (l *listFlag) Type() string       { return "string" }
 
 // fakeIdPFlags are fake-idp's flags; they add to, or override, the config file.
 type fakeIdPFlags struct {
@@ -31,7 +33,7 @@ type fakeIdPFlags struct {
 	users, clients, faults                                      listFlag
 }
 
-func (f *fakeIdPFlags) register(fs *flag.FlagSet) {
+func (f *fakeIdPFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "JSON config file of the fake provider (see docs/cli.md)")
 	fs.StringVar(&f.addr, "addr", "", "listen address on a loopback host (default 127.0.0.1 on a random port)")
 	fs.Var(&f.users, "user", "a test user, NAME:PASSWORD (repeatable; fixtures, not real credentials)")
@@ -95,16 +97,26 @@ func (f *fakeIdPFlags) merge(file fakeIdPFile, set map[string]bool) (fakeIdPFile
 
 // runFakeIdP serves the fake provider until ctx ends (SIGINT or SIGTERM), printing its
 // issuer URL on stdout once the notice describing it is on stderr.
-func runFakeIdP(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "fake-idp", "[--addr 127.0.0.1:8400] [--user NAME:PASSWORD] [--client ID] [flags]")
-	var f fakeIdPFlags
+func newFakeIdPCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("fake-idp [--addr 127.0.0.1:8400] [--user NAME:PASSWORD] [--client ID] [flags]",
+		"serve the fake OpenID provider on loopback until interrupted",
+		"  hexauth fake-idp --addr 127.0.0.1:8400\n  hexauth fake-idp --user bob@example.com:pw --client web:s --rotate-refresh-tokens")
+	f := &fakeIdPFlags{}
 	f.register(fs)
-	if code, ok := parseFlags(e, fs, args); !ok {
-		return code
-	}
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
+		}
+		return runFakeIdP(ctx, e, fs, f)
+	})
+	return c
+}
+
+// runFakeIdP serves the fake provider with the parsed flags f of fs.
+func runFakeIdP(ctx context.Context, e *env, fs *pflag.FlagSet, f *fakeIdPFlags) int {
 	p := newPrinter(e, settings{})
 	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	fs.Visit(func(fl *pflag.Flag) { set[fl.Name] = true })
 	var file fakeIdPFile
 	if f.config != "" {
 		var err error

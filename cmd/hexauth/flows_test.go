@@ -189,8 +189,13 @@ func TestAccounts_run_listFilterRemove(t *testing.T) {
 	if r := runInProcess(t, invocation{args: []string{"token"}, env: env}); r.code != exitInteraction {
 		t.Fatalf("token after remove: got %s; want exit %d", r, exitInteraction)
 	}
-	if r := runInProcess(t, invocation{args: []string{"accounts", "remove", "--username", adaName}, env: env}); r.code != exitUsage {
-		t.Fatalf("removing an absent account: got %s; want exit %d", r, exitUsage)
+	// Issue 15: already gone is a notice and exit 0; --strict makes it exit 2.
+	if r := runInProcess(t, invocation{args: []string{"accounts", "remove", "--username", adaName, "-o", "json"}, env: env}); r.code != exitOK ||
+		!strings.Contains(r.stderr, "nothing to remove") || strings.TrimSpace(r.stdout) != "[]" {
+		t.Fatalf("removing an absent account: got %s; want exit 0, a notice and an empty array", r)
+	}
+	if r := runInProcess(t, invocation{args: []string{"accounts", "remove", "--strict", "--username", adaName}, env: env}); r.code != exitUsage {
+		t.Fatalf("removing an absent account with --strict: got %s; want exit %d", r, exitUsage)
 	}
 }
 

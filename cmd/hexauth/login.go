@@ -15,6 +15,7 @@ import (
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
+	"github.com/spf13/cobra"
 )
 
 // loginTimeout is how long login waits for the user by default.
@@ -27,34 +28,46 @@ const loginTimeout = 5 * time.Minute
 // machine's loopback listener arrives through a forwarded port or a copied address (see
 // cliBrowser). The device code flow needs neither: the user enters a code on any
 // device.
-func runLogin(ctx context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "login", "--client-id ID --authority URL [--scopes SCOPES] [--username HINT] [--redirect-port PORT | --device-code] [flags]  (without --scopes: sign-in only, for an ID token)")
+func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
+	c, fs := newLeaf("login --client-id ID --authority URL [--scopes SCOPES] [--username HINT] [--redirect-port PORT | --device-code] [flags]",
+		"sign in with the authorization code flow and PKCE on a loopback redirect, or a device code (without --scopes: sign-in only, for an ID token)",
+		"  hexauth login --scopes User.Read\n"+
+			"  hexauth login --no-browser --redirect-port 8400   # over SSH: forward port 8400\n"+
+			"  hexauth login --device-code                        # enter a code on another device")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in URL; do not start a browser")
 	prompt := fs.String("prompt", "", "prompt parameter: login, consent, select_account or none")
 	device := fs.Bool("device-code", false, "sign in with the device code flow (RFC 8628): enter a code shown here on any other device")
-	cmd := flowCommand{fs: fs, flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
+	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
 		browser: func(settings) ports.Browser { return &cliBrowser{w: e.stderr, start: !*noBrowser} }}
-	if code, ok := parseArgs(e, fs, args, nil); !ok {
-		return code
-	}
-	s, err := cmd.flags.load(e)
-	if err != nil {
-		return newPrinter(e, settings{}).fail(err)
-	}
-	if *device {
-		// The provider's expiry ends the wait (15 minutes at Entra); --timeout may
-		// shorten it.
-		cmd.timeout, cmd.browser = domain.MaxDeviceFlowLifetime, nil
-		if s.redirectPort != 0 || *prompt != "" {
-			return newPrinter(e, s).fail(usageErrorf("--device-code takes neither --redirect-port nor --prompt"))
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
 		}
-		return cmd.runParsed(ctx, e, s, func(ctx context.Context, s settings, sess *session, p printer) error {
-			return deviceLogin(ctx, e, s, sess, p)
-		})
-	}
-	return cmd.runParsed(ctx, e, s, func(ctx context.Context, s settings, sess *session, p printer) error {
+		s, err := cmd.flags.load(e)
+		if err != nil {
+			return newPrinter(e, settings{}).fail(err)
+		}
+		if *device {
+			// The provider's expiry ends the wait (15 minutes at Entra); --timeout may
+			// shorten it.
+			cmd.timeout, cmd.browser = domain.MaxDeviceFlowLifetime, nil
+			if s.redirectPort != 0 || *prompt != "" {
+				return newPrinter(e, s).fail(usageErrorf("--device-code takes neither --redirect-port nor --prompt"))
+			}
+			return cmd.runParsed(ctx, e, s, func(ctx context.Context, s settings, sess *session, p printer) error {
+				return deviceLogin(ctx, e, s, sess, p)
+			})
+		}
+		return cmd.runParsed(ctx, e, s, loginBody(e, prompt))
+	})
+	return c
+}
+
+// loginBody is login's auth-code sign-in with the --prompt flag's value.
+func loginBody(e *env, prompt *string) func(context.Context, settings, *session, printer) error {
+	return func(ctx context.Context, s settings, sess *session, p printer) error {
 		if sess.public == nil {
-			return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET and --client-secret-file")
+			return usageErrorf("login signs users in with a public client: unset HEXAUTH_CLIENT_SECRET, --client-secret-file and --client-certificate")
 		}
 		var opts []app.AuthCodeOption
 		if s.username != "" {
@@ -69,12 +82,16 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 		res, err := sess.public.AcquireTokenInteractive(ctx, s.scopes, opts...)
 		if err != nil {
 			if s.redirectPort != 0 && isListenError(err) {
-				return &hintedError{err: err, hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
-					"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
+				return &hintedError{err: err, msg: fmt.Sprintf("login: port %d is not available: is another process using it?", s.redirectPort),
+					hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
+						"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
+			}
+			if werr := waitEnded(ctx, err, s); werr != nil {
+				return werr
 			}
 		}
 		return p.acquired(s, res, err)
-	})
+	}
 }
 
 // deviceLogin runs the device code flow: the provider's message (which names the page
@@ -94,6 +111,20 @@ func deviceLogin(ctx context.Context, e *env, s settings, sess *session, p print
 	fmt.Fprintf(e.stderr, "Waiting for the sign-in to complete (the code expires at %s)...\n", flow.ExpiresOn.Local().Format("15:04:05"))
 	res, err := sess.public.AcquireTokenByDeviceFlow(ctx, flow)
 	return p.acquired(s, res, err)
+}
+
+// waitEnded says why a sign-in that ended with ctx ended: timed out (--timeout) or
+// interrupted, rather than "sign in again", which is what the user was doing. It
+// returns nil when ctx is live.
+func waitEnded(ctx context.Context, err error, s settings) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &hintedError{err: err, msg: fmt.Sprintf("login: timed out after %s waiting for the sign-in to complete", s.timeout),
+			hint: "run it again, and finish the sign-in in the browser sooner (or give a longer --timeout)"}
+	case ctx.Err() != nil:
+		return &hintedError{err: err, msg: "login: interrupted before the sign-in completed", hint: "run it again to sign in"}
+	}
+	return nil
 }
 
 // isListenError reports whether err is the loopback listener's failure to listen (a

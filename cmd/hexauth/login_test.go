@@ -224,6 +224,9 @@ func TestLogin_run_redirectPortInUseIsUnavailable(t *testing.T) {
 	if strings.Contains(r.stderr, "Open this URL") {
 		t.Fatalf("stderr %q; want no sign-in started on a port that cannot be listened on", r.stderr)
 	}
+	if strings.Contains(r.stderr+r.stdout, "WithRedirectPort") {
+		t.Fatalf("got %s; want no Go option name in a command's messages (issue 15)", r)
+	}
 }
 
 func TestLogin_run_badRedirectPortIsUsage(t *testing.T) {

@@ -15,7 +15,8 @@
 // notices go to standard error. Passwords and secrets are never read from flag values.
 //
 // Exit codes: 0 success, 2 usage, 3 interaction required, 4 refused by the provider,
-// 5 provider unreachable or throttled, 1 anything else. See docs/cli.md.
+// 5 provider unreachable or throttled, 130 interrupted (SIGINT; 143 SIGTERM), 1 anything
+// else. See docs/cli.md.
 package main
 
 import (
@@ -23,14 +24,37 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value // the first signal
+	go func() {
+		sig := <-sigs
+		got.Store(sig)
+		cancel()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	signal.Stop(sigs)
+	os.Exit(exitAfterSignal(code, got.Load()))
+}
+
+// exitAfterSignal is the exit code of a command that ended with code after sig (nil:
+// none): a command that failed because it was interrupted exits 130 for SIGINT and 143
+// for SIGTERM, as shells report them, so that scripts tell "interrupted" from
+// "refused"; one that ends normally on a signal (fake-idp) keeps its code.
+func exitAfterSignal(code int, sig any) int {
+	if code == exitOK || sig == nil {
+		return code
+	}
+	if sig == syscall.SIGTERM {
+		return 128 + 15
+	}
+	return exitInterrupted
 }
 
 // run executes the command line args and returns the process's exit code. ctx ends

@@ -15,7 +15,13 @@ import (
 // (domain.AuthResult.MSALResult), so scripts written for it port over. It holds a
 // refresh token only when the cache could not keep it (see printer.acquired), never the
 // raw ID token (its claims are enough) nor refresh_in (docs/cli.md).
-type tokenJSON = domain.MSALResult
+//
+// expires_on is the absolute expiry (RFC 3339, UTC) beside expires_in, for scripts that
+// keep the result: expires_in is only true at the moment it is printed.
+type tokenJSON struct {
+	domain.MSALResult
+	ExpiresOn string `json:"expires_on"`
+}
 
 // errorJSON is the JSON of a failure: MSAL Python's error result
 // (domain.MSALErrorOf), the one shape the Go API and the CLI share.
@@ -38,6 +44,7 @@ type printer struct {
 	e    *env
 	json bool
 	now  func() time.Time
+	out  tokenOutput // token's --id-token and --exec-credential
 }
 
 func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json, now: time.Now} }
@@ -45,6 +52,9 @@ func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json,
 // token prints an acquisition: its access token alone on stdout in text mode (for
 // $(hexauth token ...)), with a notice on stderr; the MSAL-shaped JSON otherwise.
 func (p printer) token(res app.AuthResult) {
+	if p.out.print(p, res) {
+		return
+	}
 	if p.json {
 		p.value(newTokenJSON(res, p.now()))
 		return
@@ -76,7 +86,7 @@ func (p printer) expiresIn(res app.AuthResult) int64 {
 // way round: the ID token is the result, and no access token is printed (whatever the
 // provider issued besides is for no API the user asked for).
 func newTokenJSON(res app.AuthResult, now time.Time) tokenJSON {
-	out := res.MSALResult(now)
+	out := tokenJSON{MSALResult: res.MSALResult(now), ExpiresOn: res.ExpiresOn.UTC().Format(time.RFC3339)}
 	out.RefreshToken, out.RefreshIn = "", 0
 	if res.IDTokenOnly() {
 		out.AccessToken, out.TokenType, out.Scope = "", "", ""
@@ -134,18 +144,30 @@ func (p printer) fail(err error) int {
 	}
 	var reported *reportedError
 	if p.json && !errors.As(err, &reported) {
-		p.value(newErrorJSON(err))
+		out := newErrorJSON(err)
+		if he != nil && he.msg != "" {
+			out.ErrorDescription = strings.TrimPrefix(he.msg, "hexauth: ") // the command line's words, not the library's
+		}
+		p.value(out)
 	}
 	return code
 }
 
 // hintedError is an error whose remedy is not the one of its exit code's (hintFor).
+// msg, when set, replaces err's message: the library's names Go options
+// ("(WithRedirectPort)") that mean nothing on a command line.
 type hintedError struct {
 	err  error
 	hint string
+	msg  string
 }
 
-func (e *hintedError) Error() string { return e.err.Error() }
+func (e *hintedError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return e.err.Error()
+}
 func (e *hintedError) Unwrap() error { return e.err }
 
 // hintFor says what to do after a failure with exit code code.

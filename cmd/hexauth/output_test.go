@@ -110,7 +110,7 @@ func TestPrinter_token_jsonHasMSALKeysAndNoRefreshToken(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"access_token": "at-value", "token_type": "Bearer", "expires_in": float64(5400),
+	want := map[string]any{"access_token": "at-value", "token_type": "Bearer", "expires_in": float64(5400), "expires_on": "2026-01-02T04:34:05Z",
 		"scope": "a b", "id_token_claims": map[string]any{"sub": "s-1"}, "token_source": "identity_provider"}
 	if fmt.Sprint(m) != fmt.Sprint(want) {
 		t.Fatalf("got %v; want %v", m, want)

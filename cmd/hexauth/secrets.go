@@ -3,13 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // maxSecretBytes bounds a secret read from a file or standard input.
@@ -30,7 +31,7 @@ type secretSource struct {
 }
 
 // register adds the --x-file flag of src to fs, and --x-stdin when withStdin.
-func (src *secretSource) register(fs *flag.FlagSet, withStdin bool) {
+func (src *secretSource) register(fs *pflag.FlagSet, withStdin bool) {
 	fs.StringVar(&src.file, src.flag+"-file", "", "read the "+src.what+" from this `file` (env "+src.env+")")
 	if withStdin {
 		src.hasStdin = true
@@ -74,6 +75,8 @@ func (src *secretSource) read(ctx context.Context, e *env, optional bool) (strin
 		if err != nil {
 			return "", err
 		}
+	case !src.prompt:
+		return "", usageErrorf("no %s given: %s", src.what, src.where())
 	default:
 		return "", usageErrorf("no %s given: %s (standard input is not a terminal, so hexauth cannot prompt)", src.what, src.where())
 	}

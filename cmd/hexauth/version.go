@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"github.com/spf13/cobra"
 	"runtime"
 	"runtime/debug"
 )
@@ -19,12 +19,20 @@ type versionJSON struct {
 }
 
 // runVersion prints the version.
-func runVersion(_ context.Context, e *env, args []string) int {
-	fs := newFlagSet(e, "version", "[--output text|json]")
+func newVersionCmd(e *env) *cobra.Command {
+	c, fs := newLeaf("version [--output text|json]", "print the version", "  hexauth version\n  hexauth version -o json")
 	cf := addConfigFlags(fs)
-	if code, ok := parseFlags(e, fs, args); !ok {
-		return code
-	}
+	c.RunE = runE(func(args []string) int {
+		if code, ok := takeOperand(e, args, nil); !ok {
+			return code
+		}
+		return runVersion(e, cf)
+	})
+	return c
+}
+
+// runVersion prints the version.
+func runVersion(e *env, cf *configFlags) int {
 	s, err := cf.load(e)
 	if err != nil {
 		return newPrinter(e, settings{}).fail(err)
@@ -34,11 +42,7 @@ func runVersion(_ context.Context, e *env, args []string) int {
 		newPrinter(e, s).value(v)
 		return exitOK
 	}
-	line := "hexauth " + v.Version
-	if v.Revision != "" {
-		line += " (" + v.Revision + ")"
-	}
-	fmt.Fprintf(e.stdout, "%s %s %s/%s\n", line, v.Go, runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintln(e.stdout, versionLine(v))
 	return exitOK
 }
 
