@@ -8,10 +8,16 @@ import (
 	"go.uber.org/fx"
 )
 
-// Module is the core of the fx graph: from a Config, a ports.IdentityProvider, a
-// ports.CacheStore and a ports.Clock it provides the *Engine, a *PublicClient and,
-// when a Credential is supplied, a *ConfidentialClient. Add one store module (Memory,
-// SQLite, Postgres) and one identity-provider module (HTTPIdP, or InProcessIdP).
+// Module is the core of the fx graph: from a Config, a ports.IdentityProvider and a
+// ports.CacheStore it provides the *Engine, a *PublicClient and, when a Credential is
+// supplied, a *ConfidentialClient. Add one store module (Memory, SQLite, Postgres, or
+// your own) and one identity-provider module (HTTPIdP, or InProcessIdP).
+//
+// Sealing and the clock are the Module's own, so every composition that includes it
+// behaves as NewPublicClient does: Config.SealingKey seals whatever store the graph
+// has (a key that cannot be used fails the start, never a silent clear-text store),
+// and the clock is a ports.Clock in the graph if one is supplied, else Config.Clock,
+// else the system clock.
 var Module = fx.Module("hexauth",
 	fx.Provide(
 		newGraphEngine,
@@ -25,24 +31,16 @@ var Memory = fx.Module("hexauth.memory",
 	fx.Provide(fx.Annotate(newMemoryStore, fx.As(new(ports.CacheStore)))),
 )
 
-// Options returns the whole graph NewPublicClient builds for cfg: Module, the store
-// Config.Cache names, the identity provider (Config.IdentityProvider or HTTPIdP) and
-// the clock (Config.Clock or the system clock).
+// Options returns the whole graph NewPublicClient builds for cfg: Module (which seals
+// and keeps the clock), the store Config.Cache names and the identity provider
+// (Config.IdentityProvider or HTTPIdP).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
-	if cfg.SealingKey != nil {
-		opts = append(opts, fx.Decorate(sealStore))
-	}
 	if cfg.IdentityProvider != nil {
 		opts = append(opts, InProcessIdP(cfg.IdentityProvider))
 	} else {
 		opts = append(opts, HTTPIdP)
 	}
-	var clock ports.Clock = systemClock{}
-	if cfg.Clock != nil {
-		clock = cfg.Clock
-	}
-	opts = append(opts, fx.Supply(fx.Annotate(clock, fx.As(new(ports.Clock)))))
 	return fx.Options(opts...)
 }
 
@@ -68,7 +66,7 @@ type engineIn struct {
 	Config           Config
 	IdentityProvider ports.IdentityProvider
 	Store            ports.CacheStore
-	Clock            ports.Clock
+	Clock            ports.Clock `optional:"true"`
 }
 
 func newGraphEngine(in engineIn) (*Engine, error) {
