@@ -223,3 +223,34 @@ func TestTokenSource_Token_passedRefreshOnIsIgnored(t *testing.T) {
 		t.Errorf("Expiry = %v; want expires_on - 5 min = %v (refresh_on has passed)", tok.Expiry, want)
 	}
 }
+
+// BenchmarkTokenSource_Token measures a cache hit through the TokenSource (the
+// conversion to *oauth2.Token on top of a silent hit).
+func BenchmarkTokenSource_Token(b *testing.B) {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	pc := newPublicClient(ctx, idp, clock)
+	defer pc.Close()
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("silent", func(b *testing.B) { // the same hit without the adapter, for the delta
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("TokenSource", func(b *testing.B) {
+		src := app.TokenSource(ctx, pc, readOrders, res.Account)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := src.Token(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
