@@ -91,3 +91,33 @@ func ExampleSilentBearer() {
 	// 200 OK
 	// refresh grants: 1
 }
+
+func TestClientCredentialsBearer_answersCAEWithANewAppToken(t *testing.T) {
+	ctx := context.Background()
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	cc, err := app.NewConfidentialClient(ctx, app.Config{ClientID: webApp, Authority: authority, IdentityProvider: idp, Clock: clock},
+		app.ClientSecret("web-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	srv, seen := caeAPI()
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	httpClient, err := bearer.NewClient(bearer.Config{Acquire: app.ClientCredentialsBearer(cc, []string{"api://orders/.default"}), AllowedHosts: []string{u.Host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := httpClient.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := seen(); resp.StatusCode != http.StatusOK || len(got) != 2 || got[1] == got[0] {
+		t.Fatalf("status %d after %d requests; want 200 after one retry with a new token", resp.StatusCode, len(got))
+	}
+	if n := idp.Calls(domain.GrantClientCredentials); n != 2 {
+		t.Errorf("client credential grants = %d; want 2 (the challenge bypasses the cache)", n)
+	}
+}
