@@ -56,6 +56,16 @@ func OpenCache(ctx context.Context, cfg Config) (*Cache, error) {
 		return nil, rootCause(err)
 	}
 	c.stop = a.Stop
+	// No engine here: the cache seals as NewEngine does (a document imported through it
+	// with cfg.SealingKey lands sealed, like the tokens the clients write).
+	if cfg.SealingKey != nil {
+		sealed, err := sealStore(c.store, cfg)
+		if err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		c.store = sealed
+	}
 	return c, nil
 }
 

@@ -5,6 +5,13 @@
 // a Config names. NewPublicClient and NewConfidentialClient build the same fx graph
 // that Module, Options and the adapter modules give fx users.
 //
+// # The Go ecosystem
+//
+// TokenSource and ClientCredentialsTokenSource adapt a client to golang.org/x/oauth2
+// (oauth2.NewClient, gRPC credentials); SilentBearer and ClientCredentialsBearer feed
+// package bearer's authorizing http.RoundTripper, which answers claims challenges.
+// See docs/ecosystem.md.
+//
 // # Interactive sign-in
 //
 // PublicClient.AcquireTokenInteractive listens on 127.0.0.1 (at a random port, or the

@@ -28,12 +28,15 @@ type Engine struct {
 type EngineParams struct {
 	Config           Config
 	IdentityProvider ports.IdentityProvider
-	Store            ports.CacheStore
-	Clock            ports.Clock
+	// Store is the store as opened: NewEngine seals it when Config.SealingKey is set.
+	Store ports.CacheStore
+	// Clock: nil means Config.Clock, and the system clock when that is nil too.
+	Clock ports.Clock
 }
 
-// NewEngine validates the configuration and assembles the engine. It makes no network
-// call.
+// NewEngine validates the configuration and assembles the engine: it seals the store
+// with Config.SealingKey when one is set, so no way of building a client stores tokens
+// in clear against the configuration. It makes no network call.
 func NewEngine(p EngineParams) (*Engine, error) {
 	if err := p.Config.Validate(); err != nil {
 		return nil, err
@@ -42,12 +45,25 @@ func NewEngine(p EngineParams) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.IdentityProvider == nil || p.Store == nil || p.Clock == nil {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "app: an identity provider, a cache store and a clock are required")
+	if p.IdentityProvider == nil || p.Store == nil {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "app: an identity provider and a cache store are required")
+	}
+	clock := p.Clock
+	if clock == nil {
+		clock = p.Config.Clock
+	}
+	if clock == nil {
+		clock = systemClock{}
+	}
+	store := p.Store
+	if p.Config.SealingKey != nil {
+		if store, err = sealStore(store, p.Config); err != nil {
+			return nil, err
+		}
 	}
 	return &Engine{
 		cfg: p.Config, authority: a, browser: p.Config.Browser,
-		deps: usecases.Deps{IdentityProvider: p.IdentityProvider, Store: p.Store, Clock: p.Clock},
+		deps: usecases.Deps{IdentityProvider: p.IdentityProvider, Store: store, Clock: clock},
 	}, nil
 }
 

@@ -9,10 +9,16 @@ import (
 	"go.uber.org/fx"
 )
 
-// Module is the core of the fx graph: from a Config, a ports.IdentityProvider, a
-// ports.CacheStore and a ports.Clock it provides the *Engine, a *PublicClient and,
-// when a Credential is supplied, a *ConfidentialClient. Add one store module (Memory,
-// SQLite, Postgres) and one identity-provider module (HTTPIdP, or InProcessIdP).
+// Module is the core of the fx graph: from a Config, a ports.IdentityProvider and a
+// ports.CacheStore it provides the *Engine, a *PublicClient and, when a Credential is
+// supplied, a *ConfidentialClient. Add one store module (Memory, SQLite, Postgres, or
+// your own) and one identity-provider module (HTTPIdP, or InProcessIdP).
+//
+// Sealing and the clock are the Module's own, so every composition that includes it
+// behaves as NewPublicClient does: Config.SealingKey seals whatever store the graph
+// has (a key that cannot be used fails the start, never a silent clear-text store),
+// and the clock is a ports.Clock in the graph if one is supplied, else Config.Clock,
+// else the system clock.
 var Module = fx.Module("hexauth",
 	fx.Provide(
 		newGraphEngine,
@@ -26,9 +32,9 @@ var Memory = fx.Module("hexauth.memory",
 	fx.Provide(fx.Annotate(newMemoryStore, fx.As(new(ports.CacheStore)))),
 )
 
-// Options returns the whole graph NewPublicClient builds for cfg: Module, the store
-// Config.Cache names, the identity provider (Config.IdentityProvider or HTTPIdP) and
-// the clock (Config.Clock or the system clock).
+// Options returns the whole graph NewPublicClient builds for cfg: Module (which seals
+// and keeps the clock), the store Config.Cache names and the identity provider
+// (Config.IdentityProvider or HTTPIdP).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
 	if d := storeDecorator(cfg); d != nil {
@@ -39,11 +45,6 @@ func Options(cfg Config) fx.Option {
 	} else {
 		opts = append(opts, HTTPIdP)
 	}
-	var clock ports.Clock = systemClock{}
-	if cfg.Clock != nil {
-		clock = cfg.Clock
-	}
-	opts = append(opts, fx.Supply(fx.Annotate(clock, fx.As(new(ports.Clock)))))
 	return fx.Options(opts...)
 }
 
@@ -69,7 +70,7 @@ type engineIn struct {
 	Config           Config
 	IdentityProvider ports.IdentityProvider
 	Store            ports.CacheStore
-	Clock            ports.Clock
+	Clock            ports.Clock `optional:"true"`
 }
 
 func newGraphEngine(in engineIn) (*Engine, error) {
@@ -102,26 +103,14 @@ func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
 }
 
 // storeDecorator wraps the graph's store, when cfg asks for it, in a near cache
-// (cfg.NearCacheBytes, SQLite and Postgres only) and then in the sealer
-// (cfg.SealingKey): the near entries hold sealed secrets, as the store does. One
-// decorator does both, as fx decorates a type once per scope; nil when neither is
-// asked for.
+// (cfg.NearCacheBytes, SQLite and Postgres only); nil otherwise. NewEngine seals on top
+// of it (cfg.SealingKey), so the near entries hold sealed secrets, as the store does.
 func storeDecorator(cfg Config) fx.Option {
-	near := cfg.NearCacheBytes > 0 && storeKind(cfg) != cacheMemory
-	if !near && cfg.SealingKey == nil {
+	if cfg.NearCacheBytes <= 0 || storeKind(cfg) == cacheMemory {
 		return nil
 	}
 	return fx.Decorate(func(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
-		if near {
-			var err error
-			if store, err = newNearCache(lc, store, cfg); err != nil {
-				return nil, err
-			}
-		}
-		if cfg.SealingKey != nil {
-			return sealStore(store, cfg)
-		}
-		return store, nil
+		return newNearCache(lc, store, cfg)
 	})
 }
 

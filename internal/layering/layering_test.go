@@ -89,6 +89,8 @@ func allowed(from, imp string) (bool, string) {
 			"usecases imports only domain, ports, golang.org/x/sync and the standard library"
 	case from == "conformance":
 		return to == "domain" || to == "ports", "conformance imports only domain, ports and the standard library"
+	case from == "bearer":
+		return to == "domain", "bearer (net/http glue) imports only domain and the standard library"
 	case from == "msalcache":
 		return to == "domain", "msalcache (a pure codec) imports only domain and the standard library"
 	case strings.HasPrefix(from, "adapters/"):
@@ -137,6 +139,8 @@ func TestDependencyRule_catchesViolations(t *testing.T) {
 		{"msalcache", module + "/ports"},
 		{"msalcache", module + "/adapters/memory"},
 		{"msalcache", "github.com/jmoiron/sqlx"},
+		{"bearer", module + "/app"},
+		{"bearer", "golang.org/x/oauth2"},
 	} {
 		if ok, _ := allowed(tc.from, tc.imp); ok {
 			t.Errorf("allowed(%q, %q) = true; want a violation", tc.from, tc.imp)
