@@ -87,7 +87,9 @@ func lostConnection(ctx context.Context, err error) bool {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return strings.HasPrefix(pgErr.Code, "08") || hasCode(err, "57P01", "57P02", "57P03")
+		// 57P05: the server's idle_session_timeout ended the pooled session (PostgreSQL
+		// 14+, set by managed services to reap idle clients): as dead as after a restart.
+		return strings.HasPrefix(pgErr.Code, "08") || hasCode(err, "57P01", "57P02", "57P03", "57P05")
 	}
 	// A failed dial is no dead pooled connection: the pool already tried a fresh one.
 	var connErr *pgconn.ConnectError

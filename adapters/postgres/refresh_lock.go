@@ -52,7 +52,12 @@ func (s *Store) serverLockOnce(ctx context.Context, name string) (release func()
 		_ = conn.Close()
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(s.schema, name)); err != nil {
+	// The lock lives as long as this transaction, which sits idle while the provider
+	// answers: a server (or pooler) with idle_in_transaction_session_timeout would end
+	// the session and release the lock under a refresh still running, letting another
+	// process spend the same refresh token. The setting is turned off for this
+	// transaction only, in the statement that takes the lock (one round trip).
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('idle_in_transaction_session_timeout', '0', true), pg_advisory_xact_lock($1)`, advisoryKey(s.schema, name)); err != nil {
 		_ = tx.Rollback()
 		_ = conn.Close()
 		return nil, err
