@@ -76,6 +76,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"http authority", app.Config{ClientID: "c", Authority: "http://login.example.com/t"}},
 		{"unknown cache", app.Config{ClientID: "c", Authority: authority, Cache: "redis://x"}},
 		{"negative buffer", app.Config{ClientID: "c", Authority: authority, ExpiryBuffer: -time.Second}},
+		{"RequireSealed without a key", app.Config{ClientID: "c", Authority: authority, RequireSealed: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.cfg.Validate(); !errors.Is(err, domain.ErrInvalidInput) {
@@ -234,5 +235,42 @@ func TestConfig_SealingKey_secretsAreSealedAtRest(t *testing.T) {
 	cfg.SealingKey = []byte("short")
 	if err := cfg.Validate(); !errors.Is(err, domain.ErrInvalidInput) {
 		t.Fatalf("Validate with a short key = %v; want ErrInvalidInput", err)
+	}
+}
+
+// Tokens cached before sealing was turned on are read as they are (the migration
+// path) unless RequireSealed: then they are misses, as anything a database writer
+// without the key could have planted.
+func TestConfig_RequireSealed_unsealedRowsAreMisses(t *testing.T) {
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	fake := newFake(clock)
+	path := t.TempDir() + "/tokens.db"
+	cfg := app.Config{ClientID: clientID, Authority: authority, Cache: "sqlite://" + path, IdentityProvider: fake, Clock: clock}
+	pc, err := app.NewPublicClient(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc.Close()
+	cfg.SealingKey = []byte("0123456789abcdef0123456789abcdef")
+	for _, strict := range []bool{false, true} {
+		cfg.RequireSealed = strict
+		pc, err := app.NewPublicClient(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hit, err := pc.AcquireTokenSilent(ctx, readOrders, res.Account)
+		pc.Close()
+		if strict {
+			if err == nil && hit.AccessToken == res.AccessToken {
+				t.Error("RequireSealed: the access token cached in clear was served")
+			}
+		} else if err != nil || hit.AccessToken != res.AccessToken {
+			t.Errorf("SealingKey without RequireSealed: silent = %v; want the token cached in clear (migration path)", err)
+		}
 	}
 }

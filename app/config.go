@@ -63,6 +63,12 @@ type Config struct {
 	// before the key was set are still read; entries sealed with another key read as
 	// misses.
 	SealingKey []byte
+	// RequireSealed, with SealingKey, refuses secrets the key did not seal for their
+	// partition (unsealed ones, from before sealing was turned on, and version-1 ones):
+	// each is a cache miss, so a database writer without the key can neither plant a
+	// token nor move one to another partition. Turn it on once every row was written
+	// with sealing on (usecases.RequireSealed, docs/operations.md).
+	RequireSealed bool
 
 	// IdentityProvider replaces the HTTP identity-provider adapter, for example with the
 	// in-process fake of package adapters/memory in tests. Nil means the HTTP adapter.
@@ -109,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.NearCacheBytes < 0 {
 		return domain.Errorf(domain.ErrInvalidInput, "app: NearCacheBytes must not be negative")
+	}
+	if c.RequireSealed && c.SealingKey == nil {
+		return domain.Errorf(domain.ErrInvalidInput, "app: RequireSealed needs a SealingKey")
 	}
 	if c.SealingKey != nil && len(c.SealingKey) != 32 {
 		return domain.Errorf(domain.ErrInvalidInput, "app: SealingKey must be 32 bytes, got %d", len(c.SealingKey))

@@ -138,5 +138,9 @@ func sealStore(store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return usecases.SealedStore(store, sealer, cfg.Logger), nil
+	var opts []usecases.SealOption
+	if cfg.RequireSealed {
+		opts = append(opts, usecases.RequireSealed())
+	}
+	return usecases.SealedStore(store, sealer, cfg.Logger, opts...), nil
 }

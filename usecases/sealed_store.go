@@ -28,18 +28,35 @@ const (
 // does not open (wrong key, tampering, or moved to another entry or partition) makes its
 // entry a cache miss, reported through log. Secrets written before sealing was turned on
 // (without the sealed prefix) are read as they are, so sealing can be enabled on an
-// existing cache; they are sealed on their next write.
-func SealedStore(store ports.CacheStore, sealer ports.Sealer, log *slog.Logger) ports.CacheStore {
+// existing cache; they are sealed on their next write. With RequireSealed, they (and
+// version-1 values) are misses instead.
+func SealedStore(store ports.CacheStore, sealer ports.Sealer, log *slog.Logger, opts ...SealOption) ports.CacheStore {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &sealedStore{CacheStore: store, sealer: sealer, log: log}
+	s := &sealedStore{CacheStore: store, sealer: sealer, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
+
+// SealOption configures SealedStore.
+type SealOption func(*sealedStore)
+
+// RequireSealed makes SealedStore refuse what a database writer without the key could
+// plant or move: a secret without the sealed prefix (which SealedStore otherwise reads
+// as written before sealing was turned on) and a version-1 value (bound to its entry
+// but not to its partition). Each is a cache miss, logged by key. Turn it on once every
+// row of the cache has been written since sealing (version 2): re-import an export, or
+// let every account refresh.
+func RequireSealed() SealOption { return func(s *sealedStore) { s.strict = true } }
 
 type sealedStore struct {
 	ports.CacheStore
 	sealer ports.Sealer
 	log    *slog.Logger
+	strict bool // RequireSealed
 }
 
 // sealAD is version 2's associated data: the partition, length-prefixed so that no
@@ -70,6 +87,11 @@ func (s *sealedStore) open(ctx context.Context, secret domain.Secret, partition,
 	v, ok := strings.CutPrefix(string(secret), sealedPrefix)
 	if ok {
 		ad = sealAD(partition, key)
+	} else if secret == "" {
+		return "", true
+	} else if s.strict {
+		s.log.WarnContext(ctx, "cache entry not sealed with the current version; treated as a miss (RequireSealed)", "key", key)
+		return "", false
 	} else if v, ok = strings.CutPrefix(string(secret), sealedPrefixV1); ok {
 		ad = []byte(key)
 	} else {
@@ -202,6 +224,9 @@ func (s *sealedStore) openForeign(ctx context.Context, partition string, fs []do
 				continue
 			}
 			f.Value = json.RawMessage(v)
+		} else if s.strict {
+			s.log.WarnContext(ctx, "foreign section not sealed; left out (RequireSealed)", "key", foreignAD(f.Name))
+			continue
 		}
 		out = append(out, f)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,10 +32,17 @@ func newSealed(t *testing.T, key byte) (ports.CacheStore, *memory.Store) {
 	return usecases.SealedStore(inner, sealer, nil), inner
 }
 
-// The sealing decorator must keep the whole CacheStore contract.
+// The sealing decorator must keep the whole CacheStore contract, with RequireSealed too.
 func TestSealedStore_conformance(t *testing.T) {
 	conformance.TestCacheStore(t, conformance.Features{}, func(t *testing.T) ports.CacheStore {
 		s, _ := newSealed(t, 1)
+		return s
+	})
+}
+
+func TestSealedStore_requireSealed_conformance(t *testing.T) {
+	conformance.TestCacheStore(t, conformance.Features{}, func(t *testing.T) ports.CacheStore {
+		s, _ := newStrictSealed(t, 1)
 		return s
 	})
 }
@@ -229,5 +237,115 @@ func TestSealedStore_version1ValuesOpenAndAreResealedOnWrite(t *testing.T) {
 		if !strings.HasPrefix(string(s), "hexauth-sealed:v2:") {
 			t.Errorf("a secret after its next write is stored as %.20q...; want version 2", s)
 		}
+	}
+}
+
+// newStrictSealed is newSealed with RequireSealed.
+func newStrictSealed(t *testing.T, key byte) (ports.CacheStore, *memory.Store) {
+	t.Helper()
+	inner, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inner.Close() })
+	sealer, err := aesgcm.New(bytes.Repeat([]byte{key}, aesgcm.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return usecases.SealedStore(inner, sealer, nil, usecases.RequireSealed()), inner
+}
+
+// A database writer without the key copies a victim's version-1 sealed refresh token
+// (bound to its entry key only; an idle account's row written before version 2) into
+// their own partition. Without RequireSealed it opens there (the documented migration
+// path); with it, it is a miss, and so is the victim's own version-1 row.
+func TestSealedStore_requireSealed_version1RowCopiedToAnotherPartitionDoesNotOpen(t *testing.T) {
+	ctx := t.Context()
+	sealer, err := aesgcm.New(bytes.Repeat([]byte{9}, aesgcm.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_900_000_000, 0).UTC()
+	rt := domain.RefreshToken{HomeAccountID: "victim.sub", Environment: "idp.example", ClientID: "c", Secret: "VICTIM-REFRESH-TOKEN", CachedAt: now}
+	b, err := sealer.Seal([]byte(rt.Secret), []byte(rt.Key()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Secret = domain.Secret("hexauth-sealed:v1:" + base64.RawURLEncoding.EncodeToString(b))
+	for _, strict := range []bool{false, true} {
+		var sealed ports.CacheStore
+		var raw *memory.Store
+		if strict {
+			sealed, raw = newStrictSealed(t, 9)
+		} else {
+			sealed, raw = newSealed(t, 9)
+		}
+		if err := raw.Import(ctx, "victim", domain.CacheSnapshot{RefreshTokens: []domain.RefreshToken{rt}}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := raw.Export(ctx, "victim")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := raw.Import(ctx, "attacker", rows); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sealed.Export(ctx, "attacker")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := slices.ContainsFunc(got.RefreshTokens, func(r domain.RefreshToken) bool { return r.Secret == "VICTIM-REFRESH-TOKEN" })
+		if opened != !strict {
+			t.Errorf("RequireSealed %v: the victim's version-1 token opened in another partition = %v; want %v", strict, opened, !strict)
+		}
+	}
+}
+
+// With RequireSealed, an unsealed secret planted by a database writer (their own access
+// token in the victim's entry) is a miss, never served; a foreign section stored
+// unsealed is left out of the export.
+func TestSealedStore_requireSealed_unsealedRowIsAMiss(t *testing.T) {
+	ctx := t.Context()
+	sealed, raw := newStrictSealed(t, 9)
+	now := time.Unix(1_900_000_000, 0).UTC()
+	at := domain.AccessToken{HomeAccountID: "victim.sub", Environment: "idp.example", ClientID: "c", Target: "read",
+		Secret: "ATTACKER-PLANTED-ACCESS-TOKEN", TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour)}
+	if err := raw.Write(ctx, domain.CacheWrite{Partition: "victim", AccessToken: &at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Import(ctx, "victim", domain.CacheSnapshot{ForeignSections: []domain.ForeignSection{{Name: "planted", Value: []byte(`{"k":"v"}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, "victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range got.AccessTokens {
+		if a.Secret == "ATTACKER-PLANTED-ACCESS-TOKEN" {
+			t.Error("an unsealed access token planted in a RequireSealed cache is read as a token")
+		}
+	}
+	if len(got.ForeignSections) != 0 {
+		t.Errorf("foreign sections = %+v; want the unsealed one left out", got.ForeignSections)
+	}
+	found, err := sealed.Find(ctx, domain.CacheQuery{Partition: "victim", HomeAccountID: "victim.sub", ClientID: "c", Environments: []string{"idp.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range found.AccessTokens {
+		if a.Secret == "ATTACKER-PLANTED-ACCESS-TOKEN" {
+			t.Error("Find served the planted access token")
+		}
+	}
+	// What the sealed store writes itself still opens.
+	own := at
+	own.Secret = "OWN-ACCESS-TOKEN"
+	own.Target = "write"
+	if err := sealed.Write(ctx, domain.CacheWrite{Partition: "victim", AccessToken: &own}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = sealed.Export(ctx, "victim")
+	if err != nil || !slices.ContainsFunc(got.AccessTokens, func(a domain.AccessToken) bool { return a.Secret == "OWN-ACCESS-TOKEN" }) {
+		t.Errorf("Export after a sealed write = %+v, %v; want its own token opened", got.AccessTokens, err)
 	}
 }
