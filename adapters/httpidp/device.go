@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hashicorp/go-retryablehttp"
-
 	"github.com/hexauth/hexauth/domain"
 )
 
@@ -60,51 +58,22 @@ func (p *Provider) DeviceAuthorization(ctx context.Context, req domain.DeviceAut
 		return domain.DeviceAuthorization{}, &domain.Error{Class: domain.ErrThrottled, Op: opDevice, RetryAfter: wait, CorrelationID: req.CorrelationID,
 			Description: "the provider throttled an identical request; not sent again before its Retry-After"}
 	}
-	header := http.Header{}
-	body := &formBody{}
-	body.build = func() ([]byte, error) {
-		form := url.Values{"scope": {strings.Join(req.Scopes, " ")}}
-		if req.Claims != "" {
-			form.Set("claims", req.Claims)
-		}
-		if isEntra(req.Authority) {
-			form.Set("client_info", "1")
-		}
-		// The assertion's audience is the token endpoint, as for every request of the
-		// client to the provider (RFC 7523 §3).
-		if err := p.authenticate(form, header, method, req.ClientID, meta.TokenEndpoint, req.Credential); err != nil {
-			return nil, err
-		}
-		body.derived(header.Get("Authorization"), form.Get("client_assertion"))
-		return []byte(form.Encode()), nil
-	}
-	if err := body.next(); err != nil {
-		return domain.DeviceAuthorization{}, asDomainError(ctx, opDevice, err)
-	}
-	hreq, err := p.newRequest(ctx, http.MethodPost, meta.DeviceAuthorizationEndpoint, retryablehttp.ReaderFunc(body.reader))
+	ex, sent, err := p.postClientForm(ctx, clientPost{op: opDevice, endpoint: meta.DeviceAuthorizationEndpoint, tokenEndpoint: meta.TokenEndpoint,
+		authority: req.Authority, clientID: req.ClientID, correlationID: req.CorrelationID, method: method, credential: req.Credential,
+		form: func() url.Values {
+			form := url.Values{"scope": {strings.Join(req.Scopes, " ")}}
+			if req.Claims != "" {
+				form.Set("claims", req.Claims)
+			}
+			if isEntra(req.Authority) {
+				form.Set("client_info", "1")
+			}
+			return form
+		}})
 	if err != nil {
-		return domain.DeviceAuthorization{}, asDomainError(ctx, opDevice, err)
+		return domain.DeviceAuthorization{}, err
 	}
-	for k, v := range header {
-		hreq.Header[k] = v
-	}
-	if isEntra(req.Authority) && req.CorrelationID != "" {
-		hreq.Header.Set("client-request-id", req.CorrelationID)
-		hreq.Header.Set("return-client-request-id", "true")
-	}
-	var prepare retryablehttp.PrepareRetry
-	if method == AuthMethodPrivateKeyJWT {
-		prepare = body.prepare
-	}
-	ex, err := p.send(ctx, hreq, false, prepare)
-	if err != nil {
-		de := asDomainError(ctx, opDevice, err).(*domain.Error)
-		if de.CorrelationID == "" {
-			de.CorrelationID = req.CorrelationID
-		}
-		return domain.DeviceAuthorization{}, de
-	}
-	return p.deviceResult(req, key, ex, body.secrets(domain.TokenRequest{Credential: req.Credential}))
+	return p.deviceResult(req, key, ex, append(domain.TokenRequest{Credential: req.Credential}.Secrets(), sent...))
 }
 
 // deviceResult turns the answer into a device authorization or a classified error,

@@ -44,50 +44,81 @@ func (p *Provider) Token(ctx context.Context, req domain.TokenRequest) (domain.T
 		return domain.TokenResponse{}, &domain.Error{Class: domain.ErrThrottled, Op: op, RetryAfter: wait, CorrelationID: req.CorrelationID,
 			Description: "the provider throttled an identical request; not sent again before its Retry-After"}
 	}
+	// A device code is spent by the poll that returns the tokens: once a poll may have
+	// reached the provider, a retry could only lose them. Pending and slow_down answers
+	// are 400s, which are never retried anyway; the use case paces the polls.
+	singleUse := req.Grant == domain.GrantAuthorizationCode || req.Grant == domain.GrantRefreshToken || req.Grant == domain.GrantDeviceCode
+	ex, sent, err := p.postClientForm(ctx, clientPost{op: op, endpoint: meta.TokenEndpoint, tokenEndpoint: meta.TokenEndpoint,
+		authority: req.Authority, clientID: req.ClientID, correlationID: req.CorrelationID, method: method, credential: req.Credential,
+		singleUse: singleUse, form: func() url.Values {
+			form := grantForm(req)
+			for k, vs := range req.Extra { // checked: none is a parameter hexauth sets
+				form[k] = slices.Clone(vs)
+			}
+			return form
+		}})
+	if err != nil {
+		return domain.TokenResponse{}, err
+	}
+	return p.tokenResult(op, req, key, ex, append(req.Secrets(), sent...))
+}
+
+// clientPost is one form the client posts to the provider with its authentication.
+type clientPost struct {
+	op, endpoint, tokenEndpoint string
+	authority                   domain.Authority
+	clientID, correlationID     string
+	method                      string
+	credential                  domain.ClientCredential
+	singleUse                   bool              // never resent once it may have arrived
+	form                        func() url.Values // the request's own parameters
+}
+
+// postClientForm posts c's form with the client's authentication (the assertion's
+// audience is the token endpoint, as for every request of the client, RFC 7523 §3; a
+// private_key_jwt assertion is made afresh, new jti, iat and exp, per attempt) and
+// Entra's correlation headers, under the transport's retry rules. It returns the
+// exchange and the secret-bearing values its attempts sent besides the request's own
+// (Basic credentials, assertions), for scrubbing the provider's text; errors are
+// classified *domain.Error carrying the correlation id.
+func (p *Provider) postClientForm(ctx context.Context, c clientPost) (exchange, []string, error) {
 	header := http.Header{}
 	body := &formBody{}
 	body.build = func() ([]byte, error) {
-		form := grantForm(req)
-		if err := p.authenticate(form, header, method, req.ClientID, meta.TokenEndpoint, req.Credential); err != nil {
+		form := c.form()
+		if err := p.authenticate(form, header, c.method, c.clientID, c.tokenEndpoint, c.credential); err != nil {
 			return nil, err
-		}
-		for k, vs := range req.Extra { // checked: none is a parameter set above
-			form[k] = slices.Clone(vs)
 		}
 		body.derived(header.Get("Authorization"), form.Get("client_assertion"))
 		return []byte(form.Encode()), nil
 	}
 	if err := body.next(); err != nil {
-		return domain.TokenResponse{}, asDomainError(ctx, op, err)
+		return exchange{}, nil, asDomainError(ctx, c.op, err)
 	}
-	hreq, err := p.newRequest(ctx, http.MethodPost, meta.TokenEndpoint, retryablehttp.ReaderFunc(body.reader))
+	hreq, err := p.newRequest(ctx, http.MethodPost, c.endpoint, retryablehttp.ReaderFunc(body.reader))
 	if err != nil {
-		return domain.TokenResponse{}, asDomainError(ctx, op, err)
+		return exchange{}, nil, asDomainError(ctx, c.op, err)
 	}
 	for k, v := range header {
 		hreq.Header[k] = v
 	}
-	if isEntra(req.Authority) && req.CorrelationID != "" {
-		hreq.Header.Set("client-request-id", req.CorrelationID)
+	if isEntra(c.authority) && c.correlationID != "" {
+		hreq.Header.Set("client-request-id", c.correlationID)
 		hreq.Header.Set("return-client-request-id", "true")
 	}
 	var prepare retryablehttp.PrepareRetry
-	if method == AuthMethodPrivateKeyJWT {
-		prepare = body.prepare // a fresh assertion (new jti, iat, exp) per attempt
+	if c.method == AuthMethodPrivateKeyJWT {
+		prepare = body.prepare
 	}
-	// A device code is spent by the poll that returns the tokens: once a poll may have
-	// reached the provider, a retry could only lose them. Pending and slow_down answers
-	// are 400s, which are never retried anyway; the use case paces the polls.
-	singleUse := req.Grant == domain.GrantAuthorizationCode || req.Grant == domain.GrantRefreshToken || req.Grant == domain.GrantDeviceCode
-	ex, err := p.send(ctx, hreq, singleUse, prepare)
+	ex, err := p.send(ctx, hreq, c.singleUse, prepare)
 	if err != nil {
-		de := asDomainError(ctx, op, err).(*domain.Error)
+		de := asDomainError(ctx, c.op, err).(*domain.Error)
 		if de.CorrelationID == "" {
-			de.CorrelationID = req.CorrelationID
+			de.CorrelationID = c.correlationID
 		}
-		return domain.TokenResponse{}, de
+		return exchange{}, nil, de
 	}
-	return p.tokenResult(op, req, key, ex, body.secrets(req))
+	return ex, body.sentSecrets(), nil
 }
 
 // checkTokenRequest refuses a request that lacks what its grant needs.
@@ -184,11 +215,12 @@ func (b *formBody) derived(authorization, assertion string) {
 	}
 }
 
-// secrets returns everything secret that the request's attempts sent.
-func (b *formBody) secrets(req domain.TokenRequest) []string {
+// sentSecrets returns the secret-bearing values the attempts sent besides the
+// request's own.
+func (b *formBody) sentSecrets() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append(req.Secrets(), b.sent...)
+	return slices.Clone(b.sent)
 }
 
 func (b *formBody) next() error {
