@@ -677,3 +677,21 @@ func TestIdentity_SilentSignInServesAnotherSubjectsIDToken(t *testing.T) {
 		t.Errorf("silent sign-in for alice (%s) served bob's ID token (sub %s)", first.IDTokenClaims.Subject, res.IDTokenClaims.Subject)
 	}
 }
+
+// Regression (ID-token-only silent hit): a cached ID token about the right subject, for
+// this client, but issued by another issuer (a row copied from another provider's cache)
+// is not served as a sign-in at this authority.
+func TestIdentity_SilentSignInServesIDTokenOfAnotherIssuer(t *testing.T) {
+	env, first, row := signInWithoutScopes(t)
+	c := first.IDTokenClaims
+	row.Secret = domain.Secret(unsignedJWT(map[string]any{"iss": "https://evil.example/", "sub": c.Subject,
+		"aud": "signin-client", "exp": c.Expiry.Unix(), "iat": c.IssuedAt.Unix()}))
+	ctx := context.Background()
+	if err := env.Store.Write(ctx, domain.CacheWrite{Partition: "p", IDToken: &row}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := env.Flows("p").Silent(ctx, nil, first.Account, false)
+	if res.IDToken == row.Secret {
+		t.Error("silent sign-in served an ID token of another issuer")
+	}
+}
