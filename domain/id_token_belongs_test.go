@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/hexauth/hexauth/domain"
@@ -41,6 +42,32 @@ func TestIDTokenClaims_BelongsTo(t *testing.T) {
 	} {
 		if got := tc.c.BelongsTo(tc.homeID, tc.local); got != tc.want {
 			t.Errorf("%s: BelongsTo = %v; want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The issuer of a cached or issued ID token is the provider's; Entra's multi-tenant
+// template "{tenantid}" stands for the token's own tid and nothing else.
+func TestIDTokenClaims_CheckIssuer(t *testing.T) {
+	const tmpl = "https://login.microsoftonline.com/{tenantid}/v2.0"
+	const tid = "22222222-2222-2222-2222-222222222222"
+	for _, tc := range []struct {
+		name, iss, tid, want string
+		ok                   bool
+	}{
+		{"template", "https://login.microsoftonline.com/" + tid + "/v2.0", tid, tmpl, true},
+		{"template, another tenant's issuer", "https://login.microsoftonline.com/33333333-3333-3333-3333-333333333333/v2.0", tid, tmpl, false},
+		{"template, another host", "https://evil.example/" + tid + "/v2.0", tid, tmpl, false},
+		{"template, longer path", "https://login.microsoftonline.com/" + tid + "/x/v2.0", tid, tmpl, false},
+		{"template, prefix and suffix overlap", "https://login.microsoftonline.com/v2.0", tid, tmpl, false},
+		{"template, no tid", "https://login.microsoftonline.com/" + tid + "/v2.0", "", tmpl, false},
+		{"exact", "https://idp.example/realms/a", "", "https://idp.example/realms/a", true},
+		{"exact, another", "https://idp.example/realms/b", "", "https://idp.example/realms/a", false},
+		{"empty expectation", "", "", "", false},
+	} {
+		err := domain.IDTokenClaims{Issuer: tc.iss, TenantID: tc.tid}.CheckIssuer(tc.want)
+		if (err == nil) != tc.ok || err != nil && !errors.Is(err, domain.ErrInvalidIDToken) {
+			t.Errorf("%s: CheckIssuer = %v; want ok %v", tc.name, err, tc.ok)
 		}
 	}
 }

@@ -70,7 +70,8 @@ func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, auth
 	realms := s.e.realmsFor(authority, acct, found, nil)
 	var best *domain.IDToken
 	var bestClaims *domain.IDTokenClaims
-	var issuer *string // fetched once, only when a candidate needs it
+	var issuer string // fetched once, only when a candidate needs it
+	haveIssuer := false
 	for i := range found.IDTokens {
 		t := &found.IDTokens[i]
 		if t.ClientID != s.e.cfg.ClientID || t.Secret == "" || !sameRealmIn(authority, realms, t.Realm) {
@@ -87,14 +88,14 @@ func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, auth
 			s.e.log.WarnContext(ctx, "cached ID token is not about the account; not served", "key", t.Key())
 			continue
 		}
-		if issuer == nil {
+		if !haveIssuer {
 			meta, err := s.e.idp.Metadata(ctx, authority)
 			if err != nil {
 				return domain.AuthResult{}, false
 			}
-			issuer = &meta.Issuer
+			issuer, haveIssuer = meta.Issuer, true
 		}
-		if c.CheckIssuer(*issuer) != nil {
+		if c.CheckIssuer(issuer) != nil {
 			s.e.log.WarnContext(ctx, "cached ID token is not from the authority's issuer; not served", "key", t.Key())
 			continue
 		}
