@@ -22,7 +22,9 @@ func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority
 			if t.ClientID != s.e.cfg.ClientID || !authority.SameRealm(t.Realm, realm) {
 				continue
 			}
-			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil {
+			// A row about another person (tampered, imported) is not the session the
+			// refresh continues: the account record binds the response instead.
+			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil && c.BelongsTo(acct.HomeAccountID, localAccountIDIn(found, authority, t.Realm)) {
 				return accountOf(found, authority, acct, t.Realm), &c
 			}
 		}
