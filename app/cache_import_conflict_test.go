@@ -130,3 +130,69 @@ func refreshSecret(t *testing.T, doc string) string {
 	}
 	return string(s.RefreshTokens[0].Secret)
 }
+
+// Regression (imported document): an MSAL cache document that files dave's
+// (genuine, unexpired) ID token under alice's home account id imports without a
+// complaint, and a silent sign-in for alice then serves dave's ID token — a web app
+// that reads IDTokenClaims.Subject signs the caller in as dave. Neither the import nor
+// the ID-token-only hit ties an ID token's sub to the account it is filed under.
+func TestImport_ImportedIDTokenOfAnotherSubjectServedBySilentSignIn(t *testing.T) {
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
+		Clock:   clock,
+		Users:   []memory.User{{Username: "alice@example.com", Password: "pw-a"}, {Username: "dave@example.com", Password: "pw-d"}},
+		Clients: []memory.Client{{ID: clientID}},
+		Scopes:  []string{"api://orders/read"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := newPublicClient(ctx, idp, clock)
+	defer src.Close()
+	alice, err := src.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "pw-a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dave, err := src.AcquireTokenByUsernamePassword(ctx, "dave@example.com", "pw-d", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := src.ExportCache(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]map[string]map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	swapped := false
+	for _, e := range doc["IdToken"] {
+		if strings.EqualFold(e["home_account_id"].(string), alice.Account.HomeAccountID) {
+			e["secret"], swapped = string(dave.IDToken), true
+		}
+	}
+	if !swapped {
+		t.Fatalf("alice's ID token not found in the export: %s", buf.String())
+	}
+	forged, _ := json.Marshal(doc)
+
+	dst := newPublicClient(ctx, idp, clock)
+	defer dst.Close()
+	rep, err := dst.ImportCache(ctx, bytes.NewReader(forged))
+	if err != nil {
+		t.Fatalf("ImportCache = %v; want the document imported without the swapped ID token", err)
+	}
+	skipped := false
+	for _, s := range rep.Skipped {
+		skipped = skipped || s.Section == msalcache.SectionIDToken && s.Reason == msalcache.ReasonIDTokenOfAnotherAccount
+	}
+	if !skipped {
+		t.Errorf("import report skipped %v; want dave's ID token filed under alice skipped as another account's", rep.Skipped)
+	}
+	res, err := dst.AcquireTokenSilent(ctx, nil, alice.Account)
+	if err == nil && res.IDToken == dave.IDToken {
+		t.Errorf("silent sign-in for alice (sub %s) served dave's ID token (sub %s) from an imported document",
+			alice.IDTokenClaims.Subject, res.IDTokenClaims.Subject)
+	}
+}

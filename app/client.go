@@ -145,7 +145,10 @@ func (c *client) InitiateAuthCodeFlow(ctx context.Context, scopes []string, redi
 }
 
 // AuthorizationURL returns an authorization URL without keeping a flow; redeem the code
-// with AcquireTokenByAuthorizationCode. Prefer InitiateAuthCodeFlow.
+// with AcquireTokenByAuthorizationCode. Prefer InitiateAuthCodeFlow. WithMaxAge is
+// refused (domain.ErrInvalidInput): without a flow nothing records it, so the redemption
+// could not check auth_time and a stale sign-in would pass for a fresh one; use
+// InitiateAuthCodeFlow, which enforces it.
 func (c *client) AuthorizationURL(ctx context.Context, scopes []string, redirectURI string, opts ...AuthCodeOption) (string, error) {
 	if err := checkContext(ctx, "AuthorizationURL"); err != nil {
 		return "", err

@@ -166,3 +166,64 @@ func TestExtraParameters_scrubbedFromProviderText(t *testing.T) {
 		t.Fatalf("error %q carries the extra parameter's value", err)
 	}
 }
+
+// Regression (extra parameters and the cache): extra body parameters change the
+// request (the provider may issue another token for them: RFC 8707's resource, Auth0's
+// and Okta's audience, Entra's fmi_path, a tenant's custom claims-mapping switch), and
+// the single-flight key and the throttle key already count them as another request —
+// but the cache does not: a token requested WithExtraBodyParameters is served from the
+// cache to the same scopes asked without them, and the reverse. MSAL.NET keys the cache
+// on such parameters (WithExtraQueryParameters' cache-key components; FMI path).
+// Fails on main: the second call is served from the cache without a token request.
+func TestExtraParameters_bodyParametersSeparateCachedAppTokens(t *testing.T) {
+	ctx := testContext(t)
+	_, cc, rec := newRecordedWebApp(t)
+	scopes := []string{"api://orders/.default"}
+	first, err := cc.AcquireTokenForClient(ctx, scopes, app.WithExtraBodyParameters(url.Values{"resource": {"https://other.example"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := cc.AcquireTokenForClient(ctx, scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.sent()) != 2 || second.AccessToken == first.AccessToken {
+		t.Errorf("a call without extra parameters was served the token requested with resource=https://other.example (%d token requests; want 2)", len(rec.sent()))
+	}
+	// The reverse: the plain token, now cached, is not served to a call that asks for
+	// another resource.
+	third, err := cc.AcquireTokenForClient(ctx, scopes, app.WithExtraBodyParameters(url.Values{"resource": {"https://other.example"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.sent()) != 3 || third.AccessToken == second.AccessToken || third.TokenSource != domain.SourceIdentityProvider {
+		t.Errorf("a call with resource=https://other.example was served the plain cached token (%d token requests; want 3)", len(rec.sent()))
+	}
+}
+
+// A user flow redeemed with extra body parameters keeps the account, its refresh token
+// and ID token, but not the access token, which those parameters may have changed: a
+// later silent call for the same scopes refreshes instead of serving it.
+func TestExtraParameters_bodyParametersKeepUserAccessTokenOutOfTheCache(t *testing.T) {
+	ctx := testContext(t)
+	srv, cc, rec := newRecordedWebApp(t)
+	flow, err := cc.InitiateAuthCodeFlow(ctx, []string{"api://orders/read"}, "http://127.0.0.1:8400/callback")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.SignIn(ctx, flow.AuthURI, "alice@example.com", "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := cc.AcquireTokenByAuthCodeFlow(ctx, flow, resp, app.WithExtraBodyParameters(url.Values{"resource": {"https://other.example"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent, err := cc.AcquireTokenSilent(ctx, []string{"api://orders/read"}, first.Account)
+	if err != nil {
+		t.Fatalf("silent after a redemption with extra parameters = %v; want a refresh with the kept refresh token", err)
+	}
+	if silent.AccessToken == first.AccessToken || silent.TokenSource != domain.SourceIdentityProvider || len(rec.sent()) != 2 {
+		t.Errorf("silent served the access token issued for resource=https://other.example (%d token requests; want 2)", len(rec.sent()))
+	}
+}

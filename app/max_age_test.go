@@ -145,3 +145,19 @@ func TestMaxAge_tamperedFlow(t *testing.T) {
 		t.Fatalf("tampered flows redeemed the code %d times; want 0", n)
 	}
 }
+
+// Regression (max_age on the flowless path): AuthorizationURL cannot record max_age for
+// AcquireTokenByAuthorizationCode to check auth_time against, so a stale sign-in would
+// pass for a fresh one; it refuses WithMaxAge instead of sending an unenforced max_age.
+func TestMaxAge_refusedByAuthorizationURL(t *testing.T) {
+	ctx := testContext(t)
+	_, cc, _ := newWebAppClock(t)
+	uri, err := cc.AuthorizationURL(ctx, readOrders, "https://app.example.com/callback", app.WithMaxAge(time.Hour),
+		app.WithState("s1"), app.WithCodeChallenge(domain.S256Challenge("a-verifier-of-at-least-forty-three-characters-xyz")))
+	if !errors.Is(err, domain.ErrInvalidInput) || uri != "" {
+		t.Fatalf("AuthorizationURL WithMaxAge = %q, %v; want ErrInvalidInput", uri, err)
+	}
+	if _, err := cc.AuthorizationURL(ctx, readOrders, "https://app.example.com/callback", app.WithState("s1")); err != nil {
+		t.Fatalf("AuthorizationURL without max_age = %v", err)
+	}
+}

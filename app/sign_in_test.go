@@ -165,3 +165,34 @@ func TestSignIn_authCodeCarriesReservedScopesOnly(t *testing.T) {
 		t.Fatalf("token request forms %v; want scope of the reserved scopes only", forms)
 	}
 }
+
+// Regression (a sign-in result as a bearer token): BearerToken refuses an
+// ID-token-only result, and the CLI blanks access_token in its JSON for one, but the
+// library's MSAL-shaped result (MSALResult/MSALJSON, what an MSAL-Python-style caller
+// reads result["access_token"] from) still carries the access token the provider
+// issued besides — for no API the caller asked for — next to expires_in computed from
+// the ID token's exp (signInResult moves ExpiresOn to it), not the access token's.
+func TestSignIn_MSALResultCarriesNoAccessToken(t *testing.T) {
+	ctx := testContext(t)
+	clock := memory.NewClock(exampleStart)
+	idp := newFake(clock)
+	pc := newPublicClient(ctx, idp, clock)
+	defer pc.Close()
+	res, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.IDTokenOnly() {
+		t.Fatalf("a sign-in without scopes: For = %v; want the ID token", res.For)
+	}
+	if _, err := res.BearerToken(); err == nil {
+		t.Fatal("BearerToken of a sign-in result succeeded")
+	}
+	m := res.MSALResult(clock.Now())
+	if m.AccessToken != "" || m.TokenType != "" || m.Scope != "" {
+		t.Errorf("MSALResult of an ID-token-only sign-in carries access_token/token_type/scope (expires_in %d s, the ID token's), which BearerToken refuses to hand out", m.ExpiresIn)
+	}
+	if want := int64(res.IDTokenClaims.Expiry.Sub(clock.Now()) / time.Second); m.ExpiresIn != want || m.IDToken != string(res.IDToken) {
+		t.Errorf("MSALResult expires_in = %d, id_token set %v; want the ID token's %d and the ID token", m.ExpiresIn, m.IDToken != "", want)
+	}
+}

@@ -24,7 +24,8 @@ const (
 	// IDTokenClaims are the result; ExpiresOn is the ID token's exp. AccessToken is
 	// whatever the provider issued besides (a refresh's, for the scopes it names; empty
 	// on a cache hit) and is for no API the caller asked for: never send it, nor the ID
-	// token, as a bearer token (BearerToken refuses).
+	// token, as a bearer token (BearerToken refuses). It stays in the field for a
+	// caller that knowingly wants it; MSALResult and MSALJSON leave it out.
 	ForIDToken TokenKind = "id_token"
 )
 

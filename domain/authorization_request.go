@@ -49,10 +49,22 @@ func (req AuthorizationRequest) Query() (url.Values, error) {
 	}
 	set("response_mode", string(req.ResponseMode))
 	for k, vs := range req.Extra {
-		if _, taken := q[k]; taken {
-			return nil, Errorf(ErrInvalidInput, "extra parameter %q would replace a parameter of the request", k)
+		// In any letter case: providers such as Entra read names case-insensitively,
+		// and which of two prompts one acts on is the provider's choice, not ours.
+		if taken := HasParameterFold(q, k); taken != "" {
+			return nil, Errorf(ErrInvalidInput, "extra parameter %q would duplicate the request's %q; use its option instead", k, taken)
 		}
 		q[k] = append([]string(nil), vs...)
 	}
 	return q, nil
+}
+
+// HasParameterFold returns the name in q that equals name in any letter case, or "".
+func HasParameterFold(q url.Values, name string) string {
+	for k := range q {
+		if strings.EqualFold(k, name) {
+			return k
+		}
+	}
+	return ""
 }

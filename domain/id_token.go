@@ -241,15 +241,8 @@ type IDTokenExpectations struct {
 // (when max_age was sent), sub and the previous ID token. It returns ErrNonceMismatch for a wrong nonce and
 // ErrInvalidIDToken otherwise.
 func (c IDTokenClaims) Check(e IDTokenExpectations) error {
-	want := e.Issuer
-	if strings.Contains(want, "{tenantid}") {
-		if c.TenantID == "" {
-			return Errorf(ErrInvalidIDToken, "ID token has no tid to match the issuer template")
-		}
-		want = strings.ReplaceAll(want, "{tenantid}", c.TenantID)
-	}
-	if want == "" || c.Issuer != want {
-		return Errorf(ErrInvalidIDToken, "ID token issuer %q is not the expected %q", c.Issuer, want)
+	if err := c.CheckIssuer(e.Issuer); err != nil {
+		return err
 	}
 	if err := c.checkAudience(e.ClientID); err != nil {
 		return err
@@ -348,4 +341,60 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// CheckAudience applies OIDC Core §3.1.3.7 items 3-5 (see Check) alone: for an ID token
+// that is not being issued — a cache row — where only the parties it is for can be checked
+// again.
+func (c IDTokenClaims) CheckAudience(clientID string) error { return c.checkAudience(clientID) }
+
+// BelongsTo reports whether the claims are about the account with home account id
+// homeID, as a cache row filed under that account must be (a tampered row or an imported
+// document may file another person's genuine token there). For an OIDC provider the home
+// account id is the sub. For Entra's "uid.utid" (B2C "uid-policy.utid") the token of the
+// home tenant carries oid = uid and tid = utid; a guest tenant's token carries that tenant's
+// object id, which must be the local account id of the account entry in that tenant
+// (localAccountID, "" when unknown: then it does not match).
+func (c IDTokenClaims) BelongsTo(homeID, localAccountID string) bool {
+	if c.Subject != "" && SameHomeAccountID(c.Subject, homeID) {
+		return true
+	}
+	if !isEntraHomeAccountID(homeID) {
+		return false
+	}
+	const g = 36
+	uid, utid := homeID[:g], homeID[len(homeID)-g:]
+	b2c := len(homeID) > 2*g+1
+	switch {
+	case strings.EqualFold(c.TenantID, utid) || c.TenantID == "" && b2c:
+		// B2C tokens may omit tid and carry the object id as sub.
+		return c.ObjectID != "" && strings.EqualFold(c.ObjectID, uid) || b2c && strings.EqualFold(c.Subject, uid)
+	case c.TenantID != "":
+		return c.ObjectID != "" && localAccountID != "" && strings.EqualFold(c.ObjectID, localAccountID)
+	}
+	return false
+}
+
+// CheckIssuer checks iss against the provider's issuer want; Entra's multi-tenant
+// template "{tenantid}" is replaced with the token's tid first.
+func (c IDTokenClaims) CheckIssuer(want string) error {
+	const tmpl = "{tenantid}"
+	if strings.Contains(want, tmpl) {
+		if c.TenantID == "" {
+			return Errorf(ErrInvalidIDToken, "ID token has no tid to match the issuer template")
+		}
+		// Entra's template holds one {tenantid}: compare around it without building the
+		// string, as the silent sign-in hit checks every cached ID token it serves.
+		pre, post, _ := strings.Cut(want, tmpl)
+		iss := c.Issuer
+		if !strings.Contains(post, tmpl) && len(iss) == len(pre)+len(c.TenantID)+len(post) &&
+			strings.HasPrefix(iss, pre) && strings.HasSuffix(iss, post) && iss[len(pre):len(iss)-len(post)] == c.TenantID {
+			return nil
+		}
+		want = strings.ReplaceAll(want, tmpl, c.TenantID)
+	}
+	if want == "" || c.Issuer != want {
+		return Errorf(ErrInvalidIDToken, "ID token issuer %q is not the expected %q", c.Issuer, want)
+	}
+	return nil
 }

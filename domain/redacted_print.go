@@ -114,13 +114,21 @@ type MSALResult struct {
 
 // MSALResult returns r as MSAL Python's result dictionary: expires_in and refresh_in
 // count whole seconds from now, scope is space-separated, id_token_claims are the ID
-// token's claims. This, and MSALJSON, are the explicit ways to r's tokens in bulk.
+// token's claims. This, and MSALJSON, are the explicit ways to r's tokens in bulk. For
+// an ID-token-only sign-in (ForIDToken) access_token, token_type and scope are empty and
+// expires_in counts to the ID token's exp, as the CLI prints it.
 func (r AuthResult) MSALResult(now time.Time) MSALResult {
 	out := MSALResult{AccessToken: string(r.AccessToken), TokenType: r.TokenType,
 		ExpiresIn: int64(r.ExpiresOn.Sub(now).Round(time.Second) / time.Second), Scope: strings.Join(r.Scopes, " "),
 		TokenSource: string(r.TokenSource), RefreshToken: string(r.RefreshToken), IDToken: string(r.IDToken)}
 	if r.IDTokenClaims != nil {
 		out.IDTokenClaims = r.IDTokenClaims.Raw
+	}
+	if r.IDTokenOnly() {
+		// A sign-in has no access token the caller asked for: code written for MSAL reads
+		// result["access_token"] and would send whatever the provider issued besides
+		// (as BearerToken refuses to); expires_in is the ID token's, as ExpiresOn is.
+		out.AccessToken, out.TokenType, out.Scope = "", "", ""
 	}
 	if !r.RefreshOn.IsZero() {
 		out.RefreshIn = max(int64(r.RefreshOn.Sub(now).Round(time.Second)/time.Second), 0)

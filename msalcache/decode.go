@@ -368,16 +368,52 @@ func (d *decoder) stamp(kept []candidate[domain.RefreshToken]) []domain.RefreshT
 	return out
 }
 
+// ReasonIDTokenOfAnotherAccount is the Skipped reason of an ID token whose claims are
+// not about the account it is filed under.
+const ReasonIDTokenOfAnotherAccount = "the ID token's sub (or Entra oid and tid) is not the account's home account id: " +
+	"it is another person's token filed under this account, and a silent sign-in would serve it"
+
+// aboutTheirAccounts drops, as skipped, the ID tokens whose claims name another person
+// than the home account id they are filed under (domain.IDTokenClaims.BelongsTo; the
+// document's account entry in the token's realm gives a guest tenant's object id). An ID
+// token whose claims cannot be read is kept, as before: it is never served either.
+func (d *decoder) aboutTheirAccounts(cs []candidate[domain.IDToken], accounts []domain.Account) []candidate[domain.IDToken] {
+	out := cs[:0:0]
+	for _, c := range cs {
+		t := c.v
+		if t.Secret != "" {
+			if _, claims, err := domain.ParseIDToken(string(t.Secret)); err == nil && !claims.BelongsTo(t.HomeAccountID, localAccountID(accounts, t)) {
+				d.skip(SectionIDToken, c.srcKey, ReasonIDTokenOfAnotherAccount)
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// localAccountID returns the local account id of the account entry of t's account,
+// environment and realm, or "".
+func localAccountID(accounts []domain.Account, t domain.IDToken) string {
+	for _, a := range accounts {
+		if domain.SameHomeAccountID(a.HomeAccountID, t.HomeAccountID) && strings.EqualFold(a.Environment, t.Environment) && strings.EqualFold(a.Realm, t.Realm) {
+			return a.LocalAccountID
+		}
+	}
+	return ""
+}
+
 func (d *decoder) skip(section, key, reason string) {
 	d.report.Skipped = append(d.report.Skipped, Skipped{Section: section, Key: key, Reason: reason})
 }
 
 // snapshot resolves duplicates and returns the entries sorted by key.
 func (d *decoder) snapshot() domain.CacheSnapshot {
+	accounts := dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account])
 	s := domain.CacheSnapshot{
 		AccessTokens:    dedupe(d, SectionAccessToken, d.accessTokens, preferAccessToken),
-		IDTokens:        dedupe(d, SectionIDToken, d.idTokens, noPreference[domain.IDToken]),
-		Accounts:        dedupe(d, SectionAccount, d.accounts, noPreference[domain.Account]),
+		IDTokens:        dedupe(d, SectionIDToken, d.aboutTheirAccounts(d.idTokens, accounts), noPreference[domain.IDToken]),
+		Accounts:        accounts,
 		AppMetadata:     dedupe(d, SectionAppMetadata, d.appMetadata, noPreference[domain.AppMetadata]),
 		ForeignSections: d.foreignSecs, // sorted by name, as read
 	}

@@ -104,6 +104,11 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 	if err != nil {
 		return "", err
 	}
+	if req.MaxAge != nil {
+		// Without a flow nothing records max_age: the redemption could not check the
+		// auth_time it asks for, and a stale sign-in would pass for a fresh one.
+		return "", domain.Errorf(domain.ErrInvalidInput, "auth code: authorization URL: max_age needs the auth-code flow (Initiate), whose completion checks auth_time")
+	}
 	state := req.State
 	if state == "" {
 		if state, err = domain.RandomString(a.e.cfg.Rand, 24); err != nil {

@@ -61,7 +61,10 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 
 func (c *ClientCredentials) acquire(ctx context.Context, req ClientRequest, scopes []string) (domain.AuthResult, error) {
 	authority := c.e.authority(req.Authority)
-	useCache := !req.ForceRefresh && req.Claims == ""
+	// Extra body parameters may ask for another token than the plain request (RFC 8707's
+	// resource, an audience); they are not in the cache key, so such a request neither
+	// reads the cache nor writes its token there (redeem).
+	useCache := !req.ForceRefresh && req.Claims == "" && len(req.ExtraBody) == 0
 	if useCache {
 		if res, ok, err := c.cached(ctx, authority, scopes); err != nil || ok {
 			return res, err

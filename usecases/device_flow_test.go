@@ -113,7 +113,9 @@ func TestDeviceCode_Acquire_approvedAfterPending(t *testing.T) {
 		t.Errorf("time spent polling = %v; want 15s (one 5 s interval before each of 3 polls)", got)
 	}
 	// Cached like any user flow: silent finds the account's token without the provider.
-	silent, err := usecases.NewSilent(sc.cfg, usecases.Deps{IdentityProvider: noProvider{}, Store: sc.store, Clock: sc.clock})
+	// The hit checks the cached token's iss against the provider's discovery document
+	// (which adapters cache); no token request is made.
+	silent, err := usecases.NewSilent(sc.cfg, usecases.Deps{IdentityProvider: metadataOnly{idp: sc.idp}, Store: sc.store, Clock: sc.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +369,9 @@ func TestDeviceCode_signInWithoutScopes(t *testing.T) {
 		!res.ExpiresOn.Equal(res.IDTokenClaims.Expiry) {
 		t.Fatalf("Acquire = %v, %v; want an ID-token-only sign-in of %s", res, err, deviceUser)
 	}
-	silent, err := usecases.NewSilent(sc.cfg, usecases.Deps{IdentityProvider: noProvider{}, Store: sc.store, Clock: sc.clock})
+	// The hit checks the cached token's iss against the provider's discovery document
+	// (which adapters cache); no token request is made.
+	silent, err := usecases.NewSilent(sc.cfg, usecases.Deps{IdentityProvider: metadataOnly{idp: sc.idp}, Store: sc.store, Clock: sc.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,4 +408,14 @@ func TestDeviceCode_Acquire_editedExpiryIsBounded(t *testing.T) {
 	if got := sc.clock.Now().Sub(t0); got != domain.MaxDeviceFlowLifetime {
 		t.Errorf("polled for %v; want at most %v", got, domain.MaxDeviceFlowLifetime)
 	}
+}
+
+// metadataOnly answers discovery from idp and fails every other provider call.
+type metadataOnly struct {
+	noProvider
+	idp ports.IdentityProvider
+}
+
+func (m metadataOnly) Metadata(ctx context.Context, a domain.Authority) (domain.ProviderMetadata, error) {
+	return m.idp.Metadata(ctx, a)
 }

@@ -210,6 +210,22 @@ func (e *engine) writeOnce(ctx context.Context, r redemption, resp domain.TokenR
 	if err != nil {
 		return domain.CacheWrite{}, err // cannot happen: the same response built once already
 	}
+	if len(r.req.Extra) > 0 {
+		// Extra body parameters may change the token (RFC 8707's resource, an audience,
+		// a claims-mapping switch) but are no part of the cache key: filed under the
+		// plain key, the token would be served to requests that did not ask for them.
+		// The refresh token, ID token and account are the same whatever was asked. The
+		// result still reads the access token from w.
+		stored := w
+		stored.AccessToken, stored.DeleteAccessTokens = nil, nil
+		if stored.RefreshToken == nil && stored.IDToken == nil && stored.Account == nil && stored.AppMetadata == nil {
+			return w, nil
+		}
+		if err := e.store.Write(ctx, stored); err != nil {
+			return domain.CacheWrite{}, cacheStoreErr(r.op+": write cache", err)
+		}
+		return w, nil
+	}
 	if err := e.store.Write(ctx, w); err != nil {
 		return domain.CacheWrite{}, cacheStoreErr(r.op+": write cache", err)
 	}

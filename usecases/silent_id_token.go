@@ -70,13 +70,33 @@ func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, auth
 	realms := s.e.realmsFor(authority, acct, found, nil)
 	var best *domain.IDToken
 	var bestClaims *domain.IDTokenClaims
+	var issuer string // fetched once, only when a candidate needs it
+	haveIssuer := false
 	for i := range found.IDTokens {
 		t := &found.IDTokens[i]
 		if t.ClientID != s.e.cfg.ClientID || t.Secret == "" || !sameRealmIn(authority, realms, t.Realm) {
 			continue
 		}
 		c, ok := s.e.claims.claims(string(t.Secret))
-		if !ok || !slices.Contains(c.Audience, s.e.cfg.ClientID) || !now.Before(c.Expiry.Add(-s.e.cfg.ExpiryBuffer)) {
+		if !ok || !now.Before(c.Expiry.Add(-s.e.cfg.ExpiryBuffer)) || c.CheckAudience(s.e.cfg.ClientID) != nil {
+			continue
+		}
+		// The row is not trusted to hold the token issued to this account: it must be
+		// the provider's (iss) and about the account it is filed under (sub, or Entra's
+		// oid and tid), else it is a miss and the refresh answers — never another person.
+		if !c.BelongsTo(acct.HomeAccountID, localAccountIDIn(found, authority, t.Realm)) {
+			s.e.log.WarnContext(ctx, "cached ID token is not about the account; not served", "key", t.Key())
+			continue
+		}
+		if !haveIssuer {
+			meta, err := s.e.idp.Metadata(ctx, authority)
+			if err != nil {
+				return domain.AuthResult{}, false
+			}
+			issuer, haveIssuer = meta.Issuer, true
+		}
+		if c.CheckIssuer(issuer) != nil {
+			s.e.log.WarnContext(ctx, "cached ID token is not from the authority's issuer; not served", "key", t.Key())
 			continue
 		}
 		if bestClaims == nil || c.Expiry.After(bestClaims.Expiry) {
@@ -91,4 +111,15 @@ func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, auth
 		IDToken: best.Secret, IDTokenClaims: bestClaims, ExpiresOn: bestClaims.Expiry,
 		Account: accountOf(found, authority, acct, best.Realm), TokenSource: domain.SourceCache, For: domain.ForIDToken,
 	}, true
+}
+
+// localAccountIDIn returns the local account id (Entra's object id in that tenant) of the
+// cached account entry in realm, or "".
+func localAccountIDIn(found domain.CacheEntries, authority domain.Authority, realm string) string {
+	for _, a := range found.Accounts {
+		if authority.SameRealm(a.Realm, realm) {
+			return a.LocalAccountID
+		}
+	}
+	return ""
 }

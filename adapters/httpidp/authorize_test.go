@@ -83,3 +83,22 @@ func TestProvider_AuthorizationURL_invalidInput(t *testing.T) {
 		}
 	}
 }
+
+// Regression (extra parameters): parameters already in the authorization endpoint's
+// own query (B2C's policy "p") are kept; an extra query parameter of the same name, in
+// any letter case, would send the user through another B2C user flow (one without MFA,
+// say) than the authority's, so it is ErrInvalidInput, as for a parameter of the request.
+func TestAuthorizationURL_extraQueryCannotReplaceEndpointPolicy(t *testing.T) {
+	f := newFakeIdP(t)
+	f.setDoc(func(_ *http.Request, doc map[string]any) {
+		doc["authorization_endpoint"] = f.srv.URL + "/authorize?p=B2C_1_signin_mfa"
+	})
+	p := newProvider(t, testConfig(newFakeClock()))
+	raw, err := p.AuthorizationURL(t.Context(), f.authority("", domain.AuthorityOIDC), domain.AuthorizationRequest{
+		ClientID: "client-1", RedirectURI: "http://localhost:8400/cb", Scopes: []string{"openid"}, State: "st",
+		Extra: url.Values{"P": {"B2C_1_signin_nomfa"}},
+	})
+	if !errors.Is(err, domain.ErrInvalidInput) {
+		t.Errorf("the endpoint's p=B2C_1_signin_mfa with an extra P=B2C_1_signin_nomfa: AuthorizationURL = %s, %v; want ErrInvalidInput", raw, err)
+	}
+}

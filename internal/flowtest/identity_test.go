@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"encoding/base64"
+	"encoding/json"
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/conformance"
 	"github.com/hexauth/hexauth/domain"
@@ -600,5 +602,96 @@ func TestIdentity_adfsEntriesWithAnEmptyRealmAreServed(t *testing.T) {
 	res, err := f.Silent(ctx, identityScopes, accts[0], false)
 	if err != nil || res.TokenSource != domain.SourceCache || res.AccessToken != first.AccessToken || res.IDToken == "" {
 		t.Fatalf("Silent = %q from %q, %v; want the cached token with its ID token (an empty ADFS realm is adfs)", res.AccessToken, res.TokenSource, err)
+	}
+}
+
+func unsignedJWT(claims map[string]any) string {
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(map[string]string{"alg": "RS256", "typ": "JWT"}) + "." + enc(claims) + ".c2lnbmF0dXJl"
+}
+
+// signInWithoutScopes signs alice in without scopes and returns the env, her result and her
+// cached ID token row.
+func signInWithoutScopes(t *testing.T) (conformance.FlowEnv, domain.AuthResult, domain.IDToken) {
+	t.Helper()
+	setup := conformance.FlowSetup{
+		ClientID: "signin-client", RedirectURI: "http://127.0.0.1/callback",
+		Users:  []conformance.FlowUser{{Username: "alice@example.com", Password: "alice-pw"}, {Username: "bob@example.com", Password: "bob-pw"}},
+		Scopes: []string{"api://orders/read"},
+	}
+	env := flowtest.Harness(flowtest.MemoryProvider, memoryStore).New(t, setup)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	res, err := env.Flows("p").Password(ctx, "alice@example.com", "alice-pw", nil)
+	if err != nil || res.IDTokenClaims == nil {
+		t.Fatalf("Password without scopes = %v", err)
+	}
+	found, err := env.Store.Find(ctx, domain.CacheQuery{Partition: "p", HomeAccountID: res.Account.HomeAccountID,
+		Environments: []string{res.Account.Environment}, ClientID: setup.ClientID})
+	if err != nil || len(found.IDTokens) != 1 {
+		t.Fatalf("Find = %d ID tokens, %v", len(found.IDTokens), err)
+	}
+	return env, res, found.IDTokens[0]
+}
+
+// Regression (ID-token-only silent hit): the cache hit checks only that aud
+// contains the client, not the rest of checkAudience: an ID token with two audiences
+// whose azp is another client (OIDC Core §3.1.3.7 items 4-5 refuse it at issuance) is
+// served from a cache row (an import of another app's MSAL cache, a tampered row).
+func TestIdentity_SilentSignInServesIDTokenAuthorizedForAnotherParty(t *testing.T) {
+	env, first, row := signInWithoutScopes(t)
+	c := first.IDTokenClaims
+	row.Secret = domain.Secret(unsignedJWT(map[string]any{"iss": c.Issuer, "sub": c.Subject,
+		"aud": []string{"signin-client", "other-client"}, "azp": "other-client", "exp": c.Expiry.Unix(), "iat": c.IssuedAt.Unix()}))
+	ctx := context.Background()
+	if err := env.Store.Write(ctx, domain.CacheWrite{Partition: "p", IDToken: &row}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := env.Flows("p").Silent(ctx, nil, first.Account, false)
+	if res.IDToken == row.Secret {
+		t.Error("silent sign-in served an ID token whose azp is another client")
+	}
+}
+
+// Regression (ID-token-only silent hit): nothing ties the cached ID token's
+// subject (or issuer) to the account it is filed under: bob's ID token in alice's row
+// is served as alice's sign-in, with bob's claims — a web app that reads
+// IDTokenClaims.Subject logs the caller in as bob. The refresh path checks Subject and
+// the previous token's iss/sub (checkContinues); the hit checks neither.
+func TestIdentity_SilentSignInServesAnotherSubjectsIDToken(t *testing.T) {
+	env, first, row := signInWithoutScopes(t)
+	ctx := context.Background()
+	bob, err := env.Flows("p").Password(ctx, "bob@example.com", "bob-pw", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row.Secret = bob.IDToken // bob's genuine ID token, filed under alice
+	if err := env.Store.Write(ctx, domain.CacheWrite{Partition: "p", IDToken: &row}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := env.Flows("p").Silent(ctx, nil, first.Account, false)
+	if res.IDToken == bob.IDToken {
+		t.Errorf("silent sign-in for alice (%s) served bob's ID token (sub %s)", first.IDTokenClaims.Subject, res.IDTokenClaims.Subject)
+	}
+}
+
+// Regression (ID-token-only silent hit): a cached ID token about the right subject, for
+// this client, but issued by another issuer (a row copied from another provider's cache)
+// is not served as a sign-in at this authority.
+func TestIdentity_SilentSignInServesIDTokenOfAnotherIssuer(t *testing.T) {
+	env, first, row := signInWithoutScopes(t)
+	c := first.IDTokenClaims
+	row.Secret = domain.Secret(unsignedJWT(map[string]any{"iss": "https://evil.example/", "sub": c.Subject,
+		"aud": "signin-client", "exp": c.Expiry.Unix(), "iat": c.IssuedAt.Unix()}))
+	ctx := context.Background()
+	if err := env.Store.Write(ctx, domain.CacheWrite{Partition: "p", IDToken: &row}); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := env.Flows("p").Silent(ctx, nil, first.Account, false)
+	if res.IDToken == row.Secret {
+		t.Error("silent sign-in served an ID token of another issuer")
 	}
 }
