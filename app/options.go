@@ -217,10 +217,21 @@ func WithCodeVerifier(verifier string) CodeRedemptionOption {
 	return CodeRedemptionOption{func(r *codeCall) { r.CodeVerifier = domain.Secret(verifier) }}
 }
 
-// WithNonce checks the ID token's nonce against the one the authorization request sent.
-func WithNonce(nonce string) CodeRedemptionOption {
-	return CodeRedemptionOption{func(r *codeCall) { r.Nonce = nonce }}
-}
+// NonceOption sends a nonce in the authorization request and checks it on redemption.
+type NonceOption struct{ nonce string }
+
+// WithNonce binds the ID token to one authorization request (OIDC Core §3.1.2.1).
+// AuthorizationURL sends nonce (it sends none without this option; providers that
+// require a nonce refuse such a request); AcquireTokenByAuthorizationCode checks the ID
+// token's nonce against it (domain.ErrNonceMismatch when it differs or is missing),
+// so pass the same value to both. InitiateAuthCodeFlow and AcquireTokenInteractive send
+// and check it instead of a random one. Make it unguessable (domain.RandomString) and
+// use it once; it must be printable ASCII (VSCHAR) of at most domain.MaxNonceBytes bytes, else the
+// call fails with domain.ErrInvalidInput.
+func WithNonce(nonce string) NonceOption { return NonceOption{nonce: nonce} }
+
+func (o NonceOption) applyAuthCode(r *authCodeCall) { r.Nonce = o.nonce }
+func (o NonceOption) applyCode(r *codeCall)         { r.Nonce = o.nonce }
 
 // ScopesOption narrows the scopes a completed auth-code flow redeems its code for.
 type ScopesOption struct{ scopes []string }

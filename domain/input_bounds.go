@@ -123,7 +123,7 @@ func CheckRefreshToken(rt Secret) error {
 
 // AuthRequestInputs are the caller's parameters of an authorization request.
 type AuthRequestInputs struct {
-	RedirectURI, State, LoginHint, DomainHint, Claims, Prompt, CodeChallenge string
+	RedirectURI, State, Nonce, LoginHint, DomainHint, Claims, Prompt, CodeChallenge string
 }
 
 // Check applies the bounds of each field; an empty RedirectURI (the provider then
@@ -134,6 +134,7 @@ func (in AuthRequestInputs) Check() error {
 	}
 	for _, err := range []error{
 		CheckVSChars(ErrInvalidInput, "state", in.State, MaxStateBytes),
+		CheckVSChars(ErrInvalidInput, "nonce", in.Nonce, MaxNonceBytes),
 		CheckText("login hint", in.LoginHint, MaxHintBytes),
 		CheckText("domain hint", in.DomainHint, MaxHintBytes),
 		CheckClaims(in.Claims),
