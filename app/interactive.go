@@ -25,7 +25,8 @@ import (
 // taken: any other request to the port is answered 400 and the wait goes on, so a
 // forged redirect cannot take the real one's place. Register "http://127.0.0.1" (any
 // port) as a redirect URI of the app, or "http://127.0.0.1:{port}/" with
-// WithRedirectPort. ctx bounds the wait: give it a deadline.
+// WithRedirectPort ("http://127.0.0.1:{port}{path}" with WithRedirectPath too). ctx
+// bounds the wait: give it a deadline.
 //
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
@@ -40,12 +41,19 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	if call.ResponseMode.Effective() != ResponseModeQuery {
 		return AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "app: AcquireTokenInteractive reads the loopback redirect's query: response_mode %s is not supported", call.ResponseMode)
 	}
+	path := "/"
+	if call.redirectPath != nil {
+		if err := domain.CheckLoopbackRedirectPath(*call.redirectPath); err != nil {
+			return AuthResult{}, err
+		}
+		path = *call.redirectPath
+	}
 	ln, err := listenLoopback(call.redirectPort)
 	if err != nil {
 		return AuthResult{}, err
 	}
 	defer ln.Close()
-	call.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/", ln.Addr().(*net.TCPAddr).Port)
+	call.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d%s", ln.Addr().(*net.TCPAddr).Port, path)
 	flow, err := c.authCode.Initiate(ctx, call.AuthCodeRequest)
 	if err != nil {
 		return AuthResult{}, err
@@ -55,7 +63,7 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srv := &http.Server{Handler: redirectHandler(flow.State, responses, log), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: redirectHandler(path, flow.State, responses, log), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown below
 	defer func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
@@ -99,16 +107,18 @@ func listenLoopback(port *int) (net.Listener, error) {
 	return ln, nil
 }
 
-// redirectHandler hands responses the first redirect whose state is this flow's, and
+// redirectHandler serves path only. It hands responses the first redirect whose state is this flow's, and
 // answers every other request 400 without taking it. Anything on the machine (another
 // process, a web page the user has open) can send a request to the loopback port; if
 // the first request won, a forged redirect raced ahead of the provider's would make the
 // real one be ignored. A provider's error redirect carries the state too (RFC 6749
 // §4.1.2.1), so it must match as well. The comparison is constant-time.
-func redirectHandler(state string, responses chan<- url.Values, log *slog.Logger) http.Handler {
+func redirectHandler(path, state string, responses chan<- url.Values, log *slog.Logger) http.Handler {
 	want := []byte(state)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
+		// The raw path, so an escaped form of the path is not taken for it (the
+		// provider redirects to the URI as registered).
+		if r.URL.EscapedPath() != path {
 			http.NotFound(w, r)
 			return
 		}

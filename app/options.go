@@ -54,7 +54,8 @@ type (
 	authCodeCall struct {
 		usecases.AuthCodeRequest
 		authority    authorityOverride
-		redirectPort *int // AcquireTokenInteractive only
+		redirectPort *int    // AcquireTokenInteractive only
+		redirectPath *string // AcquireTokenInteractive only
 	}
 	passwordCall struct {
 		usecases.PasswordRequest
@@ -206,6 +207,21 @@ type RedirectPortOption struct{ port int }
 func WithRedirectPort(port int) RedirectPortOption { return RedirectPortOption{port: port} }
 
 func (o RedirectPortOption) applyAuthCode(r *authCodeCall) { r.redirectPort = &o.port }
+
+// RedirectPathOption sets the path of AcquireTokenInteractive's loopback redirect URI.
+type RedirectPathOption struct{ path string }
+
+// WithRedirectPath makes AcquireTokenInteractive send http://127.0.0.1:{port}{path} as
+// the redirect URI (with WithRedirectPort, register exactly that), for providers that
+// register a redirect URI such as http://127.0.0.1:8400/callback exactly and refuse
+// "/". The listener then answers only that path (404 elsewhere). The path must pass
+// domain.CheckLoopbackRedirectPath (absolute, no query, fragment, escapes or dot
+// segments), else the call fails with domain.ErrInvalidInput. InitiateAuthCodeFlow and
+// AuthorizationURL take the redirect URI as an argument: they refuse this option with
+// domain.ErrInvalidInput.
+func WithRedirectPath(path string) RedirectPathOption { return RedirectPathOption{path: path} }
+
+func (o RedirectPathOption) applyAuthCode(r *authCodeCall) { r.redirectPath = &o.path }
 
 // CodeRedemptionOption sets what AcquireTokenByAuthorizationCode must send or check.
 type CodeRedemptionOption struct{ apply func(*codeCall) }

@@ -13,8 +13,8 @@ import (
 )
 
 // loginOverHTTP runs the binary's login --no-browser with env and args and signs ada
-// in at the URL it prints, returning the JSON result.
-func loginOverHTTP(t *testing.T, env map[string]string, args ...string) tokenJSON {
+// in at the URL it prints, returning the JSON result and that URL.
+func loginOverHTTP(t *testing.T, env map[string]string, args ...string) (tokenJSON, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -52,7 +52,7 @@ func loginOverHTTP(t *testing.T, env map[string]string, args ...string) tokenJSO
 	if err := json.Unmarshal(stdout.Bytes(), &tok); err != nil {
 		t.Fatalf("login result %s: %v", stdout.String(), err)
 	}
-	return tok
+	return tok, authURL
 }
 
 // A user signed in at an Entra authority naming a tenant GUID is served from the cache
@@ -85,7 +85,7 @@ func testGUIDTenantCacheHit(t *testing.T, clientInfo, ropc bool) {
 		r := runBinary(t, invocation{args: []string{"ropc", "--username", adaName, "--password-stdin", "--output", "json"}, env: env, stdin: adaPassword + "\n"})
 		tok = decodeToken(t, r)
 	} else {
-		tok = loginOverHTTP(t, env)
+		tok, _ = loginOverHTTP(t, env)
 	}
 	if tok.IDTokenClaims["tid"] != tenant {
 		t.Errorf("login: tid %v; want the authority's tenant %s", tok.IDTokenClaims["tid"], tenant)
