@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -147,11 +148,28 @@ func redirectHandler(path, state string, responses chan<- url.Values, log *slog.
 	})
 }
 
-// systemBrowser opens URLs with the operating system's browser, and prints the URL to
-// standard error when it cannot (a server, an SSH session).
+// systemBrowser opens URLs with OpenSystemBrowser, and prints the URL to standard
+// error when it cannot (a server, an SSH session).
 type systemBrowser struct{}
 
 func (systemBrowser) Open(ctx context.Context, u string) error {
+	if OpenSystemBrowser(ctx, u) != nil {
+		fmt.Fprintf(os.Stderr, "Open this URL in a browser to sign in:\n\n  %s\n\n", u)
+	}
+	return nil
+}
+
+// OpenSystemBrowser starts the operating system's browser at u: open on macOS, the URL
+// handler of Windows (rundll32 url.dll,FileProtocolHandler) and xdg-open elsewhere,
+// when a display is set. It returns once the browser is started, without waiting for
+// it, and an error when none can be. Only an absolute http or https URL is opened: the
+// authorization endpoint comes from the provider's discovery document, and a handler
+// given a file: or another scheme's URL would open a local file or program instead.
+func OpenSystemBrowser(ctx context.Context, u string) error {
+	parsed, err := url.Parse(u)
+	if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+		return domain.Errorf(domain.ErrInvalidInput, "app: open the browser: not an http or https URL")
+	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
@@ -159,13 +177,13 @@ func (systemBrowser) Open(ctx context.Context, u string) error {
 	case "windows":
 		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", u)
 	default:
-		if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
-			cmd = exec.CommandContext(ctx, "xdg-open", u)
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return errors.New("no display")
 		}
+		cmd = exec.CommandContext(ctx, "xdg-open", u)
 	}
-	if cmd == nil || cmd.Start() != nil {
-		fmt.Fprintf(os.Stderr, "Open this URL in a browser to sign in:\n\n  %s\n\n", u)
-		return nil
+	if err := cmd.Start(); err != nil {
+		return err
 	}
 	go func() { _ = cmd.Wait() }()
 	return nil

@@ -7,9 +7,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
-	"os/exec"
-	"runtime"
 	"time"
 
 	"github.com/hexauth/hexauth/app"
@@ -167,7 +164,7 @@ type cliBrowser struct {
 func (b *cliBrowser) Open(ctx context.Context, u string) error {
 	fmt.Fprintf(b.w, "Open this URL in a browser to sign in:\n\n%s\n\n", u)
 	if b.start {
-		if err := startBrowser(ctx, u); err != nil {
+		if err := app.OpenSystemBrowser(ctx, u); err != nil {
 			fmt.Fprintf(b.w, "(no browser could be started: %v)\n", err)
 		}
 	} else if port := redirectPort(u); port != "" {
@@ -190,25 +187,4 @@ func redirectPort(authURL string) string {
 		return ""
 	}
 	return r.Port()
-}
-
-// startBrowser opens u with the operating system's browser.
-func startBrowser(ctx context.Context, u string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.CommandContext(ctx, "open", u)
-	case "windows":
-		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", u)
-	default:
-		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-			return fmt.Errorf("no display")
-		}
-		cmd = exec.CommandContext(ctx, "xdg-open", u)
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
 }
