@@ -167,6 +167,9 @@ func (c *client) authCodeCallTo(scopes []string, redirectURI string, opts []Auth
 	if err == nil && call.redirectPort != nil {
 		err = domain.Errorf(domain.ErrInvalidInput, "app: WithRedirectPort applies to AcquireTokenInteractive only; put the port in redirectURI")
 	}
+	if err == nil && call.redirectPath != nil {
+		err = domain.Errorf(domain.ErrInvalidInput, "app: WithRedirectPath applies to AcquireTokenInteractive only; put the path in redirectURI")
+	}
 	return call, err
 }
 

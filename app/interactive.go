@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,7 +26,8 @@ import (
 // taken: any other request to the port is answered 400 and the wait goes on, so a
 // forged redirect cannot take the real one's place. Register "http://127.0.0.1" (any
 // port) as a redirect URI of the app, or "http://127.0.0.1:{port}/" with
-// WithRedirectPort. ctx bounds the wait: give it a deadline.
+// WithRedirectPort ("http://127.0.0.1:{port}{path}" with WithRedirectPath too). ctx
+// bounds the wait: give it a deadline.
 //
 // On domain.ErrCacheStore the result is populated (see "Tokens returned with an
 // error" in the package doc): keep its RefreshToken.
@@ -40,12 +42,19 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	if call.ResponseMode.Effective() != ResponseModeQuery {
 		return AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "app: AcquireTokenInteractive reads the loopback redirect's query: response_mode %s is not supported", call.ResponseMode)
 	}
+	path := "/"
+	if call.redirectPath != nil {
+		if err := domain.CheckLoopbackRedirectPath(*call.redirectPath); err != nil {
+			return AuthResult{}, err
+		}
+		path = *call.redirectPath
+	}
 	ln, err := listenLoopback(call.redirectPort)
 	if err != nil {
 		return AuthResult{}, err
 	}
 	defer ln.Close()
-	call.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/", ln.Addr().(*net.TCPAddr).Port)
+	call.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d%s", ln.Addr().(*net.TCPAddr).Port, path)
 	flow, err := c.authCode.Initiate(ctx, call.AuthCodeRequest)
 	if err != nil {
 		return AuthResult{}, err
@@ -55,7 +64,7 @@ func (c *PublicClient) AcquireTokenInteractive(ctx context.Context, scopes []str
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	srv := &http.Server{Handler: redirectHandler(flow.State, responses, log), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: redirectHandler(path, flow.State, responses, log), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Shutdown below
 	defer func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
@@ -99,16 +108,18 @@ func listenLoopback(port *int) (net.Listener, error) {
 	return ln, nil
 }
 
-// redirectHandler hands responses the first redirect whose state is this flow's, and
+// redirectHandler serves path only. It hands responses the first redirect whose state is this flow's, and
 // answers every other request 400 without taking it. Anything on the machine (another
 // process, a web page the user has open) can send a request to the loopback port; if
 // the first request won, a forged redirect raced ahead of the provider's would make the
 // real one be ignored. A provider's error redirect carries the state too (RFC 6749
 // §4.1.2.1), so it must match as well. The comparison is constant-time.
-func redirectHandler(state string, responses chan<- url.Values, log *slog.Logger) http.Handler {
+func redirectHandler(path, state string, responses chan<- url.Values, log *slog.Logger) http.Handler {
 	want := []byte(state)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
+		// The raw path, so an escaped form of the path is not taken for it (the
+		// provider redirects to the URI as registered).
+		if r.URL.EscapedPath() != path {
 			http.NotFound(w, r)
 			return
 		}
@@ -137,11 +148,28 @@ func redirectHandler(state string, responses chan<- url.Values, log *slog.Logger
 	})
 }
 
-// systemBrowser opens URLs with the operating system's browser, and prints the URL to
-// standard error when it cannot (a server, an SSH session).
+// systemBrowser opens URLs with OpenSystemBrowser, and prints the URL to standard
+// error when it cannot (a server, an SSH session).
 type systemBrowser struct{}
 
 func (systemBrowser) Open(ctx context.Context, u string) error {
+	if OpenSystemBrowser(ctx, u) != nil {
+		fmt.Fprintf(os.Stderr, "Open this URL in a browser to sign in:\n\n  %s\n\n", u)
+	}
+	return nil
+}
+
+// OpenSystemBrowser starts the operating system's browser at u: open on macOS, the URL
+// handler of Windows (rundll32 url.dll,FileProtocolHandler) and xdg-open elsewhere,
+// when a display is set. It returns once the browser is started, without waiting for
+// it, and an error when none can be. Only an absolute http or https URL is opened: the
+// authorization endpoint comes from the provider's discovery document, and a handler
+// given a file: or another scheme's URL would open a local file or program instead.
+func OpenSystemBrowser(ctx context.Context, u string) error {
+	parsed, err := url.Parse(u)
+	if err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+		return domain.Errorf(domain.ErrInvalidInput, "app: open the browser: not an http or https URL")
+	}
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
@@ -149,13 +177,13 @@ func (systemBrowser) Open(ctx context.Context, u string) error {
 	case "windows":
 		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", u)
 	default:
-		if os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" {
-			cmd = exec.CommandContext(ctx, "xdg-open", u)
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return errors.New("no display")
 		}
+		cmd = exec.CommandContext(ctx, "xdg-open", u)
 	}
-	if cmd == nil || cmd.Start() != nil {
-		fmt.Fprintf(os.Stderr, "Open this URL in a browser to sign in:\n\n  %s\n\n", u)
-		return nil
+	if err := cmd.Start(); err != nil {
+		return err
 	}
 	go func() { _ = cmd.Wait() }()
 	return nil

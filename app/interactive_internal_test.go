@@ -35,7 +35,7 @@ func TestRedirectHandler_takesOnlyThisFlowsState(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			responses := make(chan url.Values, 1)
 			var logs bytes.Buffer
-			h := redirectHandler(state, responses, slog.New(slog.NewTextHandler(&logs, nil)))
+			h := redirectHandler("/", state, responses, slog.New(slog.NewTextHandler(&logs, nil)))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.target, nil))
 			if rec.Code != tc.wantStatus {
@@ -61,12 +61,36 @@ func TestRedirectHandler_takesOnlyThisFlowsState(t *testing.T) {
 // An empty expected state (never made by Initiate) must not match a request without one.
 func TestRedirectHandler_emptyFlowStateTakesNothing(t *testing.T) {
 	responses := make(chan url.Values, 1)
-	h := redirectHandler("", responses, slog.New(slog.DiscardHandler))
+	h := redirectHandler("/", "", responses, slog.New(slog.DiscardHandler))
 	for _, target := range []string{"/?code=c1", "/?code=c1&state=", "/?code=c1&state=x"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
 		if rec.Code != http.StatusBadRequest || len(responses) != 0 {
 			t.Fatalf("GET %s with an empty flow state: status %d, %d taken; want 400 and none", target, rec.Code, len(responses))
+		}
+	}
+}
+
+// With a redirect path the listener serves that path only: the same response at "/", at
+// the path with a trailing slash or in an escaped spelling is not taken.
+func TestRedirectHandler_servesItsPathOnly(t *testing.T) {
+	const state = "C8ZwYwRdTAE1uf9dCRFElWTVXD6HCkob"
+	for _, tc := range []struct {
+		target     string
+		wantStatus int
+	}{
+		{"/callback?code=c1&state=" + state, http.StatusOK},
+		{"/?code=c1&state=" + state, http.StatusNotFound},
+		{"/callback/?code=c1&state=" + state, http.StatusNotFound},
+		{"/%63allback?code=c1&state=" + state, http.StatusNotFound},
+		{"/Callback?code=c1&state=" + state, http.StatusNotFound},
+	} {
+		responses := make(chan url.Values, 1)
+		h := redirectHandler("/callback", state, responses, slog.New(slog.DiscardHandler))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.target, nil))
+		if rec.Code != tc.wantStatus || (len(responses) == 1) != (tc.wantStatus == http.StatusOK) {
+			t.Errorf("GET %s: status %d, %d taken; want %d", tc.target, rec.Code, len(responses), tc.wantStatus)
 		}
 	}
 }

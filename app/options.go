@@ -54,7 +54,8 @@ type (
 	authCodeCall struct {
 		usecases.AuthCodeRequest
 		authority    authorityOverride
-		redirectPort *int // AcquireTokenInteractive only
+		redirectPort *int    // AcquireTokenInteractive only
+		redirectPath *string // AcquireTokenInteractive only
 	}
 	passwordCall struct {
 		usecases.PasswordRequest
@@ -207,6 +208,21 @@ func WithRedirectPort(port int) RedirectPortOption { return RedirectPortOption{p
 
 func (o RedirectPortOption) applyAuthCode(r *authCodeCall) { r.redirectPort = &o.port }
 
+// RedirectPathOption sets the path of AcquireTokenInteractive's loopback redirect URI.
+type RedirectPathOption struct{ path string }
+
+// WithRedirectPath makes AcquireTokenInteractive send http://127.0.0.1:{port}{path} as
+// the redirect URI (with WithRedirectPort, register exactly that), for providers that
+// register a redirect URI such as http://127.0.0.1:8400/callback exactly and refuse
+// "/". The listener then answers only that path (404 elsewhere). The path must pass
+// domain.CheckLoopbackRedirectPath (absolute, no query, fragment, escapes or dot
+// segments), else the call fails with domain.ErrInvalidInput. InitiateAuthCodeFlow and
+// AuthorizationURL take the redirect URI as an argument: they refuse this option with
+// domain.ErrInvalidInput.
+func WithRedirectPath(path string) RedirectPathOption { return RedirectPathOption{path: path} }
+
+func (o RedirectPathOption) applyAuthCode(r *authCodeCall) { r.redirectPath = &o.path }
+
 // CodeRedemptionOption sets what AcquireTokenByAuthorizationCode must send or check.
 type CodeRedemptionOption struct{ apply func(*codeCall) }
 
@@ -217,10 +233,21 @@ func WithCodeVerifier(verifier string) CodeRedemptionOption {
 	return CodeRedemptionOption{func(r *codeCall) { r.CodeVerifier = domain.Secret(verifier) }}
 }
 
-// WithNonce checks the ID token's nonce against the one the authorization request sent.
-func WithNonce(nonce string) CodeRedemptionOption {
-	return CodeRedemptionOption{func(r *codeCall) { r.Nonce = nonce }}
-}
+// NonceOption sends a nonce in the authorization request and checks it on redemption.
+type NonceOption struct{ nonce string }
+
+// WithNonce binds the ID token to one authorization request (OIDC Core §3.1.2.1).
+// AuthorizationURL sends nonce (it sends none without this option; providers that
+// require a nonce refuse such a request); AcquireTokenByAuthorizationCode checks the ID
+// token's nonce against it (domain.ErrNonceMismatch when it differs or is missing),
+// so pass the same value to both. InitiateAuthCodeFlow and AcquireTokenInteractive send
+// and check it instead of a random one. Make it unguessable (domain.RandomString) and
+// use it once; it must be printable ASCII (VSCHAR) of at most domain.MaxNonceBytes bytes, else the
+// call fails with domain.ErrInvalidInput.
+func WithNonce(nonce string) NonceOption { return NonceOption{nonce: nonce} }
+
+func (o NonceOption) applyAuthCode(r *authCodeCall) { r.Nonce = o.nonce }
+func (o NonceOption) applyCode(r *codeCall)         { r.Nonce = o.nonce }
 
 // ScopesOption narrows the scopes a completed auth-code flow redeems its code for.
 type ScopesOption struct{ scopes []string }

@@ -112,6 +112,54 @@ func CheckOptionalRedirectURI(raw string) error {
 	return CheckRedirectURI(raw)
 }
 
+// MaxRedirectPathBytes bounds the path of a loopback redirect URI.
+const MaxRedirectPathBytes = 256
+
+// CheckLoopbackRedirectPath checks the path of a loopback redirect URI
+// (http://127.0.0.1:PORT/callback): absolute ("/" first, not "//", which would read as
+// a host), at most MaxRedirectPathBytes, without query or fragment, and made only of
+// the characters a path may hold unescaped (RFC 3986 §3.3 pchar without "%"), with no
+// "." or ".." segment. Providers compare redirect URIs as strings, and a browser
+// normalises dot segments and may re-escape characters: a path either would change
+// arrives elsewhere than the listener waits, or no longer matches the registration.
+func CheckLoopbackRedirectPath(path string) error {
+	switch {
+	case path == "":
+		return Errorf(ErrInvalidInput, "redirect path is empty: want an absolute path such as /callback")
+	case len(path) > MaxRedirectPathBytes:
+		return Errorf(ErrInvalidInput, "redirect path exceeds %d bytes", MaxRedirectPathBytes)
+	case path[0] != '/':
+		return Errorf(ErrInvalidInput, "redirect path %q is not absolute: want it to start with /", path)
+	case strings.HasPrefix(path, "//"):
+		return Errorf(ErrInvalidInput, "redirect path %q starts with //, which reads as a host", path)
+	case strings.ContainsRune(path, '?'):
+		return Errorf(ErrInvalidInput, "redirect path %q has a query: the provider adds the query", path)
+	case strings.ContainsRune(path, '#'):
+		return Errorf(ErrInvalidInput, "redirect path %q has a fragment (RFC 6749 §3.1.2)", path)
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; !isPathChar(c) {
+			return Errorf(ErrInvalidInput, "redirect path %q has the character %q: want letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ /", path, rune(c))
+		}
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." {
+			return Errorf(ErrInvalidInput, "redirect path %q has a %q segment, which browsers remove", path, seg)
+		}
+	}
+	return nil
+}
+
+// isPathChar reports whether c may appear unescaped in a path: RFC 3986 pchar (less
+// "%", as escapes are not canonical) or "/".
+func isPathChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
+}
+
 // CheckRefreshToken checks a refresh token a caller hands over: non-empty, at most
 // MaxRefreshTokenBytes of visible ASCII (RFC 6749 Appendix A: VSCHAR).
 func CheckRefreshToken(rt Secret) error {
@@ -123,7 +171,7 @@ func CheckRefreshToken(rt Secret) error {
 
 // AuthRequestInputs are the caller's parameters of an authorization request.
 type AuthRequestInputs struct {
-	RedirectURI, State, LoginHint, DomainHint, Claims, Prompt, CodeChallenge string
+	RedirectURI, State, Nonce, LoginHint, DomainHint, Claims, Prompt, CodeChallenge string
 }
 
 // Check applies the bounds of each field; an empty RedirectURI (the provider then
@@ -134,6 +182,7 @@ func (in AuthRequestInputs) Check() error {
 	}
 	for _, err := range []error{
 		CheckVSChars(ErrInvalidInput, "state", in.State, MaxStateBytes),
+		CheckVSChars(ErrInvalidInput, "nonce", in.Nonce, MaxNonceBytes),
 		CheckText("login hint", in.LoginHint, MaxHintBytes),
 		CheckText("domain hint", in.DomainHint, MaxHintBytes),
 		CheckClaims(in.Claims),

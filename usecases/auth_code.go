@@ -24,6 +24,11 @@ type AuthCodeRequest struct {
 	MaxAge      *time.Duration
 	// CodeChallenge is used by AuthorizationURL only (Initiate always makes its own).
 	CodeChallenge string
+	// Nonce is sent as nonce when set: by AuthorizationURL, which otherwise sends none
+	// (its caller checks it on redemption, LegacyCode's CodeRequest.Nonce), and by
+	// Initiate instead of a random one (it must still be unguessable: it binds the ID
+	// token to this request).
+	Nonce string
 	// ExtraQuery are further authorization-request parameters (MSAL's **kwargs),
 	// checked with domain.CheckExtraParameters before any call.
 	ExtraQuery url.Values
@@ -73,9 +78,11 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 			return domain.AuthCodeFlow{}, err
 		}
 	}
-	nonce, err := domain.RandomString(a.e.cfg.Rand, 24)
-	if err != nil {
-		return domain.AuthCodeFlow{}, err
+	nonce := req.Nonce
+	if nonce == "" {
+		if nonce, err = domain.RandomString(a.e.cfg.Rand, 24); err != nil {
+			return domain.AuthCodeFlow{}, err
+		}
 	}
 	authority := a.e.authority(req.Authority)
 	req.CodeChallenge = pkce.Challenge
@@ -98,7 +105,9 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 // AuthorizationURL returns an authorization URL without keeping a flow (MSAL's
 // get_authorization_request_url); the code is later redeemed with LegacyCode. A random
 // state is sent unless req.State is given (read it back from the URL's query to check the
-// redirect); PKCE only when req.CodeChallenge is set.
+// redirect); PKCE only when req.CodeChallenge is set; a nonce only when req.Nonce is
+// (providers that require one, such as many OIDC providers for a request with openid,
+// refuse a request without it; redeem with the same nonce to have it checked).
 func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (string, error) {
 	scopes, err := a.checkRequest(ctx, "auth code: authorization URL", req)
 	if err != nil {
@@ -115,7 +124,7 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 			return "", err
 		}
 	}
-	uri, err := a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, state, ""))
+	uri, err := a.e.idp.AuthorizationURL(ctx, a.e.authority(req.Authority), a.authorizationRequest(req, scopes, state, req.Nonce))
 	return uri, classifyDone("auth code: authorization URL", err)
 }
 
@@ -127,7 +136,7 @@ func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequ
 		return nil, err
 	}
 	in := domain.AuthRequestInputs{
-		RedirectURI: req.RedirectURI, State: req.State, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
+		RedirectURI: req.RedirectURI, State: req.State, Nonce: req.Nonce, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
 		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
 	}
 	if err := firstErr(in.Check(), domain.CheckExtraParameters(op, req.ExtraQuery),

@@ -34,11 +34,18 @@ type redemption struct {
 // redeem sends the grant, checks the response and its ID token, stores the result
 // atomically and returns it. Nothing is stored when a check fails. A user grant for no
 // scope beyond the reserved ones is a sign-in for an ID token only (DESIGN §3): see
-// signInResult.
+// signInResult. A refresh of a cached account whose response carries no ID token (as
+// Google, Okta and many OIDC providers answer) keeps the cached one, so its result
+// carries the cached ID token's claims, as a cache hit in that tenant does: the caller
+// sees the same identity whichever way the token came.
 func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, error) {
 	res, err := e.redeemTokens(ctx, r)
 	if len(r.scopes) == 0 && !r.appOnly {
 		return signInResult(r, res, err)
+	}
+	if err == nil && res.IDTokenClaims == nil && r.prev != nil && res.AccessToken != "" {
+		prev := *r.prev
+		res.IDTokenClaims = &prev
 	}
 	return res, err
 }

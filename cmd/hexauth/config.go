@@ -45,11 +45,13 @@ var (
 	setClientAuth    = setting{key: "client_auth", usage: "client authentication `method`: client_secret_basic, client_secret_post or private_key_jwt (default: from the credential and the provider's metadata)"}
 	setRedirectPort  = setting{key: "redirect_port", isInt: true,
 		usage: "listen for the sign-in redirect on this loopback `port` (1..65535) and send http://127.0.0.1:PORT/ as the redirect URI, for providers that match redirect URIs exactly (default: a random port)"}
+	setRedirectPath = setting{key: "redirect_path",
+		usage: "the sign-in redirect's `path`, such as /callback: send http://127.0.0.1:PORT/callback as the redirect URI and serve that path only, for providers that registered it exactly (default: /)"}
 )
 
 // allSettings lists every setting, for the config file's keys.
 var allSettings = []setting{setClientID, setAuthority, setAuthorityKind, setCache, setPartition,
-	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setAllowedHosts,
+	setScopes, setUsername, setOutput, setTimeout, setVerbose, setRedirectPort, setRedirectPath, setAllowedHosts,
 	setClientCert, setClientKey, setClientAuth}
 
 // secretKeys are config-file keys refused with a pointer to the right source.
@@ -69,6 +71,7 @@ type settings struct {
 	timeout                                         time.Duration
 	verbose                                         bool
 	redirectPort                                    int    // login's fixed loopback port; 0: a random one
+	redirectPath                                    string // login's loopback redirect path; "": /
 	clientCertificate, clientKey                    string // PEM files for private_key_jwt
 	clientAuth                                      string // authBasic, authPost, authPrivateKey or authAuto
 }
@@ -286,6 +289,12 @@ func toSettings(v map[string]string) (settings, error) {
 			return settings{}, usageErrorf("--redirect-port %q: want a port number in 1..65535", p)
 		}
 		s.redirectPort = port
+	}
+	if p := strings.TrimSpace(v[setRedirectPath.key]); p != "" {
+		if err := domain.CheckLoopbackRedirectPath(p); err != nil {
+			return settings{}, usageErrorf("--redirect-path %q: want an absolute path such as /callback, without query, fragment, %%-escapes or . and .. segments", p)
+		}
+		s.redirectPath = p
 	}
 	return s, nil
 }

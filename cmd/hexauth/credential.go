@@ -175,6 +175,7 @@ func (p printer) appAcquired(res app.AuthResult, err error) error {
 	if err != nil && !(errors.Is(err, domain.ErrCacheStore) && res.AccessToken != "") {
 		return err
 	}
+	p.app = true
 	p.token(res)
 	if err != nil {
 		fmt.Fprintln(p.e.stderr, "hexauth: warning: the token was not cached (the cache store failed)")

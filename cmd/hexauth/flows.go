@@ -142,7 +142,7 @@ func newTokenCmd(ctx context.Context, e *env) *cobra.Command {
 	fs.BoolVar(&out.execCredential, "exec-credential", false, "print a Kubernetes client.authentication.k8s.io/v1 ExecCredential (token and expirationTimestamp), for a kubeconfig exec entry")
 	interactive := fs.Bool("interactive", false, "when no token can be had silently, sign in as login does (one browser for parallel calls: the others wait, then use its tokens)")
 	noBrowser := fs.Bool("no-browser", false, "with --interactive: only print the sign-in URL; do not start a browser")
-	cmd = flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: defaultTimeout,
+	cmd = flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort, setRedirectPath), timeout: defaultTimeout,
 		browser: func(settings) ports.Browser {
 			if !*interactive {
 				return nil
@@ -227,9 +227,7 @@ func signInForToken(ctx context.Context, e *env, sess *session, s settings, opts
 	if s.username != "" {
 		lopts = append(lopts, app.WithLoginHint(s.username))
 	}
-	if s.redirectPort != 0 {
-		lopts = append(lopts, app.WithRedirectPort(s.redirectPort))
-	}
+	lopts = append(lopts, redirectOptions(s)...)
 	return sess.public.AcquireTokenInteractive(ctx, s.scopes, lopts...)
 }
 

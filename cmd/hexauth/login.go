@@ -7,9 +7,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
-	"os/exec"
-	"runtime"
 	"time"
 
 	"github.com/hexauth/hexauth/app"
@@ -29,15 +26,16 @@ const loginTimeout = 5 * time.Minute
 // cliBrowser). The device code flow needs neither: the user enters a code on any
 // device.
 func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
-	c, fs := newLeaf("login --client-id ID --authority URL [--scopes SCOPES] [--username HINT] [--redirect-port PORT | --device-code] [flags]",
+	c, fs := newLeaf("login --client-id ID --authority URL [--scopes SCOPES] [--username HINT] [--redirect-port PORT] [--redirect-path PATH] [--device-code] [flags]",
 		"sign in with the authorization code flow and PKCE on a loopback redirect, or a device code (without --scopes: sign-in only, for an ID token)",
 		"  hexauth login --scopes User.Read\n"+
 			"  hexauth login --no-browser --redirect-port 8400   # over SSH: forward port 8400\n"+
+			"  hexauth login --redirect-port 8400 --redirect-path /callback   # registered http://127.0.0.1:8400/callback\n"+
 			"  hexauth login --device-code                        # enter a code on another device")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in URL; do not start a browser")
 	prompt := fs.String("prompt", "", "prompt parameter: login, consent, select_account or none")
 	device := fs.Bool("device-code", false, "sign in with the device code flow (RFC 8628): enter a code shown here on any other device")
-	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort), timeout: loginTimeout,
+	cmd := flowCommand{flags: addClientFlags(fs, setScopes, setUsername, setRedirectPort, setRedirectPath), timeout: loginTimeout,
 		browser: func(settings) ports.Browser { return &cliBrowser{w: e.stderr, start: !*noBrowser} }}
 	c.RunE = runE(func(args []string) int {
 		if code, ok := takeOperand(e, args, nil); !ok {
@@ -51,8 +49,8 @@ func newLoginCmd(ctx context.Context, e *env) *cobra.Command {
 			// The provider's expiry ends the wait (15 minutes at Entra); --timeout may
 			// shorten it.
 			cmd.timeout, cmd.browser = domain.MaxDeviceFlowLifetime, nil
-			if s.redirectPort != 0 || *prompt != "" {
-				return newPrinter(e, s).fail(usageErrorf("--device-code takes neither --redirect-port nor --prompt"))
+			if s.redirectPort != 0 || s.redirectPath != "" || *prompt != "" {
+				return newPrinter(e, s).fail(usageErrorf("--device-code takes none of --redirect-port, --redirect-path and --prompt"))
 			}
 			return cmd.runParsed(ctx, e, s, func(ctx context.Context, s settings, sess *session, p printer) error {
 				return deviceLogin(ctx, e, s, sess, p)
@@ -76,15 +74,13 @@ func loginBody(e *env, prompt *string) func(context.Context, settings, *session,
 		if *prompt != "" {
 			opts = append(opts, app.WithPrompt(*prompt))
 		}
-		if s.redirectPort != 0 {
-			opts = append(opts, app.WithRedirectPort(s.redirectPort))
-		}
+		opts = append(opts, redirectOptions(s)...)
 		res, err := sess.public.AcquireTokenInteractive(ctx, s.scopes, opts...)
 		if err != nil {
 			if s.redirectPort != 0 && isListenError(err) {
 				return &hintedError{err: err, msg: fmt.Sprintf("login: port %d is not available: is another process using it?", s.redirectPort),
 					hint: fmt.Sprintf("login cannot listen on port %d: free it, or pass another "+
-						"--redirect-port PORT whose http://127.0.0.1:PORT/ is registered with the provider", s.redirectPort)}
+						"--redirect-port PORT whose http://127.0.0.1:PORT%s is registered with the provider", s.redirectPort, redirectPathOf(s))}
 			}
 			if werr := waitEnded(ctx, err, s); werr != nil {
 				return werr
@@ -92,6 +88,26 @@ func loginBody(e *env, prompt *string) func(context.Context, settings, *session,
 		}
 		return p.acquired(s, res, err)
 	}
+}
+
+// redirectOptions are the loopback redirect's port and path options of s.
+func redirectOptions(s settings) []app.AuthCodeOption {
+	var opts []app.AuthCodeOption
+	if s.redirectPort != 0 {
+		opts = append(opts, app.WithRedirectPort(s.redirectPort))
+	}
+	if s.redirectPath != "" {
+		opts = append(opts, app.WithRedirectPath(s.redirectPath))
+	}
+	return opts
+}
+
+// redirectPathOf is the loopback redirect path of s.
+func redirectPathOf(s settings) string {
+	if s.redirectPath == "" {
+		return "/"
+	}
+	return s.redirectPath
 }
 
 // deviceLogin runs the device code flow: the provider's message (which names the page
@@ -148,7 +164,7 @@ type cliBrowser struct {
 func (b *cliBrowser) Open(ctx context.Context, u string) error {
 	fmt.Fprintf(b.w, "Open this URL in a browser to sign in:\n\n%s\n\n", u)
 	if b.start {
-		if err := startBrowser(ctx, u); err != nil {
+		if err := app.OpenSystemBrowser(ctx, u); err != nil {
 			fmt.Fprintf(b.w, "(no browser could be started: %v)\n", err)
 		}
 	} else if port := redirectPort(u); port != "" {
@@ -171,25 +187,4 @@ func redirectPort(authURL string) string {
 		return ""
 	}
 	return r.Port()
-}
-
-// startBrowser opens u with the operating system's browser.
-func startBrowser(ctx context.Context, u string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "darwin":
-		cmd = exec.CommandContext(ctx, "open", u)
-	case "windows":
-		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", u)
-	default:
-		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-			return fmt.Errorf("no display")
-		}
-		cmd = exec.CommandContext(ctx, "xdg-open", u)
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
 }

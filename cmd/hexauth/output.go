@@ -45,6 +45,7 @@ type printer struct {
 	json bool
 	now  func() time.Time
 	out  tokenOutput // token's --id-token and --exec-credential
+	app  bool        // the token is the application's own (token --app), not a user's
 }
 
 func newPrinter(e *env, s settings) printer { return printer{e: e, json: s.json, now: time.Now} }
@@ -61,8 +62,13 @@ func (p printer) token(res app.AuthResult) {
 	}
 	expiresIn := p.expiresIn(res)
 	who := res.Account.Username
-	if who == "" {
+	switch {
+	case p.app:
 		who = "the application"
+	case who == "":
+		// A user's token whose response named no account (refresh of a provider that
+		// sends no ID token on refresh): still a user's token, not the app's.
+		who = "a user the response does not name (no ID token)"
 	}
 	if res.IDTokenOnly() {
 		// A sign-in: the ID token is the token the call was for.

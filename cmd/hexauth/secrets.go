@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 )
 
 // maxSecretBytes bounds a secret read from a file or standard input.
@@ -112,57 +111,48 @@ func firstLine(r io.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// isTerminal reports whether r is a terminal (a character device).
+// isTerminal reports whether r is a terminal: a character device that answers the
+// terminal calls (golang.org/x/term), so /dev/null and NUL are not, on every platform.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// promptNoEcho asks for a secret on the terminal tty with echo turned off (stty
-// -echo), and restores the terminal's settings however the read ends. A tty that stty
-// does not recognise as a terminal (/dev/null, say) is refused before any prompt.
+// promptNoEcho asks for a secret on the terminal tty with echo turned off
+// (golang.org/x/term: termios on Unix, the console mode on Windows), and restores the
+// terminal's state however the prompt ends, an interrupt included: left off, the
+// user's shell would stop echoing. A tty that is not a terminal is refused before any
+// prompt.
 func promptNoEcho(ctx context.Context, tty *os.File, w io.Writer, what, where string) (string, error) {
-	notTerminal := usageErrorf("no %s given: %s (standard input is not a terminal, so hexauth cannot prompt)", what, where)
-	if runtime.GOOS == "windows" {
-		return "", notTerminal
-	}
-	saved, err := stty(tty, "-g")
+	fd := int(tty.Fd())
+	saved, err := term.GetState(fd)
 	if err != nil {
-		return "", notTerminal
+		return "", usageErrorf("no %s given: %s (standard input is not a terminal, so hexauth cannot prompt)", what, where)
 	}
-	if _, err := stty(tty, "-echo"); err != nil {
-		return "", notTerminal
-	}
-	defer func() {
-		_, _ = stty(tty, strings.TrimSpace(saved))
-		fmt.Fprintln(w)
-	}()
 	fmt.Fprintf(w, "%s%s: ", strings.ToUpper(what[:1]), what[1:])
 	type result struct {
-		line string
+		line []byte
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		line, err := firstLine(tty)
+		line, err := term.ReadPassword(fd)
 		done <- result{line, err}
 	}()
 	select {
 	case r := <-done:
-		return r.line, r.err
+		fmt.Fprintln(w)
+		if r.err != nil && r.err != io.EOF {
+			return "", r.err
+		}
+		if len(r.line) > maxSecretBytes {
+			return "", usageErrorf("the %s is longer than %d bytes", what, maxSecretBytes)
+		}
+		return strings.TrimRight(string(r.line), "\r\n"), nil
 	case <-ctx.Done():
+		// The read goes on in its goroutine until the process ends; echo comes back now.
+		_ = term.Restore(fd, saved)
+		fmt.Fprintln(w)
 		return "", fmt.Errorf("hexauth: prompt abandoned: %w", ctx.Err())
 	}
-}
-
-// stty runs stty with arg on the terminal tty and returns its output.
-func stty(tty *os.File, arg string) (string, error) {
-	cmd := exec.Command("stty", arg)
-	cmd.Stdin = tty
-	out, err := cmd.Output()
-	return string(out), err
 }

@@ -19,7 +19,8 @@ const (
 	AlgRS256 = "RS256"
 )
 
-// DefaultTenantID is the tid of users whose TenantID is empty.
+// DefaultTenantID is the tid of users whose TenantID is empty when they sign in through
+// an authority that names no tenant.
 const DefaultTenantID = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
 
 // Defaults applied by New to a Config's zero fields.
@@ -112,7 +113,11 @@ type User struct {
 	Subject string
 	// ObjectID is Entra's oid (and client_info's uid); empty derives a stable one.
 	ObjectID string
-	// TenantID is tid (and client_info's utid); empty means DefaultTenantID.
+	// TenantID is tid (and client_info's utid): the user's home tenant, where they are a
+	// member; in any other Entra tenant they are a B2B guest. Empty makes the user a
+	// member of the tenant they sign in at: the tenant an Entra authority names (by GUID,
+	// or by a name through TenantDomains), else DefaultTenantID; a refresh keeps the home
+	// tenant of the sign-in.
 	TenantID string
 	// Name is the display name (the name claim).
 	Name string

@@ -27,6 +27,9 @@ type refreshGrant struct {
 	issuer string
 	// authTime is when the user signed in for the chain: auth_time of its ID tokens.
 	authTime time.Time
+	// home is the user's home tenant for the chain (client_info's utid), fixed at
+	// sign-in so that a refresh through another tenant keeps the home account id.
+	home string
 }
 
 // issuerOf returns the refreshGrant.issuer of a token issued at authority a.
@@ -153,7 +156,7 @@ func (p *Provider) redeemRefreshToken(req domain.TokenRequest, opt TokenOptions,
 	if bad := p.unknownScope(req.Authority, scopes); bad != "" {
 		return domain.TokenResponse{}, invalidScope(g, bad)
 	}
-	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, redeemed: string(req.RefreshToken), authTime: cp.authTime})
+	return p.issue(issueInput{req: req, opt: opt, client: c, user: *u, scopes: scopes, redeemed: string(req.RefreshToken), authTime: cp.authTime, home: cp.home})
 }
 
 // redeemClientCredentials redeems a client credentials grant (RFC 6749 §4.4): an access
@@ -215,10 +218,15 @@ type issueInput struct {
 	nonce    string
 	redeemed string    // the refresh token redeemed, for refresh_token grants
 	authTime time.Time // when the user signed in (auth_time); zero: not said
+	home     string    // the home tenant of a refresh chain; empty: decided by homeTenant
 }
 
 // issue mints the response of a successful user grant.
 func (p *Provider) issue(in issueInput) (domain.TokenResponse, *domain.Error) {
+	if in.home == "" {
+		in.home = p.homeTenant(in.user, in.req.Authority)
+	}
+	in.user.TenantID = in.home
 	at, err := p.random(32)
 	if err != nil {
 		return domain.TokenResponse{}, internalError(err)
@@ -278,6 +286,7 @@ func (p *Provider) refreshTokenFor(in issueInput) (string, *domain.Error) {
 		lineage:  rt,
 		issuer:   issuerOf(in.req.Authority),
 		authTime: in.authTime,
+		home:     in.home,
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -190,6 +190,20 @@ func hmacToken(claims map[string]any) (string, error) {
 	return input + "." + b64(mac.Sum(nil)), nil
 }
 
+// homeTenant returns the home tenant of user u signing in at authority a: the
+// configured TenantID; for a user configured without one, the tenant a names (a member
+// of that tenant, as a user signing in at their own tenant's authority is with real
+// Entra: tid, utid and the issuer's tenant agree, so MSAL finds the tokens it cached
+// under that tenant), else DefaultTenantID.
+func (p *Provider) homeTenant(u User, a domain.Authority) string {
+	if p.anyTenant[strings.ToLower(strings.TrimSpace(u.Username))] {
+		if t := p.TenantID(a); t != "" {
+			return t
+		}
+	}
+	return u.TenantID
+}
+
 // asSeenIn returns user u as the directory of authority a's tenant knows them. At home,
 // or through an authority that names no single tenant, that is u. In another Entra
 // tenant u is a B2B guest, and Entra's ID tokens there carry that tenant's tid and the

@@ -20,6 +20,9 @@ type Provider struct {
 	users   map[string]*User // by lower-cased username
 	clients map[string]*Client
 	key     signingKey
+	// anyTenant holds the lower-cased usernames of users configured without a TenantID:
+	// members of whichever tenant they first sign in at (see homeTenant).
+	anyTenant map[string]bool
 	// tenantDomains is Config.TenantDomains by lower-cased tenant name.
 	tenantDomains map[string]string
 
@@ -70,9 +73,14 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.DetectRefreshTokenReuse {
 		p.spent = map[string]string{}
 	}
+	p.anyTenant = map[string]bool{}
 	for _, u := range cfg.Users {
+		name := strings.ToLower(strings.TrimSpace(u.Username))
+		if u.TenantID == "" {
+			p.anyTenant[name] = true
+		}
 		u := completeUser(u)
-		p.users[strings.ToLower(strings.TrimSpace(u.Username))] = &u
+		p.users[name] = &u
 	}
 	for _, c := range cfg.Clients {
 		c.RedirectURIs = slices.Clone(c.RedirectURIs)

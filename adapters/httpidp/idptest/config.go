@@ -67,7 +67,8 @@ const (
 	IDTokenStaleAuthTime = fakeidp.IDTokenStaleAuthTime
 )
 
-// DefaultTenantID is the tenant id (tid) of users whose TenantID is empty.
+// DefaultTenantID is the tenant id (tid) of users whose TenantID is empty when they
+// sign in through an authority that names no tenant.
 const DefaultTenantID = fakeidp.DefaultTenantID
 
 // Config configures a Server. The zero value is valid: a server on a random loopback

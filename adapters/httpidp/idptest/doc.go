@@ -33,8 +33,11 @@
 // "{base}/{tenantid}/v2.0" for common, organizations and consumers, whose ID tokens
 // then carry the user's tenant id. As in real Entra, a tenant given by name
 // ({base}/contoso.onmicrosoft.com) is published under its tenant id: the one
-// ProviderConfig.TenantDomains maps the name to, else DefaultTenantID (the tenant of
-// users without a TenantID). ID tokens are signed (ES256 by default, or any of
+// ProviderConfig.TenantDomains maps the name to, else DefaultTenantID. A user configured
+// without a TenantID is a member of the tenant they sign in at (tid, client_info's utid
+// and the issuer name the authority's tenant; DefaultTenantID through common,
+// organizations, consumers or an OIDC issuer); a user with a TenantID is a B2B guest in
+// any other tenant (that tenant's tid, client_info still the home account). ID tokens are signed (ES256 by default, or any of
 // RS/PS/ES 256-512 and EdDSA) with a key published at the JWKS endpoint.
 //
 // The authorization endpoint (authorization code with PKCE S256 only) signs in
