@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
-	"github.com/hexauth/hexauth/cmd/hexauth/internal/useragent"
 )
 
 // The tests below run the built binary end to end against a fake provider started
@@ -147,41 +146,9 @@ func TestBinary_cache_defaultIsPrivateUnderUserCacheDir(t *testing.T) {
 func TestBinary_login_noBrowserCompletedOverHTTP(t *testing.T) {
 	srv := startIdP(t)
 	env := clientEnv(srv, t.TempDir())
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := binaryCommand(t, ctx, invocation{args: []string{"login", "--no-browser", "--output", "json"}, env: env})
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	authURL := waitForURL(t, lines)
-	agent := useragent.New()
-	defer agent.Close()
-	agent.SetUser(adaName, adaPassword)
-	if err := agent.Open(ctx, authURL); err != nil {
-		t.Fatalf("sign in at the login form: %v", err)
-	}
-	for range lines { // drain stderr so Wait returns
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("login: %v; stdout %s", err, stdout.String())
-	}
-	var tok tokenJSON
-	if err := json.Unmarshal(stdout.Bytes(), &tok); err != nil || tok.IDTokenClaims["preferred_username"] != adaName {
-		t.Fatalf("login result %s (%v); want ada's token", stdout.String(), err)
+	tok, _ := loginOverHTTP(t, env)
+	if tok.IDTokenClaims["preferred_username"] != adaName {
+		t.Fatalf("login result claims %v; want ada's token", tok.IDTokenClaims)
 	}
 }
 
