@@ -22,7 +22,10 @@ type redemption struct {
 	// home account id alone, in domain.BuildCacheWrite).
 	account *domain.Account
 	prev    *domain.IDTokenClaims
-	appOnly bool
+	// presented is the cached refresh token a silent refresh presents: a rotation
+	// records it as spent in the new one (domain.SpentMember).
+	presented *domain.RefreshToken
+	appOnly   bool
 	// exposeRefreshToken returns the issued refresh token in the result (non-silent
 	// flows only).
 	exposeRefreshToken bool
@@ -96,6 +99,7 @@ func (e *engine) redeemTokens(ctx context.Context, r redemption) (domain.AuthRes
 	rc := domain.ResponseContext{
 		Partition: e.cfg.Partition, Authority: r.authority, ClientID: e.cfg.ClientID,
 		RequestedScopes: r.scopes, Now: e.clock.Now(), Claims: claims, Account: r.account, AppOnly: r.appOnly,
+		Presented: r.presented,
 	}
 	result := domain.AuthResult{
 		AccessToken: resp.AccessToken, TokenType: domain.NormalizeTokenType(resp.TokenType),
