@@ -52,10 +52,14 @@ var storePackages = map[string]string{
 	"postgresql": "github.com/hexauth/hexauth/app/postgresstore",
 }
 
-var cacheStores = struct {
-	sync.RWMutex
+// storeRegistry maps schemes to openers. The program has one, cacheStores; tests build
+// their own.
+type storeRegistry struct {
+	mu      sync.RWMutex
 	openers map[string]CacheStoreOpener
-}{openers: map[string]CacheStoreOpener{}}
+}
+
+var cacheStores = &storeRegistry{openers: map[string]CacheStoreOpener{}}
 
 // RegisterCacheStore makes opener open the Config.Cache URLs of scheme (lower case,
 // without the colon: "sqlite"). Call it from init: registering is part of a program's
@@ -63,6 +67,10 @@ var cacheStores = struct {
 // scheme is not a lower-case URL scheme or is "memory", or if the scheme is already
 // registered: each is a programming error, found at the first run.
 func RegisterCacheStore(scheme string, opener CacheStoreOpener) {
+	cacheStores.register(scheme, opener)
+}
+
+func (r *storeRegistry) register(scheme string, opener CacheStoreOpener) {
 	if opener == nil {
 		panic("app: RegisterCacheStore: the opener is nil")
 	}
@@ -72,21 +80,23 @@ func RegisterCacheStore(scheme string, opener CacheStoreOpener) {
 	if scheme == MemoryScheme {
 		panic("app: RegisterCacheStore: the memory scheme is built in")
 	}
-	cacheStores.Lock()
-	defer cacheStores.Unlock()
-	if _, dup := cacheStores.openers[scheme]; dup {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.openers[scheme]; dup {
 		panic(fmt.Sprintf("app: RegisterCacheStore called twice for scheme %q", scheme))
 	}
-	cacheStores.openers[scheme] = opener
+	r.openers[scheme] = opener
 }
 
 // CacheStoreSchemes returns the Config.Cache schemes this program can open, sorted:
 // "memory" and every registered one.
-func CacheStoreSchemes() []string {
-	cacheStores.RLock()
-	defer cacheStores.RUnlock()
+func CacheStoreSchemes() []string { return cacheStores.schemes() }
+
+func (r *storeRegistry) schemes() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	out := []string{MemoryScheme}
-	for s := range cacheStores.openers {
+	for s := range r.openers {
 		out = append(out, s)
 	}
 	slices.Sort(out)
@@ -118,7 +128,9 @@ func isMemoryCache(raw string) bool {
 // cacheOpener returns the scheme of raw and its opener; a nil opener (and nil error)
 // means the memory store. Errors name the scheme, and the package that registers it
 // when this module has one, never the URL.
-func cacheOpener(raw string) (string, CacheStoreOpener, error) {
+func cacheOpener(raw string) (string, CacheStoreOpener, error) { return cacheStores.lookup(raw) }
+
+func (r *storeRegistry) lookup(raw string) (string, CacheStoreOpener, error) {
 	if isMemoryCache(raw) {
 		return MemoryScheme, nil, nil
 	}
@@ -129,16 +141,16 @@ func cacheOpener(raw string) (string, CacheStoreOpener, error) {
 	if scheme == MemoryScheme {
 		return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: a memory cache URL is just memory:")
 	}
-	cacheStores.RLock()
-	opener := cacheStores.openers[scheme]
-	cacheStores.RUnlock()
+	r.mu.RLock()
+	opener := r.openers[scheme]
+	r.mu.RUnlock()
 	if opener != nil {
 		return scheme, opener, nil
 	}
 	if pkg, ok := storePackages[scheme]; ok {
 		return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: no cache store is registered for scheme %q: import %s (import _ %q in package main)", scheme, pkg, pkg)
 	}
-	return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: no cache store is registered for scheme %q: import the package that registers it (this program has %s)", scheme, strings.Join(CacheStoreSchemes(), ", "))
+	return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: no cache store is registered for scheme %q: import the package that registers it (this program has %s)", scheme, strings.Join(r.schemes(), ", "))
 }
 
 // checkCache checks the store fields of c: Cache names a store this program can open,
