@@ -67,7 +67,9 @@ func TestModule_documentedCompositionsValidate(t *testing.T) {
 		{"postgresstore.Provide", []fx.Option{fx.Supply(cfg), app.Module, postgresstore.Provide(postgres.Config{DSN: "postgres://app@db.internal/tokens"}), app.HTTPIdP,
 			fx.Invoke(func(*app.PublicClient) {})}},
 		{"ProvideCacheStore", []fx.Option{fx.Supply(cfg), app.Module, app.InProcessIdP(newFake(clock)),
-			app.ProvideCacheStore(func(ctx context.Context) (ports.CacheStore, error) { return sqlite.Open(ctx, sqlite.Config{Path: path}) }),
+			app.ProvideCacheStore(func(ctx context.Context) (ports.CacheStore, error) {
+				return sqlite.Open(ctx, sqlite.Config{Path: path})
+			}),
 			fx.Invoke(func(*app.PublicClient) {})}},
 		{"Options with a CacheStore", []fx.Option{app.Options(app.Config{ClientID: clientID, Authority: authority, CacheStore: openSQLite(t), SealingKey: []byte(composeKey)}),
 			fx.Invoke(func(*app.PublicClient) {})}},
