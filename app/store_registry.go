@@ -148,7 +148,7 @@ func (r *storeRegistry) lookup(raw string) (string, CacheStoreOpener, error) {
 		return scheme, opener, nil
 	}
 	if pkg, ok := storePackages[scheme]; ok {
-		return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: no cache store is registered for scheme %q: import %s (import _ %q in package main)", scheme, pkg, pkg)
+		return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: no cache store is registered for scheme %q: add import _ %q to package main", scheme, pkg)
 	}
 	return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: no cache store is registered for scheme %q: import the package that registers it (this program has %s)", scheme, strings.Join(r.schemes(), ", "))
 }
