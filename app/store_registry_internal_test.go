@@ -9,6 +9,7 @@ import (
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
+	"go.uber.org/fx"
 )
 
 // nopOpener is an opener that opens nothing, for registry tests.
@@ -109,4 +110,34 @@ func TestStoreRegistry_registerPanics(t *testing.T) {
 	}
 	r := newRegistry()
 	r.register("git+ssh-2.x", nopOpener{}) // every character RFC 3986 allows
+}
+
+// openCounter accepts every URL and counts the stores it was asked to open.
+type openCounter struct{ opened *int }
+
+func (openCounter) CheckCacheURL(string) error { return nil }
+func (o openCounter) OpenCacheStore(context.Context, string, Config) (ports.CacheStore, error) {
+	*o.opened++
+	return nil, errors.New("openCounter opens nothing")
+}
+
+// A store module opens only the URLs of its own schemes, even when its opener would
+// take any: a graph never opens a store the configuration did not name.
+func TestCacheStoreModule_refusesOtherSchemes(t *testing.T) {
+	var opened int
+	for _, cache := range []string{"", "memory:", "other://db/x", "fake2://x", "fakex"} {
+		err := fx.New(fx.NopLogger, fx.Supply(Config{Cache: cache}), CacheStoreModule(openCounter{&opened}, "fake", "fake2x"),
+			fx.Invoke(func(ports.CacheStore) {})).Err()
+		if !errors.Is(err, domain.ErrInvalidInput) {
+			t.Errorf("CacheStoreModule(fake, fake2x) with Cache %q: %v; want ErrInvalidInput", cache, err)
+		}
+	}
+	if opened != 0 {
+		t.Fatalf("the opener was asked to open %d stores; want none", opened)
+	}
+	_ = fx.New(fx.NopLogger, fx.Supply(Config{Cache: "fake2x://db"}), CacheStoreModule(openCounter{&opened}, "fake", "fake2x"),
+		fx.Invoke(func(ports.CacheStore) {})).Err()
+	if opened != 1 {
+		t.Fatalf("with Cache fake2x://db the opener opened %d stores; want 1", opened)
+	}
 }
