@@ -40,9 +40,9 @@ type CacheStoreOpener interface {
 	OpenCacheStore(ctx context.Context, url string, cfg Config) (ports.CacheStore, error)
 }
 
-// MemoryScheme is the built-in store's Config.Cache scheme ("memory:", also the empty
+// memoryScheme is the built-in store's Config.Cache scheme ("memory:", also the empty
 // URL).
-const MemoryScheme = "memory"
+const memoryScheme = "memory"
 
 // storePackages names the packages of this module that register a scheme, for the
 // error that tells a program which one it forgot to import.
@@ -77,7 +77,7 @@ func (r *storeRegistry) register(scheme string, opener CacheStoreOpener) {
 	if !validScheme(scheme) || scheme != strings.ToLower(scheme) {
 		panic(fmt.Sprintf("app: RegisterCacheStore: %q is not a lower-case URL scheme", scheme))
 	}
-	if scheme == MemoryScheme {
+	if scheme == memoryScheme {
 		panic("app: RegisterCacheStore: the memory scheme is built in")
 	}
 	r.mu.Lock()
@@ -95,7 +95,7 @@ func CacheStoreSchemes() []string { return cacheStores.schemes() }
 func (r *storeRegistry) schemes() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	out := []string{MemoryScheme}
+	out := []string{memoryScheme}
 	for s := range r.openers {
 		out = append(out, s)
 	}
@@ -132,13 +132,13 @@ func cacheOpener(raw string) (string, CacheStoreOpener, error) { return cacheSto
 
 func (r *storeRegistry) lookup(raw string) (string, CacheStoreOpener, error) {
 	if isMemoryCache(raw) {
-		return MemoryScheme, nil, nil
+		return memoryScheme, nil, nil
 	}
 	scheme, _, ok := strings.Cut(raw, ":")
 	if !ok || !validScheme(scheme) {
 		return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: the cache URL does not start with a scheme (memory:, sqlite:, postgres:, ...)")
 	}
-	if scheme == MemoryScheme {
+	if scheme == memoryScheme {
 		return "", nil, domain.Errorf(domain.ErrInvalidInput, "app: a memory cache URL is just memory:")
 	}
 	r.mu.RLock()

@@ -64,7 +64,7 @@ func TestStoreRegistry_lookup(t *testing.T) {
 	r := newRegistry()
 	r.register("fake", nopOpener{})
 	for _, raw := range []string{"", "memory:", "memory://"} {
-		if scheme, opener, err := r.lookup(raw); err != nil || opener != nil || scheme != MemoryScheme {
+		if scheme, opener, err := r.lookup(raw); err != nil || opener != nil || scheme != memoryScheme {
 			t.Errorf("lookup(%q) = %q, %v, %v; want the built-in memory store", raw, scheme, opener, err)
 		}
 	}
