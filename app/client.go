@@ -299,6 +299,10 @@ func (c *client) RemoveAccount(ctx context.Context, account Account) error {
 // report true once proof-of-possession through DPoP (RFC 9449) is built, not before.
 func (c *client) IsPoPSupported() bool { return false }
 
+// Authority returns the client's authority as parsed from Config.Authority (its kind,
+// host and tenant), which per-call WithAuthority and WithTenantID override.
+func (c *client) Authority() domain.Authority { return c.env.authority }
+
 // ClientCapabilities returns a copy of the capabilities the client declares
 // (Config.ClientCapabilities).
 func (c *client) ClientCapabilities() []string { return slices.Clone(c.env.cfg.ClientCapabilities) }
