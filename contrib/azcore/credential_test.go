@@ -185,12 +185,22 @@ func TestCredential_GetToken_tenantAllowList(t *testing.T) {
 		t.Fatalf("%d token requests sent for refused tenants; want none", n-before)
 	}
 
-	for _, allowed := range [][]string{{strings.ToUpper(otherTenant)}, {hexaz.AllTenants}} {
-		if _, err := mustConfidential(t, f, &hexaz.Options{AdditionallyAllowedTenants: allowed}).GetToken(ctx, req); err != nil {
+	upper := req
+	upper.TenantID = strings.ToUpper(otherTenant)
+	for _, c := range []struct {
+		allowed []string
+		req     policy.TokenRequestOptions
+	}{
+		{[]string{strings.ToUpper(otherTenant)}, req}, // tenant ids compare ignoring case
+		{[]string{otherTenant}, upper},
+		{[]string{hexaz.AllTenants}, req},
+	} {
+		allowed := c.allowed
+		if _, err := mustConfidential(t, f, &hexaz.Options{AdditionallyAllowedTenants: allowed}).GetToken(ctx, c.req); err != nil {
 			t.Fatalf("allowed %v: %v", allowed, err)
 		}
 		calls := f.caeCCRec.sent()
-		if last := calls[len(calls)-1]; !strings.HasPrefix(last.path, "/"+otherTenant+"/") {
+		if last := calls[len(calls)-1]; !strings.HasPrefix(strings.ToLower(last.path), "/"+otherTenant+"/") {
 			t.Fatalf("allowed %v: token request to %s; want the other tenant's endpoint", allowed, last.path)
 		}
 	}
@@ -203,13 +213,15 @@ func TestCredential_GetToken_tenantAllowList(t *testing.T) {
 	}
 }
 
-// Zero scopes: ErrInvalidInput, before any request.
+// Zero scopes: ErrInvalidInput, before any request, even once the ID token has expired
+// (hexauth would otherwise take an empty request for a sign-in and refresh it).
 func TestCredential_GetToken_needsAScope(t *testing.T) {
 	f := newFixture(t)
+	f.clock.Advance(2 * time.Hour)
 	for name, cred := range map[string]*hexaz.Credential{"public": mustPublic(t, f, nil), "confidential": mustConfidential(t, f, nil)} {
 		for _, scopes := range [][]string{nil, {}} {
 			_, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true})
-			if !errors.Is(err, domain.ErrInvalidInput) {
+			if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), "scope") {
 				t.Errorf("%s: GetToken(%v scopes) = %v; want ErrInvalidInput", name, scopes, err)
 			}
 		}
@@ -232,6 +244,17 @@ func TestCredential_GetToken_timesInUTC(t *testing.T) {
 	}
 	if !at.ExpiresOn.Equal(f.caeSignIn.ExpiresOn) || !at.RefreshOn.Equal(f.caeSignIn.RefreshOn) || at.RefreshOn.IsZero() {
 		t.Fatalf("ExpiresOn %v, RefreshOn %v; want the cached token's %v and %v", at.ExpiresOn, at.RefreshOn, f.caeSignIn.ExpiresOn, f.caeSignIn.RefreshOn)
+	}
+	// A token straight from the provider (a challenge's claims skip the cache).
+	fresh, err := mustPublic(t, f, nil).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{apiScope}, EnableCAE: true, Claims: caeClaims})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.ExpiresOn.Location() != time.UTC || fresh.RefreshOn.Location() != time.UTC {
+		t.Fatalf("from the provider: ExpiresOn %v, RefreshOn %v; want both in UTC", fresh.ExpiresOn, fresh.RefreshOn)
+	}
+	if now := f.clock.Now(); !fresh.ExpiresOn.Equal(now.Add(time.Hour)) || !fresh.RefreshOn.Equal(now.Add(20*time.Minute)) {
+		t.Fatalf("from the provider: ExpiresOn %v, RefreshOn %v; want now+1h and now+20m (refresh_in)", fresh.ExpiresOn, fresh.RefreshOn)
 	}
 }
 
