@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -320,5 +321,40 @@ func TestNew_refusesBadInput(t *testing.T) {
 		if cred, err := build(); !errors.Is(err, domain.ErrInvalidInput) || cred != nil {
 			t.Errorf("%s: %v, %v; want nil, ErrInvalidInput", name, cred, err)
 		}
+	}
+}
+
+// The credential keeps no lock of its own: concurrent GetToken calls for an expired
+// token are merged by hexauth (single flight, then the cache), one refresh for all.
+func TestCredential_GetToken_concurrentCallersShareOneRefresh(t *testing.T) {
+	f := newFixture(t)
+	cred := mustPublic(t, f, nil)
+	f.clock.Advance(time.Hour) // past expires_on minus the buffer
+	const callers = 8
+	tokens := make([]string, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			at, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{apiScope}, EnableCAE: true})
+			tokens[i], errs[i] = at.Token, err
+		}()
+	}
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || tokens[i] != tokens[0] || tokens[i] == string(f.caeSignIn.AccessToken) {
+			t.Fatalf("caller %d: %v; want the one refreshed token", i, errs[i])
+		}
+	}
+	refreshes := 0
+	for _, c := range f.caeRec.sent() {
+		if c.grant == "refresh_token" {
+			refreshes++
+		}
+	}
+	if refreshes != 1 {
+		t.Fatalf("%d refresh requests for %d concurrent callers; want 1", refreshes, callers)
 	}
 }
