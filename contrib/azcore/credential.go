@@ -43,8 +43,8 @@ type Credential struct {
 
 var _ azsdk.TokenCredential = (*Credential)(nil)
 
-// acquirer acquires a token with per-call options that both app.SilentOption and
-// app.ClientOption accept.
+// acquirer acquires a token for scopes, with a challenge's claims and another tenant
+// when they are not empty.
 type acquirer func(ctx context.Context, scopes []string, claims, tenant string) (app.AuthResult, error)
 
 // capable is what the constructors check of a client.
@@ -68,7 +68,7 @@ func NewPublic(cae, plain *app.PublicClient, account app.Account, opts *Options)
 			return nil
 		}
 		return func(ctx context.Context, scopes []string, claims, tenant string) (app.AuthResult, error) {
-			return pc.AcquireTokenSilent(ctx, scopes, account, callOptions[app.SilentOption](claims, tenant)...)
+			return pc.AcquireTokenSilent(ctx, scopes, account, silentOptions(claims, tenant)...)
 		}
 	}
 	return newCredential(clientOrNil(cae), clientOrNil(plain), silent(cae), silent(plain), opts)
@@ -83,7 +83,7 @@ func NewConfidential(cae, plain *app.ConfidentialClient, opts *Options) (*Creden
 			return nil
 		}
 		return func(ctx context.Context, scopes []string, claims, tenant string) (app.AuthResult, error) {
-			return cc.AcquireTokenForClient(ctx, scopes, callOptions[app.ClientOption](claims, tenant)...)
+			return cc.AcquireTokenForClient(ctx, scopes, clientOptions(claims, tenant)...)
 		}
 	}
 	return newCredential(clientOrNil(cae), clientOrNil(plain), forClient(cae), forClient(plain), opts)
@@ -134,15 +134,26 @@ func newCredential(caeClient, plainClient capable, cae, plain acquirer, opts *Op
 	return c, nil
 }
 
-// callOptions turns a request's claims and tenant into per-call options of the method
-// type O (app.SilentOption or app.ClientOption, both of which the options implement).
-func callOptions[O any](claims, tenant string) []O {
-	var opts []O
+// silentOptions and clientOptions turn a request's claims and tenant into per-call
+// options of AcquireTokenSilent and AcquireTokenForClient.
+func silentOptions(claims, tenant string) []app.SilentOption {
+	var opts []app.SilentOption
 	if claims != "" {
-		opts = append(opts, any(app.WithClaims(claims)).(O))
+		opts = append(opts, app.WithClaims(claims))
 	}
 	if tenant != "" {
-		opts = append(opts, any(app.WithTenantID(tenant)).(O))
+		opts = append(opts, app.WithTenantID(tenant))
+	}
+	return opts
+}
+
+func clientOptions(claims, tenant string) []app.ClientOption {
+	var opts []app.ClientOption
+	if claims != "" {
+		opts = append(opts, app.WithClaims(claims))
+	}
+	if tenant != "" {
+		opts = append(opts, app.WithTenantID(tenant))
 	}
 	return opts
 }

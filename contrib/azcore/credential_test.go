@@ -304,12 +304,20 @@ func TestCredential_errorsKeepClassesAndNoSecretIsLogged(t *testing.T) {
 func TestNew_refusesBadInput(t *testing.T) {
 	f := newFixture(t)
 	acct := f.caeSignIn.Account
+	elsewhere, err := app.NewConfidentialClient(context.Background(), app.Config{
+		ClientID: daemonID, Authority: f.srv.EntraAuthority(otherTenant), AuthorityKind: domain.AuthorityEntra,
+	}, app.ClientSecret(daemonKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer elsewhere.Close()
 	for name, build := range map[string]func() (*hexaz.Credential, error){
 		"no client":              func() (*hexaz.Credential, error) { return hexaz.NewPublic(nil, nil, acct, nil) },
 		"no account":             func() (*hexaz.Credential, error) { return hexaz.NewPublic(f.caePC, f.plainPC, app.Account{}, nil) },
 		"CAE client without cp1": func() (*hexaz.Credential, error) { return hexaz.NewPublic(f.plainPC, nil, acct, nil) },
 		"plain client with cp1":  func() (*hexaz.Credential, error) { return hexaz.NewPublic(nil, f.caePC, acct, nil) },
 		"one client as both":     func() (*hexaz.Credential, error) { return hexaz.NewConfidential(f.caeCC, f.caeCC, nil) },
+		"clients of two tenants": func() (*hexaz.Credential, error) { return hexaz.NewConfidential(f.caeCC, elsewhere, nil) },
 		"confidential swapped":   func() (*hexaz.Credential, error) { return hexaz.NewConfidential(f.plainCC, f.caeCC, nil) },
 		"empty allowed tenant": func() (*hexaz.Credential, error) {
 			return hexaz.NewConfidential(f.caeCC, f.plainCC, &hexaz.Options{AdditionallyAllowedTenants: []string{""}})
