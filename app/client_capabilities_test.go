@@ -133,3 +133,28 @@ func TestClientCapabilities_refused(t *testing.T) {
 		t.Fatalf("Validate() = %v; want ErrInvalidInput for a control character", err)
 	}
 }
+
+// A device authorization request of a capable public client carries them too.
+func TestClientCapabilities_sentWithTheDeviceAuthorization(t *testing.T) {
+	ctx := testContext(t)
+	srv, err := idptest.NewServer(idptest.Config{Provider: idptest.ProviderConfig{Clients: []idptest.Client{{ID: "cli"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	rec := &formRecorder{}
+	pc, err := app.NewPublicClient(ctx, app.Config{
+		ClientID: "cli", Authority: srv.Issuer(), HTTPClient: &http.Client{Transport: rec}, ClientCapabilities: []string{"cp1"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.InitiateDeviceFlow(ctx, []string{"api://orders/read"}, app.WithClaims(caeChallengeClaims)); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"access_token":{"nbf":{"essential":true,"value":"1604106651"},"xms_cc":{"values":["cp1"]}}}`
+	if f := rec.sent(); len(f) != 1 || !sameJSON(t, f[0].Get("claims"), want) {
+		t.Fatalf("device authorization forms %v; want one with claims %s", f, want)
+	}
+}
