@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/url"
+	"slices"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/usecases"
@@ -297,6 +298,14 @@ func (c *client) RemoveAccount(ctx context.Context, account Account) error {
 // is_pop_supported). It returns false: hexauth acquires bearer tokens only, and will
 // report true once proof-of-possession through DPoP (RFC 9449) is built, not before.
 func (c *client) IsPoPSupported() bool { return false }
+
+// Authority returns the client's authority as parsed from Config.Authority (its kind,
+// host and tenant), which per-call WithAuthority and WithTenantID override.
+func (c *client) Authority() domain.Authority { return c.env.authority }
+
+// ClientCapabilities returns a copy of the capabilities the client declares
+// (Config.ClientCapabilities).
+func (c *client) ClientCapabilities() []string { return slices.Clone(c.env.cfg.ClientCapabilities) }
 
 // PartitionName returns the cache partition this client reads and writes.
 func (c *client) PartitionName() string { return c.partition }

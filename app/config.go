@@ -103,6 +103,18 @@ type Config struct {
 	// host name or IP literal, optionally with ":port". Nil allows no other host; see
 	// docs/adr/0007-provider-redirects-and-origins.md.
 	AllowedHosts []string
+	// ClientCapabilities are the capabilities the client declares to the provider, as
+	// MSAL's client_capabilities: "cp1" says it answers the claims challenges of Entra's
+	// continuous access evaluation (CAE), whose resources then issue it long-lived tokens
+	// they can revoke. They go as {"access_token":{"xms_cc":{"values":[...]}}} merged into
+	// the claims parameter of every authorization and token request, together with any
+	// claims the call passes (WithClaims: then an object, else the call fails with
+	// domain.ErrInvalidInput). A call without WithClaims is still served from the cache.
+	// The cache does not record capabilities: a client that declares them must not share
+	// its cache (store and partition) with one that does not, or each could be served the
+	// other's tokens (contrib/azcore shows two clients kept apart). At most 16, each
+	// printable ASCII; nil declares none.
+	ClientCapabilities []string
 }
 
 // Validate checks the configuration without touching the network.
@@ -128,6 +140,9 @@ func (c Config) Validate() error {
 	}
 	if c.SealingKey != nil && len(c.SealingKey) != 32 {
 		return domain.Errorf(domain.ErrInvalidInput, "app: SealingKey must be 32 bytes, got %d", len(c.SealingKey))
+	}
+	if err := domain.CheckClientCapabilities(c.ClientCapabilities); err != nil {
+		return err
 	}
 	return c.checkCache()
 }

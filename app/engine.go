@@ -72,6 +72,7 @@ func (e *Engine) useCaseConfig(partition string, cred domain.ClientCredential) u
 		ClientID: e.cfg.ClientID, Authority: e.authority, Credential: cred, Partition: partition,
 		ExpiryBuffer: e.cfg.ExpiryBuffer, FlowMaxAge: e.cfg.FlowMaxAge, ClaimsCacheBytes: e.cfg.ClaimsCacheBytes,
 		InsecureSkipSignatureCheck: e.cfg.InsecureSkipSignatureCheck, Logger: e.cfg.Logger,
+		ClientCapabilities: e.cfg.ClientCapabilities,
 	}
 }
 

@@ -56,7 +56,7 @@ func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthRes
 	if req.Account.HomeAccountID == "" {
 		return domain.AuthResult{}, domain.Errorf(domain.ErrInvalidInput, "silent: an account is required")
 	}
-	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, "silent")); err != nil {
+	if err := firstErr(s.e.checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, "silent")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	var res domain.AuthResult

@@ -84,6 +84,11 @@ func (a *AuthCode) Initiate(ctx context.Context, req AuthCodeRequest) (domain.Au
 			return domain.AuthCodeFlow{}, err
 		}
 	}
+	// The flow records the claims as sent, capabilities merged, so that its completion
+	// sends the same and the flow still matches its URL.
+	if req.Claims, err = a.e.requestClaims(req.Claims); err != nil {
+		return domain.AuthCodeFlow{}, err
+	}
 	authority := a.e.authority(req.Authority)
 	req.CodeChallenge = pkce.Challenge
 	uri, err := a.e.idp.AuthorizationURL(ctx, authority, a.authorizationRequest(req, scopes, state, nonce))
@@ -118,6 +123,9 @@ func (a *AuthCode) AuthorizationURL(ctx context.Context, req AuthCodeRequest) (s
 		// auth_time it asks for, and a stale sign-in would pass for a fresh one.
 		return "", domain.Errorf(domain.ErrInvalidInput, "auth code: authorization URL: max_age needs the auth-code flow (Initiate), whose completion checks auth_time")
 	}
+	if req.Claims, err = a.e.requestClaims(req.Claims); err != nil {
+		return "", err
+	}
 	state := req.State
 	if state == "" {
 		if state, err = domain.RandomString(a.e.cfg.Rand, 24); err != nil {
@@ -139,7 +147,7 @@ func (a *AuthCode) checkRequest(ctx context.Context, op string, req AuthCodeRequ
 		RedirectURI: req.RedirectURI, State: req.State, Nonce: req.Nonce, LoginHint: req.LoginHint, DomainHint: req.DomainHint,
 		Claims: req.Claims, Prompt: req.Prompt, CodeChallenge: req.CodeChallenge,
 	}
-	if err := firstErr(in.Check(), domain.CheckExtraParameters(op, req.ExtraQuery),
+	if err := firstErr(in.Check(), a.e.checkOptional(req.Claims, ""), domain.CheckExtraParameters(op, req.ExtraQuery),
 		domain.CheckResponseMode(req.ResponseMode, !a.e.cfg.Credential.IsZero()), checkContext(ctx, op)); err != nil {
 		return nil, err
 	}

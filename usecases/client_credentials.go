@@ -52,7 +52,7 @@ func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (dom
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), domain.CheckExtraParameters("client credentials", req.ExtraBody), checkContext(ctx, "client credentials")); err != nil {
+	if err := firstErr(c.e.checkOptional(req.Claims, req.CorrelationID), domain.CheckExtraParameters("client credentials", req.ExtraBody), checkContext(ctx, "client credentials")); err != nil {
 		return domain.AuthResult{}, err
 	}
 	res, err := c.acquire(ctx, req, scopes)

@@ -45,6 +45,13 @@ type Config struct {
 	// shape; claims estimated above the whole bound are not cached, and a hit on them
 	// parses the token each time.
 	ClaimsCacheBytes int
+	// ClientCapabilities are the capabilities the client declares to the provider ("cp1":
+	// it handles continuous access evaluation's claims challenges), sent as MSAL sends
+	// them: merged as access_token.xms_cc into the claims parameter of every
+	// authorization, device-authorization and token request (domain.MergeClientCapabilities).
+	// They do not make a request skip the cache: only a caller's claims do. Nil declares
+	// none.
+	ClientCapabilities []string
 	// Rand is the source of state, nonce and PKCE verifiers. Nil means crypto/rand.
 	Rand io.Reader
 	// Logger receives diagnostics without secrets. Nil discards them.
@@ -87,6 +94,10 @@ func newEngine(cfg Config, deps Deps) (*engine, error) {
 	case cfg.ExpiryBuffer < 0 || cfg.FlowMaxAge < 0 || cfg.ClockSkew < 0:
 		return nil, domain.Errorf(domain.ErrInvalidInput, "usecases: durations must not be negative")
 	}
+	if err := domain.CheckClientCapabilities(cfg.ClientCapabilities); err != nil {
+		return nil, err
+	}
+	cfg.ClientCapabilities = slices.Clone(cfg.ClientCapabilities)
 	if cfg.ExpiryBuffer == 0 {
 		cfg.ExpiryBuffer = DefaultExpiryBuffer
 	}
@@ -130,6 +141,12 @@ func (e *engine) authority(override *domain.Authority) domain.Authority {
 		return *override
 	}
 	return e.cfg.Authority
+}
+
+// requestClaims is the claims parameter a request sends for the caller's claims: with the
+// client's capabilities merged in, when it declares any.
+func (e *engine) requestClaims(claims string) (string, error) {
+	return domain.MergeClientCapabilities(claims, e.cfg.ClientCapabilities)
 }
 
 // correlationID returns id, or a new random UUID (version 4) when id is empty.

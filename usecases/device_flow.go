@@ -70,7 +70,11 @@ func (d *DeviceCode) Initiate(ctx context.Context, req DeviceRequest) (domain.De
 	if err != nil {
 		return domain.DeviceFlow{}, err
 	}
-	if err := firstErr(checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, opDeviceInitiate)); err != nil {
+	if err := firstErr(d.e.checkOptional(req.Claims, req.CorrelationID), checkContext(ctx, opDeviceInitiate)); err != nil {
+		return domain.DeviceFlow{}, err
+	}
+	claims, err := d.e.requestClaims(req.Claims)
+	if err != nil {
 		return domain.DeviceFlow{}, err
 	}
 	authority := d.e.authority(req.Authority)
@@ -78,7 +82,7 @@ func (d *DeviceCode) Initiate(ctx context.Context, req DeviceRequest) (domain.De
 	correlationID := d.e.correlationID(req.CorrelationID)
 	auth, err := d.e.idp.DeviceAuthorization(ctx, domain.DeviceAuthorizationRequest{
 		Authority: authority, ClientID: d.e.cfg.ClientID, Credential: d.e.cfg.Credential,
-		Scopes: domain.WithReservedScopes(scopes), Claims: req.Claims, CorrelationID: correlationID,
+		Scopes: domain.WithReservedScopes(scopes), Claims: claims, CorrelationID: correlationID,
 	})
 	if err != nil {
 		return domain.DeviceFlow{}, classifyDone(opDeviceInitiate, annotate(err, opDeviceInitiate, correlationID))

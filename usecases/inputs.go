@@ -67,9 +67,14 @@ func lockErr(op string, err, fnErr error) error {
 	return storeErr(op, err)
 }
 
-// checkOptional runs the checks of the optional fields every token request may carry.
-func checkOptional(claims, correlationID string) error {
+// checkOptional runs the checks of the optional fields every token request may carry,
+// before any port is called: claims the client's capabilities cannot be merged into are
+// refused here, not after a cache read or a lock.
+func (e *engine) checkOptional(claims, correlationID string) error {
 	if err := domain.CheckClaims(claims); err != nil {
+		return err
+	}
+	if _, err := e.requestClaims(claims); err != nil {
 		return err
 	}
 	return domain.CheckCorrelationID(correlationID)

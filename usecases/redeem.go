@@ -141,6 +141,10 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 	req := r.req
 	req.Authority, req.ClientID, req.Credential = r.authority, e.cfg.ClientID, e.cfg.Credential
 	req.CorrelationID = e.correlationID(req.CorrelationID)
+	var err error
+	if req.Claims, err = e.requestClaims(req.Claims); err != nil {
+		return domain.TokenResponse{}, nil, req.CorrelationID, err
+	}
 	req.Scopes = r.scopes
 	if !r.appOnly {
 		req.Scopes = domain.WithReservedScopes(r.scopes)

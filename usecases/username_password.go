@@ -41,7 +41,7 @@ func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (do
 	if err != nil {
 		return domain.AuthResult{}, err
 	}
-	if err := firstErr(domain.CheckCredentials(req.Username, req.Password), checkOptional(req.Claims, req.CorrelationID),
+	if err := firstErr(domain.CheckCredentials(req.Username, req.Password), u.e.checkOptional(req.Claims, req.CorrelationID),
 		domain.CheckExtraParameters("username/password", req.ExtraBody), checkContext(ctx, "username/password")); err != nil {
 		return domain.AuthResult{}, err
 	}
