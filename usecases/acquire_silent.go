@@ -49,6 +49,9 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 // The request is checked before any store or provider call (ErrInvalidInput); a
 // context that ends is ErrUnavailable, or ErrCacheStore inside a store call (inputs.go).
 func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthResult, error) {
+	if s.e.obs == nil { // the hot path, called directly
+		return s.acquireChecked(ctx, req)
+	}
 	return s.e.observe(ctx, ports.FlowSilent, req.Authority, func(ctx context.Context) (domain.AuthResult, error) {
 		return s.acquireChecked(ctx, req)
 	})
