@@ -11,7 +11,9 @@ import (
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -342,5 +344,58 @@ func TestConfig_RecordsNothing(t *testing.T) {
 		if got := tc.cfg.RecordsNothing(); got != tc.want {
 			t.Errorf("%s: RecordsNothing() = %v; want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// failingMeter refuses to make instruments, as a misconfigured SDK (a view that
+// conflicts) can.
+type failingMeter struct{ metricnoop.Meter }
+
+func (failingMeter) Int64Counter(string, ...metric.Int64CounterOption) (metric.Int64Counter, error) {
+	return nil, errors.New("counter refused")
+}
+
+func (failingMeter) Float64Histogram(string, ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
+	return nil, errors.New("histogram refused")
+}
+
+type failingMeterProvider struct{ metricnoop.MeterProvider }
+
+func (failingMeterProvider) Meter(string, ...metric.MeterOption) metric.Meter { return failingMeter{} }
+
+// An instrument that cannot be made is reported to otel.Handle, once per instrument in
+// New, and the Observer still works: it records nothing there, and never panics.
+func TestNew_instrumentErrorsGoToOtelHandle(t *testing.T) {
+	var mu sync.Mutex
+	var handled []string
+	prev := otel.GetErrorHandler()
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		handled = append(handled, err.Error())
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(prev) })
+
+	obs, err := otelobserver.New(otelobserver.Config{MeterProvider: failingMeterProvider{}, TracerProvider: tracenoop.NewTracerProvider()})
+	if err != nil {
+		t.Fatalf("New() = %v; want an Observer despite the meter", err)
+	}
+	mu.Lock()
+	n := len(handled)
+	mu.Unlock()
+	if n != 6 {
+		t.Fatalf("otel.Handle got %d errors (%q); want 6, one per instrument", n, handled)
+	}
+	ctx := obs.StartAcquisition(t.Context(), ports.Acquisition{Flow: ports.FlowSilent})
+	obs.CacheLookedUp(ctx, ports.FlowSilent, false)
+	obs.ProviderCalled(ctx, ports.FlowSilent, time.Second, domain.ErrInvalidGrant)
+	obs.Refreshed(ctx, ports.FlowSilent, domain.ErrInvalidGrant)
+	obs.FlightMerged(ctx, ports.FlowSilent)
+	obs.LockWaited(ctx, ports.FlowSilent, time.Second)
+	obs.EndAcquisition(ctx, ports.AcquisitionOutcome{Flow: ports.FlowSilent, Err: domain.ErrInvalidGrant})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) != 6 {
+		t.Errorf("recording reported %d more errors; want none (instruments are built once)", len(handled)-6)
 	}
 }
