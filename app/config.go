@@ -8,6 +8,8 @@ import (
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config configures a client. ClientID and Authority are required; every other field
@@ -115,6 +117,14 @@ type Config struct {
 	// other's tokens (contrib/azcore shows two clients kept apart). At most 16, each
 	// printable ASCII; nil declares none.
 	ClientCapabilities []string
+
+	// TracerProvider and MeterProvider receive hexauth's spans and metrics (package
+	// adapters/otelobserver says what is emitted). Nil means the OpenTelemetry globals,
+	// which record nothing until the program installs an SDK (otel.SetTracerProvider,
+	// otel.SetMeterProvider). Pass the API's no-op providers (trace/noop, metric/noop)
+	// for both to turn hexauth's telemetry off whatever the globals are.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
 
 // Validate checks the configuration without touching the network.

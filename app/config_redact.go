@@ -47,6 +47,8 @@ func (c Config) shownFields() []configField {
 		{"HTTPClient", reference(c.HTTPClient)},
 		{"Transport", reference(c.Transport)},
 		{"AllowedHosts", c.AllowedHosts},
+		{"TracerProvider", reference(c.TracerProvider)},
+		{"MeterProvider", reference(c.MeterProvider)},
 	}
 }
 

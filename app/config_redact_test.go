@@ -67,13 +67,13 @@ func TestConfig_String_fields(t *testing.T) {
 	cfg := secretConfig()
 	want := "{ClientID:my-app Authority:https://login.example.com/tenant-a AuthorityKind: " +
 		"Cache:postgres://hexauth:xxxxx@db.example.com:5432/tokens?sslmode=verify-full CacheStore:<nil> ExpiryBuffer:1m0s FlowMaxAge:0s " +
-		"InsecureSkipSignatureCheck:false Logger:*slog.Logger SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil> HTTPClient:<nil> Transport:<nil> AllowedHosts:[]}"
+		"InsecureSkipSignatureCheck:false Logger:*slog.Logger SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil> HTTPClient:<nil> Transport:<nil> AllowedHosts:[] TracerProvider:<nil> MeterProvider:<nil>}"
 	if got := cfg.String(); got != want {
 		t.Fatalf("String() = %s\nwant %s", got, want)
 	}
 	wantGo := `app.Config{ClientID:"my-app", Authority:"https://login.example.com/tenant-a", AuthorityKind:"", ` +
 		`Cache:"postgres://hexauth:xxxxx@db.example.com:5432/tokens?sslmode=verify-full", CacheStore:<nil>, ExpiryBuffer:60000000000, FlowMaxAge:0, ` +
-		`InsecureSkipSignatureCheck:false, Logger:*slog.Logger, SealingKey:"set (32 bytes)", IdentityProvider:<nil>, Clock:<nil>, Browser:<nil>, HTTPClient:<nil>, Transport:<nil>, AllowedHosts:[]string(nil)}`
+		`InsecureSkipSignatureCheck:false, Logger:*slog.Logger, SealingKey:"set (32 bytes)", IdentityProvider:<nil>, Clock:<nil>, Browser:<nil>, HTTPClient:<nil>, Transport:<nil>, AllowedHosts:[]string(nil), TracerProvider:<nil>, MeterProvider:<nil>}`
 	if got := fmt.Sprintf("%#v", cfg); got != wantGo {
 		t.Fatalf("%%#v = %s\nwant %s", got, wantGo)
 	}

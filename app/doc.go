@@ -43,6 +43,17 @@
 // sets, connections, throttle windows — while at least one of them is open; closing one
 // never affects the others. Config.IdentityProvider gives a client its own.
 //
+// # OpenTelemetry
+//
+// Every acquisition is a span named hexauth.acquire_token, and cache lookups, refreshes,
+// provider requests, single-flight merges and refresh-lock waits are metrics (package
+// adapters/otelobserver lists them), through Config.TracerProvider and
+// Config.MeterProvider: nil means the OpenTelemetry globals, which record nothing until
+// the program installs an SDK; the API's no-op providers for both turn it off at no
+// cost. The provider's HTTP requests are made with the span's context, so otelhttp in
+// Config.Transport puts its spans under it. No span or metric holds a secret, a
+// username, a scope or a partition name (a keyed hash of it on spans).
+//
 // # Tokens returned with an error
 //
 // Unlike most Go APIs, a token method may return a populated result together with a

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/hexauth/hexauth/adapters/otelobserver"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
 	"github.com/hexauth/hexauth/usecases"
@@ -61,10 +63,46 @@ func NewEngine(p EngineParams) (*Engine, error) {
 			return nil, err
 		}
 	}
+	obs, err := newObserver(p.Config)
+	if err != nil {
+		return nil, err
+	}
 	return &Engine{
 		cfg: p.Config, authority: a, browser: p.Config.Browser,
-		deps: usecases.Deps{IdentityProvider: p.IdentityProvider, Store: store, Clock: clock},
+		deps: usecases.Deps{IdentityProvider: p.IdentityProvider, Store: store, Clock: clock, Observer: obs},
 	}, nil
+}
+
+// newObserver returns the OpenTelemetry observer of cfg's providers, or nil when both
+// are the API's no-op providers (nothing to record, nothing to pay on a cache hit).
+func newObserver(cfg Config) (ports.Observer, error) {
+	ocfg := otelobserver.Config{TracerProvider: cfg.TracerProvider, MeterProvider: cfg.MeterProvider, StoreKind: cacheScheme(cfg.Cache)}
+	if ocfg.RecordsNothing() {
+		return nil, nil
+	}
+	obs, err := otelobserver.New(ocfg)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return obs, nil
+}
+
+// cacheScheme names the store of a Cache URL for metric attributes: its scheme
+// ("memory" when empty), or "" when the scheme is not one a metric may carry.
+func cacheScheme(cache string) string {
+	scheme, _, ok := strings.Cut(cache, ":")
+	switch {
+	case cache == "":
+		return "memory"
+	case !ok:
+		return ""
+	case scheme == "postgresql":
+		return "postgres"
+	}
+	if (otelobserver.Config{StoreKind: scheme}).Validate() != nil {
+		return ""
+	}
+	return scheme
 }
 
 func (e *Engine) useCaseConfig(partition string, cred domain.ClientCredential) usecases.Config {

@@ -49,6 +49,15 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 // The request is checked before any store or provider call (ErrInvalidInput); a
 // context that ends is ErrUnavailable, or ErrCacheStore inside a store call (inputs.go).
 func (s *Silent) Acquire(ctx context.Context, req SilentRequest) (domain.AuthResult, error) {
+	if s.e.obs == nil { // the hot path, called directly
+		return s.acquireChecked(ctx, req)
+	}
+	return s.e.observe(ctx, ports.FlowSilent, req.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		return s.acquireChecked(ctx, req)
+	})
+}
+
+func (s *Silent) acquireChecked(ctx context.Context, req SilentRequest) (domain.AuthResult, error) {
 	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
@@ -82,6 +91,7 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 				return domain.AuthResult{}, storeErr("silent: read cache", err)
 			}
 			if res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok && !res.refreshDue {
+				s.e.cacheLookedUp(ctx, ports.FlowSilent, true)
 				return res.result, nil
 			}
 		}
@@ -91,7 +101,9 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 		return domain.AuthResult{}, err
 	}
 	if useCache {
-		if res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok {
+		res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes)
+		s.e.cacheLookedUp(ctx, ports.FlowSilent, ok && !res.refreshDue)
+		if ok {
 			if !res.refreshDue {
 				return res.result, nil
 			}

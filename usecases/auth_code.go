@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // AuthCodeRequest parameterises an authorization request.
@@ -197,8 +198,10 @@ type Completion struct {
 // ErrStateMismatch before any network call, and leaves the flow usable
 // (domain.ParseAuthResponseStrict).
 func (a *AuthCode) CompleteWith(ctx context.Context, flow domain.AuthCodeFlow, response url.Values, c Completion) (domain.AuthResult, error) {
-	res, err := a.complete(ctx, flow, response, c)
-	return res, classifyDone("auth code", err)
+	return a.e.observe(ctx, ports.FlowAuthCode, c.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		res, err := a.complete(ctx, flow, response, c)
+		return res, classifyDone("auth code", err)
+	})
 }
 
 func (a *AuthCode) complete(ctx context.Context, flow domain.AuthCodeFlow, response url.Values, c Completion) (domain.AuthResult, error) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -48,6 +49,12 @@ func NewClientCredentials(cfg Config, deps Deps) (*ClientCredentials, error) {
 // The request is checked before any store or provider call (ErrInvalidInput); a
 // context that ends is ErrUnavailable, or ErrCacheStore inside a store call (inputs.go).
 func (c *ClientCredentials) Acquire(ctx context.Context, req ClientRequest) (domain.AuthResult, error) {
+	return c.e.observe(ctx, ports.FlowClientCredentials, req.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		return c.acquireChecked(ctx, req)
+	})
+}
+
+func (c *ClientCredentials) acquireChecked(ctx context.Context, req ClientRequest) (domain.AuthResult, error) {
 	scopes, err := domain.RequestScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
@@ -66,16 +73,20 @@ func (c *ClientCredentials) acquire(ctx context.Context, req ClientRequest, scop
 	// reads the cache nor writes its token there (redeem).
 	useCache := !req.ForceRefresh && req.Claims == "" && len(req.ExtraBody) == 0
 	if useCache {
-		if res, ok, err := c.cached(ctx, authority, scopes); err != nil || ok {
+		res, ok, err := c.cached(ctx, authority, scopes)
+		if err == nil {
+			c.e.cacheLookedUp(ctx, ports.FlowClientCredentials, ok)
+		}
+		if err != nil || ok {
 			return res, err
 		}
 	}
 	key := strings.Join([]string{c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache), req.ExtraBody.Encode()}, "\x1f")
-	return shared(ctx, c.flight, key, flight{op: "client credentials", log: c.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
+	return shared(ctx, c.flight, key, flight{op: "client credentials", flow: ports.FlowClientCredentials, e: c.e}, func(ctx context.Context) (domain.AuthResult, error) {
 		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Environment: authority.Host, Realm: authority.Realm()}
 		var res domain.AuthResult
 		var fnErr error
-		err := c.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
+		err := c.e.withRefreshLock(ctx, ports.FlowClientCredentials, lock, func(ctx context.Context) error {
 			if useCache {
 				r, ok, err := c.cached(ctx, authority, scopes)
 				if err != nil || ok {

@@ -63,6 +63,9 @@ type Deps struct {
 	IdentityProvider ports.IdentityProvider // required
 	Store            ports.CacheStore       // required
 	Clock            ports.Clock            // required
+	// Observer is told what the flows do, for traces and metrics. Nil means none, at
+	// no cost to any flow.
+	Observer ports.Observer
 }
 
 // engine is what the flows share: configuration, ports and the token redemption path.
@@ -71,6 +74,7 @@ type engine struct {
 	idp     ports.IdentityProvider
 	store   ports.CacheStore
 	clock   ports.Clock
+	obs     ports.Observer // nil: none (observe.go)
 	log     *slog.Logger
 	matcher domain.ScopeMatcher
 	// tenantIDs maps an authority naming its tenant by domain to the tenant id its
@@ -118,7 +122,7 @@ func newEngine(cfg Config, deps Deps) (*engine, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &engine{
-		cfg: cfg, idp: deps.IdentityProvider, store: deps.Store, clock: deps.Clock, log: log,
+		cfg: cfg, idp: deps.IdentityProvider, store: deps.Store, clock: deps.Clock, obs: deps.Observer, log: log,
 		matcher:   domain.ScopeMatcher{CaseInsensitive: cfg.Authority.CaseInsensitiveScopes()},
 		tenantIDs: &tenantIDs{ids: map[string]string{}},
 		claims:    newClaimsCache(cfg.ClaimsCacheBytes),

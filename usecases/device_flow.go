@@ -107,8 +107,10 @@ func (d *DeviceCode) Initiate(ctx context.Context, req DeviceRequest) (domain.De
 //     authority, or is being polled already in this process;
 //   - any other refusal of the provider as it was classified.
 func (d *DeviceCode) Acquire(ctx context.Context, flow domain.DeviceFlow, c DeviceCompletion) (domain.AuthResult, error) {
-	res, err := d.acquire(ctx, flow, c)
-	return res, classifyDone(opDevicePoll, err)
+	return d.e.observe(ctx, ports.FlowDeviceCode, c.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		res, err := d.acquire(ctx, flow, c)
+		return res, classifyDone(opDevicePoll, err)
+	})
 }
 
 func (d *DeviceCode) acquire(ctx context.Context, flow domain.DeviceFlow, c DeviceCompletion) (domain.AuthResult, error) {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // CodeRequest redeems an authorization code obtained without a flow object.
@@ -37,6 +38,12 @@ func NewLegacyCode(cfg Config, deps Deps) (*LegacyCode, error) {
 
 // Acquire redeems req.Code with the redirect URI it was issued for.
 func (l *LegacyCode) Acquire(ctx context.Context, req CodeRequest) (domain.AuthResult, error) {
+	return l.e.observe(ctx, ports.FlowAuthorizationCode, req.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		return l.acquireChecked(ctx, req)
+	})
+}
+
+func (l *LegacyCode) acquireChecked(ctx context.Context, req CodeRequest) (domain.AuthResult, error) {
 	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err

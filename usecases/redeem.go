@@ -149,7 +149,7 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 	if !r.appOnly {
 		req.Scopes = domain.WithReservedScopes(r.scopes)
 	}
-	resp, err := e.idp.Token(ctx, req)
+	resp, err := e.token(ctx, r.op, req)
 	if err == nil {
 		err = resp.Validate()
 	}
@@ -176,6 +176,17 @@ func (e *engine) exchange(ctx context.Context, r redemption) (domain.TokenRespon
 		}
 	}
 	return resp, claims, req.CorrelationID, nil
+}
+
+// token sends a token request, reporting how long the provider took and its error.
+func (e *engine) token(ctx context.Context, op string, req domain.TokenRequest) (domain.TokenResponse, error) {
+	if e.obs == nil {
+		return e.idp.Token(ctx, req)
+	}
+	start := e.clock.Now()
+	resp, err := e.idp.Token(ctx, req)
+	e.obs.ProviderCalled(ctx, flowOf(op), e.clock.Now().Sub(start), err)
+	return resp, err
 }
 
 // idTokenCheckTimeout bounds the ID-token check (metadata and key set) that follows a

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // RefreshTokenRequest redeems a refresh token the caller holds.
@@ -47,6 +48,12 @@ func NewRefreshTokenRedeemer(cfg Config, deps Deps) (*RefreshTokenRedeemer, erro
 // req.Account is not looked up in the cache: the store finds entries by account, never
 // by secret.
 func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequest) (domain.AuthResult, error) {
+	return r.e.observe(ctx, ports.FlowRefreshToken, req.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		return r.acquireChecked(ctx, req)
+	})
+}
+
+func (r *RefreshTokenRedeemer) acquireChecked(ctx context.Context, req RefreshTokenRequest) (domain.AuthResult, error) {
 	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
@@ -76,7 +83,7 @@ func (r *RefreshTokenRedeemer) Acquire(ctx context.Context, req RefreshTokenRequ
 	// RemoveAccount is not undone by this write.
 	var res domain.AuthResult
 	var fnErr error
-	err = r.e.store.WithRefreshLock(ctx, r.e.refreshLockKey(authority, *account), func(ctx context.Context) error {
+	err = r.e.withRefreshLock(ctx, ports.FlowRefreshToken, r.e.refreshLockKey(authority, *account), func(ctx context.Context) error {
 		res, fnErr = redeem(ctx)
 		return fnErr
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // acquireIDToken is silent acquisition for a sign-in without API scopes (DESIGN §3
@@ -26,7 +27,9 @@ func (s *Silent) acquireIDToken(ctx context.Context, req SilentRequest) (domain.
 		return domain.AuthResult{}, err
 	}
 	if useCache {
-		if res, ok := s.idTokenHit(ctx, found, authority, req.Account); ok {
+		res, ok := s.idTokenHit(ctx, found, authority, req.Account)
+		s.e.cacheLookedUp(ctx, ports.FlowSilent, ok)
+		if ok {
 			return res, nil
 		}
 	}
@@ -36,10 +39,10 @@ func (s *Silent) acquireIDToken(ctx context.Context, req SilentRequest) (domain.
 	// Its own flight: the result is an ID token, not the access token a scoped call
 	// with the same refresh token waits for.
 	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), "\x00id_token", req.Claims, strconv.FormatBool(useCache)}, "\x1f")
-	return shared(ctx, s.flight, key, flight{op: "silent", log: s.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
+	return shared(ctx, s.flight, key, flight{op: "silent", flow: ports.FlowSilent, e: s.e}, func(ctx context.Context) (domain.AuthResult, error) {
 		var res domain.AuthResult
 		var fnErr error
-		err := s.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
+		err := s.e.withRefreshLock(ctx, ports.FlowSilent, lock, func(ctx context.Context) error {
 			found, err := s.find(ctx, authority, req.Account)
 			if err != nil {
 				fnErr = err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // refreshShared makes identical concurrent refreshes in this process share one. The
@@ -24,7 +25,7 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found, nil))
 	slices.Sort(realms)
 	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
-	return shared(ctx, s.flight, key, flight{op: "silent", log: s.e.log}, func(ctx context.Context) (domain.AuthResult, error) {
+	return shared(ctx, s.flight, key, flight{op: "silent", flow: ports.FlowSilent, e: s.e}, func(ctx context.Context) (domain.AuthResult, error) {
 		return s.refreshLocked(ctx, req, authority, scopes, useCache, lock)
 	})
 }
@@ -48,7 +49,7 @@ func (e *engine) refreshLockKey(authority domain.Authority, acct domain.Account)
 func (s *Silent) refreshLocked(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool, lock domain.RefreshLockKey) (domain.AuthResult, error) {
 	var res domain.AuthResult
 	var fnErr error
-	err := s.e.store.WithRefreshLock(ctx, lock, func(ctx context.Context) error {
+	err := s.e.withRefreshLock(ctx, ports.FlowSilent, lock, func(ctx context.Context) error {
 		found, err := s.find(ctx, authority, req.Account)
 		if err != nil {
 			fnErr = err
@@ -98,6 +99,7 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: rt.Secret, Claims: req.Claims, CorrelationID: correlationID},
 			authority: authority, scopes: scopes, account: &acct, prev: prev, presented: &rt,
 		})
+		s.e.refreshed(ctx, ports.FlowSilent, err)
 		if err == nil || res.AccessToken != "" {
 			// Redeemed: tokens that could not be checked or kept come back with the error.
 			return res, err

@@ -3,18 +3,20 @@ package usecases
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 	"golang.org/x/sync/singleflight"
 )
 
-// flight names a shared call for its errors and logs.
+// flight names a shared call for its errors, logs and observer.
 type flight struct {
-	op  string
-	log *slog.Logger
+	op   string
+	flow ports.Flow
+	e    *engine // its logger and observer
 }
 
 // flightResult is what one shared call hands to its waiters.
@@ -33,9 +35,14 @@ type flightResult struct {
 // because the first caller's deadline passed, a waiter with time left tries again under
 // its own deadline. A panic in fn (a port adapter's bug) becomes an error for every
 // waiter instead of crashing the process from a goroutine no caller can recover in.
+//
+// A caller whose fn did not run waited on another caller's call: the observer is told
+// of the merge.
 func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, fn func(ctx context.Context) (domain.AuthResult, error)) (domain.AuthResult, error) {
 	for {
+		var ran atomic.Bool // fn runs on DoChan's goroutine
 		ch := g.DoChan(key, func() (v any, err error) {
+			ran.Store(true)
 			work := context.WithoutCancel(ctx)
 			dl, hasDeadline := ctx.Deadline()
 			if hasDeadline {
@@ -47,7 +54,7 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, f
 				if p := recover(); p != nil {
 					// The panic value may hold anything, secrets included: keep only its type,
 					// and log where it happened.
-					fl.log.ErrorContext(ctx, "a port adapter panicked during a shared token request",
+					fl.e.log.ErrorContext(ctx, "a port adapter panicked during a shared token request",
 						"op", fl.op, "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
 					v, err = flightResult{}, &domain.Error{Class: domain.ErrUnavailable, Op: fl.op,
 						Description: "a port adapter panicked", Err: fmt.Errorf("panic with a %T value", p)}
@@ -58,6 +65,7 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, f
 		})
 		select {
 		case r := <-ch:
+			fl.merged(ctx, &ran)
 			fr, _ := r.Val.(flightResult)
 			if r.Err == nil {
 				return fr.res, nil
@@ -69,6 +77,15 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, f
 		case <-ctx.Done():
 			return domain.AuthResult{}, ctx.Err()
 		}
+	}
+}
+
+// merged tells the observer that the caller got the result of another's call, when its
+// own fn did not run. (A caller that gives up first is not counted: it cannot tell
+// whether its own fn had yet to start.)
+func (fl flight) merged(ctx context.Context, ran *atomic.Bool) {
+	if fl.e.obs != nil && !ran.Load() {
+		fl.e.obs.FlightMerged(ctx, fl.flow)
 	}
 }
 

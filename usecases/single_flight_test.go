@@ -104,7 +104,7 @@ func TestShared_panicBecomesAnError(t *testing.T) {
 		panic("adapter bug holding secret-value")
 	}
 	var logged strings.Builder
-	fl := flight{op: "silent", log: slog.New(slog.NewTextHandler(&logged, nil))}
+	fl := flight{op: "silent", e: &engine{log: slog.New(slog.NewTextHandler(&logged, nil))}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := shared(ctx, &g, "k", fl, fn)
@@ -159,4 +159,4 @@ func TestShared_concurrentCallersShareOneCall(t *testing.T) {
 	}
 }
 
-var testFlight = flight{op: "test", log: slog.New(slog.DiscardHandler)}
+var testFlight = flight{op: "test", e: &engine{log: slog.New(slog.DiscardHandler)}}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // PasswordRequest is one resource-owner password credentials request.
@@ -37,6 +38,12 @@ func NewUsernamePassword(cfg Config, deps Deps) (*UsernamePassword, error) {
 // domain.ErrInvalidGrant; a user who must complete multi-factor authentication or
 // consent is domain.ErrInteractionRequired (with the provider's claims challenge).
 func (u *UsernamePassword) Acquire(ctx context.Context, req PasswordRequest) (domain.AuthResult, error) {
+	return u.e.observe(ctx, ports.FlowUsernamePassword, req.Authority, func(ctx context.Context) (domain.AuthResult, error) {
+		return u.acquireChecked(ctx, req)
+	})
+}
+
+func (u *UsernamePassword) acquireChecked(ctx context.Context, req PasswordRequest) (domain.AuthResult, error) {
 	scopes, err := domain.UserFlowScopes(req.Scopes)
 	if err != nil {
 		return domain.AuthResult{}, err
