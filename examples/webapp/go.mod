@@ -4,11 +4,16 @@ go 1.26.0
 
 replace github.com/hexauth/hexauth => ../..
 
-require github.com/hexauth/hexauth v0.0.0-00010101000000-000000000000
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
+	github.com/hexauth/hexauth v0.0.0-00010101000000-000000000000
+)
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.9 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect

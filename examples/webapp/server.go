@@ -67,12 +67,14 @@ func New(cfg Config) (*Server, error) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	// No page may be framed, cached, or send the callback URL (it holds the code) on in a
-	// Referer; scripts are not used at all.
+	// No page may be framed or cached, or name one of our URLs (the callback's holds the
+	// code) in a Referer to another origin; scripts are not used at all. Not
+	// "no-referrer": with it, browsers send "Origin: null" on our own sign-out POST,
+	// which the Origin check then refuses.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	s.mux.ServeHTTP(w, r)
 }
