@@ -375,3 +375,32 @@ func TestConfig_Validate(t *testing.T) {
 		})
 	}
 }
+
+// Over https the cookies are Secure and "__Host-" prefixed; always HttpOnly and
+// SameSite=Lax, the flow's for FlowLifetime only.
+func TestServer_httpsCookies(t *testing.T) {
+	h := newHarness(t, options{})
+	srv, err := webappConfig{client: h, publicURL: "https://app.example.com", tenants: []string{"acme"}, key: make([]byte, 32), apiURL: "https://api.example.com/"}.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://app.example.com/t/acme/login", nil))
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("login = %d; want 303", rec.Code)
+	}
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("login set %d cookies; want 1", len(cookies))
+	}
+	c := cookies[0]
+	if c.Name != "__Host-webapp-flow" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 600 {
+		t.Fatalf("flow cookie = %+v; want __Host-webapp-flow, Secure, HttpOnly, Lax, Path=/, no Domain, Max-Age=600", c)
+	}
+	if u, _ := url.Parse(rec.Header().Get("Location")); u.Query().Get("redirect_uri") != "https://app.example.com/callback" {
+		t.Fatalf("redirect_uri = %q; want https://app.example.com/callback", u.Query().Get("redirect_uri"))
+	}
+	if len(c.Value) > 4096 {
+		t.Fatalf("flow cookie is %d bytes; browsers keep 4096", len(c.Value))
+	}
+}
