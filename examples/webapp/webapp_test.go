@@ -154,8 +154,8 @@ func TestServer_callback_wrongStateRedeemsNothing(t *testing.T) {
 	resp := h.authorize(b.startSignIn("acme"))
 	good := resp.Get("state")
 	resp.Set("state", good+"x")
-	if p := b.callback(resp); p.status != 400 {
-		t.Fatalf("callback with a wrong state = %d; want 400", p.status)
+	if p := b.callback(resp); p.status != 400 || !strings.Contains(p.body, "does not belong to the sign-in this browser started") {
+		t.Fatalf("callback with a wrong state = %d %q; want 400 saying it is not this browser's sign-in", p.status, p.body)
 	}
 	if n := h.idp.Requests(domain.GrantAuthorizationCode); n != 0 {
 		t.Fatalf("authorization_code requests = %d after a wrong state; want 0", n)
