@@ -27,9 +27,10 @@ type flowCookie struct {
 	Expires time.Time        `json:"exp"`
 }
 
-// sessionCookie is the sealed content of a tenant's session cookie. It names the account
-// in the cache and holds no token.
+// sessionCookie is the sealed content of a tenant's session cookie. It names the
+// partition and the account in it, and holds no token.
 type sessionCookie struct {
+	Tenant        string    `json:"tenant"`
 	HomeAccountID string    `json:"home_account_id"`
 	Environment   string    `json:"environment"`
 	Realm         string    `json:"realm"`
@@ -119,7 +120,7 @@ func (j cookieJar) readSession(r *http.Request, tenant string, now time.Time) (s
 	if err := j.open(r, j.sessionName(tenant), sessionAD(tenant), &s); err != nil {
 		return sessionCookie{}, err
 	}
-	if !now.Before(s.Expires) || s.HomeAccountID == "" || s.CSRF == "" {
+	if !now.Before(s.Expires) || s.Tenant != tenant || s.HomeAccountID == "" || s.CSRF == "" {
 		return sessionCookie{}, errBadCookie
 	}
 	return s, nil

@@ -19,24 +19,27 @@ func TestCookieJar_sealedValueOpensOnlyForItsPurpose(t *testing.T) {
 	}
 	jar := cookieJar{sealer: sealer}
 	now := time.Unix(1_800_000_000, 0)
-	// One payload that parses as either kind, so only the associated data tells them apart.
-	payload := map[string]any{
-		"tenant": "acme", "flow": app.AuthCodeFlow{State: "s"}, "exp": now.Add(time.Hour),
-		"home_account_id": "h", "environment": "e", "csrf": "c",
+	// One payload that parses as either kind, so only the associated data tells a flow
+	// from a session.
+	payload := func(tenant string) map[string]any {
+		return map[string]any{
+			"tenant": tenant, "flow": app.AuthCodeFlow{State: "s"}, "exp": now.Add(time.Hour),
+			"home_account_id": "h", "environment": "e", "csrf": "c",
+		}
 	}
 	purposes := []struct {
-		name string
-		ad   []byte
-		open func(*http.Request) error
+		name, tenant string
+		ad           []byte
+		open         func(*http.Request) error
 	}{
-		{"flow", flowAD(), func(r *http.Request) error { _, err := jar.readFlow(r, now); return err }},
-		{"session acme", sessionAD("acme"), func(r *http.Request) error { _, err := jar.readSession(r, "acme", now); return err }},
-		{"session globex", sessionAD("globex"), func(r *http.Request) error { _, err := jar.readSession(r, "globex", now); return err }},
+		{"flow", "acme", flowAD(), func(r *http.Request) error { _, err := jar.readFlow(r, now); return err }},
+		{"session acme", "acme", sessionAD("acme"), func(r *http.Request) error { _, err := jar.readSession(r, "acme", now); return err }},
+		{"session globex", "globex", sessionAD("globex"), func(r *http.Request) error { _, err := jar.readSession(r, "globex", now); return err }},
 	}
 	names := map[string]string{"flow": jar.flowName(), "session acme": jar.sessionName("acme"), "session globex": jar.sessionName("globex")}
 	for _, sealedFor := range purposes {
 		rec := httptest.NewRecorder()
-		if err := jar.set(rec, "x", payload, sealedFor.ad, now.Add(time.Hour), now); err != nil {
+		if err := jar.set(rec, "x", payload(sealedFor.tenant), sealedFor.ad, now.Add(time.Hour), now); err != nil {
 			t.Fatal(err)
 		}
 		value := rec.Result().Cookies()[0].Value

@@ -61,7 +61,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionCookie{
-		HomeAccountID: res.Account.HomeAccountID, Environment: res.Account.Environment, Realm: res.Account.Realm,
+		Tenant: fc.Tenant, HomeAccountID: res.Account.HomeAccountID, Environment: res.Account.Environment, Realm: res.Account.Realm,
 		CSRF: csrf, Expires: now.Add(s.cfg.SessionLifetime),
 	}
 	if err := s.jar.set(w, s.jar.sessionName(fc.Tenant), sess, sessionAD(fc.Tenant), sess.Expires, now); err != nil {
