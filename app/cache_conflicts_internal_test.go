@@ -40,7 +40,7 @@ func TestRefreshConflicts_aliasAndOwnKey(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := []domain.RefreshToken{tc.doc}
-			got := refreshConflicts(tc.stored, doc, now)
+			_, got := refreshConflicts(tc.stored, doc, now)
 			if !doc[0].CachedAt.Equal(tc.wantAt) {
 				t.Errorf("document token dated %v; want %v", doc[0].CachedAt, tc.wantAt)
 			}

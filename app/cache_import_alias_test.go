@@ -16,9 +16,13 @@ import (
 )
 
 // aliasFixture is a client of login.microsoftonline.com whose store holds a live refresh
-// token that hexauth rotated (cached_at T1), and an MSAL .NET document holding the
-// older, undated token of the same account and client under the alias host
-// login.windows.net.
+// token (cached_at T1), and an MSAL .NET document holding the older, undated token of
+// the same account and client under the alias host login.windows.net.
+//
+// How the live token came decides what the import knows of the older one: with
+// rotatedHere, hexauth redeemed the older token and the provider rotated it, so the live
+// token records it as spent (domain.SpentMember); otherwise the user signed in again,
+// and nothing tells the import that the older token is stale.
 type aliasFixture struct {
 	clock *memory.Clock
 	idp   *memory.IdentityProvider
@@ -27,7 +31,7 @@ type aliasFixture struct {
 	stale string // the .NET document
 }
 
-func newAliasFixture(t *testing.T) aliasFixture {
+func newAliasFixture(t *testing.T, rotatedHere bool) aliasFixture {
 	t.Helper()
 	const tenant = "aaaaaaaa-0000-0000-0000-00000000000a"
 	ctx := testContext(t)
@@ -54,7 +58,11 @@ func newAliasFixture(t *testing.T) aliasFixture {
 	}
 	stale := dotnetCache(t, first, clientID, exampleStart) // undated refresh token, rotated away below
 	clock.Advance(2 * time.Hour)
-	if res, err := pc.AcquireTokenSilent(ctx, readOrders, first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
+	if !rotatedHere {
+		if _, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@a.example", "pw", readOrders); err != nil {
+			t.Fatal(err)
+		}
+	} else if res, err := pc.AcquireTokenSilent(ctx, readOrders, first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
 		t.Fatalf("refresh = %q, %v; want a rotated refresh token (cached_at T1)", res.TokenSource, err)
 	}
 	clock.Advance(10 * time.Minute) // the import's stamp is later than T1
@@ -68,7 +76,7 @@ func newAliasFixture(t *testing.T) aliasFixture {
 // interaction required.
 func TestPublicClient_ImportCache_staleAliasRefreshTokenDoesNotBeatLiveOne(t *testing.T) {
 	ctx := testContext(t)
-	f := newAliasFixture(t)
+	f := newAliasFixture(t, false)
 	report, err := f.pc.ImportCache(ctx, strings.NewReader(f.stale))
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +105,7 @@ func TestPublicClient_ImportCache_staleAliasRefreshTokenDoesNotBeatLiveOne(t *te
 // alias host before the call gives up.
 func TestPublicClient_AcquireTokenSilent_refusedRefreshTokenFallsBackToAliasHost(t *testing.T) {
 	ctx := testContext(t)
-	f := newAliasFixture(t)
+	f := newAliasFixture(t, false)
 	// The stale token imported without the import's ordering rule: a store write of it
 	// dated later than the live one, as a careless writer (or another import path) leaves it.
 	snap, err := msalcache.Decode([]byte(f.stale))
@@ -114,6 +122,7 @@ func TestPublicClient_AcquireTokenSilent_refusedRefreshTokenFallsBackToAliasHost
 		t.Fatal(err)
 	}
 	f.clock.Advance(2 * time.Hour)
+	f.idp.FailNext(domain.GrantRefreshToken, staleGrant) // the stale token, redeemed first
 	before := f.idp.Calls(domain.GrantRefreshToken)
 	res, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account)
 	if err != nil || res.TokenSource != domain.SourceIdentityProvider {
@@ -137,7 +146,7 @@ func TestPublicClient_AcquireTokenSilent_refusedRefreshTokenFallsBackToAliasHost
 // cannot cure (multi-factor authentication required) is the answer, after one request.
 func TestPublicClient_AcquireTokenSilent_interactionRequiredDoesNotTryTheAliasToken(t *testing.T) {
 	ctx := testContext(t)
-	f := newAliasFixture(t)
+	f := newAliasFixture(t, false)
 	if _, err := f.pc.ImportCache(ctx, strings.NewReader(f.stale)); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +174,7 @@ func TestPublicClient_AcquireTokenSilent_interactionRequiredDoesNotTryTheAliasTo
 // by the live token, two requests, no interaction).
 func TestPublicClient_ImportCache_datedNewerAliasRefreshTokenGoesFirst(t *testing.T) {
 	ctx := testContext(t)
-	f := newAliasFixture(t)
+	f := newAliasFixture(t, false)
 	var doc map[string]map[string]map[string]any
 	if err := json.Unmarshal([]byte(f.stale), &doc); err != nil {
 		t.Fatal(err)
@@ -183,11 +192,61 @@ func TestPublicClient_ImportCache_datedNewerAliasRefreshTokenGoesFirst(t *testin
 		t.Fatalf("report.Conflicts = %v; want %q", report.Conflicts, msalcache.ResolutionAliasDocumentFirst)
 	}
 	f.clock.Advance(2 * time.Hour)
+	f.idp.FailNext(domain.GrantRefreshToken, staleGrant) // the document's token, redeemed first
 	before := f.idp.Calls(domain.GrantRefreshToken)
 	if res, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
 		t.Fatalf("silent = %q, %v; want a refresh", res.TokenSource, err)
 	}
 	if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 2 {
 		t.Errorf("refresh requests = %d; want 2 (the newer-dated document token first, then the live one)", n)
+	}
+}
+
+// staleGrant is the provider's answer to a refresh token it no longer honours.
+var staleGrant = &domain.Error{Code: "invalid_grant", Description: "AADSTS70000: the refresh token was already used", HTTPStatus: 400}
+
+// The gap the last stop's notes named: an older document's undated refresh token, of
+// the live token's own key or of an alias host's, replaced (or was tried beside) the
+// live token although hexauth itself had rotated it away. Now the live token records
+// what it replaced: the spent token is not imported, whatever the document says of
+// its date, and silent presents the live token only.
+func TestPublicClient_ImportCache_tokenRotatedAwayHereIsNotImported(t *testing.T) {
+	for _, tc := range []struct{ name, host string }{
+		{"same host", "login.microsoftonline.com"},
+		{"alias host", "login.windows.net"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			f := newAliasFixture(t, true)
+			doc := strings.ReplaceAll(f.stale, "login.windows.net", tc.host)
+			for _, dated := range []string{"", strconv.FormatInt(f.clock.Now().Add(time.Hour).Unix(), 10)} {
+				d := doc
+				if dated != "" { // a writer's clock ahead: the date says nothing either
+					d = strings.Replace(d, `"credential_type": "RefreshToken",`, `"credential_type": "RefreshToken", "last_modification_time": "`+dated+`",`, 1)
+				}
+				report, err := f.pc.ImportCache(ctx, strings.NewReader(d))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(report.Conflicts) != 1 || report.Conflicts[0].Resolution != msalcache.ResolutionSpent {
+					t.Fatalf("report.Conflicts = %v; want one %q", report.Conflicts, msalcache.ResolutionSpent)
+				}
+				if got := exportString(t, f.pc); strings.Contains(got, string(f.first.RefreshToken)) {
+					t.Fatal("the spent refresh token is in the cache after the import")
+				}
+			}
+			f.clock.Advance(2 * time.Hour)
+			before := f.idp.Calls(domain.GrantRefreshToken)
+			if res, err := f.pc.AcquireTokenSilent(ctx, readOrders, f.first.Account); err != nil || res.TokenSource != domain.SourceIdentityProvider {
+				t.Fatalf("silent = %q, %v; want a refresh with the live token", res.TokenSource, err)
+			}
+			if n := f.idp.Calls(domain.GrantRefreshToken) - before; n != 1 {
+				t.Errorf("refresh requests = %d; want 1 (the live token; the spent one is gone)", n)
+			}
+			// The export never carries hexauth's record of spent tokens.
+			if got := exportString(t, f.pc); strings.Contains(got, "hexauth.spent") {
+				t.Error("the export carries the spent-token record")
+			}
+		})
 	}
 }

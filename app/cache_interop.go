@@ -122,7 +122,7 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 	if err != nil {
 		return CacheReport{}, err
 	}
-	report.Conflicts = refreshConflicts(stored.RefreshTokens, snap.RefreshTokens, now)
+	snap.RefreshTokens, report.Conflicts = refreshConflicts(stored.RefreshTokens, snap.RefreshTokens, now)
 	if err := in.store.Import(ctx, in.partition, snap); err != nil {
 		return CacheReport{}, err
 	}
@@ -145,9 +145,14 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 // itself, and presenting a rotated-away token first can make a provider with reuse
 // detection revoke the live one. A dated imported token keeps its date.
 //
-// It reads the store as it was just before the import; a flow that wrote in between is
-// not reflected.
-func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) []msalcache.Conflict {
+// A document token that a stored token of its identity replaced by rotation
+// (domain.SpentMember) is spent: it is left out of the import whatever its date
+// (ResolutionSpent), since presenting it could make the provider revoke the live one.
+// A document token that replaces the stored one of its key records it as spent in turn.
+//
+// It returns the tokens to import. It reads the store as it was just before the import;
+// a flow that wrote in between is not reflected.
+func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) ([]domain.RefreshToken, []msalcache.Conflict) {
 	byKey := make(map[string]domain.RefreshToken, len(stored))
 	byID := make(map[string][]domain.RefreshToken, len(stored))
 	for _, t := range stored {
@@ -155,8 +160,13 @@ func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) []m
 		byID[refreshIdentity(t)] = append(byID[refreshIdentity(t)], t)
 	}
 	var out []msalcache.Conflict
+	kept := imported[:0:0]
 	for i := range imported {
 		t := &imported[i]
+		if c, spent := spentConflict(*t, byID[refreshIdentity(*t)]); spent {
+			out = append(out, c)
+			continue
+		}
 		old, twin := byKey[t.Key()]
 		twin = twin && old.Secret != t.Secret
 		// Alias first: it may date the document's token earlier, which the resolution
@@ -168,14 +178,32 @@ func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) []m
 			res := msalcache.ResolutionReplaced
 			if t.CachedAt.Truncate(time.Second).Before(old.CachedAt.Truncate(time.Second)) {
 				res = msalcache.ResolutionKeptStored
+			} else {
+				t.RecordRotation(old)
 			}
 			out = append(out, msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: res})
 		}
+		kept = append(kept, *t)
 	}
 	slices.SortFunc(out, func(a, b msalcache.Conflict) int {
 		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.StoredKey, b.StoredKey))
 	})
-	return out
+	return kept, out
+}
+
+// spentConflict reports t when a stored token of its identity (same) lists it as
+// replaced by rotation.
+func spentConflict(t domain.RefreshToken, same []domain.RefreshToken) (msalcache.Conflict, bool) {
+	for _, s := range same {
+		if s.Supersedes(t.Secret) {
+			c := msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: msalcache.ResolutionSpent}
+			if s.Key() != t.Key() {
+				c.StoredKey = s.Key()
+			}
+			return c, true
+		}
+	}
+	return msalcache.Conflict{}, false
 }
 
 // aliasConflict settles t against the stored tokens of its identity (same) under other

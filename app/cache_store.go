@@ -24,8 +24,9 @@ type Cache struct {
 	stop      func(context.Context) error
 }
 
-// OpenCache opens the store cfg.Cache names, sealed with cfg.SealingKey when set, as a
-// client of cfg would. Only Cache, SealingKey, Logger and, optionally, Authority and
+// OpenCache opens the store cfg.Cache names (or takes cfg.CacheStore, which Close then
+// leaves open), sealed with cfg.SealingKey when set, as a client of cfg would. Only
+// Cache, CacheStore, NearCacheBytes, SealingKey, Logger and, optionally, Authority and
 // AuthorityKind are read: ClientID is not needed. With an Authority, ImportCache gives
 // an OIDC issuer's realm to the document's realm-less refresh tokens as a client's
 // ImportCache does (domain.AdoptIssuerRealm); without one they are imported as they are.
@@ -33,7 +34,7 @@ func OpenCache(ctx context.Context, cfg Config) (*Cache, error) {
 	if err := checkContext(ctx, "OpenCache"); err != nil {
 		return nil, err
 	}
-	if _, err := parseCacheURL(cfg.Cache); err != nil {
+	if err := cfg.checkCache(); err != nil {
 		return nil, err
 	}
 	c := &Cache{cfg: cfg}

@@ -11,8 +11,11 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/adapters/postgres"
 	"github.com/hexauth/hexauth/adapters/sqlite"
 	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/app/postgresstore"
+	"github.com/hexauth/hexauth/app/sqlitestore"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
 )
@@ -35,8 +38,10 @@ func myStore(path string) fx.Option {
 
 const composeKey = "0123456789abcdef0123456789abcdef"
 
-// The composition docs/adapters.md shows, with and without a clock in the graph,
-// validates; a confidential client needs its Credential.
+// Every composition docs/adapters.md shows validates: by hand with and without a clock
+// in the graph, each store package's Module and Provide, ProvideCacheStore, and Options
+// with an explicit store or a registered URL; a confidential client needs its
+// Credential.
 func TestModule_documentedCompositionsValidate(t *testing.T) {
 	clock := memory.NewClock(exampleStart)
 	cfg := app.Config{ClientID: clientID, Authority: authority, SealingKey: []byte(composeKey)}
@@ -52,6 +57,23 @@ func TestModule_documentedCompositionsValidate(t *testing.T) {
 		{"hand-composed confidential", []fx.Option{fx.Supply(cfg), app.Module, app.Memory, app.HTTPIdP,
 			fx.Supply(app.ClientSecret("s")), fx.Invoke(func(*app.ConfidentialClient) {})}},
 		{"Options", []fx.Option{app.Options(app.Config{ClientID: clientID, Authority: authority, Cache: "sqlite://" + path, SealingKey: []byte(composeKey)}),
+			fx.Invoke(func(*app.PublicClient) {})}},
+		{"sqlitestore.Module", []fx.Option{fx.Supply(app.Config{ClientID: clientID, Authority: authority, Cache: "sqlite://" + path, SealingKey: []byte(composeKey)}),
+			app.Module, sqlitestore.Module, app.HTTPIdP, fx.Invoke(func(*app.PublicClient) {})}},
+		{"sqlitestore.Provide", []fx.Option{fx.Supply(cfg), app.Module, sqlitestore.Provide(sqlite.Config{Path: path}), app.HTTPIdP,
+			fx.Invoke(func(*app.PublicClient) {})}},
+		{"postgresstore.Module", []fx.Option{fx.Supply(app.Config{ClientID: clientID, Authority: authority, Cache: "postgres://app@db.internal/tokens?schema=eu"}),
+			app.Module, postgresstore.Module, app.HTTPIdP, fx.Invoke(func(*app.PublicClient) {})}},
+		{"postgresstore.Provide", []fx.Option{fx.Supply(cfg), app.Module, postgresstore.Provide(postgres.Config{DSN: "postgres://app@db.internal/tokens"}), app.HTTPIdP,
+			fx.Invoke(func(*app.PublicClient) {})}},
+		{"ProvideCacheStore", []fx.Option{fx.Supply(cfg), app.Module, app.InProcessIdP(newFake(clock)),
+			app.ProvideCacheStore(func(ctx context.Context) (ports.CacheStore, error) {
+				return sqlite.Open(ctx, sqlite.Config{Path: path})
+			}),
+			fx.Invoke(func(*app.PublicClient) {})}},
+		{"Options with a CacheStore", []fx.Option{app.Options(app.Config{ClientID: clientID, Authority: authority, CacheStore: openSQLite(t), SealingKey: []byte(composeKey)}),
+			fx.Invoke(func(*app.PublicClient) {})}},
+		{"Options with a registered URL", []fx.Option{app.Options(app.Config{ClientID: clientID, Authority: authority, Cache: "postgresql://app@db.internal/tokens", NearCacheBytes: 1 << 20}),
 			fx.Invoke(func(*app.PublicClient) {})}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

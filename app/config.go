@@ -3,8 +3,6 @@ package app
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,12 +23,21 @@ type Config struct {
 	Authority string
 	// AuthorityKind forces the kind of authority; empty detects it from the URL.
 	AuthorityKind domain.AuthorityKind
-	// Cache picks the token cache store: "memory:" (the default when empty),
-	// "sqlite:///path/to/file.db", "sqlite::memory:" or "postgres://...". A Postgres URL
-	// may add hexauth's own parameters, which are not sent to the server: "schema" (the
-	// schema of the cache tables, default "hexauth") and "max_conns" (the connection
-	// cap, default 10), as in postgres://app@db/tokens?sslmode=verify-full&schema=tenants_eu.
+	// Cache names the token cache store by URL: "memory:" (the default when empty) is
+	// built in; any other scheme needs the package that registers it imported, once,
+	// in package main (see RegisterCacheStore), so that a program links only the stores
+	// it names. "sqlite:///path/to/file.db" and "sqlite::memory:" need app/sqlitestore;
+	// "postgres://..." needs app/postgresstore, and may add hexauth's own parameters,
+	// which are not sent to the server: "schema" (the schema of the cache tables,
+	// default "hexauth") and "max_conns" (the connection cap, default 10), as in
+	// postgres://app@db/tokens?sslmode=verify-full&schema=tenants_eu. An unregistered
+	// scheme fails Validate with domain.ErrInvalidInput naming the package to import.
 	Cache string
+	// CacheStore, when set, is the cache store, opened by the caller (sqlite.Open,
+	// postgres.Open, your own), who also closes it, after the client: the client never
+	// does. No registry is involved, so it is the way for a library. Leave Cache empty
+	// and NearCacheBytes zero with it (wrap the store in adapters/nearcache yourself).
+	CacheStore ports.CacheStore
 	// ExpiryBuffer: cached access tokens are served while now < expires_on − buffer.
 	// Zero means 5 minutes.
 	ExpiryBuffer time.Duration
@@ -43,7 +50,7 @@ type Config struct {
 	// tokens; negative turns the cache off.
 	ClaimsCacheBytes int
 	// NearCacheBytes, when positive, puts a near cache (adapters/nearcache) in front of
-	// a SQLite or Postgres store: silent cache hits are then served from this process's
+	// the store Cache names, when that is not memory: (SQLite, Postgres): silent cache hits are then served from this process's
 	// memory, bounded to this many bytes (least recently used out first; about 4.7 KB
 	// an account with Entra-sized tokens), and kept
 	// coherent with the other processes sharing the store (within 1 ms on SQLite, as a
@@ -122,72 +129,5 @@ func (c Config) Validate() error {
 	if c.SealingKey != nil && len(c.SealingKey) != 32 {
 		return domain.Errorf(domain.ErrInvalidInput, "app: SealingKey must be 32 bytes, got %d", len(c.SealingKey))
 	}
-	if _, err := parseCacheURL(c.Cache); err != nil {
-		return err
-	}
-	return nil
-}
-
-// cacheKind names the store a Cache URL selects.
-type cacheKind int
-
-const (
-	cacheMemory cacheKind = iota
-	cacheSQLite
-	cachePostgres
-)
-
-// cacheURL is a parsed Config.Cache.
-type cacheURL struct {
-	kind cacheKind
-	path string // sqlite: the file path or ":memory:"
-	dsn  string // postgres: the DSN, without hexauth's own parameters
-	// postgres: hexauth's own query parameters, taken out of the DSN (the server would
-	// refuse them as unknown run-time parameters).
-	schema   string // "schema": the schema of the cache tables; "" = the adapter's default
-	maxConns int    // "max_conns": the connection cap; 0 = the adapter's default
-}
-
-func parseCacheURL(raw string) (cacheURL, error) {
-	switch {
-	case raw == "" || raw == "memory:" || raw == "memory://":
-		return cacheURL{kind: cacheMemory}, nil
-	case raw == "sqlite::memory:":
-		return cacheURL{kind: cacheSQLite, path: ":memory:"}, nil
-	case strings.HasPrefix(raw, "sqlite://"):
-		p := strings.TrimPrefix(raw, "sqlite://")
-		if p == "" || p == "/" {
-			break
-		}
-		return cacheURL{kind: cacheSQLite, path: p}, nil
-	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		return parsePostgresURL(raw)
-	}
-	return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: unsupported cache URL (want memory:, sqlite:///path, sqlite::memory: or postgres://...)")
-}
-
-// parsePostgresURL takes hexauth's own parameters (schema, max_conns) out of a Postgres
-// URL and leaves the rest to the driver. Errors never quote the URL: it may hold a
-// password.
-func parsePostgresURL(raw string) (cacheURL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: the postgres cache URL does not parse")
-	}
-	c := cacheURL{kind: cachePostgres}
-	q := u.Query()
-	c.schema = q.Get("schema")
-	if v := q.Get("max_conns"); v != "" {
-		if c.maxConns, err = strconv.Atoi(v); err != nil || c.maxConns < 1 {
-			return cacheURL{}, domain.Errorf(domain.ErrInvalidInput, "app: the postgres cache URL's max_conns must be a positive number")
-		}
-	}
-	if q.Has("schema") || q.Has("max_conns") {
-		q.Del("schema")
-		q.Del("max_conns")
-		u.RawQuery = q.Encode()
-		raw = u.String()
-	}
-	c.dsn = raw
-	return c, nil
+	return c.checkCache()
 }

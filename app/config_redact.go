@@ -35,6 +35,7 @@ func (c Config) shownFields() []configField {
 		{"Authority", RedactedURL(c.Authority)},
 		{"AuthorityKind", string(c.AuthorityKind)},
 		{"Cache", RedactedURL(c.Cache)},
+		{"CacheStore", reference(c.CacheStore)},
 		{"ExpiryBuffer", c.ExpiryBuffer},
 		{"FlowMaxAge", c.FlowMaxAge},
 		{"InsecureSkipSignatureCheck", c.InsecureSkipSignatureCheck},

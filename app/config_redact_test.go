@@ -66,13 +66,13 @@ func TestConfig_String_redactsEveryVerb(t *testing.T) {
 func TestConfig_String_fields(t *testing.T) {
 	cfg := secretConfig()
 	want := "{ClientID:my-app Authority:https://login.example.com/tenant-a AuthorityKind: " +
-		"Cache:postgres://hexauth:xxxxx@db.example.com:5432/tokens?sslmode=verify-full ExpiryBuffer:1m0s FlowMaxAge:0s " +
+		"Cache:postgres://hexauth:xxxxx@db.example.com:5432/tokens?sslmode=verify-full CacheStore:<nil> ExpiryBuffer:1m0s FlowMaxAge:0s " +
 		"InsecureSkipSignatureCheck:false Logger:*slog.Logger SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil> HTTPClient:<nil> Transport:<nil> AllowedHosts:[]}"
 	if got := cfg.String(); got != want {
 		t.Fatalf("String() = %s\nwant %s", got, want)
 	}
 	wantGo := `app.Config{ClientID:"my-app", Authority:"https://login.example.com/tenant-a", AuthorityKind:"", ` +
-		`Cache:"postgres://hexauth:xxxxx@db.example.com:5432/tokens?sslmode=verify-full", ExpiryBuffer:60000000000, FlowMaxAge:0, ` +
+		`Cache:"postgres://hexauth:xxxxx@db.example.com:5432/tokens?sslmode=verify-full", CacheStore:<nil>, ExpiryBuffer:60000000000, FlowMaxAge:0, ` +
 		`InsecureSkipSignatureCheck:false, Logger:*slog.Logger, SealingKey:"set (32 bytes)", IdentityProvider:<nil>, Clock:<nil>, Browser:<nil>, HTTPClient:<nil>, Transport:<nil>, AllowedHosts:[]string(nil)}`
 	if got := fmt.Sprintf("%#v", cfg); got != wantGo {
 		t.Fatalf("%%#v = %s\nwant %s", got, wantGo)

@@ -5,6 +5,15 @@
 // a Config names. NewPublicClient and NewConfidentialClient build the same fx graph
 // that Module, Options and the adapter modules give fx users.
 //
+// # Cache stores
+//
+// A program links only the stores it uses. The memory store ("memory:") is built in;
+// SQLite and Postgres live in app/sqlitestore and app/postgresstore, whose import
+// registers their Config.Cache schemes (RegisterCacheStore), as importing a
+// database/sql driver registers its name. A library should not import them: it takes a
+// store its caller opened, in Config.CacheStore (the caller closes it). See
+// docs/adapters.md.
+//
 // # The Go ecosystem
 //
 // TokenSource and ClientCredentialsTokenSource adapt a client to golang.org/x/oauth2

@@ -428,7 +428,7 @@ func ExampleConfig_String() {
 	}
 	fmt.Println(cfg)
 	// Output:
-	// {ClientID:my-app Authority:https://login.example.com/tenant-a AuthorityKind: Cache:postgres://hexauth:xxxxx@db.example.com/tokens ExpiryBuffer:0s FlowMaxAge:0s InsecureSkipSignatureCheck:false Logger:<nil> SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil> HTTPClient:<nil> Transport:<nil> AllowedHosts:[]}
+	// {ClientID:my-app Authority:https://login.example.com/tenant-a AuthorityKind: Cache:postgres://hexauth:xxxxx@db.example.com/tokens CacheStore:<nil> ExpiryBuffer:0s FlowMaxAge:0s InsecureSkipSignatureCheck:false Logger:<nil> SealingKey:set (32 bytes) IdentityProvider:<nil> Clock:<nil> Browser:<nil> HTTPClient:<nil> Transport:<nil> AllowedHosts:[]}
 }
 
 // A provider that sends no ID token on a refresh (Google, Okta, some Keycloak set-ups):

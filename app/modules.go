@@ -11,8 +11,9 @@ import (
 
 // Module is the core of the fx graph: from a Config, a ports.IdentityProvider and a
 // ports.CacheStore it provides the *Engine, a *PublicClient and, when a Credential is
-// supplied, a *ConfidentialClient. Add one store module (Memory, SQLite, Postgres, or
-// your own) and one identity-provider module (HTTPIdP, or InProcessIdP).
+// supplied, a *ConfidentialClient. Add one store module (Memory, sqlitestore.Module,
+// postgresstore.Module, their Provide options, or your own) and one identity-provider
+// module (HTTPIdP, or InProcessIdP).
 //
 // Sealing and the clock are the Module's own, so every composition that includes it
 // behaves as NewPublicClient does: Config.SealingKey seals whatever store the graph
@@ -33,7 +34,8 @@ var Memory = fx.Module("hexauth.memory",
 )
 
 // Options returns the whole graph NewPublicClient builds for cfg: Module (which seals
-// and keeps the clock), the store Config.Cache names and the identity provider
+// and keeps the clock), the store (Config.CacheStore, or the one Config.Cache names,
+// whose scheme must be registered: see RegisterCacheStore) and the identity provider
 // (Config.IdentityProvider or HTTPIdP).
 func Options(cfg Config) fx.Option {
 	opts := []fx.Option{fx.Supply(cfg), Module, storeModule(cfg)}
@@ -54,15 +56,19 @@ func InProcessIdP(idp ports.IdentityProvider) fx.Option {
 	return fx.Supply(fx.Annotate(idp, fx.As(new(ports.IdentityProvider))))
 }
 
+// storeModule is the store of cfg: Config.CacheStore as given (the caller closes it),
+// else the store Config.Cache names, opened by the graph and closed when it stops.
 func storeModule(cfg Config) fx.Option {
-	u, _ := parseCacheURL(cfg.Cache) // validated by Config.Validate
-	switch u.kind {
-	case cacheSQLite:
-		return SQLite
-	case cachePostgres:
-		return Postgres
+	if cfg.CacheStore != nil {
+		return fx.Supply(fx.Annotate(cfg.CacheStore, fx.As(new(ports.CacheStore))))
 	}
-	return Memory
+	scheme, opener, _ := cacheOpener(cfg.Cache) // validated by Config.Validate
+	if opener == nil {
+		return Memory
+	}
+	return fx.Module("hexauth.cache."+scheme, fx.Provide(func(lc fx.Lifecycle, cfg Config) (ports.CacheStore, error) {
+		return openRegistered(lc, opener, cfg)
+	}))
 }
 
 type engineIn struct {
@@ -103,10 +109,11 @@ func newMemoryStore(lc fx.Lifecycle, cfg Config) (*memory.Store, error) {
 }
 
 // storeDecorator wraps the graph's store, when cfg asks for it, in a near cache
-// (cfg.NearCacheBytes, SQLite and Postgres only); nil otherwise. NewEngine seals on top
+// (cfg.NearCacheBytes, a store opened from a Cache URL other than memory:); nil
+// otherwise. NewEngine seals on top
 // of it (cfg.SealingKey), so the near entries hold sealed secrets, as the store does.
 func storeDecorator(cfg Config) fx.Option {
-	if cfg.NearCacheBytes <= 0 || storeKind(cfg) == cacheMemory {
+	if cfg.NearCacheBytes <= 0 || cfg.CacheStore != nil || isMemoryCache(cfg.Cache) {
 		return nil
 	}
 	return fx.Decorate(func(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.CacheStore, error) {
@@ -125,11 +132,6 @@ func newNearCache(lc fx.Lifecycle, store ports.CacheStore, cfg Config) (ports.Ca
 	}
 	lc.Append(fx.StopHook(near.Close))
 	return near, nil
-}
-
-func storeKind(cfg Config) cacheKind {
-	u, _ := parseCacheURL(cfg.Cache) // validated by Config.Validate
-	return u.kind
 }
 
 // sealStore wraps the graph's store so token secrets are sealed at rest.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/app/postgresstore"
+	"github.com/hexauth/hexauth/app/sqlitestore"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to read and drop test schemas
@@ -102,10 +104,10 @@ func TestConfig_Validate_postgresURLParameters(t *testing.T) {
 // something the configuration did not name.
 func TestStoreModules_refuseAnotherStoresURL(t *testing.T) {
 	cfg := app.Config{ClientID: "c", Authority: authority, Cache: "memory:", IdentityProvider: newFake(memory.NewClock(exampleStart))}
-	for name, module := range map[string]fx.Option{"SQLite": app.SQLite, "Postgres": app.Postgres} {
+	for name, module := range map[string]fx.Option{"sqlitestore": sqlitestore.Module, "postgresstore": postgresstore.Module} {
 		err := fx.New(fx.NopLogger, fx.Supply(cfg), module, fx.Invoke(func(ports.CacheStore) {})).Err()
 		if !errors.Is(err, domain.ErrInvalidInput) {
-			t.Errorf("app.%s with Cache %q: error = %v; want ErrInvalidInput", name, cfg.Cache, err)
+			t.Errorf("%s.Module with Cache %q: error = %v; want ErrInvalidInput", name, cfg.Cache, err)
 		}
 	}
 }

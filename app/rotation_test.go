@@ -101,3 +101,29 @@ func TestPublicClient_AcquireTokenByRefreshToken_WithAccount(t *testing.T) {
 		t.Fatalf("AcquireTokenSilent after the redemption = %s, %v; want its access token from the cache", hit.TokenSource, err)
 	}
 }
+
+// A silent refresh answered without an ID token (Google, Okta and many OIDC providers
+// answer so) returns the cached ID token beside its claims, as a cache hit does: the
+// result never has claims without the token they came from. The last stop's notes
+// named the gap (IDToken was empty after such a refresh).
+func TestPublicClient_AcquireTokenSilent_refreshWithoutIDTokenKeepsTheCachedOne(t *testing.T) {
+	ctx := testContext(t)
+	pc, _ := rotationClient(t, func(c *memory.ProviderConfig) { c.OmitIDTokenOnRefresh = true })
+	scopes := []string{"api://orders/read"}
+	signed, err := pc.AcquireTokenByUsernamePassword(ctx, "alice@example.com", "correct horse", scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := pc.AcquireTokenSilent(ctx, scopes, signed.Account, app.WithForceRefresh())
+	if err != nil || res.TokenSource != domain.SourceIdentityProvider {
+		t.Fatalf("forced refresh = %s, %v; want a refresh", res.TokenSource, err)
+	}
+	if res.IDToken == "" || res.IDToken != signed.IDToken || res.IDTokenClaims == nil || res.IDTokenClaims.Subject != signed.IDTokenClaims.Subject {
+		t.Errorf("refresh without an ID token: IDToken set %t (the cached one: %t), claims %v; want the cached ID token and its claims",
+			res.IDToken != "", res.IDToken == signed.IDToken, res.IDTokenClaims != nil)
+	}
+	hit, err := pc.AcquireTokenSilent(ctx, scopes, signed.Account)
+	if err != nil || hit.IDToken != res.IDToken {
+		t.Errorf("the cache hit after it has another ID token (%v); want the same", err)
+	}
+}

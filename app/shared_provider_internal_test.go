@@ -3,13 +3,13 @@ package app
 import (
 	"context"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
 )
 
 // Clients made and closed concurrently share providers safely and leave none behind;
@@ -67,12 +67,8 @@ func TestSharedProviders_concurrentClientsLeaveNothingBehind(t *testing.T) {
 		t.Errorf("a provider is still registered after every client closed")
 	}
 
-	notADir := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	bad := cfg
-	bad.Cache = "sqlite://" + filepath.ToSlash(filepath.Join(notADir, "cache.db")) // under a file: cannot open
+	bad.Cache = failingScheme + ":anything" // its opener fails
 	if pc, err := NewPublicClient(ctx, bad); err == nil {
 		pc.Close()
 		t.Fatal("NewPublicClient with a store under a file succeeded; want an error")
@@ -103,3 +99,17 @@ func TestKeyOf_nonComparableTransport(t *testing.T) {
 type funcTransport func(*http.Request) (*http.Response, error)
 
 func (f funcTransport) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// failingScheme names a cache store whose opening always fails, so that a test can
+// start a graph that fails after the provider was built.
+const failingScheme = "failing-test-store"
+
+func init() { RegisterCacheStore(failingScheme, failingOpener{}) }
+
+type failingOpener struct{}
+
+func (failingOpener) CheckCacheURL(string) error { return nil }
+
+func (failingOpener) OpenCacheStore(context.Context, string, Config) (ports.CacheStore, error) {
+	return nil, domain.Errorf(domain.ErrCacheStore, "failing-test-store: cannot open")
+}

@@ -341,3 +341,37 @@ func TestRefreshLockKey_String_idsIgnoreCaseAsTheirKindSays(t *testing.T) {
 		t.Fatal("OIDC subjects Alice and alice share a refresh lock; want two")
 	}
 }
+
+// A rotation records the token it replaced, newest first, bounded, never itself; a
+// response that keeps the same token records nothing.
+func TestRefreshToken_RecordRotation(t *testing.T) {
+	tok := func(s string) domain.RefreshToken { return domain.RefreshToken{Secret: domain.Secret(s)} }
+	cur := tok("rt-0")
+	for i := 1; i <= domain.MaxSpentFingerprints+3; i++ {
+		next := tok(fmt.Sprintf("rt-%d", i))
+		next.RecordRotation(cur)
+		cur = next
+	}
+	spent := cur.Spent()
+	if len(spent) != domain.MaxSpentFingerprints {
+		t.Fatalf("after %d rotations Spent() has %d; want %d", domain.MaxSpentFingerprints+3, len(spent), domain.MaxSpentFingerprints)
+	}
+	last := fmt.Sprintf("rt-%d", domain.MaxSpentFingerprints+2)
+	if spent[0] != domain.RefreshFingerprint(domain.Secret(last)) || !cur.Supersedes(domain.Secret(last)) {
+		t.Errorf("Spent()[0] is not the token just replaced")
+	}
+	if cur.Supersedes("rt-0") {
+		t.Error("a token older than the bound is still listed")
+	}
+	if cur.Supersedes(cur.Secret) {
+		t.Error("a token supersedes itself")
+	}
+	same := tok("kept")
+	same.RecordRotation(tok("kept"))
+	if same.Extra != nil {
+		t.Errorf("a refresh that kept the token recorded %v; want nothing", same.Extra)
+	}
+	if strings.Contains(fmt.Sprint(cur.Extra), "rt-") {
+		t.Error("the spent record holds a refresh token in clear")
+	}
+}

@@ -28,6 +28,9 @@ type ResponseContext struct {
 	// Existing are the cached access tokens of the same account, used to find those the
 	// new token supersedes.
 	Existing []AccessToken
+	// Presented is the cached refresh token a refresh grant presented; nil in other
+	// flows. A new refresh token in the response records it as spent (SpentMember).
+	Presented *RefreshToken
 }
 
 // BuildCacheWrite turns a validated token response into the atomic cache write that
@@ -88,6 +91,9 @@ func BuildCacheWrite(resp TokenResponse, c ResponseContext) (CacheWrite, Account
 			HomeAccountID: acct.HomeAccountID, Environment: env, ClientID: c.ClientID,
 			FamilyID: resp.FamilyID, Realm: c.Authority.RefreshTokenRealm(), Target: at.Target,
 			Secret: resp.RefreshToken, CachedAt: now,
+		}
+		if c.Presented != nil {
+			w.RefreshToken.RecordRotation(*c.Presented)
 		}
 	}
 	if resp.IDToken != "" && !c.AppOnly {

@@ -17,6 +17,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the Postgres driver, to drop the test schema
 
 	"github.com/hexauth/hexauth/app"
+	// The stores the suite names in Config.Cache (sqliteCache, postgresCache).
+	_ "github.com/hexauth/hexauth/app/postgresstore"
+	_ "github.com/hexauth/hexauth/app/sqlitestore"
 )
 
 // Users of provider/server.mjs. alice has the same sub (user-1) in both realms.

@@ -101,6 +101,9 @@ const (
 	// ResolutionAliasDocumentFirst: both are kept; the document's token, dated newer
 	// than the stored one, is redeemed first.
 	ResolutionAliasDocumentFirst = "kept beside an older stored refresh token of an alias host; silent redeems the document's first"
+	// ResolutionSpent: the document's token is one the stored token replaced by rotation
+	// (it is spent); it was not imported, whatever its date.
+	ResolutionSpent = "not imported: the stored refresh token replaced it by rotation"
 )
 
 // String returns `Section["key"]: resolution`, naming the stored alias entry if any.

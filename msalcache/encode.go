@@ -182,6 +182,11 @@ func (w *writer) add(section, key, docKey string, extra map[string]json.RawMessa
 	}
 	w.seen[section+"\x00"+key] = true
 	sec, _ := sectionNamed(section)
+	if _, ok := extra[domain.SpentMember]; ok {
+		// hexauth's own record of rotated-away tokens: no MSAL writer knows it.
+		extra = maps.Clone(extra)
+		delete(extra, domain.SpentMember)
+	}
 	if raw, ok := extra[ShapeMember]; ok {
 		extra = maps.Clone(extra)
 		delete(extra, ShapeMember)

@@ -21,8 +21,11 @@ type redemption struct {
 	// (nil when that tenant has none: the response is then bound to the account by its
 	// home account id alone, in domain.BuildCacheWrite).
 	account *domain.Account
-	prev    *domain.IDTokenClaims
-	appOnly bool
+	prev    *cachedIDToken
+	// presented is the cached refresh token a silent refresh presents: a rotation
+	// records it as spent in the new one (domain.SpentMember).
+	presented *domain.RefreshToken
+	appOnly   bool
 	// exposeRefreshToken returns the issued refresh token in the result (non-silent
 	// flows only).
 	exposeRefreshToken bool
@@ -44,8 +47,8 @@ func (e *engine) redeem(ctx context.Context, r redemption) (domain.AuthResult, e
 		return signInResult(r, res, err)
 	}
 	if err == nil && res.IDTokenClaims == nil && r.prev != nil && res.AccessToken != "" {
-		prev := *r.prev
-		res.IDTokenClaims = &prev
+		prev := r.prev.claims
+		res.IDToken, res.IDTokenClaims = r.prev.raw, &prev
 	}
 	return res, err
 }
@@ -96,6 +99,7 @@ func (e *engine) redeemTokens(ctx context.Context, r redemption) (domain.AuthRes
 	rc := domain.ResponseContext{
 		Partition: e.cfg.Partition, Authority: r.authority, ClientID: e.cfg.ClientID,
 		RequestedScopes: r.scopes, Now: e.clock.Now(), Claims: claims, Account: r.account, AppOnly: r.appOnly,
+		Presented: r.presented,
 	}
 	result := domain.AuthResult{
 		AccessToken: resp.AccessToken, TokenType: domain.NormalizeTokenType(resp.TokenType),
@@ -298,7 +302,10 @@ func (e *engine) checkIDToken(ctx context.Context, r redemption, raw string) (*d
 	}
 	want := domain.IDTokenExpectations{
 		Issuer: meta.Issuer, ClientID: e.cfg.ClientID, Nonce: r.nonce, MaxAge: r.maxAge,
-		Now: e.clock.Now(), Skew: e.cfg.ClockSkew, Previous: r.prev,
+		Now: e.clock.Now(), Skew: e.cfg.ClockSkew,
+	}
+	if r.prev != nil {
+		want.Previous = &r.prev.claims
 	}
 	if err := claims.Check(want); err != nil {
 		return nil, err

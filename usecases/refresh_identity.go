@@ -14,7 +14,7 @@ import (
 // prev is nil and the response is bound to the account by its stable identity, the home
 // account id (Entra's client_info uid.utid, which a guest tenant's response carries
 // unchanged; else sub), which domain.BuildCacheWrite checks against the account.
-func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority, acct domain.Account, found domain.CacheEntries) (domain.Account, *domain.IDTokenClaims) {
+func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority, acct domain.Account, found domain.CacheEntries) (domain.Account, *cachedIDToken) {
 	s.e.learnTenantIDFromMetadata(ctx, authority)
 	realms := s.e.realmsFor(authority, acct, found, nil)
 	for _, realm := range realms {
@@ -23,7 +23,7 @@ func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority
 				continue
 			}
 			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil {
-				return accountOf(found, authority, acct, t.Realm), &c
+				return accountOf(found, authority, acct, t.Realm), &cachedIDToken{raw: t.Secret, claims: c}
 			}
 		}
 	}
@@ -40,4 +40,12 @@ func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority
 		return acct, nil
 	}
 	return accountOf(found, authority, acct, acct.Realm), nil
+}
+
+// cachedIDToken is the cached ID token a refresh continues: its claims, which the
+// response's must continue, and the raw token, which a response without an ID token
+// hands back in its result beside them (as a cache hit in that tenant would).
+type cachedIDToken struct {
+	raw    domain.Secret
+	claims domain.IDTokenClaims
 }

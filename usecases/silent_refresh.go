@@ -96,7 +96,7 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 		res, err = s.e.redeem(ctx, redemption{
 			op:        "silent",
 			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: rt.Secret, Claims: req.Claims, CorrelationID: correlationID},
-			authority: authority, scopes: scopes, account: &acct, prev: prev,
+			authority: authority, scopes: scopes, account: &acct, prev: prev, presented: &rt,
 		})
 		if err == nil || res.AccessToken != "" {
 			// Redeemed: tokens that could not be checked or kept come back with the error.

@@ -35,9 +35,22 @@ func (c *keyCache) claimRefetch(uri string, now time.Time, interval time.Duratio
 	if last, ok := c.lastRefetch[uri]; ok && now.Sub(last) < interval && !now.Before(last) {
 		return false
 	}
+	if len(c.lastRefetch) >= refetchSweepAt {
+		// One entry per JWKS URI ever refetched (a multi-tenant app sees a key set per
+		// tenant): forget the ones whose interval is over, which limit nothing any more.
+		for u, last := range c.lastRefetch {
+			if now.Sub(last) >= interval || now.Before(last) {
+				delete(c.lastRefetch, u)
+			}
+		}
+	}
 	c.lastRefetch[uri] = now
 	return true
 }
+
+// refetchSweepAt is the size of keyCache.lastRefetch from which a claim sweeps out the
+// entries whose interval is over; what stays is bounded by the refetches of one interval.
+const refetchSweepAt = 256
 
 // keySet returns the key set at uri, from the cache while it is fresh. With refetch it
 // fetches anew (the caller has claimed the refetch).

@@ -26,6 +26,11 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	// Every cache store, as go-cloud's anyblob links every driver: --cache takes any
+	// of their URLs, and the command's default cache is a SQLite file.
+	_ "github.com/hexauth/hexauth/app/postgresstore"
+	_ "github.com/hexauth/hexauth/app/sqlitestore"
 )
 
 func main() {

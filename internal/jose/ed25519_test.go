@@ -103,3 +103,43 @@ func TestParseVerify_Ed25519_refusals(t *testing.T) {
 }
 
 func splitJWS(raw string) []string { return strings.SplitN(raw, ".", 3) }
+
+// TestCandidates_EdDSAandEd25519 is the gap the previous stop's notes named: a JWK that
+// says "alg":"EdDSA" was skipped for a token signed "Ed25519" (and the reverse), though
+// both name the same signature over an Ed25519 key. Other algs still must match exactly.
+func TestCandidates_EdDSAandEd25519(t *testing.T) {
+	testKeys(t)
+	for _, tc := range []struct {
+		keyAlg, tokenAlg string
+		want             int
+	}{
+		{"EdDSA", "Ed25519", 1},
+		{"Ed25519", "EdDSA", 1},
+		{"EdDSA", "EdDSA", 1},
+		{"RS256", "Ed25519", 0},
+		{"EdDSA", "ES256", 0},
+	} {
+		jwk, kid, err := jose.PublicJWK(edKey.Public(), tc.keyAlg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := jose.ParseKeySet([]byte(`{"keys":[` + string(jwk) + `]}`))
+		if err != nil {
+			t.Fatalf("ParseKeySet(alg %s) = %v", tc.keyAlg, err)
+		}
+		if got := len(ks.Candidates(kid, tc.tokenAlg)); got != tc.want {
+			t.Errorf("JWK alg %s, token alg %s: %d candidates; want %d", tc.keyAlg, tc.tokenAlg, got, tc.want)
+		}
+	}
+	// And the signature verifies through the "EdDSA" key.
+	raw := ed25519JWS(edKey, `{"alg":"Ed25519","kid":"k"}`, `{"sub":"s"}`)
+	s, err := jose.Parse(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk, kid, _ := jose.PublicJWK(edKey.Public(), "EdDSA")
+	ks, _ := jose.ParseKeySet([]byte(`{"keys":[` + string(jwk) + `]}`))
+	if _, err := s.Verify(ks.Candidates(kid, "Ed25519")...); err != nil {
+		t.Errorf("Verify(EdDSA key, Ed25519 token) = %v; want nil", err)
+	}
+}

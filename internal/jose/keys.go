@@ -75,16 +75,29 @@ func (s KeySet) Len() int { return len(s.keys) }
 
 // Candidates returns the keys that may have made a signature with alg: the keys with
 // that kid when kid is set, else every key; either way only keys whose type fits alg
-// and whose own "alg", when given, is alg (RFC 7517 §4.4).
+// and whose own "alg", when given, is alg (RFC 7517 §4.4) or names the same signature.
 func (s KeySet) Candidates(kid, alg string) []crypto.PublicKey {
 	var out []crypto.PublicKey
 	for _, k := range s.keys {
-		if (kid != "" && k.KeyID != kid) || (k.Alg != "" && k.Alg != alg) || !FitsAlg(k.Public, alg) {
+		if (kid != "" && k.KeyID != kid) || (k.Alg != "" && !sameSignature(k.Alg, alg)) || !FitsAlg(k.Public, alg) {
 			continue
 		}
 		out = append(out, k.Public)
 	}
 	return out
+}
+
+// sameSignature reports whether a JWK's "alg" keyAlg admits a JWS signed with alg. They
+// must be equal, except that the polymorphic "EdDSA" and RFC 9864's fully specified
+// "Ed25519" name the same signature over an Ed25519 key (FitsAlg checks the key's
+// curve): a provider that still publishes its Ed25519 key as "EdDSA" and signs with the
+// new name, or the reverse, during the migration RFC 9864 asks for, keeps verifying.
+func sameSignature(keyAlg, alg string) bool {
+	if keyAlg == alg {
+		return true
+	}
+	ed := func(a string) bool { return a == "EdDSA" || a == AlgEd25519 }
+	return ed(keyAlg) && ed(alg)
 }
 
 // PublicJWK returns the public JWK of pub for a key set: "use" sig, the given alg, and
