@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/app"
+	_ "github.com/hexauth/hexauth/app/postgresstore" // -cache postgres://...
+	_ "github.com/hexauth/hexauth/app/sqlitestore"   // -cache sqlite:///...
 	"github.com/hexauth/hexauth/examples/webapp"
 )
 

@@ -66,8 +66,15 @@ func (l lines) Write(p []byte) (int, error) {
 }
 
 // TestRun_signsInAgainstTheFakeProvider runs the command as a user would, against
-// idptest, with the demo API, and signs in with an HTTP client.
+// idptest, with the demo API, and signs in with an HTTP client; on the memory and on
+// the SQLite store (which the command links).
 func TestRun_signsInAgainstTheFakeProvider(t *testing.T) {
+	for _, cache := range []string{"memory:", "sqlite://" + t.TempDir() + "/tokens.db"} {
+		t.Run(strings.SplitN(cache, ":", 2)[0], func(t *testing.T) { signInWithCache(t, cache) })
+	}
+}
+
+func signInWithCache(t *testing.T, cache string) {
 	idp := idptest.NewTestServer(t, idptest.Config{
 		Provider: idptest.ProviderConfig{
 			Users:   []idptest.User{{Username: "ada@example.com", Password: "pw", Name: "Ada Lovelace"}},
@@ -81,7 +88,7 @@ func TestRun_signsInAgainstTheFakeProvider(t *testing.T) {
 	done := make(chan error, 1)
 	env := map[string]string{"WEBAPP_CLIENT_SECRET": "webapp-secret"}
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-authority", idp.Issuer(), "-client-id", "webapp", "-tenants", "acme", "-scopes", "api://orders/read"}, envOf(env), out, io.Discard)
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-authority", idp.Issuer(), "-client-id", "webapp", "-tenants", "acme", "-scopes", "api://orders/read", "-cache", cache}, envOf(env), out, io.Discard)
 	}()
 	var base string
 	select {
