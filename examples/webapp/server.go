@@ -1,0 +1,149 @@
+package webapp
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/aesgcm"
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+)
+
+const (
+	defaultFlowLifetime    = 10 * time.Minute
+	defaultSessionLifetime = 8 * time.Hour
+)
+
+// Server is the web application: an http.Handler. It is safe for concurrent use.
+type Server struct {
+	cfg         Config
+	jar         cookieJar
+	clock       ports.Clock
+	log         *slog.Logger
+	redirectURI string
+	apiURL      *url.URL
+	mux         *http.ServeMux
+}
+
+// New returns the application for cfg, or cfg.Validate's error.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	sealer, err := aesgcm.New(cfg.CookieKey)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.FlowLifetime == 0 {
+		cfg.FlowLifetime = defaultFlowLifetime
+	}
+	if cfg.SessionLifetime == 0 {
+		cfg.SessionLifetime = defaultSessionLifetime
+	}
+	s := &Server{cfg: cfg, clock: cfg.Clock, log: cfg.Logger}
+	if s.clock == nil {
+		s.clock = systemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	public, _ := url.Parse(cfg.PublicURL) // validated
+	s.jar = cookieJar{sealer: sealer, secure: public.Scheme == "https"}
+	s.redirectURI = strings.TrimSuffix(cfg.PublicURL, "/") + "/callback"
+	s.apiURL, _ = url.Parse(cfg.APIURL) // validated
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// No page may be framed or cached, or name one of our URLs (the callback's holds the
+	// code) in a Referer to another origin; scripts are not used at all. Not
+	// "no-referrer": with it, browsers send "Origin: null" on our own sign-out POST,
+	// which the Origin check then refuses.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+// RedirectURI is the URI to register with the provider: PublicURL + "/callback".
+func (s *Server) RedirectURI() string { return s.redirectURI }
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /{$}", s.index)
+	s.mux.HandleFunc("GET /callback", s.callback)
+	s.mux.HandleFunc("GET /t/{tenant}/{$}", s.tenant(s.home))
+	s.mux.HandleFunc("GET /t/{tenant}/login", s.tenant(s.login))
+	s.mux.HandleFunc("GET /t/{tenant}/claims", s.tenant(s.claims))
+	s.mux.HandleFunc("GET /t/{tenant}/api", s.tenant(s.callAPI))
+	s.mux.HandleFunc("POST /t/{tenant}/logout", s.tenant(s.logout))
+}
+
+// tenantHandler serves a page of one tenant.
+type tenantHandler func(w http.ResponseWriter, r *http.Request, tenant string)
+
+// tenant resolves {tenant} to a configured tenant, or answers 404.
+func (s *Server) tenant(h tenantHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t := r.PathValue("tenant")
+		if !slices.Contains(s.cfg.Tenants, t) {
+			s.fail(w, r, http.StatusNotFound, "No such tenant.", nil)
+			return
+		}
+		h(w, r, t)
+	}
+}
+
+// client is the tenant's view of the cache.
+func (s *Server) client(tenant string) *app.ConfidentialClient { return s.cfg.Client.Partition(tenant) }
+
+// signedIn returns the account the tenant's session cookie names, while the cache still
+// holds it, with its ID-token claims. ok is false when nobody is signed in.
+func (s *Server) signedIn(ctx context.Context, r *http.Request, tenant string) (acct app.Account, sess sessionCookie, claims domain.IDTokenClaims, ok bool) {
+	sess, err := s.jar.readSession(r, tenant, s.clock.Now())
+	if err != nil {
+		return app.Account{}, sessionCookie{}, domain.IDTokenClaims{}, false
+	}
+	acct = app.Account{HomeAccountID: sess.HomeAccountID, Environment: sess.Environment, Realm: sess.Realm}
+	// A sign-in for the ID token only: served from the cache (refreshed when it expired);
+	// after sign-out the cache has nothing and the session is over.
+	res, err := s.client(tenant).AcquireTokenSilent(ctx, nil, acct)
+	if err != nil {
+		if !errors.Is(err, domain.ErrInteractionRequired) {
+			s.log.WarnContext(ctx, "webapp: session lookup failed", "tenant", tenant, "error", err)
+		}
+		return app.Account{}, sessionCookie{}, domain.IDTokenClaims{}, false
+	}
+	if res.IDTokenClaims != nil {
+		claims = *res.IDTokenClaims
+	}
+	return res.Account, sess, claims, true
+}
+
+// randomToken returns 32 random bytes, base64url encoded.
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// systemClock is the wall clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
