@@ -3,15 +3,45 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"strings"
-
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// deleteAccessToken removes the access token of partition ?1 whose key is ?2.
-const deleteAccessToken = `DELETE FROM access_tokens WHERE partition = ?1 AND key = ?2`
+// deleteAccessToken removes the access token of partition ?1 whose key (Key()) is ?2.
+// The table stores no key: the rows looked at are those of the folded home account ids
+// the key can start with (keyHomes, the parameters from ?3 on), each an index search,
+// and their key is computed from their identity columns.
+func deleteAccessToken(homes int) string {
+	return `DELETE FROM access_tokens WHERE partition = ?1` + inFilter("home_account_id_folded", 3, homes) +
+		` AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ?2`
+}
+
+// maxKeyHomes bounds the candidates keyHomes returns: an Entra home account id holds 8
+// dashes, so a key with more dashes before its home id ends comes from an OIDC subject
+// made of dashes, and its deletion reads the partition's access tokens instead.
+const maxKeyHomes = 64
+
+// keyHomes returns the home account ids an access token's key k can start with: k
+// cut before each of its dashes (a home account id may hold dashes, so the key does
+// not say which one ends it); none, for no filter, past maxKeyHomes candidates. A key
+// without a dash has one candidate, itself, which matches nothing.
+func keyHomes(k string) []any {
+	homes := []any{}
+	for i := range len(k) {
+		if k[i] == '-' {
+			if len(homes) == maxKeyHomes {
+				return nil
+			}
+			homes = append(homes, k[:i])
+		}
+	}
+	if len(homes) == 0 {
+		homes = append(homes, k)
+	}
+	return homes
+}
 
 // Write implements ports.TokenWriter in one write transaction: the superseded access
 // tokens are deleted first, then every entry is upserted, so an access token listed in
@@ -21,7 +51,8 @@ const deleteAccessToken = `DELETE FROM access_tokens WHERE partition = ?1 AND ke
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
 		for _, k := range w.DeleteAccessTokens {
-			if _, err := tx.ExecContext(ctx, deleteAccessToken, w.Partition, strings.ToLower(k)); err != nil {
+			homes := keyHomes(k)
+			if _, err := tx.ExecContext(ctx, deleteAccessToken(len(homes)), append([]any{w.Partition, k}, homes...)...); err != nil {
 				return fmt.Errorf("delete superseded access token: %w", err)
 			}
 		}
