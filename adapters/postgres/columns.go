@@ -11,8 +11,8 @@ import (
 var extraCodec = sqlcache.ExtraCodec{ValidUTF8: true}
 
 // columnArrays collects rows of a table as one array per column, the arguments of its
-// upsert statement: []string for text, []int64 for bigint, []*string for json (nil is
-// NULL).
+// upsert statement: []string for text, []int64 for bigint, []*string for json and for
+// the ids stored as folded (nil is NULL).
 type columnArrays struct {
 	t    sqlcache.Table
 	cols []any
@@ -25,7 +25,7 @@ func newColumnArrays(t sqlcache.Table, n int) *columnArrays {
 		switch col.Type {
 		case sqlcache.Integer:
 			c.cols[i] = make([]int64, 0, n)
-		case sqlcache.JSON:
+		case sqlcache.JSON, sqlcache.AsFolded:
 			c.cols[i] = make([]*string, 0, n)
 		default:
 			c.cols[i] = make([]string, 0, n)
@@ -55,6 +55,12 @@ func (c *columnArrays) add(vals ...any) {
 		case int64:
 			c.cols[i] = append(c.cols[i].([]int64), v)
 		case *string:
+			if v != nil {
+				if err := checkText(c.t.Name+"."+c.t.Columns[i].Name, *v); err != nil {
+					c.err = err
+					return
+				}
+			}
 			c.cols[i] = append(c.cols[i].([]*string), v)
 		default:
 			c.err = fmt.Errorf("%s.%s: unsupported value type %T", c.t.Name, c.t.Columns[i].Name, v)

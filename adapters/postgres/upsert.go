@@ -25,6 +25,8 @@ func upsertSQL(t sqlcache.Table, replace string) string {
 			typ = "bigint"
 		case sqlcache.JSON:
 			v += "::json" // sent as text and cast
+		case sqlcache.AsFolded:
+			// text, NULL when the id is its folded form
 		}
 		values = append(values, v)
 		arrays = append(arrays, fmt.Sprintf("$%d::%s[]", i+2, typ))

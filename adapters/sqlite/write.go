@@ -11,36 +11,25 @@ import (
 
 // deleteAccessToken removes the access token of partition ?1 whose key (Key()) is ?2.
 // The table stores no key: the rows looked at are those of the folded home account ids
-// the key can start with (keyHomes, the parameters from ?3 on), each an index search,
-// and their key is computed from their identity columns.
+// the key can start with (sqlcache.KeyHomes, the parameters from ?3 on), each an index
+// search, and their key is computed from their identity columns.
 func deleteAccessToken(homes int) string {
 	return `DELETE FROM access_tokens WHERE partition = ?1` + inFilter("home_account_id_folded", 3, homes) +
 		` AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ?2`
 }
 
-// maxKeyHomes bounds the candidates keyHomes returns: an Entra home account id holds 8
-// dashes, so a key with more dashes before its home id ends comes from an OIDC subject
-// made of dashes, and its deletion reads the partition's access tokens instead.
-const maxKeyHomes = 64
-
-// keyHomes returns the home account ids an access token's key k can start with: k
-// cut before each of its dashes (a home account id may hold dashes, so the key does
-// not say which one ends it); none, for no filter, past maxKeyHomes candidates. A key
-// without a dash has one candidate, itself, which matches nothing.
+// keyHomes returns the candidates of sqlcache.KeyHomes as arguments; none, for no
+// filter, when the key has too many.
 func keyHomes(k string) []any {
-	homes := []any{}
-	for i := range len(k) {
-		if k[i] == '-' {
-			if len(homes) == maxKeyHomes {
-				return nil
-			}
-			homes = append(homes, k[:i])
-		}
+	homes := sqlcache.KeyHomes(k)
+	if homes == nil {
+		return nil
 	}
-	if len(homes) == 0 {
-		homes = append(homes, k)
+	out := make([]any, len(homes))
+	for i, h := range homes {
+		out[i] = h
 	}
-	return homes
+	return out
 }
 
 // Write implements ports.TokenWriter in one write transaction: the superseded access

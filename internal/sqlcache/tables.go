@@ -134,6 +134,32 @@ func KeySQL(k Kind) string {
 	return "''"
 }
 
+// maxKeyHomes bounds the candidates KeyHomes returns: an Entra home account id holds 8
+// dashes, so a key with more dashes before its home id ends comes from an OIDC subject
+// made of dashes, and its deletion reads the partition's access tokens instead.
+const maxKeyHomes = 64
+
+// KeyHomes returns the folded home account ids an access token's key k can start
+// with, for an index search before KeySQL is compared: k cut before each of its
+// dashes (a home account id may hold dashes, so the key does not say which one ends
+// it); nil, for no filter, past maxKeyHomes candidates. A key without a dash has one
+// candidate, itself, which no row's key equals.
+func KeyHomes(k string) []string {
+	homes := []string{}
+	for i := range len(k) {
+		if k[i] == '-' {
+			if len(homes) == maxKeyHomes {
+				return nil
+			}
+			homes = append(homes, k[:i])
+		}
+	}
+	if len(homes) == 0 {
+		homes = append(homes, k)
+	}
+	return homes
+}
+
 func credentialKeySQL(kind, target string) string {
 	return "(home_account_id_folded || '-' || environment_folded || '-" + kind + "-' || client_id_folded || '-' || realm || '-' || " +
 		target + ")"
