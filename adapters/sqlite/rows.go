@@ -17,23 +17,23 @@ var extraCodec = sqlcache.ExtraCodec{EmptyIsNull: true}
 var (
 	selectAccessTokens = `SELECT 1, ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + `, ` +
 		asWritten("home_account_id", "environment", "client_id") + `, realm, ` + sqlcache.AsWritten("target") + `, secret,
-	token_type, NULL, key_id, NULL, NULL, NULL, NULL, cached_at, expires_on, extended_expires_on, refresh_on, extra
+	token_type, NULL, key_id, NULL, NULL, NULL, NULL, cached_at, expires_on, extended_expires_on, refresh_on, extra, NULL
 	FROM access_tokens`
 	selectRefreshTokens = `SELECT 2, ` + sqlcache.KeySQL(sqlcache.KindRefreshToken) + `, ` +
 		asWritten("home_account_id", "environment", "client_id") + `, realm, target, secret,
-	NULL, family_id, NULL, NULL, NULL, NULL, NULL, cached_at, NULL, NULL, NULL, extra
+	NULL, family_id, NULL, NULL, NULL, NULL, NULL, cached_at, NULL, NULL, NULL, extra, secret_packed
 	FROM refresh_tokens`
 	selectIDTokens = `SELECT 3, ` + sqlcache.KeySQL(sqlcache.KindIDToken) + `, ` +
 		asWritten("home_account_id", "environment", "client_id") + `, realm, NULL, secret,
-	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, extra
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, extra, NULL
 	FROM id_tokens`
 	selectAccounts = `SELECT 4, ` + sqlcache.KeySQL(sqlcache.KindAccount) + `, ` +
 		asWritten("home_account_id", "environment") + `, NULL, realm, NULL, NULL,
-	NULL, NULL, NULL, local_account_id, ` + sqlcache.AsWritten("username") + `, name, authority_type, NULL, NULL, NULL, NULL, extra
+	NULL, NULL, NULL, local_account_id, ` + sqlcache.AsWritten("username") + `, name, authority_type, NULL, NULL, NULL, NULL, extra, NULL
 	FROM accounts`
 	selectAppMetadata = `SELECT 5, ` + sqlcache.KeySQL(sqlcache.KindAppMetadata) + `, NULL, ` +
 		sqlcache.AsWritten("environment") + `, ` + sqlcache.AsWritten("client_id") + `, NULL, NULL, NULL,
-	NULL, family_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, extra
+	NULL, family_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, extra, NULL
 	FROM app_metadata`
 )
 

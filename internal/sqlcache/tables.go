@@ -10,8 +10,8 @@ import (
 // ColumnType is the type of a cache table's column, as an upsert sends it.
 type ColumnType int
 
-// The column types: Go values string, int64, *string (nil is NULL) and *string (nil is
-// NULL) respectively.
+// The column types: Go values string, int64, *string (nil is NULL), *string (nil is
+// NULL), []byte and *string respectively.
 const (
 	Text ColumnType = iota
 	Integer
@@ -21,6 +21,11 @@ const (
 	// ids are written in the case they fold to, so most rows store each id once.
 	// Readers take coalesce(name, name_folded).
 	AsFolded
+	// Bytes is binary: a packed refresh token (PackSecret), Go []byte.
+	Bytes
+	// NullText is text that new rows leave NULL (a refresh token's unpacked secret,
+	// kept by rows written before packing), Go *string.
+	NullText
 )
 
 // TableColumn is a column of a cache table.
@@ -67,7 +72,7 @@ var (
 		Columns: slices.Concat(
 			columns(Text, "home_account_id_folded", "client_id_folded", "environment_folded", "realm"),
 			columns(AsFolded, "home_account_id", "environment", "client_id"),
-			columns(Text, "family_id", "target", "secret"),
+			columns(Text, "family_id", "target"), columns(NullText, "secret"), columns(Bytes, "secret_packed"),
 			columns(Integer, "cached_at"), columns(JSON, "extra"))}
 	IDTokens = Table{Name: "id_tokens",
 		Identity: []string{"home_account_id_folded", "client_id_folded", "environment_folded", "realm"},
@@ -248,7 +253,7 @@ func refreshTokenValues(t domain.RefreshToken, codec ExtraCodec) ([]any, error) 
 	home, env, client := FoldHome(t.HomeAccountID), Fold(t.Environment), Fold(t.ClientID)
 	return []any{home, client, env, t.Realm,
 		asFolded(t.HomeAccountID, home), asFolded(t.Environment, env), asFolded(t.ClientID, client),
-		t.FamilyID, t.Target, string(t.Secret), t.CachedAt.Unix(), extra}, nil
+		t.FamilyID, t.Target, (*string)(nil), PackSecret(string(t.Secret)), t.CachedAt.Unix(), extra}, nil
 }
 
 func idTokenValues(t domain.IDToken, codec ExtraCodec) ([]any, error) {

@@ -14,6 +14,11 @@
 --    Access tokens gain target_folded (the target in its key's case); it is taken from
 --    the old key, which Go folded, and not from lower(), which follows the locale.
 --
+-- 3. Refresh tokens are written packed, in secret_packed (sqlcache.PackSecret: runs of
+--    base64url kept as the bytes they encode, 900 bytes for a 1.2 KB Entra token), and
+--    secret is NULL. The rows copied here keep their secret as text until their next
+--    write (a refresh rotates them); readers take whichever is set.
+--
 -- Every row is copied: an old key is a function of the new identity, so two old rows
 -- never meet on it (DISTINCT ON keeps the newest refresh token if they did). The token
 -- tables keep toast_tuple_target = 8160 (migration 0004). The space of the old tables
@@ -68,7 +73,8 @@ CREATE TABLE refresh_tokens (
     client_id              text,
     family_id              text   NOT NULL,
     target                 text   NOT NULL,
-    secret                 text   NOT NULL,
+    secret                 text,
+    secret_packed          bytea,
     cached_at              bigint NOT NULL,
     extra                  json
 ) WITH (toast_tuple_target = 8160);
@@ -76,7 +82,7 @@ INSERT INTO refresh_tokens
 SELECT DISTINCT ON (partition, home_account_id_folded, client_id_folded, environment_folded, realm)
        partition, home_account_id_folded, client_id_folded, environment_folded, realm,
        nullif(home_account_id, home_account_id_folded), nullif(environment, environment_folded),
-       nullif(client_id, client_id_folded), family_id, target, secret, cached_at, extra
+       nullif(client_id, client_id_folded), family_id, target, secret, NULL, cached_at, extra
 FROM refresh_tokens_0004
 ORDER BY partition, home_account_id_folded, client_id_folded, environment_folded, realm, cached_at DESC;
 DROP TABLE refresh_tokens_0004;

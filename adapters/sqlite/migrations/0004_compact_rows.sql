@@ -15,6 +15,11 @@
 --    Access tokens gain target_folded (the target in its key's case); it is taken from
 --    the old key, which Go folded, and not from SQLite's ASCII-only lower().
 --
+-- 3. Refresh tokens are written packed, in secret_packed (sqlcache.PackSecret: runs of
+--    base64url kept as the bytes they encode, 900 bytes for a 1.2 KB Entra token), and
+--    secret is NULL. The rows copied here keep their secret as text until their next
+--    write (a refresh rotates them); readers take whichever is set.
+--
 -- Every row is copied: an old key is a function of the new identity, so two old rows
 -- never meet on it. The file keeps its size until VACUUM; the old tables' pages are
 -- reused by later writes.
@@ -67,7 +72,8 @@ CREATE TABLE refresh_tokens (
     client_id              TEXT,
     family_id              TEXT    NOT NULL,
     target                 TEXT    NOT NULL,
-    secret                 TEXT    NOT NULL,
+    secret                 TEXT,
+    secret_packed          BLOB,
     cached_at              INTEGER NOT NULL,
     extra                  TEXT
 );
@@ -76,7 +82,7 @@ CREATE UNIQUE INDEX refresh_tokens_identity
 INSERT OR IGNORE INTO refresh_tokens
 SELECT partition, home_account_id_folded, client_id_folded, environment_folded, realm,
        nullif(home_account_id, home_account_id_folded), nullif(environment, environment_folded),
-       nullif(client_id, client_id_folded), family_id, target, secret, cached_at, extra
+       nullif(client_id, client_id_folded), family_id, target, secret, NULL, cached_at, extra
 FROM refresh_tokens_0003
 ORDER BY typeof(cached_at) = 'integer' DESC, cached_at DESC, rowid;
 DROP TABLE refresh_tokens_0003;
