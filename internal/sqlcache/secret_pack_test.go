@@ -2,6 +2,7 @@ package sqlcache
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,9 @@ func TestPackSecret_roundTrips(t *testing.T) {
 }
 
 func TestUnpackSecret_refusesWhatItDidNotPack(t *testing.T) {
+	wraps := string(binary.AppendUvarint([]byte{0}, 0x5555555555555556)) + "xy\x00" // 3 × groups wraps to 2 bytes
 	for _, p := range []string{
+		wraps,
 		"\x05abc",                  // a literal longer than what is left
 		"\x00\x05abc",              // base64 groups past the end
 		"\x00\x01abc",              // a base64 segment and no literal after it
