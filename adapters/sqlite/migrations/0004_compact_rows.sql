@@ -20,11 +20,14 @@
 --    secret is NULL. The rows copied here keep their secret as text until their next
 --    write (a refresh rotates them); readers take whichever is set.
 --
--- Every row is copied: an old key is a function of the new identity, so two old rows
--- never meet on it. The file keeps its size until VACUUM; the old tables' pages are
+-- Every row is copied, through a temporary table (no ALTER TABLE ... RENAME, which
+-- re-parses the whole schema each time and made opening a new database three times
+-- slower): an old key is a function of the new identity, so two old rows never meet
+-- on it. The file keeps its size until VACUUM; the old tables' pages are
 -- reused by later writes.
 
-ALTER TABLE access_tokens RENAME TO access_tokens_0003;
+CREATE TEMP TABLE access_tokens_0003 AS SELECT rowid AS old_rowid, * FROM access_tokens;
+DROP TABLE access_tokens;
 CREATE TABLE access_tokens (
     partition              TEXT    NOT NULL,
     home_account_id_folded TEXT    NOT NULL,
@@ -54,13 +57,14 @@ SELECT partition, home_account_id_folded, client_id_folded, environment_folded, 
        secret, token_type, cached_at, expires_on, extended_expires_on, refresh_on, key_id, extra
 FROM (SELECT *, CASE WHEN substr(key, 1, length(prefix)) = prefix THEN substr(key, length(prefix) + 1)
                      ELSE lower(target) END AS target_folded
-      FROM (SELECT rowid AS old_rowid, *, home_account_id_folded || '-' || environment_folded || '-accesstoken-' || client_id_folded
+      FROM (SELECT *, home_account_id_folded || '-' || environment_folded || '-accesstoken-' || client_id_folded
                       || '-' || realm || '-' AS prefix
-            FROM access_tokens_0003))
+            FROM temp.access_tokens_0003))
 ORDER BY old_rowid;
-DROP TABLE access_tokens_0003;
+DROP TABLE temp.access_tokens_0003;
 
-ALTER TABLE refresh_tokens RENAME TO refresh_tokens_0003;
+CREATE TEMP TABLE refresh_tokens_0003 AS SELECT rowid AS old_rowid, * FROM refresh_tokens;
+DROP TABLE refresh_tokens;
 CREATE TABLE refresh_tokens (
     partition              TEXT    NOT NULL,
     home_account_id_folded TEXT    NOT NULL,
@@ -83,11 +87,12 @@ INSERT OR IGNORE INTO refresh_tokens
 SELECT partition, home_account_id_folded, client_id_folded, environment_folded, realm,
        nullif(home_account_id, home_account_id_folded), nullif(environment, environment_folded),
        nullif(client_id, client_id_folded), family_id, target, secret, NULL, cached_at, extra
-FROM refresh_tokens_0003
-ORDER BY typeof(cached_at) = 'integer' DESC, cached_at DESC, rowid;
-DROP TABLE refresh_tokens_0003;
+FROM temp.refresh_tokens_0003
+ORDER BY typeof(cached_at) = 'integer' DESC, cached_at DESC, old_rowid;
+DROP TABLE temp.refresh_tokens_0003;
 
-ALTER TABLE id_tokens RENAME TO id_tokens_0003;
+CREATE TEMP TABLE id_tokens_0003 AS SELECT rowid AS old_rowid, * FROM id_tokens;
+DROP TABLE id_tokens;
 CREATE TABLE id_tokens (
     partition              TEXT NOT NULL,
     home_account_id_folded TEXT NOT NULL,
@@ -106,11 +111,12 @@ INSERT OR IGNORE INTO id_tokens
 SELECT partition, home_account_id_folded, client_id_folded, environment_folded, realm,
        nullif(home_account_id, home_account_id_folded), nullif(environment, environment_folded),
        nullif(client_id, client_id_folded), secret, extra
-FROM id_tokens_0003
-ORDER BY rowid;
-DROP TABLE id_tokens_0003;
+FROM temp.id_tokens_0003
+ORDER BY old_rowid;
+DROP TABLE temp.id_tokens_0003;
 
-ALTER TABLE accounts RENAME TO accounts_0003;
+CREATE TEMP TABLE accounts_0003 AS SELECT rowid AS old_rowid, * FROM accounts;
+DROP TABLE accounts;
 CREATE TABLE accounts (
     partition              TEXT NOT NULL,
     home_account_id_folded TEXT NOT NULL,
@@ -130,14 +136,15 @@ INSERT OR IGNORE INTO accounts
 SELECT partition, home_account_id_folded, environment_folded, realm,
        nullif(home_account_id, home_account_id_folded), nullif(environment, environment_folded),
        nullif(username, username_folded), username_folded, local_account_id, name, authority_type, extra
-FROM accounts_0003
-ORDER BY rowid;
-DROP TABLE accounts_0003;
+FROM temp.accounts_0003
+ORDER BY old_rowid;
+DROP TABLE temp.accounts_0003;
 -- Accounts filters by username or environment.
 CREATE INDEX accounts_username ON accounts (partition, username_folded);
 CREATE INDEX accounts_environment ON accounts (partition, environment_folded);
 
-ALTER TABLE app_metadata RENAME TO app_metadata_0003;
+CREATE TEMP TABLE app_metadata_0003 AS SELECT rowid AS old_rowid, * FROM app_metadata;
+DROP TABLE app_metadata;
 CREATE TABLE app_metadata (
     partition          TEXT NOT NULL,
     client_id_folded   TEXT NOT NULL,
@@ -151,6 +158,6 @@ CREATE UNIQUE INDEX app_metadata_identity ON app_metadata (partition, client_id_
 INSERT OR IGNORE INTO app_metadata
 SELECT partition, client_id_folded, environment_folded,
        nullif(client_id, client_id_folded), nullif(environment, environment_folded), family_id, extra
-FROM app_metadata_0003
-ORDER BY rowid;
-DROP TABLE app_metadata_0003;
+FROM temp.app_metadata_0003
+ORDER BY old_rowid;
+DROP TABLE temp.app_metadata_0003;
