@@ -20,10 +20,10 @@
 --    secret is NULL. The rows copied here keep their secret as text until their next
 --    write (a refresh rotates them); readers take whichever is set.
 --
--- Every row is copied, through a temporary table (no ALTER TABLE ... RENAME, which
--- re-parses the whole schema each time and made opening a new database three times
--- slower): an old key is a function of the new identity, so two old rows never meet
--- on it. The file keeps its size until VACUUM; the old tables' pages are
+-- Every row is copied, through a temporary table: no ALTER TABLE ... RENAME, which
+-- re-parses the whole schema each time, a cost every new database (every test's) would
+-- pay on its first Open. An old key is a function of the new identity, so two old rows
+-- never meet on it. The file keeps its size until VACUUM; the old tables' pages are
 -- reused by later writes.
 
 CREATE TEMP TABLE access_tokens_0003 AS SELECT rowid AS old_rowid, * FROM access_tokens;
