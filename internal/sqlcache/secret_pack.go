@@ -1,0 +1,115 @@
+package sqlcache
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"strings"
+)
+
+// Refresh tokens are stored packed (column secret_packed): a refresh token is opaque
+// base64url text for Entra and most providers, whose every group of four characters
+// encodes exactly three bytes and back, so a 1.2 KB Entra refresh token takes 900
+// bytes. Only a refresh reads one, never a silent hit, so unpacking costs nothing on
+// the hot path. The format is that of the memory store's packed refresh tokens: a
+// run of segments, each uvarint(n) and n literal bytes, then (when more follows)
+// uvarint(g) and the 3g bytes that g four-character groups of base64url encode.
+
+// PackSecret returns s packed. UnpackSecret returns s byte for byte, whatever s is: a
+// JWT, an opaque token, or text with no base64url in it (one literal segment, two
+// bytes longer).
+func PackSecret(s string) []byte {
+	dst := make([]byte, 0, len(s)*3/4+16)
+	lit := 0
+	for i := 0; i < len(s); {
+		if !isBase64URL(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64URL(s[j]) {
+			j++
+		}
+		g := (j - i) / 4
+		if g < 2 { // too short to pay for its segment header
+			i = j
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(i-lit))
+		dst = append(dst, s[lit:i]...)
+		dst = binary.AppendUvarint(dst, uint64(g))
+		dst, _ = base64.RawURLEncoding.AppendDecode(dst, []byte(s[i:i+4*g])) // cannot fail: every byte is in the alphabet
+		lit, i = i+4*g, j
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(s)-lit))
+	return append(dst, s[lit:]...)
+}
+
+// errBadPacking says that a stored packed secret is not one PackSecret wrote.
+var errBadPacking = errors.New("column secret_packed is not a packed secret")
+
+// UnpackSecret returns the text PackSecret packed into p. A stored value is not
+// trusted: one that is not well formed (a length past its end, a truncated varint) is
+// an error, which quotes nothing of it, and nothing is allocated for lengths it does
+// not hold.
+func UnpackSecret(p string) (string, error) {
+	n, err := unpackedLen(p)
+	if err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	for p != "" {
+		lit, k := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+		sb.WriteString(p[k : k+int(lit)])
+		p = p[k+int(lit):]
+		if p == "" {
+			break
+		}
+		g, k := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+		raw := p[k : k+3*int(g)]
+		p = p[k+3*int(g):]
+		var enc [256]byte // 192 bytes encode to 256 characters
+		for raw != "" {
+			c := raw[:min(len(raw), 192)]
+			raw = raw[len(c):]
+			base64.RawURLEncoding.Encode(enc[:], []byte(c))
+			sb.Write(enc[:len(c)/3*4])
+		}
+	}
+	return sb.String(), nil
+}
+
+// unpackedLen checks that p is well formed and returns the length of the text it
+// holds.
+func unpackedLen(p string) (int, error) {
+	total, literal := 0, true
+	for p != "" {
+		v, k := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+		if k <= 0 {
+			return 0, errBadPacking
+		}
+		p = p[k:]
+		size, text := v, v // a literal: v bytes of text
+		if !literal {
+			if v > uint64(len(p))/3 {
+				return 0, errBadPacking
+			}
+			size, text = 3*v, 4*v // base64url groups: 3 bytes each, 4 characters
+		}
+		if size > uint64(len(p)) {
+			return 0, errBadPacking
+		}
+		total += int(text)
+		p = p[size:]
+		literal = !literal
+	}
+	if literal { // the last segment read was base64url: a literal must end the text
+		return 0, errBadPacking
+	}
+	return total, nil
+}
+
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
