@@ -29,3 +29,23 @@ func TestAppendQueryKey_lowersAsStringsToLower(t *testing.T) {
 		}
 	}
 }
+
+// Every byte value at every position of an 8-byte word and of the tail: the key keeps
+// v as it is exactly when strings.ToLower would.
+func TestAppendQueryKey_everyByteEveryPosition(t *testing.T) {
+	base := []byte("login.microsoftonline.com")
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < len(base); pos++ {
+			b := append([]byte(nil), base...)
+			b[pos] = byte(c)
+			q := domain.CacheQuery{ClientID: string(b[:pos+1]), Environments: []string{string(b), string(b[pos:])}}
+			want := "0:0:" + strconv.Itoa(len(strings.ToLower(q.ClientID))) + ":" + strings.ToLower(q.ClientID)
+			for _, e := range q.Environments {
+				want += strconv.Itoa(len(strings.ToLower(e))) + ":" + strings.ToLower(e)
+			}
+			if got := string(nearcache.AppendQueryKeyForTest(nil, q)); got != want {
+				t.Fatalf("appendQueryKey(%q) = %q; want %q", q.Environments, got, want)
+			}
+		}
+	}
+}
