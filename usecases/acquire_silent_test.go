@@ -222,3 +222,30 @@ func TestSilent_Acquire_callersCannotChangeEachOthersClaims(t *testing.T) {
 		all["groups"].([]any)[0] = "admins"
 	}
 }
+
+// The token type is compared without case (RFC 6750 §4: "Bearer" is case-insensitive,
+// and writers of shared caches spell it both ways); any other type is never served as
+// a bearer token.
+func TestSilent_Acquire_bearerInAnyCase(t *testing.T) {
+	for _, tc := range []struct {
+		tokenType string
+		hit       bool
+	}{{"Bearer", true}, {"bearer", true}, {"BEARER", true}, {"pop", false}, {"Bearer2", false}} {
+		t.Run(tc.tokenType, func(t *testing.T) {
+			f := newFixture(t)
+			at := f.accessToken("read", time.Hour)
+			at.TokenType = tc.tokenType
+			f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, Accounts: []domain.Account{f.account()}}).AnyTimes()
+			if !tc.hit {
+				f.lockRunsCallback().AnyTimes() // the miss looks for a refresh token under the lock
+			}
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			if tc.hit && (err != nil || res.AccessToken != "cached-at") {
+				t.Fatalf("token type %q: Acquire = %q, %v; want the cached token", tc.tokenType, string(res.AccessToken), err)
+			}
+			if !tc.hit && (err == nil || res.AccessToken == "cached-at") {
+				t.Fatalf("token type %q: Acquire = %q, %v; want no cached token served (no refresh token: an error)", tc.tokenType, string(res.AccessToken), err)
+			}
+		})
+	}
+}
