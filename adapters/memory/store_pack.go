@@ -195,9 +195,22 @@ func newUnpacker(pk packed) unpacker {
 	return unpacker{tab: s[:nt], meta: s[nt : nt+nm], secrets: s[nt+nm:], cold: pk.cold}
 }
 
+// uv reads the next varint of the table. Most are one byte (lengths of short fields,
+// offsets into them, counts) or two (the tokens' lengths and offsets), and a hit reads
+// some sixty: those take a path without a loop or a substring (a tenth of a hit's
+// instructions went to the loop).
 func (u *unpacker) uv() uint64 {
-	v, k := uvarint(u.tab[u.pos:])
-	u.pos += k
+	t, p := u.tab, u.pos
+	if p < len(t) && t[p] < 0x80 {
+		u.pos = p + 1
+		return uint64(t[p])
+	}
+	if p+1 < len(t) && t[p+1] < 0x80 {
+		u.pos = p + 2
+		return uint64(t[p]&0x7f) | uint64(t[p+1])<<7
+	}
+	v, k := uvarint(t[p:])
+	u.pos = p + k
 	return v
 }
 
