@@ -59,7 +59,7 @@ const (
 	ColExtendedExpiresOn
 	ColRefreshOn
 	ColExtra
-	// ColSecretPacked is a refresh token's secret as PackSecret packed it; NULL for
+	// ColSecretPacked is a refresh token's secret as secretpack.Pack packed it; NULL for
 	// rows written before refresh tokens were packed, whose secret is in ColSecret.
 	ColSecretPacked
 	// NumColumns is the number of columns of the union queries.

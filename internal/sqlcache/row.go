@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/secretpack"
 )
 
 // cell keeps the value the driver returned for one column, whatever its type, so that
@@ -154,9 +155,9 @@ func (d *rowDecoder) packedSecret() domain.Secret {
 	if d.r.cells[ColSecretPacked].v == nil {
 		return d.secret(ColSecret)
 	}
-	s, err := UnpackSecret(d.str(ColSecretPacked))
+	s, err := secretpack.Unpack(d.str(ColSecretPacked))
 	if err != nil && d.err == nil {
-		d.err = err
+		d.err = fmt.Errorf("column %s is %w", ColSecretPacked, err)
 	}
 	return domain.Secret(s)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/secretpack"
 )
 
 // ColumnType is the type of a cache table's column, as an upsert sends it.
@@ -21,7 +22,7 @@ const (
 	// ids are written in the case they fold to, so most rows store each id once.
 	// Readers take coalesce(name, name_folded).
 	AsFolded
-	// Bytes is binary: a packed refresh token (PackSecret), Go []byte.
+	// Bytes is binary: a packed refresh token (secretpack.Pack), Go []byte.
 	Bytes
 	// NullText is text that new rows leave NULL (a refresh token's unpacked secret,
 	// kept by rows written before packing), Go *string.
@@ -253,7 +254,7 @@ func refreshTokenValues(t domain.RefreshToken, codec ExtraCodec) ([]any, error) 
 	home, env, client := FoldHome(t.HomeAccountID), Fold(t.Environment), Fold(t.ClientID)
 	return []any{home, client, env, t.Realm,
 		asFolded(t.HomeAccountID, home), asFolded(t.Environment, env), asFolded(t.ClientID, client),
-		t.FamilyID, t.Target, (*string)(nil), PackSecret(string(t.Secret)), t.CachedAt.Unix(), extra}, nil
+		t.FamilyID, t.Target, (*string)(nil), secretpack.Pack(string(t.Secret)), t.CachedAt.Unix(), extra}, nil
 }
 
 func idTokenValues(t domain.IDToken, codec ExtraCodec) ([]any, error) {

@@ -1,4 +1,14 @@
-package sqlcache
+// Package secretpack stores token secrets a quarter smaller: a secret is opaque
+// base64url text for Entra and most providers (or a JWT), whose every group of four
+// characters encodes exactly three bytes and back. The memory store and the SQL stores
+// pack refresh tokens with it; only a refresh reads one, never a silent hit.
+//
+// The format is a run of segments, each uvarint(n) and n literal bytes, then (when more
+// follows) uvarint(g) and the 3g bytes that g four-character groups of base64url
+// encode. Unpack returns the packed text byte for byte, whatever it was: a JWT, an
+// opaque token, or text with no base64url in it (one literal segment, two bytes
+// longer). It trusts no stored byte.
+package secretpack
 
 import (
 	"encoding/base64"
@@ -7,19 +17,11 @@ import (
 	"strings"
 )
 
-// Refresh tokens are stored packed (column secret_packed): a refresh token is opaque
-// base64url text for Entra and most providers, whose every group of four characters
-// encodes exactly three bytes and back, so a 1.2 KB Entra refresh token takes 900
-// bytes. Only a refresh reads one, never a silent hit, so unpacking costs nothing on
-// the hot path. The format is that of the memory store's packed refresh tokens: a
-// run of segments, each uvarint(n) and n literal bytes, then (when more follows)
-// uvarint(g) and the 3g bytes that g four-character groups of base64url encode.
+// Pack returns s packed.
+func Pack(s string) []byte { return Append(make([]byte, 0, len(s)*3/4+16), s) }
 
-// PackSecret returns s packed. UnpackSecret returns s byte for byte, whatever s is: a
-// JWT, an opaque token, or text with no base64url in it (one literal segment, two
-// bytes longer).
-func PackSecret(s string) []byte {
-	dst := make([]byte, 0, len(s)*3/4+16)
+// Append appends s packed to dst.
+func Append(dst []byte, s string) []byte {
 	lit := 0
 	for i := 0; i < len(s); {
 		if !isBase64URL(s[i]) {
@@ -45,14 +47,14 @@ func PackSecret(s string) []byte {
 	return append(dst, s[lit:]...)
 }
 
-// errBadPacking says that a stored packed secret is not one PackSecret wrote.
-var errBadPacking = errors.New("column secret_packed is not a packed secret")
+// ErrMalformed says that a stored value is not one Pack wrote.
+var ErrMalformed = errors.New("not a packed secret")
 
-// UnpackSecret returns the text PackSecret packed into p. A stored value is not
+// Unpack returns the text Pack packed into p. A stored value is not
 // trusted: one that is not well formed (a length past its end, a truncated varint) is
 // an error, which quotes nothing of it, and nothing is allocated for lengths it does
 // not hold.
-func UnpackSecret(p string) (string, error) {
+func Unpack(p string) (string, error) {
 	n, err := unpackedLen(p)
 	if err != nil {
 		return "", err
@@ -87,25 +89,25 @@ func unpackedLen(p string) (int, error) {
 	for p != "" {
 		v, k := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
 		if k <= 0 {
-			return 0, errBadPacking
+			return 0, ErrMalformed
 		}
 		p = p[k:]
 		size, text := v, v // a literal: v bytes of text
 		if !literal {
 			if v > uint64(len(p))/3 {
-				return 0, errBadPacking
+				return 0, ErrMalformed
 			}
 			size, text = 3*v, 4*v // base64url groups: 3 bytes each, 4 characters
 		}
 		if size > uint64(len(p)) {
-			return 0, errBadPacking
+			return 0, ErrMalformed
 		}
 		total += int(text)
 		p = p[size:]
 		literal = !literal
 	}
 	if literal { // the last segment read was base64url: a literal must end the text
-		return 0, errBadPacking
+		return 0, ErrMalformed
 	}
 	return total, nil
 }
