@@ -7,7 +7,7 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// foldedASCII checks eight bytes at a time: every byte value, at every position of a
+// FoldedASCII checks eight bytes at a time: every byte value, at every position of a
 // word and in the tail, must give what the byte-by-byte definition gives.
 func TestFoldedASCII_everyByteEveryPosition(t *testing.T) {
 	want := func(s string) bool {
@@ -19,8 +19,8 @@ func TestFoldedASCII_everyByteEveryPosition(t *testing.T) {
 			b := append([]byte(nil), base...)
 			b[pos] = byte(c)
 			for _, s := range []string{string(b), string(b[:pos+1]), string(b[pos:]), string(b[pos : pos+9])} {
-				if got := domain.FoldedASCIIForTest(s); got != want(s) {
-					t.Fatalf("foldedASCII(%q) = %t; want %t", s, got, want(s))
+				if got := domain.FoldedASCII(s); got != want(s) {
+					t.Fatalf("FoldedASCII(%q) = %t; want %t", s, got, want(s))
 				}
 			}
 		}
