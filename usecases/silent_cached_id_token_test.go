@@ -23,6 +23,47 @@ func foreignIDToken(t *testing.T, f *fixture) domain.IDToken {
 		Secret: idToken(t, f.claimsFor("sub-mallory", ""))}
 }
 
+// notTheAccounts are rows filed under the fixture's account, for this client, whose
+// token is not the one this client was issued for the account.
+var notTheAccounts = []struct {
+	name string
+	edit func(c map[string]any)
+}{
+	{"about another person", func(c map[string]any) { c["sub"] = "sub-mallory" }},
+	{"issued to another client", func(c map[string]any) { c["aud"] = "client-2" }},
+	{"for another party among several audiences", func(c map[string]any) { c["aud"], c["azp"] = []string{testClient, "client-2"}, "client-2" }},
+	{"from another issuer", func(c map[string]any) { c["iss"] = "https://other-idp.example/" }},
+}
+
+func TestSilent_Acquire_cachedIDTokenNotTheAccountsIsNeitherClaimsNorSignIn(t *testing.T) {
+	for _, tc := range notTheAccounts {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			claims := f.claimsFor(testHome, "")
+			tc.edit(claims)
+			f.find(domain.CacheEntries{
+				AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)},
+				IDTokens:     []domain.IDToken{{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, claims)}},
+				Accounts:     []domain.Account{f.account()},
+			}).AnyTimes()
+			f.expectMetadata()
+			f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+				func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
+					return fn(ctx)
+				}).AnyTimes()
+			silent := newSilent(t, f)
+			res, err := silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			if err != nil || res.AccessToken == "" || res.IDTokenClaims != nil || res.IDToken != "" {
+				t.Errorf("access-token hit = %q, claims %v, %v; want the access token without the row's claims", string(res.AccessToken), res.IDTokenClaims, err)
+			}
+			res, err = silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"openid"}, Account: f.account()})
+			if !errors.Is(err, domain.ErrNoTokens) || res.IDToken != "" {
+				t.Errorf("sign-in = %d bytes of ID token, %v; want ErrNoTokens (a miss, and no refresh token)", len(res.IDToken), err)
+			}
+		})
+	}
+}
+
 func TestSilent_Acquire_cachedIDTokenOfAnotherPersonIsNotTheAccountsClaims(t *testing.T) {
 	t.Run("cache hit serves the access token without the row's claims", func(t *testing.T) {
 		f := newFixture(t)
