@@ -45,8 +45,8 @@ func TestMaxAge_authTimeInResult(t *testing.T) {
 	if !res.IDTokenClaims.AuthTime.Equal(exampleStart) {
 		t.Fatalf("IDTokenClaims.AuthTime = %v; want the sign-in time %v", res.IDTokenClaims.AuthTime, exampleStart)
 	}
-	if _, ok := res.IDTokenClaims.Raw["auth_time"]; !ok {
-		t.Fatal("IDTokenClaims.Raw lacks auth_time")
+	if _, ok := res.IDTokenClaims.Claim("auth_time"); !ok {
+		t.Fatal("IDTokenClaims.Claim(auth_time) = not found; want the claim")
 	}
 }
 

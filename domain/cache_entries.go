@@ -135,7 +135,7 @@ func (m AppMetadata) Key() string {
 // MSAL compares them, and fold to lower case; every other id — an OIDC sub — is
 // case-sensitive and returned unchanged: "Alice" and "alice" are two people.
 func FoldHomeAccountID(id string) string {
-	if foldedASCII(id) { // lower case already, whatever its form: the hit path's common case
+	if FoldedASCII(id) { // lower case already, whatever its form: the hit path's common case
 		return id
 	}
 	if isEntraHomeAccountID(id) {
@@ -144,10 +144,26 @@ func FoldHomeAccountID(id string) string {
 	return id
 }
 
-// foldedASCII reports whether s is ASCII without upper-case letters: strings.ToLower
-// would return it unchanged.
-func foldedASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+// FoldedASCII reports whether s is ASCII without upper-case letters: strings.ToLower
+// would return it unchanged. The near cache asks it of every key field. Every silent hit asks it of a 73-byte Entra id, so it
+// checks eight bytes at a time (the byte loop was 5 % of a hit): with every byte below
+// 0x80, adding 0x3f to each sets its top bit exactly when it is 'A' (0x41) or above,
+// and adding 0x25 exactly when it is above 'Z' (0x5a); no byte carries into the next.
+func FoldedASCII(s string) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x80 * ones
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8] // one bounds check for the eight loads, which compile to one
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		if w&highs != 0 || (w+(0x80-'A')*ones)&^(w+(0x80-'Z'-1)*ones)&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
 			return false
 		}

@@ -29,7 +29,8 @@ type ResponseContext struct {
 	// new token supersedes.
 	Existing []AccessToken
 	// Presented is the cached refresh token a refresh grant presented; nil in other
-	// flows. A new refresh token in the response records it as spent (SpentMember).
+	// flows. A new refresh token in the response records it as spent (SpentMember) when
+	// it is this client's own.
 	Presented *RefreshToken
 }
 
@@ -92,7 +93,9 @@ func BuildCacheWrite(resp TokenResponse, c ResponseContext) (CacheWrite, Account
 			FamilyID: resp.FamilyID, Realm: c.Authority.RefreshTokenRealm(), Target: at.Target,
 			Secret: resp.RefreshToken, CachedAt: now,
 		}
-		if c.Presented != nil {
+		if c.Presented != nil && strings.EqualFold(c.Presented.ClientID, c.ClientID) {
+			// Only the app's own token: a sibling's family token (Entra FOCI) stays the
+			// sibling's live token when this app redeems it.
 			w.RefreshToken.RecordRotation(*c.Presented)
 		}
 	}

@@ -98,3 +98,28 @@ func ExampleScrubProviderText() {
 	// Output:
 	// bad request: password=[redacted]&x=1\x1b[2J
 }
+
+func ExampleIDTokenClaims_Claim() {
+	claims, err := domain.NewIDTokenClaims(map[string]any{
+		"iss": "https://login.example.com", "sub": "alice", "aud": "my-client", "exp": 1900000000,
+		"groups": []any{"admins", "staff"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(claims.Subject, claims.Audience) // the claims the engine reads are fields
+
+	// Any other claim: a list or an object comes back as a copy of its own.
+	groups, _ := claims.Claim("groups")
+	groups.([]any)[0] = "guests"
+	again, _ := claims.Claim("groups")
+	fmt.Println(groups, again)
+
+	_, err = domain.NewIDTokenClaims(map[string]any{"sub": "alice", "aud": "my-client", "exp": 1900000000})
+	fmt.Println(errors.Is(err, domain.ErrInvalidIDToken))
+	// Output:
+	// alice [my-client]
+	// [guests staff] [admins staff]
+	// true
+}

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"math"
@@ -29,7 +28,11 @@ type JWTHeader struct {
 const MaxKeyIDLength = 256
 
 // IDTokenClaims are the claims of an OpenID Connect ID token (OIDC Core §2) plus the
-// Entra claims the engine uses. Raw keeps every claim.
+// Entra claims the engine uses, as typed fields; every claim, those included, is read
+// with Claim or RawClaims (id_token_claims.go). The full set of claims is read-only
+// data shared by every copy of the struct — a silent cache hit hands out the cached
+// token's claims without copying them — so it is reachable only through accessors
+// that return copies. Build claims with ParseIDToken or NewIDTokenClaims.
 type IDTokenClaims struct {
 	Issuer    string
 	Subject   string
@@ -48,7 +51,10 @@ type IDTokenClaims struct {
 	UPN               string // upn
 	Email             string // email
 	Name              string // name
-	Raw               map[string]any
+	// raw holds every claim as decoded from JSON (strings, json.Number, bools, nils,
+	// []any, map[string]any). Nothing writes to it after construction and nothing
+	// hands it out: Claim and RawClaims copy what they return.
+	raw map[string]any
 }
 
 // Username returns the claim MSAL uses as the account's username: preferred_username,
@@ -127,9 +133,7 @@ func decodeSegment(seg string, v any) error {
 	if err != nil {
 		return errString("not base64url")
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	if err := d.Decode(v); err != nil {
+	if err := decodeJSONObject(b, v); err != nil {
 		return errString("not a JSON object")
 	}
 	return nil
@@ -144,7 +148,7 @@ func claimsFromMap(m map[string]any) (IDTokenClaims, error) {
 	c := IDTokenClaims{
 		Issuer: str("iss"), Subject: str("sub"), Nonce: str("nonce"), TenantID: str("tid"),
 		ObjectID: str("oid"), PreferredUsername: str("preferred_username"), UPN: str("upn"),
-		Email: str("email"), Name: str("name"), AuthorizedParty: str("azp"), Raw: m,
+		Email: str("email"), Name: str("name"), AuthorizedParty: str("azp"), raw: m,
 	}
 	if v, ok := m["azp"]; ok && v != nil {
 		if _, isStr := v.(string); !isStr {

@@ -134,7 +134,7 @@ func TestParseIDToken_claims(t *testing.T) {
 			want: func(c domain.IDTokenClaims) bool {
 				return c.Issuer == "i" && c.Subject == "s" && c.Nonce == "n" && c.TenantID == "t" && c.ObjectID == "o" &&
 					c.PreferredUsername == "alice@contoso.com" && c.UPN == "alice@upn" && c.Email == "alice@mail" &&
-					c.Name == "Alice" && c.Raw["custom"] != nil
+					c.Name == "Alice" && hasClaim(c, "custom")
 			}},
 	}
 	for _, tt := range tests {

@@ -122,7 +122,7 @@ func (r AuthResult) MSALResult(now time.Time) MSALResult {
 		ExpiresIn: int64(r.ExpiresOn.Sub(now).Round(time.Second) / time.Second), Scope: strings.Join(r.Scopes, " "),
 		TokenSource: string(r.TokenSource), RefreshToken: string(r.RefreshToken), IDToken: string(r.IDToken)}
 	if r.IDTokenClaims != nil {
-		out.IDTokenClaims = r.IDTokenClaims.Raw
+		out.IDTokenClaims = r.IDTokenClaims.RawClaims()
 	}
 	if r.IDTokenOnly() {
 		// A sign-in has no access token the caller asked for: code written for MSAL reads
@@ -175,10 +175,10 @@ func (f AuthCodeFlow) Format(s fmt.State, verb rune) {
 // String describes the claims without their values beyond the issuer, the number of
 // audiences and the expiry: an ID token's claims hold personal data (names, e-mail
 // addresses, the subject) and the nonce, which logs and error reports must not carry.
-// Read the fields, or Raw, for the values.
+// Read the fields, Claim or RawClaims for the values.
 func (c IDTokenClaims) String() string {
 	return fmt.Sprintf("IDTokenClaims{Issuer:%s Audiences:%d Expiry:%s Claims:%d [redacted]}",
-		c.Issuer, len(c.Audience), c.Expiry.UTC().Format(time.RFC3339), len(c.Raw))
+		c.Issuer, len(c.Audience), c.Expiry.UTC().Format(time.RFC3339), c.claimCount())
 }
 
 // GoString implements fmt.GoStringer with the redacted claims.

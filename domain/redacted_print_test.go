@@ -54,7 +54,7 @@ func TestSecretBearingTypes_neverPrintTheirSecrets(t *testing.T) {
 		nonce = "Canary-Nonce-3b7c"
 		user  = "canary-user-6a4d@example.com"
 	)
-	claims := &domain.IDTokenClaims{Nonce: nonce, PreferredUsername: user, Raw: map[string]any{"nonce": nonce, "preferred_username": user}}
+	claims := mustClaims(t, map[string]any{"iss": "https://idp", "sub": "s", "aud": "c", "exp": 1700000000, "nonce": nonce, "preferred_username": user})
 	values := map[string]any{
 		"Secret":                domain.Secret(sec),
 		"ClientCredential":      domain.ClientCredential{Secret: sec},
@@ -91,7 +91,7 @@ func TestSecretBearingTypes_neverPrintTheirSecrets(t *testing.T) {
 func TestAuthResult_MSALJSON_hasTheTokens(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
 	r := domain.AuthResult{AccessToken: "at", TokenType: "Bearer", ExpiresOn: now.Add(time.Hour), Scopes: []string{"a", "b"},
-		IDToken: "idt", RefreshToken: "rt", IDTokenClaims: &domain.IDTokenClaims{Raw: map[string]any{"sub": "s"}},
+		IDToken: "idt", RefreshToken: "rt", IDTokenClaims: mustClaims(t, map[string]any{"iss": "https://idp", "sub": "s", "aud": "c", "exp": 1700000000}),
 		TokenSource: domain.SourceIdentityProvider}
 	b, err := r.MSALJSON(now)
 	if err != nil {
@@ -129,8 +129,8 @@ func TestAuthCodeFlow_JSON_keepsTheVerifier(t *testing.T) {
 }
 
 func TestIDTokenClaims_printsNoClaimValue(t *testing.T) {
-	c := domain.IDTokenClaims{Issuer: "https://idp", Subject: "sub-secret-person", Nonce: "nonce-canary", Email: "ada@example.com",
-		Raw: map[string]any{"sub": "sub-secret-person", "nonce": "nonce-canary", "email": "ada@example.com"}}
+	c := *mustClaims(t, map[string]any{"iss": "https://idp", "aud": "c", "exp": 1700000000,
+		"sub": "sub-secret-person", "nonce": "nonce-canary", "email": "ada@example.com"})
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
 		for _, v := range []any{c, &c} {
 			got := fmt.Sprintf(verb, v)

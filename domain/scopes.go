@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Reserved OpenID Connect scopes. The engine adds them to every user-flow request,
@@ -30,7 +31,7 @@ func IsReservedScope(s string) bool {
 func NormalizeScopes(in []string) []string {
 	out := make([]string, 0, len(in))
 	for _, s := range in {
-		if strings.ContainsFunc(s, unicode.IsSpace) {
+		if indexSpace(s) >= 0 {
 			out = append(out, strings.Fields(s)...)
 		} else if s != "" {
 			out = append(out, s) // one scope: no need to split it (an allocation a call)
@@ -38,6 +39,25 @@ func NormalizeScopes(in []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// indexSpace is strings.IndexFunc(s, unicode.IsSpace), with ASCII bytes checked in
+// the loop rather than through a function call per byte: scopes are ASCII, and a silent
+// hit looks for spaces in each requested scope and in the cached token's target.
+func indexSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			if j := strings.IndexFunc(s[i:], unicode.IsSpace); j >= 0 {
+				return i + j
+			}
+			return -1
+		}
+		if c == ' ' || '\t' <= c && c <= '\r' { // unicode.IsSpace's ASCII spaces
+			return i
+		}
+	}
+	return -1
 }
 
 // ParseScopes parses a space-delimited scope string (an entry's target or a token
@@ -167,7 +187,7 @@ func (m ScopeMatcher) TargetContains(target string, want []string) bool {
 // targetHas reports whether one of target's space-delimited scopes is w.
 func (m ScopeMatcher) targetHas(target, w string) bool {
 	for rest := target; rest != ""; {
-		i := strings.IndexFunc(rest, unicode.IsSpace)
+		i := indexSpace(rest)
 		var f string
 		if i < 0 {
 			f, rest = rest, ""

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -240,5 +241,16 @@ func TestScopeMatcher_TargetContains(t *testing.T) {
 	}
 	if !(domain.ScopeMatcher{CaseInsensitive: true}).TargetContains("READ", []string{"read"}) {
 		t.Error("a case-insensitive matcher did not match READ to read; want a match (Entra)")
+	}
+}
+
+// indexSpace must find what strings.IndexFunc(s, unicode.IsSpace) finds: ASCII spaces
+// in the loop, every other Unicode space (NEL, NBSP, the ideographic space) through it.
+func TestIndexSpace_matchesUnicodeIsSpace(t *testing.T) {
+	for _, s := range []string{"", "User.Read", "a b", "a\tb", "a\nb", "a\vb", "a\fb", "a\rb", "\x1fb\x0e",
+		"é\u0085x", "ab\u00a0c", "日本\u3000語", "x\u2028", "\u200bnot-a-space", "api://x/y.z offline_access"} {
+		if got, want := domain.IndexSpaceForTest(s), strings.IndexFunc(s, unicode.IsSpace); got != want {
+			t.Errorf("indexSpace(%q) = %d; want %d", s, got, want)
+		}
 	}
 }

@@ -179,7 +179,7 @@ func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, author
 	for i := range found.AccessTokens {
 		at := &found.AccessTokens[i]
 		if at.ClientID != s.e.cfg.ClientID || !sameRealmIn(authority, realms, at.Realm) ||
-			!strings.EqualFold(at.TokenType, "Bearer") || !at.Usable(now, s.e.cfg.ExpiryBuffer) ||
+			!isBearer(at.TokenType) || !at.Usable(now, s.e.cfg.ExpiryBuffer) ||
 			!s.e.matcher.TargetContains(at.Target, scopes) {
 			continue
 		}
@@ -215,6 +215,12 @@ func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, author
 		}
 	}
 	return hit{result: res, refreshDue: best.RefreshDue(now)}, true
+}
+
+// isBearer reports whether a token type is Bearer, in any case (RFC 6750 §4 is
+// case-insensitive); the exact spelling first, as a hit checks every cached token.
+func isBearer(tokenType string) bool {
+	return tokenType == "Bearer" || strings.EqualFold(tokenType, "Bearer")
 }
 
 // realmsFor lists the realms a cached token may have for this authority and account.

@@ -3,6 +3,7 @@ package usecases_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -181,6 +182,69 @@ func TestSilent_Acquire_entraScopesMatchIgnoringCase(t *testing.T) {
 			}
 			if !tc.hit && !errors.Is(err, domain.ErrNoTokens) {
 				t.Fatalf("Acquire error = %v; want a miss (ErrNoTokens): OIDC scopes are case-sensitive", err)
+			}
+		})
+	}
+}
+
+// A cache hit hands every caller the claims of one cached parse: a caller that edits
+// whatever its result holds — the typed fields, the audience, a claim, all claims —
+// changes nothing the next caller gets.
+func TestSilent_Acquire_callersCannotChangeEachOthersClaims(t *testing.T) {
+	f := newFixture(t)
+	claims := f.claimsFor("alice", "")
+	claims["aud"] = []any{testClient, "api"}
+	claims["azp"] = testClient
+	claims["groups"] = []any{"staff", map[string]any{"id": "g2"}}
+	idt := domain.IDToken{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, claims)}
+	f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)}, IDTokens: []domain.IDToken{idt},
+		Accounts: []domain.Account{f.account()}}).Times(3)
+	s := newSilent(t, f)
+	req := usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()}
+	// The first call parses the token, the others are served from the claims cache:
+	// each must see the token's claims, then edits its own.
+	for call := range 3 {
+		res, err := s.Acquire(testContext(t), req)
+		if err != nil || res.IDTokenClaims == nil {
+			t.Fatalf("call %d: Acquire = %v claims, %v; want a hit with claims", call, res.IDTokenClaims, err)
+		}
+		c := res.IDTokenClaims
+		groups, _ := c.Claim("groups")
+		if c.Subject != "alice" || c.PreferredUsername != "alice@example.com" || c.Audience[0] != testClient || c.Audience[1] != "api" ||
+			fmt.Sprint(groups) != "[staff map[id:g2]]" || fmt.Sprint(c.RawClaims()["sub"]) != "alice" {
+			t.Fatalf("call %d: claims after earlier callers edited theirs: sub %q, username %q, aud %q, groups %v, raw sub %v; want the token's",
+				call, c.Subject, c.PreferredUsername, c.Audience, groups, c.RawClaims()["sub"])
+		}
+		c.Subject, c.PreferredUsername, c.Audience[0], c.Audience[1] = "mallory", "mallory@evil.example", "evil", "evil"
+		groups.([]any)[0], groups.([]any)[1].(map[string]any)["id"] = "admins", "admins"
+		all := c.RawClaims()
+		all["sub"] = "mallory"
+		all["groups"].([]any)[0] = "admins"
+	}
+}
+
+// The token type is compared without case (RFC 6750 §4: "Bearer" is case-insensitive,
+// and writers of shared caches spell it both ways); any other type is never served as
+// a bearer token.
+func TestSilent_Acquire_bearerInAnyCase(t *testing.T) {
+	for _, tc := range []struct {
+		tokenType string
+		hit       bool
+	}{{"Bearer", true}, {"bearer", true}, {"BEARER", true}, {"pop", false}, {"Bearer2", false}} {
+		t.Run(tc.tokenType, func(t *testing.T) {
+			f := newFixture(t)
+			at := f.accessToken("read", time.Hour)
+			at.TokenType = tc.tokenType
+			f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, Accounts: []domain.Account{f.account()}}).AnyTimes()
+			if !tc.hit {
+				f.lockRunsCallback().AnyTimes() // the miss looks for a refresh token under the lock
+			}
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			if tc.hit && (err != nil || res.AccessToken != "cached-at") {
+				t.Fatalf("token type %q: Acquire = %q, %v; want the cached token", tc.tokenType, string(res.AccessToken), err)
+			}
+			if !tc.hit && (err == nil || res.AccessToken == "cached-at") {
+				t.Fatalf("token type %q: Acquire = %q, %v; want no cached token served (no refresh token: an error)", tc.tokenType, string(res.AccessToken), err)
 			}
 		})
 	}

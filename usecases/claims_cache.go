@@ -2,7 +2,6 @@ package usecases
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -41,9 +40,10 @@ const (
 // silent cache hit returns the cached ID token's claims; parsing them (base64 and JSON
 // into a map) costs about ten times the rest of a hit. A raw token is immutable and its
 // parse deterministic, so an entry can never be stale: the map compares the whole
-// string, and a different token, however similar, is another key. Entries are never
-// handed out: callers get a deep copy (clone), so a caller that edits its result's
-// claims changes nothing here.
+// string, and a different token, however similar, is another key. Callers get a copy
+// of the claims struct and its audience list (clone); the full set of claims inside is
+// read-only data that domain.IDTokenClaims only hands out in copies (Claim, RawClaims),
+// so it is shared, and a caller that edits its result's claims changes nothing here.
 //
 // The cache is bounded by an estimate of the bytes it holds (cost); past the bound it
 // evicts with the CLOCK algorithm (second chance): entries read since the hand last
@@ -61,7 +61,6 @@ type claimsCache struct {
 type claimsEntry struct {
 	raw    string
 	claims domain.IDTokenClaims
-	flat   bool // claims.Raw holds no object or array: a shallow copy is a deep one
 	cost   int
 	used   atomic.Bool
 	slot   int
@@ -77,9 +76,10 @@ func newClaimsCache(maxBytes int) *claimsCache {
 // token's author (a provider, or whoever wrote the cache row: the token is parsed on
 // every hit, never verified there) chooses its shape, and a claim of many empty
 // objects costs a map per three bytes, so the estimate walks what was parsed rather
-// than scaling the token's length.
+// than scaling the token's length. It walks a copy of the claims (RawClaims): a token
+// is charged once, when it is parsed and cached, never on a hit.
 func claimsCost(raw string, c *domain.IDTokenClaims) int {
-	n := 2*len(raw) + claimsEntryOverhead + jsonCost(c.Raw)
+	n := 2*len(raw) + claimsEntryOverhead + jsonCost(c.RawClaims())
 	for _, a := range c.Audience {
 		n += audienceElemCost + len(a)
 	}
@@ -121,13 +121,13 @@ func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, bool) {
 	c.mu.RUnlock()
 	if e != nil {
 		e.used.Store(true)
-		return cloneClaims(&e.claims, e.flat), true
+		return cloneClaims(&e.claims), true
 	}
 	_, parsed, err := domain.ParseIDToken(raw)
 	if err != nil {
 		return nil, false
 	}
-	out := cloneClaims(&parsed, false) // the cached copy shares nothing mutable with the caller's
+	out := cloneClaims(&parsed) // the cached copy shares nothing mutable with the caller's
 	c.add(raw, parsed, claimsCost(raw, &parsed))
 	return out, true
 }
@@ -150,7 +150,7 @@ func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) {
 	// raw is copied: a store may hand out a slice of a larger buffer (the memory store
 	// hands out substrings of an account's packed entries), which the key would keep
 	// alive after the store replaced it, beyond what cost counts.
-	e := &claimsEntry{raw: strings.Clone(raw), claims: claims, flat: flatJSONObject(claims.Raw), cost: cost}
+	e := &claimsEntry{raw: strings.Clone(raw), claims: claims, cost: cost}
 	if n := len(c.free); n > 0 {
 		e.slot, c.free = c.free[n-1], c.free[:n-1]
 		c.ring[e.slot] = e
@@ -186,11 +186,9 @@ func (c *claimsCache) evictOne() {
 }
 
 // cloneClaims returns a copy of c that shares nothing a caller could modify: the
-// audience and every map and slice inside the raw claims are copied; strings, numbers
-// and booleans are immutable and shared.
-// flat says that c.Raw holds no object or array, so that copying the map copies all
-// of it.
-func cloneClaims(c *domain.IDTokenClaims, flat bool) *domain.IDTokenClaims {
+// struct and its audience list are copied; the claims inside are shared, as
+// domain.IDTokenClaims never hands them out but in copies.
+func cloneClaims(c *domain.IDTokenClaims) *domain.IDTokenClaims {
 	// One allocation for the claims and a one-audience list, the common case.
 	buf := &struct {
 		c   domain.IDTokenClaims
@@ -203,55 +201,5 @@ func cloneClaims(c *domain.IDTokenClaims, flat bool) *domain.IDTokenClaims {
 	} else {
 		out.Audience = slices.Clone(c.Audience)
 	}
-	switch {
-	case c.Raw == nil:
-	case flat:
-		out.Raw = maps.Clone(c.Raw)
-	default:
-		out.Raw = cloneJSONObject(c.Raw)
-	}
 	return out
-}
-
-// flatJSONObject reports whether m holds only scalars (strings, numbers, booleans,
-// nulls), which a copy of the map may share.
-func flatJSONObject(m map[string]any) bool {
-	for _, v := range m {
-		switch v.(type) {
-		case string, float64, json.Number, bool, nil:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func cloneJSONObject(m map[string]any) map[string]any {
-	out := maps.Clone(m)
-	for k, v := range out {
-		if cv, deep := cloneJSONValue(v); deep {
-			out[k] = cv
-		}
-	}
-	return out
-}
-
-// cloneJSONValue copies a decoded JSON value that is a container; deep is false for a
-// scalar, which is shared.
-func cloneJSONValue(v any) (any, bool) {
-	switch v := v.(type) {
-	case map[string]any:
-		return cloneJSONObject(v), true
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			if cx, deep := cloneJSONValue(x); deep {
-				out[i] = cx
-			} else {
-				out[i] = x
-			}
-		}
-		return out, true
-	}
-	return v, false
 }

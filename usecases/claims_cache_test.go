@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/hexauth/hexauth/domain"
@@ -75,18 +77,25 @@ func TestClaimsCache_claims_callerCannotChangeTheCache(t *testing.T) {
 		}
 		got.Subject = "mallory"
 		got.Audience[0] = "evil"
-		got.Raw["sub"] = "mallory"
-		got.Raw["groups"].([]any)[0] = "admins"
-		got.Raw["groups"].([]any)[1].(map[string]any)["id"] = "admins"
-		got.Raw["address"].(map[string]any)["country"] = "XX"
-		got.Raw["aud"].([]any)[1] = "evil"
+		got.Expiry = got.Expiry.Add(time.Hour)
+		all := got.RawClaims()
+		all["sub"] = "mallory"
+		all["groups"].([]any)[0] = "admins"
+		all["aud"].([]any)[1] = "evil"
+		groups, _ := got.Claim("groups")
+		groups.([]any)[1].(map[string]any)["id"] = "admins"
+		address, _ := got.Claim("address")
+		address.(map[string]any)["country"] = "XX"
 	}
 	got, _ := c.claims(raw)
-	groups := got.Raw["groups"].([]any)
-	if got.Subject != "alice" || got.Audience[0] != "c" || got.Raw["sub"] != "alice" || groups[0] != "g1" ||
-		groups[1].(map[string]any)["id"] != "g2" || got.Raw["address"].(map[string]any)["country"] != "NZ" ||
-		got.Raw["aud"].([]any)[1] != "d" {
-		t.Errorf("claims after callers edited earlier results = %+v; want the token's own claims", got)
+	want := map[string]any{"iss": "https://idp", "sub": "alice", "aud": []any{"c", "d"}, "azp": "c", "exp": json.Number("2000000000"),
+		"groups": []any{"g1", map[string]any{"id": "g2"}}, "address": map[string]any{"country": "NZ"}}
+	if got.Subject != "alice" || got.Audience[0] != "c" || !got.Expiry.Equal(time.Unix(2000000000, 0)) {
+		t.Errorf("claims after callers edited earlier results: sub %q, aud %q, exp %v; want alice, [c d], %v",
+			got.Subject, got.Audience, got.Expiry, time.Unix(2000000000, 0))
+	}
+	if all := got.RawClaims(); !reflect.DeepEqual(all, want) {
+		t.Errorf("claims after callers edited earlier results = %v; want the token's own claims %v", all, want)
 	}
 }
 
@@ -219,9 +228,9 @@ func TestClaimsCache_boundHoldsForCraftedClaims(t *testing.T) {
 	}
 }
 
-// A token whose claims are all scalars (Entra's) takes the shallow copy: a caller's
-// edit of its result must still not reach the cache.
-func TestClaimsCache_claims_flatClaimsCopied(t *testing.T) {
+// Two hits on one cached token get two structs: a caller that edits its result's typed
+// fields (Entra's claims are all scalars) changes nothing the next caller sees.
+func TestClaimsCache_claims_eachCallerGetsItsOwnStruct(t *testing.T) {
 	c := newClaimsCache(1 << 20)
 	raw := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
 	for range 2 {
@@ -229,13 +238,13 @@ func TestClaimsCache_claims_flatClaimsCopied(t *testing.T) {
 		if !ok {
 			t.Fatal("claims = not ok; want the claims")
 		}
-		got.Raw["preferred_username"] = "mallory@evil.example"
-		got.Raw["roles"] = []any{"admin"}
+		got.PreferredUsername, got.Name, got.TenantID = "mallory@evil.example", "Mallory", "evil-tenant"
 	}
 	got, _ := c.claims(raw)
-	if got.Raw["preferred_username"] != "user1@contoso.example" || got.Raw["roles"] != nil {
-		t.Errorf("claims after callers edited earlier results: preferred_username %v, roles %v; want user1@contoso.example, none",
-			got.Raw["preferred_username"], got.Raw["roles"])
+	if v, _ := got.Claim("preferred_username"); got.PreferredUsername != "user1@contoso.example" || v != "user1@contoso.example" ||
+		got.TenantID == "evil-tenant" || got.Name == "Mallory" {
+		t.Errorf("claims after callers edited earlier results: preferred_username %q (claim %v), name %q, tid %q; want the token's",
+			got.PreferredUsername, v, got.Name, got.TenantID)
 	}
 }
 

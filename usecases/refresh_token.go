@@ -63,7 +63,7 @@ func (r *RefreshTokenRedeemer) acquireChecked(ctx context.Context, req RefreshTo
 		return domain.AuthResult{}, err
 	}
 	authority := r.e.authority(req.Authority)
-	account, err := r.account(ctx, authority, req.Account, req.RefreshToken)
+	account, held, err := r.account(ctx, authority, req.Account, req.RefreshToken)
 	if err != nil {
 		return domain.AuthResult{}, classifyDone("refresh token", err)
 	}
@@ -71,7 +71,7 @@ func (r *RefreshTokenRedeemer) acquireChecked(ctx context.Context, req RefreshTo
 		return r.e.redeem(ctx, redemption{
 			op:        "refresh token",
 			req:       domain.TokenRequest{Grant: domain.GrantRefreshToken, RefreshToken: req.RefreshToken, CorrelationID: req.CorrelationID, Extra: req.ExtraBody},
-			authority: authority, scopes: scopes, account: account, exposeRefreshToken: true, cacheOptional: true,
+			authority: authority, scopes: scopes, account: account, presented: held, exposeRefreshToken: true, cacheOptional: true,
 		})
 	}
 	if account == nil {
@@ -100,32 +100,34 @@ func (r *RefreshTokenRedeemer) acquireChecked(ctx context.Context, req RefreshTo
 // (issue 10: the account is known when the presented token is cached for it), and
 // Bob's token redeemed "for Alice" must not make Bob's access token hers. The response
 // is then cached only under the account its ID token or client_info names.
-func (r *RefreshTokenRedeemer) account(ctx context.Context, authority domain.Authority, named *domain.Account, presented domain.Secret) (*domain.Account, error) {
+func (r *RefreshTokenRedeemer) account(ctx context.Context, authority domain.Authority, named *domain.Account, presented domain.Secret) (*domain.Account, *domain.RefreshToken, error) {
 	if named == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if named.HomeAccountID == "" {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "refresh token: the account named has no home account id")
+		return nil, nil, domain.Errorf(domain.ErrInvalidInput, "refresh token: the account named has no home account id")
 	}
 	found, err := r.e.store.Find(ctx, domain.CacheQuery{
 		Partition: r.e.cfg.Partition, HomeAccountID: named.HomeAccountID,
 		Environments: authority.Environments(), ClientID: r.e.cfg.ClientID,
 	})
 	if err != nil {
-		return nil, storeErr("refresh token: read cache", err)
+		return nil, nil, storeErr("refresh token: read cache", err)
 	}
 	realm := named.Realm
 	if authority.IsIssuerRealm() {
 		realm = authority.Realm() // an OIDC issuer's account is only ever its own realm's
 	}
-	holds := slices.ContainsFunc(refreshCandidates(found, authority, r.e.cfg.ClientID), func(rt domain.RefreshToken) bool {
+	candidates := refreshCandidates(found, authority, r.e.cfg.ClientID)
+	i := slices.IndexFunc(candidates, func(rt domain.RefreshToken) bool {
 		return domain.ConstantTimeEqual(string(rt.Secret), string(presented))
 	})
-	if !holds {
+	if i < 0 {
 		r.e.log.WarnContext(ctx, "refresh token: the account named does not hold the presented refresh token in the cache; the response is cached only under an account it names")
-		return nil, nil
+		return nil, nil, nil
 	}
 	acct := accountOf(found, authority, *named, realm)
 	acct.Realm = realm
-	return &acct, nil
+	// The cached token is what a rotation replaces: the new one records it as spent.
+	return &acct, &candidates[i], nil
 }

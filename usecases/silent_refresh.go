@@ -197,5 +197,11 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 			out = append(out, rt)
 		}
 	}
-	return out
+	// A token some cached refresh token records as replaced by rotation is spent
+	// (domain.SpentMember): a rotation under one alias host leaves the twin it redeemed
+	// under another, and presenting that twin after the live one's invalid_grant can make
+	// a provider with reuse detection revoke the family (RFC 9700 §4.14.2).
+	return slices.DeleteFunc(out, func(c domain.RefreshToken) bool {
+		return slices.ContainsFunc(found.RefreshTokens, func(t domain.RefreshToken) bool { return t.Supersedes(c.Secret) })
+	})
 }

@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/secretpack"
 )
 
 // An account's entries are kept packed: two immutable strings instead of a struct and
@@ -21,7 +21,7 @@ import (
 //     account id, say, is not stored again); secrets the access and ID tokens, verbatim,
 //     so that a hit hands them out as substrings without copying.
 //   - cold holds the refresh tokens' secrets, which only a refresh reads, base64url runs
-//     stored as the bytes they encode (packSecret): a quarter smaller.
+//     stored as the bytes they encode (internal/secretpack): a quarter smaller.
 //
 // The table lists the access tokens, ID tokens and account records first and the
 // refresh tokens last, so that a hit stops reading before them. A string field is
@@ -86,7 +86,7 @@ func (p *packer) coldSecret(s domain.Secret) {
 		return
 	}
 	off := len(p.cold)
-	p.cold = packSecret(p.cold, string(s))
+	p.cold = secretpack.Append(p.cold, string(s))
 	p.uv(uint64(len(p.cold)-off)<<2 | regionCold)
 	p.uv(uint64(off))
 }
@@ -195,9 +195,22 @@ func newUnpacker(pk packed) unpacker {
 	return unpacker{tab: s[:nt], meta: s[nt : nt+nm], secrets: s[nt+nm:], cold: pk.cold}
 }
 
+// uv reads the next varint of the table. Most are one byte (lengths of short fields,
+// offsets into them, counts) or two (the tokens' lengths and offsets), and a hit reads
+// some sixty: those take a path without a loop or a substring (a tenth of a hit's
+// instructions went to the loop).
 func (u *unpacker) uv() uint64 {
-	v, k := uvarint(u.tab[u.pos:])
-	u.pos += k
+	t, p := u.tab, u.pos
+	if p < len(t) && t[p] < 0x80 {
+		u.pos = p + 1
+		return uint64(t[p])
+	}
+	if p+1 < len(t) && t[p+1] < 0x80 {
+		u.pos = p + 2
+		return uint64(t[p]&0x7f) | uint64(t[p+1])<<7
+	}
+	v, k := uvarint(t[p:])
+	u.pos = p + k
 	return v
 }
 
@@ -241,7 +254,10 @@ func (u *unpacker) secret() domain.Secret {
 		if u.noCold {
 			return ""
 		}
-		return domain.Secret(unpackSecret(s))
+		// This process packed it: it cannot be malformed, and if it were, an empty
+		// secret is never presented (refresh candidates skip it).
+		plain, _ := secretpack.Unpack(s)
+		return domain.Secret(plain)
 	}
 	return domain.Secret(s)
 }
@@ -331,80 +347,3 @@ func (u *unpacker) into(b *bucket) *bucket {
 
 // resize returns s with length n, reusing its array when it is large enough.
 func resize[E any](s []E, n int) []E { return slices.Grow(s[:0], n)[:n] }
-
-// packSecret appends s to dst as segments: uvarint(n) and n literal bytes, then
-// uvarint(g) and the 3g bytes that g four-character groups of base64url encode. Every
-// group of four base64url characters encodes exactly three bytes and back, so
-// unpackSecret returns s byte for byte, whatever s is: a JWT, an opaque Entra token
-// ("0.AXEA…"), or text with no base64 in it (one literal segment).
-func packSecret(dst []byte, s string) []byte {
-	lit := 0
-	for i := 0; i < len(s); {
-		if !isBase64URL(s[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isBase64URL(s[j]) {
-			j++
-		}
-		g := (j - i) / 4
-		if g < 2 { // too short to pay for its segment header
-			i = j
-			continue
-		}
-		dst = binary.AppendUvarint(dst, uint64(i-lit))
-		dst = append(dst, s[lit:i]...)
-		dst = binary.AppendUvarint(dst, uint64(g))
-		dst, _ = base64.RawURLEncoding.AppendDecode(dst, []byte(s[i:i+4*g])) // cannot fail: every byte is in the alphabet
-		lit, i = i+4*g, j
-	}
-	dst = binary.AppendUvarint(dst, uint64(len(s)-lit))
-	return append(dst, s[lit:]...)
-}
-
-// unpackSecret returns the text packSecret packed into p.
-func unpackSecret(p string) string {
-	var sb strings.Builder
-	sb.Grow(unpackedLen(p))
-	for p != "" {
-		n, k := uvarint(p)
-		sb.WriteString(p[k : k+int(n)])
-		p = p[k+int(n):]
-		if p == "" {
-			break
-		}
-		g, k := uvarint(p)
-		raw := p[k : k+3*int(g)]
-		p = p[k+3*int(g):]
-		var enc [256]byte // 192 bytes encode to 256 characters
-		for raw != "" {
-			c := raw[:min(len(raw), 192)]
-			raw = raw[len(c):]
-			base64.RawURLEncoding.Encode(enc[:], []byte(c))
-			sb.Write(enc[:len(c)/3*4])
-		}
-	}
-	return sb.String()
-}
-
-// unpackedLen returns the length of the text packed into p.
-func unpackedLen(p string) int {
-	total := 0
-	for p != "" {
-		n, k := uvarint(p)
-		total += int(n)
-		p = p[k+int(n):]
-		if p == "" {
-			break
-		}
-		g, k := uvarint(p)
-		total += 4 * int(g)
-		p = p[k+3*int(g):]
-	}
-	return total
-}
-
-func isBase64URL(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}

@@ -11,49 +11,6 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// Refresh tokens are kept packed (base64url runs as the bytes they encode): whatever a
-// provider issued must come back byte for byte, or the next refresh presents a token
-// the provider never issued.
-var packSecretCases = []struct{ name, secret string }{
-	{"empty", ""},
-	{"entra opaque", "0.AXEA" + strings.Repeat("v3zR_x-9", 40) + ".AgABAAEAAAD--DLA3VO7QrddgJg7WevrAgDs_wUA9P8"},
-	{"jwt", "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLWJ5dGVz"},
-	{"google", "1//0gLm" + strings.Repeat("Ab+/", 30) + "=="},
-	{"not base64", "a refresh token with spaces, ünïcödé and \x00 bytes"},
-	{"short runs", "ab.cd.efg.h-i_j"},
-	{"remainders", "abcde.abcdefghi.ABCDEFGHIJK"},
-	{"long run", strings.Repeat("Zz09-_", 1000) + "xyz"},
-}
-
-func TestPackSecret_roundTrips(t *testing.T) {
-	for _, c := range packSecretCases {
-		t.Run(c.name, func(t *testing.T) {
-			p := packSecret(nil, c.secret)
-			if got := unpackSecret(string(p)); got != c.secret {
-				t.Errorf("unpackSecret(packSecret(%q)) = %q; want it back byte for byte", c.secret, got)
-			}
-		})
-	}
-}
-
-func TestPackSecret_base64ShrinksAQuarter(t *testing.T) {
-	s := strings.Repeat("Zz09-_ab", 150) // 1,200 characters, as the benchmark's refresh token
-	if n := len(packSecret(nil, s)); n > 3*len(s)/4+8 {
-		t.Errorf("packSecret of %d base64url characters: %d bytes; want at most %d", len(s), n, 3*len(s)/4+8)
-	}
-}
-
-func FuzzPackSecret(f *testing.F) {
-	for _, c := range packSecretCases {
-		f.Add(c.secret)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got := unpackSecret(string(packSecret(nil, s))); got != s {
-			t.Errorf("unpackSecret(packSecret(%q)) = %q; want it back", s, got)
-		}
-	})
-}
-
 // Every field of every kind survives packing, the refresh token's secret too, with
 // times at second precision, and each unpacking hands out Extra maps of its own.
 func TestPack_roundTripsEveryField(t *testing.T) {

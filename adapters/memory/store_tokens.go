@@ -107,14 +107,14 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	out.AccessTokens = buf.at[:0:1]
 	for n := u.uv(); n > 0; n-- {
 		var t domain.AccessToken
-		if u.accessToken(&t); strings.EqualFold(t.ClientID, client) && domain.MatchEnvironment(envs, t.Environment) {
+		if u.accessToken(&t); sameClientID(t.ClientID, client) && domain.MatchEnvironment(envs, t.Environment) {
 			out.AccessTokens = append(out.AccessTokens, t)
 		}
 	}
 	out.IDTokens = buf.idt[:0:1]
 	for n := u.uv(); n > 0; n-- {
 		var t domain.IDToken
-		if u.idToken(&t); strings.EqualFold(t.ClientID, client) && domain.MatchEnvironment(envs, t.Environment) {
+		if u.idToken(&t); sameClientID(t.ClientID, client) && domain.MatchEnvironment(envs, t.Environment) {
 			out.IDTokens = append(out.IDTokens, t)
 		}
 	}
@@ -127,3 +127,7 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	}
 	return out, nil // the refresh tokens, last in the table, are never read
 }
+
+// sameClientID compares client ids case-insensitively, as Find does; the exact match
+// first, the common case, which costs a memory compare where EqualFold folds every byte.
+func sameClientID(a, b string) bool { return a == b || strings.EqualFold(a, b) }

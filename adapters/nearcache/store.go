@@ -296,9 +296,9 @@ var errClosed = &domain.Error{Class: domain.ErrCacheStore, Err: errors.New("near
 func appendQueryKey(b []byte, q domain.CacheQuery) []byte {
 	b = appendField(b, q.Partition)
 	b = appendField(b, domain.FoldHomeAccountID(q.HomeAccountID))
-	b = appendField(b, strings.ToLower(q.ClientID))
+	b = appendLowerField(b, q.ClientID)
 	for _, e := range q.Environments {
-		b = appendField(b, strings.ToLower(e))
+		b = appendLowerField(b, e)
 	}
 	return b
 }
@@ -307,6 +307,17 @@ func appendField(b []byte, v string) []byte {
 	b = strconv.AppendInt(b, int64(len(v)), 10)
 	b = append(b, ':')
 	return append(b, v...)
+}
+
+// appendLowerField is appendField(b, strings.ToLower(v)). Every hit builds its key
+// from the client id and the authority's host aliases, which are lower-case ASCII in
+// practice, and strings.ToLower's scan of them was the largest single cost of a warm
+// hit (1.7k of 15.5k instructions): domain.FoldedASCII checks eight bytes at a time.
+func appendLowerField(b []byte, v string) []byte {
+	if !domain.FoldedASCII(v) {
+		v = strings.ToLower(v)
+	}
+	return appendField(b, v)
 }
 
 // Listening reports whether the store's change session (ports.ChangeListener) is

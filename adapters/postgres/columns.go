@@ -11,8 +11,8 @@ import (
 var extraCodec = sqlcache.ExtraCodec{ValidUTF8: true}
 
 // columnArrays collects rows of a table as one array per column, the arguments of its
-// upsert statement: []string for text, []int64 for bigint, []*string for json (nil is
-// NULL).
+// upsert statement: []string for text, []int64 for bigint, []*string for json, for the
+// ids stored as folded and for nullable text (nil is NULL), [][]byte for bytea.
 type columnArrays struct {
 	t    sqlcache.Table
 	cols []any
@@ -25,8 +25,10 @@ func newColumnArrays(t sqlcache.Table, n int) *columnArrays {
 		switch col.Type {
 		case sqlcache.Integer:
 			c.cols[i] = make([]int64, 0, n)
-		case sqlcache.JSON:
+		case sqlcache.JSON, sqlcache.AsFolded, sqlcache.NullText:
 			c.cols[i] = make([]*string, 0, n)
+		case sqlcache.Bytes:
+			c.cols[i] = make([][]byte, 0, n)
 		default:
 			c.cols[i] = make([]string, 0, n)
 		}
@@ -54,7 +56,15 @@ func (c *columnArrays) add(vals ...any) {
 			c.cols[i] = append(c.cols[i].([]string), v)
 		case int64:
 			c.cols[i] = append(c.cols[i].([]int64), v)
+		case []byte:
+			c.cols[i] = append(c.cols[i].([][]byte), v)
 		case *string:
+			if v != nil {
+				if err := checkText(c.t.Name+"."+c.t.Columns[i].Name, *v); err != nil {
+					c.err = err
+					return
+				}
+			}
 			c.cols[i] = append(c.cols[i].([]*string), v)
 		default:
 			c.err = fmt.Errorf("%s.%s: unsupported value type %T", c.t.Name, c.t.Columns[i].Name, v)

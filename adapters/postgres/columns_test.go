@@ -53,7 +53,7 @@ func TestArrayArgs(t *testing.T) {
 		wantErr string
 	}{
 		{"accounts", domain.CacheSnapshot{Accounts: []domain.Account{*w.Account, *w.Account}}, ""},
-		{"NUL byte refused, column named", domain.CacheSnapshot{Accounts: []domain.Account{bad}}, "accounts.username is not valid UTF-8"},
+		{"NUL byte refused, column named", domain.CacheSnapshot{Accounts: []domain.Account{bad}}, "accounts.username_folded is not valid UTF-8"},
 		{"bad extra refused, kind named", domain.CacheSnapshot{Accounts: []domain.Account{badExtra}}, `account: extra field "x"`},
 	}
 	for _, tt := range tests {
@@ -69,11 +69,14 @@ func TestArrayArgs(t *testing.T) {
 			if err != nil || len(args) != len(sqlcache.Accounts.Columns) {
 				t.Fatalf("arrayArgs = %d arrays, %v; want %d, nil", len(args), err, len(sqlcache.Accounts.Columns))
 			}
-			if keys, ok := args[0].([]string); !ok || len(keys) != 2 {
-				t.Errorf("key array = %#v; want 2 keys", args[0])
+			if folded, ok := args[0].([]string); !ok || len(folded) != 2 || folded[0] != strings.ToLower(entraHome) {
+				t.Errorf("home_account_id_folded array = %#v; want the folded id twice", args[0])
 			}
-			if folded, ok := args[2].([]string); !ok || folded[0] != strings.ToLower(entraHome) {
-				t.Errorf("home_account_id_folded array = %#v; want the folded id", args[2])
+			if written, ok := args[3].([]*string); !ok || len(written) != 2 || written[0] == nil || *written[0] != entraHome {
+				t.Errorf("home_account_id array = %#v; want the id as written (it is not its folded form)", args[3])
+			}
+			if env, ok := args[4].([]*string); !ok || len(env) != 2 || env[0] != nil {
+				t.Errorf("environment array = %#v; want NULLs (the environment is its folded form)", args[4])
 			}
 		})
 	}

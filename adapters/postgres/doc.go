@@ -2,9 +2,11 @@
 // share one token cache.
 //
 // It talks to the server through pgx/v5's database/sql driver and sqlx. Every entry
-// kind of MSAL's unified cache has a table of its own in a configurable schema, keyed
-// by (partition, key) and indexed for every look-up the use cases make, so a silent
-// cache hit costs one round trip whatever the number of cached accounts. The schema is
+// kind of MSAL's unified cache has a table of its own in a configurable schema, whose
+// primary key (partition, the entry's identity) serves upserts and every look-up the
+// use cases make, so a silent cache hit costs one round trip whatever the number of
+// cached accounts. Rows store no entry key, ids once and refresh tokens packed
+// (docs/cache-schema.md). The schema is
 // created and migrated on Open from embedded SQL files, under an advisory lock so that
 // many processes may start at once.
 //

@@ -9,35 +9,52 @@ import (
 )
 
 // The union of the five tables: one SELECT per kind returning the columns of sqlcache.Row
-// in order, the kind's sqlcache.Kind first, NULL for those the kind lacks, each column named so that a SELECT also stands alone.
-// Callers append the WHERE clauses.
-const (
-	selectAccessTokens = `SELECT 1 AS kind, key, home_account_id, environment, client_id, realm, target,
+// in order, the kind's sqlcache.Kind first, NULL for those the kind lacks, each column
+// named so that a SELECT also stands alone; the key is computed from the identity
+// columns (sqlcache.KeySQL) and each id read as written (sqlcache.AsWritten). Callers
+// append the WHERE clauses.
+var (
+	selectAccessTokens = `SELECT 1 AS kind, ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` AS key, ` +
+		asWritten("home_account_id", "environment", "client_id") + `, realm, ` + sqlcache.AsWritten("target") + ` AS target,
 	secret, token_type, NULL::text AS family_id, key_id, NULL::text AS local_account_id, NULL::text AS username,
-	NULL::text AS name, NULL::text AS authority_type, cached_at, expires_on, extended_expires_on, refresh_on, extra
+	NULL::text AS name, NULL::text AS authority_type, cached_at, expires_on, extended_expires_on, refresh_on, extra, NULL::bytea AS secret_packed
 	FROM access_tokens`
-	selectRefreshTokens = `SELECT 2 AS kind, key, home_account_id, environment, client_id, realm,
+	selectRefreshTokens = `SELECT 2 AS kind, ` + sqlcache.KeySQL(sqlcache.KindRefreshToken) + ` AS key, ` +
+		asWritten("home_account_id", "environment", "client_id") + `, realm,
 	target, secret, NULL::text AS token_type, family_id, NULL::text AS key_id, NULL::text AS local_account_id,
 	NULL::text AS username, NULL::text AS name, NULL::text AS authority_type, cached_at,
-	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra, secret_packed
 	FROM refresh_tokens`
-	selectIDTokens = `SELECT 3 AS kind, key, home_account_id, environment, client_id, realm, NULL::text AS target,
+	selectIDTokens = `SELECT 3 AS kind, ` + sqlcache.KeySQL(sqlcache.KindIDToken) + ` AS key, ` +
+		asWritten("home_account_id", "environment", "client_id") + `, realm, NULL::text AS target,
 	secret, NULL::text AS token_type, NULL::text AS family_id, NULL::text AS key_id, NULL::text AS local_account_id,
 	NULL::text AS username, NULL::text AS name, NULL::text AS authority_type, NULL::bigint AS cached_at,
-	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra, NULL::bytea AS secret_packed
 	FROM id_tokens`
-	selectAccounts = `SELECT 4 AS kind, key, home_account_id, environment, NULL::text AS client_id, realm,
+	selectAccounts = `SELECT 4 AS kind, ` + sqlcache.KeySQL(sqlcache.KindAccount) + ` AS key, ` +
+		asWritten("home_account_id", "environment") + `, NULL::text AS client_id, realm,
 	NULL::text AS target, NULL::text AS secret, NULL::text AS token_type, NULL::text AS family_id,
-	NULL::text AS key_id, local_account_id, username, name, authority_type, NULL::bigint AS cached_at,
-	NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	NULL::text AS key_id, local_account_id, ` + sqlcache.AsWritten("username") + ` AS username, name, authority_type,
+	NULL::bigint AS cached_at, NULL::bigint AS expires_on, NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra, NULL::bytea AS secret_packed
 	FROM accounts`
-	selectAppMetadata = `SELECT 5 AS kind, key, NULL::text AS home_account_id, environment, client_id,
+	selectAppMetadata = `SELECT 5 AS kind, ` + sqlcache.KeySQL(sqlcache.KindAppMetadata) + ` AS key, NULL::text AS home_account_id, ` +
+		sqlcache.AsWritten("environment") + ` AS environment, ` + sqlcache.AsWritten("client_id") + ` AS client_id,
 	NULL::text AS realm, NULL::text AS target, NULL::text AS secret, NULL::text AS token_type, family_id,
 	NULL::text AS key_id, NULL::text AS local_account_id, NULL::text AS username, NULL::text AS name,
 	NULL::text AS authority_type, NULL::bigint AS cached_at, NULL::bigint AS expires_on,
-	NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra
+	NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, extra, NULL::bytea AS secret_packed
 	FROM app_metadata`
 )
+
+// asWritten returns the AsFolded columns names read as written and named as the
+// columns, comma-separated.
+func asWritten(names ...string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = sqlcache.AsWritten(n) + " AS " + n
+	}
+	return strings.Join(out, ", ")
+}
 
 // envFilter keeps rows whose environment is one of the folded array $3, or every row
 // when the array is empty.

@@ -31,3 +31,26 @@ func TestOpen_migratesVersion1RowsToCaseSensitiveSubjects(t *testing.T) {
 	s := OpenTestStore(t, Config{DSN: dsn, Schema: schema})
 	sqlcachetest.CheckMigratedVersion1Rows(t, s)
 }
+
+// TestOpen_migratesPreCompactRows opens a schema at migration 0004 holding rows of
+// every kind (sqlcachetest.PreCompactRows) and checks that migration 0005 keeps them
+// whole and as the current code writes them.
+func TestOpen_migratesPreCompactRows(t *testing.T) {
+	dsn, schema := DSNForTest(t), SchemaForTest(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db := AdminDB(t, dsn+sep+"search_path="+schema)
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlmigrate.Apply(t.Context(), db, sqlmigrate.Postgres(schema), ms[:4]); err != nil {
+		t.Fatalf("apply versions 1 to 4 = %v", err)
+	}
+	if _, err := db.ExecContext(t.Context(), sqlcachetest.PreCompactRows); err != nil {
+		t.Fatalf("insert pre-compact rows = %v", err)
+	}
+	sqlcachetest.CheckMigratedPreCompactRows(t, OpenTestStore(t, Config{DSN: dsn, Schema: schema}))
+}

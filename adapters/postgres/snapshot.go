@@ -26,7 +26,7 @@ const selectForeignSections = `SELECT 6 AS kind, key, NULL::text AS home_account
 	NULL::text AS client_id, NULL::text AS realm, NULL::text AS target, NULL::text AS secret, NULL::text AS token_type,
 	NULL::text AS family_id, NULL::text AS key_id, NULL::text AS local_account_id, NULL::text AS username,
 	NULL::text AS name, NULL::text AS authority_type, NULL::bigint AS cached_at, NULL::bigint AS expires_on,
-	NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, value AS extra
+	NULL::bigint AS extended_expires_on, NULL::bigint AS refresh_on, value AS extra, NULL::bytea AS secret_packed
 	FROM foreign_sections`
 
 // Export implements ports.CacheSnapshotter with one statement, which sees one

@@ -25,6 +25,8 @@ func upsertSQL(t sqlcache.Table, replace string) string {
 			typ = "bigint"
 		case sqlcache.JSON:
 			v += "::json" // sent as text and cast
+		case sqlcache.Bytes:
+			typ = "bytea"
 		}
 		values = append(values, v)
 		arrays = append(arrays, fmt.Sprintf("$%d::%s[]", i+2, typ))
@@ -58,6 +60,14 @@ const upsertChunk = 2000
 func buildBatches(partition string, snap domain.CacheSnapshot) ([]sqlcache.Batch, error) {
 	if err := checkText("partition", partition); err != nil {
 		return nil, err
+	}
+	for _, rt := range snap.RefreshTokens {
+		// Refresh tokens are stored packed, in bytea, which holds any bytes; they are
+		// held to what text holds, as every other secret is, so that what a store
+		// accepts does not depend on the kind.
+		if err := checkText("refresh_tokens.secret", string(rt.Secret)); err != nil {
+			return nil, err
+		}
 	}
 	snap = domain.CacheSnapshot{
 		AccessTokens: dedupe(snap.AccessTokens, domain.AccessToken.Key, nil),

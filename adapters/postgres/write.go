@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -11,8 +10,17 @@ import (
 	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// deleteAccessTokens removes the access tokens of partition $1 whose keys are in $2.
-const deleteAccessTokens = `DELETE FROM access_tokens WHERE partition = $1 AND key = ANY($2::text[])`
+// deleteAccessTokens removes the access tokens of partition $1 whose keys (Key()) are
+// in $2. The table stores no key: the rows looked at are those of the folded home
+// account ids the keys can start with ($3, sqlcache.KeyHomes), an index search each,
+// and their key is computed from their identity columns. deleteAccessTokensAnyHome
+// looks at every access token of the partition, for a key with too many candidates.
+var (
+	deleteAccessTokens = `DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = ANY($3::text[])
+	AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ANY($2::text[])`
+	deleteAccessTokensAnyHome = `DELETE FROM access_tokens WHERE partition = $1
+	AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ANY($2::text[])`
+)
 
 // lockAndNotify takes the advisory lock $1 and notifies channel $2 once with each of
 // the payloads $3 (never empty, so the lock is always taken; taking it again within a
@@ -33,10 +41,18 @@ const lockAndNotify = `SELECT pg_advisory_xact_lock($1), pg_notify($2, p) FROM u
 // a serialization conflict is retried.
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	deletes := make([]string, 0, len(w.DeleteAccessTokens))
+	homes, anyHome := []string{}, false
 	for _, k := range w.DeleteAccessTokens {
 		if checkText("access token key", k) == nil { // a key the table cannot hold is not there
-			deletes = append(deletes, strings.ToLower(k))
+			deletes = append(deletes, k)
+			h := sqlcache.KeyHomes(k)
+			anyHome = anyHome || h == nil
+			homes = append(homes, h...)
 		}
+	}
+	deleteQuery, deleteArgs := deleteAccessTokens, []any{w.Partition, deletes, homes}
+	if anyHome {
+		deleteQuery, deleteArgs = deleteAccessTokensAnyHome, deleteArgs[:2]
 	}
 	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.FoldHome(accountOf(w)))
 	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
@@ -45,7 +61,7 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 			return fmt.Errorf("lock the account: %w", err)
 		}
 		if len(deletes) > 0 {
-			if _, err := tx.ExecContext(ctx, deleteAccessTokens, w.Partition, deletes); err != nil {
+			if _, err := tx.ExecContext(ctx, deleteQuery, deleteArgs...); err != nil {
 				return fmt.Errorf("delete superseded access tokens: %w", err)
 			}
 		}

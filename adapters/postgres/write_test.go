@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -51,5 +53,24 @@ func TestRetryable_codes(t *testing.T) {
 		if got := retryable(err); got != c.want {
 			t.Errorf("retryable(SQLSTATE %s) = %v; want %v", c.code, got, c.want)
 		}
+	}
+}
+
+// TestStore_Write_refreshTokenTextOnly: refresh tokens are stored packed in bytea,
+// which would hold any bytes, but the store accepts what it accepts for every other
+// secret: text without NUL bytes. A refused write lands nothing, and the error names
+// the column, never the secret.
+func TestStore_Write_refreshTokenTextOnly(t *testing.T) {
+	s := OpenTestStore(t, Config{})
+	w := sampleWrite("p", "h", "ok")
+	w.RefreshToken.Secret = "rt-\x00-\xff-secret"
+	err := s.Write(t.Context(), w)
+	if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), "refresh_tokens.secret") ||
+		strings.Contains(err.Error(), "rt-") {
+		t.Fatalf("Write(a refresh token with a NUL byte) = %v; want ErrInvalidInput naming refresh_tokens.secret, no secret quoted", err)
+	}
+	got, err := s.Find(t.Context(), domain.CacheQuery{Partition: "p", HomeAccountID: "h"})
+	if n := len(got.AccessTokens) + len(got.RefreshTokens) + len(got.IDTokens) + len(got.Accounts); err != nil || n != 0 {
+		t.Errorf("Find after the refused write = %d entries, %v; want none", n, err)
 	}
 }

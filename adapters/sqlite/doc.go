@@ -2,9 +2,10 @@
 // database file that any number of processes may share.
 //
 // It uses modernc.org/sqlite (no cgo) through sqlx. Every entry kind of MSAL's unified
-// cache has a table of its own, keyed by (partition, key) and indexed for every
-// look-up the use cases make, so a silent cache hit costs one indexed query whatever the
-// number of cached accounts. The schema is created and migrated on Open from embedded
+// cache has a table of its own, with one unique index on (partition, the entry's
+// identity) that serves upserts and every look-up the use cases make, so a silent
+// cache hit costs one indexed query whatever the number of cached accounts. Rows store
+// no entry key, ids once and refresh tokens packed (docs/cache-schema.md). The schema is created and migrated on Open from embedded
 // SQL files (internal/sqlmigrate).
 //
 // The database runs in WAL mode, so readers never wait for the writer. Every write is

@@ -31,12 +31,15 @@ const hitSep = "\x1f"
 // hitJoin is the SQL expression joining cols with hitSep.
 func hitJoin(cols ...string) string { return strings.Join(cols, " || '"+hitSep+"' || ") }
 
-// Fields of each kind's joined text, in order.
+// Fields of each kind's joined text, in order: ids as written (sqlcache.AsWritten).
 var (
-	hitAccessTokenFields = []string{"home_account_id", "environment", "client_id", "realm", "target", "token_type", "key_id",
+	hitAccessTokenFields = []string{sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
+		sqlcache.AsWritten("client_id"), "realm", sqlcache.AsWritten("target"), "token_type", "key_id",
 		"cached_at", "expires_on", "extended_expires_on", "refresh_on"}
-	hitIDTokenFields = []string{"home_account_id", "environment", "client_id", "realm"}
-	hitAccountFields = []string{"home_account_id", "environment", "realm", "local_account_id", "username", "name", "authority_type"}
+	hitIDTokenFields = []string{sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
+		sqlcache.AsWritten("client_id"), "realm"}
+	hitAccountFields = []string{sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"), "realm",
+		"local_account_id", sqlcache.AsWritten("username"), "name", "authority_type"}
 )
 
 // hitQuery is the narrow hit read: ?1 partition, ?2 folded home account id, ?3 folded

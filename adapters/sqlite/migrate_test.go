@@ -104,3 +104,21 @@ func TestOpen_migrationKeepsEntraRefreshTokenUnderAliasHost(t *testing.T) {
 	}
 	t.Errorf("migration 0002 deleted the Entra refresh token stored under the alias login.windows.net of its account's host")
 }
+
+// TestOpen_migratesPreCompactRows opens a database at migration 0003 holding rows of
+// every kind (sqlcachetest.PreCompactRows) and checks that migration 0004 keeps them
+// whole and as the current code writes them.
+func TestOpen_migratesPreCompactRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.db")
+	db := rawDB(t, path)
+	ms, err := sqlmigrate.Load(os.DirFS("."), "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlmigrate.Apply(context.Background(), db, sqlmigrate.SQLite(), ms[:3]); err != nil {
+		t.Fatalf("apply versions 1 to 3 = %v", err)
+	}
+	mustExec(t, db, sqlcachetest.PreCompactRows)
+	_ = db.Close()
+	sqlcachetest.CheckMigratedPreCompactRows(t, openStore(t, sqlite.Config{Path: path}))
+}

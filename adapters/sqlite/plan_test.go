@@ -29,8 +29,10 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
 	return plan
 }
 
-// TestQueries_useIndexes checks that no look-up reads a whole table: every table is
-// searched through an index, so the cost of a call does not grow with the cache.
+// TestQueries_useIndexes checks that no look-up reads a whole table or sorts: every
+// table is searched through an index, so the cost of a call does not grow with the
+// cache. The silent hit's reads search each table's identity index by its leading
+// columns: one index search and one row read per entry.
 func TestQueries_useIndexes(t *testing.T) {
 	s, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "plan.db")})
 	if err != nil {
@@ -39,7 +41,8 @@ func TestQueries_useIndexes(t *testing.T) {
 	defer s.Close()
 	accountsByUser, userArgs := accountsQuery(domain.AccountFilter{Partition: "p", Username: "u@x", ClientID: "c"})
 	accountsByEnv, envArgs := accountsQuery(domain.AccountFilter{Partition: "p", Environments: []string{"e1", "e2"}})
-	const byHome = "SEARCH accounts USING INDEX accounts_home (partition=? AND home_account_id_folded=?"
+	const byHome = "SEARCH accounts USING INDEX accounts_identity (partition=? AND home_account_id_folded=?"
+	homes := keyHomes("h-e-accesstoken-c-r-t")
 	type planCase struct {
 		name  string
 		query string
@@ -48,8 +51,13 @@ func TestQueries_useIndexes(t *testing.T) {
 	}
 	cases := []planCase{
 		{"Find", findQuery, []any{"p", "h", "c"}, byHome},
-		{"FindHit", findHitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_account (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
-		{"FindHit ID tokens", findHitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_account (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit", findHitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit ID tokens", findHitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit narrow", hitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit narrow ID tokens", hitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit narrow accounts", hitQuery, []any{"p", "h", "c"}, byHome},
+		{"delete a superseded access token", deleteAccessToken(len(homes)), append([]any{"p", "h-e-accesstoken-c-r-t"}, homes...),
+			"SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=?)"},
 		{"Export", exportQuery, []any{"p"}, "SEARCH app_metadata"},
 		{"Accounts by username and client", accountsByUser, userArgs, "USING INDEX accounts_username"},
 		{"Accounts by environment", accountsByEnv, envArgs, "USING INDEX accounts_environment"},
@@ -57,7 +65,7 @@ func TestQueries_useIndexes(t *testing.T) {
 	}
 	for _, d := range removals(domain.AccountRemoval{Partition: "p", HomeAccountID: "h", ClientID: "c", Environments: []string{"e"}}) {
 		table := strings.Fields(d.query)[2]
-		want := "SEARCH " + table + " USING INDEX " + table + "_account"
+		want := "SEARCH " + table + " USING INDEX " + table + "_identity"
 		if table == "accounts" {
 			want = byHome
 		}
@@ -69,6 +77,9 @@ func TestQueries_useIndexes(t *testing.T) {
 		for _, step := range plan {
 			if strings.HasPrefix(step, "SCAN ") {
 				t.Errorf("%s: plan step %q reads a whole table or index; want index searches only (plan %q)", c.name, step, plan)
+			}
+			if strings.Contains(step, "TEMP B-TREE") {
+				t.Errorf("%s: plan step %q sorts or groups in a temporary B-tree; want rows in index order (plan %q)", c.name, step, plan)
 			}
 			found = found || strings.Contains(step, c.want)
 		}

@@ -23,7 +23,7 @@ var exportQuery = strings.Join([]string{
 // selectForeignSections returns a partition's foreign sections as rows of the union
 // (sqlcache.KindForeignSection): the name as key, the value as extra.
 const selectForeignSections = `SELECT 6, key, NULL, NULL, NULL, NULL, NULL, NULL,
-	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, value
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, value, NULL
 	FROM foreign_sections`
 
 // Export implements ports.CacheSnapshotter with one statement, which reads one

@@ -9,7 +9,7 @@ import (
 )
 
 // upsertSQL returns the statement that inserts one row of t, given as partition ?1 and
-// then t's columns in order, or, when a row of the same (partition, key) exists,
+// then t's columns in order, or, when a row of the same partition and identity exists,
 // updates it, under the condition replace if it is not empty.
 func upsertSQL(t sqlcache.Table, replace string) string {
 	names := []string{"partition"}

@@ -98,9 +98,14 @@ func TestPrinter_fail_jsonErrorHasMSALPythonKeys(t *testing.T) {
 
 func TestPrinter_token_jsonHasMSALKeysAndNoRefreshToken(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	claims, err := domain.NewIDTokenClaims(map[string]any{"iss": "https://idp", "sub": "s-1", "aud": "c", "exp": 1767328445,
+		"groups": []any{"g1", map[string]any{"id": "g2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := app.AuthResult{
 		AccessToken: "at-value", TokenType: "Bearer", ExpiresOn: now.Add(90 * time.Minute), Scopes: []string{"a", "b"},
-		IDToken: "raw-id-token", IDTokenClaims: &domain.IDTokenClaims{Raw: map[string]any{"sub": "s-1"}},
+		IDToken: "raw-id-token", IDTokenClaims: &claims,
 		RefreshToken: "rt-value", TokenSource: domain.SourceIdentityProvider,
 	}
 	var out bytes.Buffer
@@ -111,9 +116,14 @@ func TestPrinter_token_jsonHasMSALKeysAndNoRefreshToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"access_token": "at-value", "token_type": "Bearer", "expires_in": float64(5400), "expires_on": "2026-01-02T04:34:05Z",
-		"scope": "a b", "id_token_claims": map[string]any{"sub": "s-1"}, "token_source": "identity_provider"}
+		"scope": "a b", "id_token_claims": map[string]any{"aud": "c", "exp": float64(1767328445), "groups": []any{"g1", map[string]any{"id": "g2"}},
+			"iss": "https://idp", "sub": "s-1"}, "token_source": "identity_provider"}
 	if fmt.Sprint(m) != fmt.Sprint(want) {
 		t.Fatalf("got %v; want %v", m, want)
+	}
+	// The claims print as the token carries them: exp as the integer it is, not 1.767328445e+09.
+	if !strings.Contains(out.String(), `"exp": 1767328445`) {
+		t.Fatalf("the JSON = %s; want the claim exp as 1767328445", out.String())
 	}
 	if strings.Contains(out.String(), "rt-value") || strings.Contains(out.String(), "raw-id-token") {
 		t.Fatalf("the JSON holds the refresh token or the raw ID token: %s", out.String())

@@ -59,6 +59,9 @@ const (
 	ColExtendedExpiresOn
 	ColRefreshOn
 	ColExtra
+	// ColSecretPacked is a refresh token's secret as secretpack.Pack packed it; NULL for
+	// rows written before refresh tokens were packed, whose secret is in ColSecret.
+	ColSecretPacked
 	// NumColumns is the number of columns of the union queries.
 	NumColumns
 )
@@ -67,7 +70,7 @@ const (
 var columnNames = [NumColumns]string{
 	"kind", "key", "home_account_id", "environment", "client_id", "realm", "target", "secret",
 	"token_type", "family_id", "key_id", "local_account_id", "username", "name", "authority_type",
-	"cached_at", "expires_on", "extended_expires_on", "refresh_on", "extra",
+	"cached_at", "expires_on", "extended_expires_on", "refresh_on", "extra", "secret_packed",
 }
 
 // String returns the column's SQL name ("home_account_id"), or "column N" for a

@@ -42,7 +42,8 @@ func TestColumn_String(t *testing.T) {
 		{ColAuthorityType, "authority_type"},
 		{ColExtendedExpiresOn, "extended_expires_on"},
 		{ColExtra, "extra"},
-		{NumColumns, "column 20"},
+		{ColSecretPacked, "secret_packed"},
+		{NumColumns, "column 21"},
 		{-1, "column -1"},
 	}
 	for _, tt := range tests {

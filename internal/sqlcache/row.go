@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/secretpack"
 )
 
 // cell keeps the value the driver returned for one column, whatever its type, so that
@@ -76,7 +77,7 @@ func (r *Row) AppendTo(snap *domain.CacheSnapshot, codec ExtraCodec) error {
 	case KindRefreshToken:
 		t := domain.RefreshToken{
 			HomeAccountID: d.str(ColHomeAccountID), Environment: d.str(ColEnvironment), ClientID: d.str(ColClientID),
-			FamilyID: d.str(ColFamilyID), Realm: d.str(ColRealm), Target: d.str(ColTarget), Secret: d.secret(ColSecret),
+			FamilyID: d.str(ColFamilyID), Realm: d.str(ColRealm), Target: d.str(ColTarget), Secret: d.packedSecret(),
 			CachedAt: d.time(ColCachedAt), Extra: extra,
 		}
 		appendIf(d, &snap.RefreshTokens, t)
@@ -147,6 +148,19 @@ func (d *rowDecoder) int(col Column) int64 {
 func (d *rowDecoder) time(col Column) time.Time { return FromUnix(d.int(col)) }
 
 func (d *rowDecoder) secret(col Column) domain.Secret { return domain.Secret(d.str(col)) }
+
+// packedSecret decodes a refresh token's secret: packed in ColSecretPacked, or, in a
+// row written before refresh tokens were packed, as text in ColSecret.
+func (d *rowDecoder) packedSecret() domain.Secret {
+	if d.r.cells[ColSecretPacked].v == nil {
+		return d.secret(ColSecret)
+	}
+	s, err := secretpack.Unpack(d.str(ColSecretPacked))
+	if err != nil && d.err == nil {
+		d.err = fmt.Errorf("column %s is %w", ColSecretPacked, err)
+	}
+	return domain.Secret(s)
+}
 
 // extra decodes the extra column; NULL is no extra fields.
 func (d *rowDecoder) extra(codec ExtraCodec) map[string]json.RawMessage {

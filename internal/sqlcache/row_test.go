@@ -76,6 +76,8 @@ func TestRow_AppendTo_corruptCells(t *testing.T) {
 		want  string
 	}{
 		{"NULL secret", KindAccessToken, ColSecret, nil, ExtraCodec{}, "column secret is NULL"},
+		{"refresh token packed wrong", KindRefreshToken, ColSecretPacked, "\x05ab", ExtraCodec{}, "column secret_packed is not a packed secret"},
+		{"refresh token packed as a number", KindRefreshToken, ColSecretPacked, int64(5), ExtraCodec{}, "column secret_packed holds a int64; want text"},
 		{"NULL expiry", KindAccessToken, ColExpiresOn, nil, ExtraCodec{}, "column expires_on is NULL"},
 		{"text time", KindRefreshToken, ColCachedAt, "soon", ExtraCodec{}, "column cached_at holds a string; want an integer"},
 		{"real time", KindAccessToken, ColRefreshOn, 1.5, ExtraCodec{}, "column refresh_on holds a float64; want an integer"},

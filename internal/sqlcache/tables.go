@@ -5,16 +5,28 @@ import (
 	"strings"
 
 	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/internal/secretpack"
 )
 
 // ColumnType is the type of a cache table's column, as an upsert sends it.
 type ColumnType int
 
-// The column types: Go values string, int64 and *string (nil is NULL) respectively.
+// The column types: Go values string, int64, *string (nil is NULL), *string (nil is
+// NULL), []byte and *string respectively.
 const (
 	Text ColumnType = iota
 	Integer
 	JSON
+	// AsFolded is the text of an identifier as it was written, NULL when it equals its
+	// folded form, which the column named by the same name plus "_folded" holds: most
+	// ids are written in the case they fold to, so most rows store each id once.
+	// Readers take coalesce(name, name_folded).
+	AsFolded
+	// Bytes is binary: a packed refresh token (secretpack.Pack), Go []byte.
+	Bytes
+	// NullText is text that new rows leave NULL (a refresh token's unpacked secret,
+	// kept by rows written before packing), Go *string.
+	NullText
 )
 
 // TableColumn is a column of a cache table.
@@ -23,12 +35,19 @@ type TableColumn struct {
 	Type ColumnType
 }
 
-// Table is a cache table, as both adapters' migrations create it: its name and the
-// columns an upsert writes after partition (the first of the primary key), in the
-// order of the values KindRows.Values returns. Do not modify the tables below.
+// Table is a cache table, as both adapters' migrations create it: its name, the
+// columns after partition that identify a row (with partition, the table's unique
+// index and the conflict target of its upsert), and the columns an upsert writes after
+// partition — Identity first — in the order of the values KindRows.Values returns. Do
+// not modify the tables below.
+//
+// Since migration 0004 (SQLite) and 0005 (Postgres) the token, account and app
+// metadata tables store no entry key: an entry's key (Key() of its domain type) is a
+// function of its identity columns, which the unique index already holds (KeySQL).
 type Table struct {
-	Name    string
-	Columns []TableColumn
+	Name     string
+	Identity []string
+	Columns  []TableColumn
 }
 
 func columns(typ ColumnType, names ...string) []TableColumn {
@@ -41,46 +60,115 @@ func columns(typ ColumnType, names ...string) []TableColumn {
 
 // The cache tables, one per entry kind.
 var (
-	AccessTokens = Table{Name: "access_tokens", Columns: slices.Concat(
-		columns(Text, "key", "home_account_id", "home_account_id_folded", "environment", "environment_folded",
-			"client_id", "client_id_folded", "realm", "target", "secret", "token_type"),
-		columns(Integer, "cached_at", "expires_on", "extended_expires_on", "refresh_on"),
-		columns(Text, "key_id"), columns(JSON, "extra"))}
-	RefreshTokens = Table{Name: "refresh_tokens", Columns: slices.Concat(
-		columns(Text, "key", "home_account_id", "home_account_id_folded", "environment", "environment_folded",
-			"client_id", "client_id_folded", "family_id", "target", "secret"),
-		columns(Integer, "cached_at"), columns(JSON, "extra"), columns(Text, "realm"))}
-	IDTokens = Table{Name: "id_tokens", Columns: slices.Concat(
-		columns(Text, "key", "home_account_id", "home_account_id_folded", "environment", "environment_folded",
-			"client_id", "client_id_folded", "realm", "secret"),
-		columns(JSON, "extra"))}
-	Accounts = Table{Name: "accounts", Columns: slices.Concat(
-		columns(Text, "key", "home_account_id", "home_account_id_folded", "environment", "environment_folded",
-			"realm", "local_account_id", "username", "username_folded", "name", "authority_type"),
-		columns(JSON, "extra"))}
-	AppMetadata = Table{Name: "app_metadata", Columns: slices.Concat(
-		columns(Text, "key", "client_id", "client_id_folded", "environment", "environment_folded", "family_id"),
-		columns(JSON, "extra"))}
+	AccessTokens = Table{Name: "access_tokens",
+		Identity: []string{"home_account_id_folded", "client_id_folded", "environment_folded", "realm", "target_folded"},
+		Columns: slices.Concat(
+			columns(Text, "home_account_id_folded", "client_id_folded", "environment_folded", "realm", "target_folded"),
+			columns(AsFolded, "home_account_id", "environment", "client_id", "target"),
+			columns(Text, "secret", "token_type"),
+			columns(Integer, "cached_at", "expires_on", "extended_expires_on", "refresh_on"),
+			columns(Text, "key_id"), columns(JSON, "extra"))}
+	RefreshTokens = Table{Name: "refresh_tokens",
+		Identity: []string{"home_account_id_folded", "client_id_folded", "environment_folded", "realm"},
+		Columns: slices.Concat(
+			columns(Text, "home_account_id_folded", "client_id_folded", "environment_folded", "realm"),
+			columns(AsFolded, "home_account_id", "environment", "client_id"),
+			columns(Text, "family_id", "target"), columns(NullText, "secret"), columns(Bytes, "secret_packed"),
+			columns(Integer, "cached_at"), columns(JSON, "extra"))}
+	IDTokens = Table{Name: "id_tokens",
+		Identity: []string{"home_account_id_folded", "client_id_folded", "environment_folded", "realm"},
+		Columns: slices.Concat(
+			columns(Text, "home_account_id_folded", "client_id_folded", "environment_folded", "realm"),
+			columns(AsFolded, "home_account_id", "environment", "client_id"),
+			columns(Text, "secret"), columns(JSON, "extra"))}
+	Accounts = Table{Name: "accounts",
+		Identity: []string{"home_account_id_folded", "environment_folded", "realm"},
+		Columns: slices.Concat(
+			columns(Text, "home_account_id_folded", "environment_folded", "realm"),
+			columns(AsFolded, "home_account_id", "environment", "username"),
+			columns(Text, "username_folded", "local_account_id", "name", "authority_type"),
+			columns(JSON, "extra"))}
+	AppMetadata = Table{Name: "app_metadata",
+		Identity: []string{"client_id_folded", "environment_folded"},
+		Columns: slices.Concat(
+			columns(Text, "client_id_folded", "environment_folded"),
+			columns(AsFolded, "client_id", "environment"),
+			columns(Text, "family_id"), columns(JSON, "extra"))}
 	// ForeignSections keeps a partition's foreign sections (migration 0003): key is the
 	// section's name, value its JSON, replaced whole by an upsert of the same name.
-	ForeignSections = Table{Name: "foreign_sections", Columns: slices.Concat(columns(Text, "key"), columns(JSON, "value"))}
+	ForeignSections = Table{Name: "foreign_sections", Identity: []string{"key"},
+		Columns: slices.Concat(columns(Text, "key"), columns(JSON, "value"))}
 )
 
 // OnConflictUpdate returns the clause that ends an upsert of a row of t, in the syntax
-// SQLite and PostgreSQL share: when a row of the same (partition, key) exists, its
-// other columns are set from the new row ("excluded"), if replace is empty or holds.
+// SQLite and PostgreSQL share: when a row of the same partition and identity exists,
+// its other columns are set from the new row ("excluded"), if replace is empty or
+// holds.
 func OnConflictUpdate(t Table, replace string) string {
 	sets := make([]string, 0, len(t.Columns))
-	for _, c := range t.Columns {
-		if c.Name != "key" {
-			sets = append(sets, c.Name+" = excluded."+c.Name)
-		}
+	for _, c := range t.Columns[len(t.Identity):] {
+		sets = append(sets, c.Name+" = excluded."+c.Name)
 	}
-	q := "\nON CONFLICT (partition, key) DO UPDATE SET " + strings.Join(sets, ", ")
+	q := "\nON CONFLICT (partition, " + strings.Join(t.Identity, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
 	if replace != "" {
 		q += "\nWHERE " + replace
 	}
 	return q
+}
+
+// AsWritten returns the SQL expression reading the AsFolded column name: the id as it
+// was written.
+func AsWritten(name string) string { return "coalesce(" + name + ", " + name + "_folded)" }
+
+// KeySQL returns an SQL expression, valid in SQLite and PostgreSQL, whose value is the
+// key (Key()) of the entry of kind k in a row of its table, built from the folded
+// identity columns as package domain builds it from the entry's fields; "" for a kind
+// without one.
+func KeySQL(k Kind) string {
+	switch k {
+	case KindAccessToken:
+		return credentialKeySQL("accesstoken", "target_folded")
+	case KindRefreshToken:
+		return credentialKeySQL("refreshtoken", "''")
+	case KindIDToken:
+		return credentialKeySQL("idtoken", "''")
+	case KindAccount:
+		return "(home_account_id_folded || '-' || environment_folded || '-' || realm)"
+	case KindAppMetadata:
+		return "('appmetadata-' || environment_folded || '-' || client_id_folded)"
+	}
+	return "''"
+}
+
+// maxKeyHomes bounds the candidates KeyHomes returns: an Entra home account id holds 8
+// dashes, so a key with more dashes before its home id ends comes from an OIDC subject
+// made of dashes, and its deletion reads the partition's access tokens instead.
+const maxKeyHomes = 64
+
+// KeyHomes returns the folded home account ids an access token's key k can start
+// with, for an index search before KeySQL is compared: k cut before each of its
+// dashes (a home account id may hold dashes, so the key does not say which one ends
+// it); nil, for no filter, past maxKeyHomes candidates. A key without a dash has one
+// candidate, itself, which no row's key equals.
+func KeyHomes(k string) []string {
+	homes := []string{}
+	for i := range len(k) {
+		if k[i] == '-' {
+			if len(homes) == maxKeyHomes {
+				return nil
+			}
+			homes = append(homes, k[:i])
+		}
+	}
+	if len(homes) == 0 {
+		homes = append(homes, k)
+	}
+	return homes
+}
+
+func credentialKeySQL(kind, target string) string {
+	return "(home_account_id_folded || '-' || environment_folded || '-" + kind + "-' || client_id_folded || '-' || realm || '-' || " +
+		target + ")"
 }
 
 // KindRows is the entries of one kind of a snapshot, as rows of the kind's table.
@@ -138,13 +226,23 @@ func foreignSectionValues(fs []domain.ForeignSection, i int) ([]any, error) {
 
 // The functions below return an entry's values in its table's column order.
 
+// asFolded is the value of an AsFolded column: nil when s is its folded form.
+func asFolded(s, folded string) *string {
+	if s == folded {
+		return nil
+	}
+	return &s
+}
+
 func accessTokenValues(t domain.AccessToken, codec ExtraCodec) ([]any, error) {
 	extra, err := codec.Encode(t.Extra)
 	if err != nil {
 		return nil, err
 	}
-	return []any{t.Key(), t.HomeAccountID, FoldHome(t.HomeAccountID), t.Environment, Fold(t.Environment),
-		t.ClientID, Fold(t.ClientID), t.Realm, t.Target, string(t.Secret), t.TokenType,
+	home, env, client, target := FoldHome(t.HomeAccountID), Fold(t.Environment), Fold(t.ClientID), Fold(t.Target)
+	return []any{home, client, env, t.Realm, target,
+		asFolded(t.HomeAccountID, home), asFolded(t.Environment, env), asFolded(t.ClientID, client), asFolded(t.Target, target),
+		string(t.Secret), t.TokenType,
 		t.CachedAt.Unix(), t.ExpiresOn.Unix(), t.ExtendedExpiresOn.Unix(), t.RefreshOn.Unix(), t.KeyID, extra}, nil
 }
 
@@ -153,8 +251,10 @@ func refreshTokenValues(t domain.RefreshToken, codec ExtraCodec) ([]any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return []any{t.Key(), t.HomeAccountID, FoldHome(t.HomeAccountID), t.Environment, Fold(t.Environment),
-		t.ClientID, Fold(t.ClientID), t.FamilyID, t.Target, string(t.Secret), t.CachedAt.Unix(), extra, t.Realm}, nil
+	home, env, client := FoldHome(t.HomeAccountID), Fold(t.Environment), Fold(t.ClientID)
+	return []any{home, client, env, t.Realm,
+		asFolded(t.HomeAccountID, home), asFolded(t.Environment, env), asFolded(t.ClientID, client),
+		t.FamilyID, t.Target, (*string)(nil), secretpack.Pack(string(t.Secret)), t.CachedAt.Unix(), extra}, nil
 }
 
 func idTokenValues(t domain.IDToken, codec ExtraCodec) ([]any, error) {
@@ -162,8 +262,10 @@ func idTokenValues(t domain.IDToken, codec ExtraCodec) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{t.Key(), t.HomeAccountID, FoldHome(t.HomeAccountID), t.Environment, Fold(t.Environment),
-		t.ClientID, Fold(t.ClientID), t.Realm, string(t.Secret), extra}, nil
+	home, env, client := FoldHome(t.HomeAccountID), Fold(t.Environment), Fold(t.ClientID)
+	return []any{home, client, env, t.Realm,
+		asFolded(t.HomeAccountID, home), asFolded(t.Environment, env), asFolded(t.ClientID, client),
+		string(t.Secret), extra}, nil
 }
 
 func accountValues(a domain.Account, codec ExtraCodec) ([]any, error) {
@@ -171,8 +273,10 @@ func accountValues(a domain.Account, codec ExtraCodec) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{a.Key(), a.HomeAccountID, FoldHome(a.HomeAccountID), a.Environment, Fold(a.Environment),
-		a.Realm, a.LocalAccountID, a.Username, domain.FoldUsername(a.Username), a.Name, a.AuthorityType, extra}, nil
+	home, env, user := FoldHome(a.HomeAccountID), Fold(a.Environment), domain.FoldUsername(a.Username)
+	return []any{home, env, a.Realm,
+		asFolded(a.HomeAccountID, home), asFolded(a.Environment, env), asFolded(a.Username, user),
+		user, a.LocalAccountID, a.Name, a.AuthorityType, extra}, nil
 }
 
 func appMetadataValues(m domain.AppMetadata, codec ExtraCodec) ([]any, error) {
@@ -180,5 +284,6 @@ func appMetadataValues(m domain.AppMetadata, codec ExtraCodec) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{m.Key(), m.ClientID, Fold(m.ClientID), m.Environment, Fold(m.Environment), m.FamilyID, extra}, nil
+	client, env := Fold(m.ClientID), Fold(m.Environment)
+	return []any{client, env, asFolded(m.ClientID, client), asFolded(m.Environment, env), m.FamilyID, extra}, nil
 }

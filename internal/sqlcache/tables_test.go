@@ -3,6 +3,8 @@ package sqlcache
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +52,12 @@ func rowFromValues(t *testing.T, k KindRows, vals []any) Row {
 			continue // a folded column: written, never read back
 		}
 		v := vals[i]
+		if col.Type == AsFolded && v.(*string) == nil { // read as coalesce(name, name_folded)
+			v = vals[slices.IndexFunc(k.Table.Columns, func(c TableColumn) bool { return c.Name == col.Name+"_folded" })]
+		}
+		if b, ok := v.([]byte); ok {
+			v = string(b) // the driver returns a BLOB as []byte; a Row keeps it as text
+		}
 		if s, ok := v.(*string); ok {
 			v = nil
 			if s != nil {
@@ -74,12 +82,16 @@ func TestRowsOf_valuesMatchTheTables(t *testing.T) {
 			}
 			for i, col := range k.Table.Columns {
 				want := map[ColumnType]reflect.Type{Text: reflect.TypeFor[string](), Integer: reflect.TypeFor[int64](),
-					JSON: reflect.TypeFor[*string]()}[col.Type]
+					JSON: reflect.TypeFor[*string](), AsFolded: reflect.TypeFor[*string](), NullText: reflect.TypeFor[*string](),
+					Bytes: reflect.TypeFor[[]byte]()}[col.Type]
 				if got := reflect.TypeOf(vals[i]); got != want {
 					t.Errorf("%s.%s holds a %v; want %v", k.Table.Name, col.Name, got, want)
 				}
-				if col.Name == "key" && vals[i] == "" {
-					t.Errorf("%s.key is empty; want the entry's key", k.Table.Name)
+				if i < len(k.Table.Identity) && col.Name != k.Table.Identity[i] {
+					t.Errorf("%s column %d is %s; want the identity column %s (identity first)", k.Table.Name, i, col.Name, k.Table.Identity[i])
+				}
+				if col.Type == AsFolded && !slices.ContainsFunc(k.Table.Columns, func(c TableColumn) bool { return c.Name == col.Name+"_folded" }) {
+					t.Errorf("%s.%s has no %s_folded column to be read from", k.Table.Name, col.Name, col.Name)
 				}
 			}
 		})
@@ -149,21 +161,20 @@ func TestRowsOf_refusedExtraNamesTheField(t *testing.T) {
 }
 
 func TestOnConflictUpdate(t *testing.T) {
-	small := Table{Name: "t", Columns: []TableColumn{{"key", Text}, {"a", Text}, {"n", Integer}}}
+	small := Table{Name: "t", Identity: []string{"key"}, Columns: []TableColumn{{"key", Text}, {"a", Text}, {"n", Integer}}}
 	tests := []struct {
 		name    string
 		t       Table
 		replace string
 		want    string
 	}{
-		{"every column but the key", small, "",
+		{"every column but the identity", small, "",
 			"\nON CONFLICT (partition, key) DO UPDATE SET a = excluded.a, n = excluded.n"},
 		{"under a condition", small, "excluded.n >= t.n",
 			"\nON CONFLICT (partition, key) DO UPDATE SET a = excluded.a, n = excluded.n\nWHERE excluded.n >= t.n"},
 		{"app metadata", AppMetadata, "",
-			"\nON CONFLICT (partition, key) DO UPDATE SET client_id = excluded.client_id, client_id_folded = excluded.client_id_folded, " +
-				"environment = excluded.environment, environment_folded = excluded.environment_folded, family_id = excluded.family_id, " +
-				"extra = excluded.extra"},
+			"\nON CONFLICT (partition, client_id_folded, environment_folded) DO UPDATE SET client_id = excluded.client_id, " +
+				"environment = excluded.environment, family_id = excluded.family_id, extra = excluded.extra"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,5 +182,20 @@ func TestOnConflictUpdate(t *testing.T) {
 				t.Errorf("OnConflictUpdate(%s, %q) =\n%q; want\n%q", tt.t.Name, tt.replace, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestKeyHomes(t *testing.T) {
+	const entra = "9f4880d8-80ba-4c40-97bc-f7a23c703084.72f988bf-86f1-41af-91ab-2d7cd011db47"
+	at := domain.AccessToken{HomeAccountID: entra, Environment: "login.microsoftonline.com", ClientID: "c", Realm: "t", Target: "read"}
+	if homes := KeyHomes(at.Key()); !slices.Contains(homes, entra) {
+		t.Errorf("KeyHomes(%q) = %q; want it to hold the home account id %q", at.Key(), homes, entra)
+	}
+	dashes := domain.AccessToken{HomeAccountID: strings.Repeat("-", maxKeyHomes+1), Environment: "e", ClientID: "c"}
+	if homes := KeyHomes(dashes.Key()); homes != nil {
+		t.Errorf("KeyHomes(a key of %d dashes) = %d candidates; want nil (no filter: the home id cannot be told)", maxKeyHomes+1, len(homes))
+	}
+	if homes := KeyHomes("nodash"); !reflect.DeepEqual(homes, []string{"nodash"}) {
+		t.Errorf("KeyHomes(nodash) = %q; want [nodash], a filter that matches no row's key", homes)
 	}
 }

@@ -1,0 +1,4 @@
+package nearcache
+
+// AppendQueryKeyForTest exposes appendQueryKey to the external tests.
+var AppendQueryKeyForTest = appendQueryKey

@@ -1,0 +1,4 @@
+package domain
+
+// IndexSpaceForTest exposes indexSpace to the external tests.
+var IndexSpaceForTest = indexSpace
