@@ -239,8 +239,8 @@ func aliasConflict(t *domain.RefreshToken, same []domain.RefreshToken, old domai
 // refreshIdentity names what a refresh token is across the alias hosts of one cloud:
 // home account, canonical environment, client and issuer realm.
 func refreshIdentity(t domain.RefreshToken) string {
-	return strings.Join([]string{domain.FoldHomeAccountID(t.HomeAccountID), domain.CanonicalEnvironment(t.Environment),
-		strings.ToLower(t.ClientID), t.Realm}, "\x1f")
+	return domain.JoinKey(domain.FoldHomeAccountID(t.HomeAccountID), domain.CanonicalEnvironment(t.Environment),
+		strings.ToLower(t.ClientID), t.Realm)
 }
 
 // readDocument reads all of r, refusing more than MaxCacheDocument bytes.

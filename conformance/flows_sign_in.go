@@ -99,7 +99,9 @@ func scenarioSilentSignIn(t *testing.T, env FlowEnv) {
 
 // scenarioSilentSignInForeignAudience: a cached ID token row is not served for a
 // sign-in unless its aud names this client: a row put there by another writer (an
-// import, a tampered database) is never handed out.
+// import, a tampered database) is never handed out, nor taken for the identity a
+// refresh must continue — the refresh is bound to the account by its home account id,
+// and its ID token replaces the row.
 func scenarioSilentSignInForeignAudience(t *testing.T, env FlowEnv) {
 	ctx := flowContext(t)
 	f := env.Flows(flowPartition)
@@ -120,13 +122,20 @@ func scenarioSilentSignInForeignAudience(t *testing.T, env FlowEnv) {
 	if res.IDToken == forged.Secret {
 		t.Fatal("the ID token of another audience was served")
 	}
-	// Not served, so a refresh is made; its ID token must continue the cached one (OIDC
-	// Core §12.2), which names another audience: it is refused too, and nothing changes.
-	if !errors.Is(err, domain.ErrInvalidIDToken) || res.IDToken != "" {
-		t.Fatalf("Silent without scopes over an ID token of another audience = %v; want ErrInvalidIDToken and no token", err)
+	// Not served, so a refresh is made. The row is not this client's ID token, so the
+	// response is not compared with it (it would be refused for ever) but bound to the
+	// account by its home account id; its ID token is returned and replaces the row.
+	wantSignIn(t, "Silent without scopes over an ID token of another audience", res, err, domain.SourceIdentityProvider)
+	if res.IDTokenClaims.Subject != first.IDTokenClaims.Subject || res.Account.HomeAccountID != first.Account.HomeAccountID {
+		t.Fatalf("the refresh over a foreign row answered for %q (sub %q); want the account %q", res.Account.HomeAccountID, res.IDTokenClaims.Subject, first.Account.HomeAccountID)
 	}
 	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
 		t.Fatalf("refresh grants = %d; want 1 (the row was not served)", n)
+	}
+	again, err := f.Silent(ctx, nil, first.Account, false)
+	wantSignIn(t, "Silent without scopes after the refresh", again, err, domain.SourceCache)
+	if again.IDToken != res.IDToken {
+		t.Fatal("Silent after the refresh served another ID token than the refreshed one")
 	}
 }
 

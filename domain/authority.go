@@ -278,6 +278,39 @@ func adfsRealm(r string) string {
 	return r
 }
 
+// SameHomeAccountID reports whether two home account ids name one account of this
+// authority (DESIGN §3). An OIDC issuer's home account id is its sub, case-sensitive
+// whatever it looks like: "Alice" and "alice" are two people, and so are two subjects
+// spelled like an Entra uid.utid in two cases (an issuer may derive subjects from user
+// input). Microsoft's authorities (Entra, B2C, ADFS) compare as domain.SameHomeAccountID:
+// their client_info uid.utid case-insensitively, as MSAL does.
+func (a Authority) SameHomeAccountID(x, y string) bool {
+	if a.IsIssuerRealm() {
+		return x == y
+	}
+	return SameHomeAccountID(x, y)
+}
+
+// FoldHomeAccountID returns the form in which this authority's home account ids compare
+// (SameHomeAccountID): the id itself for an OIDC issuer, else domain.FoldHomeAccountID.
+func (a Authority) FoldHomeAccountID(id string) string {
+	if a.IsIssuerRealm() {
+		return id
+	}
+	return FoldHomeAccountID(id)
+}
+
+// IDTokenIsAbout reports whether claims are about the account with home account id
+// homeID (localAccountID: its object id in the token's tenant, "" when unknown), as this
+// authority compares home account ids: an OIDC issuer's sub exactly, else
+// IDTokenClaims.BelongsTo.
+func (a Authority) IDTokenIsAbout(c IDTokenClaims, homeID, localAccountID string) bool {
+	if a.IsIssuerRealm() {
+		return c.Subject != "" && c.Subject == homeID
+	}
+	return c.BelongsTo(homeID, localAccountID)
+}
+
 // RefreshTokenRealm is the realm of the refresh tokens issued through this authority:
 // the issuer realm for an OIDC issuer, empty otherwise (an Entra refresh token serves
 // every tenant of the account, as MSAL caches it).

@@ -210,6 +210,24 @@ func (t AccessToken) Servable(now time.Time, skew time.Duration) string {
 	return ""
 }
 
+// Servable reports why the cached ID token with claims c must not be served, whatever
+// its expiry: "" when it may be. A cache hit never verifies an ID token's signature, so
+// a row is held to what a provider could have issued, as a cached access token is
+// (AccessToken.Servable): issued (iat) not in the future beyond skew, and a lifetime —
+// exp after iat, or after now when the token has no iat — within MaxTokenLifetime. An
+// edited row must not keep a user signed in for years without the provider being asked.
+func (c IDTokenClaims) Servable(now time.Time, skew time.Duration) string {
+	switch {
+	case !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(skew)):
+		return "issued in the future"
+	case !c.IssuedAt.IsZero() && c.Expiry.Sub(c.IssuedAt) > MaxTokenLifetime:
+		return "lifetime over the cap"
+	case c.Expiry.Sub(now) > MaxTokenLifetime:
+		return "expiry beyond the lifetime cap"
+	}
+	return ""
+}
+
 // RefreshDue reports whether a proactive refresh is due (refresh_on has passed).
 func (t AccessToken) RefreshDue(now time.Time) bool {
 	return !t.RefreshOn.IsZero() && !now.Before(t.RefreshOn)

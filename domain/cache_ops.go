@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // CacheQuery selects the entries of one home account in one partition: the indexed
 // look-up every silent call makes.
@@ -104,6 +107,25 @@ func (k RefreshLockKey) String() string {
 	}
 	return strings.Join([]string{k.Partition, FoldHomeAccountID(k.HomeAccountID),
 		CanonicalEnvironment(k.Environment), client, family, k.Realm}, "\x1f")
+}
+
+// JoinKey joins fields into one string from which each field can be read back: every
+// field is preceded by its length in decimal and a colon. In-process keys built from
+// caller or cache text (a partition, a home account id, claims, a realm from a cache row)
+// use it, so that no choice of field contents makes two different field lists one key —
+// a separator byte would, as soon as a field may contain it.
+func JoinKey(fields ...string) string {
+	n := 0
+	for _, f := range fields {
+		n += len(f) + 8
+	}
+	b := make([]byte, 0, n)
+	for _, f := range fields {
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
+	}
+	return string(b)
 }
 
 // CacheSnapshot is the whole content of one partition, as exported and imported.

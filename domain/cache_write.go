@@ -115,7 +115,7 @@ func accountFor(resp TokenResponse, c ResponseContext) (Account, error) {
 		if c.Account == nil {
 			return Account{}, Errorf(ErrInvalidResponse, "token response identifies no account (no id_token)")
 		}
-		if home != "" && !SameHomeAccountID(home, c.Account.HomeAccountID) {
+		if home != "" && !c.Authority.SameHomeAccountID(home, c.Account.HomeAccountID) {
 			return Account{}, Errorf(ErrInvalidIDToken, "token response names a different account than the one refreshed")
 		}
 		a := *c.Account
@@ -145,7 +145,7 @@ func accountFor(resp TokenResponse, c ResponseContext) (Account, error) {
 		Username: c.Claims.Username(), Name: c.Claims.Name, AuthorityType: authorityType(c.Authority.Kind),
 	}
 	if c.Account != nil {
-		if !SameHomeAccountID(c.Account.HomeAccountID, home) {
+		if !c.Authority.SameHomeAccountID(c.Account.HomeAccountID, home) {
 			return Account{}, Errorf(ErrInvalidIDToken, "refresh response names a different account than the one refreshed")
 		}
 		a.Extra = cloneExtra(c.Account.Extra)

@@ -24,9 +24,11 @@ import (
 //   - Times round-trip at second precision; Extra fields round-trip byte for byte. An
 //     Extra value that is not valid JSON is refused (ErrInvalidInput wrapped in
 //     ErrCacheStore) and fails the whole Write or Import.
-//   - Home account ids match as domain.FoldHomeAccountID says: Entra's uid.utid
-//     case-insensitively, every other id (an OIDC sub) exactly — "Alice" and "alice"
-//     are two accounts with two sets of entries. Environments and client ids match
+//   - Home account ids match as domain.FoldHomeAccountID says: an id shaped like
+//     Entra's uid.utid case-insensitively, every other id exactly — "Alice" and
+//     "alice" are two accounts with two sets of entries. On an OIDC issuer, where a
+//     sub is case-sensitive whatever its shape, the use cases drop the entries whose
+//     home account id is not exactly the account's (domain.Authority.SameHomeAccountID). Environments and client ids match
 //     case-insensitively, as the unified-cache keys lower-case them, and an environment
 //     matches its aliases (domain.MatchEnvironment) on every path: Find, Accounts with
 //     its client filter, RemoveAccount; realms match

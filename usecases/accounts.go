@@ -51,7 +51,7 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 		if authority.IsIssuerRealm() && r.Realm != authority.Realm() {
 			continue
 		}
-		k := domain.HomeAccount{HomeAccountID: domain.FoldHomeAccountID(r.HomeAccountID), Environment: domain.CanonicalEnvironment(r.Environment)}
+		k := domain.HomeAccount{HomeAccountID: authority.FoldHomeAccountID(r.HomeAccountID), Environment: domain.CanonicalEnvironment(r.Environment)}
 		if cur, ok := byHome[k]; !ok || preferRecord(authority, r, cur) {
 			byHome[k] = r
 		}
@@ -133,7 +133,9 @@ func (a *Accounts) Remove(ctx context.Context, acct domain.Account) error {
 	}
 	if authority.IsIssuerRealm() {
 		removal.Realms = []string{authority.Realm()}
-		found = inRealm(found, authority.Realm())
+		// Only the account's own entries decide that it exists: another subject that
+		// matches only by the stores' Entra-shaped folding is another person (ofAccount).
+		found = inRealm(ofAccount(found, authority, acct.HomeAccountID), authority.Realm())
 	}
 	if len(found.Accounts) == 0 && len(found.AccessTokens) == 0 && len(found.RefreshTokens) == 0 && len(found.IDTokens) == 0 {
 		return domain.Errorf(domain.ErrInvalidInput, "accounts: no such account in this partition")

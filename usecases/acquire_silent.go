@@ -90,6 +90,7 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 			if err != nil {
 				return domain.AuthResult{}, storeErr("silent: read cache", err)
 			}
+			found = ofAccount(found, authority, req.Account.HomeAccountID)
 			if res, ok := s.cacheHit(ctx, found, authority, req.Account, scopes); ok && !res.refreshDue {
 				s.e.cacheLookedUp(ctx, ports.FlowSilent, true)
 				return res.result, nil
@@ -122,7 +123,36 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 
 func (s *Silent) find(ctx context.Context, authority domain.Authority, acct domain.Account) (domain.CacheEntries, error) {
 	found, err := s.e.store.Find(ctx, s.query(authority, acct))
-	return found, storeErr("silent: read cache", err)
+	return ofAccount(found, authority, acct.HomeAccountID), storeErr("silent: read cache", err)
+}
+
+// ofAccount keeps the entries of found whose home account id is home as the authority
+// compares them (domain.Authority.SameHomeAccountID). Stores match home account ids by
+// their shape (domain.FoldHomeAccountID: an Entra-shaped uid.utid in any case), which is
+// right for Microsoft's authorities and too loose for an OIDC issuer, whose sub is
+// case-sensitive whatever it looks like (DESIGN §3): there, a subject spelled like a
+// uid.utid in another case is another person, and this filter drops that person's
+// entries before any path (hit, refresh candidates, refresh identity, sign-in) sees them.
+// It allocates only when it drops something.
+func ofAccount(found domain.CacheEntries, authority domain.Authority, home string) domain.CacheEntries {
+	if !authority.IsIssuerRealm() || home == "" {
+		return found
+	}
+	other := func(id string) bool { return id != home }
+	found.AccessTokens = dropIf(found.AccessTokens, func(t domain.AccessToken) bool { return other(t.HomeAccountID) })
+	found.RefreshTokens = dropIf(found.RefreshTokens, func(t domain.RefreshToken) bool { return other(t.HomeAccountID) })
+	found.IDTokens = dropIf(found.IDTokens, func(t domain.IDToken) bool { return other(t.HomeAccountID) })
+	found.Accounts = dropIf(found.Accounts, func(a domain.Account) bool { return other(a.HomeAccountID) })
+	return found
+}
+
+// dropIf returns s without the elements drop reports, in a new slice when it drops any
+// (s may be the store's own), else s itself.
+func dropIf[T any](s []T, drop func(T) bool) []T {
+	if !slices.ContainsFunc(s, drop) {
+		return s
+	}
+	return slices.DeleteFunc(slices.Clone(s), drop)
 }
 
 // query is the cache query of a silent call: the account in the partition, on the
@@ -169,10 +199,19 @@ func (s *Silent) cacheHit(ctx context.Context, found domain.CacheEntries, author
 		RefreshOn: best.RefreshOn, Scopes: best.Scopes(), Account: accountOf(found, authority, acct, best.Realm),
 		TokenSource: domain.SourceCache,
 	}
-	if idt := idTokenOf(found, authority, s.e.cfg.ClientID, best.Realm); idt != nil {
-		res.IDToken = idt.Secret
-		if c, ok := s.e.claims.claims(string(idt.Secret)); ok {
-			res.IDTokenClaims = c
+	// The access token is served whatever the ID tokens beside it hold: a row that
+	// fails servableIDToken is treated as absent, as when no ID token is cached (a
+	// refresh answered without one), never as a miss — a bad row that no refresh
+	// replaces would otherwise make every call a refresh.
+	iss := issuerOf{authority: authority}
+	for i := range found.IDTokens {
+		t := &found.IDTokens[i]
+		if !authority.SameRealm(t.Realm, best.Realm) {
+			continue
+		}
+		if c, ok := s.e.servableIDToken(ctx, &iss, found, acct, t); ok {
+			res.IDToken, res.IDTokenClaims = t.Secret, c
+			break
 		}
 	}
 	return hit{result: res, refreshDue: best.RefreshDue(now)}, true
@@ -298,13 +337,4 @@ func accountOf(found domain.CacheEntries, authority domain.Authority, acct domai
 		}
 	}
 	return acct
-}
-
-func idTokenOf(found domain.CacheEntries, authority domain.Authority, clientID, realm string) *domain.IDToken {
-	for i, t := range found.IDTokens {
-		if t.ClientID == clientID && authority.SameRealm(t.Realm, realm) {
-			return &found.IDTokens[i]
-		}
-	}
-	return nil
 }

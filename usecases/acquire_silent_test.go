@@ -192,13 +192,14 @@ func TestSilent_Acquire_entraScopesMatchIgnoringCase(t *testing.T) {
 // changes nothing the next caller gets.
 func TestSilent_Acquire_callersCannotChangeEachOthersClaims(t *testing.T) {
 	f := newFixture(t)
-	claims := f.claimsFor("alice", "")
+	claims := f.claimsFor(testHome, "") // about the account: a hit serves no other ID token's claims
 	claims["aud"] = []any{testClient, "api"}
 	claims["azp"] = testClient
 	claims["groups"] = []any{"staff", map[string]any{"id": "g2"}}
 	idt := domain.IDToken{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, claims)}
 	f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)}, IDTokens: []domain.IDToken{idt},
 		Accounts: []domain.Account{f.account()}}).Times(3)
+	f.expectMetadata() // the hit checks the ID token's issuer
 	s := newSilent(t, f)
 	req := usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()}
 	// The first call parses the token, the others are served from the claims cache:
@@ -210,8 +211,8 @@ func TestSilent_Acquire_callersCannotChangeEachOthersClaims(t *testing.T) {
 		}
 		c := res.IDTokenClaims
 		groups, _ := c.Claim("groups")
-		if c.Subject != "alice" || c.PreferredUsername != "alice@example.com" || c.Audience[0] != testClient || c.Audience[1] != "api" ||
-			fmt.Sprint(groups) != "[staff map[id:g2]]" || fmt.Sprint(c.RawClaims()["sub"]) != "alice" {
+		if c.Subject != testHome || c.PreferredUsername != testHome+"@example.com" || c.Audience[0] != testClient || c.Audience[1] != "api" ||
+			fmt.Sprint(groups) != "[staff map[id:g2]]" || fmt.Sprint(c.RawClaims()["sub"]) != testHome {
 			t.Fatalf("call %d: claims after earlier callers edited theirs: sub %q, username %q, aud %q, groups %v, raw sub %v; want the token's",
 				call, c.Subject, c.PreferredUsername, c.Audience, groups, c.RawClaims()["sub"])
 		}

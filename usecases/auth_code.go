@@ -328,7 +328,9 @@ func (g *replayGuard) completed(flow domain.AuthCodeFlow) bool {
 	return ok
 }
 
-func replayKey(flow domain.AuthCodeFlow) string { return flow.State + "\x1f" + flow.Nonce }
+// replayKey names a flow in the replay guard; the state may be the caller's text, so the
+// fields are length-prefixed (domain.JoinKey), never separated by a byte it may hold.
+func replayKey(flow domain.AuthCodeFlow) string { return domain.JoinKey(flow.State, flow.Nonce) }
 
 func errReplay() error {
 	return domain.Errorf(domain.ErrInvalidFlow, "auth code flow was already completed (replay)")

@@ -81,7 +81,8 @@ func (c *ClientCredentials) acquire(ctx context.Context, req ClientRequest, scop
 			return res, err
 		}
 	}
-	key := strings.Join([]string{c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache), req.ExtraBody.Encode()}, "\x1f")
+	// Length-prefixed fields (domain.JoinKey): the partition and claims are caller text.
+	key := domain.JoinKey(c.e.cfg.Partition, authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims, strconv.FormatBool(useCache), req.ExtraBody.Encode())
 	return shared(ctx, c.flight, key, flight{op: "client credentials", flow: ports.FlowClientCredentials, e: c.e}, func(ctx context.Context) (domain.AuthResult, error) {
 		lock := domain.RefreshLockKey{Partition: c.e.cfg.Partition, ClientID: c.e.cfg.ClientID, Environment: authority.Host, Realm: authority.Realm()}
 		var res domain.AuthResult

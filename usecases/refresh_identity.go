@@ -17,13 +17,19 @@ import (
 func (s *Silent) refreshIdentity(ctx context.Context, authority domain.Authority, acct domain.Account, found domain.CacheEntries) (domain.Account, *cachedIDToken) {
 	s.e.learnTenantIDFromMetadata(ctx, authority)
 	realms := s.e.realmsFor(authority, acct, found, nil)
+	iss := issuerOf{authority: authority}
 	for _, realm := range realms {
-		for _, t := range found.IDTokens {
-			if t.ClientID != s.e.cfg.ClientID || !authority.SameRealm(t.Realm, realm) {
+		for i := range found.IDTokens {
+			t := &found.IDTokens[i]
+			if !authority.SameRealm(t.Realm, realm) {
 				continue
 			}
-			if _, c, err := domain.ParseIDToken(string(t.Secret)); err == nil {
-				return accountOf(found, authority, acct, t.Realm), &cachedIDToken{raw: t.Secret, claims: c}
+			// Only an ID token the cache may serve as the account's (servableIDToken) is
+			// the identity the response must continue, and the claims a response without
+			// an ID token is returned with: another person's token filed under the
+			// account would refuse the account's own refresh, or name that person.
+			if c, ok := s.e.servableIDToken(ctx, &iss, found, acct, t); ok {
+				return accountOf(found, authority, acct, t.Realm), &cachedIDToken{raw: t.Secret, claims: *c}
 			}
 		}
 	}

@@ -32,7 +32,7 @@ func TestSilent_Acquire_refreshKeepingHomeAccountButChangingSubIsRefused(t *test
 			const env = "login.microsoftonline.com"
 			acct := domain.Account{HomeAccountID: entraID, Environment: env, Realm: tenantA, Username: "alice@a.example"}
 			cachedClaims := f.claimsFor("sub-alice", "")
-			cachedClaims["tid"], cachedClaims["oid"] = tenantA, "uid-1"
+			cachedClaims["tid"], cachedClaims["oid"] = tenantA, entraUID
 			rt := f.refreshToken(testClient, "", "rt-1")
 			rt.HomeAccountID, rt.Environment = entraID, env
 			f.find(domain.CacheEntries{
@@ -42,10 +42,10 @@ func TestSilent_Acquire_refreshKeepingHomeAccountButChangingSubIsRefused(t *test
 			f.expectMetadata()
 			f.lockRunsCallback()
 			claims := f.claimsFor(tc.sub, "")
-			claims["tid"], claims["oid"] = tenantA, "uid-1"
+			claims["tid"], claims["oid"] = tenantA, entraUID
 			resp := f.tokenResponse(t, tc.sub)
 			resp.IDToken = idToken(t, claims)
-			resp.ClientInfo = clientInfo(t, "uid-1", tenantA) // the same home account: entraID
+			resp.ClientInfo = clientInfo(t, entraUID, tenantA) // the same home account: entraID
 			f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(resp, nil)
 			f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
 			// Writes are counted rather than refused by the mock: a mock failure inside the

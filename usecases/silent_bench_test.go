@@ -443,11 +443,22 @@ func benchIDToken(r *rand.Rand, acct domain.Account) string {
 	return benchHeader + "." + base64.RawURLEncoding.EncodeToString(claims) + "." + benchCut(r, 342)
 }
 
-// noProvider fails every call: a cache hit must not reach the provider.
+// noProvider fails every call but Metadata: a cache hit must not reach the provider's
+// token endpoint. Metadata is the provider adapter's cached discovery document, which a
+// hit reads to check the cached ID token's issuer.
 type noProvider struct{}
 
-func (noProvider) Metadata(context.Context, domain.Authority) (domain.ProviderMetadata, error) {
-	return domain.ProviderMetadata{}, fmt.Errorf("provider called on a cache hit")
+func (noProvider) Metadata(_ context.Context, a domain.Authority) (domain.ProviderMetadata, error) {
+	return domain.ProviderMetadata{Authority: a, Issuer: fakeIssuer(a)}, nil
+}
+
+// fakeIssuer is the issuer the discovery document of a test authority names: Entra's
+// multi-tenant template, else the authority's URL.
+func fakeIssuer(a domain.Authority) string {
+	if a.Kind == domain.AuthorityEntra {
+		return "https://login.microsoftonline.com/{tenantid}/v2.0"
+	}
+	return strings.TrimSuffix(a.URL, "/")
 }
 func (noProvider) AuthorizationURL(context.Context, domain.Authority, domain.AuthorizationRequest) (string, error) {
 	return "", fmt.Errorf("provider called on a cache hit")

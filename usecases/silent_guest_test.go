@@ -36,7 +36,7 @@ func (f *fixture) entraClaims(tenant, sub, oid string) map[string]any {
 // token, access token, refresh token), plus what extra caches of tenantB.
 func (f *fixture) guestScene(t *testing.T, extra func(*domain.CacheEntries)) (domain.Account, domain.CacheEntries) {
 	t.Helper()
-	acct := domain.Account{HomeAccountID: entraID, Environment: entraEnv, Realm: tenantA, LocalAccountID: "uid-1", Username: "alice@a.example", AuthorityType: domain.AuthorityTypeMSSTS}
+	acct := domain.Account{HomeAccountID: entraID, Environment: entraEnv, Realm: tenantA, LocalAccountID: entraUID, Username: "alice@a.example", AuthorityType: domain.AuthorityTypeMSSTS}
 	at := f.accessToken("read", time.Hour)
 	at.HomeAccountID, at.Environment, at.Realm = entraID, entraEnv, tenantA
 	rt := f.refreshToken(testClient, "", "rt-1")
@@ -44,7 +44,7 @@ func (f *fixture) guestScene(t *testing.T, extra func(*domain.CacheEntries)) (do
 	e := domain.CacheEntries{
 		Accounts: []domain.Account{acct}, AccessTokens: []domain.AccessToken{at}, RefreshTokens: []domain.RefreshToken{rt},
 		IDTokens: []domain.IDToken{{HomeAccountID: entraID, Environment: entraEnv, ClientID: testClient, Realm: tenantA,
-			Secret: idToken(t, f.entraClaims(tenantA, "sub-alice-a", "uid-1"))}},
+			Secret: idToken(t, f.entraClaims(tenantA, "sub-alice-a", entraUID))}},
 	}
 	if extra != nil {
 		extra(&e)
@@ -78,14 +78,14 @@ func TestSilent_Acquire_guestTenantRefresh(t *testing.T) {
 	}{
 		// Nothing cached in tenantB: bound by client_info's home account id. Before
 		// per-tenant comparison this was refused as "a different issuer".
-		{name: "first refresh in the guest tenant is cached under its realm", sub: "sub-alice-b", clientInfo: "uid-1." + tenantA, stored: true},
+		{name: "first refresh in the guest tenant is cached under its realm", sub: "sub-alice-b", clientInfo: entraUID + "." + tenantA, stored: true},
 		{name: "client_info naming another home account is refused", sub: "sub-alice-b", clientInfo: "uid-2." + tenantA},
-		{name: "client_info naming another home tenant is refused", sub: "sub-alice-b", clientInfo: "uid-1." + tenantB},
+		{name: "client_info naming another home tenant is refused", sub: "sub-alice-b", clientInfo: entraUID + "." + tenantB},
 		{name: "no client_info is refused", sub: "sub-alice-b"},
 		// tenantB's ID token cached: the response must continue it, not the home one.
-		{name: "refresh continuing the guest tenant's ID token is cached", cached: guestCached, sub: "sub-alice-b", clientInfo: "uid-1." + tenantA, stored: true},
-		{name: "refresh naming another sub than the guest tenant's ID token is refused", cached: guestCached, sub: "sub-mallory", clientInfo: "uid-1." + tenantA},
-		{name: "a tenant id spelt in capitals finds its cached ID token", cached: guestCached, sub: "sub-mallory", clientInfo: "uid-1." + tenantA, tenant: strings.ToUpper(tenantB)},
+		{name: "refresh continuing the guest tenant's ID token is cached", cached: guestCached, sub: "sub-alice-b", clientInfo: entraUID + "." + tenantA, stored: true},
+		{name: "refresh naming another sub than the guest tenant's ID token is refused", cached: guestCached, sub: "sub-mallory", clientInfo: entraUID + "." + tenantA},
+		{name: "a tenant id spelt in capitals finds its cached ID token", cached: guestCached, sub: "sub-mallory", clientInfo: entraUID + "." + tenantA, tenant: strings.ToUpper(tenantB)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := entraFixture(t, "https://"+entraEnv+"/organizations")

@@ -111,7 +111,7 @@ func TestSilent_Acquire_hotPathKeepsEveryIdentityRule(t *testing.T) {
 						t.Fatalf("%T does not implement ports.HitReader; this test is about its hit path", store)
 					}
 					e := tc.cached
-					idt := rawIDTokenFor(t, e.home)
+					idt := rawIDTokenFor(t, tc.authority, e.home)
 					snap := domain.CacheSnapshot{
 						AccessTokens: []domain.AccessToken{{HomeAccountID: e.home, Environment: e.env, ClientID: e.client, Realm: e.realm,
 							Target: benchScope, Secret: e.secret, TokenType: "Bearer", CachedAt: e.cachedAt, ExpiresOn: e.expiresOn, ExtendedExpiresOn: e.expiresOn}},
@@ -140,9 +140,11 @@ func TestSilent_Acquire_hotPathKeepsEveryIdentityRule(t *testing.T) {
 	}
 }
 
-// rawIDTokenFor returns a compact JWS whose subject is sub.
-func rawIDTokenFor(t *testing.T, sub string) string {
-	return string(idToken(t, map[string]any{"iss": "https://idp.example/realms/a", "sub": sub, "aud": benchClientID, "exp": benchNow.Add(time.Hour).Unix()}))
+// rawIDTokenFor returns a compact JWS whose subject is sub, issued by authority's issuer
+// (as noProvider's discovery names it) to benchClientID, in tenant hotTenant.
+func rawIDTokenFor(t *testing.T, authority domain.Authority, sub string) string {
+	iss := strings.ReplaceAll(fakeIssuer(authority), "{tenantid}", hotTenant)
+	return string(idToken(t, map[string]any{"iss": iss, "sub": sub, "tid": hotTenant, "aud": benchClientID, "iat": benchNow.Unix(), "exp": benchNow.Add(time.Hour).Unix()}))
 }
 
 // TestSealedStore_FindHit_opensSecrets checks that a sealed store's hit path opens the
@@ -157,7 +159,7 @@ func TestSealedStore_FindHit_opensSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			idt := rawIDTokenFor(t, hotHome)
+			idt := rawIDTokenFor(t, a, hotHome)
 			at := domain.AccessToken{HomeAccountID: hotHome, Environment: a.Host, ClientID: benchClientID, Realm: hotTenant, Target: benchScope,
 				Secret: "at-secret", TokenType: "Bearer", CachedAt: benchNow, ExpiresOn: benchNow.Add(time.Hour), ExtendedExpiresOn: benchNow.Add(time.Hour)}
 			id := domain.IDToken{HomeAccountID: hotHome, Environment: a.Host, ClientID: benchClientID, Realm: hotTenant, Secret: domain.Secret(idt)}

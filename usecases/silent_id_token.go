@@ -2,9 +2,7 @@ package usecases
 
 import (
 	"context"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/ports"
@@ -34,11 +32,9 @@ func (s *Silent) acquireIDToken(ctx context.Context, req SilentRequest) (domain.
 		}
 	}
 	lock := s.e.refreshLockKey(authority, req.Account)
-	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found, nil))
-	slices.Sort(realms)
 	// Its own flight: the result is an ID token, not the access token a scoped call
-	// with the same refresh token waits for.
-	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), "\x00id_token", req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	// with the same refresh token waits for (a target never contains "\x00").
+	key := s.e.flightKey(authority, lock, s.e.realmsFor(authority, req.Account, found, nil), "\x00id_token", req.Claims, strconv.FormatBool(useCache))
 	return shared(ctx, s.flight, key, flight{op: "silent", flow: ports.FlowSilent, e: s.e}, func(ctx context.Context) (domain.AuthResult, error) {
 		var res domain.AuthResult
 		var fnErr error
@@ -65,41 +61,21 @@ func (s *Silent) acquireIDToken(ctx context.Context, req SilentRequest) (domain.
 }
 
 // idTokenHit returns the cached ID token of this client for the account, in a realm
-// the authority accepts, that is valid beyond the expiry buffer; with several, the one
-// that expires last. Its claims must name this client as an audience: a cache row is
-// not trusted to be the token this client was issued.
+// the authority accepts, that the cache may serve (servableIDToken) and that is valid
+// beyond the expiry buffer; with several, the one that expires last.
 func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, authority domain.Authority, acct domain.Account) (domain.AuthResult, bool) {
 	now := s.e.clock.Now()
 	realms := s.e.realmsFor(authority, acct, found, nil)
+	iss := issuerOf{authority: authority}
 	var best *domain.IDToken
 	var bestClaims *domain.IDTokenClaims
-	var issuer string // fetched once, only when a candidate needs it
-	haveIssuer := false
 	for i := range found.IDTokens {
 		t := &found.IDTokens[i]
-		if t.ClientID != s.e.cfg.ClientID || t.Secret == "" || !sameRealmIn(authority, realms, t.Realm) {
+		if !sameRealmIn(authority, realms, t.Realm) {
 			continue
 		}
-		c, ok := s.e.claims.claims(string(t.Secret))
-		if !ok || !now.Before(c.Expiry.Add(-s.e.cfg.ExpiryBuffer)) || c.CheckAudience(s.e.cfg.ClientID) != nil {
-			continue
-		}
-		// The row is not trusted to hold the token issued to this account: it must be
-		// the provider's (iss) and about the account it is filed under (sub, or Entra's
-		// oid and tid), else it is a miss and the refresh answers — never another person.
-		if !c.BelongsTo(acct.HomeAccountID, localAccountIDIn(found, authority, t.Realm)) {
-			s.e.log.WarnContext(ctx, "cached ID token is not about the account; not served", "key", t.Key())
-			continue
-		}
-		if !haveIssuer {
-			meta, err := s.e.idp.Metadata(ctx, authority)
-			if err != nil {
-				return domain.AuthResult{}, false
-			}
-			issuer, haveIssuer = meta.Issuer, true
-		}
-		if c.CheckIssuer(issuer) != nil {
-			s.e.log.WarnContext(ctx, "cached ID token is not from the authority's issuer; not served", "key", t.Key())
+		c, ok := s.e.servableIDToken(ctx, &iss, found, acct, t)
+		if !ok || !now.Before(c.Expiry.Add(-s.e.cfg.ExpiryBuffer)) {
 			continue
 		}
 		if bestClaims == nil || c.Expiry.After(bestClaims.Expiry) {
@@ -114,6 +90,70 @@ func (s *Silent) idTokenHit(ctx context.Context, found domain.CacheEntries, auth
 		IDToken: best.Secret, IDTokenClaims: bestClaims, ExpiresOn: bestClaims.Expiry,
 		Account: accountOf(found, authority, acct, best.Realm), TokenSource: domain.SourceCache, For: domain.ForIDToken,
 	}, true
+}
+
+// servableIDToken returns the claims of the cached ID token t when they may be handed
+// out as acct's — beside a cached access token, as a sign-in, or as the identity a
+// refresh response must continue — and false, logged by key, when not. A cache row is
+// not trusted to hold the token this client was issued for this account (a tampered or
+// mis-filed row, an imported document): t must be this client's, with a secret; its
+// claims must name this client as an audience (aud, azp), be about the account it is
+// filed under (sub, or Entra's oid and tid; compared as the authority compares home
+// account ids), come from the authority's issuer, and have a lifetime a provider could
+// have issued (domain.IDTokenClaims.Servable: a hit never verifies the signature).
+// Which realm t may have is the caller's rule; expiry too (an expired ID token still
+// says who the user is beside a valid access token).
+//
+// Every path that serves a cached ID token goes through here, so that none of them
+// applies less than the others.
+func (e *engine) servableIDToken(ctx context.Context, iss *issuerOf, found domain.CacheEntries, acct domain.Account, t *domain.IDToken) (*domain.IDTokenClaims, bool) {
+	if t.ClientID != e.cfg.ClientID || t.Secret == "" {
+		return nil, false
+	}
+	c, ok := e.claims.claims(string(t.Secret))
+	if !ok || c.CheckAudience(e.cfg.ClientID) != nil {
+		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "unreadable, or not issued to this client")
+		return nil, false
+	}
+	authority := iss.authority
+	if !authority.IDTokenIsAbout(*c, acct.HomeAccountID, localAccountIDIn(found, authority, t.Realm)) {
+		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "not about the account it is filed under")
+		return nil, false
+	}
+	if why := c.Servable(e.clock.Now(), e.cfg.ClockSkew); why != "" {
+		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", why)
+		return nil, false
+	}
+	want, ok := iss.get(ctx, e)
+	if !ok {
+		return nil, false
+	}
+	if c.CheckIssuer(want) != nil {
+		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "not from the authority's issuer")
+		return nil, false
+	}
+	return c, true
+}
+
+// issuerOf fetches the authority's issuer (the provider adapter's cached discovery
+// document) at most once per call, and only when a cached ID token needs checking.
+type issuerOf struct {
+	authority     domain.Authority
+	issuer        string
+	fetched, fail bool
+}
+
+func (i *issuerOf) get(ctx context.Context, e *engine) (string, bool) {
+	if !i.fetched {
+		i.fetched = true
+		meta, err := e.idp.Metadata(ctx, i.authority)
+		if err != nil {
+			e.log.DebugContext(ctx, "issuer unknown; no cached ID token served", "authority", i.authority.URL, domain.ErrorAttr(err))
+			i.fail = true
+		}
+		i.issuer = meta.Issuer
+	}
+	return i.issuer, !i.fail
 }
 
 // localAccountIDIn returns the local account id (Entra's object id in that tenant) of the

@@ -14,9 +14,10 @@ import (
 )
 
 const (
-	tenantA = "aaaaaaaa-0000-0000-0000-00000000000a" // the account's home tenant
-	tenantB = "bbbbbbbb-0000-0000-0000-00000000000b" // a tenant the account is a guest in
-	entraID = "uid-1." + tenantA
+	tenantA  = "aaaaaaaa-0000-0000-0000-00000000000a" // the account's home tenant
+	tenantB  = "bbbbbbbb-0000-0000-0000-00000000000b" // a tenant the account is a guest in
+	entraUID = "0000aaaa-0000-4000-8000-000000000001" // the account's object id at home (client_info uid)
+	entraID  = entraUID + "." + tenantA
 )
 
 // entraFixture is a fixture whose client authority is an Entra authority.
@@ -91,10 +92,10 @@ func TestSilent_Acquire_tenantDomainAuthorityHitsAfterOneRefresh(t *testing.T) {
 	entries := domain.CacheEntries{RefreshTokens: []domain.RefreshToken{rt}, Accounts: []domain.Account{acct}}
 
 	claims := f.claimsFor("sub-b", "")
-	claims["tid"], claims["oid"] = tenantB, "uid-1"
+	claims["tid"], claims["oid"] = tenantB, entraUID
 	resp := f.tokenResponse(t, "sub-b")
 	resp.IDToken = idToken(t, claims)
-	resp.ClientInfo = clientInfo(t, "uid-1", tenantA)
+	resp.ClientInfo = clientInfo(t, entraUID, tenantA)
 	var written domain.CacheWrite
 	gomock.InOrder(
 		f.find(entries), // the cache read before the refresh

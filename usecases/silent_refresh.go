@@ -22,12 +22,32 @@ func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority
 		target = strings.ToLower(target)
 	}
 	lock := s.e.refreshLockKey(authority, req.Account)
-	realms := slices.Clone(s.e.realmsFor(authority, req.Account, found, nil))
-	slices.Sort(realms)
-	key := strings.Join([]string{lock.String(), strings.Join(realms, "\x1e"), target, req.Claims, strconv.FormatBool(useCache)}, "\x1f")
+	key := s.e.flightKey(authority, lock, s.e.realmsFor(authority, req.Account, found, nil), target, req.Claims, strconv.FormatBool(useCache))
 	return shared(ctx, s.flight, key, flight{op: "silent", flow: ports.FlowSilent, e: s.e}, func(ctx context.Context) (domain.AuthResult, error) {
 		return s.refreshLocked(ctx, req, authority, scopes, useCache, lock)
 	})
+}
+
+// flightKey is the single-flight key of a silent refresh under lock: the lock's fields
+// (the partition, the home account id as the authority compares it — exactly for an
+// OIDC issuer —, the canonical environment and the issuer realm), the realms a token
+// may be served for, then what else changes the result. Each field is length-prefixed
+// (domain.JoinKey), never separated by a byte: a partition, a home account id and a
+// realm read from a cache row are text a caller or a row chooses, and a separator they
+// contain would let one partition's or one person's call join another's flight and be
+// handed its tokens (DESIGN §2: nothing in one partition is visible from another).
+//
+// lock.String() is not used here: it names the store's lock, which processes of two
+// versions must keep agreeing on, and a collision there only makes two refreshes take
+// turns.
+func (e *engine) flightKey(authority domain.Authority, lock domain.RefreshLockKey, realms []string, rest ...string) string {
+	realms = slices.Clone(realms)
+	slices.Sort(realms)
+	fields := make([]string, 0, 5+len(realms)+len(rest))
+	fields = append(fields, lock.Partition, authority.FoldHomeAccountID(lock.HomeAccountID),
+		domain.CanonicalEnvironment(lock.Environment), lock.Realm, strconv.Itoa(len(realms)))
+	fields = append(fields, realms...)
+	return domain.JoinKey(append(fields, rest...)...)
 }
 
 // refreshLockKey names the refresh lock of a refresh of acct through authority: one lock
@@ -81,7 +101,7 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 	}
 	acct, prev := s.refreshIdentity(ctx, authority, req.Account, found)
 	correlationID := s.e.correlationID(req.CorrelationID)
-	request := strings.Join([]string{authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims}, "\x1f")
+	request := domain.JoinKey(authority.CanonicalURL(), domain.JoinScopes(scopes), req.Claims)
 	var err error
 	for i, rt := range candidates {
 		family := rt.FamilyID != "" && rt.ClientID != s.e.cfg.ClientID

@@ -1,0 +1,195 @@
+package usecases_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/golang/mock/gomock"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/usecases"
+)
+
+// What a silent call may hand out of a cached ID token row (DESIGN §3 "What the cache
+// may serve"): every path — the access-token hit, the sign-in hit and the refresh that
+// continues the cached identity — applies one rule to the row, because a hit never
+// verifies the signature and a row may be tampered with or mis-filed.
+
+// foreignIDToken is a row filed under the fixture's account (sub-alice) that holds
+// another person's ID token (sub-mallory), issued by the right provider to this client.
+func foreignIDToken(t *testing.T, f *fixture) domain.IDToken {
+	return domain.IDToken{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient,
+		Secret: idToken(t, f.claimsFor("sub-mallory", ""))}
+}
+
+// notTheAccounts are rows filed under the fixture's account, for this client, whose
+// token is not the one this client was issued for the account.
+var notTheAccounts = []struct {
+	name string
+	edit func(c map[string]any)
+}{
+	{"about another person", func(c map[string]any) { c["sub"] = "sub-mallory" }},
+	{"issued to another client", func(c map[string]any) { c["aud"] = "client-2" }},
+	{"for another party among several audiences", func(c map[string]any) { c["aud"], c["azp"] = []string{testClient, "client-2"}, "client-2" }},
+	{"from another issuer", func(c map[string]any) { c["iss"] = "https://other-idp.example/" }},
+}
+
+func TestSilent_Acquire_cachedIDTokenNotTheAccountsIsNeitherClaimsNorSignIn(t *testing.T) {
+	for _, tc := range notTheAccounts {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			claims := f.claimsFor(testHome, "")
+			tc.edit(claims)
+			f.find(domain.CacheEntries{
+				AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)},
+				IDTokens:     []domain.IDToken{{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, claims)}},
+				Accounts:     []domain.Account{f.account()},
+			}).AnyTimes()
+			f.expectMetadata()
+			f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+				func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
+					return fn(ctx)
+				}).AnyTimes()
+			silent := newSilent(t, f)
+			res, err := silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			if err != nil || res.AccessToken == "" || res.IDTokenClaims != nil || res.IDToken != "" {
+				t.Errorf("access-token hit = %q, claims %v, %v; want the access token without the row's claims", string(res.AccessToken), res.IDTokenClaims, err)
+			}
+			res, err = silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"openid"}, Account: f.account()})
+			if !errors.Is(err, domain.ErrNoTokens) || res.IDToken != "" {
+				t.Errorf("sign-in = %d bytes of ID token, %v; want ErrNoTokens (a miss, and no refresh token)", len(res.IDToken), err)
+			}
+		})
+	}
+}
+
+func TestSilent_Acquire_cachedIDTokenOfAnotherPersonIsNotTheAccountsClaims(t *testing.T) {
+	t.Run("cache hit serves the access token without the row's claims", func(t *testing.T) {
+		f := newFixture(t)
+		f.find(domain.CacheEntries{
+			AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)},
+			IDTokens:     []domain.IDToken{foreignIDToken(t, f)},
+			Accounts:     []domain.Account{f.account()},
+		}).AnyTimes()
+		f.expectMetadata()
+		res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+		if err != nil || res.TokenSource != domain.SourceCache || res.AccessToken == "" {
+			t.Fatalf("Acquire = %q from %q, %v; want the cached access token", string(res.AccessToken), res.TokenSource, err)
+		}
+		if res.IDTokenClaims != nil || res.IDToken != "" {
+			t.Fatalf("Acquire for %q returned ID token claims %v (%d bytes of ID token); want none: the cached row is about another person",
+				testHome, res.IDTokenClaims, len(res.IDToken))
+		}
+	})
+
+	t.Run("cache hit serves the account's own ID token beside a foreign row", func(t *testing.T) {
+		f := newFixture(t)
+		own := domain.IDToken{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, f.claimsFor(testHome, ""))}
+		f.find(domain.CacheEntries{
+			AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)},
+			IDTokens:     []domain.IDToken{foreignIDToken(t, f), own},
+			Accounts:     []domain.Account{f.account()},
+		}).AnyTimes()
+		f.expectMetadata()
+		res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+		if err != nil || res.IDTokenClaims == nil || res.IDTokenClaims.Subject != testHome || res.IDToken != own.Secret {
+			t.Fatalf("Acquire = claims %v, %v; want the account's own cached ID token (sub %q)", res.IDTokenClaims, err, testHome)
+		}
+	})
+
+	refresh := func(t *testing.T, resp func(f *fixture) domain.TokenResponse) (domain.AuthResult, error, int) {
+		f := newFixture(t)
+		f.find(domain.CacheEntries{
+			RefreshTokens: []domain.RefreshToken{f.refreshToken(testClient, "", "rt-1")},
+			IDTokens:      []domain.IDToken{foreignIDToken(t, f)},
+			Accounts:      []domain.Account{f.account()},
+		}).AnyTimes()
+		f.expectMetadata()
+		f.lockRunsCallback()
+		f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(resp(f), nil)
+		f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+		writes := 0
+		f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, domain.CacheWrite) error {
+			writes++
+			return nil
+		}).AnyTimes()
+		res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+		return res, err, writes
+	}
+
+	t.Run("refresh answered without an ID token returns no claims", func(t *testing.T) {
+		// Google, Okta and many others answer a refresh without an ID token.
+		res, err, writes := refresh(t, func(*fixture) domain.TokenResponse {
+			return domain.TokenResponse{AccessToken: "new-at", TokenType: "Bearer", ExpiresIn: time.Hour, Scope: []string{"read"}}
+		})
+		if err != nil || res.AccessToken != "new-at" || writes != 1 {
+			t.Fatalf("Acquire = %q, %v after %d writes; want the refreshed token, stored", string(res.AccessToken), err, writes)
+		}
+		if res.IDTokenClaims != nil || res.IDToken != "" {
+			t.Fatalf("refresh for %q returned the cached row's claims %v; want none: the row is about another person", testHome, res.IDTokenClaims)
+		}
+	})
+
+	t.Run("refresh with the account's ID token is not compared with the foreign row", func(t *testing.T) {
+		res, err, writes := refresh(t, func(f *fixture) domain.TokenResponse { return f.tokenResponse(t, testHome) })
+		if err != nil || writes != 1 || res.IDTokenClaims == nil || res.IDTokenClaims.Subject != testHome {
+			t.Fatalf("Acquire = claims %v, %v after %d writes; want the response's ID token for %q, stored (a foreign row must not refuse the account's refresh)",
+				res.IDTokenClaims, err, writes, testHome)
+		}
+	})
+}
+
+func TestSilent_Acquire_cachedIDTokenWithAbsurdLifetimeIsNotServed(t *testing.T) {
+	now := t0
+	for _, tc := range []struct {
+		name   string
+		edit   func(c map[string]any)
+		served bool
+	}{
+		{"plausible", func(map[string]any) {}, true},
+		{"exp fifty years after iat", func(c map[string]any) { c["exp"] = now.Add(50 * 365 * 24 * time.Hour).Unix() }, false},
+		{"no iat, exp fifty years away", func(c map[string]any) {
+			delete(c, "iat")
+			c["exp"] = now.Add(50 * 365 * 24 * time.Hour).Unix()
+		}, false},
+		{"iat in the future", func(c map[string]any) { c["iat"] = now.Add(time.Hour).Unix() }, false},
+		{"iat long ago, exp a year away", func(c map[string]any) {
+			c["iat"] = now.Add(-2 * 365 * 24 * time.Hour).Unix()
+			c["exp"] = now.Add(364 * 24 * time.Hour).Unix()
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			claims := f.claimsFor(testHome, "")
+			tc.edit(claims)
+			row := domain.IDToken{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, claims)}
+			f.find(domain.CacheEntries{
+				AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)},
+				IDTokens:     []domain.IDToken{row}, Accounts: []domain.Account{f.account()},
+			}).AnyTimes()
+			f.expectMetadata()
+			// An implausible row is a miss: the refresh that follows finds no refresh token.
+			f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+				func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
+					return fn(ctx)
+				}).AnyTimes()
+			silent := newSilent(t, f)
+
+			signIn, err := silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"openid"}, Account: f.account()})
+			switch {
+			case tc.served && (err != nil || signIn.IDToken != row.Secret):
+				t.Fatalf("sign-in = %d bytes of ID token, %v; want the cached ID token", len(signIn.IDToken), err)
+			case !tc.served && (!errors.Is(err, domain.ErrNoTokens) || signIn.IDToken != ""):
+				t.Fatalf("sign-in = ID token valid until %s, %v; want ErrNoTokens: the row's lifetime is not one a provider issues (cap %s)",
+					signIn.ExpiresOn.Format(time.RFC3339), err, domain.MaxTokenLifetime)
+			}
+
+			hit, err := silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			if err != nil || hit.AccessToken == "" || (hit.IDTokenClaims != nil) != tc.served {
+				t.Fatalf("access-token hit = %q, claims %v, %v; want the access token, with the ID token's claims only when the row is plausible (%v)",
+					string(hit.AccessToken), hit.IDTokenClaims, err, tc.served)
+			}
+		})
+	}
+}
