@@ -105,10 +105,12 @@ func allowed(from, imp string) (bool, string) {
 	case from == "internal/flowtest":
 		return !strings.HasPrefix(to, "cmd/") && to != "app", "flowtest (test support) wires use cases, adapters and conformance, never app or cmd"
 	case strings.HasPrefix(from, "internal/"):
-		// internal/jose is a library of the module's own (one JWS path, DESIGN §5): the
-		// fake provider's engine signs through it as the adapters verify through it.
-		return !inModule || to == "domain" || to == "ports" || to == from || to == "internal/jose",
-			"internal packages import only domain, ports, internal/jose and libraries"
+		// internal/jose and internal/secretpack are libraries of the module's own, leaves
+		// that import only the standard library and go-jose: one JWS path (DESIGN §5), the
+		// fake provider's engine signing through it as the adapters verify through it; one
+		// secret packing, the memory store's and the SQL stores'.
+		return !inModule || to == "domain" || to == "ports" || to == from || to == "internal/jose" || to == "internal/secretpack",
+			"internal packages import only domain, ports, internal/jose, internal/secretpack and libraries"
 	case from == "app":
 		return !strings.HasPrefix(to, "cmd/"), "app does not import the command line"
 	}
