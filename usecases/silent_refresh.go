@@ -201,7 +201,14 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 	// (domain.SpentMember): a rotation under one alias host leaves the twin it redeemed
 	// under another, and presenting that twin after the live one's invalid_grant can make
 	// a provider with reuse detection revoke the family (RFC 9700 §4.14.2).
-	return slices.DeleteFunc(out, func(c domain.RefreshToken) bool {
-		return slices.ContainsFunc(found.RefreshTokens, func(t domain.RefreshToken) bool { return t.Supersedes(c.Secret) })
-	})
+	spent := map[string]bool{}
+	for _, t := range found.RefreshTokens {
+		for _, fp := range t.Spent() { // each record decoded once, not once per candidate
+			spent[fp] = true
+		}
+	}
+	if len(spent) == 0 {
+		return out
+	}
+	return slices.DeleteFunc(out, func(c domain.RefreshToken) bool { return spent[domain.RefreshFingerprint(c.Secret)] })
 }
