@@ -45,7 +45,9 @@
 //     hexauth.flow, hexauth.result (success or failure), error.type on failure;
 //   - hexauth.provider.duration (s, histogram): token requests to the identity
 //     provider; hexauth.flow, error.type on failure;
-//   - hexauth.provider.errors ({error}): the failed ones; hexauth.flow, error.type;
+//   - hexauth.provider.errors ({error}): the failed ones; hexauth.flow, error.type. A
+//     device-code poll answered authorization_pending or slow_down is not a failure: it
+//     is in hexauth.provider.duration (error.type authorization_pending), not here;
 //   - hexauth.flight.merges ({merge}): callers that got the result of an identical
 //     request in flight in this process instead of making their own; hexauth.flow;
 //   - hexauth.lock.wait.duration (s, histogram): time spent taking the store's refresh

@@ -165,14 +165,22 @@ func (o *Observer) CacheLookedUp(ctx context.Context, flow ports.Flow, hit bool)
 }
 
 // ProviderCalled records a token request in hexauth.provider.duration, and a failed one
-// in hexauth.provider.errors.
+// in hexauth.provider.errors. A device-code poll answered authorization_pending or
+// slow_down is the protocol's normal "not yet" (RFC 8628 §3.5), not a failure: it is
+// recorded in the duration with its error.type, so that it can be told apart, and never
+// counted as an error — a user reading a code off a screen for a minute would otherwise
+// look like a dozen provider failures to an alert on the error rate.
 func (o *Observer) ProviderCalled(ctx context.Context, flow ports.Flow, took time.Duration, err error) {
 	if err == nil {
 		o.m.providerDuration.Record(ctx, took.Seconds(), o.m.flowOpts(flow)...)
 		return
 	}
-	opts := o.m.failureOpts(flow, errorClass(err))
+	class := errorClass(err)
+	opts := o.m.failureOpts(flow, class)
 	o.m.providerDuration.Record(ctx, took.Seconds(), opts.record...)
+	if class == string(domain.ErrAuthorizationPending) {
+		return
+	}
 	o.m.providerErrors.Add(ctx, 1, opts.add...)
 }
 

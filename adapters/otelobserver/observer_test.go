@@ -399,3 +399,46 @@ func TestNew_instrumentErrorsGoToOtelHandle(t *testing.T) {
 		t.Errorf("recording reported %d more errors; want none (instruments are built once)", len(handled)-6)
 	}
 }
+
+// A device flow's "not yet" polls (authorization_pending, slow_down) are provider calls
+// but not provider errors: an alert on hexauth.provider.errors must not fire because a
+// user took a minute to type a code. A refusal (access_denied) still counts.
+func TestObserver_deviceFlowPendingPolls_areNotErrors(t *testing.T) {
+	r := newRig(t, nil)
+	flow, err := r.pc.InitiateDeviceFlow(r.ctx, readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.idp.FailNext(domain.GrantDeviceCode, &domain.Error{Code: "authorization_pending", HTTPStatus: 400})
+	r.idp.FailNext(domain.GrantDeviceCode, &domain.Error{Code: "slow_down", HTTPStatus: 400})
+	if err := r.idp.ApproveDevice(flow.UserCode, "alice@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.pc.AcquireTokenByDeviceFlow(r.ctx, flow); err != nil {
+		t.Fatalf("AcquireTokenByDeviceFlow() = %v", err)
+	}
+	device := kv("hexauth.flow", "device_code")
+	if dps := r.metrics()["hexauth.provider.errors"]; dps.Data != nil && len(dps.Data.(metricdata.Sum[int64]).DataPoints) != 0 {
+		t.Errorf("hexauth.provider.errors = %+v; want no data point (two pending polls and a success)", dps.Data)
+	}
+	if n, _ := r.histogram("hexauth.provider.duration", device, kv("error.type", "authorization_pending")); n != 2 {
+		t.Errorf("hexauth.provider.duration{device_code, authorization_pending} = %d polls; want 2", n)
+	}
+	if n, _ := r.histogram("hexauth.provider.duration", device); n != 1 {
+		t.Errorf("hexauth.provider.duration{device_code} = %d polls; want 1 (the one redeemed)", n)
+	}
+
+	denied, err := r.pc.InitiateDeviceFlow(r.ctx, readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.idp.DenyDevice(denied.UserCode); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.pc.AcquireTokenByDeviceFlow(r.ctx, denied); !errors.Is(err, domain.ErrAccessDenied) {
+		t.Fatalf("AcquireTokenByDeviceFlow(denied) = %v; want access denied", err)
+	}
+	if got := r.count("hexauth.provider.errors", device, kv("error.type", "access_denied")); got != 1 {
+		t.Errorf("hexauth.provider.errors{device_code, access_denied} = %d; want 1", got)
+	}
+}
