@@ -76,7 +76,11 @@ func NewEngine(p EngineParams) (*Engine, error) {
 // newObserver returns the OpenTelemetry observer of cfg's providers, or nil when both
 // are the API's no-op providers (nothing to record, nothing to pay on a cache hit).
 func newObserver(cfg Config) (ports.Observer, error) {
-	ocfg := otelobserver.Config{TracerProvider: cfg.TracerProvider, MeterProvider: cfg.MeterProvider, StoreKind: cacheScheme(cfg.Cache)}
+	kind := cacheScheme(cfg.Cache)
+	if cfg.CacheStore != nil {
+		kind = "" // a store the caller opened: its kind is unknown here, and Cache (empty: "memory") says nothing of it
+	}
+	ocfg := otelobserver.Config{TracerProvider: cfg.TracerProvider, MeterProvider: cfg.MeterProvider, StoreKind: kind}
 	if ocfg.RecordsNothing() {
 		return nil, nil
 	}

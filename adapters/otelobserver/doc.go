@@ -40,7 +40,8 @@
 // class; never a partition, account, username, scope or authority path):
 //
 //   - hexauth.cache.lookups ({lookup}): hexauth.flow, hexauth.cache.result (hit or
-//     miss), hexauth.store;
+//     miss), hexauth.store (the scheme of app.Config.Cache; left out for a store the
+//     caller opened and passed as app.Config.CacheStore);
 //   - hexauth.refreshes ({refresh}): redemptions of cached refresh tokens;
 //     hexauth.flow, hexauth.result (success or failure), error.type on failure;
 //   - hexauth.provider.duration (s, histogram): token requests to the identity

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/adapters/otelobserver"
 	"github.com/hexauth/hexauth/app"
 	"github.com/hexauth/hexauth/domain"
@@ -440,5 +441,36 @@ func TestObserver_deviceFlowPendingPolls_areNotErrors(t *testing.T) {
 	}
 	if got := r.count("hexauth.provider.errors", device, kv("error.type", "access_denied")); got != 1 {
 		t.Errorf("hexauth.provider.errors{device_code, access_denied} = %d; want 1", got)
+	}
+}
+
+// A store the caller opened (app.Config.CacheStore) is not named "memory" because Cache
+// is empty: its kind is unknown, so hexauth.store is left out.
+func TestObserver_callerOpenedStore_hasNoStoreKind(t *testing.T) {
+	r := newRig(t, nil)
+	cfg := r.config(clientID)
+	store, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.CacheStore = store
+	pc, err := app.NewPublicClient(r.ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	acct, err := pc.AcquireTokenByUsernamePassword(r.ctx, "alice@example.com", "pw", readOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AcquireTokenSilent(r.ctx, readOrders, acct.Account); err != nil {
+		t.Fatal(err)
+	}
+	silent, hit := kv("hexauth.flow", "silent"), kv("hexauth.cache.result", "hit")
+	if got := r.count("hexauth.cache.lookups", silent, hit); got != 1 {
+		t.Errorf("hexauth.cache.lookups{silent, hit} without hexauth.store = %d; want 1", got)
+	}
+	if got := r.count("hexauth.cache.lookups", silent, hit, kv("hexauth.store", "memory")); got != 0 {
+		t.Errorf("hexauth.cache.lookups{silent, hit, store=memory} = %d; want 0 (the caller's store is not known to be the memory store)", got)
 	}
 }
