@@ -29,6 +29,8 @@ type Silent struct {
 	flight *singleflight.Group
 	// refused remembers refused refresh tokens; shared by every partition like flight.
 	refused *refusals
+	// deferred remembers failed proactive refreshes; shared like flight.
+	deferred *deferredRefreshes
 }
 
 // NewSilent returns the silent flow.
@@ -37,7 +39,7 @@ func NewSilent(cfg Config, deps Deps) (*Silent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Silent{e: e, flight: new(singleflight.Group), refused: new(refusals)}, nil
+	return &Silent{e: e, flight: new(singleflight.Group), refused: new(refusals), deferred: new(deferredRefreshes)}, nil
 }
 
 // Acquire returns a cached access token for the request when one is usable, else
@@ -111,11 +113,20 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 			cached = &res.result
 		}
 	}
-	res, err := s.refreshShared(ctx, req, authority, scopes, useCache, found)
+	refresh := s.refreshOf(req, authority, scopes, useCache, found)
+	if cached != nil {
+		if _, ok := s.deferred.recall(deferralKey(refresh.key), s.e.clock.Now()); ok {
+			return *cached, nil // a proactive refresh failed a moment ago (deferredRefreshes)
+		}
+	}
+	res, err := s.refreshShared(ctx, req, authority, scopes, useCache, refresh)
 	// Tokens that came back with an error could not be cached: the refresh token they
 	// carry may have replaced the cached one, so they are returned, not the cached token.
 	if err != nil && cached != nil && res.AccessToken == "" {
-		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", domain.ErrorAttr(err))
+		now := s.e.clock.Now()
+		wait := proactiveRetryWait(err)
+		s.deferred.remember(deferralKey(refresh.key), now, now.Add(wait), struct{}{})
+		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", "retry_in", wait, domain.ErrorAttr(err))
 		return *cached, nil
 	}
 	return res, err

@@ -59,7 +59,7 @@ func TestRefusals_boundedDropsExpiredThenStartsOver(t *testing.T) {
 	refused := &domain.Error{Class: domain.ErrInteractionRequired, Code: "invalid_grant", HTTPStatus: 400}
 	key := func(i int) [32]byte { return refusalKey("p", domain.Secret("rt-"+strconv.Itoa(i)), "") }
 	var r refusals
-	for i := range maxRefusals - 1 {
+	for i := range maxTimedEntries - 1 {
 		r.remember(key(i), start, refused)
 	}
 	later := start.Add(time.Minute)
@@ -72,7 +72,7 @@ func TestRefusals_boundedDropsExpiredThenStartsOver(t *testing.T) {
 	if _, ok := r.refused(key(-1), afterWindow); !ok {
 		t.Fatal("an unexpired refusal was dropped with the expired ones")
 	}
-	for i := range maxRefusals - 1 { // 2 + maxRefusals-2 fill it; the last is one past
+	for i := range maxTimedEntries - 1 { // 2 + maxTimedEntries-2 fill it; the last is one past
 		r.remember(key(i), afterWindow, refused)
 	}
 	if n := len(r.entries); n != 1 {

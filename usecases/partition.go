@@ -11,7 +11,7 @@ func (e *engine) inPartition(name string) *engine {
 
 // InPartition returns the flow bound to the named cache partition.
 func (s *Silent) InPartition(name string) *Silent {
-	return &Silent{e: s.e.inPartition(name), flight: s.flight, refused: s.refused}
+	return &Silent{e: s.e.inPartition(name), flight: s.flight, refused: s.refused, deferred: s.deferred}
 }
 
 // InPartition returns the flow bound to the named cache partition. Flows completed in

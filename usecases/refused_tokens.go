@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hexauth/hexauth/domain"
@@ -22,22 +21,14 @@ import (
 // the user signs in again meanwhile, which caches a new token.
 const refusalWindow = 5 * time.Minute
 
-// maxRefusals bounds the memory: past it the expired entries go, and if that frees no
-// room it starts over, which costs each forgotten token one more refused request.
-const maxRefusals = 10_000
-
-// refusals remembers refused refresh tokens by refusalKey, never by their secret. The zero
-// value is ready to use; it is safe for concurrent use. One is shared by a Silent flow
-// and its InPartition copies (the key names the partition).
-type refusals struct {
-	mu      sync.Mutex
-	entries map[[sha256.Size]byte]refusal
-}
+// refusals remembers refused refresh tokens by refusalKey, never by their secret, for
+// refusalWindow. The zero value is ready to use; it is safe for concurrent use. One is
+// shared by a Silent flow and its InPartition copies (the key names the partition).
+type refusals struct{ timedMemory[refusal] }
 
 // refusal is what the provider said when it refused the token, kept to explain later
 // calls; it holds no secret.
 type refusal struct {
-	until    time.Time
 	code     string
 	subError string
 	status   int
@@ -64,37 +55,12 @@ func refusalKey(partition string, secret domain.Secret, request string) [sha256.
 
 // remember records that the provider refused the token of key at now with err.
 func (r *refusals) remember(key [sha256.Size]byte, now time.Time, err *domain.Error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.entries == nil {
-		r.entries = map[[sha256.Size]byte]refusal{}
-	}
-	if _, ok := r.entries[key]; !ok && len(r.entries) >= maxRefusals {
-		for k, e := range r.entries {
-			if !now.Before(e.until) {
-				delete(r.entries, k)
-			}
-		}
-		if len(r.entries) >= maxRefusals {
-			clear(r.entries)
-		}
-	}
-	r.entries[key] = refusal{until: now.Add(refusalWindow), code: err.Code, subError: err.SubError, status: err.HTTPStatus}
+	r.timedMemory.remember(key, now, now.Add(refusalWindow), refusal{code: err.Code, subError: err.SubError, status: err.HTTPStatus})
 }
 
 // refused returns the refusal of the token of key when it is still inside its window.
 func (r *refusals) refused(key [sha256.Size]byte, now time.Time) (refusal, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e, ok := r.entries[key]
-	if !ok {
-		return refusal{}, false
-	}
-	if !now.Before(e.until) {
-		delete(r.entries, key)
-		return refusal{}, false
-	}
-	return e, true
+	return r.recall(key, now)
 }
 
 // asError is what a silent call gets instead of presenting the refused token again: the

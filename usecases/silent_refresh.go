@@ -16,16 +16,29 @@ import (
 // authority URL, as organizations and a tenant's own URL reach the same refresh token)
 // and everything else that changes the result: the realms a token may be served for,
 // the scopes, the claims and whether the cache may answer.
-func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool, found domain.CacheEntries) (domain.AuthResult, error) {
+func (s *Silent) refreshShared(ctx context.Context, req SilentRequest, authority domain.Authority, scopes []string, useCache bool, r silentRefresh) (domain.AuthResult, error) {
+	return shared(ctx, s.flight, r.key, flight{op: "silent", flow: ports.FlowSilent, e: s.e}, func(ctx context.Context) (domain.AuthResult, error) {
+		return s.refreshLocked(ctx, req, authority, scopes, useCache, r.lock)
+	})
+}
+
+// silentRefresh names a silent refresh: the store's lock it takes and its single-flight
+// key.
+type silentRefresh struct {
+	lock domain.RefreshLockKey
+	key  string
+}
+
+// refreshOf names the refresh a silent request needs, found being what the cache holds
+// for the account.
+func (s *Silent) refreshOf(req SilentRequest, authority domain.Authority, scopes []string, useCache bool, found domain.CacheEntries) silentRefresh {
 	target := domain.JoinScopes(scopes)
 	if s.e.matcher.CaseInsensitive {
 		target = strings.ToLower(target)
 	}
 	lock := s.e.refreshLockKey(authority, req.Account)
 	key := s.e.flightKey(authority, lock, s.e.realmsFor(authority, req.Account, found, nil), target, req.Claims, strconv.FormatBool(useCache))
-	return shared(ctx, s.flight, key, flight{op: "silent", flow: ports.FlowSilent, e: s.e}, func(ctx context.Context) (domain.AuthResult, error) {
-		return s.refreshLocked(ctx, req, authority, scopes, useCache, lock)
-	})
+	return silentRefresh{lock: lock, key: key}
 }
 
 // flightKey is the single-flight key of a silent refresh under lock: the lock's fields
