@@ -33,9 +33,10 @@ func (c *client) serving() servingRule {
 }
 
 // until is when the engine stops serving res's access token as is: the earlier of
-// refresh_on and expires_on minus the buffer. A refresh_on already passed (its refresh
-// failed and the cached token came back) is ignored, or the token would look expired
-// to oauth2's ReuseTokenSource while hexauth still serves it.
+// refresh_on and expires_on minus the buffer. When a refresh at refresh_on failed, the
+// engine serves the cached token with RefreshOn set to when it will try again; a
+// refresh_on already passed (a result kept by the caller) is ignored, or the token would
+// look expired to oauth2's ReuseTokenSource while hexauth still serves it.
 func (r servingRule) until(res AuthResult) time.Time {
 	until := res.ExpiresOn.Add(-r.buffer)
 	if !res.RefreshOn.IsZero() && res.RefreshOn.Before(until) && res.RefreshOn.After(r.clock.Now()) {

@@ -115,8 +115,9 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 	}
 	refresh := s.refreshOf(req, authority, scopes, useCache, found)
 	if cached != nil {
-		if _, ok := s.deferred.recall(deferralKey(refresh.key), s.e.clock.Now()); ok {
-			return *cached, nil // a proactive refresh failed a moment ago (deferredRefreshes)
+		if until, ok := s.deferred.recall(deferralKey(refresh.key), s.e.clock.Now()); ok {
+			cached.RefreshOn = until // a proactive refresh failed a moment ago (deferredRefreshes)
+			return *cached, nil
 		}
 	}
 	res, err := s.refreshShared(ctx, req, authority, scopes, useCache, refresh)
@@ -125,8 +126,9 @@ func (s *Silent) acquire(ctx context.Context, req SilentRequest, scopes []string
 	if err != nil && cached != nil && res.AccessToken == "" {
 		now := s.e.clock.Now()
 		wait := proactiveRetryWait(err)
-		s.deferred.remember(deferralKey(refresh.key), now, now.Add(wait), struct{}{})
+		s.deferred.remember(deferralKey(refresh.key), now, now.Add(wait), now.Add(wait))
 		s.e.log.WarnContext(ctx, "proactive refresh failed; serving the cached token", "retry_in", wait, domain.ErrorAttr(err))
+		cached.RefreshOn = now.Add(wait)
 		return *cached, nil
 	}
 	return res, err

@@ -18,6 +18,11 @@ import (
 // cached token is served meanwhile. This only delays refreshes that are optional: a
 // token inside its expiry buffer is not usable, and its refresh is made whatever was
 // remembered. A new process, or another one, may try at once.
+//
+// The token served meanwhile carries, as its RefreshOn, the end of that wait: when a
+// silent call will next try to refresh it. A caller that schedules its own calls by
+// RefreshOn (azcore's BearerTokenPolicy, app.TokenSource) then asks again when asking
+// can help, not on every request.
 
 // proactiveRetryWindow is how long a failed proactive refresh is not tried again.
 const proactiveRetryWindow = time.Minute
@@ -26,10 +31,11 @@ const proactiveRetryWindow = time.Minute
 // long a process keeps serving a token it was told to refresh.
 const maxProactiveRetryWindow = 10 * time.Minute
 
-// deferredRefreshes remembers failed proactive refreshes by deferralKey. One is shared
+// deferredRefreshes remembers failed proactive refreshes by deferralKey, with the time
+// until which they are not tried again. One is shared
 // by a Silent flow and its InPartition copies (the single-flight key names the
 // partition).
-type deferredRefreshes struct{ timedMemory[struct{}] }
+type deferredRefreshes struct{ timedMemory[time.Time] }
 
 // deferralKey is the memory's key of the silent refresh whose single-flight key is
 // flight: a digest, so that the memory keeps no account id.

@@ -40,11 +40,17 @@ func TestSilent_Acquire_failedProactiveRefreshIsNotRetriedAtOnce(t *testing.T) {
 				return domain.TokenResponse{}, tt.err
 			}).AnyTimes()
 			silent := newSilent(t, f)
+			retryAt := f.clock.Now().Add(tt.wait)
 			acquire := func(when string) {
 				t.Helper()
 				res, err := silent.Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
 				if err != nil || res.AccessToken != "cached-at" || res.TokenSource != domain.SourceCache {
 					t.Fatalf("%s: Acquire = %q from %q, %v; want the cached token", when, string(res.AccessToken), res.TokenSource, err)
+				}
+				// The served token says when asking again can help: azcore and
+				// app.TokenSource schedule their next call by it.
+				if !res.RefreshOn.Equal(retryAt) {
+					t.Fatalf("%s: RefreshOn = %v; want %v, when the refresh is tried again", when, res.RefreshOn, retryAt)
 				}
 			}
 			acquire("first call")
@@ -58,6 +64,7 @@ func TestSilent_Acquire_failedProactiveRefreshIsNotRetriedAtOnce(t *testing.T) {
 				t.Fatalf("%d token requests after the failed proactive refresh, inside %v; want none", sent-1, tt.wait)
 			}
 			f.clock.Advance(time.Second)
+			retryAt = f.clock.Now().Add(tt.wait)
 			acquire("after the window")
 			if sent != 2 {
 				t.Fatalf("%d token requests after the window; want the refresh tried again once", sent-1)

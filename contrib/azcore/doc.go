@@ -56,7 +56,9 @@
 //
 // ExpiresOn and RefreshOn are UTC (RefreshOn is hexauth's refresh_on when the provider
 // sent refresh_in or the token lives two hours or more; zero otherwise), so the policy
-// renews when hexauth would. Errors wrap hexauth's: errors.Is(err,
+// renews when hexauth would. When hexauth's refresh at refresh_on failed and it served
+// the cached token, RefreshOn is when it will try again (a minute, or the provider's
+// Retry-After), so the policy does not ask on every request meanwhile. Errors wrap hexauth's: errors.Is(err,
 // domain.ErrInteractionRequired) and the other classes work through them, and they never
 // contain a token.
 package azcore
