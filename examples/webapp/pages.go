@@ -31,7 +31,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 
 // home shows who is signed in to the tenant, or a sign-in link.
 func (s *Server) home(w http.ResponseWriter, r *http.Request, tenant string) {
-	acct, sess, claims, ok := s.signedIn(r.Context(), r, tenant)
+	acct, sess, claims, ok := s.signedIn(r.Context(), w, r, tenant)
 	v := map[string]any{"Tenant": tenant, "SignedIn": ok}
 	if ok {
 		v["Name"] = displayName(acct, claims)
@@ -46,7 +46,7 @@ type claim struct{ Name, Value string }
 // claims shows the signed-in user's ID-token claims (html/template escapes them: they
 // are the provider's text, and partly the user's).
 func (s *Server) claims(w http.ResponseWriter, r *http.Request, tenant string) {
-	_, _, c, ok := s.signedIn(r.Context(), r, tenant)
+	_, _, c, ok := s.signedIn(r.Context(), w, r, tenant)
 	if !ok {
 		http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)
 		return
@@ -69,7 +69,7 @@ func (s *Server) claims(w http.ResponseWriter, r *http.Request, tenant string) {
 // callAPI calls the downstream API with the user's token, through bearer's authorizing
 // client, and shows its answer.
 func (s *Server) callAPI(w http.ResponseWriter, r *http.Request, tenant string) {
-	acct, _, _, ok := s.signedIn(r.Context(), r, tenant)
+	acct, _, _, ok := s.signedIn(r.Context(), w, r, tenant)
 	if !ok {
 		http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)
 		return

@@ -112,8 +112,11 @@ func (s *Server) tenant(h tenantHandler) http.HandlerFunc {
 func (s *Server) client(tenant string) *app.ConfidentialClient { return s.cfg.Client.Partition(tenant) }
 
 // signedIn returns the account the tenant's session cookie names, while the cache still
-// holds it, with its ID-token claims. ok is false when nobody is signed in.
-func (s *Server) signedIn(ctx context.Context, r *http.Request, tenant string) (acct app.Account, sess sessionCookie, claims domain.IDTokenClaims, ok bool) {
+// holds it, with its ID-token claims. ok is false when nobody is signed in. A session
+// whose account the cache no longer holds (signed out elsewhere, removed by an admin, a
+// refresh the provider refused) is over: its cookie is cleared, so that the browser
+// stops presenting it. A cache that cannot answer now ends nothing.
+func (s *Server) signedIn(ctx context.Context, w http.ResponseWriter, r *http.Request, tenant string) (acct app.Account, sess sessionCookie, claims domain.IDTokenClaims, ok bool) {
 	sess, err := s.jar.readSession(r, tenant, s.clock.Now())
 	if err != nil {
 		return app.Account{}, sessionCookie{}, domain.IDTokenClaims{}, false
@@ -123,7 +126,9 @@ func (s *Server) signedIn(ctx context.Context, r *http.Request, tenant string) (
 	// after sign-out the cache has nothing and the session is over.
 	res, err := s.client(tenant).AcquireTokenSilent(ctx, nil, acct)
 	if err != nil {
-		if !errors.Is(err, domain.ErrInteractionRequired) {
+		if errors.Is(err, domain.ErrInteractionRequired) {
+			s.jar.clear(w, s.jar.sessionName(tenant))
+		} else {
 			s.log.WarnContext(ctx, "webapp: session lookup failed", "tenant", tenant, "error", err)
 		}
 		return app.Account{}, sessionCookie{}, domain.IDTokenClaims{}, false

@@ -404,3 +404,26 @@ func TestServer_httpsCookies(t *testing.T) {
 		t.Fatalf("flow cookie is %d bytes; browsers keep 4096", len(c.Value))
 	}
 }
+
+// A session whose account the cache no longer holds (removed by another process, an
+// admin, or a sign-out in another tab of another app instance) is over: the page is the
+// signed-out one and the cookie is cleared, not kept until it expires.
+func TestServer_staleSessionCookieIsCleared(t *testing.T) {
+	h := newHarness(t, options{})
+	b := h.newBrowser()
+	b.signIn("acme")
+	if b.cookie("webapp-session-acme") == "" {
+		t.Fatal("no session cookie after sign-in")
+	}
+	for _, a := range h.accounts("acme") {
+		if err := h.client.Partition("acme").RemoveAccount(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
+		t.Fatalf("home after the account was removed:\n%s\nwant the signed-out page", p.body)
+	}
+	if b.cookie("webapp-session-acme") != "" {
+		t.Fatal("the session cookie of a removed account survived a page load")
+	}
+}
