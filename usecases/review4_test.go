@@ -29,7 +29,9 @@ func TestReview4_SharedRefreshResultsAreNotAliased(t *testing.T) {
 		RefreshTokens: []domain.RefreshToken{f.refreshToken(testClient, "", "rt-1")}, Accounts: []domain.Account{acct},
 	}).AnyTimes()
 	f.store.EXPECT().WithRefreshLock(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
-		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error { return fn(ctx) }).AnyTimes()
+		func(ctx context.Context, _ domain.RefreshLockKey, fn func(context.Context) error) error {
+			return fn(ctx)
+		}).AnyTimes()
 	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
 	f.expectMetadata()
 	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
