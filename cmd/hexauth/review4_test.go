@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/app"
+	"github.com/hexauth/hexauth/domain"
 )
 
 // TestReview4_AccountTextCannotDriveTheTerminal: a username comes from an ID token (the
@@ -44,5 +49,27 @@ func TestReview4_AccountTextCannotDriveTheTerminal(t *testing.T) {
 		} else if !strings.Contains(r.stdout, "John") {
 			t.Errorf("%v: stdout %q; want the account listed (escaped)", args, r.stdout)
 		}
+	}
+}
+
+// TestReview4_TokenNoticeCannotDriveTheTerminal: the notice beside a token names the
+// account's username, an ID token claim the provider (or the user, where it lets
+// users choose it) controls; it is printed escaped.
+func TestReview4_TokenNoticeCannotDriveTheTerminal(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	p := printer{e: &env{stdout: &stdout, stderr: &stderr}, now: func() time.Time { return now }}
+	for _, res := range []app.AuthResult{
+		{AccessToken: "at", ExpiresOn: now.Add(time.Hour), Scopes: []string{"read"}},
+		{IDToken: "idt", ExpiresOn: now.Add(time.Hour), For: domain.ForIDToken},
+	} {
+		res.Account.Username = "ada\x1b]0;pwned\x07\x1b[1A\x1b[2K"
+		p.token(res)
+	}
+	if strings.ContainsAny(stderr.String(), "\x1b\x07") {
+		t.Fatalf("the token notice printed the username's control characters: %q", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "token for ada") {
+		t.Fatalf("stderr %q; want the notice naming the (escaped) username", stderr.String())
 	}
 }
