@@ -171,3 +171,45 @@ func TestReview4_RemoveAccountSignsAFamilyAppOut(t *testing.T) {
 		})
 	}
 }
+
+// TestReview4_UnrotatedRefreshKeepsTheSpentRecord: a provider that rotates only some
+// refreshes (node-oidc-provider's rotateRefreshToken policy for confidential clients:
+// it answers with the same refresh token until the token is old, and revokes the grant
+// when a rotated-away token comes back) rotated P to N once, and N records P as spent
+// (domain.SpentMember, ADR 0015). The next refresh presents N and gets N back: the
+// write replaced the cached N with a copy that no longer records P. ADR 0015's guard is
+// then gone: an import of the older document holding P (a sync job, the Azure CLI's
+// file) is no longer recognised as spent, replaces N, and the next silent call
+// presents P — the reuse that makes the provider revoke the user's grant.
+func TestReview4_UnrotatedRefreshKeepsTheSpentRecord(t *testing.T) {
+	f := newFixture(t)
+	spent := f.refreshToken(testClient, "", "rt-P-rotated-away")
+	live := f.refreshToken(testClient, "", "rt-N-live")
+	live.RecordRotation(spent)
+	if !live.Supersedes(spent.Secret) {
+		t.Fatal("fixture: N does not record P as spent")
+	}
+	f.find(domain.CacheEntries{RefreshTokens: []domain.RefreshToken{live}, Accounts: []domain.Account{f.account()}}).AnyTimes()
+	f.expectMetadata()
+	f.lockRunsCallback()
+	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil).AnyTimes()
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.TokenRequest) (domain.TokenResponse, error) {
+		resp := f.tokenResponse(t, testHome)
+		resp.RefreshToken = r.RefreshToken // not rotated this time
+		return resp, nil
+	})
+	var written *domain.RefreshToken
+	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
+		written = w.RefreshToken
+		return nil
+	})
+	if _, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()}); err != nil {
+		t.Fatal(err)
+	}
+	if written == nil || written.Secret != live.Secret {
+		t.Fatalf("written refresh token = %v; want N again", written)
+	}
+	if !written.Supersedes(spent.Secret) {
+		t.Fatalf("N written back after an unrotated refresh records %v as spent; want P still recorded (an import of P would otherwise replace N)", written.Spent())
+	}
+}
