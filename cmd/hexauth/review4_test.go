@@ -39,6 +39,22 @@ func TestReview4_AccountTextCannotDriveTheTerminal(t *testing.T) {
 	if r := runInProcess(t, invocation{args: []string{"cache", "import", path}, env: env}); r.code != exitOK {
 		t.Fatalf("cache import: got %s", r)
 	}
+	// A second account of the same name (another home account id), so that a command
+	// picking an account by name lists both in its error.
+	twin := filepath.Join(t.TempDir(), "twin.json")
+	if err := os.WriteFile(twin, []byte(strings.ReplaceAll(crafted, "uid.utid", "uid2.utid")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runInProcess(t, invocation{args: []string{"cache", "import", twin}, env: env}); r.code != exitOK {
+		t.Fatalf("cache import: got %s", r)
+	}
+	r := runInProcess(t, invocation{args: []string{"token", "--scopes", "read"}, env: env})
+	if r.code != exitUsage || !strings.Contains(r.stderr, "2 accounts match") {
+		t.Fatalf("token with two cached accounts: got %s; want the usage error naming both", r)
+	}
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\r") {
+		t.Errorf("token's ambiguity error printed a control character of a username to the terminal: %q", r.stderr)
+	}
 	for _, args := range [][]string{{"accounts", "list"}, {"logout", "--all"}} {
 		r := runInProcess(t, invocation{args: args, env: env})
 		if r.code != exitOK {
