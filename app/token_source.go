@@ -61,6 +61,11 @@ func (r servingRule) until(res AuthResult) time.Time {
 // never filled (a second refresher would rotate it behind the cache); the raw ID token
 // is in Extra("id_token"). A sign-in for an ID token only (no API scope) is refused
 // with domain.ErrInvalidInput: an ID token is never handed out as a bearer token.
+//
+// oauth2.NewClient's Transport sets the token on every request it sends, the hops of a
+// redirect to another host included (golang/oauth2 issue 500): a client that may follow
+// a redirect it does not control, or whose URLs come from elsewhere, should send through
+// bearer.Transport (SilentBearer), which authorizes only the hosts it is told to.
 func TokenSource(ctx context.Context, c SilentAcquirer, scopes []string, account Account, opts ...SilentOption) oauth2.TokenSource {
 	scopes = append([]string(nil), scopes...)
 	opts = append([]SilentOption(nil), opts...)

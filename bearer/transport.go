@@ -23,8 +23,8 @@ type Config struct {
 	// AllowedHosts are the hosts that may receive the token; required: there is no
 	// "every host". An entry is a host name or IP ("api.example.com", matched
 	// case-insensitively on any port) or host:port to pin one port; no scheme, path or
-	// wildcard. Requests to any other host (a redirect's target too) are sent on
-	// without a token.
+	// wildcard. Requests to any other host (a redirect's target too), or whose Host
+	// header (req.Host) names one, are sent on without a token.
 	AllowedHosts []string
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
@@ -47,8 +47,10 @@ func (c Config) Validate() error {
 }
 
 // Transport is an http.RoundTripper that adds "Authorization: Bearer <token>" to
-// requests for the allowed hosts (RFC 6750 §2.1). The check runs on every call, so a
-// redirect that http.Client follows to another host carries no token. A token is sent
+// requests for the allowed hosts (RFC 6750 §2.1): the URL's host, and the Host header
+// when the request sets one of its own (req.Host), must both be allowed. The check runs
+// on every call, so a redirect that http.Client follows to another host carries no
+// token, nor does a request a proxy forwards with its client's Host header. A token is sent
 // only over HTTPS, or plain HTTP to a loopback address; an allowed host reached over
 // plain HTTP elsewhere is an error, never a token in clear.
 //
@@ -95,7 +97,7 @@ func (e *ChallengeError) Unwrap() error { return e.Err }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !t.allowedHost(req.URL) {
+	if !t.allowedHost(req.URL) || !t.allowedHostHeader(req) {
 		return t.base().RoundTrip(req)
 	}
 	if !secure(req.URL) {
@@ -166,6 +168,20 @@ func (t *Transport) allowedHost(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// allowedHostHeader reports whether the host the request names to the server — its
+// Host header, req.Host, when set and not the URL's — is allowed too. A server behind a
+// shared front (a CDN, an ingress, a PaaS load balancer) is chosen by that header, not by
+// the address dialled, and req.Host is often the choice of someone other than the
+// caller: httputil.NewSingleHostReverseProxy keeps its own client's Host header on the
+// request it forwards, so a gateway adding its token upstream would hand the token to
+// whichever virtual host its client named.
+func (t *Transport) allowedHostHeader(req *http.Request) bool {
+	if req.Host == "" || req.Host == req.URL.Host {
+		return true
+	}
+	return t.allowedHost(&url.URL{Host: req.Host})
 }
 
 // hostMatches: a host:port entry matches that authority exactly; an entry without a

@@ -53,13 +53,23 @@ func (t RefreshToken) Supersedes(secret Secret) bool {
 }
 
 // RecordRotation records in t that it replaced prev: prev's fingerprint, then the ones
-// prev listed, newest first and at most MaxSpentFingerprints. Nothing changes when the
-// secrets are equal (the provider kept the token: nothing was spent).
+// prev listed, newest first and at most MaxSpentFingerprints. When the secrets are equal
+// (the provider kept the token: nothing new was spent) t carries prev's list on, or
+// the write of the unchanged token would erase it: providers that rotate only some
+// refreshes (node-oidc-provider's policy for confidential clients) answer most with the
+// token presented, and the tokens it replaced earlier are spent still.
 func (t *RefreshToken) RecordRotation(prev RefreshToken) {
-	if prev.Secret == "" || prev.Secret == t.Secret {
+	if prev.Secret == "" {
 		return
 	}
-	list := append([]string{RefreshFingerprint(prev.Secret)}, prev.Spent()...)
+	var list []string
+	if prev.Secret == t.Secret {
+		if list = prev.Spent(); len(list) == 0 {
+			return
+		}
+	} else {
+		list = append([]string{RefreshFingerprint(prev.Secret)}, prev.Spent()...)
+	}
 	own := RefreshFingerprint(t.Secret)
 	list = slices.DeleteFunc(slices.Compact(list), func(fp string) bool { return fp == own })
 	if len(list) > MaxSpentFingerprints {

@@ -2,8 +2,10 @@ package usecases
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -68,16 +70,37 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, f
 			fl.merged(ctx, &ran)
 			fr, _ := r.Val.(flightResult)
 			if r.Err == nil {
-				return fr.res, nil
+				return ownResult(fr.res), nil
 			}
 			if fr.expired && fr.res.AccessToken == "" && ctx.Err() == nil && laterDeadline(ctx, fr.deadline) {
 				continue // a retry with tokens in hand would redeem a spent refresh token
 			}
-			return withTokens(fr.res, r.Err)
+			return withTokens(ownResult(fr.res), r.Err)
 		case <-ctx.Done():
 			return domain.AuthResult{}, ctx.Err()
 		}
 	}
+}
+
+// ownResult returns a copy of a shared call's result that shares nothing a caller could
+// modify with the copies the call's other waiters get: every waiter receives the one
+// value, and a caller that edits its claims, scopes or account (a handler normalising a
+// name, a middleware filtering scopes) must not change another request's, as a cache
+// hit already hands each caller its own claims (claims_cache.go). The raw claims inside
+// IDTokenClaims are only ever handed out in copies, so cloneClaims may share them.
+func ownResult(res domain.AuthResult) domain.AuthResult {
+	res.Scopes = slices.Clone(res.Scopes)
+	if res.IDTokenClaims != nil {
+		res.IDTokenClaims = cloneClaims(res.IDTokenClaims)
+	}
+	if res.Account.Extra != nil {
+		extra := make(map[string]json.RawMessage, len(res.Account.Extra))
+		for k, v := range res.Account.Extra {
+			extra[k] = slices.Clone(v)
+		}
+		res.Account.Extra = extra
+	}
+	return res
 }
 
 // merged tells the observer that the caller got the result of another's call, when its

@@ -110,7 +110,7 @@ func removeAccounts(ctx context.Context, e *env, sess *session, p printer, usern
 		if err := sess.RemoveAccount(ctx, a); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stderr, "hexauth: removed %s (%s)\n", a.Username, a.HomeAccountID)
+		fmt.Fprintf(e.stderr, "hexauth: removed %s (%s)\n", termText(a.Username), termText(a.HomeAccountID))
 	}
 	p.accounts(list)
 	return nil

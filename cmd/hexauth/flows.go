@@ -254,7 +254,7 @@ func pickAccount(ctx context.Context, sess *session, username string) (app.Accou
 	}
 	names := make([]string, len(list))
 	for i, a := range list {
-		names[i] = a.Username + " (" + a.Environment + ")"
+		names[i] = termText(a.Username) + " (" + termText(a.Environment) + ")"
 	}
 	return app.Account{}, usageErrorf("%d accounts match (%s): pick one with --username", len(list), strings.Join(names, ", "))
 }

@@ -61,7 +61,7 @@ func (p printer) token(res app.AuthResult) {
 		return
 	}
 	expiresIn := p.expiresIn(res)
-	who := res.Account.Username
+	who := termText(res.Account.Username)
 	switch {
 	case p.app:
 		who = "the application"
@@ -119,9 +119,17 @@ func (p printer) accounts(list []app.Account) {
 		return
 	}
 	for _, a := range list {
-		fmt.Fprintf(p.e.stdout, "%s\t%s\t%s\t%s\n", a.Username, a.HomeAccountID, a.Environment, a.Realm)
+		fmt.Fprintf(p.e.stdout, "%s\t%s\t%s\t%s\n", termText(a.Username), termText(a.HomeAccountID), termText(a.Environment), termText(a.Realm))
 	}
 }
+
+// termText is account text as the text outputs print it: with control characters (ESC,
+// and so terminal escape sequences, BEL, CR, tabs that would shift the columns) and
+// bidirectional controls escaped (domain.EscapeControl). A username is an ID token's
+// claim, which some providers let users choose, or a field of an imported MSAL
+// document; printed raw it could write the clipboard (OSC 52), retitle the window or
+// overwrite lines already printed. The JSON outputs escape them already.
+func termText(s string) string { return domain.EscapeControl(s) }
 
 // value writes v as indented JSON to stdout.
 func (p printer) value(v any) {
