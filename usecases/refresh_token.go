@@ -114,6 +114,7 @@ func (r *RefreshTokenRedeemer) account(ctx context.Context, authority domain.Aut
 	if err != nil {
 		return nil, nil, storeErr("refresh token: read cache", err)
 	}
+	found = ofAccount(found, authority, named.HomeAccountID) // an OIDC subject's case twin is another person
 	realm := named.Realm
 	if authority.IsIssuerRealm() {
 		realm = authority.Realm() // an OIDC issuer's account is only ever its own realm's

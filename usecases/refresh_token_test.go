@@ -1,9 +1,11 @@
 package usecases_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
+	"github.com/golang/mock/gomock"
 	"github.com/hexauth/hexauth/adapters/memory"
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/usecases"
@@ -84,5 +86,42 @@ func TestRefreshTokenRedeemer_Acquire_namedAccountWithoutHomeAccountID(t *testin
 		usecases.RefreshTokenRequest{RefreshToken: "rt", Scopes: []string{"read"}, Account: &domain.Account{Username: rotUser}})
 	if !errors.Is(err, domain.ErrInvalidInput) || sc.idp.Calls(domain.GrantRefreshToken) != 0 {
 		t.Fatalf("got %v after %d refresh grants; want ErrInvalidInput before any", err, sc.idp.Calls(domain.GrantRefreshToken))
+	}
+}
+
+// On an OIDC issuer a subject is case-sensitive: "SUB-ALICE" is another person than
+// "sub-alice", though a store matches home ids by their folded shape. A refresh token
+// cached for "SUB-ALICE", presented with "sub-alice" named, is not held by the named
+// account: the response is cached under the account its ID token names.
+func TestRefreshTokenRedeemer_Acquire_caseTwinOfTheNamedOIDCAccountDoesNotHoldItsToken(t *testing.T) {
+	f := newFixture(t)
+	twin := "SUB-ALICE"
+	rt := f.refreshToken(testClient, "", "rt-twin")
+	rt.HomeAccountID, rt.Realm = twin, f.authority.RefreshTokenRealm()
+	twinAccount := f.account()
+	twinAccount.HomeAccountID = twin
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{
+		RefreshTokens: []domain.RefreshToken{rt}, Accounts: []domain.Account{twinAccount, f.account()},
+	}, nil).AnyTimes()
+	f.expectMetadata()
+	f.lockRunsCallback().AnyTimes()
+	f.idp.EXPECT().Token(gomock.Any(), gomock.Any()).Return(f.tokenResponse(t, twin), nil)
+	f.idp.EXPECT().VerifyIDTokenSignature(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	var wrote domain.CacheWrite
+	f.store.EXPECT().Write(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, w domain.CacheWrite) error {
+		wrote = w
+		return nil
+	})
+	named := f.account()
+	res, err := usecases.NewRefreshTokenRedeemer(f.cfg, f.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := res.Acquire(testContext(t), usecases.RefreshTokenRequest{RefreshToken: "rt-twin", Scopes: []string{"read"}, Account: &named})
+	if err != nil {
+		t.Fatalf("Acquire = %v; want the tokens, cached under the account the ID token names", err)
+	}
+	if got.Account.HomeAccountID != twin || wrote.Account == nil || wrote.Account.HomeAccountID != twin {
+		t.Fatalf("result account %q, written account %+v; want %q (the ID token's), not the named %q", got.Account.HomeAccountID, wrote.Account, twin, testHome)
 	}
 }
