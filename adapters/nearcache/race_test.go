@@ -125,6 +125,21 @@ func (c *countingPG) waitApplied(t *testing.T, n int) string {
 	}
 }
 
+// drain sends a notification of ours (another account's key) through db and waits until
+// the near cache has applied it: notifications are delivered in commit order, so every
+// change committed before it has been applied too.
+func (c *countingPG) drain(t *testing.T, db *sql.DB, schema string) {
+	t.Helper()
+	sentinel := domain.ChangeKey(mpPartition, "sentinel")
+	n := c.appliedCount()
+	if _, err := db.Exec(`SELECT pg_notify('hexauth_cache', $1)`, schema+":"+sentinel); err != nil {
+		t.Fatal(err)
+	}
+	for key := ""; key != sentinel; n++ {
+		key = c.waitApplied(t, n)
+	}
+}
+
 // TestStore_notificationStorm floods the channel with what an attacker with a database
 // login, or a busy neighbour, could send: other schemas' payloads, oversized ones, and
 // other accounts' keys. The session survives, the account's near entry stays (nothing
@@ -165,17 +180,10 @@ func TestStore_notificationStorm(t *testing.T) {
 		schema + ":" + domain.ChangeKey(mpPartition, "bob"),            // another account
 		schema + ":" + domain.ChangeKey(`'; DROP TABLE x; --`, mpHome), // another partition
 	}
-	n = inner.appliedCount()
 	if _, err := admin.Exec(`SELECT pg_notify('hexauth_cache', p) FROM unnest($1::text[]) AS p, generate_series(1, 1000)`, payloads); err != nil {
 		t.Fatal(err)
 	}
-	sentinel := domain.ChangeKey(mpPartition, "sentinel")
-	if _, err := admin.Exec(`SELECT pg_notify('hexauth_cache', $1)`, schema+":"+sentinel); err != nil {
-		t.Fatal(err)
-	}
-	for key := ""; key != sentinel; n++ {
-		key = inner.waitApplied(t, n)
-	}
+	inner.drain(t, admin, schema)
 	if !near.Listening() {
 		t.Fatal("the change session did not survive the storm")
 	}
