@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,16 +14,40 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
+// joinedContext is a waiter's context that says when the waiter has joined the running
+// call: shared first asks for Done in its wait, after DoChan returned. The first call
+// waits for that before it ends, so the waiter joins however slowly a loaded machine
+// runs it, instead of arriving after the first caller's 100 ms and starting its own.
+type joinedContext struct {
+	context.Context
+	once   sync.Once
+	joined chan struct{}
+}
+
+func (c *joinedContext) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.joined) })
+	return c.Context.Done()
+}
+
+// waiterContext returns a joinedContext with a minute left.
+func waiterContext(t *testing.T) *joinedContext {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return &joinedContext{Context: ctx, joined: make(chan struct{})}
+}
+
 // A caller with a short deadline starts a shared refresh that outlives it; a waiter
 // with time left must not inherit that deadline's failure.
 func TestShared_waiterOutlivesTheFirstCallersDeadline(t *testing.T) {
 	var g singleflight.Group
+	long := waiterContext(t)
 	var calls atomic.Int32
 	started := make(chan struct{})
 	fn := func(ctx context.Context) (domain.AuthResult, error) {
 		if calls.Add(1) == 1 {
 			close(started)
-			<-ctx.Done() // a provider slower than the first caller's deadline
+			<-long.joined // only then may the call end (a loaded machine may be slow to join)
+			<-ctx.Done()  // a provider slower than the first caller's deadline
 			return domain.AuthResult{}, &domain.Error{Class: domain.ErrUnavailable, Err: ctx.Err()}
 		}
 		return domain.AuthResult{AccessToken: "fresh"}, nil
@@ -35,8 +60,6 @@ func TestShared_waiterOutlivesTheFirstCallersDeadline(t *testing.T) {
 		firstErr <- err
 	}()
 	<-started
-	long, cancelLong := context.WithTimeout(context.Background(), time.Minute)
-	defer cancelLong()
 	res, err := shared(long, &g, "k", testFlight, fn)
 	if err != nil || res.AccessToken != "fresh" {
 		t.Fatalf("waiter got (%q, %v); want the result of a second attempt under its own deadline", res.AccessToken, err)
@@ -54,11 +77,13 @@ func TestShared_waiterOutlivesTheFirstCallersDeadline(t *testing.T) {
 // redeem the refresh token they just replaced.
 func TestShared_uncachedTokensAreNotRetriedAway(t *testing.T) {
 	var g singleflight.Group
+	long := waiterContext(t)
 	var calls atomic.Int32
 	started := make(chan struct{})
 	fn := func(ctx context.Context) (domain.AuthResult, error) {
 		if calls.Add(1) == 1 {
 			close(started)
+			<-long.joined // only then may the call end (a loaded machine may be slow to join)
 		}
 		<-ctx.Done() // the store's write outlives the first caller's deadline
 		return domain.AuthResult{AccessToken: "new-at", RefreshToken: "new-rt"}, &domain.Error{Class: domain.ErrCacheStore, Err: ctx.Err()}
@@ -67,8 +92,6 @@ func TestShared_uncachedTokensAreNotRetriedAway(t *testing.T) {
 	defer cancel()
 	go func() { _, _ = shared(short, &g, "k", testFlight, fn) }()
 	<-started
-	long, cancelLong := context.WithTimeout(context.Background(), time.Minute)
-	defer cancelLong()
 	res, err := shared(long, &g, "k", testFlight, fn)
 	if !errors.Is(err, domain.ErrCacheStore) || res.RefreshToken != "new-rt" {
 		t.Fatalf("waiter got (refresh token %q, %v); want the uncached tokens with ErrCacheStore", res.RefreshToken, err)

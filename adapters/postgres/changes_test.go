@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net"
 	"strings"
@@ -43,10 +44,12 @@ func TestStore_parsePayload(t *testing.T) {
 
 // events collects what a listening session reports.
 type events struct {
-	mu   sync.Mutex
-	keys []string
-	up   chan struct{}
-	once sync.Once
+	mu      sync.Mutex
+	keys    []string
+	up      chan struct{}
+	once    sync.Once
+	changed chan struct{} // a token each time keys grows
+	ended   chan error    // the session's end, before the test's
 }
 
 func (e *events) event(ev domain.ChangeEvent) {
@@ -57,6 +60,10 @@ func (e *events) event(ev domain.ChangeEvent) {
 		e.mu.Lock()
 		e.keys = append(e.keys, ev.Key)
 		e.mu.Unlock()
+		select {
+		case e.changed <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -66,28 +73,82 @@ func (e *events) seen() []string {
 	return append([]string(nil), e.keys...)
 }
 
+// waitFor returns the keys once n were notified. The session ending first fails the
+// test with its error; the deadline is a hang guard, not part of what is checked.
+func (e *events) waitFor(t *testing.T, n int) []string {
+	t.Helper()
+	guard := time.After(time.Minute)
+	for {
+		if got := e.seen(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-e.changed:
+		case err := <-e.ended:
+			t.Fatalf("the listening session ended before %d notifications (got %q): %v", n, e.seen(), err)
+		case <-guard:
+			t.Fatalf("%d notifications after a minute, %q; want %d", len(e.seen()), e.seen(), n)
+		}
+	}
+}
+
+// listenPing is the listening session's ping interval in these tests. Long: a ping
+// that does not come back within the interval ends the session, and a loaded machine
+// can hold a round trip for longer than a short one (these tests are not about pings;
+// TestStore_ListenChanges_halfOpen is).
+const listenPing = 10 * time.Second
+
 // listen runs a session on s until the test ends and waits until it listens.
 func listen(t *testing.T, s *Store) *events {
 	t.Helper()
-	ev := &events{up: make(chan struct{})}
+	ev := &events{up: make(chan struct{}), changed: make(chan struct{}, 1), ended: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = s.ListenChanges(ctx, 50*time.Millisecond, ev.event)
+		ev.ended <- s.ListenChanges(ctx, listenPing, ev.event)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
 	case <-ev.up:
-	case <-time.After(10 * time.Second):
-		t.Fatal("ListenChanges did not listen within 10s")
+	case err := <-ev.ended:
+		t.Fatalf("ListenChanges ended before it listened: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("ListenChanges did not listen within a minute")
 	}
 	return ev
 }
 
+// waitingOn blocks until a session of admin's database waits for the advisory lock
+// key: then a writer that takes it is inside its transaction. The deadline is a hang
+// guard only.
+func waitingOn(t *testing.T, admin *sql.DB, key int64) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; {
+		var n int
+		err := admin.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1`, key).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no session waits for the account's lock after a minute")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestStore_ListenChanges_onlyCommitted: a write rolled back (here: its context ends
-// while it waits for the account's lock) notifies nothing; the same write committed
-// notifies its account's key, and a removal too.
+// while it waits for the account's lock, inside its transaction) notifies nothing; the
+// same write committed notifies its account's key, and a removal too.
+//
+// Postgres delivers notifications in commit order, so a notification of the rolled-back
+// write would come before those of the later writes: the exact list at the end is the
+// check, and no sleep has to guess when it would have arrived.
 func TestStore_ListenChanges_onlyCommitted(t *testing.T) {
 	s := OpenTestStore(t, Config{})
 	ev := listen(t, s)
@@ -95,8 +156,8 @@ func TestStore_ListenChanges_onlyCommitted(t *testing.T) {
 	w := domain.CacheWrite{Partition: partition, Account: &domain.Account{HomeAccountID: "Alice", Environment: "login.example.com", Realm: "r", AuthorityType: "Generic"}}
 	key := domain.ChangeKey(partition, "Alice")
 
-	// Hold the account's write lock from another session, so the write waits and its
-	// context ends inside the transaction, after the notification was queued.
+	// Hold the account's write lock from another session, so the write waits inside its
+	// transaction; end its context once the server says it waits.
 	admin := AdminDB(t, DSNForTest(t))
 	conn, err := admin.Conn(context.Background())
 	if err != nil {
@@ -107,18 +168,16 @@ func TestStore_ListenChanges_onlyCommitted(t *testing.T) {
 	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_lock($1)`, lock); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	err = s.Write(ctx, w)
+	ctx, cancel := context.WithCancel(context.Background())
+	wrote := make(chan error, 1)
+	go func() { wrote <- s.Write(ctx, w) }()
+	waitingOn(t, admin, lock)
 	cancel()
-	if !errors.Is(err, domain.ErrCacheStore) {
+	if err := <-wrote; !errors.Is(err, domain.ErrCacheStore) {
 		t.Fatalf("Write while the account's lock is held elsewhere = %v; want a failure", err)
 	}
 	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, lock); err != nil {
 		t.Fatal(err)
-	}
-	time.Sleep(200 * time.Millisecond)
-	if got := ev.seen(); len(got) != 0 {
-		t.Fatalf("notifications after a rolled-back write = %q; want none", got)
 	}
 
 	if err := s.Write(context.Background(), w); err != nil {
@@ -131,12 +190,8 @@ func TestStore_ListenChanges_onlyCommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{key, domain.ChangeKey(partition, "alice"), ""}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(ev.seen()) < len(want) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got := ev.seen(); strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Fatalf("notifications of a write, a removal and an import = %q; want %q", got, want)
+	if got := ev.waitFor(t, len(want)); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("notifications of a rolled-back write, then a write, a removal and an import = %q; want %q", got, want)
 	}
 }
 

@@ -50,11 +50,14 @@ func TestRefreshLock_heldPastIdleInTransactionTimeout(t *testing.T) {
 		defer close(done)
 		_ = holder.WithRefreshLock(t.Context(), testLockKey, func(ctx context.Context) error {
 			close(entered)
-			// The refresh: the provider takes a second to answer.
+			// The refresh: the provider answers only once the other store has tried
+			// (not after a fixed time, which a loaded machine could spend before the
+			// other even tries, releasing the lock under the test). A minute is a hang
+			// guard.
 			select {
 			case got := <-secondGot:
 				secondGot <- got
-			case <-time.After(1500 * time.Millisecond):
+			case <-time.After(time.Minute):
 			}
 			return nil
 		})
