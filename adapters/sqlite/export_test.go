@@ -1,0 +1,4 @@
+package sqlite
+
+// HitKey exposes hitKey to the external tests, which build colliding accounts.
+var HitKey = hitKey
