@@ -158,13 +158,20 @@ func TestOpen_migratesRowsToHitKeys(t *testing.T) {
 	sqlcachetest.CheckMigratedPreCompactRows(t, s)
 }
 
-// TestStore_FindHit_rowWithoutHitKey: a row another tool inserted has hit key 0. The
-// hit still serves it (a cache hit, not a sign-in), and the next Open computes its key.
+// TestStore_FindHit_rowWithoutHitKey: a write computes its rows' hit keys. A row another
+// tool inserted has hit key 0: the hit still serves it (a cache hit, not a sign-in), and
+// the next Open computes its key.
 func TestStore_FindHit_rowWithoutHitKey(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tokens.db")
 	s := openStore(t, sqlite.Config{Path: path})
 	if err := s.Write(t.Context(), fullWrite("p", "h", "x")); err != nil {
 		t.Fatal(err)
+	}
+	for _, table := range hitTables { // a write computes the keys
+		var key int64
+		if err := rawDB(t, path).QueryRow(`SELECT hit_key FROM ` + table).Scan(&key); err != nil || key != sqlite.HitKey("p", "h") {
+			t.Errorf("written %s row's hit_key = %d, %v; want %d", table, key, err, sqlite.HitKey("p", "h"))
+		}
 	}
 	for _, table := range hitTables {
 		mustExec(t, rawDB(t, path), `UPDATE `+table+` SET hit_key = 0`)
@@ -184,15 +191,14 @@ func TestStore_FindHit_rowWithoutHitKey(t *testing.T) {
 // hash) share index entries; a hit still returns only the tokens and account records
 // of the account asked for, never another's.
 func TestStore_FindHit_collidingHitKeys(t *testing.T) {
-	a, b := collidingHomes(t, "p", "client") // their tokens' keys collide
-	c, d := collidingHomes(t, "p", "")       // their account records' keys collide
+	a, b := collidingHomes(t, "p")
 	s := openStore(t, sqlite.Config{})
-	for _, home := range []string{a, b, c, d} {
+	for _, home := range []string{a, b} {
 		if err := s.Write(t.Context(), fullWrite("p", home, home)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, home := range []string{a, b, c, d} {
+	for _, home := range []string{a, b} {
 		got, err := s.FindHit(t.Context(), query("p", home))
 		if err != nil {
 			t.Fatal(err)
@@ -200,20 +206,20 @@ func TestStore_FindHit_collidingHitKeys(t *testing.T) {
 		if len(got.AccessTokens) != 1 || got.AccessTokens[0].Secret != domain.Secret("at-secret-"+home) ||
 			len(got.IDTokens) != 1 || got.IDTokens[0].Secret != domain.Secret("idt-secret-"+home) ||
 			len(got.Accounts) != 1 || got.Accounts[0].HomeAccountID != home {
-			t.Errorf("FindHit(%s) among colliding hit keys (%s %s, %s %s) = %d access tokens, %d ID tokens, %d accounts (%s); want its own one of each",
-				home, a, b, c, d, len(got.AccessTokens), len(got.IDTokens), len(got.Accounts), secretsOf(got))
+			t.Errorf("FindHit(%s), whose hit key %s's shares, = %d access tokens, %d ID tokens, %d accounts (%s); want its own one of each",
+				home, other(home, a, b), len(got.AccessTokens), len(got.IDTokens), len(got.Accounts), secretsOf(got))
 		}
 	}
 }
 
-// collidingHomes returns two home account ids whose hit keys collide for partition and
-// client: a birthday search over 32-bit keys, some 2^16 hashes.
-func collidingHomes(t *testing.T, partition, client string) (string, string) {
+// collidingHomes returns two home account ids whose hit keys collide in partition: a
+// birthday search over 32-bit keys, some 2^16 hashes.
+func collidingHomes(t *testing.T, partition string) (string, string) {
 	t.Helper()
 	seen := make(map[int64]string)
 	for i := range 1 << 22 {
 		home := fmt.Sprintf("h%d", i)
-		k := sqlite.HitKey(partition, home, client)
+		k := sqlite.HitKey(partition, home)
 		if prev, ok := seen[k]; ok {
 			return prev, home
 		}
@@ -221,4 +227,34 @@ func collidingHomes(t *testing.T, partition, client string) (string, string) {
 	}
 	t.Fatal("no colliding hit keys among 2^22 homes; the hash is not 32 bits")
 	return "", ""
+}
+
+func other(home, a, b string) string {
+	if home == a {
+		return b
+	}
+	return a
+}
+
+// TestStore_FindHit_otherClientsTokens: an account's tokens of every client share its
+// hit key; a hit returns only those of the client asked for — another app's token
+// served would be a token for the wrong audience.
+func TestStore_FindHit_otherClientsTokens(t *testing.T) {
+	s := openStore(t, sqlite.Config{})
+	mine, theirs := fullWrite("p", "h", "mine"), fullWrite("p", "h", "theirs")
+	theirs.AccessToken.ClientID, theirs.IDToken.ClientID, theirs.RefreshToken.ClientID = "other", "other", "other"
+	theirs.AppMetadata.ClientID = "other"
+	for _, w := range []domain.CacheWrite{theirs, mine} {
+		if err := s.Write(t.Context(), w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.FindHit(t.Context(), query("p", "h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.AccessTokens) != 1 || got.AccessTokens[0].Secret != "at-secret-mine" ||
+		len(got.IDTokens) != 1 || got.IDTokens[0].Secret != "idt-secret-mine" {
+		t.Errorf("FindHit(client) = %s; want the client's own access and ID token only", secretsOf(got))
+	}
 }

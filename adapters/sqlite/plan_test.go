@@ -44,7 +44,7 @@ func TestQueries_useIndexes(t *testing.T) {
 	accountsByEnv, envArgs := accountsQuery(domain.AccountFilter{Partition: "p", Environments: []string{"e1", "e2"}})
 	const byHome = "SEARCH accounts USING INDEX accounts_identity (partition=? AND home_account_id_folded=?"
 	homes := keyHomes("h-e-accesstoken-c-r-t")
-	hitArgs := []any{"p", "h", "c", hitKey("p", "h", "c"), hitKey("p", "h", "")}
+	hitArgs := []any{"p", "h", "c", hitKey("p", "h")}
 	type planCase struct {
 		name  string
 		query string

@@ -6,15 +6,14 @@
 -- each of the three costs an index search and a table search, whose leaf pages a cache
 -- of 100,000 accounts rarely has in the CPU's caches: at that size the time of a hit
 -- was mostly memory stalls, not SQL. hit_key is a 32-bit hash, computed in Go
--- (adapters/sqlite/hit.go, hitKey), of the columns the hit filters on — partition,
--- folded home account id and, for tokens, folded client id — and its index holds
--- entries of ~15 bytes: some 2 MB for 100,000 rows, which stay cached. The hit still
--- compares every column it filters on, so two entries whose keys collide cost a row
--- more, never a wrong answer.
+-- (adapters/sqlite/hit.go, hitKey), of the row's partition and folded home account id,
+-- and its index holds entries of ~15 bytes: 1.4 MB for 100,000 rows, which stay
+-- cached. The hit still compares every column it filters on (the client id too), so
+-- two accounts whose keys collide cost a row more, never a wrong answer.
 --
 -- 0 means "not computed yet": the rows migrated here, and rows another tool inserts.
--- The hit reads them too (hit_key IN (0, key)), so a row without its key is found as
--- before; Open computes the keys of such rows after migrating (backfillHitKeys).
+-- The hit reads them too (a second search, for 0), so a row without its key is found
+-- as before; Open computes the keys of such rows after migrating (backfillHitKeys).
 -- Refresh tokens, app metadata and foreign sections are not read by the hit.
 
 ALTER TABLE access_tokens ADD COLUMN hit_key INTEGER NOT NULL DEFAULT 0;
