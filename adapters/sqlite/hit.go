@@ -5,11 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/sqlcache"
@@ -46,68 +43,15 @@ var (
 )
 
 // hitQuery is the narrow hit read: ?1 partition, ?2 folded home account id, ?3 folded
-// client id, ?4 the tokens' hit key, ?4 the accounts'. Each branch searches its table's
-// hit_key index (migration 0005), for the key and for 0 (a row whose key is not
-// computed yet), and compares every column it filters on, as findHitQuery does.
+// client id; the index searches of findHitQuery.
 var hitQuery = strings.Join([]string{
-	`SELECT 1, ` + hitJoin(hitAccessTokenFields...) + `, secret, extra FROM access_tokens INDEXED BY access_tokens_hit
-	WHERE hit_key = ?4 AND partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 1, ` + hitJoin(hitAccessTokenFields...) + `, secret, extra FROM access_tokens INDEXED BY access_tokens_hit
-	WHERE hit_key = 0 AND partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 3, ` + hitJoin(hitIDTokenFields...) + `, secret, extra FROM id_tokens INDEXED BY id_tokens_hit
-	WHERE hit_key = ?4 AND partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 3, ` + hitJoin(hitIDTokenFields...) + `, secret, extra FROM id_tokens INDEXED BY id_tokens_hit
-	WHERE hit_key = 0 AND partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 4, ` + hitJoin(hitAccountFields...) + `, '', extra FROM accounts INDEXED BY accounts_hit
-	WHERE hit_key = ?4 AND partition = ?1 AND home_account_id_folded = ?2`,
-	`SELECT 4, ` + hitJoin(hitAccountFields...) + `, '', extra FROM accounts INDEXED BY accounts_hit
-	WHERE hit_key = 0 AND partition = ?1 AND home_account_id_folded = ?2`,
+	`SELECT 1, ` + hitJoin(hitAccessTokenFields...) + `, secret, extra FROM access_tokens
+	WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
+	`SELECT 3, ` + hitJoin(hitIDTokenFields...) + `, secret, extra FROM id_tokens
+	WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
+	`SELECT 4, ` + hitJoin(hitAccountFields...) + `, '', extra FROM accounts
+	WHERE partition = ?1 AND home_account_id_folded = ?2`,
 }, "\nUNION ALL\n")
-
-// hitTables are the tables with a hit_key column (migration 0005), and the position
-// of the folded home account id in their columns (sqlcache.Table.Columns).
-var hitTables = map[string]int{
-	sqlcache.AccessTokens.Name: homeColumn(sqlcache.AccessTokens),
-	sqlcache.IDTokens.Name:     homeColumn(sqlcache.IDTokens),
-	sqlcache.Accounts.Name:     homeColumn(sqlcache.Accounts),
-}
-
-func homeColumn(t sqlcache.Table) int {
-	for i, c := range t.Columns {
-		if c.Name == "home_account_id_folded" {
-			return i
-		}
-	}
-	panic("sqlite: table " + t.Name + " has no home_account_id_folded column") // a programming error, caught by every test
-}
-
-// hitKey returns the hit key of the rows of partition and folded home account id
-// home: 32 bits of an FNV-1a hash of them, never 0 (the key of a row not computed yet).
-// An account's tokens of every client share it, as the rows of its accounts do: a hit
-// reads one client's, and a cache holds few clients per account. 32 bits keep the
-// index entries small; a collision only costs the hit a row more to compare.
-func hitKey(partition, home string) int64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
-	for i := 0; i < len(partition); i++ {
-		h = (h ^ uint64(partition[i])) * prime
-	}
-	h *= prime // a 0 byte between the two: ("ab", "c") and ("a", "bc") differ
-	for i := 0; i < len(home); i++ {
-		h = (h ^ uint64(home[i])) * prime
-	}
-	if k := int64(int32(uint32(h ^ h>>32))); k != 0 {
-		return k
-	}
-	return 1
-}
-
-// rowHitKey returns the hit key of a row of hit table t for partition: vals are the
-// row's values in t's column order.
-func rowHitKey(partition string, t sqlcache.Table, vals []any) int64 {
-	home, _ := vals[hitTables[t.Name]].(string)
-	return hitKey(partition, home)
-}
 
 // errNarrow says that a row needs the wide read.
 var errNarrow = errors.New("row needs the wide read")
@@ -144,7 +88,7 @@ type hitBuf struct {
 
 // readHit runs the narrow read. It returns errNarrow when a row needs the wide read.
 func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, client string) (domain.CacheEntries, error) {
-	rows, err := s.hit.QueryContext(ctx, partition, home, client, hitKey(partition, home))
+	rows, err := s.hit.QueryContext(ctx, partition, home, client)
 	if err != nil {
 		return domain.CacheEntries{}, err
 	}
@@ -238,74 +182,4 @@ func split(s string, f []string) bool {
 	}
 	f[len(f)-1] = s
 	return true
-}
-
-// hitKeyBatch is how many rows backfillHitKeys updates in a transaction: each rewrites
-// the row, so one transaction for a whole cache of 100,000 accounts would grow the WAL
-// by ~400 MB; batches let checkpoints reuse it. Each batch is a durable commit (fsync),
-// so smaller ones make the upgrade of a large file slower: at 1,000 rows a batch, a
-// 100,000-account file took 12 s on an idle disk and 2 min 20 s on a busy one.
-const hitKeyBatch = 5000
-
-// backfillHitKeys computes the hit keys of the rows that have none (0): the rows a
-// database had when migration 0005 added the column, and rows another tool inserted.
-// The hit reads such rows too, more slowly; on a database without them it costs one
-// index search per table.
-func (s *Store) backfillHitKeys(ctx context.Context) error {
-	for _, t := range []sqlcache.Table{sqlcache.AccessTokens, sqlcache.IDTokens, sqlcache.Accounts} {
-		sel := `SELECT rowid, partition, home_account_id_folded FROM ` + t.Name +
-			` INDEXED BY ` + t.Name + `_hit WHERE hit_key = 0 LIMIT ` + strconv.Itoa(hitKeyBatch)
-		upd := `UPDATE ` + t.Name + ` SET hit_key = ?1 WHERE rowid = ?2`
-		for {
-			var exists bool
-			if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t.Name+` INDEXED BY `+t.Name+`_hit WHERE hit_key = 0)`).Scan(&exists); err != nil {
-				return fmt.Errorf("hit keys of %s: %w", t.Name, err)
-			}
-			if !exists {
-				break
-			}
-			if err := s.inWriteTx(ctx, func(tx *sqlx.Tx) error { return fillHitKeys(ctx, tx, sel, upd) }); err != nil {
-				return fmt.Errorf("hit keys of %s: %w", t.Name, err)
-			}
-		}
-	}
-	return nil
-}
-
-// fillHitKeys sets the hit keys of the rows sel returns (rowid, partition, home)
-// through upd (key ?1, rowid ?2).
-func fillHitKeys(ctx context.Context, tx *sqlx.Tx, sel, upd string) error {
-	type row struct {
-		id  int64
-		key int64
-	}
-	rows, err := tx.QueryContext(ctx, sel)
-	if err != nil {
-		return err
-	}
-	var todo []row
-	for rows.Next() {
-		var (
-			id              int64
-			partition, home string
-		)
-		if err := rows.Scan(&id, &partition, &home); err != nil {
-			_ = rows.Close()
-			return err
-		}
-		todo = append(todo, row{id, hitKey(partition, home)})
-	}
-	if err := rows.Err(); err != nil {
-		_ = rows.Close()
-		return err
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	for _, r := range todo {
-		if _, err := tx.ExecContext(ctx, upd, r.key, r.id); err != nil {
-			return err
-		}
-	}
-	return nil
 }

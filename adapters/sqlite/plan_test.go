@@ -31,9 +31,8 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
 
 // TestQueries_useIndexes checks that no look-up reads a whole table or sorts: every
 // table is searched through an index, so the cost of a call does not grow with the
-// cache. The silent hit's wide read searches each table's identity index by its leading
-// columns; the narrow one searches the small hit_key index (migration 0005): one index
-// search and one row read per entry.
+// cache. The silent hit's reads search each table's identity index by its leading
+// columns: one index search and one row read per entry.
 func TestQueries_useIndexes(t *testing.T) {
 	s, err := Open(context.Background(), Config{Path: filepath.Join(t.TempDir(), "plan.db")})
 	if err != nil {
@@ -44,7 +43,6 @@ func TestQueries_useIndexes(t *testing.T) {
 	accountsByEnv, envArgs := accountsQuery(domain.AccountFilter{Partition: "p", Environments: []string{"e1", "e2"}})
 	const byHome = "SEARCH accounts USING INDEX accounts_identity (partition=? AND home_account_id_folded=?"
 	homes := keyHomes("h-e-accesstoken-c-r-t")
-	hitArgs := []any{"p", "h", "c", hitKey("p", "h")}
 	type planCase struct {
 		name  string
 		query string
@@ -55,9 +53,9 @@ func TestQueries_useIndexes(t *testing.T) {
 		{"Find", findQuery, []any{"p", "h", "c"}, byHome},
 		{"FindHit", findHitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
 		{"FindHit ID tokens", findHitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
-		{"FindHit narrow", hitQuery, hitArgs, "SEARCH access_tokens USING INDEX access_tokens_hit (hit_key=?)"},
-		{"FindHit narrow ID tokens", hitQuery, hitArgs, "SEARCH id_tokens USING INDEX id_tokens_hit (hit_key=?)"},
-		{"FindHit narrow accounts", hitQuery, hitArgs, "SEARCH accounts USING INDEX accounts_hit (hit_key=?)"},
+		{"FindHit narrow", hitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit narrow ID tokens", hitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
+		{"FindHit narrow accounts", hitQuery, []any{"p", "h", "c"}, byHome},
 		{"delete a superseded access token", deleteAccessToken(len(homes)), append([]any{"p", "h-e-accesstoken-c-r-t"}, homes...),
 			"SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=?)"},
 		{"Export", exportQuery, []any{"p"}, "SEARCH app_metadata"},

@@ -118,9 +118,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	if n > 0 {
 		s.log.InfoContext(ctx, "sqlite: migrated the token cache", "path", s.cfg.Path, "applied", n, "version", len(ms))
 	}
-	if err := s.backfillHitKeys(ctx); err != nil {
-		return err
-	}
 	if s.shared {
 		var mode string
 		if err := s.db.GetContext(ctx, &mode, "PRAGMA journal_mode"); err != nil {

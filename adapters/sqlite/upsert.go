@@ -9,20 +9,14 @@ import (
 )
 
 // upsertSQL returns the statement that inserts one row of t, given as partition ?1 and
-// then t's columns in order (and, for the tables a silent hit reads, the row's hit_key
-// last), or, when a row of the same partition and identity exists, updates it, under
-// the condition replace if it is not empty. An update keeps the row's hit_key: it is a
-// function of identity columns the update does not change.
+// then t's columns in order, or, when a row of the same partition and identity exists,
+// updates it, under the condition replace if it is not empty.
 func upsertSQL(t sqlcache.Table, replace string) string {
 	names := []string{"partition"}
 	marks := []string{"?1"}
 	for i, c := range t.Columns {
 		names = append(names, c.Name)
 		marks = append(marks, fmt.Sprintf("?%d", i+2))
-	}
-	if _, ok := hitTables[t.Name]; ok {
-		names = append(names, "hit_key")
-		marks = append(marks, fmt.Sprintf("?%d", len(t.Columns)+2))
 	}
 	return "INSERT INTO " + t.Name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")" +
 		sqlcache.OnConflictUpdate(t, replace)
@@ -61,9 +55,6 @@ func buildBatches(partition string, snap domain.CacheSnapshot) ([]sqlcache.Batch
 				return nil, fmt.Errorf("%s %d: %w", k.Kind, i, err)
 			}
 			b.Rows[i] = append([]any{partition}, vals...)
-			if _, ok := hitTables[k.Table.Name]; ok {
-				b.Rows[i] = append(b.Rows[i], rowHitKey(partition, k.Table, vals))
-			}
 		}
 		out = append(out, b)
 	}
