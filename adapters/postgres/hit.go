@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,28 +36,30 @@ const hitSep = "\x1f"
 // hitJoin is the SQL expression joining cols with hitSep.
 func hitJoin(cols ...string) string { return strings.Join(cols, " || '"+hitSep+"' || ") }
 
-// The fields of each kind's joined text, in order, the kind first; ids as written
+// The fields of each kind's joined text, in order: the kind, the folded environment
+// (which the environment filter compares), then the entry's fields, ids as written
 // (sqlcache.AsWritten), times as decimal text.
 var (
-	hitAccessTokenFields = []string{"'1'", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
+	hitAccessTokenFields = []string{"'1'", "environment_folded", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
 		sqlcache.AsWritten("client_id"), "realm", sqlcache.AsWritten("target"), "token_type", "key_id",
 		"cached_at::text", "expires_on::text", "extended_expires_on::text", "refresh_on::text"}
-	hitIDTokenFields = []string{"'3'", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
+	hitIDTokenFields = []string{"'3'", "environment_folded", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
 		sqlcache.AsWritten("client_id"), "realm"}
-	hitAccountFields = []string{"'4'", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"), "realm",
+	hitAccountFields = []string{"'4'", "environment_folded", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"), "realm",
 		"local_account_id", sqlcache.AsWritten("username"), "name", "authority_type"}
 )
 
-// hitQuery is the narrow hit read, with findHitQuery's parameters and index searches:
-// $1 partition, $2 folded home account id, $3 folded environments, $4 folded client
-// id.
+// hitQuery is the narrow hit read, with findHitQuery's index searches: $1 partition,
+// $2 folded home account id, $3 folded client id. It leaves the environment filter to
+// Go (keepEnv), which compares the same column, environment_folded: an array parameter
+// costs pgx an allocation per element and a hit has one row per kind.
 var hitQuery = strings.Join([]string{
 	`SELECT ` + hitJoin(hitAccessTokenFields...) + `, secret, extra::text FROM access_tokens
-	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter,
+	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
 	`SELECT ` + hitJoin(hitIDTokenFields...) + `, secret, extra::text FROM id_tokens
-	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter,
+	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
 	`SELECT ` + hitJoin(hitAccountFields...) + `, '', extra::text FROM accounts
-	WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
+	WHERE partition = $1 AND home_account_id_folded = $2`,
 }, "\nUNION ALL\n")
 
 // errNarrow says that a row needs the wide read.
@@ -73,11 +76,11 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
 		return domain.CacheEntries{}, inputError(op, err)
 	}
-	args := []any{q.Partition, sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID)}
-	out, err := s.readHit(ctx, args)
+	home, envs, client := sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID)
+	out, err := s.readHit(ctx, envs, q.Partition, home, client)
 	if errors.Is(err, errNarrow) {
 		var snap domain.CacheSnapshot
-		snap, err = s.read(ctx, q.Partition, findHitQuery, args...)
+		snap, err = s.read(ctx, q.Partition, findHitQuery, q.Partition, home, envs, client)
 		out = snap.Entries()
 	}
 	if err != nil {
@@ -89,7 +92,7 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 // readHit runs the narrow read on a pooled connection, again on another when the
 // connection was lost (retryLost, as read). It returns errNarrow when a row needs the
 // wide read.
-func (s *Store) readHit(ctx context.Context, args []any) (domain.CacheEntries, error) {
+func (s *Store) readHit(ctx context.Context, envs []string, args ...any) (domain.CacheEntries, error) {
 	var out domain.CacheEntries
 	err := s.retryLost(ctx, "read", s.idle, func() (bool, error) {
 		c, err := s.db.Conn(ctx)
@@ -98,7 +101,7 @@ func (s *Store) readHit(ctx context.Context, args []any) (domain.CacheEntries, e
 		}
 		err = c.Raw(func(dc any) error {
 			var err error
-			out, err = hitRows(ctx, dc.(*stdlib.Conn).Conn(), args)
+			out, err = hitRows(ctx, dc.(*stdlib.Conn).Conn(), envs, args)
 			return err
 		})
 		// A connection the read found dead is closed (pgx marks it so); database/sql
@@ -117,8 +120,9 @@ type hitBuf struct {
 	acct [1]domain.Account
 }
 
-// hitRows runs hitQuery on conn and decodes its rows.
-func hitRows(ctx context.Context, conn *pgx.Conn, args []any) (domain.CacheEntries, error) {
+// hitRows runs hitQuery on conn and decodes the rows of the folded environments envs
+// (all when envs is empty).
+func hitRows(ctx context.Context, conn *pgx.Conn, envs []string, args []any) (domain.CacheEntries, error) {
 	rows, err := conn.Query(ctx, hitQuery, args...)
 	if err != nil {
 		return domain.CacheEntries{}, err
@@ -126,7 +130,7 @@ func hitRows(ctx context.Context, conn *pgx.Conn, args []any) (domain.CacheEntri
 	defer rows.Close()
 	buf := new(hitBuf)
 	out := domain.CacheEntries{AccessTokens: buf.at[:0:1], IDTokens: buf.idt[:0:1], Accounts: buf.acct[:0:1]}
-	var f [12]string
+	var f [13]string
 	for rows.Next() {
 		raw := rows.RawValues() // valid until the next row; text is its bytes in either format
 		if len(raw) != 3 || raw[0] == nil || raw[1] == nil {
@@ -146,13 +150,16 @@ func hitRows(ctx context.Context, conn *pgx.Conn, args []any) (domain.CacheEntri
 			}
 			var times [4]int64
 			for i := range times {
-				if times[i], err = strconv.ParseInt(f[8+i], 10, 64); err != nil {
+				if times[i], err = strconv.ParseInt(f[9+i], 10, 64); err != nil {
 					return domain.CacheEntries{}, errNarrow
 				}
 			}
+			if !keepEnv(envs, f[1]) {
+				continue
+			}
 			out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
-				HomeAccountID: f[1], Environment: f[2], ClientID: f[3], Realm: f[4], Target: f[5],
-				Secret: secret, TokenType: f[6], KeyID: f[7],
+				HomeAccountID: f[2], Environment: f[3], ClientID: f[4], Realm: f[5], Target: f[6],
+				Secret: secret, TokenType: f[7], KeyID: f[8],
 				CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
 				ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
 			})
@@ -160,14 +167,20 @@ func hitRows(ctx context.Context, conn *pgx.Conn, args []any) (domain.CacheEntri
 			if !split(fields, f[:len(hitIDTokenFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
-			out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[1], Environment: f[2], ClientID: f[3],
-				Realm: f[4], Secret: secret, Extra: ex})
+			if !keepEnv(envs, f[1]) {
+				continue
+			}
+			out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[2], Environment: f[3], ClientID: f[4],
+				Realm: f[5], Secret: secret, Extra: ex})
 		case "4":
 			if !split(fields, f[:len(hitAccountFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
-			out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[1], Environment: f[2], Realm: f[3],
-				LocalAccountID: f[4], Username: f[5], Name: f[6], AuthorityType: f[7], Extra: ex})
+			if !keepEnv(envs, f[1]) {
+				continue
+			}
+			out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[2], Environment: f[3], Realm: f[4],
+				LocalAccountID: f[5], Username: f[6], Name: f[7], AuthorityType: f[8], Extra: ex})
 		default:
 			return domain.CacheEntries{}, errNarrow
 		}
@@ -176,6 +189,12 @@ func hitRows(ctx context.Context, conn *pgx.Conn, args []any) (domain.CacheEntri
 		return domain.CacheEntries{}, err
 	}
 	return out, nil
+}
+
+// keepEnv is envFilter in Go: whether a row of folded environment env passes the
+// filter of the folded environments envs, which keeps every row when empty.
+func keepEnv(envs []string, env string) bool {
+	return len(envs) == 0 || slices.Contains(envs, env)
 }
 
 // hitExtra decodes a narrow row's extra column as Find does; nil is NULL.

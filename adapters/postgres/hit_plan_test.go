@@ -28,7 +28,11 @@ func TestHitQueries_searchPrimaryKeys(t *testing.T) {
 	if _, err := s.db.ExecContext(t.Context(), "ANALYZE access_tokens, id_tokens, accounts"); err != nil {
 		t.Fatal(err)
 	}
-	for name, query := range map[string]string{"narrow": hitQuery, "wide": findHitQuery} {
+	for _, c := range []struct{ name, query, types, args string }{
+		{"narrow", hitQuery, "text, text, text", "'p', 'home-7', 'client-1'"},
+		{"wide", findHitQuery, "text, text, text[], text", "'p', 'home-7', '{}', 'client-1'"},
+	} {
+		name := c.name
 		t.Run(name, func(t *testing.T) {
 			conn, err := s.db.Conn(t.Context())
 			if err != nil {
@@ -36,13 +40,13 @@ func TestHitQueries_searchPrimaryKeys(t *testing.T) {
 			}
 			defer conn.Close()
 			for _, stmt := range []string{"SET plan_cache_mode = force_generic_plan",
-				"PREPARE hit_plan_" + name + "(text, text, text[], text) AS " + query} {
+				"PREPARE hit_plan_" + name + "(" + c.types + ") AS " + c.query} {
 				if _, err := conn.ExecContext(t.Context(), stmt); err != nil {
 					t.Fatalf("%.60s: %v", stmt, err)
 				}
 			}
 			defer conn.ExecContext(t.Context(), "RESET plan_cache_mode; DEALLOCATE hit_plan_"+name) //nolint:errcheck // the store is closed after the test
-			rows, err := conn.QueryContext(t.Context(), `EXPLAIN EXECUTE hit_plan_`+name+`('p', 'home-7', '{}', 'client-1')`)
+			rows, err := conn.QueryContext(t.Context(), `EXPLAIN EXECUTE hit_plan_`+name+`(`+c.args+`)`)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -105,18 +105,27 @@ func TestStore_FindHit_asFind(t *testing.T) {
 			t.Fatalf("Write = %v", err)
 		}
 	}
-	q := domain.CacheQuery{Partition: "p", HomeAccountID: "Alice.Tenant", ClientID: "CLIENT-1"}
-	got, err := s.FindHit(t.Context(), q)
-	if err != nil {
-		t.Fatalf("FindHit = %v", err)
-	}
-	if g, want := entriesJSON(t, got), hitOf(t, s, q); g != want {
-		t.Errorf("FindHit =\n%s\nwant (Find's)\n%s", g, want)
-	}
 	written := domain.CacheEntries{AccessTokens: []domain.AccessToken{*w.AccessToken}, IDTokens: []domain.IDToken{*w.IDToken},
 		Accounts: []domain.Account{*w.Account}}
-	if g, want := entriesJSON(t, got), entriesJSON(t, written); g != want {
-		t.Errorf("FindHit =\n%s\nwant the entries as written\n%s", g, want)
+	// Every environment, then the entries' environment in another case: the filter
+	// compares folded environments, not the environments as written.
+	for _, envs := range [][]string{nil, {"LOGIN.example.com"}} {
+		q := domain.CacheQuery{Partition: "p", HomeAccountID: "Alice.Tenant", ClientID: "CLIENT-1", Environments: envs}
+		got, err := s.FindHit(t.Context(), q)
+		if err != nil {
+			t.Fatalf("FindHit(%v) = %v", envs, err)
+		}
+		if g, want := entriesJSON(t, got), hitOf(t, s, q); g != want {
+			t.Errorf("FindHit(%v) =\n%s\nwant (Find's)\n%s", envs, g, want)
+		}
+		if g, want := entriesJSON(t, got), entriesJSON(t, written); g != want {
+			t.Errorf("FindHit(%v) =\n%s\nwant the entries as written\n%s", envs, g, want)
+		}
+	}
+	q := domain.CacheQuery{Partition: "p", HomeAccountID: "Alice.Tenant", ClientID: "CLIENT-1", Environments: []string{"login.other.example"}}
+	if got, err := s.FindHit(t.Context(), q); err != nil || len(got.AccessTokens)+len(got.IDTokens)+len(got.Accounts) != 0 {
+		t.Errorf("FindHit of another environment = %d/%d/%d access tokens/ID tokens/accounts, %v; want none, nil",
+			len(got.AccessTokens), len(got.IDTokens), len(got.Accounts), err)
 	}
 }
 
