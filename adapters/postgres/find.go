@@ -91,7 +91,8 @@ func (s *Store) Find(ctx context.Context, q domain.CacheQuery) (domain.CacheEntr
 	return snap.Entries(), nil
 }
 
-// findHitQuery is FindHit's statement: $1 partition, $2 folded home account id, $3
+// findHitQuery is FindHit's wide statement, which a row the narrow read (hitQuery)
+// cannot decode falls back to: $1 partition, $2 folded home account id, $3
 // folded environments, $4 folded client id. The tokens' branches use the
 // (partition, home_account_id_folded, client_id_folded) indexes, the accounts'
 // (partition, home_account_id_folded); no refresh tokens and no app metadata.
@@ -100,24 +101,6 @@ var findHitQuery = strings.Join([]string{
 	selectIDTokens + ` WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter,
 	selectAccounts + ` WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter,
 }, "\nUNION ALL\n")
-
-// FindHit implements ports.HitReader with one statement, one round trip: the access
-// and ID tokens of q.ClientID and the account records, decoded as Find's.
-func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error) {
-	const op = "find hit"
-	if err := s.begin(ctx, op); err != nil {
-		return domain.CacheEntries{}, err
-	}
-	if err := checkQueryText(q.Partition, q.Environments, q.HomeAccountID, q.ClientID); err != nil {
-		return domain.CacheEntries{}, inputError(op, err)
-	}
-	snap, err := s.read(ctx, q.Partition, findHitQuery,
-		q.Partition, sqlcache.FoldHome(q.HomeAccountID), foldAll(q.Environments), sqlcache.Fold(q.ClientID))
-	if err != nil {
-		return domain.CacheEntries{}, storeError(ctx, op, err)
-	}
-	return snap.Entries(), nil
-}
 
 // read runs a union query of partition's rows and decodes them. A read that failed
 // because its connection was lost runs again on another connection (retryLost): the
