@@ -19,7 +19,7 @@ import (
 // wide statement's twenty columns of each row costs a driver.Value, a conversion and,
 // for text, a string of its own, and the key the statement computes is read only to
 // log a corrupt row. The narrow hit read returns three text columns a row — the
-// entry's short fields joined by hitSep, the secret, and extra — and runs on the
+// entry's short fields joined by sqlcache.FieldSep, the secret, and extra — and runs on the
 // pooled connection's own pgx.Conn (sql.Conn.Raw), whose raw values Go splits into the
 // entry's fields without copying them again: a row costs two strings.
 //
@@ -28,13 +28,6 @@ import (
 // an extra that does not decode — sends the whole read to findHitQuery, which decodes,
 // skips and logs corrupt rows as Find does. So the narrow read never serves what Find
 // would not.
-
-// hitSep separates the fields of a narrow row: the ASCII unit separator, which no
-// identifier, URL, scope or name of a well-formed entry holds.
-const hitSep = "\x1f"
-
-// hitJoin is the SQL expression joining cols with hitSep.
-func hitJoin(cols ...string) string { return strings.Join(cols, " || '"+hitSep+"' || ") }
 
 // The fields of each kind's joined text, in order: the kind, the folded environment
 // (which the environment filter compares), then the entry's fields, ids as written
@@ -54,11 +47,11 @@ var (
 // Go (keepEnv), which compares the same column, environment_folded: an array parameter
 // costs pgx an allocation per element and a hit has one row per kind.
 var hitQuery = strings.Join([]string{
-	`SELECT ` + hitJoin(hitAccessTokenFields...) + `, secret, extra::text FROM access_tokens
+	`SELECT ` + sqlcache.JoinFieldsSQL(hitAccessTokenFields...) + `, secret, extra::text FROM access_tokens
 	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
-	`SELECT ` + hitJoin(hitIDTokenFields...) + `, secret, extra::text FROM id_tokens
+	`SELECT ` + sqlcache.JoinFieldsSQL(hitIDTokenFields...) + `, secret, extra::text FROM id_tokens
 	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
-	`SELECT ` + hitJoin(hitAccountFields...) + `, '', extra::text FROM accounts
+	`SELECT ` + sqlcache.JoinFieldsSQL(hitAccountFields...) + `, '', extra::text FROM accounts
 	WHERE partition = $1 AND home_account_id_folded = $2`,
 }, "\nUNION ALL\n")
 
@@ -142,10 +135,10 @@ func hitRows(ctx context.Context, conn *pgx.Conn, envs []string, args []any) (do
 		if err != nil {
 			return domain.CacheEntries{}, errNarrow
 		}
-		kind, _, _ := strings.Cut(fields, hitSep)
+		kind, _, _ := strings.Cut(fields, sqlcache.FieldSep)
 		switch kind {
 		case "1":
-			if !split(fields, f[:len(hitAccessTokenFields)]) {
+			if !sqlcache.SplitFields(fields, f[:len(hitAccessTokenFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
 			var times [4]int64
@@ -164,7 +157,7 @@ func hitRows(ctx context.Context, conn *pgx.Conn, envs []string, args []any) (do
 				ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
 			})
 		case "3":
-			if !split(fields, f[:len(hitIDTokenFields)]) {
+			if !sqlcache.SplitFields(fields, f[:len(hitIDTokenFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
 			if !keepEnv(envs, f[1]) {
@@ -173,7 +166,7 @@ func hitRows(ctx context.Context, conn *pgx.Conn, envs []string, args []any) (do
 			out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[2], Environment: f[3], ClientID: f[4],
 				Realm: f[5], Secret: secret, Extra: ex})
 		case "4":
-			if !split(fields, f[:len(hitAccountFields)]) {
+			if !sqlcache.SplitFields(fields, f[:len(hitAccountFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
 			if !keepEnv(envs, f[1]) {
@@ -203,21 +196,4 @@ func hitExtra(extra []byte) (map[string]json.RawMessage, error) {
 		return nil, nil
 	}
 	return extraCodec.Decode(string(extra))
-}
-
-// split cuts s at hitSep into exactly len(f) fields, substrings of s; false when s
-// holds another number of fields.
-func split(s string, f []string) bool {
-	for i := range len(f) - 1 {
-		j := strings.Index(s, hitSep)
-		if j < 0 {
-			return false
-		}
-		f[i], s = s[:j], s[j+len(hitSep):]
-	}
-	if strings.Contains(s, hitSep) {
-		return false
-	}
-	f[len(f)-1] = s
-	return true
 }

@@ -15,7 +15,7 @@ import (
 // A silent hit reads three rows; what it costs is mostly modernc.org/sqlite's work per
 // column read (a type look-up and a text copy, each behind the connection's mutex),
 // not the index searches. The narrow hit read therefore returns four columns a row:
-// the kind, the entry's short fields joined by hitSep in one text, the secret, and
+// the kind, the entry's short fields joined by sqlcache.FieldSep in one text, the secret, and
 // extra. SQLite joins them inside the statement, where a field costs a few VDBE
 // instructions, and Go splits them without copying.
 //
@@ -23,13 +23,6 @@ import (
 // field, a time that is not an integer, a NULL, an extra that does not decode — sends
 // the whole read to FindHit's wide statement (findHitQuery), which decodes, skips and
 // logs corrupt rows as Find does. So the narrow read never serves what Find would not.
-
-// hitSep separates the fields of a narrow row: the ASCII unit separator, which no
-// identifier, URL, scope or name of a well-formed entry holds.
-const hitSep = "\x1f"
-
-// hitJoin is the SQL expression joining cols with hitSep.
-func hitJoin(cols ...string) string { return strings.Join(cols, " || '"+hitSep+"' || ") }
 
 // Fields of each kind's joined text, in order: ids as written (sqlcache.AsWritten).
 var (
@@ -45,11 +38,11 @@ var (
 // hitQuery is the narrow hit read: ?1 partition, ?2 folded home account id, ?3 folded
 // client id; the index searches of findHitQuery.
 var hitQuery = strings.Join([]string{
-	`SELECT 1, ` + hitJoin(hitAccessTokenFields...) + `, secret, extra FROM access_tokens
+	`SELECT 1, ` + sqlcache.JoinFieldsSQL(hitAccessTokenFields...) + `, secret, extra FROM access_tokens
 	WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 3, ` + hitJoin(hitIDTokenFields...) + `, secret, extra FROM id_tokens
+	`SELECT 3, ` + sqlcache.JoinFieldsSQL(hitIDTokenFields...) + `, secret, extra FROM id_tokens
 	WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 4, ` + hitJoin(hitAccountFields...) + `, '', extra FROM accounts
+	`SELECT 4, ` + sqlcache.JoinFieldsSQL(hitAccountFields...) + `, '', extra FROM accounts
 	WHERE partition = ?1 AND home_account_id_folded = ?2`,
 }, "\nUNION ALL\n")
 
@@ -114,7 +107,7 @@ func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, clien
 		}
 		switch kind {
 		case 1:
-			if !split(fields.String, f[:len(hitAccessTokenFields)]) {
+			if !sqlcache.SplitFields(fields.String, f[:len(hitAccessTokenFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
 			var times [4]int64
@@ -134,7 +127,7 @@ func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, clien
 				})
 			}
 		case 3:
-			if !split(fields.String, f[:len(hitIDTokenFields)]) {
+			if !sqlcache.SplitFields(fields.String, f[:len(hitIDTokenFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
 			if envs.keepsEnv(f[1]) {
@@ -142,7 +135,7 @@ func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, clien
 					Realm: f[3], Secret: domain.Secret(secret.String), Extra: ex})
 			}
 		case 4:
-			if !split(fields.String, f[:len(hitAccountFields)]) {
+			if !sqlcache.SplitFields(fields.String, f[:len(hitAccountFields)]) {
 				return domain.CacheEntries{}, errNarrow
 			}
 			if envs.keepsEnv(f[1]) {
@@ -165,21 +158,4 @@ func hitExtra(extra sql.NullString) (map[string]json.RawMessage, error) {
 		return nil, nil
 	}
 	return extraCodec.Decode(extra.String)
-}
-
-// split cuts s at hitSep into exactly len(f) fields, substrings of s; false when s
-// holds another number of fields.
-func split(s string, f []string) bool {
-	for i := range len(f) - 1 {
-		j := strings.Index(s, hitSep)
-		if j < 0 {
-			return false
-		}
-		f[i], s = s[:j], s[j+len(hitSep):]
-	}
-	if strings.Contains(s, hitSep) {
-		return false
-	}
-	f[len(f)-1] = s
-	return true
 }
