@@ -209,13 +209,28 @@ func TestClaimsCache_boundHoldsForCraftedClaims(t *testing.T) {
 			return m
 		}(),
 	}
+	claimShapes := map[string]map[string]any{}
 	for name, x := range shapes {
+		claimShapes[name] = map[string]any{"x": x}
+	}
+	// The claims the typed fields keep: every string and audience the cache holds.
+	oneChar := make([]any, 20000)
+	for i := range oneChar {
+		oneChar[i] = string(rune('a' + i%26))
+	}
+	long := strings.Repeat("é\\\"", 5000) // escapes that decode shorter than they are written
+	claimShapes["many one-character audiences"] = map[string]any{"aud": oneChar, "azp": "a"}
+	claimShapes["long typed strings"] = map[string]any{"iss": long, "nonce": long, "tid": long, "oid": long,
+		"preferred_username": long, "upn": long, "email": long, "name": long, "azp": long, "aud": []any{long, long}}
+	for name, shape := range claimShapes {
 		t.Run(name, func(t *testing.T) {
 			const n = 20
 			raws := make([]string, n)
 			for i := range raws {
 				claims := entraClaims(i)
-				claims["x"] = x
+				for k, v := range shape {
+					claims[k] = v
+				}
 				raws[i] = rawIDToken(t, claims, "c2ln")
 			}
 			per, charged := heapPerEntry(t, raws)
@@ -226,6 +241,45 @@ func TestClaimsCache_boundHoldsForCraftedClaims(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A caller that reads every claim of its result (RawClaims, Claim) decodes them for
+// itself: the cached entry does not decode them, so the bound still holds however many
+// callers read them, and the heap an entry holds stays what it was charged.
+func TestClaimsCache_callersReadingEveryClaimDoNotGrowTheCache(t *testing.T) {
+	const n = 500
+	raws := make([]string, n)
+	for i := range raws {
+		raws[i] = rawIDToken(t, entraClaims(i), strings.Repeat("s", 342))
+	}
+	c := newClaimsCache(1 << 30)
+	for _, r := range raws {
+		if _, ok := c.claims(r); !ok {
+			t.Fatal("token did not parse")
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range 2 {
+		for _, r := range raws {
+			got, ok := c.claims(r)
+			if !ok || len(got.RawClaims()) != len(entraClaims(0)) {
+				t.Fatal("claims of a cached token: not ok, or not every claim")
+			}
+			if v, _ := got.Claim("ver"); v != "2.0" {
+				t.Fatalf("Claim(ver) = %v; want 2.0", v)
+			}
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := (int(after.HeapAlloc) - int(before.HeapAlloc)) / n
+	t.Logf("after every caller read every claim, the cache holds %d bytes more per entry", grown)
+	if grown > 64 {
+		t.Errorf("callers reading the claims of their hits grew the cache by %d bytes per entry; want nothing (their claims are theirs)", grown)
+	}
+	runtime.KeepAlive(c)
 }
 
 // Two hits on one cached token get two structs: a caller that edits its result's typed
