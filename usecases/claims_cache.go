@@ -46,10 +46,33 @@ type claimsCache struct {
 type claimsEntry struct {
 	raw    string
 	claims domain.IDTokenClaims
-	cost   int
+	cost   int // with served's, under mu
 	used   atomic.Bool
 	slot   int
+	// served is what the claims were last found servable for (servableIDToken), nil
+	// before; servedCost its share of cost.
+	served     atomic.Pointer[servedFor]
+	servedCost int
 }
+
+// servedFor is what a cached ID token was found servable for: the client, the rule
+// that decides whom a token is about (an OIDC issuer's or Entra's), the account it
+// was filed under, the local account id beside it and the authority's issuer. Each
+// check servableIDToken makes of a row but its lifetime reads only these and the
+// token, which is the cache key and immutable: a repeat hit of the same row with
+// the same inputs has the same answer. The lifetime is checked on every hit.
+type servedFor struct {
+	clientID, homeAccountID, localAccountID, issuer string
+	issuerRealm                                     bool
+}
+
+// servedForCost is the heap a servedFor struct takes; its strings are charged by
+// length.
+const servedForCost = 80
+
+// maxServedForBytes bounds the strings an entry remembers (Entra's take about 190
+// bytes): an account or issuer longer than that is checked on every hit.
+const maxServedForBytes = 1 << 10
 
 // newClaimsCache returns a cache holding at most maxBytes (estimated); with maxBytes
 // below zero it caches nothing.
@@ -85,15 +108,16 @@ func allocCost(n int) int {
 	return n + n/8 + 16
 }
 
-// claims returns a private copy of the claims of raw, parsing it unless cached. ok is
-// false when raw is not a parsable ID token.
-func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, bool) {
+// claims returns a private copy of the claims of raw, parsing it unless cached, and
+// the cache entry of raw (nil when not cached). ok is false when raw is not a parsable
+// ID token.
+func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, *claimsEntry, bool) {
 	c.mu.RLock()
 	e := c.byRaw[raw]
 	c.mu.RUnlock()
 	if e != nil {
 		e.used.Store(true)
-		return e.claims.Clone(), true
+		return e.claims.Clone(), e, true
 	}
 	// The cached claims are parsed from the cache's own copy of the token, which their
 	// lazy state keeps: a store may hand out a slice of a larger buffer (the memory store
@@ -102,24 +126,66 @@ func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, bool) {
 	own := strings.Clone(raw)
 	_, parsed, err := domain.ParseIDToken(own)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	out := parsed.Clone() // the cached copy shares nothing mutable with the caller's
-	c.add(own, parsed, claimsCost(own, &parsed))
-	return out, true
+	return out, c.add(own, parsed, claimsCost(own, &parsed)), true
 }
 
-// add caches the claims of raw (the cache's own copy), which cost as estimated, evicting entries until the
-// estimate fits the bound. Claims costing more than the whole bound are not cached: a
-// hit on them parses the token each time.
-func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) {
-	if c.max < 0 || cost > c.max {
+// lastServed returns what e's claims were last found servable for; nil when nothing
+// or e is nil (not cached).
+func (e *claimsEntry) lastServed() *servedFor {
+	if e == nil {
+		return nil
+	}
+	return e.served.Load()
+}
+
+// remember records that e's claims were found servable for s, in copies of its
+// strings (a store's strings may be slices of a larger buffer), charged to the bound.
+// It remembers nothing when e is nil or no longer cached, when s is long, or when
+// there is no room: the checks then run on the next hit.
+func (c *claimsCache) remember(e *claimsEntry, s servedFor) {
+	n := len(s.homeAccountID) + len(s.localAccountID) + len(s.issuer)
+	if e == nil || n > maxServedForBytes {
 		return
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(s.homeAccountID)
+	b.WriteString(s.localAccountID)
+	b.WriteString(s.issuer)
+	all := b.String()
+	kept := &servedFor{
+		clientID: s.clientID, issuerRealm: s.issuerRealm, // the engine's own, long-lived
+		homeAccountID:  all[:len(s.homeAccountID)],
+		localAccountID: all[len(s.homeAccountID) : len(s.homeAccountID)+len(s.localAccountID)],
+		issuer:         all[len(s.homeAccountID)+len(s.localAccountID):],
+	}
+	cost := allocCost(servedForCost) + allocCost(n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byRaw[e.raw] != e || c.bytes-e.servedCost+cost > c.max {
+		return
+	}
+	c.bytes += cost - e.servedCost
+	e.cost += cost - e.servedCost
+	e.servedCost = cost
+	e.served.Store(kept)
+}
+
+// add caches the claims of raw (the cache's own copy), which cost as estimated,
+// evicting entries until the estimate fits the bound, and returns the entry of raw.
+// Claims costing more than the whole bound are not cached (nil): a hit on them parses
+// the token each time.
+func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) *claimsEntry {
+	if c.max < 0 || cost > c.max {
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byRaw[raw] != nil {
-		return
+	if e := c.byRaw[raw]; e != nil {
+		return e
 	}
 	for c.bytes+cost > c.max {
 		c.evictOne()
@@ -134,6 +200,7 @@ func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) {
 	}
 	c.byRaw[e.raw] = e
 	c.bytes += cost
+	return e
 }
 
 // evictOne removes one entry, giving each entry read since the last pass a second

@@ -47,7 +47,7 @@ func TestClaimsCache_claims_exactTokenOnly(t *testing.T) {
 	a2 := a[:len(a)-1] + "m"
 	for range 2 {
 		for _, tc := range []struct{ raw, sub string }{{a, "alice"}, {b, "alicf"}, {a2, "alice"}} {
-			got, ok := c.claims(tc.raw)
+			got, _, ok := c.claims(tc.raw)
 			if !ok || got.Subject != tc.sub {
 				t.Fatalf("claims(token of %s) = %+v, %v; want sub %s", tc.sub, got, ok, tc.sub)
 			}
@@ -57,7 +57,7 @@ func TestClaimsCache_claims_exactTokenOnly(t *testing.T) {
 		t.Errorf("cache holds %d entries for 3 distinct tokens read twice; want 3", len(c.byRaw))
 	}
 	// A prefix of a cached token is not that token.
-	if got, ok := c.claims(a[:len(a)-2]); ok && got.Subject == "alice" && a[:len(a)-2] != a {
+	if got, _, ok := c.claims(a[:len(a)-2]); ok && got.Subject == "alice" && a[:len(a)-2] != a {
 		if _, _, err := domain.ParseIDToken(a[:len(a)-2]); err != nil {
 			t.Errorf("claims(a truncated token) = %+v; want no claims (it does not parse)", got)
 		}
@@ -71,7 +71,7 @@ func TestClaimsCache_claims_callerCannotChangeTheCache(t *testing.T) {
 		"groups": []any{"g1", map[string]any{"id": "g2"}}, "address": map[string]any{"country": "NZ"},
 	}, "c2ln")
 	for range 2 { // the first read parses, the second is served from the cache
-		got, ok := c.claims(raw)
+		got, _, ok := c.claims(raw)
 		if !ok {
 			t.Fatal("claims = not ok; want the claims")
 		}
@@ -87,7 +87,7 @@ func TestClaimsCache_claims_callerCannotChangeTheCache(t *testing.T) {
 		address, _ := got.Claim("address")
 		address.(map[string]any)["country"] = "XX"
 	}
-	got, _ := c.claims(raw)
+	got, _, _ := c.claims(raw)
 	want := map[string]any{"iss": "https://idp", "sub": "alice", "aud": []any{"c", "d"}, "azp": "c", "exp": json.Number("2000000000"),
 		"groups": []any{"g1", map[string]any{"id": "g2"}}, "address": map[string]any{"country": "NZ"}}
 	if got.Subject != "alice" || got.Audience[0] != "c" || !got.Expiry.Equal(time.Unix(2000000000, 0)) {
@@ -104,15 +104,15 @@ func TestClaimsCache_add_staysWithinItsBound(t *testing.T) {
 	const room = 10
 	c := newClaimsCache(room * costOf(t, raw0))
 	hot := raw0
-	if _, ok := c.claims(hot); !ok {
+	if _, _, ok := c.claims(hot); !ok {
 		t.Fatal("claims(hot token) = not ok")
 	}
 	hotEntry := c.byRaw[hot]
 	for i := range 500 {
-		if _, ok := c.claims(rawIDToken(t, entraClaims(i+1), strings.Repeat("s", 342))); !ok {
+		if _, _, ok := c.claims(rawIDToken(t, entraClaims(i+1), strings.Repeat("s", 342))); !ok {
 			t.Fatalf("claims(token %d) = not ok", i+1)
 		}
-		if _, ok := c.claims(hot); !ok { // read between every insertion: CLOCK keeps it
+		if _, _, ok := c.claims(hot); !ok { // read between every insertion: CLOCK keeps it
 			t.Fatal("claims(hot token) = not ok")
 		}
 		if c.bytes > c.max || len(c.byRaw) > room {
@@ -123,10 +123,10 @@ func TestClaimsCache_add_staysWithinItsBound(t *testing.T) {
 		t.Error("the token read between every insertion was evicted (and parsed again); want CLOCK to keep an entry in use")
 	}
 	off := newClaimsCache(-1)
-	if got, ok := off.claims(hot); !ok || got.Subject == "" || len(off.byRaw) != 0 {
+	if got, _, ok := off.claims(hot); !ok || got.Subject == "" || len(off.byRaw) != 0 {
 		t.Errorf("a cache turned off: claims = %v, %d entries; want the claims and nothing cached", ok, len(off.byRaw))
 	}
-	if got, ok := c.claims("not.a.token"); ok || got != nil || c.byRaw["not.a.token"] != nil {
+	if got, _, ok := c.claims("not.a.token"); ok || got != nil || c.byRaw["not.a.token"] != nil {
 		t.Errorf("claims(garbage) = %v, %v; want nothing, not cached", got, ok)
 	}
 }
@@ -150,7 +150,7 @@ func heapPerEntry(t *testing.T, raws []string) (heap, charged int) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for _, r := range raws {
-		if _, ok := c.claims(r); !ok {
+		if _, _, ok := c.claims(r); !ok {
 			t.Fatal("token did not parse")
 		}
 	}
@@ -254,7 +254,7 @@ func TestClaimsCache_callersReadingEveryClaimDoNotGrowTheCache(t *testing.T) {
 	}
 	c := newClaimsCache(1 << 30)
 	for _, r := range raws {
-		if _, ok := c.claims(r); !ok {
+		if _, _, ok := c.claims(r); !ok {
 			t.Fatal("token did not parse")
 		}
 	}
@@ -263,7 +263,7 @@ func TestClaimsCache_callersReadingEveryClaimDoNotGrowTheCache(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	for range 2 {
 		for _, r := range raws {
-			got, ok := c.claims(r)
+			got, _, ok := c.claims(r)
 			if !ok || len(got.RawClaims()) != len(entraClaims(0)) {
 				t.Fatal("claims of a cached token: not ok, or not every claim")
 			}
@@ -288,13 +288,13 @@ func TestClaimsCache_claims_eachCallerGetsItsOwnStruct(t *testing.T) {
 	c := newClaimsCache(1 << 20)
 	raw := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
 	for range 2 {
-		got, ok := c.claims(raw)
+		got, _, ok := c.claims(raw)
 		if !ok {
 			t.Fatal("claims = not ok; want the claims")
 		}
 		got.PreferredUsername, got.Name, got.TenantID = "mallory@evil.example", "Mallory", "evil-tenant"
 	}
-	got, _ := c.claims(raw)
+	got, _, _ := c.claims(raw)
 	if v, _ := got.Claim("preferred_username"); got.PreferredUsername != "user1@contoso.example" || v != "user1@contoso.example" ||
 		got.TenantID == "evil-tenant" || got.Name == "Mallory" {
 		t.Errorf("claims after callers edited earlier results: preferred_username %q (claim %v), name %q, tid %q; want the token's",
@@ -309,7 +309,7 @@ func TestClaimsCache_add_keepsItsOwnCopyOfTheToken(t *testing.T) {
 	c := newClaimsCache(1 << 20)
 	buf := "prefix" + rawIDToken(t, entraClaims(2), strings.Repeat("s", 342)) + "suffix"
 	raw := buf[len("prefix") : len(buf)-len("suffix")]
-	if _, ok := c.claims(raw); !ok {
+	if _, _, ok := c.claims(raw); !ok {
 		t.Fatal("claims = not ok; want the claims")
 	}
 	for k := range c.byRaw {
