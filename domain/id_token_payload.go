@@ -234,12 +234,36 @@ func numericDateOf(v []byte, k string) (time.Time, error) {
 	if v[0] != '-' && (v[0] < '0' || v[0] > '9') {
 		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a JSON number (RFC 7519 §2 NumericDate)", k)
 	}
-	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
+	var f float64
+	if n, ok := smallUint(v); ok {
+		f = float64(n) // exact, as ParseFloat reads a short integer
+	} else {
+		var err error
+		if f, err = strconv.ParseFloat(string(v), 64); err != nil {
+			return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a valid date", k)
+		}
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
 		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a valid date", k)
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+// smallUint reads v when it is a JSON integer of at most 15 digits, which a float64
+// holds exactly; ok is false for any other number.
+func smallUint(v []byte) (uint64, bool) {
+	if len(v) == 0 || len(v) > 15 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
 }
 
 // jsonStringBytes returns the value of the valid quoted JSON string q: q's own bytes
