@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -434,4 +435,65 @@ func BenchmarkParseIDToken_entra(b *testing.B) {
 		c, _, err := oldClaimsFromPayload(p)
 		return c, err
 	}))
+}
+
+// Copies of parsed claims share the lazily decoded set of claims: goroutines that read
+// it at once from their own copies decode it once and see the same claims (run with
+// -race); a clone decodes its own.
+func TestIDTokenClaims_lazyClaimsAreSafeToShare(t *testing.T) {
+	h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256"}`))
+	p := `{"iss":"https://idp","sub":"alice","aud":["c","d"],"azp":"c","exp":1700000000,"groups":["g1",{"id":"g2"}]}`
+	_, c, err := ParseIDToken(h + "." + base64.RawURLEncoding.EncodeToString([]byte(p)) + ".c2ln")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, _ := oldClaimsFromPayload([]byte(p))
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for i := range 16 {
+		cp := c // each goroutine its own copy of the struct
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var got map[string]any
+			switch i % 3 {
+			case 0:
+				got = cp.RawClaims()
+			case 1:
+				g, _ := cp.Claim("groups")
+				got = map[string]any{"groups": g}
+				if !reflect.DeepEqual(g, want["groups"]) {
+					errs <- "Claim(groups) differs"
+				}
+				return
+			default:
+				b, err := json.Marshal(cp)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				var back IDTokenClaims
+				if err := json.Unmarshal(b, &back); err != nil {
+					errs <- err.Error()
+					return
+				}
+				got = back.RawClaims()
+			}
+			if !reflect.DeepEqual(got, want) {
+				errs <- "RawClaims differs"
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if c.lazy.m == nil {
+		t.Error("the copies' reads did not decode the shared claims once")
+	}
+	clone := c.Clone()
+	if clone.lazy == c.lazy || clone.lazy.m != nil {
+		t.Error("a clone shares the original's lazy state; want its own, not yet decoded")
+	}
 }
