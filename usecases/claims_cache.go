@@ -22,8 +22,8 @@ const claimsEntryOverhead = 512
 const audienceElemCost = 16
 
 // claimsCache keeps the parsed claims of ID tokens, keyed by the exact raw token. A
-// silent cache hit returns the cached ID token's claims; parsing them (base64 and JSON
-// into a map) costs about ten times the rest of a hit. A raw token is immutable and its
+// silent cache hit returns the cached ID token's claims; parsing them (base64 and a
+// JSON walk, domain.ParseIDToken) costs about as much as the rest of a hit. A raw token is immutable and its
 // parse deterministic, so an entry can never be stale: the map compares the whole
 // string, and a different token, however similar, is another key. Callers get clones
 // (domain.IDTokenClaims.Clone): their own struct and audience list, and their own lazy
