@@ -9,7 +9,9 @@ import (
 
 // TestConfig_ClaimsCacheBytes_reachesTheSilentFlow checks the setting through what it
 // changes: with the claims cache on (the default) a silent hit does not parse its ID
-// token again, which costs dozens of allocations; turned off, every hit parses it.
+// token again, which costs about ten allocations (the cache's copy of the token, the
+// decoded header and payload, the typed claims' strings, the audience list); turned
+// off, every hit parses it.
 func TestConfig_ClaimsCacheBytes_reachesTheSilentFlow(t *testing.T) {
 	allocs := func(claimsCache int) float64 {
 		ctx := testContext(t)
@@ -35,7 +37,7 @@ func TestConfig_ClaimsCacheBytes_reachesTheSilentFlow(t *testing.T) {
 	}
 	on, off := allocs(0), allocs(-1)
 	t.Logf("allocations per silent hit: %.0f with the claims cache, %.0f without", on, off)
-	if off-on < 20 {
-		t.Errorf("a silent hit allocates %.0f with the claims cache and %.0f with ClaimsCacheBytes: -1; want the cache to save the ID token's parse (20 or more)", on, off)
+	if off-on < 6 {
+		t.Errorf("a silent hit allocates %.0f with the claims cache and %.0f with ClaimsCacheBytes: -1; want the cache to save the ID token's parse (6 or more)", on, off)
 	}
 }

@@ -1,11 +1,10 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -51,10 +50,10 @@ type IDTokenClaims struct {
 	UPN               string // upn
 	Email             string // email
 	Name              string // name
-	// raw holds every claim as decoded from JSON (strings, json.Number, bools, nils,
-	// []any, map[string]any). Nothing writes to it after construction and nothing
-	// hands it out: Claim and RawClaims copy what they return.
-	raw map[string]any
+	// lazy holds every claim as decoded from JSON (strings, json.Number, bools, nils,
+	// []any, map[string]any), decoded on first use. Nothing writes to the claims after
+	// that and nothing hands them out: Claim and RawClaims copy what they return.
+	lazy *lazyClaims
 }
 
 // Username returns the claim MSAL uses as the account's username: preferred_username,
@@ -74,12 +73,14 @@ func (c IDTokenClaims) Username() string {
 // token, and a token without iss, sub, aud or exp. Errors are ErrInvalidIDToken and
 // never quote the token.
 func ParseIDToken(raw string) (JWTHeader, IDTokenClaims, error) {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token is not a compact JWS (%d parts)", len(parts))
+	if n := strings.Count(raw, ".") + 1; n != 3 {
+		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token is not a compact JWS (%d parts)", n)
 	}
-	var h JWTHeader
-	if err := decodeSegment(parts[0], &h); err != nil {
+	var parts [3]string
+	parts[0], parts[2], _ = strings.Cut(raw, ".")
+	parts[1], parts[2], _ = strings.Cut(parts[2], ".")
+	h, err := decodeHeader(parts[0])
+	if err != nil {
 		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token header: %v", err)
 	}
 	if h.Alg == "" || strings.EqualFold(h.Alg, "none") {
@@ -105,14 +106,21 @@ func ParseIDToken(raw string) (JWTHeader, IDTokenClaims, error) {
 	if parts[2] == "" {
 		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has an empty signature")
 	}
-	var m map[string]any
-	if err := decodeSegment(parts[1], &m); err != nil {
+	seg := strings.TrimRight(parts[1], "=")
+	payload, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token payload: %v", errString("not base64url"))
+	}
+	c, err := claimsFromPayload(payload)
+	if err == errNotJSONObject {
 		return JWTHeader{}, IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token payload: %v", err)
 	}
-	c, err := claimsFromMap(m)
 	if err != nil {
 		return JWTHeader{}, IDTokenClaims{}, err
 	}
+	// The full set of claims is decoded from the token's own text when first asked for:
+	// a hit that reads only the typed fields never builds it.
+	c.lazy = &lazyClaims{payload: seg, b64: true}
 	return h, c, nil
 }
 
@@ -128,95 +136,82 @@ func isAccessTokenType(typ string) bool {
 	return t == "at+jwt" || t == "application/at+jwt"
 }
 
-func decodeSegment(seg string, v any) error {
+// decodeHeader decodes a JOSE header segment: base64url, then JSON into a JWTHeader.
+// A plain header (its keys ASCII without escapes, none a case variant of a field's
+// name) is read by the payload's reader: a silent hit's miss parses every header, and
+// json.Decoder cost a third of the parse. Any other goes through json.Decoder.
+func decodeHeader(seg string) (JWTHeader, error) {
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
 	if err != nil {
-		return errString("not base64url")
+		return JWTHeader{}, errString("not base64url")
 	}
-	if err := decodeJSONObject(b, v); err != nil {
-		return errString("not a JSON object")
+	if h, ok := plainHeader(b); ok {
+		return h, nil
 	}
-	return nil
+	var h JWTHeader
+	if err := decodeJSONObject(b, &h); err != nil {
+		return JWTHeader{}, errString("not a JSON object")
+	}
+	return h, nil
+}
+
+// plainHeader reads b as decoding it into a JWTHeader does, when b is a valid JSON
+// object whose keys are ASCII without escapes, none matching a field's name but in
+// case (encoding/json matches those, a map reading would not), and whose alg, kid and
+// typ are strings or null; ok is false for any other b.
+func plainHeader(b []byte) (h JWTHeader, ok bool) {
+	start := skipJSONSpace(b, 0)
+	if start >= len(b) || b[start] != '{' {
+		return JWTHeader{}, false
+	}
+	if _, valid := validJSONValue(b, start); !valid {
+		return JWTHeader{}, false
+	}
+	i := skipJSONSpace(b, start+1)
+	for b[i] != '}' {
+		kEnd := skipJSONString(b, i)
+		key := b[i:kEnd]
+		i = skipJSONSpace(b, skipJSONSpace(b, kEnd)+1)
+		vEnd := skipJSONValue(b, i)
+		v := b[i:vEnd]
+		if !plainJSONString(key) {
+			return JWTHeader{}, false
+		}
+		var field *string
+		switch k := string(key[1 : len(key)-1]); k {
+		case "alg":
+			field = &h.Alg
+		case "kid":
+			field = &h.Kid
+		case "typ":
+			field = &h.Typ
+		case "crit":
+			h.Crit = json.RawMessage(bytes.Clone(v))
+		default:
+			if strings.EqualFold(k, "alg") || strings.EqualFold(k, "kid") || strings.EqualFold(k, "typ") || strings.EqualFold(k, "crit") {
+				return JWTHeader{}, false
+			}
+		}
+		if field != nil {
+			switch v[0] {
+			case '"':
+				*field = jsonStringValue(v)
+			case 'n': // null leaves a field as it is
+			default:
+				return JWTHeader{}, false // not a string: encoding/json refuses it
+			}
+		}
+		i = skipJSONSpace(b, vEnd)
+		if b[i] == ',' {
+			i = skipJSONSpace(b, i+1)
+		}
+	}
+	return h, true
 }
 
 type errString string
 
 func (e errString) Error() string { return string(e) }
-
-func claimsFromMap(m map[string]any) (IDTokenClaims, error) {
-	str := func(k string) string { s, _ := m[k].(string); return s }
-	c := IDTokenClaims{
-		Issuer: str("iss"), Subject: str("sub"), Nonce: str("nonce"), TenantID: str("tid"),
-		ObjectID: str("oid"), PreferredUsername: str("preferred_username"), UPN: str("upn"),
-		Email: str("email"), Name: str("name"), AuthorizedParty: str("azp"), raw: m,
-	}
-	if v, ok := m["azp"]; ok && v != nil {
-		if _, isStr := v.(string); !isStr {
-			return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token azp is not a string")
-		}
-	}
-	switch aud := m["aud"].(type) {
-	case string:
-		if aud != "" {
-			c.Audience = []string{aud}
-		}
-	case []any:
-		for _, a := range aud {
-			s, ok := a.(string)
-			if !ok {
-				return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token aud holds a non-string")
-			}
-			if s != "" { // an empty string names no audience, as an empty iss names no issuer
-				c.Audience = append(c.Audience, s)
-			}
-		}
-	}
-	var err error
-	if c.Expiry, err = numericDate(m, "exp"); err != nil {
-		return IDTokenClaims{}, err
-	}
-	if c.IssuedAt, err = numericDate(m, "iat"); err != nil {
-		return IDTokenClaims{}, err
-	}
-	if c.NotBefore, err = numericDate(m, "nbf"); err != nil {
-		return IDTokenClaims{}, err
-	}
-	if c.AuthTime, err = numericDate(m, "auth_time"); err != nil {
-		return IDTokenClaims{}, err
-	}
-	switch {
-	case c.Issuer == "":
-		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has no iss")
-	case c.Subject == "":
-		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has no sub")
-	case len(c.Audience) == 0:
-		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has no aud")
-	case c.Expiry.IsZero():
-		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token has no exp")
-	}
-	return c, nil
-}
-
-// numericDate reads a JWT NumericDate (RFC 7519 §2): a JSON number of seconds. A
-// string is refused, as RFC 7519 §2 defines the type as a JSON numeric value: reading
-// "exp": "1e99" or "soon" leniently is how expiry checks get skipped.
-func numericDate(m map[string]any, k string) (time.Time, error) {
-	v, ok := m[k]
-	if !ok || v == nil {
-		return time.Time{}, nil
-	}
-	n, isNum := v.(json.Number)
-	if !isNum {
-		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a JSON number (RFC 7519 §2 NumericDate)", k)
-	}
-	s := n.String()
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
-		return time.Time{}, Errorf(ErrInvalidIDToken, "ID token %s is not a valid date", k)
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-}
 
 // IDTokenExpectations are what an ID token must match.
 type IDTokenExpectations struct {

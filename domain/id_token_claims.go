@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"slices"
 )
 
 // NewIDTokenClaims returns the claims of an ID token whose payload is claims, checked
@@ -21,11 +22,18 @@ func NewIDTokenClaims(claims map[string]any) (IDTokenClaims, error) {
 	if err != nil {
 		return IDTokenClaims{}, Errorf(ErrInvalidInput, "ID token claims cannot be encoded as JSON")
 	}
-	var m map[string]any
-	if err := decodeJSONObject(b, &m); err != nil || m == nil {
+	if len(b) == 0 || b[0] != '{' { // json.Marshal of anything but a non-nil map
 		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token claims are not a JSON object")
 	}
-	return claimsFromMap(m)
+	c, err := claimsFromPayload(b)
+	if err == errNotJSONObject {
+		return IDTokenClaims{}, Errorf(ErrInvalidIDToken, "ID token claims are not a JSON object")
+	}
+	if err != nil {
+		return IDTokenClaims{}, err
+	}
+	c.lazy = &lazyClaims{payload: string(b)}
+	return c, nil
 }
 
 // Claim returns the value of the claim name as decoded from the token's JSON (a
@@ -33,7 +41,7 @@ func NewIDTokenClaims(claims map[string]any) (IDTokenClaims, error) {
 // it. A list or an object is a fresh deep copy: the claims are shared read-only data,
 // and editing what Claim returns changes no other caller's claims.
 func (c IDTokenClaims) Claim(name string) (any, bool) {
-	v, ok := c.raw[name]
+	v, ok := c.lazy.claims()[name]
 	if !ok {
 		return nil, false
 	}
@@ -48,14 +56,41 @@ func (c IDTokenClaims) Claim(name string) (any, bool) {
 // IDTokenClaims). Each call copies the whole set: to read a few claims, use the typed
 // fields or Claim.
 func (c IDTokenClaims) RawClaims() map[string]any {
-	if c.raw == nil {
+	m := c.lazy.claims()
+	if m == nil {
 		return nil
 	}
-	return cloneJSONObject(c.raw)
+	return cloneJSONObject(m)
 }
 
 // claimCount is the number of claims, for String.
-func (c IDTokenClaims) claimCount() int { return len(c.raw) }
+func (c IDTokenClaims) claimCount() int { return len(c.lazy.claims()) }
+
+// Clone returns a copy of c for a holder of its own: the struct and the audience list
+// are copied, and the full set of claims, decoded on first use (Claim, RawClaims), is
+// decoded for the copy alone. A cache that hands out its claims hands out clones, so
+// that a caller reading every claim of a hit neither changes nor grows the cache.
+func (c *IDTokenClaims) Clone() *IDTokenClaims {
+	// One allocation for the claims, a one-audience list and the lazy state, the
+	// common case of a silent hit.
+	buf := &struct {
+		c    IDTokenClaims
+		aud  [1]string
+		lazy lazyClaims
+	}{c: *c}
+	out := &buf.c
+	if len(c.Audience) == 1 {
+		buf.aud[0] = c.Audience[0]
+		out.Audience = buf.aud[:1:1]
+	} else {
+		out.Audience = slices.Clone(c.Audience)
+	}
+	if c.lazy != nil && c.lazy.payload != "" {
+		buf.lazy.payload, buf.lazy.b64 = c.lazy.payload, c.lazy.b64
+		out.lazy = &buf.lazy
+	} // else claims decoded already (UnmarshalJSON), read-only and shared, or none
+	return out
+}
 
 // idTokenClaimsFields is IDTokenClaims without its methods, so that its JSON encoding
 // is the default one of its exported fields.
@@ -73,7 +108,7 @@ type idTokenClaimsJSON struct {
 // claim under "Raw". It holds personal data and the nonce, as the claims do: keep it
 // out of logs (String and the fmt verbs redact).
 func (c IDTokenClaims) MarshalJSON() ([]byte, error) {
-	return json.Marshal(idTokenClaimsJSON{idTokenClaimsFields: idTokenClaimsFields(c), Raw: c.raw})
+	return json.Marshal(idTokenClaimsJSON{idTokenClaimsFields: idTokenClaimsFields(c), Raw: c.lazy.claims()})
 }
 
 // UnmarshalJSON implements json.Unmarshaler for what MarshalJSON writes, numbers in
@@ -86,7 +121,10 @@ func (c *IDTokenClaims) UnmarshalJSON(b []byte) error {
 		return Errorf(ErrInvalidInput, "ID token claims: not the JSON of IDTokenClaims")
 	}
 	*c = IDTokenClaims(v.idTokenClaimsFields)
-	c.raw = v.Raw
+	c.lazy = nil
+	if v.Raw != nil {
+		c.lazy = &lazyClaims{m: v.Raw}
+	}
 	return nil
 }
 

@@ -1,8 +1,6 @@
 package usecases
 
 import (
-	"encoding/json"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,35 +13,22 @@ import (
 const DefaultClaimsCacheBytes = 64 << 20
 
 // claimsEntryOverhead is what one entry costs beyond the raw token it is keyed by and
-// the parsed claims' containers and values (jsonCost): the entry, the claims struct,
-// the index and ring slots. The token's length is charged twice, for the key and for
-// the typed claims' strings.
+// the strings and audience list its typed claims keep (claimsCost): the entry with its
+// claims struct, the claims' lazy state, the index's and the ring's slots (a swiss
+// table is at least 7/16 full, the ring grows by doubling).
 const claimsEntryOverhead = 512
 
-// Heap an upper bound of which jsonCost charges for the values encoding/json decodes
-// into, measured on Go 1.26 (TestClaimsCache_boundHoldsForCraftedClaims): a map
-// header, and per map slot (swiss tables are at least 7/16 full, and a map with
-// entries has at least one group of 8 slots); a slice header, and per element (an
-// interface, with append's growth); a string's header; a boxed number.
-const (
-	jsonMapCost      = 64
-	jsonMapSlotCost  = 80
-	jsonMinMapSlots  = 5
-	jsonSliceCost    = 32
-	jsonElementCost  = 32
-	jsonStringCost   = 16
-	jsonNumberCost   = 16 // a boxed float64 is 8 bytes; charged 8, a claim of 20,000 numbers measured 1.06× its charge under -race
-	audienceElemCost = 16
-)
+// audienceElemCost is a string header in the audience list.
+const audienceElemCost = 16
 
 // claimsCache keeps the parsed claims of ID tokens, keyed by the exact raw token. A
-// silent cache hit returns the cached ID token's claims; parsing them (base64 and JSON
-// into a map) costs about ten times the rest of a hit. A raw token is immutable and its
+// silent cache hit returns the cached ID token's claims; parsing them (base64 and a
+// JSON walk, domain.ParseIDToken) costs about as much as the rest of a hit. A raw token is immutable and its
 // parse deterministic, so an entry can never be stale: the map compares the whole
-// string, and a different token, however similar, is another key. Callers get a copy
-// of the claims struct and its audience list (clone); the full set of claims inside is
-// read-only data that domain.IDTokenClaims only hands out in copies (Claim, RawClaims),
-// so it is shared, and a caller that edits its result's claims changes nothing here.
+// string, and a different token, however similar, is another key. Callers get clones
+// (domain.IDTokenClaims.Clone): their own struct and audience list, and their own lazy
+// state for the full set of claims, which a caller that asks for them decodes for
+// itself — it neither changes nor grows the cached entry.
 //
 // The cache is bounded by an estimate of the bytes it holds (cost); past the bound it
 // evicts with the CLOCK algorithm (second chance): entries read since the hand last
@@ -61,10 +46,33 @@ type claimsCache struct {
 type claimsEntry struct {
 	raw    string
 	claims domain.IDTokenClaims
-	cost   int
+	cost   int // with served's, under mu
 	used   atomic.Bool
 	slot   int
+	// served is what the claims were last found servable for (servableIDToken), nil
+	// before; servedCost its share of cost.
+	served     atomic.Pointer[servedFor]
+	servedCost int
 }
+
+// servedFor is what a cached ID token was found servable for: the client, the rule
+// that decides whom a token is about (an OIDC issuer's or Entra's), the account it
+// was filed under, the local account id beside it and the authority's issuer. Each
+// check servableIDToken makes of a row but its lifetime reads only these and the
+// token, which is the cache key and immutable: a repeat hit of the same row with
+// the same inputs has the same answer. The lifetime is checked on every hit.
+type servedFor struct {
+	clientID, homeAccountID, localAccountID, issuer string
+	issuerRealm                                     bool
+}
+
+// servedForCost is the heap a servedFor struct takes; its strings are charged by
+// length.
+const servedForCost = 80
+
+// maxServedForBytes bounds the strings an entry remembers (Entra's take about 190
+// bytes): an account or issuer longer than that is checked on every hit.
+const maxServedForBytes = 1 << 10
 
 // newClaimsCache returns a cache holding at most maxBytes (estimated); with maxBytes
 // below zero it caches nothing.
@@ -72,85 +80,117 @@ func newClaimsCache(maxBytes int) *claimsCache {
 	return &claimsCache{max: maxBytes, byRaw: map[string]*claimsEntry{}}
 }
 
-// claimsCost is the estimated bytes an entry for raw and its parsed claims holds. The
-// token's author (a provider, or whoever wrote the cache row: the token is parsed on
-// every hit, never verified there) chooses its shape, and a claim of many empty
-// objects costs a map per three bytes, so the estimate walks what was parsed rather
-// than scaling the token's length. It walks a copy of the claims (RawClaims): a token
-// is charged once, when it is parsed and cached, never on a hit.
+// claimsCost is the estimated bytes an entry for raw and its parsed claims c holds: the
+// key (the token, of which the claims' lazy state keeps the payload as a substring), the
+// one allocation domain.ParseIDToken cuts every typed string from, the audience list,
+// and claimsEntryOverhead. The full set of claims is never decoded in a cached entry
+// (callers get clones, which decode their own), so whatever the token's author puts in
+// its claims costs only the token's length here.
 func claimsCost(raw string, c *domain.IDTokenClaims) int {
-	n := 2*len(raw) + claimsEntryOverhead + jsonCost(c.RawClaims())
+	strs := len(c.Issuer) + len(c.Subject) + len(c.Nonce) + len(c.TenantID) + len(c.ObjectID) +
+		len(c.PreferredUsername) + len(c.UPN) + len(c.Email) + len(c.Name) + len(c.AuthorizedParty)
 	for _, a := range c.Audience {
-		n += audienceElemCost + len(a)
+		strs += len(a)
 	}
-	return n
+	return allocCost(len(raw)) + allocCost(strs) + allocCost(audienceElemCost*len(c.Audience)) + claimsEntryOverhead
 }
 
-// jsonCost is an upper bound of the heap that v, as encoding/json decodes into an
-// interface, holds.
-func jsonCost(v any) int {
-	switch v := v.(type) {
-	case map[string]any:
-		n := jsonMapCost
-		if len(v) > 0 { // an empty map has no table yet
-			n += jsonMapSlotCost * max(len(v), jsonMinMapSlots)
-		}
-		for k, x := range v {
-			n += len(k) + jsonCost(x)
-		}
-		return n
-	case []any:
-		n := jsonSliceCost + jsonElementCost*len(v)
-		for _, x := range v {
-			n += jsonCost(x)
-		}
-		return n
-	case string:
-		return jsonStringCost + len(v)
-	case float64, json.Number:
-		return jsonNumberCost
+// allocCost is an upper bound of the heap an allocation of n bytes takes: the runtime's
+// size classes waste at most an eighth above 128 bytes, and up to 16 bytes below; an
+// object over 32 KB takes whole 8 KB pages.
+func allocCost(n int) int {
+	if n == 0 {
+		return 0
 	}
-	return 0 // bool and null are not boxed
+	if n > 32<<10 {
+		return n + 8<<10
+	}
+	return n + n/8 + 16
 }
 
-// claims returns a private copy of the claims of raw, parsing it unless cached. ok is
-// false when raw is not a parsable ID token.
-func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, bool) {
+// claims returns a private copy of the claims of raw, parsing it unless cached, and
+// the cache entry of raw (nil when not cached). ok is false when raw is not a parsable
+// ID token.
+func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, *claimsEntry, bool) {
 	c.mu.RLock()
 	e := c.byRaw[raw]
 	c.mu.RUnlock()
 	if e != nil {
 		e.used.Store(true)
-		return cloneClaims(&e.claims), true
+		return e.claims.Clone(), e, true
 	}
-	_, parsed, err := domain.ParseIDToken(raw)
+	// The cached claims are parsed from the cache's own copy of the token, which their
+	// lazy state keeps: a store may hand out a slice of a larger buffer (the memory store
+	// hands out substrings of an account's packed entries), which the cache would keep
+	// alive after the store replaced it, beyond what cost counts.
+	own := strings.Clone(raw)
+	_, parsed, err := domain.ParseIDToken(own)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
-	out := cloneClaims(&parsed) // the cached copy shares nothing mutable with the caller's
-	c.add(raw, parsed, claimsCost(raw, &parsed))
-	return out, true
+	out := parsed.Clone() // the cached copy shares nothing mutable with the caller's
+	return out, c.add(own, parsed, claimsCost(own, &parsed)), true
 }
 
-// add caches the claims of raw, which cost as estimated, evicting entries until the
-// estimate fits the bound. Claims costing more than the whole bound are not cached: a
-// hit on them parses the token each time.
-func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) {
-	if c.max < 0 || cost > c.max {
+// lastServed returns what e's claims were last found servable for; nil when nothing
+// or e is nil (not cached).
+func (e *claimsEntry) lastServed() *servedFor {
+	if e == nil {
+		return nil
+	}
+	return e.served.Load()
+}
+
+// remember records that e's claims were found servable for s, in copies of its
+// strings (a store's strings may be slices of a larger buffer), charged to the bound.
+// It remembers nothing when e is nil or no longer cached, when s is long, or when
+// there is no room: the checks then run on the next hit.
+func (c *claimsCache) remember(e *claimsEntry, s servedFor) {
+	n := len(s.homeAccountID) + len(s.localAccountID) + len(s.issuer)
+	if e == nil || n > maxServedForBytes {
 		return
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(s.homeAccountID)
+	b.WriteString(s.localAccountID)
+	b.WriteString(s.issuer)
+	all := b.String()
+	kept := &servedFor{
+		clientID: s.clientID, issuerRealm: s.issuerRealm, // the engine's own, long-lived
+		homeAccountID:  all[:len(s.homeAccountID)],
+		localAccountID: all[len(s.homeAccountID) : len(s.homeAccountID)+len(s.localAccountID)],
+		issuer:         all[len(s.homeAccountID)+len(s.localAccountID):],
+	}
+	cost := allocCost(servedForCost) + allocCost(n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byRaw[e.raw] != e || c.bytes-e.servedCost+cost > c.max {
+		return
+	}
+	c.bytes += cost - e.servedCost
+	e.cost += cost - e.servedCost
+	e.servedCost = cost
+	e.served.Store(kept)
+}
+
+// add caches the claims of raw (the cache's own copy), which cost as estimated,
+// evicting entries until the estimate fits the bound, and returns the entry of raw.
+// Claims costing more than the whole bound are not cached (nil): a hit on them parses
+// the token each time.
+func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) *claimsEntry {
+	if c.max < 0 || cost > c.max {
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byRaw[raw] != nil {
-		return
+	if e := c.byRaw[raw]; e != nil {
+		return e
 	}
 	for c.bytes+cost > c.max {
 		c.evictOne()
 	}
-	// raw is copied: a store may hand out a slice of a larger buffer (the memory store
-	// hands out substrings of an account's packed entries), which the key would keep
-	// alive after the store replaced it, beyond what cost counts.
-	e := &claimsEntry{raw: strings.Clone(raw), claims: claims, cost: cost}
+	e := &claimsEntry{raw: raw, claims: claims, cost: cost}
 	if n := len(c.free); n > 0 {
 		e.slot, c.free = c.free[n-1], c.free[:n-1]
 		c.ring[e.slot] = e
@@ -160,6 +200,7 @@ func (c *claimsCache) add(raw string, claims domain.IDTokenClaims, cost int) {
 	}
 	c.byRaw[e.raw] = e
 	c.bytes += cost
+	return e
 }
 
 // evictOne removes one entry, giving each entry read since the last pass a second
@@ -183,23 +224,4 @@ func (c *claimsCache) evictOne() {
 		c.bytes -= e.cost
 		return
 	}
-}
-
-// cloneClaims returns a copy of c that shares nothing a caller could modify: the
-// struct and its audience list are copied; the claims inside are shared, as
-// domain.IDTokenClaims never hands them out but in copies.
-func cloneClaims(c *domain.IDTokenClaims) *domain.IDTokenClaims {
-	// One allocation for the claims and a one-audience list, the common case.
-	buf := &struct {
-		c   domain.IDTokenClaims
-		aud [1]string
-	}{c: *c}
-	out := &buf.c
-	if len(c.Audience) == 1 {
-		buf.aud[0] = c.Audience[0]
-		out.Audience = buf.aud[:1:1]
-	} else {
-		out.Audience = slices.Clone(c.Audience)
-	}
-	return out
 }

@@ -39,11 +39,12 @@ type Config struct {
 	// ClaimsCacheBytes bounds the memory (estimated) the silent flow keeps the parsed
 	// claims of cached ID tokens in, shared by every partition of the client: a cache
 	// hit then returns them without parsing the token again. Zero means
-	// DefaultClaimsCacheBytes (64 MiB: about 12,000 Entra-sized ID tokens of 1.4 KB, at an
-	// estimated 5.5 KB each); negative turns the cache off. The estimate walks the parsed
-	// claims (maps, arrays, strings, numbers), so it bounds the heap whatever the token's
-	// shape; claims estimated above the whole bound are not cached, and a hit on them
-	// parses the token each time.
+	// DefaultClaimsCacheBytes (64 MiB: about 27,000 Entra-sized ID tokens of 1.4 KB, at an
+	// estimated 2.5 KB each); negative turns the cache off. An entry keeps the token and
+	// the typed claims' strings, never the full set of claims (a caller's result decodes
+	// its own), so the estimate bounds the heap whatever the token's shape; claims
+	// estimated above the whole bound are not cached, and a hit on them parses the token
+	// each time.
 	ClaimsCacheBytes int
 	// ClientCapabilities are the capabilities the client declares to the provider ("cp1":
 	// it handles continuous access evaluation's claims challenges), sent as MSAL sends

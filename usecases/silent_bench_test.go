@@ -147,7 +147,7 @@ func cpuTime() int64 {
 }
 
 // benchHotSet is the size of the working set of the hot benchmarks: it fits the silent
-// flow's default claims cache (about 15,000 Entra ID tokens).
+// flow's default claims cache (about 27,000 Entra ID tokens).
 const benchHotSet = 5000
 
 // hotSet returns benchHotSet accounts (all when fewer) spread evenly over accounts.

@@ -110,15 +110,29 @@ func (e *engine) servableIDToken(ctx context.Context, iss *issuerOf, found domai
 	if t.ClientID != e.cfg.ClientID || t.Secret == "" {
 		return nil, false
 	}
-	c, ok := e.claims.claims(string(t.Secret))
-	if !ok || c.CheckAudience(e.cfg.ClientID) != nil {
+	c, entry, ok := e.claims.claims(string(t.Secret))
+	if !ok {
 		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "unreadable, or not issued to this client")
 		return nil, false
 	}
 	authority := iss.authority
-	if !authority.IDTokenIsAbout(*c, acct.HomeAccountID, localAccountIDIn(found, authority, t.Realm)) {
-		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "not about the account it is filed under")
-		return nil, false
+	local := localAccountIDIn(found, authority, t.Realm)
+	// The token is the cache entry's key and immutable, so a row found servable before
+	// for the same client, account, local account id and kind of authority needs its
+	// audience and subject checked no more; the issuer is compared below, the lifetime
+	// checked on every hit (the clock moves).
+	last := entry.lastServed()
+	same := last != nil && last.clientID == e.cfg.ClientID && last.issuerRealm == authority.IsIssuerRealm() &&
+		last.homeAccountID == acct.HomeAccountID && last.localAccountID == local
+	if !same {
+		if c.CheckAudience(e.cfg.ClientID) != nil {
+			e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "unreadable, or not issued to this client")
+			return nil, false
+		}
+		if !authority.IDTokenIsAbout(*c, acct.HomeAccountID, local) {
+			e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "not about the account it is filed under")
+			return nil, false
+		}
 	}
 	if why := c.Servable(e.clock.Now(), e.cfg.ClockSkew); why != "" {
 		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", why)
@@ -128,9 +142,13 @@ func (e *engine) servableIDToken(ctx context.Context, iss *issuerOf, found domai
 	if !ok {
 		return nil, false
 	}
-	if c.CheckIssuer(want) != nil {
-		e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "not from the authority's issuer")
-		return nil, false
+	if !same || last.issuer != want {
+		if c.CheckIssuer(want) != nil {
+			e.log.WarnContext(ctx, "cached ID token not served", "key", t.Key(), "reason", "not from the authority's issuer")
+			return nil, false
+		}
+		e.claims.remember(entry, servedFor{clientID: e.cfg.ClientID, issuerRealm: authority.IsIssuerRealm(),
+			homeAccountID: acct.HomeAccountID, localAccountID: local, issuer: want})
 	}
 	return c, true
 }
