@@ -87,11 +87,11 @@ func shared(ctx context.Context, g *singleflight.Group, key string, fl flight, f
 // value, and a caller that edits its claims, scopes or account (a handler normalising a
 // name, a middleware filtering scopes) must not change another request's, as a cache
 // hit already hands each caller its own claims (claims_cache.go). The raw claims inside
-// IDTokenClaims are only ever handed out in copies, so cloneClaims may share them.
+// IDTokenClaims are only ever handed out in copies (IDTokenClaims.Clone).
 func ownResult(res domain.AuthResult) domain.AuthResult {
 	res.Scopes = slices.Clone(res.Scopes)
 	if res.IDTokenClaims != nil {
-		res.IDTokenClaims = cloneClaims(res.IDTokenClaims)
+		res.IDTokenClaims = res.IDTokenClaims.Clone()
 	}
 	if res.Account.Extra != nil {
 		extra := make(map[string]json.RawMessage, len(res.Account.Extra))
