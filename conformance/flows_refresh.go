@@ -47,6 +47,19 @@ func scenarioProactiveRefreshFails(t *testing.T, env FlowEnv) {
 		t.Fatalf("refresh grants after a silent call past refresh_on = %d; want 1", n)
 	}
 	wantCacheUnchanged(t, "a failed proactive refresh (provider down)", env.Store, flowPartition, before)
+	// The failed refresh is not tried again at once (each call would wait through the
+	// retries of a provider that is down): the cached token is served, and its
+	// RefreshOn says when the refresh is tried again.
+	res, err = f.Silent(ctx, flowScopes, first.Account, false)
+	wantSource(t, "Silent just after a failed proactive refresh", res, err, domain.SourceCache)
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != 1 {
+		t.Fatalf("refresh grants just after a failed proactive refresh = %d; want still 1", n)
+	}
+	// Now is 10 minutes past the token's own refresh_on; the retry is a minute away.
+	if got, want := res.RefreshOn.Sub(first.RefreshOn), 10*time.Minute+time.Minute; got != want {
+		t.Fatalf("RefreshOn of the token served after a failed proactive refresh is %v after its own; want %v (a minute from now, when the refresh is tried again)", got, want)
+	}
+	env.Advance(time.Minute)
 	res, err = f.Silent(ctx, flowScopes, first.Account, false)
 	wantSource(t, "Silent past refresh_on with the provider back", res, err, domain.SourceIdentityProvider)
 	if res.AccessToken == first.AccessToken {
