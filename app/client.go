@@ -286,7 +286,8 @@ func (c *client) Accounts(ctx context.Context, opts ...AccountsOption) ([]Accoun
 }
 
 // RemoveAccount deletes the account and the tokens this client holds for it, in this
-// partition only.
+// partition only, and the account's family refresh tokens unless the app is known to be
+// in no family (ADR 0016: silent would redeem them; sibling apps are signed out too).
 func (c *client) RemoveAccount(ctx context.Context, account Account) error {
 	if err := checkContext(ctx, "RemoveAccount"); err != nil {
 		return err

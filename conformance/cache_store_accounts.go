@@ -156,7 +156,70 @@ func removeAccountCases() []storeCase {
 		{"UnknownAccountIsNotAnError", func(t *testing.T, s ports.CacheStore) {
 			mustRemove(t, s, domain.AccountRemoval{Partition: "p", HomeAccountID: "nobody", ClientID: "c"})
 		}},
+		{"FamilyRefreshTokensOfEveryClient", func(t *testing.T, s ports.CacheStore) { testRemoveFamilyTokens(t, s, true) }},
+		{"WithoutFamilyRefreshTokensTheSiblingsStay", func(t *testing.T, s ports.CacheStore) { testRemoveFamilyTokens(t, s, false) }},
+		{"FamilyRefreshTokensOfTheNamedRealmsOnly", func(t *testing.T, s ports.CacheStore) {
+			a := who{partition: "p", home: "sub", env: "issuer.example", client: "sibling"}
+			inA, inB := a.refreshToken("realm-a", base), a.refreshToken("realm-b", base)
+			inA.FamilyID, inA.Realm, inB.FamilyID, inB.Realm = "1", "realms/a", "1", "realms/b"
+			mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &inA})
+			mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &inB})
+			r := domain.AccountRemoval{Partition: "p", HomeAccountID: "sub", ClientID: "mine", Realms: []string{"realms/a"}, FamilyRefreshTokens: true}
+			mustRemove(t, s, r)
+			q := domain.CacheQuery{Partition: "p", HomeAccountID: "sub"}
+			sameFound(t, fmt.Sprintf("Find(%+v) after RemoveAccount(%+v) (another realm's family token stays)", q, r),
+				mustFind(t, s, q), domain.CacheEntries{RefreshTokens: []domain.RefreshToken{inB}})
+		}},
 	}
+}
+
+// testRemoveFamilyTokens removes an account whose cache holds, beside the app's own
+// tokens, a sibling app's family refresh token (FOCI), another client's refresh token
+// outside any family, a family token under another cloud's host, and another account's
+// family token. With AccountRemoval.FamilyRefreshTokens the sibling's family token goes
+// too (ADR 0016: silent would redeem it); without, it stays. The rest stays either way.
+func testRemoveFamilyTokens(t *testing.T, s ports.CacheStore, family bool) {
+	mine := who{partition: "p", home: "h", env: "login.example.com", realm: "r", client: "mine", username: "u@x"}
+	sibling, plain := mine, mine
+	sibling.client, plain.client = "sibling", "plain"
+	elsewhere := sibling
+	elsewhere.env = "login.elsewhere.example"
+	other := who{partition: "p", home: "other", env: mine.env, realm: "r", client: "sibling", username: "o@x"}
+	familyToken := func(a who, tag string) domain.RefreshToken {
+		rt := a.refreshToken(tag, base)
+		rt.FamilyID = "1"
+		return rt
+	}
+	w := mine.write("mine")
+	w.RefreshToken.FamilyID = "1"
+	mustWrite(t, s, w)
+	sib, far, theirs := familyToken(sibling, "sibling"), familyToken(elsewhere, "elsewhere"), familyToken(other, "other")
+	plainRT, plainAT := plain.refreshToken("plain", base), plain.accessToken("read", "plain")
+	otherAcct := other.account()
+	mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &sib})
+	mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &far})
+	mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &plainRT, AccessToken: &plainAT})
+	mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &theirs, Account: &otherAcct})
+
+	r := domain.AccountRemoval{Partition: "p", HomeAccountID: "h", Environments: []string{mine.env}, ClientID: "mine", FamilyRefreshTokens: family}
+	mustRemove(t, s, r)
+	kept := domain.CacheEntries{
+		AccessTokens:  []domain.AccessToken{plainAT},
+		RefreshTokens: []domain.RefreshToken{plainRT, far},
+		AppMetadata:   []domain.AppMetadata{mine.appMetadata()},
+	}
+	rule := "the app's tokens and every family refresh token of the account in the named environments go; another client's non-family token and another cloud's stay"
+	if !family {
+		kept.RefreshTokens = append(kept.RefreshTokens, sib)
+		rule = "without FamilyRefreshTokens a sibling app's family refresh token stays"
+	}
+	call := fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", mine.query(), r)
+	sameFound(t, call+" ("+rule+")", mustFind(t, s, mine.query()), kept)
+	call = fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", other.query(), r)
+	sameFound(t, call+" (another account's family token stays)", mustFind(t, s, other.query()),
+		domain.CacheEntries{RefreshTokens: []domain.RefreshToken{theirs}, Accounts: []domain.Account{otherAcct}})
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "mine", Family: "1"},
+		"the removed account is not listed to the family; the other account still is", "other@login.example.com")
 }
 
 func testRemoveAccount(t *testing.T, s ports.CacheStore) {

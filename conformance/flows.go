@@ -289,6 +289,7 @@ func flowScenarios() []flowScenario {
 		{name: "DoneContextIsUnavailableOnEveryFlow", run: scenarioDoneContextIsUnavailable},
 		{name: "FailedProactiveRefreshServesTheCachedToken", setup: withRefreshIn, run: scenarioProactiveRefreshFails},
 		{name: "RefusedFamilyRefreshTokenFallsBackToTheAppsOwn", needs: needFamilies, setup: withFamily, run: scenarioFamilyFallback},
+		{name: "FamilyAppSignOutSticks", needs: needFamilies, setup: withFamily, run: scenarioFamilySignOut},
 		{name: "RefreshNamingAnotherSubjectIsRefusedAndStoresNothing", needs: needIDTokenFaults, run: scenarioRefreshOtherSubject},
 		{name: "IDTokenFaultsAreRefusedAndStoreNothing", needs: needIDTokenFaults, run: scenarioIDTokenFaults},
 		{name: "RefreshMustContinueTheCachedIDToken", needs: needIDTokenFaults, run: scenarioRefreshContinuesTheIDToken},

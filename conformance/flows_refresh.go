@@ -124,6 +124,44 @@ func scenarioFamilyFallback(t *testing.T, env FlowEnv) {
 	}
 }
 
+// scenarioFamilySignOut: an app of a family that signed a user in through its sibling's
+// family refresh token signs the user out (RemoveAccount). The sign-out sticks: the
+// account is no longer listed, and the next silent call finds no refresh token to
+// present — the sibling's family token went too (ADR 0016), as it does in MSAL. The
+// sibling app sharing the cache is signed out with it: its refresh finds nothing either.
+func scenarioFamilySignOut(t *testing.T, env FlowEnv) {
+	ctx := flowContext(t)
+	sibling := env.ClientFlows(siblingClient, flowPartition)
+	f := env.Flows(flowPartition)
+	acct := signIn(t, sibling, "alice@example.com", "alice-pw").Account
+	res, err := f.Silent(ctx, flowScopes, acct, false)
+	wantSource(t, "Silent of a family app with only its sibling's refresh token", res, err, domain.SourceIdentityProvider)
+	listed, err := f.Accounts(ctx, "")
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("Accounts before the sign-out = %v, %v; want alice's account", listed, err)
+	}
+	if err := f.RemoveAccount(ctx, listed[0]); err != nil {
+		t.Fatalf("RemoveAccount = %v", err)
+	}
+	if got := refreshTokenSecret(t, env.Store, flowPartition, acct, siblingClient); got != "" {
+		t.Error("the sibling's family refresh token is still cached after the sign-out")
+	}
+	if listed, err := f.Accounts(ctx, ""); err != nil || len(listed) != 0 {
+		t.Errorf("Accounts after the sign-out = %v, %v; want none", listed, err)
+	}
+	grants := env.Provider.Calls(domain.GrantRefreshToken)
+	env.Advance(2 * time.Hour) // past the access tokens' expiry: only a refresh could serve
+	for name, flows := range map[string]Flows{"the app": f, "its sibling": sibling} {
+		_, err := flows.Silent(ctx, flowScopes, acct, false)
+		if !errors.Is(err, domain.ErrNoTokens) {
+			t.Errorf("Silent of %s after the sign-out = %v; want ErrNoTokens (no refresh token left to present)", name, err)
+		}
+	}
+	if n := env.Provider.Calls(domain.GrantRefreshToken); n != grants {
+		t.Errorf("refresh grants after the sign-out = %d; want none (was %d)", n-grants, grants)
+	}
+}
+
 // scenarioRefreshOtherSubject: a refresh response whose ID token names another
 // subject than the cached account is refused (ErrInvalidIDToken) and nothing is stored
 // or re-keyed.

@@ -61,12 +61,19 @@ const AnyFamily = "*"
 
 // AccountRemoval names the entries RemoveAccount deletes: the account records of
 // HomeAccountID in Environments and their aliases, and its access tokens, ID tokens and
-// refresh tokens issued to ClientID there. Other clients' tokens are kept.
+// refresh tokens issued to ClientID there. Other clients' tokens are kept, except family
+// refresh tokens when FamilyRefreshTokens is set.
 type AccountRemoval struct {
 	Partition     string
 	HomeAccountID string
 	Environments  []string
 	ClientID      string
+	// FamilyRefreshTokens also removes the account's refresh tokens that carry a family
+	// id, whatever their client, in the same environments and realms (ADR 0016): the
+	// silent flow of a family app (FOCI) redeems a sibling's family token, so a sign-out
+	// that kept one would not stick. As in MSAL, the sibling apps sharing the cache are
+	// signed out too. False keeps them.
+	FamilyRefreshTokens bool
 	// Realms, when non-empty, keeps the removal to the entries of these realms (compared
 	// exactly; a refresh token by its Realm): an OIDC issuer's account is removed without
 	// touching another issuer's on the same host. Empty removes every realm, as an Entra

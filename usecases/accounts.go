@@ -90,12 +90,7 @@ func (a *Accounts) family(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, m := range found.AppMetadata {
-		if strings.EqualFold(m.ClientID, a.e.cfg.ClientID) {
-			return m.FamilyID, nil
-		}
-	}
-	return domain.AnyFamily, nil
+	return appFamily(found.AppMetadata, a.e.cfg.ClientID), nil
 }
 
 func isHomeRealm(a domain.Account) bool {
@@ -105,8 +100,10 @@ func isHomeRealm(a domain.Account) bool {
 
 // Remove deletes the account's records and its tokens issued to this client, in this
 // partition only, atomically; for an OIDC issuer, only those of the issuer's realm.
-// Other clients' tokens are kept. An account that is not in the cache is
-// domain.ErrInvalidInput and changes nothing.
+// Other clients' tokens are kept, except the account's family refresh tokens (FOCI),
+// which go too unless the app's metadata says it is in no family: silent would redeem
+// them (ADR 0016). An account that is not in the cache is domain.ErrInvalidInput and
+// changes nothing.
 //
 // Removal sticks (DESIGN §3): it runs while holding the account's refresh lock, the one
 // every silent refresh of the account takes whichever refresh token it redeems, so a
@@ -128,8 +125,12 @@ func (a *Accounts) Remove(ctx context.Context, acct domain.Account) error {
 	if err != nil {
 		return storeErr("accounts: remove", err)
 	}
+	// Family refresh tokens go too unless the app is known to be in no family: silent
+	// would redeem a sibling app's one (refreshCandidates) and write the account back, and
+	// the sign-out would not stick (ADR 0016). The sibling apps are signed out with it.
 	removal := domain.AccountRemoval{
 		Partition: a.e.cfg.Partition, HomeAccountID: acct.HomeAccountID, Environments: envs, ClientID: a.e.cfg.ClientID,
+		FamilyRefreshTokens: appFamily(found.AppMetadata, a.e.cfg.ClientID) != "",
 	}
 	if authority.IsIssuerRealm() {
 		removal.Realms = []string{authority.Realm()}

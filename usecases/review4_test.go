@@ -114,9 +114,9 @@ func TestReview4_SharedRefreshResultsAreNotAliased(t *testing.T) {
 // getting tokens. MSAL Go (storage.Manager.removeRefreshTokens: the client's, or any
 // with a family id), MSAL Python (_sign_out: the client's, or its family's when its app
 // metadata names one) and MSAL .NET (RemoveAccountInternal: every refresh token of the
-// account when it holds a family one) remove the family token.
+// account when it holds a family one) remove the family token. Fixed by ADR 0016: the
+// removal takes the account's family refresh tokens too (AccountRemoval.FamilyRefreshTokens).
 func TestReview4_RemoveAccountSignsAFamilyAppOut(t *testing.T) {
-	t.Skip("review4: RemoveAccount keeps the family refresh token of a sibling app (DESIGN §3 says \"refresh tokens issued to this client\"), so a FOCI app's sign-out does not stick. The fix is an API decision: remove the account's refresh tokens of the app's family too (AccountRemoval needs a FamilyID the four stores honour, and the conformance suite a case), as MSAL Python and .NET do, which also signs the user out of the sibling apps sharing the cache")
 	const sibling = "1fec8e78-bce4-4aaf-ab1b-5451cc387264" // another app of family "1"
 	home := "0000aaaa-0000-4000-8000-00000000000a." + hotTenant
 	a, err := domain.ParseAuthority("https://login.microsoftonline.com/"+hotTenant, domain.AuthorityAuto)

@@ -169,11 +169,10 @@ func (s *Silent) redeemCached(ctx context.Context, req SilentRequest, authority 
 // away, and the others follow it, each tried only after an invalid_grant, so a stale
 // token dated newer by mistake costs one refused request, never a sign-in.
 func refreshCandidates(found domain.CacheEntries, authority domain.Authority, clientID string) []domain.RefreshToken {
-	knownFamily, knownOutside := "", false
-	for _, m := range found.AppMetadata {
-		if m.ClientID == clientID {
-			knownFamily, knownOutside = m.FamilyID, m.FamilyID == ""
-		}
+	knownFamily := appFamily(found.AppMetadata, clientID)
+	knownOutside := knownFamily == ""
+	if knownFamily == domain.AnyFamily {
+		knownFamily = ""
 	}
 	var own []domain.RefreshToken
 	var family *domain.RefreshToken
@@ -224,4 +223,28 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 		return out
 	}
 	return slices.DeleteFunc(out, func(c domain.RefreshToken) bool { return spent[domain.RefreshFingerprint(c.Secret)] })
+}
+
+// appFamily is the family of client ids clientID belongs to, as its app metadata says:
+// the family id, "" when the metadata says it is in no family, domain.AnyFamily when no
+// metadata says (none cached, or records under alias hosts that disagree). It is the one
+// rule for which family refresh tokens the app redeems (refreshCandidates), lists
+// accounts by (Accounts.List) and removes on sign-out (Accounts.Remove), so that a
+// sign-out removes every token silent could redeem. Client ids compare
+// case-insensitively, as the stores compare them.
+func appFamily(metadata []domain.AppMetadata, clientID string) string {
+	family, known := "", false
+	for _, m := range metadata {
+		if !strings.EqualFold(m.ClientID, clientID) {
+			continue
+		}
+		if known && !strings.EqualFold(m.FamilyID, family) {
+			return domain.AnyFamily
+		}
+		family, known = m.FamilyID, true
+	}
+	if !known {
+		return domain.AnyFamily
+	}
+	return family
 }

@@ -93,8 +93,8 @@ func (b *bucket) hasFamilyToken(family, env string) bool {
 
 // RemoveAccount deletes, atomically, the account records of r.HomeAccountID in
 // r.Environments and their aliases (all when empty) and its access, ID and refresh tokens issued to
-// r.ClientID there. Other clients' tokens and other accounts are kept; an unknown
-// account is not an error.
+// r.ClientID there, and its family refresh tokens there when r.FamilyRefreshTokens.
+// Other clients' tokens and other accounts are kept; an unknown account is not an error.
 func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {
 	p, err := s.partition(ctx, "remove account", r.Partition, false)
 	if err != nil || p == nil {
@@ -113,7 +113,9 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	ofClient := func(client, env, realm string) bool { return strings.EqualFold(client, r.ClientID) && in(env, realm) }
 	dropWhere(accessTokens, b, func(t *domain.AccessToken) bool { return ofClient(t.ClientID, t.Environment, t.Realm) })
 	dropWhere(idTokens, b, func(t *domain.IDToken) bool { return ofClient(t.ClientID, t.Environment, t.Realm) })
-	dropWhere(refreshTokens, b, func(t *domain.RefreshToken) bool { return ofClient(t.ClientID, t.Environment, t.Realm) })
+	dropWhere(refreshTokens, b, func(t *domain.RefreshToken) bool {
+		return ofClient(t.ClientID, t.Environment, t.Realm) || (r.FamilyRefreshTokens && t.FamilyID != "" && in(t.Environment, t.Realm))
+	})
 	var gone []string
 	dropWhere(accounts, b, func(a *domain.Account) bool {
 		if in(a.Environment, a.Realm) {

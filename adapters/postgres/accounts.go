@@ -77,12 +77,13 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 
 // removeAccount deletes, in one statement and so atomically, the entries an
 // AccountRemoval names: $1 partition, $2 folded home account id, $3 folded
-// environments (empty for all), $4 folded client id, $5 realms (empty for all); and
-// notifies channel $6 with payload $7 (changes.go) when the statement's transaction
+// environments (empty for all), $4 folded client id, $5 realms (empty for all), $8
+// whether family refresh tokens of any client go too (AccountRemoval.FamilyRefreshTokens);
+// and notifies channel $6 with payload $7 (changes.go) when the statement's transaction
 // commits. Data-modifying WITH clauses run whether or not the final SELECT reads them.
 var removeAccount = `WITH
 	at AS (DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
-	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
+	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND (client_id_folded = $4 OR ($8::boolean AND family_id <> '')) AND ` + envFilter + ` AND ` + realmFilter + `),
 	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
 	ac AS (DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter + ` AND ` + realmFilter + `)
 	SELECT pg_notify($6, $7)`
@@ -107,7 +108,7 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 		realms = []string{}
 	}
 	_, err := s.db.ExecContext(ctx, removeAccount, r.Partition, sqlcache.FoldHome(r.HomeAccountID), foldAll(r.Environments), sqlcache.Fold(r.ClientID), realms,
-		changeChannel, s.changePayload(domain.ChangeKey(r.Partition, r.HomeAccountID)))
+		changeChannel, s.changePayload(domain.ChangeKey(r.Partition, r.HomeAccountID)), r.FamilyRefreshTokens)
 	return storeError(ctx, op, err)
 }
 

@@ -99,9 +99,9 @@ type removal struct {
 	args  []any
 }
 
-// removals returns the deletions of r: its client's tokens of the account, then the
-// account records, each restricted to r's environments (with their aliases) and realms
-// when it names some.
+// removals returns the deletions of r: its client's tokens of the account (and its
+// family refresh tokens when r.FamilyRefreshTokens), then the account records, each
+// restricted to r's environments (with their aliases) and realms when it names some.
 func removals(r domain.AccountRemoval) []removal {
 	folded := sqlcache.FoldEnvironments(r.Environments)
 	envs := make([]any, len(folded))
@@ -113,12 +113,16 @@ func removals(r domain.AccountRemoval) []removal {
 		realms[i] = realm
 	}
 	home, client := sqlcache.FoldHome(r.HomeAccountID), sqlcache.Fold(r.ClientID)
-	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` +
-		envFilter(4, len(envs)) + inFilter("realm", 4+len(envs), len(realms))
+	scope := envFilter(4, len(envs)) + inFilter("realm", 4+len(envs), len(realms))
+	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` + scope
+	refreshOf := byClient
+	if r.FamilyRefreshTokens { // any client's family token too, in the same scope (ADR 0016)
+		refreshOf = ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND (client_id_folded = ?3 OR family_id <> '')` + scope
+	}
 	tokenArgs := slices.Concat([]any{r.Partition, home, client}, envs, realms)
 	return []removal{
 		{`DELETE FROM access_tokens` + byClient, tokenArgs},
-		{`DELETE FROM refresh_tokens` + byClient, tokenArgs},
+		{`DELETE FROM refresh_tokens` + refreshOf, tokenArgs},
 		{`DELETE FROM id_tokens` + byClient, tokenArgs},
 		{`DELETE FROM accounts WHERE partition = ?1 AND home_account_id_folded = ?2` + envFilter(3, len(envs)) + inFilter("realm", 3+len(envs), len(realms)),
 			slices.Concat([]any{r.Partition, home}, envs, realms)},
