@@ -54,7 +54,7 @@ func OpenCache(ctx context.Context, cfg Config) (*Cache, error) {
 		return nil, rootCause(err)
 	}
 	if err := a.Start(ctx); err != nil {
-		return nil, rootCause(err)
+		return nil, startErr(err)
 	}
 	c.stop = a.Stop
 	// No engine here: the cache seals as NewEngine does (a document imported through it

@@ -57,9 +57,22 @@ func start(ctx context.Context, cfg Config, extra ...fx.Option) (func(context.Co
 		return nil, rootCause(err)
 	}
 	if err := a.Start(ctx); err != nil {
-		return nil, rootCause(err)
+		return nil, startErr(err)
 	}
 	return a.Stop, nil
+}
+
+// startErr is the error of a graph that failed to start: ours when a constructor or
+// hook returned one; a context that ended first (fx gives it bare) is a cache store
+// error, since opening the store is what starting waits for, so that errors.Is and the
+// CLI's exit code see a class and the message says what was being done.
+func startErr(err error) error {
+	err = rootCause(err)
+	var de *domain.Error
+	if !errors.As(err, &de) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		return &domain.Error{Class: domain.ErrCacheStore, Op: "app: new client", Description: "the context ended while the cache store was opening", Err: err}
+	}
+	return err
 }
 
 // rootCause unwraps fx's graph errors down to ours, so callers can use errors.Is on
