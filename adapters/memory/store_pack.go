@@ -16,12 +16,14 @@ import (
 // not a kilobyte and a half (docs/benchmarks.md, "Memory per cached account").
 //
 //   - hot holds what a silent hit reads, and the table of every entry:
-//     uvarint(len(home)) uvarint(len(meta)) uvarint(len(table)) meta table secrets.
+//     uvarint(len(home)) uvarint(len(table)) uvarint(len(meta)) table meta secrets.
 //     meta is the entries' short strings, each stored once (a realm inside the home
 //     account id, say, is not stored again), and starts with home, the folded home
 //     account id the account is filed under: the partition map's key is that
 //     substring, so the key compare of a look-up reads the bytes the hit reads next
-//     rather than an object of its own elsewhere in memory. secrets are the ID tokens
+//     rather than an object of its own elsewhere in memory. The strings a hit compares
+//     (home, host, client id) are packed first, right after the table, and the ones it
+//     only hands out (username, name) after them. secrets are the ID tokens
 //     then the access tokens, verbatim, so that a hit hands them out as substrings
 //     without copying; the ID token first because a hit reads it (the claims cache
 //     hashes it) and the access token it only hands out, so that what a hit reads is
@@ -50,9 +52,9 @@ type packed struct {
 // key of a repacked account is the new hot's and the old hot is not kept alive.
 func (pk packed) home() string {
 	n, k := uvarint(pk.hot)
-	_, k2 := uvarint(pk.hot[k:])
+	nt, k2 := uvarint(pk.hot[k:])
 	_, k3 := uvarint(pk.hot[k+k2:])
-	start := k + k2 + k3
+	start := k + k2 + k3 + int(nt)
 	return pk.hot[start : start+int(n)]
 }
 
@@ -196,12 +198,12 @@ func pack(home string, b *bucket) packed {
 	// One allocation for hot, one for cold: the scratch slices are garbage.
 	var sb strings.Builder
 	head := binary.AppendUvarint(nil, uint64(len(home)))
-	head = binary.AppendUvarint(head, uint64(p.meta.Len()))
 	head = binary.AppendUvarint(head, uint64(len(p.tab)))
-	sb.Grow(len(head) + p.meta.Len() + len(p.tab) + len(p.secrets))
+	head = binary.AppendUvarint(head, uint64(p.meta.Len()))
+	sb.Grow(len(head) + len(p.tab) + p.meta.Len() + len(p.secrets))
 	sb.Write(head)
-	sb.WriteString(p.meta.String())
 	sb.Write(p.tab)
+	sb.WriteString(p.meta.String())
 	sb.Write(p.secrets)
 	return packed{hot: sb.String(), cold: string(p.cold)}
 }
@@ -221,11 +223,11 @@ func newUnpacker(pk packed) unpacker {
 	s := pk.hot
 	_, k := uvarint(s)
 	s = s[k:]
-	nm, k := uvarint(s)
-	s = s[k:]
 	nt, k := uvarint(s)
 	s = s[k:]
-	return unpacker{meta: s[:nm], tab: s[nm : nm+nt], secrets: s[nm+nt:], cold: pk.cold}
+	nm, k := uvarint(s)
+	s = s[k:]
+	return unpacker{tab: s[:nt], meta: s[nt : nt+nm], secrets: s[nt+nm:], cold: pk.cold}
 }
 
 // uv reads the next varint of the table. Most are one byte (lengths of short fields,
