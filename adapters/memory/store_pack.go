@@ -21,9 +21,9 @@ import (
 //     account id, say, is not stored again), and starts with home, the folded home
 //     account id the account is filed under: the partition map's key is that
 //     substring, so the key compare of a look-up reads the bytes the hit reads next
-//     rather than an object of its own elsewhere in memory. The strings a hit compares
-//     (home, host, client id) are packed first, right after the table, and the ones it
-//     only hands out (username, name) after them. secrets are the ID tokens
+//     rather than an object of its own elsewhere in memory. The access token's strings,
+//     which a hit compares (home, host, client id, scope, token type), come first,
+//     right after the table, and the account's, which it only hands out, after them. secrets are the ID tokens
 //     then the access tokens, verbatim, so that a hit hands them out as substrings
 //     without copying; the ID token first because a hit reads it (the claims cache
 //     hashes it) and the access token it only hands out, so that what a hit reads is
