@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"hash/maphash"
 	"slices"
+	"strings"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -56,7 +57,8 @@ func deleteAccessTokens(e *edit, keys []string) {
 
 // usernameIndex finds the buckets holding an account record of a username without
 // keeping the username: it maps a seeded hash of the folded username to the folded home
-// account ids (the partition's own key strings) of those buckets. The common case, one
+// account ids of those buckets, strings of its own (the partition's keys are substrings
+// of packed forms, which an index entry outliving a repack would keep alive). The common case, one
 // account per username, costs one map slot; more homes for one hash (the same username
 // in several accounts, or two usernames whose hashes collide) go to more. Callers check
 // the candidates' account records, so a collision costs a look, never a wrong answer.
@@ -84,8 +86,8 @@ func (x *usernameIndex) homes(u string) []string {
 
 func (x *usernameIndex) len() int { return len(x.one) }
 
-// indexUsername files the bucket of home (the partition's own key string) under the
-// folded username. Accounts without a username are not indexed: a username filter
+// indexUsername files the bucket of home under the folded username, in a copy of home
+// (see usernameIndex). Accounts without a username are not indexed: a username filter
 // never selects them.
 func (p *partition) indexUsername(username, home string) {
 	if username == "" {
@@ -96,9 +98,9 @@ func (p *partition) indexUsername(username, home string) {
 	first, ok := x.one[h]
 	switch {
 	case !ok:
-		x.one[h] = home
+		x.one[h] = strings.Clone(home)
 	case first != home && !slices.Contains(x.more[h], home):
-		x.more[h] = append(x.more[h], home)
+		x.more[h] = append(x.more[h], strings.Clone(home))
 	}
 }
 

@@ -16,10 +16,18 @@ import (
 // not a kilobyte and a half (docs/benchmarks.md, "Memory per cached account").
 //
 //   - hot holds what a silent hit reads, and the table of every entry:
-//     uvarint(len(table)) uvarint(len(meta)) table meta secrets.
+//     uvarint(len(home)) uvarint(len(table)) uvarint(len(meta)) table meta secrets.
 //     meta is the entries' short strings, each stored once (a realm inside the home
-//     account id, say, is not stored again); secrets the access and ID tokens, verbatim,
-//     so that a hit hands them out as substrings without copying.
+//     account id, say, is not stored again), and starts with home, the folded home
+//     account id the account is filed under: the partition map's key is that
+//     substring, so the key compare of a look-up reads the bytes the hit reads next
+//     rather than an object of its own elsewhere in memory. The access token's strings,
+//     which a hit compares (home, host, client id, scope, token type), come first,
+//     right after the table, and the account's, which it only hands out, after them. secrets are the ID tokens
+//     then the access tokens, verbatim, so that a hit hands them out as substrings
+//     without copying; the ID token first because a hit reads it (the claims cache
+//     hashes it) and the access token it only hands out, so that what a hit reads is
+//     one run of bytes.
 //   - cold holds the refresh tokens' secrets, which only a refresh reads, base64url runs
 //     stored as the bytes they encode (internal/secretpack): a quarter smaller.
 //
@@ -32,10 +40,22 @@ import (
 // Strings handed out by a read are substrings of hot: nothing can change them, and
 // nothing is copied. Extra values are copied out (json.RawMessage is mutable).
 //
-// home is the folded home account id the account is filed under: the partition's map
-// key (a string of its own), which the username index shares.
+// Memory latency, not instructions, is what a hit costs once the cache outgrows the
+// CPU's caches: a hit touches the map's slot and one run of hot, two places in memory
+// (there were four: the slot, a key string of its own, and two runs of hot).
 type packed struct {
-	home, hot, cold string
+	hot, cold string
+}
+
+// home returns the folded home account id the account is filed under: the partition
+// map's key, a substring of hot. A map assignment stores the key it is given, so the
+// key of a repacked account is the new hot's and the old hot is not kept alive.
+func (pk packed) home() string {
+	n, k := uvarint(pk.hot)
+	nt, k2 := uvarint(pk.hot[k:])
+	_, k3 := uvarint(pk.hot[k+k2:])
+	start := k + k2 + k3 + int(nt)
+	return pk.hot[start : start+int(n)]
 }
 
 // Regions of a string field.
@@ -47,8 +67,11 @@ const (
 
 // packer builds one account's packed form.
 type packer struct {
-	tab, secrets, cold []byte
-	meta               strings.Builder // searched as it grows: String() does not copy
+	tab, cold []byte
+	// secrets is sized up front: the ID tokens' from 0, the access tokens' from idEnd.
+	secrets    []byte
+	idAt, atAt int
+	meta       strings.Builder // searched as it grows: String() does not copy
 }
 
 func (p *packer) uv(v uint64) { p.tab = binary.AppendUvarint(p.tab, v) }
@@ -68,15 +91,15 @@ func (p *packer) str(s string) {
 	p.uv(uint64(off))
 }
 
-// secret records s verbatim among the hot secrets.
-func (p *packer) secret(s domain.Secret) {
+// secret records s verbatim among the hot secrets, at *at, which it advances.
+func (p *packer) secret(s domain.Secret, at *int) {
 	if s == "" {
 		p.uv(0)
 		return
 	}
 	p.uv(uint64(len(s))<<2 | regionSecrets)
-	p.uv(uint64(len(p.secrets)))
-	p.secrets = append(p.secrets, s...)
+	p.uv(uint64(*at))
+	*at += copy(p.secrets[*at:], s)
 }
 
 // coldSecret records s packed in the cold string.
@@ -111,6 +134,15 @@ func (p *packer) extra(m map[string]json.RawMessage) {
 // pack returns the packed form of b's entries.
 func pack(home string, b *bucket) packed {
 	p := new(packer) // a strings.Builder may not be copied
+	p.meta.WriteString(home)
+	idLen, atLen := 0, 0
+	for i := range b.idTokens {
+		idLen += len(b.idTokens[i].Secret)
+	}
+	for i := range b.accessTokens {
+		atLen += len(b.accessTokens[i].Secret)
+	}
+	p.secrets, p.atAt = make([]byte, idLen+atLen), idLen
 	p.uv(uint64(len(b.accessTokens)))
 	for i := range b.accessTokens {
 		t := &b.accessTokens[i]
@@ -119,7 +151,7 @@ func pack(home string, b *bucket) packed {
 		p.str(t.ClientID)
 		p.str(t.Realm)
 		p.str(t.Target)
-		p.secret(t.Secret)
+		p.secret(t.Secret, &p.atAt)
 		p.str(t.TokenType)
 		p.time(t.CachedAt)
 		p.time(t.ExpiresOn)
@@ -135,7 +167,7 @@ func pack(home string, b *bucket) packed {
 		p.str(t.Environment)
 		p.str(t.ClientID)
 		p.str(t.Realm)
-		p.secret(t.Secret)
+		p.secret(t.Secret, &p.idAt)
 		p.extra(t.Extra)
 	}
 	p.uv(uint64(len(b.accounts)))
@@ -165,14 +197,15 @@ func pack(home string, b *bucket) packed {
 	}
 	// One allocation for hot, one for cold: the scratch slices are garbage.
 	var sb strings.Builder
-	head := binary.AppendUvarint(nil, uint64(len(p.tab)))
+	head := binary.AppendUvarint(nil, uint64(len(home)))
+	head = binary.AppendUvarint(head, uint64(len(p.tab)))
 	head = binary.AppendUvarint(head, uint64(p.meta.Len()))
 	sb.Grow(len(head) + len(p.tab) + p.meta.Len() + len(p.secrets))
 	sb.Write(head)
 	sb.Write(p.tab)
 	sb.WriteString(p.meta.String())
 	sb.Write(p.secrets)
-	return packed{home: home, hot: sb.String(), cold: string(p.cold)}
+	return packed{hot: sb.String(), cold: string(p.cold)}
 }
 
 // unpacker reads the entries of a packed account in table order. It advances an index
@@ -188,6 +221,8 @@ type unpacker struct {
 
 func newUnpacker(pk packed) unpacker {
 	s := pk.hot
+	_, k := uvarint(s)
+	s = s[k:]
 	nt, k := uvarint(s)
 	s = s[k:]
 	nm, k := uvarint(s)

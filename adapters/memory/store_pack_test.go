@@ -96,25 +96,42 @@ func TestStore_Accounts_usernameSharedByAccounts(t *testing.T) {
 	}
 }
 
-// The partition's key for an account is a string of its own: never a slice of the
-// caller's value (which may be a slice of a large decoded document) nor of a packed
-// form, which the map would keep alive after the account is repacked.
-func TestStore_Write_keyIsItsOwnString(t *testing.T) {
+// The partition's key for an account is the home account id inside its current packed
+// form: never a slice of the caller's value (which may be a slice of a large decoded
+// document) nor of an earlier packed form, which the map would keep alive after the
+// account is repacked. The username index keeps copies of its own, for the same reason.
+func TestStore_Write_keyIsTheCurrentPackedForms(t *testing.T) {
 	s, _ := NewStore(StoreConfig{})
 	defer s.Close()
 	doc := strings.Repeat("x", 1<<16) + "home-1" // a large buffer the caller's id is cut from
 	home := doc[len(doc)-len("home-1"):]
 	storeWriteAccount(t, s, home, "u@x")
+	p := s.parts["p"]
+	before := p.buckets["home-1"].hot
 	storeWriteAccount(t, s, home, "u@x") // a repack
-	for k, pk := range s.parts["p"].buckets {
-		for _, other := range []string{doc, pk.hot, pk.cold} {
-			if start, end := uintptr(unsafe.Pointer(unsafe.StringData(other))), uintptr(len(other)); len(other) > 0 &&
-				uintptr(unsafe.Pointer(unsafe.StringData(k))) >= start && uintptr(unsafe.Pointer(unsafe.StringData(k))) < start+end {
-				t.Errorf("bucket key %q shares the bytes of a %d-byte string; want its own", k, len(other))
+	within := func(sub, s string) bool {
+		start, p := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(sub)))
+		return len(s) > 0 && p >= start && p < start+uintptr(len(s))
+	}
+	if len(p.buckets) != 1 {
+		t.Fatalf("%d buckets after two writes of one account; want 1", len(p.buckets))
+	}
+	for k, pk := range p.buckets {
+		if k != "home-1" || pk.home() != k {
+			t.Errorf("bucket key %q, packed home %q; want home-1 for both", k, pk.home())
+		}
+		if !within(k, pk.hot) {
+			t.Errorf("bucket key is not a substring of the account's packed form; want it to be, so a look-up reads one place")
+		}
+		for name, other := range map[string]string{"caller's document": doc, "earlier packed form": before, "cold string": pk.cold} {
+			if within(k, other) {
+				t.Errorf("bucket key shares the bytes of the %s (%d bytes), which it would keep alive", name, len(other))
 			}
 		}
-		if unsafe.StringData(pk.home) != unsafe.StringData(k) {
-			t.Errorf("packed home and map key are two strings; want one, shared")
+		for _, h := range p.usernames.homes("u@x") {
+			if within(h, pk.hot) || within(h, before) || within(h, doc) {
+				t.Errorf("username index entry %q shares the bytes of a packed form or the caller's document; want its own", h)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package memory
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/hexauth/hexauth/domain"
@@ -34,9 +33,10 @@ func (b *bucket) empty() bool {
 // bucket are compared by key.
 type partition struct {
 	mu sync.RWMutex
-	// buckets maps a folded home account id to its entries, packed. The map's key is a
-	// string of its own, never a substring of a packed form (which it would keep alive
-	// after the account is repacked); the username index shares it.
+	// buckets maps a folded home account id to its entries, packed. The map's key is
+	// the packed form's own copy of the id (packed.home): the look-up's key compare then
+	// reads bytes the hit reads anyway. Every assignment passes the new packed form's
+	// key, which the map stores, so no key keeps an older packed form alive.
 	buckets map[string]packed
 	// usernames finds the buckets holding an account record of a username.
 	usernames usernameIndex
@@ -92,9 +92,9 @@ func (e *edit) bucket(home string, create bool) *bucket {
 	var b *bucket
 	if pk, ok := e.p.buckets[home]; ok {
 		b = unpackInto(&bucket{}, pk)
-		b.home = pk.home
+		b.home = pk.home()
 	} else if create {
-		b = &bucket{home: strings.Clone(home)}
+		b = &bucket{home: home} // only the packed form and the username index keep it, each in a copy
 	} else {
 		return nil
 	}
@@ -110,7 +110,8 @@ func (e *edit) commit() {
 			delete(e.p.buckets, b.home)
 			continue
 		}
-		e.p.buckets[b.home] = pack(b.home, b)
+		pk := pack(b.home, b)
+		e.p.buckets[pk.home()] = pk
 	}
 }
 
