@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -162,10 +164,23 @@ func (l *loadOnce) Replace(_ context.Context, c cache.Unmarshaler, _ cache.Repla
 
 func (l *loadOnce) Export(context.Context, cache.Marshaler, cache.ExportHints) error { return nil }
 
-// noNetwork fails every request and counts them: a cache hit must send none.
-type noNetwork struct{ calls atomic.Int64 }
+// noNetwork fails every request and counts them: a cache hit must send none. The one
+// exception is the authority's discovery document, answered here and counted apart:
+// hexauth serves a cached ID token only once it has checked the token's issuer against
+// the authority's (a process fetches the document once and keeps it), while MSAL Go
+// serves it unchecked.
+type noNetwork struct{ calls, discovery atomic.Int64 }
 
-func (n *noNetwork) RoundTrip(*http.Request) (*http.Response, error) {
+func (n *noNetwork) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet && r.URL.Host == benchEnv && r.URL.Path == "/"+benchTenant+"/v2.0/.well-known/openid-configuration" {
+		n.discovery.Add(1)
+		base := "https://" + benchEnv + "/" + benchTenant
+		body := `{"issuer":"` + base + `/v2.0","authorization_endpoint":"` + base + `/oauth2/v2.0/authorize",` +
+			`"token_endpoint":"` + base + `/oauth2/v2.0/token","jwks_uri":"` + base + `/discovery/v2.0/keys",` +
+			`"response_types_supported":["code"],"subject_types_supported":["pairwise"],"id_token_signing_alg_values_supported":["RS256"]}`
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	}
 	n.calls.Add(1)
 	return nil, errors.New("bench: a cache hit sent a request")
 }
