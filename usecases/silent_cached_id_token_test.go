@@ -193,3 +193,65 @@ func TestSilent_Acquire_cachedIDTokenWithAbsurdLifetimeIsNotServed(t *testing.T)
 		})
 	}
 }
+
+// A process that cannot reach the provider's discovery document (an outage, a restart
+// during one) still serves an OIDC issuer's cached ID token: the authority URL is the
+// issuer, so the issuer check needs no document. It is still a check: a cached ID token
+// from another issuer is not served.
+func TestSilent_Acquire_cachedIDTokenOfAnOIDCIssuerIsServedWithoutDiscovery(t *testing.T) {
+	for _, tt := range []struct {
+		name, iss string
+		served    bool
+	}{
+		{"the authority's issuer", "", true},
+		{"another issuer", "https://other.example", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			claims := f.claimsFor(testHome, "")
+			if tt.iss != "" {
+				claims["iss"] = tt.iss
+			}
+			idt := domain.IDToken{HomeAccountID: testHome, Environment: f.authority.Host, ClientID: testClient, Secret: idToken(t, claims)}
+			f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{f.accessToken("read", time.Hour)}, IDTokens: []domain.IDToken{idt},
+				Accounts: []domain.Account{f.account()}}).AnyTimes()
+			f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).Return(domain.ProviderMetadata{},
+				&domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503}).AnyTimes()
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: f.account()})
+			if err != nil || res.AccessToken != "cached-at" {
+				t.Fatalf("Acquire = %q, %v; want the cached access token", string(res.AccessToken), err)
+			}
+			if served := res.IDTokenClaims != nil; served != tt.served {
+				t.Fatalf("claims served = %v with discovery down and iss %q; want %v", served, claims["iss"], tt.served)
+			}
+		})
+	}
+}
+
+// An Entra authority's issuer is a template only its discovery document spells: without
+// the document no cached ID token is served (the access token still is).
+func TestSilent_Acquire_cachedIDTokenOfEntraNeedsDiscovery(t *testing.T) {
+	f := newFixture(t)
+	a, err := domain.ParseAuthority("https://login.microsoftonline.com/"+tenantA, domain.AuthorityAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.authority, f.cfg.Authority = a, a
+	claims := f.claimsFor(testHome, "")
+	claims["iss"] = "https://login.microsoftonline.com/" + tenantA + "/v2.0"
+	idt := domain.IDToken{HomeAccountID: testHome, Environment: a.Host, ClientID: testClient, Realm: tenantA, Secret: idToken(t, claims)}
+	at := f.accessToken("read", time.Hour)
+	at.Environment, at.Realm = a.Host, tenantA
+	acct := f.account()
+	acct.Environment, acct.Realm = a.Host, tenantA
+	f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, IDTokens: []domain.IDToken{idt}, Accounts: []domain.Account{acct}}).AnyTimes()
+	f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).Return(domain.ProviderMetadata{},
+		&domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503}).AnyTimes()
+	res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: acct})
+	if err != nil || res.AccessToken != "cached-at" {
+		t.Fatalf("Acquire = %q, %v; want the cached access token", string(res.AccessToken), err)
+	}
+	if res.IDTokenClaims != nil {
+		t.Fatal("claims served for an Entra authority with discovery down; want none (its issuer is unknown)")
+	}
+}
