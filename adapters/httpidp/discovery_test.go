@@ -268,3 +268,27 @@ func TestProvider_Metadata_redirects(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkProvider_Metadata_cached is what a silent hit pays to read the authority's
+// issuer from the cached discovery document (the hit checks a cached ID token's iss).
+//
+//	go test -run '^$' -bench BenchmarkProvider_Metadata_cached -benchmem ./adapters/httpidp
+func BenchmarkProvider_Metadata_cached(b *testing.B) {
+	f := newFakeIdP(b)
+	cfg := testConfig(newFakeClock())
+	cfg.MetadataTTL = time.Hour
+	p, err := httpidp.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := f.authority("", domain.AuthorityOIDC)
+	if _, err := p.Metadata(b.Context(), a); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Metadata(b.Context(), a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -57,7 +57,7 @@ type seenRequest struct {
 // fakeIdP is a scriptable identity provider on a loopback httptest server: discovery
 // for any path, a token endpoint and a JWKS endpoint, each counted.
 type fakeIdP struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu    sync.Mutex
@@ -70,7 +70,7 @@ type fakeIdP struct {
 	paths map[string]http.HandlerFunc // further endpoints by path (the device endpoint)
 }
 
-func newFakeIdP(t *testing.T) *fakeIdP {
+func newFakeIdP(t testing.TB) *fakeIdP {
 	t.Helper()
 	f := &fakeIdP{t: t, hits: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))

@@ -19,6 +19,7 @@ type Provider struct {
 	userAgent  string
 	httpClient *http.Client
 	metadata   *ttlCache[domain.ProviderMetadata]
+	checked    checkedAuthorities
 	keys       *keyCache
 	throttle   *throttleWindows
 	rand       io.Reader
