@@ -56,17 +56,37 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 			byHome[k] = r
 		}
 	}
-	out := make([]domain.Account, 0, len(byHome))
-	for _, acct := range byHome {
-		out = append(out, acct)
+	return sortAccounts(byHome), nil
+}
+
+// sortAccounts returns the accounts of byHome sorted by folded username, then by home
+// account id and environment. The keys are built once per account, not per comparison:
+// a listing of 100,000 accounts makes some 1.7 million comparisons.
+func sortAccounts(byHome map[domain.HomeAccount]domain.Account) []domain.Account {
+	type sortKey struct {
+		user, id string // folded username; home account id followed by environment
+		acct     *domain.Account
 	}
-	slices.SortFunc(out, func(x, y domain.Account) int {
-		if c := strings.Compare(domain.FoldUsername(x.Username), domain.FoldUsername(y.Username)); c != 0 {
+	accts := make([]domain.Account, 0, len(byHome))
+	for _, acct := range byHome {
+		accts = append(accts, acct)
+	}
+	keys := make([]sortKey, len(accts))
+	for i := range accts {
+		a := &accts[i]
+		keys[i] = sortKey{user: domain.FoldUsername(a.Username), id: a.HomeAccountID + a.Environment, acct: a}
+	}
+	slices.SortFunc(keys, func(x, y sortKey) int {
+		if c := strings.Compare(x.user, y.user); c != 0 {
 			return c
 		}
-		return strings.Compare(x.HomeAccountID+x.Environment, y.HomeAccountID+y.Environment)
+		return strings.Compare(x.id, y.id)
 	})
-	return out, nil
+	out := make([]domain.Account, len(keys))
+	for i, k := range keys {
+		out[i] = *k.acct
+	}
+	return out
 }
 
 // preferRecord reports whether r should stand for its account rather than cur: the

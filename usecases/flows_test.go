@@ -131,6 +131,32 @@ func TestAccounts_List_oneEntryPerHomeAccount(t *testing.T) {
 	}
 }
 
+// A listing is sorted by username ignoring case, then by home account id and
+// environment, whatever order the store returns the records in.
+func TestAccounts_List_sortedByUsernameThenAccount(t *testing.T) {
+	f := entraFixture(t, "https://login.microsoftonline.com/organizations")
+	a, _ := usecases.NewAccounts(f.cfg, f.deps())
+	f.store.EXPECT().Find(gomock.Any(), gomock.Any()).Return(domain.CacheEntries{}, nil)
+	f.store.EXPECT().Accounts(gomock.Any(), gomock.Any()).Return([]domain.Account{
+		{HomeAccountID: "uid-c.tid", Environment: "h", Realm: "tid", Username: "carol@example.com"},
+		{HomeAccountID: "uid-b2.tid", Environment: "h", Realm: "tid", Username: "Bob@example.com"},
+		{HomeAccountID: "uid-z.tid", Environment: "h", Realm: "tid", Username: "ALICE@example.com"},
+		{HomeAccountID: "uid-b1.tid", Environment: "h", Realm: "tid", Username: "bob@example.com"},
+		{HomeAccountID: "uid-a.tid", Environment: "h", Realm: "tid", Username: "dave@example.com"},
+	}, nil)
+	got, err := a.List(testContext(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, acct := range got {
+		ids = append(ids, acct.HomeAccountID)
+	}
+	if want := []string{"uid-z.tid", "uid-b1.tid", "uid-b2.tid", "uid-c.tid", "uid-a.tid"}; !slices.Equal(ids, want) {
+		t.Fatalf("List order = %v; want %v (username ignoring case, then home account id)", ids, want)
+	}
+}
+
 // The family an account listing accepts follows the client's app metadata, as silent
 // chooses the refresh tokens it redeems: its family, none, or any when unknown.
 func TestAccounts_List_familyOfTheClient(t *testing.T) {
