@@ -46,41 +46,41 @@ func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account,
 	// one. An OIDC issuer lists only its own realm's accounts: another issuer on the same
 	// host is another world, whatever subjects the two share.
 	authority := a.e.cfg.Authority
-	byHome := map[domain.HomeAccount]domain.Account{}
-	for _, r := range recs {
+	kept := make(map[domain.HomeAccount]int, len(recs)) // the index in recs of the record kept
+	for i := range recs {
+		r := &recs[i]
 		if authority.IsIssuerRealm() && r.Realm != authority.Realm() {
 			continue
 		}
 		k := domain.HomeAccount{HomeAccountID: authority.FoldHomeAccountID(r.HomeAccountID), Environment: domain.CanonicalEnvironment(r.Environment)}
-		if cur, ok := byHome[k]; !ok || preferRecord(authority, r, cur) {
-			byHome[k] = r
+		if cur, ok := kept[k]; !ok || preferRecord(authority, *r, recs[cur]) {
+			kept[k] = i
 		}
 	}
-	return sortAccounts(byHome), nil
+	return sortAccounts(recs, kept), nil
 }
 
-// sortAccounts returns the accounts of byHome sorted by folded username, then by home
-// account id and environment. The keys are built once per account, not per comparison:
-// a listing of 100,000 accounts makes some 1.7 million comparisons.
-func sortAccounts(byHome map[domain.HomeAccount]domain.Account) []domain.Account {
+// sortAccounts returns the records of recs at the indexes kept holds, sorted by folded
+// username, then by home account id, then by environment. The folded usernames are
+// computed once per account, not twice per comparison: a listing of 100,000 accounts
+// makes some 1.7 million comparisons.
+func sortAccounts(recs []domain.Account, kept map[domain.HomeAccount]int) []domain.Account {
 	type sortKey struct {
-		user, id string // folded username; home account id followed by environment
-		acct     *domain.Account
+		user string // folded
+		acct *domain.Account
 	}
-	accts := make([]domain.Account, 0, len(byHome))
-	for _, acct := range byHome {
-		accts = append(accts, acct)
-	}
-	keys := make([]sortKey, len(accts))
-	for i := range accts {
-		a := &accts[i]
-		keys[i] = sortKey{user: domain.FoldUsername(a.Username), id: a.HomeAccountID + a.Environment, acct: a}
+	keys := make([]sortKey, 0, len(kept))
+	for _, i := range kept {
+		keys = append(keys, sortKey{user: domain.FoldUsername(recs[i].Username), acct: &recs[i]})
 	}
 	slices.SortFunc(keys, func(x, y sortKey) int {
 		if c := strings.Compare(x.user, y.user); c != 0 {
 			return c
 		}
-		return strings.Compare(x.id, y.id)
+		if c := strings.Compare(x.acct.HomeAccountID, y.acct.HomeAccountID); c != 0 {
+			return c
+		}
+		return strings.Compare(x.acct.Environment, y.acct.Environment)
 	})
 	out := make([]domain.Account, len(keys))
 	for i, k := range keys {
