@@ -22,8 +22,8 @@ func NewAccounts(cfg Config, deps Deps) (*Accounts, error) {
 
 // List returns one account per home account and cloud (aliases of one host are one
 // environment) visible to this client (it holds a token issued to it) in its partition
-// and authority's cloud, sorted by username
-// then home account id. A non-empty username keeps the accounts whose username equals it
+// and authority's cloud, sorted by username (ignoring case), then home account id, then
+// environment. A non-empty username keeps the accounts whose username equals it
 // case-insensitively.
 func (a *Accounts) List(ctx context.Context, username string) ([]domain.Account, error) {
 	if err := firstErr(domain.CheckText("accounts: username filter", username, domain.MaxUsernameBytes), checkContext(ctx, "accounts: list")); err != nil {
