@@ -348,6 +348,33 @@ func EnvironmentAliases(host string) []string {
 	return []string{host}
 }
 
+// entraPublicIssuerHost is the host in the issuer of Entra's v2.0 discovery documents
+// and ID tokens in Microsoft's public cloud, whichever of its aliases the authority
+// names (login.windows.net, login.microsoft.com).
+const entraPublicIssuerHost = "login.microsoftonline.com"
+
+// IssuerWithoutDiscovery returns the issuer this authority's discovery document names,
+// when it is known without the document: an OIDC issuer's is its URL (the provider
+// adapter refuses a document that says otherwise); Entra's in the public cloud is
+// https://login.microsoftonline.com/{tenant id}/v2.0, with Entra's "{tenantid}" template
+// for the common, organizations and consumers aliases, as their documents spell it.
+// Anything else is known only from the document (false): a tenant named by a domain,
+// whose id the document gives; B2C, whose issuer holds the tenant's id; ADFS; and the
+// national clouds, whose issuer hosts the engine does not assume.
+func (a Authority) IssuerWithoutDiscovery() (string, bool) {
+	switch {
+	case a.Kind == AuthorityOIDC:
+		return a.URL, true
+	case a.Kind != AuthorityEntra || CanonicalEnvironment(a.Host) != entraPublicIssuerHost:
+		return "", false
+	case a.IsOrganizationAlias():
+		return "https://" + entraPublicIssuerHost + "/{tenantid}/v2.0", true
+	case IsGUID(a.Tenant):
+		return "https://" + entraPublicIssuerHost + "/" + strings.ToLower(a.Tenant) + "/v2.0", true
+	}
+	return "", false
+}
+
 // IsGUID reports whether s has the 8-4-4-4-12 hexadecimal form of an Entra tenant id.
 func IsGUID(s string) bool {
 	if len(s) != 36 {

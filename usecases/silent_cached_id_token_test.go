@@ -3,6 +3,7 @@ package usecases_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,30 +229,59 @@ func TestSilent_Acquire_cachedIDTokenOfAnOIDCIssuerIsServedWithoutDiscovery(t *t
 	}
 }
 
-// An Entra authority's issuer is a template only its discovery document spells: without
-// the document no cached ID token is served (the access token still is).
-func TestSilent_Acquire_cachedIDTokenOfEntraNeedsDiscovery(t *testing.T) {
-	f := newFixture(t)
-	a, err := domain.ParseAuthority("https://login.microsoftonline.com/"+tenantA, domain.AuthorityAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.authority, f.cfg.Authority = a, a
-	claims := f.claimsFor(testHome, "")
-	claims["iss"] = "https://login.microsoftonline.com/" + tenantA + "/v2.0"
-	idt := domain.IDToken{HomeAccountID: testHome, Environment: a.Host, ClientID: testClient, Realm: tenantA, Secret: idToken(t, claims)}
-	at := f.accessToken("read", time.Hour)
-	at.Environment, at.Realm = a.Host, tenantA
-	acct := f.account()
-	acct.Environment, acct.Realm = a.Host, tenantA
-	f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, IDTokens: []domain.IDToken{idt}, Accounts: []domain.Account{acct}}).AnyTimes()
-	f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).Return(domain.ProviderMetadata{},
-		&domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503}).AnyTimes()
-	res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: acct})
-	if err != nil || res.AccessToken != "cached-at" {
-		t.Fatalf("Acquire = %q, %v; want the cached access token", string(res.AccessToken), err)
-	}
-	if res.IDTokenClaims != nil {
-		t.Fatal("claims served for an Entra authority with discovery down; want none (its issuer is unknown)")
+// Without its discovery document, an Entra authority of the public cloud still knows
+// its issuer (https://login.microsoftonline.com/{tenant id}/v2.0, Entra's template for
+// the multi-tenant aliases), so a process that cannot reach Entra still serves the
+// cached ID token it would serve with the document — and no other. Where the issuer
+// is known only from the document (a tenant named by domain, a national cloud) no
+// cached ID token is served; the access token always is.
+func TestSilent_Acquire_cachedIDTokenOfEntraWithoutDiscovery(t *testing.T) {
+	const (
+		public = "https://login.microsoftonline.com/"
+		issA   = public + tenantA + "/v2.0"
+	)
+	for _, tc := range []struct {
+		name, authority, iss string
+		served               bool
+	}{
+		{"tenant id", public + tenantA, issA, true},
+		{"tenant id in upper case", public + strings.ToUpper(tenantA), issA, true},
+		{"tenant id through an alias host", "https://login.windows.net/" + tenantA, issA, true},
+		{"organizations", public + "organizations", issA, true},
+		{"common", public + "common", issA, true},
+		{"iss on an alias host", public + tenantA, "https://login.windows.net/" + tenantA + "/v2.0", false},
+		{"iss of another tenant", public + tenantA, public + tenantB + "/v2.0", false},
+		{"organizations, iss of another tenant than tid", public + "organizations", public + tenantB + "/v2.0", false},
+		{"iss without v2.0", public + tenantA, public + tenantA, false},
+		{"tenant named by domain", public + "contoso.onmicrosoft.com", issA, false},
+		{"tenant named by domain, iss naming the domain", public + "contoso.onmicrosoft.com", public + "contoso.onmicrosoft.com/v2.0", false},
+		{"national cloud", "https://login.microsoftonline.us/" + tenantA, "https://login.microsoftonline.us/" + tenantA + "/v2.0", false},
+		{"national cloud, iss of the public cloud", "https://login.microsoftonline.us/" + tenantA, issA, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := entraFixture(t, tc.authority)
+			a := f.authority
+			realm := a.Realm()
+			if realm == "" {
+				realm = tenantA // an alias authority reads the account's tenant
+			}
+			claims := f.claimsFor(entraUID, "")
+			claims["iss"], claims["tid"], claims["oid"] = tc.iss, tenantA, entraUID
+			idt := domain.IDToken{HomeAccountID: entraID, Environment: a.Host, ClientID: testClient, Realm: realm, Secret: idToken(t, claims)}
+			at := f.accessToken("read", time.Hour)
+			at.HomeAccountID, at.Environment, at.Realm = entraID, a.Host, realm
+			acct := domain.Account{HomeAccountID: entraID, Environment: a.Host, Realm: realm, LocalAccountID: entraUID,
+				Username: "alice@a.example", AuthorityType: domain.AuthorityTypeMSSTS}
+			f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, IDTokens: []domain.IDToken{idt}, Accounts: []domain.Account{acct}}).AnyTimes()
+			f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).Return(domain.ProviderMetadata{},
+				&domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503}).AnyTimes()
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: acct})
+			if err != nil || res.AccessToken != "cached-at" {
+				t.Fatalf("Acquire = %q, %v; want the cached access token", string(res.AccessToken), err)
+			}
+			if served := res.IDTokenClaims != nil; served != tc.served {
+				t.Fatalf("claims served = %v with discovery down, authority %s and iss %s; want %v", served, tc.authority, tc.iss, tc.served)
+			}
+		})
 	}
 }

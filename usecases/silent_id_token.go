@@ -165,17 +165,15 @@ func (i *issuerOf) get(ctx context.Context, e *engine) (string, bool) {
 	if !i.fetched {
 		i.fetched = true
 		meta, err := e.idp.Metadata(ctx, i.authority)
-		switch {
-		case err == nil:
+		if err == nil {
 			i.issuer = meta.Issuer
-		case i.authority.Kind == domain.AuthorityOIDC:
-			// An OIDC issuer's authority URL is its issuer (the adapter refuses a
-			// discovery document that says otherwise): the check needs no document, so
-			// a process that cannot reach the provider (an outage, a restart during one)
-			// still serves the cached ID token it would serve with one. Entra and B2C
-			// issuers are templates only their document spells.
-			i.issuer = i.authority.URL
-		default:
+		} else if iss, ok := i.authority.IssuerWithoutDiscovery(); ok {
+			// The issuer the document would name is known without it (an OIDC issuer's
+			// URL; Entra's public cloud by tenant): a process that cannot reach the
+			// provider (an outage, a restart during one) still serves the cached ID
+			// token it would serve with the document, and no other.
+			i.issuer = iss
+		} else {
 			e.log.DebugContext(ctx, "issuer unknown; no cached ID token served", "authority", i.authority.URL, domain.ErrorAttr(err))
 			i.fail = true
 		}
