@@ -77,7 +77,8 @@ type ChangeKind int
 const (
 	// ChangeListening: the session listens; what happened before is unknown.
 	ChangeListening ChangeKind = iota + 1
-	// ChangeAlive: the session answered a ping; no notification was lost before it.
+	// ChangeAlive: the session proved again that notifications reach it (one sent from
+	// another session arrived); no notification was lost before it.
 	ChangeAlive
 	// ChangeCommitted: a transaction committed a change.
 	ChangeCommitted

@@ -32,8 +32,11 @@ type ChangeListener interface {
 	// nil). First domain.ChangeListening, once changes committed from then on will be
 	// reported; then domain.ChangeCommitted for each committed Write, Import or
 	// RemoveAccount of any Store on the same storage (this one included), and
-	// domain.ChangeAlive each time the idle session answered a ping, sent every ping
-	// interval. A change committed while no session listens is never reported. event
-	// must not block for long.
+	// domain.ChangeAlive each time the idle session proved again, every ping interval,
+	// that notifications from other sessions reach it. Both ChangeListening and
+	// ChangeAlive need that proof, not merely a connection that answers: a session
+	// whose notifications are lost (through a transaction-pooling proxy) must end, never
+	// be reported alive. A change committed while no session listens is never
+	// reported. event must not block for long.
 	ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error
 }

@@ -349,3 +349,49 @@ func TestSealedStore_requireSealed_unsealedRowIsAMiss(t *testing.T) {
 		t.Errorf("Export after a sealed write = %+v, %v; want its own token opened", got.AccessTokens, err)
 	}
 }
+
+// TestSealedStore_rowsMovedAcrossKeyFieldsDoNotOpen: a sealed access token moved by a
+// database writer to a row of another issuer and scope whose fields join to the same
+// unified-cache key must not open there. The associated data is the partition and the
+// entry's Key(), whose fields are joined with "-" unescaped, so realm "realms/acme" with
+// target "admin-api" and realm "realms/acme-admin" with target "api" (two Keycloak realms
+// on one host) are one key: for a user with one subject in both (an IdP whose subjects
+// come from one directory), the token of issuer acme, scope admin-api, opens as issuer
+// acme-admin's token for scope api, and a silent call there would serve it. The same
+// shift exists between home account id and environment, and between client id and
+// realm (ids with dashes). Review 5 finding; skipped: the fix is a seal version 3 whose
+// associated data is the length-prefixed identity fields, with version 2 still read
+// (and refused under RequireSealed once every row is version 3) — a format decision.
+func TestSealedStore_rowsMovedAcrossKeyFieldsDoNotOpen(t *testing.T) {
+	t.Skip("review5 finding, needs a seal format decision (version 3: length-prefixed identity fields as associated data); see the comment")
+	ctx := t.Context()
+	sealed, raw := newSealed(t, 9)
+	now := time.Unix(1_900_000_000, 0).UTC()
+	at := domain.AccessToken{HomeAccountID: "user-1", Environment: "kc.example.com", ClientID: "app", Realm: "realms/acme",
+		Target: "admin-api", Secret: "ACME-ADMIN-API-TOKEN", TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour),
+		ExtendedExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(30 * time.Minute)}
+	if err := sealed.Import(ctx, "p", domain.CacheSnapshot{AccessTokens: []domain.AccessToken{at}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := raw.Export(ctx, "p")
+	if err != nil || len(rows.AccessTokens) != 1 {
+		t.Fatalf("raw Export = %d access tokens, %v; want 1", len(rows.AccessTokens), err)
+	}
+	moved := rows.AccessTokens[0] // the sealed secret, under another issuer and scope
+	moved.Realm, moved.Target = "realms/acme-admin", "api"
+	if moved.Key() != at.Key() {
+		t.Fatalf("keys %q and %q differ; the test needs two rows of one key", moved.Key(), at.Key())
+	}
+	if err := raw.Import(ctx, "p", domain.CacheSnapshot{AccessTokens: []domain.AccessToken{moved}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, t2 := range got.AccessTokens {
+		if t2.Realm == "realms/acme-admin" && t2.Secret == "ACME-ADMIN-API-TOKEN" {
+			t.Errorf("issuer acme's token for scope admin-api, moved to issuer acme-admin's row for scope api, opens there (%s)", t2.Key())
+		}
+	}
+}

@@ -145,7 +145,7 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 		return domain.ProviderMetadata{}, discoveryErr("the discovery document is not valid JSON of the expected shape")
 	}
 	if err := checkIssuer(a, doc.Issuer); err != nil {
-		p.cfg.Logger.Warn("httpidp: discovery issuer refused", "authority", a.URL, "issuer", doc.Issuer)
+		p.cfg.Logger.Warn("httpidp: discovery issuer refused", "authority", a.URL, "issuer", clip(doc.Issuer))
 		return domain.ProviderMetadata{}, err
 	}
 	for _, ep := range []struct{ name, value string }{
@@ -163,7 +163,7 @@ func (p *Provider) discover(ctx context.Context, a domain.Authority, durl string
 			return domain.ProviderMetadata{}, err
 		}
 	}
-	p.cfg.Logger.Debug("httpidp: discovery document fetched", "authority", a.URL, "issuer", doc.Issuer)
+	p.cfg.Logger.Debug("httpidp: discovery document fetched", "authority", a.URL, "issuer", clip(doc.Issuer))
 	return domain.ProviderMetadata{
 		Authority:                   a,
 		Issuer:                      doc.Issuer,
@@ -271,9 +271,13 @@ func schemeOf(rawURL string) string {
 
 // quote quotes s for an error message, shortened so that a hostile document cannot
 // flood a log line.
-func quote(s string) string {
+func quote(s string) string { return `"` + clip(s) + `"` }
+
+// clip shortens a document's text to 200 bytes, valid UTF-8, for a message or a log
+// attribute (which the logger quotes itself).
+func clip(s string) string {
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
-	return `"` + strings.ToValidUTF8(s, "?") + `"`
+	return strings.ToValidUTF8(s, "?")
 }

@@ -292,3 +292,29 @@ func BenchmarkProvider_Metadata_cached(b *testing.B) {
 		}
 	}
 }
+
+// TestProvider_Metadata_refusedIssuerLogBounded: the warning about a discovery
+// document whose issuer is refused quotes that issuer bounded, as the error does. The
+// document is the provider's text (or that of whatever host an authority names); raw,
+// a 512 KiB issuer made a 512 KiB log line at every Metadata call, and a refusal is not
+// cached, so each silent call logged another.
+func TestProvider_Metadata_refusedIssuerLogBounded(t *testing.T) {
+	f := newFakeIdP(t)
+	huge := "https://evil.example.com/" + strings.Repeat("a", 512<<10)
+	f.setDoc(func(_ *http.Request, doc map[string]any) { doc["issuer"] = huge })
+	logger, logs := captureLogs()
+	cfg := testConfig(newFakeClock())
+	cfg.Logger = logger
+	p := newProvider(t, cfg)
+	_, err := p.Metadata(t.Context(), f.authority("", domain.AuthorityOIDC))
+	if !errors.Is(err, domain.ErrDiscovery) {
+		t.Fatalf("Metadata with a document naming another issuer = %v; want ErrDiscovery", err)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "discovery issuer refused") {
+		t.Fatalf("logs = %.300q; want the refusal logged", out)
+	}
+	if len(out) > 4<<10 {
+		t.Errorf("logs are %d bytes for one refused document with a %d-byte issuer; want the issuer bounded (under 4 KiB in all)", len(out), len(huge))
+	}
+}

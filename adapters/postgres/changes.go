@@ -2,12 +2,16 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/internal/sqlcache"
@@ -70,10 +74,18 @@ func (s *Store) parsePayload(p string) (key string, ok bool) {
 // from the pools), LISTENs on changeChannel and reports the notifications of this
 // store's schema. Every Write, Import and RemoveAccount notifies in its own
 // transaction, so a rolled-back one notifies nothing, and a listener hears of a change
-// only once it is committed. The connection is idle but for a ping every ping interval
-// (ChangeAlive on each answer); a ping unanswered within the interval ends the session.
-// It needs a session-level connection: through a transaction-pooling proxy
-// (PgBouncer's transaction mode), LISTEN does not work.
+// only once it is committed.
+//
+// The session proves that notifications reach it before it reports ChangeListening,
+// and again each time it has been idle for the ping interval (ChangeAlive): a
+// connection of the store's pool notifies a channel only this session listens on, and
+// the session waits for that notification within the interval, or ends. A plain ping
+// would prove the connection, not the LISTEN: through a transaction-pooling proxy
+// (PgBouncer's transaction mode) every query answers while the notifications reach a
+// server connection that is idle in the proxy's pool, and are lost; a near cache
+// trusting such a session would serve what another process removed for as long as the
+// entry lives. Such a session never listens, so the near cache keeps to its
+// FallbackTTL. Each probe takes a pool connection for one statement.
 func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event func(domain.ChangeEvent)) error {
 	const op = "listen"
 	if err := s.begin(ctx, op); err != nil {
@@ -101,8 +113,19 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel); err != nil {
+	pr, err := newProbe()
+	if err != nil {
+		return s.listenError(ctx, op, err)
+	}
+	// Both names are ours (a constant, and random hex): nothing a caller passes is
+	// built into the statement.
+	if _, err := conn.Exec(ctx, "LISTEN "+changeChannel+"; LISTEN "+pr.channel); err != nil {
 		return s.listenError(ctx, op, fmt.Errorf("listen: %w", err))
+	}
+	// Notifications before the session is known to listen are covered by the drop
+	// that ChangeListening asks for: none is reported.
+	if err := s.probe(ctx, conn, &pr, ping, nil); err != nil {
+		return s.listenError(ctx, op, err)
 	}
 	event(domain.ChangeEvent{Kind: domain.ChangeListening})
 	for {
@@ -111,9 +134,7 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		cancel()
 		switch {
 		case err == nil:
-			if key, ours := s.parsePayload(n.Payload); ours {
-				event(domain.ChangeEvent{Kind: domain.ChangeCommitted, Key: key})
-			}
+			s.report(n, event)
 			continue
 		case ctx.Err() != nil:
 			return s.listenError(ctx, op, ctx.Err())
@@ -122,15 +143,73 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		case conn.PgConn().IsClosed():
 			return s.listenError(ctx, op, fmt.Errorf("wait: %w", err))
 		}
-		// Idle for a whole interval: a ping proves that the session (and so its
-		// notifications) still reaches the server.
-		pctx, cancel := context.WithTimeout(ctx, ping)
-		err = conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			return s.listenError(ctx, op, fmt.Errorf("ping: %w", err))
+		// Idle for a whole interval: a probe proves that the session still reaches the
+		// server and that the server's notifications still reach it.
+		if err := s.probe(ctx, conn, &pr, ping, event); err != nil {
+			return s.listenError(ctx, op, err)
 		}
 		event(domain.ChangeEvent{Kind: domain.ChangeAlive})
+	}
+}
+
+// probe is a session's own notification channel and the number of its last probe.
+type probe struct {
+	channel string
+	seq     uint64
+}
+
+// newProbe names a probe channel no other session listens on.
+func newProbe() (probe, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return probe{}, fmt.Errorf("probe channel: %w", err)
+	}
+	return probe{channel: "hexauth_probe_" + hex.EncodeToString(b[:])}, nil
+}
+
+// probe notifies pr's channel from another session (a connection of the store's pool)
+// and waits, at most ping, for that notification to reach the listening session. From
+// another session, because that is what a listener must hear: through a
+// transaction-pooling proxy the listening session's own NOTIFY often runs on the very
+// server connection its LISTEN ran on, and comes back, while every other session's
+// reaches that server connection when it is idle in the proxy's pool, and is lost. The
+// notifications of changeChannel that arrive meanwhile are reported to event (dropped
+// when event is nil); an earlier probe's late answer is skipped.
+func (s *Store) probe(ctx context.Context, conn *pgx.Conn, pr *probe, ping time.Duration, event func(domain.ChangeEvent)) error {
+	pr.seq++
+	want := strconv.FormatUint(pr.seq, 10)
+	pctx, cancel := context.WithTimeout(ctx, ping)
+	defer cancel()
+	if _, err := s.db.ExecContext(pctx, "SELECT pg_notify($1, $2)", pr.channel, want); err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	for {
+		n, err := conn.WaitForNotification(pctx)
+		if err != nil {
+			if ctx.Err() == nil && pctx.Err() != nil {
+				return fmt.Errorf("probe: a notification sent from another session did not arrive within %s: notifications do not reach this session (a transaction-pooling proxy?)", ping)
+			}
+			return fmt.Errorf("probe: %w", err)
+		}
+		if n.Channel == pr.channel {
+			if n.Payload == want {
+				return nil
+			}
+			continue
+		}
+		if event != nil {
+			s.report(n, event)
+		}
+	}
+}
+
+// report passes a notification of changeChannel on to event when it is this schema's.
+func (s *Store) report(n *pgconn.Notification, event func(domain.ChangeEvent)) {
+	if n.Channel != changeChannel {
+		return // an earlier probe's late answer
+	}
+	if key, ours := s.parsePayload(n.Payload); ours {
+		event(domain.ChangeEvent{Kind: domain.ChangeCommitted, Key: key})
 	}
 }
 
