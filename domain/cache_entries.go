@@ -99,6 +99,28 @@ func credentialKey(home, env, kind, client, realm, target string) string {
 		strings.ToLower(client) + "-" + realm + "-" + strings.ToLower(target)
 }
 
+// KeyFields returns what Key joins, each field folded as Key folds it: the entry's
+// kind (as in the key), home account id, environment, client id, realm and target. Key
+// joins them with unescaped dashes, so two entries can share a key (realm "a" with
+// target "b-c", realm "a-b" with target "c"); the fields cannot be confused.
+func (t AccessToken) KeyFields() [6]string {
+	return credentialKeyFields(t.HomeAccountID, t.Environment, "accesstoken", t.ClientID, t.Realm, t.Target)
+}
+
+// KeyFields returns what Key joins (AccessToken.KeyFields), the target empty.
+func (t RefreshToken) KeyFields() [6]string {
+	return credentialKeyFields(t.HomeAccountID, t.Environment, "refreshtoken", t.ClientID, t.Realm, "")
+}
+
+// KeyFields returns what Key joins (AccessToken.KeyFields), the target empty.
+func (t IDToken) KeyFields() [6]string {
+	return credentialKeyFields(t.HomeAccountID, t.Environment, "idtoken", t.ClientID, t.Realm, "")
+}
+
+func credentialKeyFields(home, env, kind, client, realm, target string) [6]string {
+	return [6]string{kind, FoldHomeAccountID(home), strings.ToLower(env), strings.ToLower(client), realm, strings.ToLower(target)}
+}
+
 // Key returns the entry's unified-cache key:
 // <home_account_id>-<environment>-accesstoken-<client_id>-<realm>-<target>.
 func (t AccessToken) Key() string {

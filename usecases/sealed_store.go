@@ -12,15 +12,41 @@ import (
 	"github.com/hexauth/hexauth/ports"
 )
 
-// Sealed values start with their version's prefix. Version 2 binds a value to its
-// partition as well as to its entry (the associated data is sealAD's); version 1, written
-// before it, bound the entry's key (or the foreign section's name) alone, so a row copied
-// into another partition opened there. Version-1 values still open, in any partition,
-// and are sealed as version 2 on their next write.
+// Sealed values start with their version's prefix. Version 3 binds a value to its
+// partition and to its entry's kind and identity fields (domain.AccessToken.KeyFields),
+// each length-prefixed (sealADv3). Version 2 bound the partition and the entry's key,
+// whose fields are joined by unescaped dashes: a row moved to another entry of the same
+// key (realm "a" with target "b-c", realm "a-b" with target "c") opened there. Version 1
+// bound the key alone, so a row copied into another partition opened there too. Values
+// of versions 1 and 2 still open (version 1 not under RequireSealed) and are sealed as
+// version 3 on their next write.
 const (
-	sealedPrefix   = "hexauth-sealed:v2:"
+	sealedPrefix   = "hexauth-sealed:v3:"
+	sealedPrefixV2 = "hexauth-sealed:v2:"
 	sealedPrefixV1 = "hexauth-sealed:v1:"
 )
+
+// sealedEntry is what a sealed value is bound to besides its partition.
+type sealedEntry struct {
+	key    string    // the entry's key (a foreign section's: foreignAD), which versions 1 and 2 bind and logs name
+	fields [6]string // version 3's: the entry's kind and identity fields (KeyFields), or a foreign section's kind and name
+}
+
+func accessTokenEntry(t domain.AccessToken) sealedEntry {
+	return sealedEntry{key: t.Key(), fields: t.KeyFields()}
+}
+
+func refreshTokenEntry(t domain.RefreshToken) sealedEntry {
+	return sealedEntry{key: t.Key(), fields: t.KeyFields()}
+}
+
+func idTokenEntry(t domain.IDToken) sealedEntry {
+	return sealedEntry{key: t.Key(), fields: t.KeyFields()}
+}
+
+func foreignEntry(name string) sealedEntry {
+	return sealedEntry{key: foreignAD(name), fields: [6]string{"foreign-section", name}}
+}
 
 // SealedStore wraps a cache store so that every token secret (and every foreign
 // section's value) is sealed with sealer before it is written and opened after it is
@@ -29,7 +55,8 @@ const (
 // entry a cache miss, reported through log. Secrets written before sealing was turned on
 // (without the sealed prefix) are read as they are, so sealing can be enabled on an
 // existing cache; they are sealed on their next write. With RequireSealed, they (and
-// version-1 values) are misses instead.
+// version-1 values) are misses instead. (The version comment above sealedPrefix says
+// what each version binds.)
 func SealedStore(store ports.CacheStore, sealer ports.Sealer, log *slog.Logger, opts ...SealOption) ports.CacheStore {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -48,8 +75,10 @@ type SealOption func(*sealedStore)
 // plant or move: a secret without the sealed prefix (which SealedStore otherwise reads
 // as written before sealing was turned on) and a version-1 value (bound to its entry
 // but not to its partition). Each is a cache miss, logged by key. Turn it on once every
-// row of the cache has been written since sealing (version 2): re-import an export, or
-// let every account refresh.
+// row of the cache has been written since sealing (version 2 or 3): re-import an export,
+// or let every account refresh. Version-2 values still open under it (refusing them
+// would sign out every user of a cache sealed before version 3); re-importing an export
+// seals every row as version 3.
 func RequireSealed() SealOption { return func(s *sealedStore) { s.strict = true } }
 
 type sealedStore struct {
@@ -59,9 +88,31 @@ type sealedStore struct {
 	strict bool // RequireSealed
 }
 
-// sealAD is version 2's associated data: the partition, length-prefixed so that no
-// partition and key pair reads as another, then the key.
-func sealAD(partition, key string) []byte {
+// sealADv3 is version 3's associated data: the partition and the entry's fields, each
+// length-prefixed, so that no partition and entry read as another.
+func sealADv3(partition string, e sealedEntry) []byte {
+	n := 32 + len(partition)
+	for _, f := range e.fields {
+		n += 8 + len(f)
+	}
+	ad := make([]byte, 0, n)
+	ad = append(ad, "hexauth-sealed:v3\x00"...)
+	ad = appendADField(ad, partition)
+	for _, f := range e.fields {
+		ad = appendADField(ad, f)
+	}
+	return ad
+}
+
+// appendADField appends s to ad after its length in decimal and a NUL.
+func appendADField(ad []byte, s string) []byte {
+	ad = strconv.AppendInt(ad, int64(len(s)), 10)
+	ad = append(ad, 0)
+	return append(ad, s...)
+}
+
+// sealADv2 is version 2's associated data: the partition, length-prefixed, then the key.
+func sealADv2(partition, key string) []byte {
 	ad := make([]byte, 0, 24+len(partition)+len(key))
 	ad = append(ad, "hexauth-sealed:v2\x00"...)
 	ad = strconv.AppendInt(ad, int64(len(partition)), 10)
@@ -71,38 +122,39 @@ func sealAD(partition, key string) []byte {
 	return append(ad, key...)
 }
 
-func (s *sealedStore) seal(secret domain.Secret, partition, key string) (domain.Secret, error) {
+func (s *sealedStore) seal(secret domain.Secret, partition string, e sealedEntry) (domain.Secret, error) {
 	if secret == "" {
 		return "", nil
 	}
-	b, err := s.sealer.Seal([]byte(secret), sealAD(partition, key))
+	b, err := s.sealer.Seal([]byte(secret), sealADv3(partition, e))
 	if err != nil {
 		return "", storeErr("seal", err)
 	}
 	return domain.Secret(sealedPrefix + base64.RawURLEncoding.EncodeToString(b)), nil
 }
 
-func (s *sealedStore) open(ctx context.Context, secret domain.Secret, partition, key string) (domain.Secret, bool) {
+func (s *sealedStore) open(ctx context.Context, secret domain.Secret, partition string, e sealedEntry) (domain.Secret, bool) {
 	var ad []byte
-	v, ok := strings.CutPrefix(string(secret), sealedPrefix)
-	if ok {
-		ad = sealAD(partition, key)
+	if v, ok := strings.CutPrefix(string(secret), sealedPrefix); ok {
+		secret, ad = domain.Secret(v), sealADv3(partition, e)
+	} else if v, ok := strings.CutPrefix(string(secret), sealedPrefixV2); ok {
+		secret, ad = domain.Secret(v), sealADv2(partition, e.key)
 	} else if secret == "" {
 		return "", true
 	} else if s.strict {
-		s.log.WarnContext(ctx, "cache entry not sealed with the current version; treated as a miss (RequireSealed)", "key", key)
+		s.log.WarnContext(ctx, "cache entry not sealed with a current version; treated as a miss (RequireSealed)", "key", e.key)
 		return "", false
-	} else if v, ok = strings.CutPrefix(string(secret), sealedPrefixV1); ok {
-		ad = []byte(key)
+	} else if v, ok := strings.CutPrefix(string(secret), sealedPrefixV1); ok {
+		secret, ad = domain.Secret(v), []byte(e.key)
 	} else {
 		return secret, true
 	}
-	b, err := base64.RawURLEncoding.DecodeString(v)
+	b, err := base64.RawURLEncoding.DecodeString(string(secret))
 	if err == nil {
 		b, err = s.sealer.Open(b, ad)
 	}
 	if err != nil {
-		s.log.WarnContext(ctx, "sealed cache entry does not open; treated as a miss", "key", key)
+		s.log.WarnContext(ctx, "sealed cache entry does not open; treated as a miss", "key", e.key)
 		return "", false
 	}
 	return domain.Secret(b), true
@@ -112,21 +164,21 @@ func (s *sealedStore) Write(ctx context.Context, w domain.CacheWrite) error {
 	var err error
 	if w.AccessToken != nil {
 		at := *w.AccessToken
-		if at.Secret, err = s.seal(at.Secret, w.Partition, at.Key()); err != nil {
+		if at.Secret, err = s.seal(at.Secret, w.Partition, accessTokenEntry(at)); err != nil {
 			return err
 		}
 		w.AccessToken = &at
 	}
 	if w.RefreshToken != nil {
 		rt := *w.RefreshToken
-		if rt.Secret, err = s.seal(rt.Secret, w.Partition, rt.Key()); err != nil {
+		if rt.Secret, err = s.seal(rt.Secret, w.Partition, refreshTokenEntry(rt)); err != nil {
 			return err
 		}
 		w.RefreshToken = &rt
 	}
 	if w.IDToken != nil {
 		idt := *w.IDToken
-		if idt.Secret, err = s.seal(idt.Secret, w.Partition, idt.Key()); err != nil {
+		if idt.Secret, err = s.seal(idt.Secret, w.Partition, idTokenEntry(idt)); err != nil {
 			return err
 		}
 		w.IDToken = &idt
@@ -201,7 +253,7 @@ func (s *sealedStore) sealForeign(partition string, fs []domain.ForeignSection) 
 	}
 	out := make([]domain.ForeignSection, len(fs))
 	for i, f := range fs {
-		sealed, err := s.seal(domain.Secret(f.Value), partition, foreignAD(f.Name))
+		sealed, err := s.seal(domain.Secret(f.Value), partition, foreignEntry(f.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -218,8 +270,8 @@ func (s *sealedStore) openForeign(ctx context.Context, partition string, fs []do
 	out := fs[:0]
 	for _, f := range fs {
 		var text string
-		if json.Unmarshal(f.Value, &text) == nil && (strings.HasPrefix(text, sealedPrefix) || strings.HasPrefix(text, sealedPrefixV1)) {
-			v, ok := s.open(ctx, domain.Secret(text), partition, foreignAD(f.Name))
+		if json.Unmarshal(f.Value, &text) == nil && (strings.HasPrefix(text, sealedPrefix) || strings.HasPrefix(text, sealedPrefixV2) || strings.HasPrefix(text, sealedPrefixV1)) {
+			v, ok := s.open(ctx, domain.Secret(text), partition, foreignEntry(f.Name))
 			if !ok || !json.Valid([]byte(v)) {
 				continue
 			}
@@ -240,19 +292,19 @@ func (s *sealedStore) Import(ctx context.Context, partition string, snap domain.
 	sealed.IDTokens = make([]domain.IDToken, len(snap.IDTokens))
 	var err error
 	for i, t := range snap.AccessTokens {
-		if t.Secret, err = s.seal(t.Secret, partition, t.Key()); err != nil {
+		if t.Secret, err = s.seal(t.Secret, partition, accessTokenEntry(t)); err != nil {
 			return err
 		}
 		sealed.AccessTokens[i] = t
 	}
 	for i, t := range snap.RefreshTokens {
-		if t.Secret, err = s.seal(t.Secret, partition, t.Key()); err != nil {
+		if t.Secret, err = s.seal(t.Secret, partition, refreshTokenEntry(t)); err != nil {
 			return err
 		}
 		sealed.RefreshTokens[i] = t
 	}
 	for i, t := range snap.IDTokens {
-		if t.Secret, err = s.seal(t.Secret, partition, t.Key()); err != nil {
+		if t.Secret, err = s.seal(t.Secret, partition, idTokenEntry(t)); err != nil {
 			return err
 		}
 		sealed.IDTokens[i] = t
@@ -267,21 +319,21 @@ func (s *sealedStore) Import(ctx context.Context, partition string, snap domain.
 func (s *sealedStore) openAll(ctx context.Context, partition string, ats []domain.AccessToken, rts []domain.RefreshToken, idts []domain.IDToken) ([]domain.AccessToken, []domain.RefreshToken, []domain.IDToken) {
 	outAT := ats[:0:0]
 	for _, t := range ats {
-		if v, ok := s.open(ctx, t.Secret, partition, t.Key()); ok {
+		if v, ok := s.open(ctx, t.Secret, partition, accessTokenEntry(t)); ok {
 			t.Secret = v
 			outAT = append(outAT, t)
 		}
 	}
 	outRT := rts[:0:0]
 	for _, t := range rts {
-		if v, ok := s.open(ctx, t.Secret, partition, t.Key()); ok {
+		if v, ok := s.open(ctx, t.Secret, partition, refreshTokenEntry(t)); ok {
 			t.Secret = v
 			outRT = append(outRT, t)
 		}
 	}
 	outID := idts[:0:0]
 	for _, t := range idts {
-		if v, ok := s.open(ctx, t.Secret, partition, t.Key()); ok {
+		if v, ok := s.open(ctx, t.Secret, partition, idTokenEntry(t)); ok {
 			t.Secret = v
 			outID = append(outID, t)
 		}

@@ -193,7 +193,7 @@ func TestSealedStore_rowsCopiedToAnotherPartitionDoNotOpen(t *testing.T) {
 
 // Values sealed before the partition joined the associated data (version 1: the entry's
 // key alone) still open, so turning the new version on loses no token, and are sealed as
-// version 2 on their next write.
+// version 3 on their next write.
 func TestSealedStore_version1ValuesOpenAndAreResealedOnWrite(t *testing.T) {
 	ctx := t.Context()
 	sealed, raw := newSealed(t, 9)
@@ -234,8 +234,8 @@ func TestSealedStore_version1ValuesOpenAndAreResealedOnWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []domain.Secret{stored.AccessTokens[0].Secret, stored.RefreshTokens[0].Secret} {
-		if !strings.HasPrefix(string(s), "hexauth-sealed:v2:") {
-			t.Errorf("a secret after its next write is stored as %.20q...; want version 2", s)
+		if !strings.HasPrefix(string(s), "hexauth-sealed:v3:") {
+			t.Errorf("a secret after its next write is stored as %.20q...; want version 3", s)
 		}
 	}
 }
@@ -359,11 +359,9 @@ func TestSealedStore_requireSealed_unsealedRowIsAMiss(t *testing.T) {
 // come from one directory), the token of issuer acme, scope admin-api, opens as issuer
 // acme-admin's token for scope api, and a silent call there would serve it. The same
 // shift exists between home account id and environment, and between client id and
-// realm (ids with dashes). Review 5 finding; skipped: the fix is a seal version 3 whose
-// associated data is the length-prefixed identity fields, with version 2 still read
-// (and refused under RequireSealed once every row is version 3) — a format decision.
+// realm (ids with dashes). Review 5 finding; fixed by seal version 3, whose associated
+// data is the partition and the entry's kind and identity fields, each length-prefixed.
 func TestSealedStore_rowsMovedAcrossKeyFieldsDoNotOpen(t *testing.T) {
-	t.Skip("review5 finding, needs a seal format decision (version 3: length-prefixed identity fields as associated data); see the comment")
 	ctx := t.Context()
 	sealed, raw := newSealed(t, 9)
 	now := time.Unix(1_900_000_000, 0).UTC()
@@ -392,6 +390,47 @@ func TestSealedStore_rowsMovedAcrossKeyFieldsDoNotOpen(t *testing.T) {
 	for _, t2 := range got.AccessTokens {
 		if t2.Realm == "realms/acme-admin" && t2.Secret == "ACME-ADMIN-API-TOKEN" {
 			t.Errorf("issuer acme's token for scope admin-api, moved to issuer acme-admin's row for scope api, opens there (%s)", t2.Key())
+		}
+	}
+}
+
+// Version-2 values (the partition, length-prefixed, then the entry's key, as associated
+// data) still open, with and without RequireSealed — refusing them would sign out every
+// user of a cache sealed before version 3 — and are sealed as version 3 on their next
+// write.
+func TestSealedStore_version2ValuesOpenAndAreResealedOnWrite(t *testing.T) {
+	ctx := t.Context()
+	sealer, err := aesgcm.New(bytes.Repeat([]byte{9}, aesgcm.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_900_000_000, 0).UTC()
+	rt := domain.RefreshToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Secret: "plain-refresh", CachedAt: now}
+	v2AD := "hexauth-sealed:v2\x00" + "1\x00p\x00" + rt.Key() // the version-2 format
+	b, err := sealer.Seal([]byte(rt.Secret), []byte(v2AD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := rt
+	stored.Secret = domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
+	for _, strict := range []bool{false, true} {
+		sealed, raw := newSealed(t, 9)
+		if strict {
+			sealed, raw = newStrictSealed(t, 9)
+		}
+		if err := raw.Import(ctx, "p", domain.CacheSnapshot{RefreshTokens: []domain.RefreshToken{stored}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sealed.Export(ctx, "p")
+		if err != nil || len(got.RefreshTokens) != 1 || got.RefreshTokens[0].Secret != rt.Secret {
+			t.Fatalf("strict %v: Export of a version-2 sealed refresh token = %+v, %v; want it opened", strict, got.RefreshTokens, err)
+		}
+		if err := sealed.Write(ctx, domain.CacheWrite{Partition: "p", RefreshToken: &rt}); err != nil {
+			t.Fatal(err)
+		}
+		after, err := raw.Export(ctx, "p")
+		if err != nil || len(after.RefreshTokens) != 1 || !strings.HasPrefix(string(after.RefreshTokens[0].Secret), "hexauth-sealed:v3:") {
+			t.Fatalf("strict %v: after a write the refresh token is stored as %+v, %v; want version 3", strict, after.RefreshTokens, err)
 		}
 	}
 }
