@@ -22,8 +22,9 @@
 //     reconnect loop with backoff, drops the entries of each account another process
 //     changes as the notification arrives (after the commit, within milliseconds).
 //     Every (re)connect drops everything. While no session listens, or when the
-//     session has not answered for three ping intervals, an entry is served only
-//     until Config.FallbackTTL after it was read from the store.
+//     session has not proved for three ping intervals that notifications reach it
+//     (ChangeListening, ChangeAlive), an entry is served only until
+//     Config.FallbackTTL after it was read from the store.
 //   - A store with neither is served with FallbackTTL alone.
 //
 // Unlike Microsoft.Identity.Web's L1 cache, which expires its entries after a share of

@@ -123,8 +123,10 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		return s.listenError(ctx, op, fmt.Errorf("listen: %w", err))
 	}
 	// Notifications before the session is known to listen are covered by the drop
-	// that ChangeListening asks for: none is reported.
-	if err := s.probe(ctx, conn, &pr, ping, nil); err != nil {
+	// that ChangeListening asks for: none is reported. The first probe may take longer
+	// than a ping interval (a pool connection to open, a loaded machine): nothing is
+	// trusted until it arrives.
+	if err := s.probe(ctx, conn, &pr, max(ping, firstProbeWait), nil); err != nil {
 		return s.listenError(ctx, op, err)
 	}
 	event(domain.ChangeEvent{Kind: domain.ChangeListening})
@@ -151,6 +153,10 @@ func (s *Store) ListenChanges(ctx context.Context, ping time.Duration, event fun
 		event(domain.ChangeEvent{Kind: domain.ChangeAlive})
 	}
 }
+
+// firstProbeWait bounds the wait for a session's first probe when the ping interval is
+// shorter.
+const firstProbeWait = 5 * time.Second
 
 // probe is a session's own notification channel and the number of its last probe.
 type probe struct {
