@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -42,6 +43,12 @@ func (p *Provider) Metadata(ctx context.Context, a domain.Authority) (domain.Pro
 	m.Authority = a
 	return m, nil
 }
+
+// discoveryStaleIfError is how long past its time to live a discovery document is
+// still used when fetching it again fails (ttlCache): a provider's endpoints and issuer
+// outlive its outages, and without the document no token request can be sent and no
+// cached ID token's issuer checked.
+const discoveryStaleIfError = 7 * 24 * time.Hour
 
 // metadataKey checks the authority and returns its discovery cache key and discovery
 // URL. The authority is part of the key: https://idp and https://idp/ share a discovery

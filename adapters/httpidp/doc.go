@@ -25,7 +25,9 @@
 // trailing slash. Entra hosts may be any alias of the authority's cloud
 // (login.microsoftonline.com, login.windows.net, ...). Documents are cached for
 // Config.MetadataTTL and shared by every caller of one Provider; New makes no network
-// call.
+// call. A failed fetch is remembered for 10 seconds (callers then get its error without a
+// request), and a discovery document whose refetch fails is still used for up to a week
+// past its time to live.
 //
 // # Where metadata may point
 //

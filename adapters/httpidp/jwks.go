@@ -21,7 +21,7 @@ type keyCache struct {
 }
 
 func newKeyCache(ttl time.Duration) *keyCache {
-	return &keyCache{sets: newTTLCache[jose.KeySet](ttl), lastRefetch: map[string]time.Time{}}
+	return &keyCache{sets: newTTLCache[jose.KeySet](ttl, 0), lastRefetch: map[string]time.Time{}}
 }
 
 // claimRefetch reports whether an unknown kid may make uri be fetched again at now (no

@@ -37,7 +37,7 @@ func New(cfg Config) (*Provider, error) {
 		cfg:        cfg,
 		userAgent:  "hexauth/" + cfg.Version,
 		httpClient: newHTTPClient(cfg),
-		metadata:   newTTLCache[domain.ProviderMetadata](cfg.MetadataTTL),
+		metadata:   newTTLCache[domain.ProviderMetadata](cfg.MetadataTTL, discoveryStaleIfError),
 		keys:       newKeyCache(cfg.JWKSTTL),
 		throttle:   newThrottleWindows(),
 		rand:       rand.Reader,

@@ -11,11 +11,20 @@ import (
 // ttlCache holds documents fetched over the network (discovery documents, key sets)
 // by URL, each for a time to live measured on the adapter's clock. Concurrent misses on
 // one URL share a single fetch. It is safe for concurrent use.
+//
+// A failed fetch is remembered for failureMemory: callers in that time get its error,
+// or the stale value (below), without a request. Without it, every caller during an outage — every silent
+// cache hit checking a cached ID token's issuer — would wait through the adapter's
+// retries and send the provider more requests. With staleIfError, a value up to that
+// much past its time to live is returned when its refetch fails (a provider's
+// discovery document outlives an outage; a key set does not: a new key is not in it).
 type ttlCache[V any] struct {
-	ttl     time.Duration
-	mu      sync.Mutex
-	entries map[string]ttlEntry[V]
-	group   singleflight.Group
+	ttl          time.Duration
+	staleIfError time.Duration
+	mu           sync.Mutex
+	entries      map[string]ttlEntry[V]
+	failures     map[string]failedFetch
+	group        singleflight.Group
 }
 
 type ttlEntry[V any] struct {
@@ -23,8 +32,17 @@ type ttlEntry[V any] struct {
 	fetchedAt time.Time
 }
 
-func newTTLCache[V any](ttl time.Duration) *ttlCache[V] {
-	return &ttlCache[V]{ttl: ttl, entries: map[string]ttlEntry[V]{}}
+// failedFetch is a fetch that failed: until when its error is remembered.
+type failedFetch struct {
+	err   error
+	until time.Time
+}
+
+// failureMemory is how long a failed fetch is remembered.
+const failureMemory = 10 * time.Second
+
+func newTTLCache[V any](ttl, staleIfError time.Duration) *ttlCache[V] {
+	return &ttlCache[V]{ttl: ttl, staleIfError: staleIfError, entries: map[string]ttlEntry[V]{}, failures: map[string]failedFetch{}}
 }
 
 // lookup returns the value cached for key and when it was fetched, if it is still fresh
@@ -40,23 +58,28 @@ func (c *ttlCache[V]) lookup(key string, now time.Time) (V, time.Time, bool) {
 	return e.value, e.fetchedAt, true
 }
 
-// store caches v for key as fetched at now.
+// store caches v for key as fetched at now, and forgets a failure of key.
 func (c *ttlCache[V]) store(key string, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries[key] = ttlEntry[V]{value: v, fetchedAt: now}
+	delete(c.failures, key)
 }
 
 // fetch runs fn once for all concurrent callers asking for key and stores its result.
 // fn runs detached from the first caller's cancellation (its deadline bounded by the
 // adapter's own timeouts), so one caller giving up does not fail the others; each
-// caller still returns as soon as its own ctx is done.
+// caller still returns as soon as its own ctx is done. While a failure of key is
+// remembered, fetch runs nothing and answers as the failed fetch did.
 func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Time, fn func(context.Context) (V, error)) (V, error) {
+	if v, err, ok := c.failed(key, now()); ok {
+		return v, err
+	}
 	detached := context.WithoutCancel(ctx)
 	ch := c.group.DoChan(key, func() (any, error) {
 		v, err := fn(detached)
 		if err != nil {
-			return v, err
+			return c.fail(key, err, now())
 		}
 		c.store(key, v, now())
 		return v, nil
@@ -69,4 +92,47 @@ func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Tim
 		var zero V
 		return zero, ctx.Err()
 	}
+}
+
+// fail remembers that fetching key failed with err at now and returns what callers get:
+// the stale value when there is one to serve, else err.
+func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failures[key] = failedFetch{err: err, until: now.Add(failureMemory)}
+	if v, ok := c.staleLocked(key, now); ok {
+		return v, nil
+	}
+	var zero V
+	return zero, err
+}
+
+// failed returns, while a failure of key is remembered at now, what callers get: the
+// stale value when there is one to serve, else the error.
+func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.failures[key]
+	if ok && !now.Before(f.until) {
+		delete(c.failures, key)
+		ok = false
+	}
+	var zero V
+	if !ok {
+		return zero, nil, false
+	}
+	if v, ok := c.staleLocked(key, now); ok {
+		return v, nil, true
+	}
+	return zero, f.err, true
+}
+
+// staleLocked returns the value of key when it is at most staleIfError past its time to
+// live at now. The caller holds mu.
+func (c *ttlCache[V]) staleLocked(key string, now time.Time) (V, bool) {
+	if e, ok := c.entries[key]; ok && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
+		return e.value, true
+	}
+	var zero V
+	return zero, false
 }

@@ -1,0 +1,101 @@
+package httpidp_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hexauth/hexauth/adapters/httpidp"
+	"github.com/hexauth/hexauth/adapters/httpidp/idptest"
+	"github.com/hexauth/hexauth/domain"
+)
+
+// During a provider outage, a discovery document past its time to live is still used
+// (up to a week past it): without it no cached ID token's issuer is checked and no
+// token request sent. The failed refetch is remembered for 10 s, so callers in that
+// time — every silent cache hit — get the document without a request, instead of each
+// waiting through the retries.
+func TestProvider_Metadata_staleDocumentServedDuringAnOutage(t *testing.T) {
+	srv := newIDPTest(t)
+	clock := newFakeClock()
+	p := newProvider(t, testConfig(clock))
+	fetch := documentFetches[0].fetcher(t, p, srv)
+	if err := fetch(); err != nil {
+		t.Fatalf("first Metadata = %v; want the document", err)
+	}
+	discovery := func() int { return srv.EndpointRequests(idptest.EndpointDiscovery) }
+
+	clock.Advance(httpidp.DefaultMetadataTTL + time.Minute)
+	srv.Script(idptest.Fault{Endpoint: idptest.EndpointDiscovery, Status: 503, Times: -1})
+	if err := fetch(); err != nil {
+		t.Fatalf("Metadata past the TTL with the provider down = %v; want the stale document", err)
+	}
+	tried := discovery()
+	if tried < 2 {
+		t.Fatalf("got %d discovery requests; want the refetch tried", tried)
+	}
+	clock.Advance(9 * time.Second)
+	if err := fetch(); err != nil || discovery() != tried {
+		t.Fatalf("Metadata 9 s later = %v after %d more requests; want the stale document without a request", err, discovery()-tried)
+	}
+	clock.Advance(2 * time.Second)
+	if err := fetch(); err != nil || discovery() == tried {
+		t.Fatalf("Metadata 11 s later = %v after %d more requests; want the refetch tried again, the stale document served", err, discovery()-tried)
+	}
+
+	srv.ClearFaults()
+	clock.Advance(11 * time.Second)
+	before := discovery()
+	if err := fetch(); err != nil || discovery() != before+1 {
+		t.Fatalf("Metadata once the provider is back = %v after %d requests; want the document fetched anew", err, discovery()-before)
+	}
+	if err := fetch(); err != nil || discovery() != before+1 {
+		t.Fatalf("Metadata after the new fetch = %v after %d requests; want the fresh document from the cache", err, discovery()-before)
+	}
+
+	// A week and a TTL later, with the provider down again: too stale to use.
+	clock.Advance(httpidp.DefaultMetadataTTL + 7*24*time.Hour)
+	srv.Script(idptest.Fault{Endpoint: idptest.EndpointDiscovery, Status: 503, Times: -1})
+	wantOnly(t, fetch(), domain.ErrUnavailable)
+}
+
+// A fetch that fails with no document to fall back on is remembered for 10 s: callers
+// in that time get its error at once, without a request.
+func TestProvider_documentGET_failureRememberedBriefly(t *testing.T) {
+	for _, d := range documentFetches {
+		t.Run(string(d.endpoint), func(t *testing.T) {
+			srv := newIDPTest(t)
+			clock := newFakeClock()
+			p := newProvider(t, testConfig(clock))
+			fetch := d.fetcher(t, p, srv)
+			srv.Script(idptest.Fault{Endpoint: d.endpoint, Status: 503, Times: -1})
+			wantOnly(t, fetch(), domain.ErrUnavailable)
+			tried := srv.EndpointRequests(d.endpoint)
+			clock.Advance(9 * time.Second)
+			wantOnly(t, fetch(), domain.ErrUnavailable)
+			if n := srv.EndpointRequests(d.endpoint); n != tried {
+				t.Fatalf("got %d more %s requests 9 s after a failed fetch; want none", n-tried, d.endpoint)
+			}
+			srv.ClearFaults()
+			clock.Advance(2 * time.Second)
+			if err := fetch(); err != nil {
+				t.Fatalf("got %v 11 s after the failure, the provider back; want the document", err)
+			}
+		})
+	}
+}
+
+// A key set is not used past its time to live when its refetch fails: a token signed
+// with a key the provider added meanwhile is not in it, and the caller must see the
+// provider as unavailable, not the token as bad.
+func TestProvider_VerifyIDTokenSignature_noStaleKeySet(t *testing.T) {
+	srv := newIDPTest(t)
+	clock := newFakeClock()
+	p := newProvider(t, testConfig(clock))
+	fetch := documentFetches[1].fetcher(t, p, srv)
+	if err := fetch(); err != nil {
+		t.Fatalf("first verification = %v; want it verified", err)
+	}
+	clock.Advance(httpidp.DefaultJWKSTTL + time.Minute)
+	srv.Script(idptest.Fault{Endpoint: idptest.EndpointJWKS, Status: 503, Times: -1})
+	wantOnly(t, fetch(), domain.ErrUnavailable)
+}
