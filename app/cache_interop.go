@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hexauth/hexauth/domain"
 	"github.com/hexauth/hexauth/msalcache"
@@ -63,7 +64,8 @@ func (c *client) ExportCache(ctx context.Context, w io.Writer) error {
 // domain.ErrInvalidInput naming the section, key and field, see msalcache.EntryError), a
 // document larger than MaxCacheDocument or a store failure leaves the partition as it
 // was. The report counts the entries read from the document and lists what it held that
-// hexauth does not import; it is also logged at Info level.
+// hexauth does not import; it is also logged at Info level (its counts, and the first
+// entries of each list, keys cut: a document must not flood the log).
 func (c *client) ImportCache(ctx context.Context, r io.Reader) (CacheReport, error) {
 	if err := checkContext(ctx, "ImportCache"); err != nil {
 		return CacheReport{}, err
@@ -256,26 +258,59 @@ func readDocument(r io.Reader) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// maxLoggedEntries bounds the entries of each list of a report that logReport names,
+// and maxLoggedKey the bytes of each key it logs: a document is the importer's input,
+// and 64 MiB of entries without a field would otherwise log millions of lines, or one
+// line of megabytes. The report returned keeps every entry, whole.
+const (
+	maxLoggedEntries = 50
+	maxLoggedKey     = 200
+)
+
 func logReport(ctx context.Context, log *slog.Logger, partition string, report CacheReport, read int) {
 	if log == nil {
 		return
 	}
 	log.InfoContext(ctx, "app: read an MSAL cache document into the partition", slog.String("partition", partition),
-		slog.Int("entries_read", read), slog.Any("foreign_sections", report.ForeignSections), slog.Int("skipped", len(report.Skipped)))
-	for _, s := range report.Skipped {
+		slog.Int("entries_read", read), slog.Any("foreign_sections", report.ForeignSections), slog.Int("skipped", len(report.Skipped)),
+		slog.Int("notices", len(report.Notices)), slog.Int("conflicts", len(report.Conflicts)), slog.Int("unservable", len(report.Unservable)))
+	for _, s := range firstEntries(ctx, log, partition, "skipped", report.Skipped) {
 		log.InfoContext(ctx, "app: cache entry not imported", slog.String("partition", partition),
-			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
+			slog.String("section", s.Section), slog.String("key", loggedKey(s.Key)), slog.String("reason", s.Reason))
 	}
-	for _, k := range report.Conflicts {
+	for _, k := range firstEntries(ctx, log, partition, "conflicts", report.Conflicts) {
 		log.InfoContext(ctx, "app: imported refresh token met a stored one", slog.String("partition", partition),
-			slog.String("key", k.Key), slog.String("resolution", k.Resolution))
+			slog.String("key", loggedKey(k.Key)), slog.String("resolution", k.Resolution))
 	}
-	for _, n := range report.Notices {
+	for _, n := range firstEntries(ctx, log, partition, "notices", report.Notices) {
 		log.InfoContext(ctx, "app: cache entry field read other than as written", slog.String("partition", partition),
-			slog.String("section", n.Section), slog.String("key", n.Key), slog.String("field", n.Field), slog.String("reason", n.Reason))
+			slog.String("section", n.Section), slog.String("key", loggedKey(n.Key)), slog.String("field", n.Field), slog.String("reason", n.Reason))
 	}
-	for _, s := range report.Unservable {
+	for _, s := range firstEntries(ctx, log, partition, "unservable", report.Unservable) {
 		log.InfoContext(ctx, "app: cache entry imported but never served", slog.String("partition", partition),
-			slog.String("section", s.Section), slog.String("key", s.Key), slog.String("reason", s.Reason))
+			slog.String("section", s.Section), slog.String("key", loggedKey(s.Key)), slog.String("reason", s.Reason))
 	}
+}
+
+// firstEntries returns the first maxLoggedEntries of list, logging how many it leaves
+// out (they are in the report).
+func firstEntries[T any](ctx context.Context, log *slog.Logger, partition, what string, list []T) []T {
+	if len(list) <= maxLoggedEntries {
+		return list
+	}
+	log.InfoContext(ctx, "app: the import report lists more entries than are logged", slog.String("partition", partition),
+		slog.String("list", what), slog.Int("logged", maxLoggedEntries), slog.Int("not_logged", len(list)-maxLoggedEntries))
+	return list[:maxLoggedEntries]
+}
+
+// loggedKey is key cut to maxLoggedKey bytes (at a rune boundary), marked when cut.
+func loggedKey(key string) string {
+	if len(key) <= maxLoggedKey {
+		return key
+	}
+	cut := maxLoggedKey
+	for cut > 0 && !utf8.RuneStart(key[cut]) {
+		cut--
+	}
+	return key[:cut] + "…"
 }
