@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -94,87 +96,123 @@ type hitBuf struct {
 	acct [1]domain.Account
 }
 
-// readHit runs the narrow read. It returns errNarrow when a row needs the wide read.
+// readHit runs the narrow read on a pool connection's own statement (conn.go). It
+// returns errNarrow when a row needs the wide read.
 func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, client string) (domain.CacheEntries, error) {
-	rows, err := s.hit.QueryContext(ctx, partition, home, client)
+	c, err := s.db.Conn(ctx)
 	if err != nil {
 		return domain.CacheEntries{}, err
 	}
-	defer rows.Close()
+	var out domain.CacheEntries
+	err = c.Raw(func(dc any) error {
+		pc, ok := dc.(*conn)
+		if !ok {
+			return fmt.Errorf("pool connection is a %T", dc)
+		}
+		st, err := pc.hitStmt(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, []driver.NamedValue{
+			{Ordinal: 1, Value: partition}, {Ordinal: 2, Value: home}, {Ordinal: 3, Value: client}})
+		if err != nil {
+			return err
+		}
+		out, err = decodeHit(rows, envs)
+		// Closing the rows resets the statement, which ends the read transaction.
+		return errors.Join(err, rows.Close())
+	})
+	if err = errors.Join(err, c.Close()); err != nil {
+		return domain.CacheEntries{}, err
+	}
+	return out, nil
+}
+
+// decodeHit reads the narrow read's rows, keeping those of envs.
+func decodeHit(rows driver.Rows, envs envSet) (domain.CacheEntries, error) {
 	buf := new(hitBuf)
 	out := domain.CacheEntries{AccessTokens: buf.at[:0:1], IDTokens: buf.idt[:0:1], Accounts: buf.acct[:0:1]}
 	var (
-		row sql.NullString
-		f   [13]string
+		dest [1]driver.Value
+		f    [13]string
 	)
-	for rows.Next() {
-		if err := rows.Scan(&row); err != nil {
+	for {
+		if err := rows.Next(dest[:]); err == io.EOF {
+			return out, nil
+		} else if err != nil {
 			return domain.CacheEntries{}, err
 		}
-		kind, fields, ok := strings.Cut(row.String, sqlcache.FieldSep)
+		row, ok := dest[0].(string)
 		if !ok {
 			return domain.CacheEntries{}, errNarrow
 		}
-		switch kind {
-		case "1":
-			n := len(hitAccessTokenFields)
-			if !sqlcache.SplitFields(fields, f[:n]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			var times [4]int64
-			for i := range times {
-				// INTEGER affinity stores integer-looking text as an integer, so text that
-				// parses here was an INTEGER value; anything else only the wide read explains.
-				if times[i], err = strconv.ParseInt(f[7+i], 10, 64); err != nil {
-					return domain.CacheEntries{}, errNarrow
-				}
-			}
-			ex, err := hitExtra(f[n-1])
-			if err != nil {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if envs.keepsEnv(f[1]) {
-				out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
-					HomeAccountID: f[0], Environment: f[1], ClientID: f[2], Realm: f[3], Target: f[4],
-					Secret: domain.Secret(f[n-2]), TokenType: f[5], KeyID: f[6],
-					CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
-					ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
-				})
-			}
-		case "3":
-			n := len(hitIDTokenFields)
-			if !sqlcache.SplitFields(fields, f[:n]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			ex, err := hitExtra(f[n-1])
-			if err != nil {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if envs.keepsEnv(f[1]) {
-				out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[0], Environment: f[1], ClientID: f[2],
-					Realm: f[3], Secret: domain.Secret(f[n-2]), Extra: ex})
-			}
-		case "4":
-			n := len(hitAccountFields)
-			if !sqlcache.SplitFields(fields, f[:n]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			ex, err := hitExtra(f[n-1])
-			if err != nil {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if envs.keepsEnv(f[1]) {
-				out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[0], Environment: f[1], Realm: f[2],
-					LocalAccountID: f[3], Username: f[4], Name: f[5], AuthorityType: f[6], Extra: ex})
-			}
-		default:
-			return domain.CacheEntries{}, errNarrow
+		if err := appendHitRow(&out, envs, row, &f); err != nil {
+			return domain.CacheEntries{}, err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return domain.CacheEntries{}, err
+}
+
+// appendHitRow decodes one narrow row into out, f holding its fields; errNarrow when
+// it does not decode exactly.
+func appendHitRow(out *domain.CacheEntries, envs envSet, row string, f *[13]string) error {
+	kind, fields, _ := strings.Cut(row, sqlcache.FieldSep)
+	switch kind {
+	case "1":
+		n := len(hitAccessTokenFields)
+		if !sqlcache.SplitFields(fields, f[:n]) {
+			return errNarrow
+		}
+		var times [4]int64
+		for i := range times {
+			// INTEGER affinity stores integer-looking text as an integer, so text that
+			// parses here was an INTEGER value; anything else only the wide read explains.
+			var err error
+			if times[i], err = strconv.ParseInt(f[7+i], 10, 64); err != nil {
+				return errNarrow
+			}
+		}
+		ex, err := hitExtra(f[n-1])
+		if err != nil {
+			return errNarrow
+		}
+		if envs.keepsEnv(f[1]) {
+			out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
+				HomeAccountID: f[0], Environment: f[1], ClientID: f[2], Realm: f[3], Target: f[4],
+				Secret: domain.Secret(f[n-2]), TokenType: f[5], KeyID: f[6],
+				CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
+				ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
+			})
+		}
+	case "3":
+		n := len(hitIDTokenFields)
+		if !sqlcache.SplitFields(fields, f[:n]) {
+			return errNarrow
+		}
+		ex, err := hitExtra(f[n-1])
+		if err != nil {
+			return errNarrow
+		}
+		if envs.keepsEnv(f[1]) {
+			out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[0], Environment: f[1], ClientID: f[2],
+				Realm: f[3], Secret: domain.Secret(f[n-2]), Extra: ex})
+		}
+	case "4":
+		n := len(hitAccountFields)
+		if !sqlcache.SplitFields(fields, f[:n]) {
+			return errNarrow
+		}
+		ex, err := hitExtra(f[n-1])
+		if err != nil {
+			return errNarrow
+		}
+		if envs.keepsEnv(f[1]) {
+			out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[0], Environment: f[1], Realm: f[2],
+				LocalAccountID: f[3], Username: f[4], Name: f[5], AuthorityType: f[6], Extra: ex})
+		}
+	default:
+		return errNarrow
 	}
-	return out, rows.Close()
+	return nil
 }
 
 // hitExtra decodes a narrow row's extra field (hitExtraSQL) as Find decodes the column.

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +101,42 @@ func TestStore_readHit_nullFieldGoesWide(t *testing.T) {
 	if err != nil || err2 != nil || len(hit.AccessTokens) != len(all.AccessTokens) || len(hit.IDTokens) != 1 {
 		t.Errorf("FindHit = %d access tokens, %d ID tokens, %v; want Find's %d access tokens (%v), 1 ID token",
 			len(hit.AccessTokens), len(hit.IDTokens), err, len(all.AccessTokens), err2)
+	}
+}
+
+// openFiles counts this process's open descriptors of path or its -wal and -shm files;
+// -1 where /proc/self/fd cannot be read.
+func openFiles(t *testing.T, path string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.HasPrefix(target, path) {
+			n++
+		}
+	}
+	return n
+}
+
+// The narrow hit read is prepared on each pool connection, outside database/sql. A
+// connection closed with a statement still prepared would stay open in SQLite (a
+// "zombie" of sqlite3_close_v2), its file and memory with it: closing the connection
+// must close the statement first.
+func TestStore_FindHit_closeReleasesConnections(t *testing.T) {
+	s, path := hitFixture(t)
+	if openFiles(t, path) < 0 {
+		t.Skip("no /proc/self/fd to count open files")
+	}
+	if _, err := s.FindHit(t.Context(), domain.CacheQuery{Partition: "p", HomeAccountID: "H", ClientID: "C"}); err != nil {
+		t.Fatalf("FindHit = %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if n := openFiles(t, path); n != 0 {
+		t.Errorf("after Close, %d descriptors of the database's files are open; want 0", n)
 	}
 }
