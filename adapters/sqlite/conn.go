@@ -88,3 +88,21 @@ func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	}
 	return &conn{driverConn: full}, nil
 }
+
+// prepareHit prepares the narrow hit read on one pool connection, so that Open fails
+// on a statement the driver's SQLite cannot run rather than the first hit.
+func (s *Store) prepareHit(ctx context.Context) error {
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	err = c.Raw(func(dc any) error {
+		pc, ok := dc.(*conn)
+		if !ok {
+			return fmt.Errorf("pool connection is a %T", dc)
+		}
+		_, err := pc.hitStmt(ctx)
+		return err
+	})
+	return errors.Join(err, c.Close())
+}

@@ -97,6 +97,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit: %w", err))
 	}
+	if err := s.prepareHit(ctx); err != nil {
+		_ = s.findHit.Close()
+		_ = s.find.Close()
+		_ = db.Close()
+		return nil, storeError(ctx, "open", err)
+	}
 	return s, nil
 }
 
