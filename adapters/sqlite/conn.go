@@ -12,8 +12,8 @@ import (
 // The pool's connections are modernc.org/sqlite's, each wrapped in a conn that keeps
 // the narrow hit read prepared on it. FindHit runs that statement on the driver's
 // connection (sql.Conn.Raw) and skips database/sql's per-query work (finding the
-// connection's copy of a prepared statement, converting arguments, a Rows, a Scan): a
-// tenth of a silent hit's cost. The statement lives and dies with its connection, so
+// connection's copy of a prepared statement, converting arguments, a Rows, a Scan),
+// some 6% of the store's CPU time for a hit of a one-account cache. The statement lives and dies with its connection, so
 // a connection the pool discards (after an interrupted query) takes it along.
 
 // driverConn is what database/sql uses of modernc.org/sqlite's connection; conn
