@@ -1,9 +1,10 @@
 // Package sqlite is a ports.CacheStore on SQLite, for a laptop or a single node: one
 // database file that any number of processes may share.
 //
-// It uses modernc.org/sqlite (no cgo) through sqlx. Every entry kind of MSAL's unified
-// cache has a table of its own, with one unique index on (partition, the entry's
-// identity) that serves upserts and every look-up the use cases make, so a silent
+// It uses modernc.org/sqlite (no cgo) through sqlx; a silent hit's read (FindHit) runs
+// on the driver's connection, with a statement each pool connection prepares (conn.go).
+// Every entry kind of MSAL's unified cache has a table of its own, with one unique
+// index on (partition, the entry's identity) that serves upserts and every look-up the use cases make, so a silent
 // cache hit costs one indexed query whatever the number of cached accounts. Rows store
 // no entry key, ids once and refresh tokens packed (docs/cache-schema.md). The schema is created and migrated on Open from embedded
 // SQL files (internal/sqlmigrate).

@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -13,36 +15,51 @@ import (
 )
 
 // A silent hit reads three rows; what it costs is mostly modernc.org/sqlite's work per
-// column read (a type look-up and a text copy, each behind the connection's mutex),
-// not the index searches. The narrow hit read therefore returns four columns a row:
-// the kind, the entry's short fields joined by sqlcache.FieldSep in one text, the secret, and
-// extra. SQLite joins them inside the statement, where a field costs a few VDBE
-// instructions, and Go splits them without copying.
+// column read (a type look-up, a text copy and database/sql's conversion, each behind the
+// connection's mutex), not the index searches. The narrow hit read therefore returns one
+// text column a row: the kind, the entry's short fields, the secret and extra joined by
+// sqlcache.FieldSep with concat_ws, which sizes the text once where a chain of || copies
+// it at each step. Go splits it without copying.
+//
+// concat_ws skips NULL arguments, so a NULL field makes the row's field count wrong, as
+// a separator inside a field does. Extra, NULL for most entries, is therefore read
+// through hitExtraSQL, never NULL.
 //
 // A row the narrow read cannot decode exactly as Find would — a separator inside a
-// field, a time that is not an integer, a NULL, an extra that does not decode — sends
-// the whole read to FindHit's wide statement (findHitQuery), which decodes, skips and
-// logs corrupt rows as Find does. So the narrow read never serves what Find would not.
+// field, a secret or extra, a NULL, a time that is not an integer, an extra that does
+// not decode — sends the whole read to FindHit's wide statement (findHitQuery), which
+// decodes, skips and logs corrupt rows as Find does. So the narrow read never serves
+// what Find would not.
 
-// Fields of each kind's joined text, in order: ids as written (sqlcache.AsWritten).
+// Fields of each kind's joined text after the kind, in order: ids as written
+// (sqlcache.AsWritten); secret and extra are the last two (the account: extra only).
 var (
 	hitAccessTokenFields = []string{sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
 		sqlcache.AsWritten("client_id"), "realm", sqlcache.AsWritten("target"), "token_type", "key_id",
-		"cached_at", "expires_on", "extended_expires_on", "refresh_on"}
+		"cached_at", "expires_on", "extended_expires_on", "refresh_on", "secret", hitExtraSQL}
 	hitIDTokenFields = []string{sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
-		sqlcache.AsWritten("client_id"), "realm"}
+		sqlcache.AsWritten("client_id"), "realm", "secret", hitExtraSQL}
 	hitAccountFields = []string{sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"), "realm",
-		"local_account_id", sqlcache.AsWritten("username"), "name", "authority_type"}
+		"local_account_id", sqlcache.AsWritten("username"), "name", "authority_type", hitExtraSQL}
 )
+
+// hitExtraSQL reads extra as a field that is never NULL: empty for NULL, the text after
+// an '=' otherwise, so that an empty extra (corrupt) is not taken for a NULL one.
+const hitExtraSQL = "coalesce('=' || extra, '')"
+
+// hitRowSQL is the narrow read's one column: kind and fields joined by sqlcache.FieldSep.
+func hitRowSQL(kind string, fields []string) string {
+	return "concat_ws('" + sqlcache.FieldSep + "', " + kind + ", " + strings.Join(fields, ", ") + ") AS hit"
+}
 
 // hitQuery is the narrow hit read: ?1 partition, ?2 folded home account id, ?3 folded
 // client id; the index searches of findHitQuery.
 var hitQuery = strings.Join([]string{
-	`SELECT 1, ` + sqlcache.JoinFieldsSQL(hitAccessTokenFields...) + `, secret, extra FROM access_tokens
+	`SELECT ` + hitRowSQL("1", hitAccessTokenFields) + ` FROM access_tokens
 	WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 3, ` + sqlcache.JoinFieldsSQL(hitIDTokenFields...) + `, secret, extra FROM id_tokens
+	`SELECT ` + hitRowSQL("3", hitIDTokenFields) + ` FROM id_tokens
 	WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3`,
-	`SELECT 4, ` + sqlcache.JoinFieldsSQL(hitAccountFields...) + `, '', extra FROM accounts
+	`SELECT ` + hitRowSQL("4", hitAccountFields) + ` FROM accounts
 	WHERE partition = ?1 AND home_account_id_folded = ?2`,
 }, "\nUNION ALL\n")
 
@@ -79,83 +96,133 @@ type hitBuf struct {
 	acct [1]domain.Account
 }
 
-// readHit runs the narrow read. It returns errNarrow when a row needs the wide read.
+// readHit runs the narrow read on a pool connection's own statement (conn.go). It
+// returns errNarrow when a row needs the wide read.
 func (s *Store) readHit(ctx context.Context, envs envSet, partition, home, client string) (domain.CacheEntries, error) {
-	rows, err := s.hit.QueryContext(ctx, partition, home, client)
+	c, err := s.db.Conn(ctx)
 	if err != nil {
 		return domain.CacheEntries{}, err
 	}
-	defer rows.Close()
+	var out domain.CacheEntries
+	err = c.Raw(func(dc any) error {
+		pc, ok := dc.(*conn)
+		if !ok {
+			return fmt.Errorf("pool connection is a %T", dc)
+		}
+		st, err := pc.hitStmt(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, []driver.NamedValue{
+			{Ordinal: 1, Value: partition}, {Ordinal: 2, Value: home}, {Ordinal: 3, Value: client}})
+		if err != nil {
+			return err
+		}
+		out, err = decodeHit(rows, envs)
+		// Closing the rows resets the statement, which ends the read transaction.
+		return errors.Join(err, rows.Close())
+	})
+	if err = errors.Join(err, c.Close()); err != nil {
+		return domain.CacheEntries{}, err
+	}
+	return out, nil
+}
+
+// decodeHit reads the narrow read's rows, keeping those of envs.
+func decodeHit(rows driver.Rows, envs envSet) (domain.CacheEntries, error) {
 	buf := new(hitBuf)
 	out := domain.CacheEntries{AccessTokens: buf.at[:0:1], IDTokens: buf.idt[:0:1], Accounts: buf.acct[:0:1]}
 	var (
-		kind          int64
-		fields        sql.NullString
-		secret, extra sql.NullString
-		f             [11]string
+		dest [1]driver.Value
+		f    [13]string
 	)
-	for rows.Next() {
-		if err := rows.Scan(&kind, &fields, &secret, &extra); err != nil {
+	for {
+		if err := rows.Next(dest[:]); err == io.EOF {
+			return out, nil
+		} else if err != nil {
 			return domain.CacheEntries{}, err
 		}
-		if !fields.Valid || !secret.Valid {
+		row, ok := dest[0].(string)
+		if !ok {
 			return domain.CacheEntries{}, errNarrow
 		}
-		ex, err := hitExtra(extra)
-		if err != nil {
-			return domain.CacheEntries{}, errNarrow
-		}
-		switch kind {
-		case 1:
-			if !sqlcache.SplitFields(fields.String, f[:len(hitAccessTokenFields)]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			var times [4]int64
-			for i := range times {
-				// INTEGER affinity stores integer-looking text as an integer, so text that
-				// parses here was an INTEGER value; anything else only the wide read explains.
-				if times[i], err = strconv.ParseInt(f[7+i], 10, 64); err != nil {
-					return domain.CacheEntries{}, errNarrow
-				}
-			}
-			if envs.keepsEnv(f[1]) {
-				out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
-					HomeAccountID: f[0], Environment: f[1], ClientID: f[2], Realm: f[3], Target: f[4],
-					Secret: domain.Secret(secret.String), TokenType: f[5], KeyID: f[6],
-					CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
-					ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
-				})
-			}
-		case 3:
-			if !sqlcache.SplitFields(fields.String, f[:len(hitIDTokenFields)]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if envs.keepsEnv(f[1]) {
-				out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[0], Environment: f[1], ClientID: f[2],
-					Realm: f[3], Secret: domain.Secret(secret.String), Extra: ex})
-			}
-		case 4:
-			if !sqlcache.SplitFields(fields.String, f[:len(hitAccountFields)]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if envs.keepsEnv(f[1]) {
-				out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[0], Environment: f[1], Realm: f[2],
-					LocalAccountID: f[3], Username: f[4], Name: f[5], AuthorityType: f[6], Extra: ex})
-			}
-		default:
-			return domain.CacheEntries{}, errNarrow
+		if err := appendHitRow(&out, envs, row, &f); err != nil {
+			return domain.CacheEntries{}, err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return domain.CacheEntries{}, err
-	}
-	return out, rows.Close()
 }
 
-// hitExtra decodes a narrow row's extra column as Find does.
-func hitExtra(extra sql.NullString) (map[string]json.RawMessage, error) {
-	if !extra.Valid {
+// appendHitRow decodes one narrow row into out, f holding its fields; errNarrow when
+// it does not decode exactly.
+func appendHitRow(out *domain.CacheEntries, envs envSet, row string, f *[13]string) error {
+	kind, fields, _ := strings.Cut(row, sqlcache.FieldSep)
+	switch kind {
+	case "1":
+		n := len(hitAccessTokenFields)
+		if !sqlcache.SplitFields(fields, f[:n]) {
+			return errNarrow
+		}
+		var times [4]int64
+		for i := range times {
+			// INTEGER affinity stores integer-looking text as an integer, so text that
+			// parses here was an INTEGER value; anything else only the wide read explains.
+			var err error
+			if times[i], err = strconv.ParseInt(f[7+i], 10, 64); err != nil {
+				return errNarrow
+			}
+		}
+		ex, err := hitExtra(f[n-1])
+		if err != nil {
+			return errNarrow
+		}
+		if envs.keepsEnv(f[1]) {
+			out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
+				HomeAccountID: f[0], Environment: f[1], ClientID: f[2], Realm: f[3], Target: f[4],
+				Secret: domain.Secret(f[n-2]), TokenType: f[5], KeyID: f[6],
+				CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
+				ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
+			})
+		}
+	case "3":
+		n := len(hitIDTokenFields)
+		if !sqlcache.SplitFields(fields, f[:n]) {
+			return errNarrow
+		}
+		ex, err := hitExtra(f[n-1])
+		if err != nil {
+			return errNarrow
+		}
+		if envs.keepsEnv(f[1]) {
+			out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[0], Environment: f[1], ClientID: f[2],
+				Realm: f[3], Secret: domain.Secret(f[n-2]), Extra: ex})
+		}
+	case "4":
+		n := len(hitAccountFields)
+		if !sqlcache.SplitFields(fields, f[:n]) {
+			return errNarrow
+		}
+		ex, err := hitExtra(f[n-1])
+		if err != nil {
+			return errNarrow
+		}
+		if envs.keepsEnv(f[1]) {
+			out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[0], Environment: f[1], Realm: f[2],
+				LocalAccountID: f[3], Username: f[4], Name: f[5], AuthorityType: f[6], Extra: ex})
+		}
+	default:
+		return errNarrow
+	}
+	return nil
+}
+
+// hitExtra decodes a narrow row's extra field (hitExtraSQL) as Find decodes the column.
+func hitExtra(field string) (map[string]json.RawMessage, error) {
+	if field == "" {
 		return nil, nil
 	}
-	return extraCodec.Decode(extra.String)
+	text, ok := strings.CutPrefix(field, "=")
+	if !ok {
+		return nil, errNarrow
+	}
+	return extraCodec.Decode(text)
 }

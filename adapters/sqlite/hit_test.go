@@ -60,6 +60,13 @@ func TestStore_FindHit_separatorInFields(t *testing.T) {
 		}},
 		{"ID token realm", func(w *domain.CacheWrite) { w.IDToken.Realm = "realms/a\x1fx" }},
 		{"access token target", func(w *domain.CacheWrite) { w.AccessToken.Target = "read\x1fwrite" }},
+		// The secret and extra share the row's text with the fields: a separator in the
+		// secret, even one followed by what reads as an extra, must not shift them.
+		{"access token secret", func(w *domain.CacheWrite) {
+			w.AccessToken.Secret = "at\x1f=" + `{"x":1}`
+			w.AccessToken.Extra = map[string]json.RawMessage{"kept": json.RawMessage(`"yes"`)}
+		}},
+		{"ID token secret", func(w *domain.CacheWrite) { w.IDToken.Secret = "a.b\x1f\x1fc" }},
 		{"home account id", func(w *domain.CacheWrite) {
 			for _, h := range []*string{&w.AccessToken.HomeAccountID, &w.IDToken.HomeAccountID, &w.Account.HomeAccountID, &w.RefreshToken.HomeAccountID} {
 				*h = "alice\x1fevil"
@@ -100,6 +107,10 @@ func TestStore_FindHit_corruptRowsAsFind(t *testing.T) {
 	for _, c := range []struct{ name, update, log string }{
 		{"time not an integer", `UPDATE access_tokens SET expires_on = 'soon' WHERE partition = 'p'`, "column expires_on holds a string"},
 		{"extra not an object", `UPDATE accounts SET extra = '[1]' WHERE partition = 'p'`, "extra is not a JSON object"},
+		// The narrow read tells an empty extra from a NULL one (no extra fields).
+		{"extra empty", `UPDATE accounts SET extra = '' WHERE partition = 'p'`, "extra is not a JSON object"},
+		{"separator in extra", `UPDATE access_tokens SET extra = '{"a":"' || char(31) || '"}' WHERE partition = 'p'`,
+			"extra is not a JSON object"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tokens.db")

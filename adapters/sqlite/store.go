@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"fmt"
@@ -34,7 +35,6 @@ type Store struct {
 	locker  *sqlcache.RefreshLocker
 	find    *sqlx.Stmt          // Find's statement, prepared once
 	findHit *sqlx.Stmt          // FindHit's wide statement, prepared once
-	hit     *sqlx.Stmt          // FindHit's narrow statement, prepared once
 	life    *sqlcache.Lifecycle // open or closed; its Done wakes waiters
 	up      sqlcache.Upserter   // Write and Import
 	version versionReader       // DataVersion's connection
@@ -69,10 +69,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			}
 		}
 	}
-	db, err := sqlx.Open("sqlite", cfg.dsn())
+	connector, err := newConnector(cfg.dsn())
 	if err != nil {
 		return nil, storeError(ctx, "open", err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "sqlite")
 	db.SetMaxOpenConns(cfg.MaxOpenConns)
 	db.SetMaxIdleConns(cfg.MaxOpenConns)
 	db.SetConnMaxLifetime(0) // an in-memory database lives as long as its connection
@@ -96,11 +97,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = db.Close()
 		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit: %w", err))
 	}
-	if s.hit, err = db.PreparexContext(ctx, hitQuery); err != nil {
+	if err := s.prepareHit(ctx); err != nil {
 		_ = s.findHit.Close()
 		_ = s.find.Close()
 		_ = db.Close()
-		return nil, storeError(ctx, "open", fmt.Errorf("prepare FindHit (narrow): %w", err))
+		return nil, storeError(ctx, "open", err)
 	}
 	return s, nil
 }
@@ -141,7 +142,6 @@ func (s *Store) Close() error {
 		s.version.close()
 		_ = s.find.Close()
 		_ = s.findHit.Close()
-		_ = s.hit.Close()
 		return storeError(context.Background(), "close", s.db.Close())
 	})
 }
