@@ -39,8 +39,10 @@ import (
 // On SQLite and Postgres, accounts=N also reports "disk-B/account": the bytes the
 // loaded cache takes on disk divided by N (SQLite: database file plus WAL after a
 // checkpoint, and the WAL alone as "wal-MB"; Postgres: pg_total_relation_size of the
-// schema's tables, indexes and TOAST included). HEXAUTH_BENCH_MAX caps the sizes
-// (default 1,000,000 for memory, 100,000 for SQL).
+// schema's tables, indexes and TOAST included). Postgres rows also report
+// "server-cpu-ns/op", the server's CPU per hit, when the server runs on this machine
+// (reportServerCPU). HEXAUTH_BENCH_MAX caps the sizes (default 1,000,000 for memory,
+// 100,000 for SQL).
 func BenchmarkSilentHit(b *testing.B) {
 	stores := []struct {
 		name  string
