@@ -39,8 +39,10 @@ import (
 // On SQLite and Postgres, accounts=N also reports "disk-B/account": the bytes the
 // loaded cache takes on disk divided by N (SQLite: database file plus WAL after a
 // checkpoint, and the WAL alone as "wal-MB"; Postgres: pg_total_relation_size of the
-// schema's tables, indexes and TOAST included). HEXAUTH_BENCH_MAX caps the sizes
-// (default 1,000,000 for memory, 100,000 for SQL).
+// schema's tables, indexes and TOAST included). Postgres rows also report
+// "server-cpu-ns/op", the server's CPU per hit, when the server runs on this machine
+// (reportServerCPU). HEXAUTH_BENCH_MAX caps the sizes (default 1,000,000 for memory,
+// 100,000 for SQL).
 func BenchmarkSilentHit(b *testing.B) {
 	stores := []struct {
 		name  string
@@ -69,6 +71,7 @@ func BenchmarkSilentHit(b *testing.B) {
 					ctx := context.Background()
 					b.ReportAllocs()
 					defer reportCPU(b)()
+					defer reportServerCPU(b, store)()
 					i := 0
 					for b.Loop() {
 						if err := silentHit(ctx, silent, accounts[(i*7919)%len(accounts)]); err != nil {
@@ -93,6 +96,7 @@ func BenchmarkSilentHit(b *testing.B) {
 					hot := hotSet(accounts)
 					b.ReportAllocs()
 					defer reportCPU(b)()
+					defer reportServerCPU(b, store)()
 					i := 0
 					for b.Loop() {
 						if err := silentHit(ctx, silent, hot[(i*7919)%len(hot)]); err != nil {
@@ -104,6 +108,7 @@ func BenchmarkSilentHit(b *testing.B) {
 				b.Run(fmt.Sprintf("parallel/accounts=%d", n), func(b *testing.B) {
 					b.ReportAllocs()
 					defer reportCPU(b)()
+					defer reportServerCPU(b, store)()
 					b.RunParallel(func(pb *testing.PB) {
 						ctx := context.Background()
 						i := rand.IntN(len(accounts))
@@ -198,6 +203,10 @@ func silentHit(ctx context.Context, silent *usecases.Silent, acct domain.Account
 type benchStore struct {
 	ports.CacheStore
 	diskBytes func(ctx context.Context) (diskSize, error) // nil for the memory store
+	// serverCPU, for a store on a server process of this machine, returns the CPU time
+	// in nanoseconds the server's processes serving the store have used so far, per
+	// process id; nil, or false when unreadable, otherwise.
+	serverCPU func(ctx context.Context) (map[int]int64, bool)
 }
 
 // diskSize is the bytes a store's data takes on disk: total, of which wal in SQLite's
@@ -212,7 +221,7 @@ func openBenchNear(open func(b *testing.B) benchStore) func(b *testing.B) benchS
 		if err != nil {
 			b.Fatal(err)
 		}
-		return benchStore{CacheStore: near}
+		return benchStore{CacheStore: near, serverCPU: inner.serverCPU}
 	}
 }
 
@@ -267,7 +276,9 @@ func openBenchPostgres(b *testing.B) benchStore {
 		b.Skip("HEXAUTH_TEST_POSTGRES_DSN is unset: no Postgres to benchmark")
 	}
 	schema := fmt.Sprintf("bench_silent_%d", time.Now().UnixNano())
-	s, err := postgres.Open(context.Background(), postgres.Config{DSN: dsn, Schema: schema})
+	// The store's connections carry the schema's name as their application name, by
+	// which serverCPU finds the server processes that serve them.
+	s, err := postgres.Open(context.Background(), postgres.Config{DSN: withApplicationName(dsn, schema), Schema: schema})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -286,7 +297,7 @@ func openBenchPostgres(b *testing.B) benchStore {
 			FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
 			WHERE ns.nspname = $1 AND c.relkind = 'r'`, schema).Scan(&n)
 		return diskSize{total: n}, err
-	}}
+	}, serverCPU: postgresServerCPU(dsn, admin, schema)}
 }
 
 // measureDisk returns what the loaded store takes on disk, nothing for a store in

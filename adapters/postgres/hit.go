@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -18,28 +18,37 @@ import (
 // A silent hit reads three rows in one round trip. Through database/sql, each of the
 // wide statement's twenty columns of each row costs a driver.Value, a conversion and,
 // for text, a string of its own, and the key the statement computes is read only to
-// log a corrupt row. The narrow hit read returns three text columns a row — the
-// entry's short fields joined by sqlcache.FieldSep, the secret, and extra — and runs on the
-// pooled connection's own pgx.Conn (sql.Conn.Raw), whose raw values Go splits into the
-// entry's fields without copying them again: a row costs two strings.
+// log a corrupt row. The narrow hit read runs on the pooled connection's own pgx.Conn
+// (sql.Conn.Raw), whose raw values cost nothing a column: Go copies a row's text
+// columns into one string, which the entry's fields share, and reads its times from
+// their binary form. The statement selects plain columns: a column the server only
+// copies costs it less, at every execution, than text joined inside the statement
+// (ExecBuildProjectionInfo compiles the projection at ExecutorStart, and each || and
+// ::text builds a string of its own).
 //
-// A row the narrow read cannot decode exactly as Find would — a NULL (which makes the
-// joined text NULL), a separator inside a field, a kind or a time that does not parse,
-// an extra that does not decode — sends the whole read to findHitQuery, which decodes,
-// skips and logs corrupt rows as Find does. So the narrow read never serves what Find
-// would not.
+// A row the narrow read cannot decode exactly as Find would — a NULL where a value
+// belongs, a kind it does not know, a time that does not decode, an extra that does
+// not decode — sends the whole read to findHitQuery, which decodes, skips and logs
+// corrupt rows as Find does. So the narrow read never serves what Find would not.
 
-// The fields of each kind's joined text, in order: the kind, the folded environment
-// (which the environment filter compares), then the entry's fields, ids as written
-// (sqlcache.AsWritten), times as decimal text.
-var (
-	hitAccessTokenFields = []string{"'1'", "environment_folded", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
-		sqlcache.AsWritten("client_id"), "realm", sqlcache.AsWritten("target"), "token_type", "key_id",
-		"cached_at::text", "expires_on::text", "extended_expires_on::text", "refresh_on::text"}
-	hitIDTokenFields = []string{"'3'", "environment_folded", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"),
-		sqlcache.AsWritten("client_id"), "realm"}
-	hitAccountFields = []string{"'4'", "environment_folded", sqlcache.AsWritten("home_account_id"), sqlcache.AsWritten("environment"), "realm",
-		"local_account_id", sqlcache.AsWritten("username"), "name", "authority_type"}
+// The narrow read's columns, the same for every kind (UNION ALL) and NULL where a kind
+// has no such field: hitKind, the folded environment (which the environment filter
+// compares), the text fields from hitHome to hitSecret, ids as written
+// (sqlcache.AsWritten), extra as text, then the access token's four times.
+const (
+	hitKind     = iota
+	hitEnvFold  // environment_folded
+	hitHome     // home_account_id
+	hitEnv      // environment
+	hitClient   // client_id; an account's local_account_id
+	hitRealm    // realm
+	hitTarget   // an access token's target; an account's username
+	hitType     // an access token's token_type; an account's name
+	hitKeyID    // an access token's key_id; an account's authority_type
+	hitSecret   // a token's secret
+	hitExtraCol // extra
+	hitTimes    // cached_at, expires_on, extended_expires_on, refresh_on
+	hitColumns  = hitTimes + 4
 )
 
 // hitQuery is the narrow hit read, with findHitQuery's index searches: $1 partition,
@@ -47,11 +56,17 @@ var (
 // Go (keepEnv), which compares the same column, environment_folded: an array parameter
 // costs pgx an allocation per element and a hit has one row per kind.
 var hitQuery = strings.Join([]string{
-	`SELECT ` + sqlcache.JoinFieldsSQL(hitAccessTokenFields...) + `, secret, extra::text FROM access_tokens
+	`SELECT '1', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
+		sqlcache.AsWritten("client_id") + `, realm, ` + sqlcache.AsWritten("target") + `, token_type, key_id, secret, extra::text,
+	cached_at, expires_on, extended_expires_on, refresh_on FROM access_tokens
 	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
-	`SELECT ` + sqlcache.JoinFieldsSQL(hitIDTokenFields...) + `, secret, extra::text FROM id_tokens
+	`SELECT '3', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
+		sqlcache.AsWritten("client_id") + `, realm, NULL, NULL, NULL, secret, extra::text,
+	NULL, NULL, NULL, NULL FROM id_tokens
 	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
-	`SELECT ` + sqlcache.JoinFieldsSQL(hitAccountFields...) + `, '', extra::text FROM accounts
+	`SELECT '4', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
+		`local_account_id, realm, ` + sqlcache.AsWritten("username") + `, name, authority_type, NULL, extra::text,
+	NULL, NULL, NULL, NULL FROM accounts
 	WHERE partition = $1 AND home_account_id_folded = $2`,
 }, "\nUNION ALL\n")
 
@@ -123,59 +138,14 @@ func hitRows(ctx context.Context, conn *pgx.Conn, envs []string, args []any) (do
 	defer rows.Close()
 	buf := new(hitBuf)
 	out := domain.CacheEntries{AccessTokens: buf.at[:0:1], IDTokens: buf.idt[:0:1], Accounts: buf.acct[:0:1]}
-	var f [13]string
+	binaryTimes := false
+	if fd := rows.FieldDescriptions(); len(fd) == hitColumns {
+		binaryTimes = fd[hitTimes].Format == pgx.BinaryFormatCode
+	}
 	for rows.Next() {
-		raw := rows.RawValues() // valid until the next row; text is its bytes in either format
-		if len(raw) != 3 || raw[0] == nil || raw[1] == nil {
-			return domain.CacheEntries{}, errNarrow
-		}
-		fields := string(raw[0])
-		secret := domain.Secret(raw[1])
-		ex, err := hitExtra(raw[2])
-		if err != nil {
-			return domain.CacheEntries{}, errNarrow
-		}
-		kind, _, _ := strings.Cut(fields, sqlcache.FieldSep)
-		switch kind {
-		case "1":
-			if !sqlcache.SplitFields(fields, f[:len(hitAccessTokenFields)]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			var times [4]int64
-			for i := range times {
-				if times[i], err = strconv.ParseInt(f[9+i], 10, 64); err != nil {
-					return domain.CacheEntries{}, errNarrow
-				}
-			}
-			if !keepEnv(envs, f[1]) {
-				continue
-			}
-			out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
-				HomeAccountID: f[2], Environment: f[3], ClientID: f[4], Realm: f[5], Target: f[6],
-				Secret: secret, TokenType: f[7], KeyID: f[8],
-				CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
-				ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
-			})
-		case "3":
-			if !sqlcache.SplitFields(fields, f[:len(hitIDTokenFields)]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if !keepEnv(envs, f[1]) {
-				continue
-			}
-			out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[2], Environment: f[3], ClientID: f[4],
-				Realm: f[5], Secret: secret, Extra: ex})
-		case "4":
-			if !sqlcache.SplitFields(fields, f[:len(hitAccountFields)]) {
-				return domain.CacheEntries{}, errNarrow
-			}
-			if !keepEnv(envs, f[1]) {
-				continue
-			}
-			out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[2], Environment: f[3], Realm: f[4],
-				LocalAccountID: f[5], Username: f[6], Name: f[7], AuthorityType: f[8], Extra: ex})
-		default:
-			return domain.CacheEntries{}, errNarrow
+		// The raw values are valid until the next row; text is its bytes in either format.
+		if err := decodeHitRow(&out, rows.RawValues(), binaryTimes, envs); err != nil {
+			return domain.CacheEntries{}, err
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -184,10 +154,121 @@ func hitRows(ctx context.Context, conn *pgx.Conn, envs []string, args []any) (do
 	return out, nil
 }
 
+// hitNeeds returns the last of the columns hitHome..hitSecret that an entry of kind
+// reads and, as bits (1<<column), those that must hold a value; false for an unknown
+// kind.
+func hitNeeds(kind byte) (last int, need uint16, ok bool) {
+	const ids = 1<<hitHome | 1<<hitEnv | 1<<hitClient | 1<<hitRealm
+	switch kind {
+	case '1': // an access token: every one
+		return hitSecret, ids | 1<<hitTarget | 1<<hitType | 1<<hitKeyID | 1<<hitSecret, true
+	case '3': // an ID token: no target, type or key id
+		return hitSecret, ids | 1<<hitSecret, true
+	case '4': // an account record: no secret
+		return hitKeyID, ids | 1<<hitTarget | 1<<hitType | 1<<hitKeyID, true
+	}
+	return 0, 0, false
+}
+
+// decodeHitRow appends the entry of the narrow row raw to out when its folded
+// environment is one of envs (or envs is empty). binaryTimes says the times are in
+// PostgreSQL's binary form (eight bytes, big-endian), not text. It returns errNarrow
+// when the row needs the wide read.
+func decodeHitRow(out *domain.CacheEntries, raw [][]byte, binaryTimes bool, envs []string) error {
+	if len(raw) != hitColumns || len(raw[hitKind]) != 1 || raw[hitEnvFold] == nil {
+		return errNarrow
+	}
+	kind := raw[hitKind][0]
+	last, need, ok := hitNeeds(kind)
+	if !ok {
+		return errNarrow
+	}
+	for i := hitHome; i <= last; i++ {
+		if raw[i] == nil && need&(1<<i) != 0 {
+			return errNarrow
+		}
+	}
+	ex, err := hitExtra(raw[hitExtraCol])
+	if err != nil {
+		return errNarrow
+	}
+	var times [4]int64
+	if kind == '1' {
+		for i := range times {
+			if times[i], ok = hitTime(raw[hitTimes+i], binaryTimes); !ok {
+				return errNarrow
+			}
+		}
+	}
+	if !keepEnv(envs, raw[hitEnvFold]) {
+		return nil
+	}
+	var f [hitSecret + 1]string
+	hitStrings(raw[hitHome:last+1], f[hitHome:last+1])
+	switch kind {
+	case '1':
+		out.AccessTokens = append(out.AccessTokens, domain.AccessToken{
+			HomeAccountID: f[hitHome], Environment: f[hitEnv], ClientID: f[hitClient], Realm: f[hitRealm], Target: f[hitTarget],
+			Secret: domain.Secret(f[hitSecret]), TokenType: f[hitType], KeyID: f[hitKeyID],
+			CachedAt: sqlcache.FromUnix(times[0]), ExpiresOn: sqlcache.FromUnix(times[1]),
+			ExtendedExpiresOn: sqlcache.FromUnix(times[2]), RefreshOn: sqlcache.FromUnix(times[3]), Extra: ex,
+		})
+	case '3':
+		out.IDTokens = append(out.IDTokens, domain.IDToken{HomeAccountID: f[hitHome], Environment: f[hitEnv], ClientID: f[hitClient],
+			Realm: f[hitRealm], Secret: domain.Secret(f[hitSecret]), Extra: ex})
+	case '4':
+		out.Accounts = append(out.Accounts, domain.Account{HomeAccountID: f[hitHome], Environment: f[hitEnv], Realm: f[hitRealm],
+			LocalAccountID: f[hitClient], Username: f[hitTarget], Name: f[hitType], AuthorityType: f[hitKeyID], Extra: ex})
+	}
+	return nil
+}
+
+// hitStrings sets f[i] to the text of raw[i], all of them substrings of one string: a
+// row's fields cost one allocation. A NULL is "".
+func hitStrings(raw [][]byte, f []string) {
+	n := 0
+	for _, r := range raw {
+		n += len(r)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, r := range raw {
+		b.Write(r)
+	}
+	s := b.String()
+	for i, r := range raw {
+		f[i], s = s[:len(r)], s[len(r):]
+	}
+}
+
+// hitTime decodes a time column, Unix seconds in PostgreSQL's binary form of a bigint
+// or as decimal text; false when it does not decode.
+func hitTime(raw []byte, bin bool) (int64, bool) {
+	if bin {
+		if len(raw) != 8 {
+			return 0, false
+		}
+		return int64(binary.BigEndian.Uint64(raw)), true
+	}
+	if raw == nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	return n, err == nil
+}
+
 // keepEnv is envFilter in Go: whether a row of folded environment env passes the
 // filter of the folded environments envs, which keeps every row when empty.
-func keepEnv(envs []string, env string) bool {
-	return len(envs) == 0 || slices.Contains(envs, env)
+func keepEnv(envs []string, env []byte) bool {
+	if len(envs) == 0 {
+		return true
+	}
+	for _, e := range envs {
+		if e == string(env) {
+			return true
+		}
+	}
+	return false
 }
 
 // hitExtra decodes a narrow row's extra column as Find does; nil is NULL.

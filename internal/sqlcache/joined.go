@@ -2,9 +2,10 @@ package sqlcache
 
 import "strings"
 
-// A silent hit's narrow read (each SQL store's FindHit) returns an entry's short fields
-// joined inside the statement, where a field costs a few instructions, and splits them in
-// Go without copying: the driver's cost is per column, not per byte.
+// SQLite's narrow hit read (FindHit) returns an entry's short fields joined inside the
+// statement, where a field costs a few instructions, and splits them in Go without
+// copying: database/sql's cost is per column, not per byte. (Postgres's reads raw pgx
+// values, which cost nothing a column, and selects plain columns.)
 
 // FieldSep separates joined fields: the ASCII unit separator, which no identifier, URL,
 // scope or name of a well-formed entry holds. A field that does holds it makes the row's
