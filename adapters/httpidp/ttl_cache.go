@@ -128,9 +128,11 @@ func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
 }
 
 // staleLocked returns the value of key when it is at most staleIfError past its time to
-// live at now. The caller holds mu.
+// live at now. The caller holds mu. Without staleIfError nothing is served in place of a
+// failed fetch, not even a fresh value: a key set is refetched while fresh only because
+// it lacks a token's key, and answering with it would call that token bad.
 func (c *ttlCache[V]) staleLocked(key string, now time.Time) (V, bool) {
-	if e, ok := c.entries[key]; ok && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
+	if e, ok := c.entries[key]; ok && c.staleIfError > 0 && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
 		return e.value, true
 	}
 	var zero V
