@@ -252,6 +252,10 @@ func TestSilent_Acquire_cachedIDTokenOfEntraWithoutDiscovery(t *testing.T) {
 		{"iss on an alias host", public + tenantA, "https://login.windows.net/" + tenantA + "/v2.0", false},
 		{"iss of another tenant", public + tenantA, public + tenantB + "/v2.0", false},
 		{"organizations, iss of another tenant than tid", public + "organizations", public + tenantB + "/v2.0", false},
+		// Entra's consumers document names the personal-account tenant's issuer, not the
+		// template (httpidp's consumerTenantID): a work tenant's ID token is not served
+		// through it with the document, nor without (review 7).
+		{"consumers, iss of a work tenant", public + "consumers", issA, false},
 		{"iss without v2.0", public + tenantA, public + tenantA, false},
 		{"tenant named by domain", public + "contoso.onmicrosoft.com", issA, false},
 		{"tenant named by domain, iss naming the domain", public + "contoso.onmicrosoft.com", public + "contoso.onmicrosoft.com/v2.0", false},
