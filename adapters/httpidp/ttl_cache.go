@@ -2,9 +2,11 @@ package httpidp
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/hexauth/hexauth/domain"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -16,8 +18,9 @@ import (
 // or the stale value (below), without a request. Without it, every caller during an outage — every silent
 // cache hit checking a cached ID token's issuer — would wait through the adapter's
 // retries and send the provider more requests. With staleIfError, a value up to that
-// much past its time to live is returned when its refetch fails (a provider's
-// discovery document outlives an outage; a key set does not: a new key is not in it).
+// much past its time to live is returned when its refetch gets no answer or is
+// throttled (a provider's discovery document outlives an outage; a key set does not: a
+// new key is not in it).
 type ttlCache[V any] struct {
 	ttl          time.Duration
 	staleIfError time.Duration
@@ -100,7 +103,7 @@ func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.failures[key] = failedFetch{err: err, until: now.Add(failureMemory)}
-	if v, ok := c.staleLocked(key, now); ok {
+	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil
 	}
 	var zero V
@@ -121,18 +124,21 @@ func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
 	if !ok {
 		return zero, nil, false
 	}
-	if v, ok := c.staleLocked(key, now); ok {
+	if v, ok := c.staleLocked(key, f.err, now); ok {
 		return v, nil, true
 	}
 	return zero, f.err, true
 }
 
 // staleLocked returns the value of key when it is at most staleIfError past its time to
-// live at now. The caller holds mu. Without staleIfError nothing is served in place of a
+// live at now and its refetch failed with err for want of an answer (ErrUnavailable)
+// or by throttling: an outage. A provider that answered otherwise (a 404, a document
+// naming another issuer) has said the value is wrong. The caller holds mu. Without staleIfError nothing is served in place of a
 // failed fetch, not even a fresh value: a key set is refetched while fresh only because
 // it lacks a token's key, and answering with it would call that token bad.
-func (c *ttlCache[V]) staleLocked(key string, now time.Time) (V, bool) {
-	if e, ok := c.entries[key]; ok && c.staleIfError > 0 && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
+func (c *ttlCache[V]) staleLocked(key string, err error, now time.Time) (V, bool) {
+	outage := errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrThrottled)
+	if e, ok := c.entries[key]; ok && outage && c.staleIfError > 0 && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
 		return e.value, true
 	}
 	var zero V
