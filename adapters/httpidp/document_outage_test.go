@@ -153,3 +153,24 @@ func TestProvider_Metadata_staleDocumentServedWhenThrottled(t *testing.T) {
 		t.Fatalf("Metadata past the TTL, the provider throttling = %v; want the stale document", err)
 	}
 }
+
+// A failure is remembered for 10 s of the clock, not until the clock next reaches the
+// time it was remembered at: an adapter clock set back an hour (Config.Clock need not
+// be monotonic) must not keep the provider unasked for that hour. Review 7.
+func TestProvider_documentGET_failureForgottenWhenTheClockGoesBack(t *testing.T) {
+	for _, d := range documentFetches {
+		t.Run(string(d.endpoint), func(t *testing.T) {
+			srv := newIDPTest(t)
+			clock := newFakeClock()
+			p := newProvider(t, testConfig(clock))
+			fetch := d.fetcher(t, p, srv)
+			srv.Script(idptest.Fault{Endpoint: d.endpoint, Status: 503, Times: -1})
+			wantOnly(t, fetch(), domain.ErrUnavailable)
+			srv.ClearFaults()
+			clock.Advance(-time.Hour)
+			if err := fetch(); err != nil {
+				t.Fatalf("got %v with the clock set back an hour, the provider back; want the document", err)
+			}
+		})
+	}
+}

@@ -35,10 +35,10 @@ type ttlEntry[V any] struct {
 	fetchedAt time.Time
 }
 
-// failedFetch is a fetch that failed: until when its error is remembered.
+// failedFetch is a fetch that failed, and when.
 type failedFetch struct {
-	err   error
-	until time.Time
+	err error
+	at  time.Time
 }
 
 // failureMemory is how long a failed fetch is remembered.
@@ -102,7 +102,7 @@ func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Tim
 func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.failures[key] = failedFetch{err: err, until: now.Add(failureMemory)}
+	c.failures[key] = failedFetch{err: err, at: now}
 	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil
 	}
@@ -116,7 +116,9 @@ func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f, ok := c.failures[key]
-	if ok && !now.Before(f.until) {
+	// Forgotten too when the clock went back (Config.Clock need not be monotonic): an
+	// hour back must not keep the provider unasked for an hour.
+	if ok && (now.Sub(f.at) >= failureMemory || now.Before(f.at)) {
 		delete(c.failures, key)
 		ok = false
 	}
