@@ -174,3 +174,30 @@ func TestProvider_documentGET_failureForgottenWhenTheClockGoesBack(t *testing.T)
 		})
 	}
 }
+
+// A remembered throttling answer lasts as long as its Retry-After, not the failure
+// memory's 10 s, and says what is left of it: a caller told to retry after 2 s that
+// does so is not refused again with "retry after 2 s" until 10 s have passed. Review 7.
+func TestProvider_documentGET_rememberedThrottlingKeepsItsRetryAfter(t *testing.T) {
+	for _, d := range documentFetches {
+		t.Run(string(d.endpoint), func(t *testing.T) {
+			srv := newIDPTest(t)
+			clock := newFakeClock()
+			p := newProvider(t, testConfig(clock))
+			fetch := d.fetcher(t, p, srv)
+			srv.Script(idptest.Fault{Endpoint: d.endpoint, Status: 429, Times: -1, Header: http.Header{"Retry-After": {"4"}}})
+			if de := wantOnly(t, fetch(), domain.ErrThrottled); de.RetryAfter != 4*time.Second {
+				t.Fatalf("RetryAfter = %s; want 4s", de.RetryAfter)
+			}
+			clock.Advance(time.Second)
+			if de := wantOnly(t, fetch(), domain.ErrThrottled); de.RetryAfter != 3*time.Second {
+				t.Fatalf("RetryAfter a second later = %s; want the 3s left", de.RetryAfter)
+			}
+			srv.ClearFaults()
+			clock.Advance(3 * time.Second)
+			if err := fetch(); err != nil {
+				t.Fatalf("got %v once the Retry-After passed, the provider back; want the document", err)
+			}
+		})
+	}
+}

@@ -15,7 +15,8 @@ import (
 // one URL share a single fetch. It is safe for concurrent use.
 //
 // A failed fetch is remembered for failureMemory: callers in that time get its error,
-// or the stale value (below), without a request. Without it, every caller during an outage — every silent
+// or the stale value (below), without a request. (A throttling answer with a
+// Retry-After is left to the adapter's throttle window, which says the time left.) Without it, every caller during an outage — every silent
 // cache hit checking a cached ID token's issuer — would wait through the adapter's
 // retries and send the provider more requests. With staleIfError, a value up to that
 // much past its time to live is returned when its refetch gets no answer or is
@@ -102,7 +103,12 @@ func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Tim
 func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.failures[key] = failedFetch{err: err, at: now}
+	// An answer with a Retry-After is not remembered here: the adapter's throttle window
+	// already refuses without a request, for as long as the provider asked and with the
+	// time left, where this memory would repeat the first wait for 10 s.
+	if de := (*domain.Error)(nil); !errors.As(err, &de) || de.RetryAfter <= 0 {
+		c.failures[key] = failedFetch{err: err, at: now}
+	}
 	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil
 	}
