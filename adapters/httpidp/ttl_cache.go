@@ -15,8 +15,8 @@ import (
 // one URL share a single fetch. It is safe for concurrent use.
 //
 // A failed fetch is remembered for failureMemory: callers in that time get its error,
-// or the stale value (below), without a request. (A throttling answer with a
-// Retry-After is left to the adapter's throttle window, which says the time left.) Without it, every caller during an outage — every silent
+// or the stale value (below), without a request (a throttling answer for no longer
+// than its Retry-After, whose time left each caller is told). Without it, every caller during an outage — every silent
 // cache hit checking a cached ID token's issuer — would wait through the adapter's
 // retries and send the provider more requests. With staleIfError, a value up to that
 // much past its time to live is returned when its refetch gets no answer or is
@@ -103,12 +103,7 @@ func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Tim
 func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// An answer with a Retry-After is not remembered here: the adapter's throttle window
-	// already refuses without a request, for as long as the provider asked and with the
-	// time left, where this memory would repeat the first wait for 10 s.
-	if de := (*domain.Error)(nil); !errors.As(err, &de) || de.RetryAfter <= 0 {
-		c.failures[key] = failedFetch{err: err, at: now}
-	}
+	c.failures[key] = failedFetch{err: err, at: now}
 	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil
 	}
@@ -128,14 +123,28 @@ func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
 		delete(c.failures, key)
 		ok = false
 	}
+	// An answer with a Retry-After is remembered as long as it asks (if shorter), and
+	// callers are told the time left: repeating the first wait for 10 s would refuse a
+	// caller that came back when told to, with the same wait again.
+	err := f.err
+	if de := (*domain.Error)(nil); ok && errors.As(err, &de) && de.RetryAfter > 0 {
+		if left := de.RetryAfter - now.Sub(f.at); left > 0 {
+			cp := *de
+			cp.RetryAfter = left
+			err = &cp
+		} else {
+			delete(c.failures, key)
+			ok = false
+		}
+	}
 	var zero V
 	if !ok {
 		return zero, nil, false
 	}
-	if v, ok := c.staleLocked(key, f.err, now); ok {
+	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil, true
 	}
-	return zero, f.err, true
+	return zero, err, true
 }
 
 // staleLocked returns the value of key when it is at most staleIfError past its time to
