@@ -353,11 +353,16 @@ func EnvironmentAliases(host string) []string {
 // names (login.windows.net, login.microsoft.com).
 const entraPublicIssuerHost = "login.microsoftonline.com"
 
+// entraConsumerTenantID is the tenant of Microsoft personal accounts, in the issuer of
+// the consumers alias's discovery document and of its ID tokens.
+const entraConsumerTenantID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
 // IssuerWithoutDiscovery returns the issuer this authority's discovery document names,
 // when it is known without the document: an OIDC issuer's is its URL (the provider
 // adapter refuses a document that says otherwise); Entra's in the public cloud is
 // https://login.microsoftonline.com/{tenant id}/v2.0, with Entra's "{tenantid}" template
-// for the common, organizations and consumers aliases, as their documents spell it.
+// for the common and organizations aliases and the personal-account tenant's id for
+// consumers, as their documents spell it.
 // Anything else is known only from the document (false): a tenant named by a domain,
 // whose id the document gives; B2C, whose issuer holds the tenant's id; ADFS; and the
 // national clouds, whose issuer hosts the engine does not assume.
@@ -367,6 +372,10 @@ func (a Authority) IssuerWithoutDiscovery() (string, bool) {
 		return a.URL, true
 	case a.Kind != AuthorityEntra || CanonicalEnvironment(a.Host) != entraPublicIssuerHost:
 		return "", false
+	case strings.EqualFold(a.Tenant, TenantConsumers):
+		// Entra's consumers document names the personal-account tenant, not the
+		// template: the template would let a work tenant's ID token through.
+		return "https://" + entraPublicIssuerHost + "/" + entraConsumerTenantID + "/v2.0", true
 	case a.IsOrganizationAlias():
 		return "https://" + entraPublicIssuerHost + "/{tenantid}/v2.0", true
 	case IsGUID(a.Tenant):

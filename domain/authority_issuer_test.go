@@ -16,7 +16,9 @@ func TestAuthority_IssuerWithoutDiscovery(t *testing.T) {
 	}{
 		{"https://idp.example/realms/a", domain.AuthorityOIDC, "https://idp.example/realms/a"},
 		{"https://login.microsoftonline.com/common", domain.AuthorityAuto, "https://login.microsoftonline.com/{tenantid}/v2.0"},
-		{"https://login.microsoftonline.com/consumers", domain.AuthorityAuto, "https://login.microsoftonline.com/{tenantid}/v2.0"},
+		{"https://login.microsoftonline.com/consumers", domain.AuthorityAuto, "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"},
+		{"https://login.windows.net/Consumers", domain.AuthorityAuto, "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"},
+		{"https://login.microsoftonline.com/Common", domain.AuthorityAuto, "https://login.microsoftonline.com/{tenantid}/v2.0"},
 		{"https://login.microsoft.com/AAAAAAAA-0000-0000-0000-00000000000A", domain.AuthorityAuto, "https://login.microsoftonline.com/aaaaaaaa-0000-0000-0000-00000000000a/v2.0"},
 		{"https://login.microsoftonline.com/contoso.onmicrosoft.com", domain.AuthorityAuto, ""},
 		{"https://login.microsoftonline.us/common", domain.AuthorityAuto, ""},

@@ -434,3 +434,47 @@ func TestSealedStore_version2ValuesOpenAndAreResealedOnWrite(t *testing.T) {
 		}
 	}
 }
+
+// Probe (review 7; skipped, needs a decision): version 2 still opens under
+// RequireSealed, so the move version 3 closes stays open for every row not yet
+// rewritten, and for any version-2 row a database writer kept (a backup): sealed for
+// realm acme and target admin-api, it opens in realm acme-admin for target api. There is
+// no option that refuses version 2 (RequireSealed refuses only unsealed and version-1
+// values). Decide: an option (say RequireSealedV3, for caches fully re-imported), or
+// refuse a version-2 value whose entry's realm or target holds a dash (the only rows
+// whose key is ambiguous), at the cost of signing those users out once.
+func TestSealedStore_requireSealed_version2RowMovedAcrossKeyFields(t *testing.T) {
+	t.Skip("needs a decision: version 2 opens under RequireSealed (see the comment)")
+	ctx := t.Context()
+	sealer, err := aesgcm.New(bytes.Repeat([]byte{9}, aesgcm.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_900_000_000, 0).UTC()
+	at := domain.AccessToken{HomeAccountID: "user-1", Environment: "kc.example.com", ClientID: "app", Realm: "realms/acme",
+		Target: "admin-api", Secret: "ACME-ADMIN-API-TOKEN", TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour),
+		ExtendedExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(30 * time.Minute)}
+	b, err := sealer.Seal([]byte(at.Secret), []byte("hexauth-sealed:v2\x00"+"1\x00p\x00"+at.Key()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := at
+	moved.Realm, moved.Target = "realms/acme-admin", "api"
+	moved.Secret = domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
+	if moved.Key() != at.Key() {
+		t.Fatalf("keys %q and %q differ; the test needs two rows of one key", moved.Key(), at.Key())
+	}
+	sealed, raw := newStrictSealed(t, 9)
+	if err := raw.Import(ctx, "p", domain.CacheSnapshot{AccessTokens: []domain.AccessToken{moved}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealed.Export(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, t2 := range got.AccessTokens {
+		if t2.Secret == at.Secret {
+			t.Errorf("under RequireSealed, a version-2 token of realm acme for admin-api opens in realm acme-admin for api (%s)", t2.Key())
+		}
+	}
+}

@@ -252,6 +252,10 @@ func TestSilent_Acquire_cachedIDTokenOfEntraWithoutDiscovery(t *testing.T) {
 		{"iss on an alias host", public + tenantA, "https://login.windows.net/" + tenantA + "/v2.0", false},
 		{"iss of another tenant", public + tenantA, public + tenantB + "/v2.0", false},
 		{"organizations, iss of another tenant than tid", public + "organizations", public + tenantB + "/v2.0", false},
+		// Entra's consumers document names the personal-account tenant's issuer, not the
+		// template (httpidp's consumerTenantID): a work tenant's ID token is not served
+		// through it with the document, nor without (review 7).
+		{"consumers, iss of a work tenant", public + "consumers", issA, false},
 		{"iss without v2.0", public + tenantA, public + tenantA, false},
 		{"tenant named by domain", public + "contoso.onmicrosoft.com", issA, false},
 		{"tenant named by domain, iss naming the domain", public + "contoso.onmicrosoft.com", public + "contoso.onmicrosoft.com/v2.0", false},
@@ -281,6 +285,47 @@ func TestSilent_Acquire_cachedIDTokenOfEntraWithoutDiscovery(t *testing.T) {
 			}
 			if served := res.IDTokenClaims != nil; served != tc.served {
 				t.Fatalf("claims served = %v with discovery down, authority %s and iss %s; want %v", served, tc.authority, tc.iss, tc.served)
+			}
+		})
+	}
+}
+
+// The issuer known without the document stands in for it only during an outage
+// (ErrUnavailable, ErrThrottled). A provider that answers that the authority has no
+// document (Entra's 400 for a deleted tenant, a 404) or a document it refuses, or an
+// authority the adapter refuses (outside AllowedHosts), serves no cached ID token, as
+// before the Entra fallback; the access token still is. Review 7.
+func TestSilent_Acquire_cachedIDTokenWithoutDiscoveryOnlyDuringAnOutage(t *testing.T) {
+	const public = "https://login.microsoftonline.com/"
+	for _, tc := range []struct {
+		name   string
+		err    *domain.Error
+		served bool
+	}{
+		{"unavailable", &domain.Error{Class: domain.ErrUnavailable, HTTPStatus: 503}, true},
+		{"throttled", &domain.Error{Class: domain.ErrThrottled, HTTPStatus: 429}, true},
+		{"tenant not found", &domain.Error{Class: domain.ErrDiscovery, HTTPStatus: 400}, false},
+		{"authority refused", &domain.Error{Class: domain.ErrInvalidInput}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := entraFixture(t, public+tenantA)
+			a := f.authority
+			realm := a.Realm()
+			claims := f.claimsFor(entraUID, "")
+			claims["iss"], claims["tid"], claims["oid"] = public+tenantA+"/v2.0", tenantA, entraUID
+			idt := domain.IDToken{HomeAccountID: entraID, Environment: a.Host, ClientID: testClient, Realm: realm, Secret: idToken(t, claims)}
+			at := f.accessToken("read", time.Hour)
+			at.HomeAccountID, at.Environment, at.Realm = entraID, a.Host, realm
+			acct := domain.Account{HomeAccountID: entraID, Environment: a.Host, Realm: realm, LocalAccountID: entraUID,
+				Username: "alice@a.example", AuthorityType: domain.AuthorityTypeMSSTS}
+			f.find(domain.CacheEntries{AccessTokens: []domain.AccessToken{at}, IDTokens: []domain.IDToken{idt}, Accounts: []domain.Account{acct}}).AnyTimes()
+			f.idp.EXPECT().Metadata(gomock.Any(), gomock.Any()).Return(domain.ProviderMetadata{}, tc.err).AnyTimes()
+			res, err := newSilent(t, f).Acquire(testContext(t), usecases.SilentRequest{Scopes: []string{"read"}, Account: acct})
+			if err != nil || res.AccessToken != "cached-at" {
+				t.Fatalf("Acquire = %q, %v; want the cached access token", string(res.AccessToken), err)
+			}
+			if served := res.IDTokenClaims != nil; served != tc.served {
+				t.Fatalf("claims served = %v with Metadata failing %v; want %v", served, tc.err.Class, tc.served)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package usecases
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/hexauth/hexauth/domain"
@@ -167,11 +168,13 @@ func (i *issuerOf) get(ctx context.Context, e *engine) (string, bool) {
 		meta, err := e.idp.Metadata(ctx, i.authority)
 		if err == nil {
 			i.issuer = meta.Issuer
-		} else if iss, ok := i.authority.IssuerWithoutDiscovery(); ok {
+		} else if iss, ok := i.authority.IssuerWithoutDiscovery(); ok && (errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrThrottled)) {
 			// The issuer the document would name is known without it (an OIDC issuer's
 			// URL; Entra's public cloud by tenant): a process that cannot reach the
 			// provider (an outage, a restart during one) still serves the cached ID
-			// token it would serve with the document, and no other.
+			// token it would serve with the document, and no other. Only then: a
+			// provider that answered (no such tenant, a refused document) or an
+			// authority the adapter refuses has no issuer to stand in for.
 			i.issuer = iss
 		} else {
 			e.log.DebugContext(ctx, "issuer unknown; no cached ID token served", "authority", i.authority.URL, domain.ErrorAttr(err))

@@ -26,8 +26,9 @@
 // (login.microsoftonline.com, login.windows.net, ...). Documents are cached for
 // Config.MetadataTTL and shared by every caller of one Provider; New makes no network
 // call. A failed fetch is remembered for 10 seconds (callers then get its error without a
-// request), and a discovery document whose refetch fails is still used for up to a week
-// past its time to live.
+// request), and a discovery document whose refetch gets no answer or is throttled (an
+// outage; not a 404 or a refused document) is still used for up to a week past its time
+// to live.
 //
 // # Where metadata may point
 //

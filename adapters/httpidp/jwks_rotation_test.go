@@ -1,6 +1,7 @@
 package httpidp_test
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -36,5 +37,35 @@ func TestProvider_VerifyIDTokenSignature_rotationRightAfterTheFirstFetch(t *test
 	}
 	if n := f.count("jwks"); n != 2 {
 		t.Errorf("got %d JWKS requests after unknown kids within a minute; want 2 (rate-limited)", n)
+	}
+}
+
+// A key set whose refetch for an unknown kid fails is the provider unavailable, not the
+// token bad, also while the cached set is within its time to live: the cached set was
+// just found not to hold the token's key, so answering with it calls a token signed with
+// a key the provider added (a rotation during the outage) invalid. Review 7: the failure
+// memory answered a failed fetch with the cached set whenever it was not past
+// ttl+staleIfError, which for a key set (staleIfError 0) is any fresh set.
+func TestProvider_VerifyIDTokenSignature_failedRefetchIsUnavailable(t *testing.T) {
+	keys := testKeys()
+	f := newFakeIdP(t)
+	f.setJWKS(jwksJSON(jwk{kid: "old", pub: &keys.rsa.PublicKey}))
+	clock := newFakeClock()
+	p := newProvider(t, testConfig(clock))
+	a := f.authority("", domain.AuthorityOIDC)
+	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
+		t.Fatalf("VerifyIDTokenSignature(old) = %v", err)
+	}
+	f.mu.Lock()
+	f.paths = map[string]http.HandlerFunc{"/jwks": func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}}
+	f.mu.Unlock()
+	clock.Advance(time.Second)
+	newToken := signJWT(t, "RS256", "new", keys.rsa2, idClaims())
+	wantOnly(t, p.VerifyIDTokenSignature(t.Context(), a, newToken), domain.ErrUnavailable)
+	// The cached set still verifies what it holds.
+	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
+		t.Fatalf("VerifyIDTokenSignature(old) during the outage = %v; want the cached set used", err)
 	}
 }

@@ -2,9 +2,11 @@ package httpidp
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/hexauth/hexauth/domain"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -13,11 +15,13 @@ import (
 // one URL share a single fetch. It is safe for concurrent use.
 //
 // A failed fetch is remembered for failureMemory: callers in that time get its error,
-// or the stale value (below), without a request. Without it, every caller during an outage — every silent
+// or the stale value (below), without a request (a throttling answer for no longer
+// than its Retry-After, whose time left each caller is told). Without it, every caller during an outage — every silent
 // cache hit checking a cached ID token's issuer — would wait through the adapter's
 // retries and send the provider more requests. With staleIfError, a value up to that
-// much past its time to live is returned when its refetch fails (a provider's
-// discovery document outlives an outage; a key set does not: a new key is not in it).
+// much past its time to live is returned when its refetch gets no answer or is
+// throttled (a provider's discovery document outlives an outage; a key set does not: a
+// new key is not in it).
 type ttlCache[V any] struct {
 	ttl          time.Duration
 	staleIfError time.Duration
@@ -32,10 +36,10 @@ type ttlEntry[V any] struct {
 	fetchedAt time.Time
 }
 
-// failedFetch is a fetch that failed: until when its error is remembered.
+// failedFetch is a fetch that failed, and when.
 type failedFetch struct {
-	err   error
-	until time.Time
+	err error
+	at  time.Time
 }
 
 // failureMemory is how long a failed fetch is remembered.
@@ -99,8 +103,8 @@ func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Tim
 func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.failures[key] = failedFetch{err: err, until: now.Add(failureMemory)}
-	if v, ok := c.staleLocked(key, now); ok {
+	c.failures[key] = failedFetch{err: err, at: now}
+	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil
 	}
 	var zero V
@@ -113,24 +117,45 @@ func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f, ok := c.failures[key]
-	if ok && !now.Before(f.until) {
+	// Forgotten too when the clock went back (Config.Clock need not be monotonic): an
+	// hour back must not keep the provider unasked for an hour.
+	if ok && (now.Sub(f.at) >= failureMemory || now.Before(f.at)) {
 		delete(c.failures, key)
 		ok = false
+	}
+	// An answer with a Retry-After is remembered as long as it asks (if shorter), and
+	// callers are told the time left: repeating the first wait for 10 s would refuse a
+	// caller that came back when told to, with the same wait again.
+	err := f.err
+	if de := (*domain.Error)(nil); ok && errors.As(err, &de) && de.RetryAfter > 0 {
+		if left := de.RetryAfter - now.Sub(f.at); left > 0 {
+			cp := *de
+			cp.RetryAfter = left
+			err = &cp
+		} else {
+			delete(c.failures, key)
+			ok = false
+		}
 	}
 	var zero V
 	if !ok {
 		return zero, nil, false
 	}
-	if v, ok := c.staleLocked(key, now); ok {
+	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil, true
 	}
-	return zero, f.err, true
+	return zero, err, true
 }
 
 // staleLocked returns the value of key when it is at most staleIfError past its time to
-// live at now. The caller holds mu.
-func (c *ttlCache[V]) staleLocked(key string, now time.Time) (V, bool) {
-	if e, ok := c.entries[key]; ok && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
+// live at now and its refetch failed with err for want of an answer (ErrUnavailable)
+// or by throttling: an outage. A provider that answered otherwise (a 404, a document
+// naming another issuer) has said the value is wrong. The caller holds mu. Without staleIfError nothing is served in place of a
+// failed fetch, not even a fresh value: a key set is refetched while fresh only because
+// it lacks a token's key, and answering with it would call that token bad.
+func (c *ttlCache[V]) staleLocked(key string, err error, now time.Time) (V, bool) {
+	outage := errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrThrottled)
+	if e, ok := c.entries[key]; ok && outage && c.staleIfError > 0 && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
 		return e.value, true
 	}
 	var zero V
