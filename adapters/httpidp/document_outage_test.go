@@ -16,10 +16,7 @@ import (
 // time — every silent cache hit — get the document without a request, instead of each
 // waiting through the retries.
 func TestProvider_Metadata_staleDocumentServedDuringAnOutage(t *testing.T) {
-	srv := newIDPTest(t)
-	clock := newFakeClock()
-	p := newProvider(t, testConfig(clock))
-	fetch := documentFetches[0].fetcher(t, p, srv)
+	srv, clock, fetch := newDocumentRig(t, documentFetches[0])
 	if err := fetch(); err != nil {
 		t.Fatalf("first Metadata = %v; want the document", err)
 	}
@@ -64,10 +61,7 @@ func TestProvider_Metadata_staleDocumentServedDuringAnOutage(t *testing.T) {
 func TestProvider_documentGET_failureRememberedBriefly(t *testing.T) {
 	for _, d := range documentFetches {
 		t.Run(string(d.endpoint), func(t *testing.T) {
-			srv := newIDPTest(t)
-			clock := newFakeClock()
-			p := newProvider(t, testConfig(clock))
-			fetch := d.fetcher(t, p, srv)
+			srv, clock, fetch := newDocumentRig(t, d)
 			srv.Script(idptest.Fault{Endpoint: d.endpoint, Status: 503, Times: -1})
 			wantOnly(t, fetch(), domain.ErrUnavailable)
 			tried := srv.EndpointRequests(d.endpoint)
@@ -89,10 +83,7 @@ func TestProvider_documentGET_failureRememberedBriefly(t *testing.T) {
 // with a key the provider added meanwhile is not in it, and the caller must see the
 // provider as unavailable, not the token as bad.
 func TestProvider_VerifyIDTokenSignature_noStaleKeySet(t *testing.T) {
-	srv := newIDPTest(t)
-	clock := newFakeClock()
-	p := newProvider(t, testConfig(clock))
-	fetch := documentFetches[1].fetcher(t, p, srv)
+	srv, clock, fetch := newDocumentRig(t, documentFetches[1])
 	if err := fetch(); err != nil {
 		t.Fatalf("first verification = %v; want it verified", err)
 	}
@@ -140,10 +131,7 @@ func metadataErr(p *httpidp.Provider, t *testing.T, a domain.Authority) error {
 
 // A throttled refetch is an outage too: the stale document is served.
 func TestProvider_Metadata_staleDocumentServedWhenThrottled(t *testing.T) {
-	srv := newIDPTest(t)
-	clock := newFakeClock()
-	p := newProvider(t, testConfig(clock))
-	fetch := documentFetches[0].fetcher(t, p, srv)
+	srv, clock, fetch := newDocumentRig(t, documentFetches[0])
 	if err := fetch(); err != nil {
 		t.Fatalf("first Metadata = %v; want the document", err)
 	}
@@ -160,10 +148,7 @@ func TestProvider_Metadata_staleDocumentServedWhenThrottled(t *testing.T) {
 func TestProvider_documentGET_failureForgottenWhenTheClockGoesBack(t *testing.T) {
 	for _, d := range documentFetches {
 		t.Run(string(d.endpoint), func(t *testing.T) {
-			srv := newIDPTest(t)
-			clock := newFakeClock()
-			p := newProvider(t, testConfig(clock))
-			fetch := d.fetcher(t, p, srv)
+			srv, clock, fetch := newDocumentRig(t, d)
 			srv.Script(idptest.Fault{Endpoint: d.endpoint, Status: 503, Times: -1})
 			wantOnly(t, fetch(), domain.ErrUnavailable)
 			srv.ClearFaults()
@@ -181,10 +166,7 @@ func TestProvider_documentGET_failureForgottenWhenTheClockGoesBack(t *testing.T)
 func TestProvider_documentGET_rememberedThrottlingKeepsItsRetryAfter(t *testing.T) {
 	for _, d := range documentFetches {
 		t.Run(string(d.endpoint), func(t *testing.T) {
-			srv := newIDPTest(t)
-			clock := newFakeClock()
-			p := newProvider(t, testConfig(clock))
-			fetch := d.fetcher(t, p, srv)
+			srv, clock, fetch := newDocumentRig(t, d)
 			srv.Script(idptest.Fault{Endpoint: d.endpoint, Status: 429, Times: -1, Header: http.Header{"Retry-After": {"4"}}})
 			if de := wantOnly(t, fetch(), domain.ErrThrottled); de.RetryAfter != 4*time.Second {
 				t.Fatalf("RetryAfter = %s; want 4s", de.RetryAfter)
@@ -200,4 +182,14 @@ func TestProvider_documentGET_rememberedThrottlingKeepsItsRetryAfter(t *testing.
 			}
 		})
 	}
+}
+
+// newDocumentRig returns the HTTP fake provider, the adapter's clock and a call that
+// makes a new adapter fetch d's document from it (documentFetch.fetcher).
+func newDocumentRig(t *testing.T, d documentFetch) (*idptest.Server, *fakeClock, func() error) {
+	t.Helper()
+	srv := newIDPTest(t)
+	clock := newFakeClock()
+	p := newProvider(t, testConfig(clock))
+	return srv, clock, d.fetcher(t, p, srv)
 }
