@@ -103,12 +103,34 @@ func (c *ttlCache[V]) fetch(ctx context.Context, key string, now func() time.Tim
 func (c *ttlCache[V]) fail(key string, err error, now time.Time) (V, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.failures[key] = failedFetch{err: err, at: now}
+	if _, known := c.failures[key]; !known && len(c.failures) >= maxRememberedFailures {
+		c.sweepFailuresLocked(now)
+	}
+	if _, known := c.failures[key]; known || len(c.failures) < maxRememberedFailures {
+		c.failures[key] = failedFetch{err: err, at: now}
+	}
 	if v, ok := c.staleLocked(key, err, now); ok {
 		return v, nil
 	}
 	var zero V
 	return zero, err
+}
+
+// maxRememberedFailures bounds the failed fetches remembered at once: an application
+// that makes an authority per tenant from its requests' input (WithTenantID) would
+// otherwise grow the map with every tenant that does not exist. Past the bound, the
+// failures no longer remembered are swept; if all are, a new one is not remembered (its
+// next call asks the provider again, as before failures were remembered).
+const maxRememberedFailures = 1024
+
+// sweepFailuresLocked forgets the failures no longer remembered at now. The caller
+// holds mu.
+func (c *ttlCache[V]) sweepFailuresLocked(now time.Time) {
+	for k, f := range c.failures {
+		if now.Sub(f.at) >= failureMemory || now.Before(f.at) {
+			delete(c.failures, k)
+		}
+	}
 }
 
 // failed returns, while a failure of key is remembered at now, what callers get: the
