@@ -70,16 +70,7 @@ func TestAccounts_removalByOneAppLeavesAnotherAppsAccountVisible(t *testing.T) {
 // still lists every entry; the log names the first few of each kind and counts the rest.
 func TestPublicClient_ImportCache_logIsBoundedByEntries(t *testing.T) {
 	ctx := testContext(t)
-	clock := memory.NewClock(exampleStart)
-	var logs bytes.Buffer
-	pc, err := app.NewPublicClient(ctx, app.Config{
-		ClientID: clientID, Authority: authority, IdentityProvider: newFake(clock), Clock: clock,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc, logs := newLoggedClient(t)
 	const n = 5000
 	var doc strings.Builder
 	doc.WriteString(`{"AccessToken": {`)
@@ -107,16 +98,7 @@ func TestPublicClient_ImportCache_logIsBoundedByEntries(t *testing.T) {
 // entry under a key of a megabyte made a log line of a megabyte.
 func TestPublicClient_ImportCache_logClipsLongKeys(t *testing.T) {
 	ctx := testContext(t)
-	clock := memory.NewClock(exampleStart)
-	var logs bytes.Buffer
-	pc, err := app.NewPublicClient(ctx, app.Config{
-		ClientID: clientID, Authority: authority, IdentityProvider: newFake(clock), Clock: clock,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	pc, logs := newLoggedClient(t)
 	key := strings.Repeat("k", 1<<20)
 	report, err := pc.ImportCache(ctx, strings.NewReader(`{"AccessToken": {"`+key+`": {"z": 1}}}`))
 	if err != nil || len(report.Skipped) != 1 || report.Skipped[0].Key != key {
@@ -130,4 +112,21 @@ func TestPublicClient_ImportCache_logClipsLongKeys(t *testing.T) {
 	if !strings.Contains(logs.String(), "key="+strings.Repeat("k", 200)+"…") {
 		t.Fatalf("the log does not name the clipped key:\n%.2000s", logs.String())
 	}
+}
+
+// newLoggedClient returns a public client on the in-memory fake provider whose log is
+// written, as text, to the buffer returned.
+func newLoggedClient(t *testing.T) (*app.PublicClient, *bytes.Buffer) {
+	t.Helper()
+	clock := memory.NewClock(exampleStart)
+	logs := new(bytes.Buffer)
+	pc, err := app.NewPublicClient(testContext(t), app.Config{
+		ClientID: clientID, Authority: authority, IdentityProvider: newFake(clock), Clock: clock,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc, logs
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexauth/hexauth/adapters/httpidp"
 	"github.com/hexauth/hexauth/domain"
 )
 
@@ -13,15 +14,7 @@ import (
 // keys), and the first ID token under the new kid was refused for a whole
 // JWKSRefetchInterval, because the ordinary fetch counted as the rate-limited refetch.
 func TestProvider_VerifyIDTokenSignature_rotationRightAfterTheFirstFetch(t *testing.T) {
-	keys := testKeys()
-	f := newFakeIdP(t)
-	f.setJWKS(jwksJSON(jwk{kid: "old", pub: &keys.rsa.PublicKey}))
-	clock := newFakeClock()
-	p := newProvider(t, testConfig(clock))
-	a := f.authority("", domain.AuthorityOIDC)
-	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
-		t.Fatalf("VerifyIDTokenSignature(old) = %v", err)
-	}
+	keys, f, clock, p, a := newRotationRig(t)
 	f.setJWKS(jwksJSON(jwk{kid: "new", pub: &keys.rsa2.PublicKey}))
 	clock.Advance(time.Second)
 	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "new", keys.rsa2, idClaims())); err != nil {
@@ -47,15 +40,7 @@ func TestProvider_VerifyIDTokenSignature_rotationRightAfterTheFirstFetch(t *test
 // memory answered a failed fetch with the cached set whenever it was not past
 // ttl+staleIfError, which for a key set (staleIfError 0) is any fresh set.
 func TestProvider_VerifyIDTokenSignature_failedRefetchIsUnavailable(t *testing.T) {
-	keys := testKeys()
-	f := newFakeIdP(t)
-	f.setJWKS(jwksJSON(jwk{kid: "old", pub: &keys.rsa.PublicKey}))
-	clock := newFakeClock()
-	p := newProvider(t, testConfig(clock))
-	a := f.authority("", domain.AuthorityOIDC)
-	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
-		t.Fatalf("VerifyIDTokenSignature(old) = %v", err)
-	}
+	keys, f, clock, p, a := newRotationRig(t)
 	f.mu.Lock()
 	f.paths = map[string]http.HandlerFunc{"/jwks": func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -68,4 +53,21 @@ func TestProvider_VerifyIDTokenSignature_failedRefetchIsUnavailable(t *testing.T
 	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
 		t.Fatalf("VerifyIDTokenSignature(old) during the outage = %v; want the cached set used", err)
 	}
+}
+
+// newRotationRig returns a fake provider serving one RSA key "old", the adapter's clock,
+// an adapter that has verified a token signed with it (its key set fetched once), and
+// the authority.
+func newRotationRig(t *testing.T) (keyMaterial, *fakeIdP, *fakeClock, *httpidp.Provider, domain.Authority) {
+	t.Helper()
+	keys := testKeys()
+	f := newFakeIdP(t)
+	f.setJWKS(jwksJSON(jwk{kid: "old", pub: &keys.rsa.PublicKey}))
+	clock := newFakeClock()
+	p := newProvider(t, testConfig(clock))
+	a := f.authority("", domain.AuthorityOIDC)
+	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
+		t.Fatalf("VerifyIDTokenSignature(old) = %v", err)
+	}
+	return keys, f, clock, p, a
 }
