@@ -32,6 +32,16 @@ type sealedEntry struct {
 	fields [6]string // version 3's: the entry's kind and identity fields (KeyFields), or a foreign section's kind and name
 }
 
+// keyAmbiguous reports whether a version-2 value sealed for another entry could open as
+// this one. Version 2 bound the dash-joined key; a query fixes the environment and the
+// client, so one key reads as two entries when a realm or a target holds a dash (realm
+// "a" with target "b-c", realm "a-b" with target "c"). A home account id could shift
+// only if another field held "-<environment>-<kind>-<client>-" whole, which no
+// provider's tenant or scope does. (A foreign section's fields are its kind and name.)
+func (e sealedEntry) keyAmbiguous() bool {
+	return strings.Contains(e.fields[4], "-") || strings.Contains(e.fields[5], "-")
+}
+
 func accessTokenEntry(t domain.AccessToken) sealedEntry {
 	return sealedEntry{key: t.Key(), fields: t.KeyFields()}
 }
@@ -74,11 +84,15 @@ type SealOption func(*sealedStore)
 // RequireSealed makes SealedStore refuse what a database writer without the key could
 // plant or move: a secret without the sealed prefix (which SealedStore otherwise reads
 // as written before sealing was turned on) and a version-1 value (bound to its entry
-// but not to its partition). Each is a cache miss, logged by key. Turn it on once every
-// row of the cache has been written since sealing (version 2 or 3): re-import an export,
-// or let every account refresh. Version-2 values still open under it (refusing them
-// would sign out every user of a cache sealed before version 3); re-importing an export
-// seals every row as version 3.
+// but not to its partition), and a version-2 value whose entry's realm or target holds a
+// dash (version 2 bound the dash-joined key, which such an entry shares with another:
+// sealedEntry.keyAmbiguous). Each is a cache miss, logged by key. Turn it on once every
+// row of the cache has been written since sealing: re-import an export, or let every
+// account refresh. The other version-2 values still open: refusing them all would sign
+// out every user of a cache sealed before version 3, while refusing these costs a
+// refresh (an Entra tenant's access and ID tokens: the refresh token, of realm "", opens)
+// or, for an issuer realm with a dash, one sign-in. Re-importing an export seals every
+// row as version 3.
 func RequireSealed() SealOption { return func(s *sealedStore) { s.strict = true } }
 
 type sealedStore struct {
@@ -138,6 +152,10 @@ func (s *sealedStore) open(ctx context.Context, secret domain.Secret, partition 
 	if v, ok := strings.CutPrefix(string(secret), sealedPrefix); ok {
 		secret, ad = domain.Secret(v), sealADv3(partition, e)
 	} else if v, ok := strings.CutPrefix(string(secret), sealedPrefixV2); ok {
+		if s.strict && e.keyAmbiguous() {
+			s.log.WarnContext(ctx, "version-2 sealed entry whose key has two readings; treated as a miss (RequireSealed)", "key", e.key)
+			return "", false
+		}
 		secret, ad = domain.Secret(v), sealADv2(partition, e.key)
 	} else if secret == "" {
 		return "", true

@@ -435,16 +435,12 @@ func TestSealedStore_version2ValuesOpenAndAreResealedOnWrite(t *testing.T) {
 	}
 }
 
-// Probe (review 7; skipped, needs a decision): version 2 still opens under
-// RequireSealed, so the move version 3 closes stays open for every row not yet
-// rewritten, and for any version-2 row a database writer kept (a backup): sealed for
-// realm acme and target admin-api, it opens in realm acme-admin for target api. There is
-// no option that refuses version 2 (RequireSealed refuses only unsealed and version-1
-// values). Decide: an option (say RequireSealedV3, for caches fully re-imported), or
-// refuse a version-2 value whose entry's realm or target holds a dash (the only rows
-// whose key is ambiguous), at the cost of signing those users out once.
+// Version 2 bound the dash-joined key, so a row sealed for realm acme and target
+// admin-api opened in realm acme-admin for target api (review 7). Under RequireSealed a
+// version-2 value opens only where its entry's key has one reading: no dash in the realm
+// or target. Without RequireSealed every version-2 value still opens (the compatibility
+// the option exists to give up).
 func TestSealedStore_requireSealed_version2RowMovedAcrossKeyFields(t *testing.T) {
-	t.Skip("needs a decision: version 2 opens under RequireSealed (see the comment)")
 	ctx := t.Context()
 	sealer, err := aesgcm.New(bytes.Repeat([]byte{9}, aesgcm.KeySize))
 	if err != nil {
@@ -475,6 +471,46 @@ func TestSealedStore_requireSealed_version2RowMovedAcrossKeyFields(t *testing.T)
 	for _, t2 := range got.AccessTokens {
 		if t2.Secret == at.Secret {
 			t.Errorf("under RequireSealed, a version-2 token of realm acme for admin-api opens in realm acme-admin for api (%s)", t2.Key())
+		}
+	}
+
+	// The rule's edges: a version-2 value whose realm and target hold no dash still opens
+	// under RequireSealed (refusing every version-2 value would sign everyone out), and
+	// without RequireSealed a version-2 value opens whatever its fields.
+	plain, dashedRealm := at, at
+	plain.Realm, plain.Target = "realms/acme", "api"
+	dashedRealm.Realm, dashedRealm.Target = "realms/acme-admin", "api" // sealed in its own place this time
+	for _, c := range []struct {
+		name   string
+		entry  domain.AccessToken
+		strict bool
+		opens  bool
+	}{
+		{"no dash, RequireSealed", plain, true, true},
+		{"dash in the target, RequireSealed", at, true, false},
+		{"dash in the realm, RequireSealed", dashedRealm, true, false},
+		{"dash in the target, without RequireSealed", at, false, true},
+	} {
+		b, err := sealer.Seal([]byte(c.entry.Secret), []byte("hexauth-sealed:v2\x00"+"1\x00p\x00"+c.entry.Key()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := c.entry
+		stored.Secret = domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
+		sealed, raw := newSealed(t, 9)
+		if c.strict {
+			sealed, raw = newStrictSealed(t, 9)
+		}
+		if err := raw.Import(ctx, "p", domain.CacheSnapshot{AccessTokens: []domain.AccessToken{stored}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sealed.Export(ctx, "p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := len(got.AccessTokens) == 1 && got.AccessTokens[0].Secret == c.entry.Secret
+		if opened != c.opens {
+			t.Errorf("%s: version-2 value of %s opened = %v; want %v", c.name, c.entry.Key(), opened, c.opens)
 		}
 	}
 }
