@@ -45,7 +45,7 @@ func BenchmarkFindHit(b *testing.B) {
 		ctx := context.Background()
 		s := openStore(b, sqlite.Config{Path: filepath.Join(b.TempDir(), "hit.db")})
 		homes := loadHitAccounts(b, s, n)
-		hit := func(b *testing.B, i int) {
+		hit := func(b *testing.B, ctx context.Context, i int) {
 			q := domain.CacheQuery{Partition: "bench", HomeAccountID: homes[(i*7919)%len(homes)],
 				Environments: []string{hitBenchEnv}, ClientID: hitBenchClient}
 			got, err := s.FindHit(ctx, q)
@@ -54,12 +54,14 @@ func BenchmarkFindHit(b *testing.B) {
 					q.HomeAccountID, len(got.AccessTokens), len(got.IDTokens), len(got.Accounts), err)
 			}
 		}
-		run := func(b *testing.B) {
+		var runCtx func(b *testing.B, ctx context.Context)
+		run := func(b *testing.B) { runCtx(b, ctx) }
+		runCtx = func(b *testing.B, ctx context.Context) {
 			b.ReportAllocs()
 			start := rusage()
 			i := 0
 			for b.Loop() {
-				hit(b, i)
+				hit(b, ctx, i)
 				i++
 			}
 			end := rusage()
@@ -68,9 +70,16 @@ func BenchmarkFindHit(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("first/accounts=%d", n), run)
 		for i := range homes {
-			hit(b, i)
+			hit(b, ctx, i)
 		}
 		b.Run(fmt.Sprintf("warm/accounts=%d", n), run)
+		// A request's context can be cancelled (an HTTP handler's r.Context()), and the
+		// driver watches such a context for the length of each statement.
+		b.Run(fmt.Sprintf("warm-cancellable/accounts=%d", n), func(b *testing.B) {
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			runCtx(b, ctx)
+		})
 		if err := s.Close(); err != nil {
 			b.Errorf("Close() = %v; want nil", err)
 		}
