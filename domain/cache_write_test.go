@@ -66,7 +66,7 @@ func dump(w domain.CacheWrite) string {
 		Account            *domain.Account
 		AppMetadata        *domain.AppMetadata
 		Partition          string
-		DeleteAccessTokens []string
+		DeleteAccessTokens [][6]string
 	}
 	b, _ := json.MarshalIndent(view{w.AccessToken, w.RefreshToken, w.IDToken, w.Account, w.AppMetadata, w.Partition, w.DeleteAccessTokens}, "", " ")
 	return string(b)
@@ -220,9 +220,9 @@ func TestBuildCacheWrite_supersession(t *testing.T) {
 			if err != nil {
 				t.Fatalf("BuildCacheWrite error = %v; want nil", err)
 			}
-			var want []string
+			var want [][6]string
 			if tt.deleted {
-				want = []string{tt.old.Key()}
+				want = [][6]string{tt.old.KeyFields()}
 			}
 			if !slices.Equal(w.DeleteAccessTokens, want) {
 				t.Errorf("DeleteAccessTokens = %q; want %q (new key %q)", w.DeleteAccessTokens, want, w.AccessToken.Key())
