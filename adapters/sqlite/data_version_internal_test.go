@@ -137,4 +137,3 @@ func TestDataVersion_replacedConnectionReadsAsAChange(t *testing.T) {
 		t.Errorf("DataVersion with no commit since = %d, %v; want %d again (a stable connection reads a stable value)", v4, err, v3)
 	}
 }
-
