@@ -51,6 +51,9 @@ func testCollidingAccessTokens(t *testing.T, s ports.CacheStore) {
 	mustWrite(t, s, w)
 	sameEntries(t, "Find after Write("+describeWrite(w)+")", "access token", mustFind(t, s, a.query()).AccessTokens, []domain.AccessToken{atA3, atB})
 	sameEntries(t, "Export", "access token", mustExport(t, s, "p").AccessTokens, []domain.AccessToken{atA3, atB})
+
+	mustImport(t, s, "q", domain.CacheSnapshot{AccessTokens: []domain.AccessToken{atA, atB}})
+	sameEntries(t, "Export after importing both", "access token", mustExport(t, s, "q").AccessTokens, []domain.AccessToken{atA, atB})
 }
 
 // testCollidingHomes: subject "x" on host "y-z.example" and subject "x-y" on host
@@ -76,6 +79,10 @@ func testCollidingHomes(t *testing.T, s ports.CacheStore) {
 	if got := mustFind(t, s, qx); len(got.AccessTokens)+len(got.RefreshTokens)+len(got.IDTokens)+len(got.Accounts) != 0 {
 		t.Errorf(`Find("x") after its removal = %s; want nothing`, describeSnapshot(got.Snapshot()))
 	}
+
+	// An import of both accounts at once keeps both too.
+	mustImport(t, s, "q", snapshotOf(wx, wxy))
+	sameSnapshot(t, "Export after importing both", mustExport(t, s, "q"), snapshotOf(wx, wxy))
 }
 
 // testCollidingClients: one account's ID tokens of client "c-1" in realm "r" and of
@@ -105,8 +112,11 @@ func testCollidingClients(t *testing.T, s ports.CacheStore) {
 	sameEntries(t, "Find", "account", got.Accounts, []domain.Account{acctA, acctB})
 	sameEntries(t, "Find(client c-1)", "app metadata", got.AppMetadata, []domain.AppMetadata{mdA})
 	sameEntries(t, "Find(client 1)", "app metadata", mustFind(t, s, domain.CacheQuery{Partition: "p", HomeAccountID: "sub-1", ClientID: "1"}).AppMetadata, []domain.AppMetadata{mdB})
-	sameSnapshot(t, "Export", mustExport(t, s, "p"), domain.CacheSnapshot{IDTokens: []domain.IDToken{idA, idB},
-		Accounts: []domain.Account{acctA, acctB}, AppMetadata: []domain.AppMetadata{mdA, mdB}})
+	both := domain.CacheSnapshot{IDTokens: []domain.IDToken{idA, idB}, Accounts: []domain.Account{acctA, acctB},
+		AppMetadata: []domain.AppMetadata{mdA, mdB}}
+	sameSnapshot(t, "Export", mustExport(t, s, "p"), both)
+	mustImport(t, s, "q", both)
+	sameSnapshot(t, "Export after importing both", mustExport(t, s, "q"), both)
 
 	mustRemove(t, s, domain.AccountRemoval{Partition: "p", HomeAccountID: "sub-1", ClientID: "c-1", Environments: []string{"h.example", "idp.example"}})
 	got = mustFind(t, s, a.query())
