@@ -58,3 +58,23 @@ func TestRefreshConflicts_aliasAndOwnKey(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshConflicts_collidingKeyIsAnotherToken: a stored refresh token of subject
+// "x-y" on host "z.example" shares its key with the document's token of subject "x" on
+// "y-z.example"; it is another person's, so the document's token neither conflicts with
+// it nor records its secret as spent.
+func TestRefreshConflicts_collidingKeyIsAnotherToken(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	stored := domain.RefreshToken{HomeAccountID: "x-y", Environment: "z.example", ClientID: "app", Secret: "theirs", CachedAt: t0}
+	doc := []domain.RefreshToken{{HomeAccountID: "x", Environment: "y-z.example", ClientID: "app", Secret: "mine", CachedAt: t0}}
+	if stored.Key() != doc[0].Key() {
+		t.Fatalf("fixture: keys %q and %q; want one", stored.Key(), doc[0].Key())
+	}
+	kept, got := refreshConflicts([]domain.RefreshToken{stored}, doc, t0.Add(time.Hour))
+	if len(got) != 0 {
+		t.Errorf("conflicts = %v; want none", got)
+	}
+	if len(kept) != 1 || kept[0].Supersedes(stored.Secret) {
+		t.Errorf("kept %d tokens, the document's recording the other person's token as spent: %v; want 1, recording nothing", len(kept), len(kept) == 1 && kept[0].Supersedes(stored.Secret))
+	}
+}

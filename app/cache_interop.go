@@ -135,8 +135,9 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 // refreshConflicts lists the imported refresh tokens that meet a stored one of another
 // secret and the same identity, and settles their order (imported is changed in place).
 //
-// Of the same key the store keeps one: the imported one unless the stored one is newer,
-// to the second (the ordering of ports.CacheStore.Write).
+// Of the same identity (KeyFields: two keys may collide) the store keeps one: the
+// imported one unless the stored one is newer, to the second (the ordering of
+// ports.CacheStore.Write).
 //
 // Under an alias host of one cloud (same account, client and issuer realm, another
 // environment) the keys differ and the store keeps both; silent redeems the newer first
@@ -155,10 +156,10 @@ func importDocument(ctx context.Context, in documentImport, r io.Reader) (CacheR
 // It returns the tokens to import. It reads the store as it was just before the import;
 // a flow that wrote in between is not reflected.
 func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) ([]domain.RefreshToken, []msalcache.Conflict) {
-	byKey := make(map[string]domain.RefreshToken, len(stored))
+	byKey := make(map[[6]string]domain.RefreshToken, len(stored)) // by KeyFields: keys may collide
 	byID := make(map[string][]domain.RefreshToken, len(stored))
 	for _, t := range stored {
-		byKey[t.Key()] = t
+		byKey[t.KeyFields()] = t
 		byID[refreshIdentity(t)] = append(byID[refreshIdentity(t)], t)
 	}
 	var out []msalcache.Conflict
@@ -169,7 +170,7 @@ func refreshConflicts(stored, imported []domain.RefreshToken, now time.Time) ([]
 			out = append(out, c)
 			continue
 		}
-		old, twin := byKey[t.Key()]
+		old, twin := byKey[t.KeyFields()]
 		twin = twin && old.Secret != t.Secret
 		// Alias first: it may date the document's token earlier, which the resolution
 		// of its own key must then reflect.
@@ -199,7 +200,7 @@ func spentConflict(t domain.RefreshToken, same []domain.RefreshToken) (msalcache
 	for _, s := range same {
 		if s.Supersedes(t.Secret) {
 			c := msalcache.Conflict{Section: msalcache.SectionRefreshToken, Key: t.Key(), Resolution: msalcache.ResolutionSpent}
-			if s.Key() != t.Key() {
+			if s.KeyFields() != t.KeyFields() {
 				c.StoredKey = s.Key()
 			}
 			return c, true
@@ -216,7 +217,7 @@ func spentConflict(t domain.RefreshToken, same []domain.RefreshToken) (msalcache
 func aliasConflict(t *domain.RefreshToken, same []domain.RefreshToken, old domain.RefreshToken, twin bool, now time.Time) (msalcache.Conflict, bool) {
 	var alias *domain.RefreshToken
 	for j, s := range same {
-		if s.Key() != t.Key() && s.Secret != t.Secret && (alias == nil || s.CachedAt.After(alias.CachedAt)) {
+		if s.KeyFields() != t.KeyFields() && s.Secret != t.Secret && (alias == nil || s.CachedAt.After(alias.CachedAt)) {
 			alias = &same[j]
 		}
 	}

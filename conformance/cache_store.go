@@ -55,6 +55,7 @@ func TestCacheStore(t *testing.T, f Features, newStore func(t *testing.T) ports.
 		{"RemoveAccount", removeAccountCases()},
 		{"EnvironmentAliases", aliasCases()},
 		{"Identity", identityCases()},
+		{"KeyCollisions", collisionCases()},
 		{"PartitionIsolation", partitionCases()},
 		{"Concurrency", concurrencyCases()},
 		{"RefreshLock", refreshLockCases()},

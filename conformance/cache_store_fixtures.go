@@ -177,33 +177,37 @@ func show(v any) string {
 	return fmt.Sprintf("%q", fmt.Sprint(v))
 }
 
-// keyer is an entry of the unified cache.
-type keyer interface{ Key() string }
+// keyer is an entry of the unified cache: entries are one entry when their KeyFields
+// are equal (their keys may collide); Key names them in messages.
+type keyer interface {
+	Key() string
+	KeyFields() [6]string
+}
 
 // sameEntries reports, through t, every difference between the entries got and want
-// of one kind, matched by key in any order. call names the call that returned got.
+// of one kind, matched by KeyFields in any order. call names the call that returned got.
 func sameEntries[E keyer](t *testing.T, call, kind string, got, want []E) {
 	t.Helper()
-	byKey := map[string]E{}
+	byID := map[[6]string]E{}
 	for _, g := range got {
-		if _, dup := byKey[g.Key()]; dup {
-			t.Errorf("%s returned %s %s twice; want each key once", call, kind, g.Key())
+		if _, dup := byID[g.KeyFields()]; dup {
+			t.Errorf("%s returned %s %s twice; want each entry once", call, kind, g.Key())
 		}
-		byKey[g.Key()] = g
+		byID[g.KeyFields()] = g
 	}
 	for _, w := range want {
-		g, ok := byKey[w.Key()]
+		g, ok := byID[w.KeyFields()]
 		if !ok {
-			t.Errorf("%s is missing %s %s", call, kind, w.Key())
+			t.Errorf("%s is missing %s %s (fields %q)", call, kind, w.Key(), w.KeyFields())
 			continue
 		}
-		delete(byKey, w.Key())
+		delete(byID, w.KeyFields())
 		for _, d := range diffEntry(g, w) {
 			t.Errorf("%s returned %s %s with %s", call, kind, w.Key(), d)
 		}
 	}
-	for k := range byKey {
-		t.Errorf("%s returned unexpected %s %s", call, kind, k)
+	for _, g := range byID {
+		t.Errorf("%s returned unexpected %s %s (fields %q)", call, kind, g.Key(), g.KeyFields())
 	}
 }
 

@@ -35,7 +35,7 @@ func partitionCases() []storeCase {
 		{"DeleteAccessTokens", func(t *testing.T, s ports.CacheStore) {
 			mustWrite(t, s, inZero.write("zero"))
 			at := inTenant.accessToken("read write", "tenant")
-			w := domain.CacheWrite{Partition: inTenant.partition, DeleteAccessTokens: []string{at.Key()}}
+			w := domain.CacheWrite{Partition: inTenant.partition, DeleteAccessTokens: [][6]string{at.KeyFields()}}
 			mustWrite(t, s, w)
 			got := mustFind(t, s, inZero.query())
 			sameEntries(t, fmt.Sprintf("Find(%+v) after Write(%s) in another partition", inZero.query(), describeWrite(w)), "access token",

@@ -28,7 +28,7 @@ func richSnapshot() domain.CacheSnapshot {
 	return dedupe(s)
 }
 
-// dedupe keeps the last entry of each key, as an import would.
+// dedupe keeps the last of the entries of equal KeyFields, as an import would.
 func dedupe(s domain.CacheSnapshot) domain.CacheSnapshot {
 	return domain.CacheSnapshot{
 		AccessTokens: lastByKey(s.AccessTokens), RefreshTokens: lastByKey(s.RefreshTokens),
@@ -37,14 +37,14 @@ func dedupe(s domain.CacheSnapshot) domain.CacheSnapshot {
 }
 
 func lastByKey[E keyer](in []E) []E {
-	at := map[string]int{}
+	at := map[[6]string]int{}
 	var out []E
 	for _, e := range in {
-		if i, ok := at[e.Key()]; ok {
+		if i, ok := at[e.KeyFields()]; ok {
 			out[i] = e
 			continue
 		}
-		at[e.Key()] = len(out)
+		at[e.KeyFields()] = len(out)
 		out = append(out, e)
 	}
 	return out

@@ -25,7 +25,7 @@ func writeCases() []storeCase {
 			a := who{partition: "p", home: "h", env: "login.example.com", realm: "r", client: "c"}
 			at := a.accessToken("read", "old")
 			mustWrite(t, s, domain.CacheWrite{Partition: "p", AccessToken: &at})
-			w := domain.CacheWrite{Partition: "p", DeleteAccessTokens: []string{at.Key()}}
+			w := domain.CacheWrite{Partition: "p", DeleteAccessTokens: [][6]string{at.KeyFields()}}
 			mustWrite(t, s, w)
 			if got := mustFind(t, s, a.query()); len(got.AccessTokens) != 0 {
 				t.Errorf("Find after Write(%s) returned %d access tokens; want 0", describeWrite(w), len(got.AccessTokens))
@@ -45,7 +45,7 @@ func seedForAtomicity(t *testing.T, s ports.CacheStore) (domain.CacheSnapshot, d
 	w := a.write("new")
 	at := a.accessToken("read write extra", "new")
 	w.AccessToken = &at
-	w.DeleteAccessTokens = []string{seed.AccessToken.Key()}
+	w.DeleteAccessTokens = [][6]string{seed.AccessToken.KeyFields()}
 	w.RefreshToken.CachedAt = base.Add(time.Minute)
 	w.Account.Name = "New name"
 	w.AppMetadata.FamilyID = ""
@@ -91,17 +91,20 @@ func testWriteRefusedLandsNothing(t *testing.T, s ports.CacheStore) {
 func testWriteDeletesListed(t *testing.T, s ports.CacheStore) {
 	a := who{partition: "p", home: "h", env: "login.example.com", realm: "r", client: "c"}
 	b := who{partition: "p", home: "other", env: "login.example.com", realm: "r", client: "c"}
-	var keys []string
+	var keys [][6]string
 	for _, target := range []string{"a", "b", "c"} {
 		at := a.accessToken(target, target)
 		mustWrite(t, s, domain.CacheWrite{Partition: "p", AccessToken: &at})
-		keys = append(keys, at.Key())
+		keys = append(keys, at.KeyFields())
 	}
 	otherA, otherB := b.accessToken("a", "other-a"), b.accessToken("b", "other-b")
 	mustWrite(t, s, domain.CacheWrite{Partition: "p", AccessToken: &otherA})
 	mustWrite(t, s, domain.CacheWrite{Partition: "p", AccessToken: &otherB})
 	at := a.accessToken("a b d", "new")
-	w := domain.CacheWrite{Partition: "p", AccessToken: &at, DeleteAccessTokens: []string{keys[0], keys[1], otherB.Key(), "no-such-key"}}
+	w := domain.CacheWrite{Partition: "p", AccessToken: &at, DeleteAccessTokens: [][6]string{keys[0], keys[1], otherB.KeyFields(),
+		{"accesstoken", "nobody", "login.example.com", "c", "r", "c"},
+		{"idtoken", keys[2][1], keys[2][2], keys[2][3], keys[2][4], keys[2][5]}, // not an access token's: kept
+	}}
 	mustWrite(t, s, w)
 	call := fmt.Sprintf("Find(%+v) after Write(%s)", a.query(), describeWrite(w))
 	kept := a.accessToken("c", "c")

@@ -3,7 +3,6 @@ package domain
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 )
 
 // ChangeKeyLen is the length of a ChangeKey: 32 hexadecimal digits.
@@ -53,16 +52,15 @@ func (w CacheWrite) ChangedAccounts() (accounts []string, all bool) {
 	if w.Account != nil {
 		add(w.Account.HomeAccountID)
 	}
-	// Supersession deletes access tokens of the written token's account, on its host:
-	// their keys start with <folded home account id>-<environment>-accesstoken-
-	// (credentialKey). Any other key may belong to another account.
+	// Supersession deletes access tokens of the written token's account; a deletion
+	// naming another account's token (a caller's own write) may change any account.
 	if len(w.DeleteAccessTokens) > 0 {
 		if w.AccessToken == nil {
 			return nil, true
 		}
-		prefix := FoldHomeAccountID(w.AccessToken.HomeAccountID) + "-" + strings.ToLower(w.AccessToken.Environment) + "-accesstoken-"
-		for _, k := range w.DeleteAccessTokens {
-			if !strings.HasPrefix(k, prefix) {
+		home := FoldHomeAccountID(w.AccessToken.HomeAccountID)
+		for _, f := range w.DeleteAccessTokens {
+			if f[1] != home {
 				return nil, true
 			}
 		}

@@ -40,6 +40,10 @@ func TestCacheWrite_ChangedAccounts(t *testing.T) {
 	other.HomeAccountID = "Alice-x"
 	otherHost := at
 	otherHost.Environment = "login.other.com"
+	// Keys join fields with unescaped dashes: this token's key starts as other's does
+	// ("Alice-x-login.example.com-accesstoken-"), yet other is another account's.
+	collides := at
+	collides.Environment = "x-login.example.com"
 	for _, tt := range []struct {
 		name    string
 		w       domain.CacheWrite
@@ -47,10 +51,11 @@ func TestCacheWrite_ChangedAccounts(t *testing.T) {
 		wantAll bool
 	}{
 		{"the written account", domain.CacheWrite{AccessToken: &at, Account: &domain.Account{HomeAccountID: "Alice"}}, []string{"Alice"}, false},
-		{"superseding its own token", domain.CacheWrite{AccessToken: &at, DeleteAccessTokens: []string{own.Key()}}, []string{"Alice"}, false},
-		{"superseding another account's token (its id extends this one's)", domain.CacheWrite{AccessToken: &at, DeleteAccessTokens: []string{other.Key()}}, nil, true},
-		{"superseding a token on another host", domain.CacheWrite{AccessToken: &at, DeleteAccessTokens: []string{otherHost.Key()}}, nil, true},
-		{"deleting with no access token written", domain.CacheWrite{Account: &domain.Account{HomeAccountID: "Alice"}, DeleteAccessTokens: []string{own.Key()}}, nil, true},
+		{"superseding its own token", domain.CacheWrite{AccessToken: &at, DeleteAccessTokens: [][6]string{own.KeyFields()}}, []string{"Alice"}, false},
+		{"superseding another account's token (its id extends this one's)", domain.CacheWrite{AccessToken: &at, DeleteAccessTokens: [][6]string{other.KeyFields()}}, nil, true},
+		{"superseding the account's token on another host", domain.CacheWrite{AccessToken: &at, DeleteAccessTokens: [][6]string{otherHost.KeyFields()}}, []string{"Alice"}, false},
+		{"deleting another account's token whose key has this one's prefix", domain.CacheWrite{AccessToken: &collides, DeleteAccessTokens: [][6]string{other.KeyFields()}}, nil, true},
+		{"deleting with no access token written", domain.CacheWrite{Account: &domain.Account{HomeAccountID: "Alice"}, DeleteAccessTokens: [][6]string{own.KeyFields()}}, nil, true},
 		{"two accounts", domain.CacheWrite{AccessToken: &at, IDToken: &domain.IDToken{HomeAccountID: "Bob"}}, []string{"Alice", "Bob"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

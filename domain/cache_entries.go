@@ -102,7 +102,10 @@ func credentialKey(home, env, kind, client, realm, target string) string {
 // KeyFields returns what Key joins, each field folded as Key folds it: the entry's
 // kind (as in the key), home account id, environment, client id, realm and target. Key
 // joins them with unescaped dashes, so two entries can share a key (realm "a" with
-// target "b-c", realm "a-b" with target "c"); the fields cannot be confused.
+// target "b-c", realm "a-b" with target "c"; a home account id, an OIDC sub, may hold
+// dashes too); the fields cannot be confused. Two entries are one entry exactly when
+// their KeyFields are equal: stores, deletions and locks go by them, and Key is only
+// MSAL's name of an entry in a document and in logs.
 func (t AccessToken) KeyFields() [6]string {
 	return credentialKeyFields(t.HomeAccountID, t.Environment, "accesstoken", t.ClientID, t.Realm, t.Target)
 }
@@ -115,6 +118,20 @@ func (t RefreshToken) KeyFields() [6]string {
 // KeyFields returns what Key joins (AccessToken.KeyFields), the target empty.
 func (t IDToken) KeyFields() [6]string {
 	return credentialKeyFields(t.HomeAccountID, t.Environment, "idtoken", t.ClientID, t.Realm, "")
+}
+
+// KeyFields returns the fields Key joins, folded as Key folds them, in the layout of
+// AccessToken.KeyFields: kind "account", home account id, environment, an empty client
+// id, realm and an empty target.
+func (a Account) KeyFields() [6]string {
+	return [6]string{"account", FoldHomeAccountID(a.HomeAccountID), strings.ToLower(a.Environment), "", a.Realm, ""}
+}
+
+// KeyFields returns the fields Key joins, folded as Key folds them, in the layout of
+// AccessToken.KeyFields: kind "appmetadata", an empty home account id, environment,
+// client id, and an empty realm and target.
+func (m AppMetadata) KeyFields() [6]string {
+	return [6]string{"appmetadata", "", strings.ToLower(m.Environment), strings.ToLower(m.ClientID), "", ""}
 }
 
 func credentialKeyFields(home, env, kind, client, realm, target string) [6]string {

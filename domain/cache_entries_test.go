@@ -197,6 +197,31 @@ func TestRefreshLockKey_String_distinguishesFields(t *testing.T) {
 	}
 }
 
+// TestRefreshLockKey_String_separatorInAField: a partition and an OIDC sub are caller
+// text and may hold the separator byte; two keys that differ in any field are still two
+// locks, and a key without it keeps the form earlier versions use.
+func TestRefreshLockKey_String_separatorInAField(t *testing.T) {
+	const env = "idp.example.com"
+	keys := []domain.RefreshLockKey{
+		{Partition: "a\x1fb", HomeAccountID: "c", Environment: env},
+		{Partition: "a", HomeAccountID: "b\x1fc", Environment: env},
+		{Partition: "a", HomeAccountID: "b", Environment: env, Realm: "\x1f\x1f\x1fc"},
+		{Partition: "a", HomeAccountID: "b", Environment: "c", ClientID: "", Realm: "\x1f"},
+		{Partition: "a", HomeAccountID: "b\x1f" + env + "\x1f\x1f\x1f", Environment: env},
+		{Partition: "a", HomeAccountID: "b", Environment: env},
+	}
+	for i, a := range keys {
+		for _, b := range keys[i+1:] {
+			if a.String() == b.String() {
+				t.Errorf("RefreshLockKey %+v and %+v share String() %q; want two locks", a, b, a.String())
+			}
+		}
+	}
+	if got, want := keys[len(keys)-1].String(), "a\x1fb\x1f"+env+"\x1f\x1f\x1f"; got != want {
+		t.Errorf("String() = %q; want %q, the form earlier versions lock by", got, want)
+	}
+}
+
 func TestRefreshLockKey_String_familyTokenIsOneLockForEveryClient(t *testing.T) {
 	a := domain.RefreshLockKey{Partition: "p", HomeAccountID: "u.t", ClientID: "app-1", FamilyID: "1", Environment: "login.microsoftonline.com"}
 	b := a

@@ -26,15 +26,17 @@ type CacheEntries struct {
 
 // CacheWrite is everything one token response changes, applied atomically: every
 // non-nil entry is upserted (a refresh token only if it is not older than the stored one)
-// and the access tokens whose keys are listed in DeleteAccessTokens are removed.
+// and the access tokens DeleteAccessTokens names are removed.
 type CacheWrite struct {
-	Partition          string
-	AccessToken        *AccessToken
-	RefreshToken       *RefreshToken
-	IDToken            *IDToken
-	Account            *Account
-	AppMetadata        *AppMetadata
-	DeleteAccessTokens []string // AccessToken.Key() values superseded by AccessToken
+	Partition    string
+	AccessToken  *AccessToken
+	RefreshToken *RefreshToken
+	IDToken      *IDToken
+	Account      *Account
+	AppMetadata  *AppMetadata
+	// DeleteAccessTokens names the access tokens AccessToken supersedes by their
+	// AccessToken.KeyFields, never by Key: two tokens whose keys collide are two tokens.
+	DeleteAccessTokens [][6]string
 }
 
 // AccountFilter selects accounts in a partition.
@@ -107,14 +109,28 @@ type RefreshLockKey struct {
 // Home account ids fold as FoldHomeAccountID, the environment becomes its alias group's
 // canonical host, client and family ids compare case-insensitively; the partition and
 // the realm are exact. A family key does not name a client.
+//
+// Two keys that differ in any field have two forms. The fields are joined by "\x1f",
+// the form processes of earlier versions use (they must keep agreeing on a lock's
+// name), when none of them holds that byte: the form then holds exactly five. When one
+// does (a partition or an OIDC sub is caller text), the form is JoinKey's, followed by
+// six "\x1f", so that it holds at least seven and cannot pass for a joined one.
 func (k RefreshLockKey) String() string {
 	client, family := strings.ToLower(k.ClientID), ""
 	if k.FamilyID != "" {
 		client, family = "", strings.ToLower(k.FamilyID)
 	}
-	return strings.Join([]string{k.Partition, FoldHomeAccountID(k.HomeAccountID),
-		CanonicalEnvironment(k.Environment), client, family, k.Realm}, "\x1f")
+	fields := []string{k.Partition, FoldHomeAccountID(k.HomeAccountID),
+		CanonicalEnvironment(k.Environment), client, family, k.Realm}
+	for _, f := range fields {
+		if strings.Contains(f, lockSep) {
+			return JoinKey(fields...) + strings.Repeat(lockSep, 6)
+		}
+	}
+	return strings.Join(fields, lockSep)
 }
+
+const lockSep = "\x1f"
 
 // JoinKey joins fields into one string from which each field can be read back: every
 // field is preceded by its length in decimal and a colon. In-process keys built from

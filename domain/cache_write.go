@@ -82,9 +82,9 @@ func BuildCacheWrite(resp TokenResponse, c ResponseContext) (CacheWrite, Account
 	newScopes := at.Scopes()
 	for _, old := range c.Existing {
 		if old.HomeAccountID == at.HomeAccountID && SameEnvironment(old.Environment, env) &&
-			old.ClientID == at.ClientID && old.Realm == at.Realm && old.Key() != at.Key() &&
+			old.ClientID == at.ClientID && old.Realm == at.Realm && old.KeyFields() != at.KeyFields() &&
 			m.Intersects(old.Scopes(), newScopes) {
-			w.DeleteAccessTokens = append(w.DeleteAccessTokens, old.Key())
+			w.DeleteAccessTokens = append(w.DeleteAccessTokens, old.KeyFields())
 		}
 	}
 	if resp.RefreshToken != "" {

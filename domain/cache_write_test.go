@@ -66,7 +66,7 @@ func dump(w domain.CacheWrite) string {
 		Account            *domain.Account
 		AppMetadata        *domain.AppMetadata
 		Partition          string
-		DeleteAccessTokens []string
+		DeleteAccessTokens [][6]string
 	}
 	b, _ := json.MarshalIndent(view{w.AccessToken, w.RefreshToken, w.IDToken, w.Account, w.AppMetadata, w.Partition, w.DeleteAccessTokens}, "", " ")
 	return string(b)
@@ -220,9 +220,9 @@ func TestBuildCacheWrite_supersession(t *testing.T) {
 			if err != nil {
 				t.Fatalf("BuildCacheWrite error = %v; want nil", err)
 			}
-			var want []string
+			var want [][6]string
 			if tt.deleted {
-				want = []string{tt.old.Key()}
+				want = [][6]string{tt.old.KeyFields()}
 			}
 			if !slices.Equal(w.DeleteAccessTokens, want) {
 				t.Errorf("DeleteAccessTokens = %q; want %q (new key %q)", w.DeleteAccessTokens, want, w.AccessToken.Key())
@@ -371,5 +371,40 @@ func TestBuildCacheWrite_refreshWithoutIDTokenTakesTheAuthorityRealm(t *testing.
 	}
 	if w.AccessToken.Realm != "guest-tenant" {
 		t.Fatalf("access token realm %q; want the guest tenant the authority named, not the home realm", w.AccessToken.Realm)
+	}
+}
+
+// TestBuildCacheWrite_emptyGrantedScope: a response whose "scope" is empty granted no
+// scope (RFC 6749 §3.3, §5.1; ADR 0019). Its access token is cached with an empty
+// target, so that no silent call for the requested scopes is served it, and it
+// supersedes none of the account's tokens. An ID-token-only sign-in (no non-reserved
+// scope requested) still caches its ID token and account.
+func TestBuildCacheWrite_emptyGrantedScope(t *testing.T) {
+	for _, requested := range [][]string{{"User.Read"}, nil} {
+		resp, err := domain.ParseTokenResponse(domain.GrantAuthorizationCode, 200, []byte(`{"access_token":"at","token_type":"Bearer","expires_in":3600,"id_token":"idt","scope":""}`))
+		if err != nil {
+			t.Fatalf("ParseTokenResponse = %v", err)
+		}
+		resp.ClientInfo = makeClientInfo("uid", "utid")
+		c := userContext(t, entraCommon)
+		c.RequestedScopes = requested
+		c.Existing = []domain.AccessToken{{HomeAccountID: "uid.utid", Environment: "login.microsoftonline.com", ClientID: "client",
+			Realm: "tid-1", Target: "User.Read"}}
+		w, _, err := domain.BuildCacheWrite(resp, c)
+		if err != nil {
+			t.Fatalf("BuildCacheWrite(requested %q) = %v; want nil", requested, err)
+		}
+		if w.AccessToken.Target != "" {
+			t.Errorf("requested %q, granted none: access token cached for %q; want an empty target", requested, w.AccessToken.Target)
+		}
+		if (domain.ScopeMatcher{CaseInsensitive: true}).TargetContains(w.AccessToken.Target, []string{"User.Read"}) {
+			t.Errorf("the cached target %q serves User.Read; want it not to", w.AccessToken.Target)
+		}
+		if len(w.DeleteAccessTokens) != 0 {
+			t.Errorf("DeleteAccessTokens = %q; want none (an empty grant intersects nothing)", w.DeleteAccessTokens)
+		}
+		if w.IDToken == nil || w.Account == nil {
+			t.Errorf("requested %q: the ID token or account was not cached", requested)
+		}
 	}
 }

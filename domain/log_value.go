@@ -100,7 +100,11 @@ func (w CacheWrite) LogValue() slog.Value {
 	if w.AppMetadata != nil {
 		attrs = append(attrs, slog.String("app_metadata", w.AppMetadata.Key()))
 	}
-	return slog.GroupValue(append(attrs, slog.Any("delete_access_tokens", w.DeleteAccessTokens))...)
+	deletes := make([]string, len(w.DeleteAccessTokens))
+	for i, f := range w.DeleteAccessTokens { // logged as keys, as the entries are
+		deletes[i] = f[1] + "-" + f[2] + "-" + f[0] + "-" + f[3] + "-" + f[4] + "-" + f[5]
+	}
+	return slog.GroupValue(append(attrs, slog.Any("delete_access_tokens", deletes))...)
 }
 
 // LogValue implements slog.LogValuer: the entries log as counts.

@@ -162,8 +162,8 @@ func TestLogValue_keepsWhatIsNotSecret(t *testing.T) {
 		{value: domain.AuthCodeFlow{State: "st", CodeVerifier: leak, AuthURI: "https://idp/authorize?state=st", RedirectURI: "https://app/cb"},
 			want: []string{`"state":"[redacted]"`, `"code_verifier":"[redacted]"`, `"auth_uri":"https://idp/authorize"`, `"redirect_uri":"https://app/cb"`}},
 		{value: domain.AuthResponse{Code: leak, Error: "access_denied"}, want: []string{`"code":"[redacted]"`, `"error":"access_denied"`}},
-		{value: domain.CacheWrite{Partition: "p", AccessToken: &at, DeleteAccessTokens: []string{"k1"}},
-			want: []string{`"partition":"p"`, `"access_token":"u.t-login.microsoftonline.com-accesstoken-c--a"`, `"delete_access_tokens":["k1"]`}},
+		{value: domain.CacheWrite{Partition: "p", AccessToken: &at, DeleteAccessTokens: [][6]string{{"accesstoken", "u.t", "login.microsoftonline.com", "c", "", "b"}}},
+			want: []string{`"partition":"p"`, `"access_token":"u.t-login.microsoftonline.com-accesstoken-c--a"`, `"delete_access_tokens":["u.t-login.microsoftonline.com-accesstoken-c--b"]`}},
 		{value: domain.CacheSnapshot{Accounts: make([]domain.Account, 2)}, want: []string{`"accounts":2`}},
 	}
 	for _, tt := range tests {

@@ -27,7 +27,8 @@ type TokenResponse struct {
 	RefreshToken Secret        // empty when none was issued
 	IDToken      Secret        // the raw ID token, empty when none was issued
 	// Scope is the granted scope set; nil when the response had no "scope" (the
-	// requested set was granted, RFC 6749 §5.1).
+	// requested set was granted, RFC 6749 §5.1), empty (not nil) when it had an empty
+	// one: the provider granted no scope (ADR 0019).
 	Scope         []string
 	ClientInfo    string // Entra's client_info (base64url JSON with uid and utid)
 	FamilyID      string // Entra's "foci": the app's family, when it has one
@@ -105,7 +106,9 @@ func (f *flexSeconds) UnmarshalJSON(b []byte) error {
 }
 
 // flexScope is a "scope" as RFC 6749 §3.3 writes it, a space-delimited string, or as
-// some providers send it, a JSON array of strings; anything else reads as absent.
+// some providers send it, a JSON array of strings. null reads as absent (the field is
+// left nil); anything else reads as an empty grant, so that a token whose scope cannot
+// be read is never served from the cache for the scopes asked for.
 type flexScope string
 
 func (f *flexScope) UnmarshalJSON(b []byte) error {
@@ -227,9 +230,14 @@ func ParseTokenResponse(grant GrantKind, status int, body []byte) (TokenResponse
 	if !w.ExpiresIn.set {
 		r.ExpiresIn = DefaultTokenLifetime
 	}
-	if w.Scope != nil && strings.TrimSpace(string(*w.Scope)) != "" {
-		// An empty "scope" grants nothing usable; treat it as absent (the requested set).
+	if w.Scope != nil {
+		// A "scope" present is the granted set, an empty one included (RFC 6749 §3.3,
+		// §5.1; ADR 0019): read as absent, a token granted nothing would be cached, and
+		// served, as holding the scopes asked for.
 		r.Scope = ParseScopes(string(*w.Scope))
+		if r.Scope == nil {
+			r.Scope = []string{}
+		}
 	}
 	if err := r.Validate(); err != nil {
 		err.(*Error).HTTPStatus = status

@@ -341,6 +341,33 @@ func TestTokenResponse_Validate(t *testing.T) {
 	}
 }
 
+// TestParseTokenResponse_emptyScopeIsAnEmptyGrant: a "scope" present is the granted
+// set even when empty (RFC 6749 §3.3, §5.1; ADR 0019); only an absent or null one
+// means the requested set.
+func TestParseTokenResponse_emptyScopeIsAnEmptyGrant(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		absent     bool
+	}{
+		{"empty string", `{"access_token":"a","scope":""}`, false},
+		{"blank string", `{"access_token":"a","scope":"  "}`, false},
+		{"empty array", `{"access_token":"a","scope":[]}`, false},
+		{"not a string or an array", `{"access_token":"a","scope":5}`, false},
+		{"null", `{"access_token":"a","scope":null}`, true},
+		{"absent", `{"access_token":"a"}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := domain.ParseTokenResponse(domain.GrantPassword, 200, []byte(tc.body))
+			if err != nil {
+				t.Fatalf("ParseTokenResponse = %v; want success", err)
+			}
+			if got := r.Scope == nil; got != tc.absent || len(r.Scope) != 0 {
+				t.Errorf("Scope = %#v; want absent (nil) %v, and no scope", r.Scope, tc.absent)
+			}
+		})
+	}
+}
+
 func TestParseTokenResponse_tolerantFields(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -350,7 +377,7 @@ func TestParseTokenResponse_tolerantFields(t *testing.T) {
 		wantFoci  string
 		wantCodes []int
 	}{
-		{name: "empty scope reads as absent", status: 200, body: `{"access_token":"a","scope":""}`},
+
 		{name: "numeric foci", status: 200, body: `{"access_token":"a","foci":1,"scope":"x"}`, wantScope: []string{"x"}, wantFoci: "1"},
 		{name: "scalar error_codes", status: 400, body: `{"error":"invalid_grant","error_codes":"50076"}`, wantCodes: []int{50076}},
 		{name: "garbage error_codes", status: 400, body: `{"error":"invalid_grant","error_codes":{"x":1}}`},

@@ -261,6 +261,11 @@ func (d *decoder) section(s *section, raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		return invalid(opDecode, &EntryError{Section: s.name, Reason: "section is not a JSON object"})
 	}
+	for _, key := range repeatedNames(raw) {
+		// encoding/json keeps the last value of a name given twice: the earlier entries
+		// are not read, and the report says so rather than merging them silently.
+		d.skip(s.name, key, reasonRepeatedKey)
+	}
 	for _, key := range slices.Sorted(maps.Keys(entries)) {
 		e, err := splitEntry(s, key, entries[key])
 		if err != nil {
@@ -287,33 +292,33 @@ func (d *decoder) entry(e *rawEntry) error {
 		var t domain.AccessToken
 		if t, skip, err = e.accessToken(); err == nil && skip == "" {
 			t.Extra = e.recordShape(w.accessToken(t), t.Extra)
-			d.accessTokens = append(d.accessTokens, candidate[domain.AccessToken]{v: t, srcKey: e.key, key: t.Key()})
+			d.accessTokens = append(d.accessTokens, candidate[domain.AccessToken]{v: t, srcKey: e.key, key: t.Key(), id: t.KeyFields()})
 		}
 	case SectionRefreshToken:
 		var t domain.RefreshToken
 		var exported bool
 		if t, exported, skip, err = e.refreshToken(); err == nil && skip == "" {
 			t.Extra = e.recordShape(w.refreshToken(t), t.Extra)
-			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{v: t, srcKey: e.key, key: t.Key(),
+			d.refresh = append(d.refresh, candidate[domain.RefreshToken]{v: t, srcKey: e.key, key: t.Key(), id: t.KeyFields(),
 				exported: exported, exportKey: e.key == refreshTokenKey(t)})
 		}
 	case SectionIDToken:
 		var t domain.IDToken
 		if t, err = e.idToken(); err == nil {
 			t.Extra = e.recordShape(w.idToken(t), t.Extra)
-			d.idTokens = append(d.idTokens, candidate[domain.IDToken]{v: t, srcKey: e.key, key: t.Key()})
+			d.idTokens = append(d.idTokens, candidate[domain.IDToken]{v: t, srcKey: e.key, key: t.Key(), id: t.KeyFields()})
 		}
 	case SectionAccount:
 		var a domain.Account
 		if a, err = e.account(); err == nil {
 			a.Extra = e.recordShape(w.account(a), a.Extra)
-			d.accounts = append(d.accounts, candidate[domain.Account]{v: a, srcKey: e.key, key: a.Key()})
+			d.accounts = append(d.accounts, candidate[domain.Account]{v: a, srcKey: e.key, key: a.Key(), id: a.KeyFields()})
 		}
 	case SectionAppMetadata:
 		var m domain.AppMetadata
 		if m, err = e.appMetadata(); err == nil {
 			m.Extra = e.recordShape(w.appMetadata(m), m.Extra)
-			d.appMetadata = append(d.appMetadata, candidate[domain.AppMetadata]{v: m, srcKey: e.key, key: m.Key()})
+			d.appMetadata = append(d.appMetadata, candidate[domain.AppMetadata]{v: m, srcKey: e.key, key: m.Key(), id: m.KeyFields()})
 		}
 	}
 	if skip != "" {
@@ -336,18 +341,18 @@ func (d *decoder) adoptRealm(kept []candidate[domain.RefreshToken], s domain.Cac
 		probe.RefreshTokens[i] = c.v
 	}
 	_, dropped := domain.AdoptIssuerRealm(&probe, d.authority)
-	gone := make(map[string]bool, len(dropped))
+	gone := make(map[[6]string]bool, len(dropped))
 	for _, rt := range dropped {
-		gone[rt.Key()] = true // keys are unique after dedupe; a dropped token keeps its own
+		gone[rt.KeyFields()] = true // identities are unique after dedupe; a dropped token keeps its own
 	}
 	out := kept[:0]
 	j := 0
 	for _, c := range kept {
-		if gone[c.key] {
+		if gone[c.id] {
 			d.skip(SectionRefreshToken, c.srcKey, ReasonNoIssuer)
 			continue
 		}
-		c.v, c.key = probe.RefreshTokens[j], probe.RefreshTokens[j].Key()
+		c.v, c.key, c.id = probe.RefreshTokens[j], probe.RefreshTokens[j].Key(), probe.RefreshTokens[j].KeyFields()
 		j++
 		out = append(out, c)
 	}

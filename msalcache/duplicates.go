@@ -1,6 +1,7 @@
 package msalcache
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -8,12 +9,14 @@ import (
 	"github.com/hexauth/hexauth/domain"
 )
 
-// candidate is a decoded entry with the key the document filed it under (srcKey) and
-// the key hexauth identifies it by (key, from its fields).
+// candidate is a decoded entry with the key the document filed it under (srcKey), its
+// hexauth key (key, from its fields) and the fields hexauth identifies it by (id,
+// KeyFields): two entries whose keys collide (their fields hold dashes) are two.
 type candidate[T any] struct {
 	v      T
 	srcKey string
 	key    string
+	id     [6]string
 	// exported is set on a refresh token as a hexauth export wrote it: hexauth's own
 	// cached_at and no last_modification_time (see better).
 	exported bool
@@ -25,7 +28,7 @@ type candidate[T any] struct {
 // mixed-case keys that MSAL Go 1.1 rewrote in lower case beside the old ones, MSAL Node
 // files a family refresh token under the family id beside the app's own, and hexauth
 // keeps one refresh token per account, environment and client where MSAL Python keys
-// them by target too. One entry is kept per key, chosen by the section's preference
+// them by target too. One entry is kept per identity (KeyFields), chosen by the section's preference
 // (newer first), then the entry filed under a lower-case key (as MSAL ≥ 1.1 writes and
 // reads them), then the smallest document key; the others are reported as skipped.
 
@@ -89,7 +92,7 @@ func better[T any](a, b candidate[T], prefer preference[T]) bool {
 	return a.srcKey < b.srcKey
 }
 
-// dedupe keeps one candidate per key, reports the others to d, and returns the kept
+// dedupe keeps one candidate per identity, reports the others to d, and returns the kept
 // entries sorted by key.
 func dedupe[T any](d *decoder, section string, cs []candidate[T], prefer preference[T]) []T {
 	kept := dedupeCandidates(d, section, cs, prefer)
@@ -108,13 +111,16 @@ func dedupeCandidates[T any](d *decoder, section string, cs []candidate[T], pref
 	if len(cs) == 0 {
 		return nil
 	}
-	groups := map[string][]candidate[T]{}
+	groups := map[[6]string][]candidate[T]{}
 	for _, c := range cs {
-		groups[c.key] = append(groups[c.key], c)
+		groups[c.id] = append(groups[c.id], c)
 	}
 	out := make([]candidate[T], 0, len(groups))
-	for _, key := range slices.Sorted(maps.Keys(groups)) {
-		g := groups[key]
+	ids := slices.SortedFunc(maps.Keys(groups), func(a, b [6]string) int { // by key, as the entries are exported
+		return cmp.Or(strings.Compare(groups[a][0].key, groups[b][0].key), slices.Compare(a[:], b[:]))
+	})
+	for _, id := range ids {
+		g := groups[id]
 		win := 0
 		for i := 1; i < len(g); i++ {
 			if better(g[i], g[win], prefer) {

@@ -34,7 +34,9 @@ type object map[string]json.RawMessage
 // The snapshot's ForeignSections are written back as top-level members beside the five
 // sections, each value as it is (re-indented).
 //
-// Two entries of one section with the same Key(), an Extra value that is not JSON, an
+// Entries of one section whose keys collide (their fields hold dashes) are two entries:
+// the second is written under its key with "#2" appended (readers identify entries by
+// their fields). Two entries of one section with the same KeyFields, an Extra value that is not JSON, an
 // Extra name that is also one of the section's field names (ignoring case), a time
 // before 1970 or after 2^53 seconds, or a foreign section that is not valid JSON or is
 // named as a schema section is a *domain.Error of class domain.ErrInvalidInput.
@@ -44,24 +46,23 @@ func Encode(s domain.CacheSnapshot) ([]byte, error) {
 		doc[sec.name] = map[string]object{}
 	}
 	w := writer{doc: doc}
-	for _, t := range s.AccessTokens {
-		w.add(SectionAccessToken, t.Key(), t.Key(), t.Extra, w.accessToken(t))
+	// Each section sorted, so that the rare entries whose keys collide (MSAL Python's
+	// refresh token keys of ids with "--" in them; any key whose fields hold dashes) get
+	// the same fallback keys (freeKey) on every run.
+	for _, t := range byKey(s.AccessTokens) {
+		w.add(SectionAccessToken, t.KeyFields(), w.freeKey(SectionAccessToken, t.Key()), t.Extra, w.accessToken(t))
 	}
-	// Sorted, so that the rare refresh tokens whose MSAL Python keys collide (ids with
-	// "--" in them) get the same fallback keys on every run.
-	rts := slices.Clone(s.RefreshTokens)
-	slices.SortFunc(rts, func(a, b domain.RefreshToken) int { return strings.Compare(a.Key(), b.Key()) })
-	for _, t := range rts {
-		w.add(SectionRefreshToken, t.Key(), w.freeKey(SectionRefreshToken, refreshTokenKey(t), pythonRefreshTokenKey(t), t.Key()), t.Extra, w.refreshToken(t))
+	for _, t := range byKey(s.RefreshTokens) {
+		w.add(SectionRefreshToken, t.KeyFields(), w.freeKey(SectionRefreshToken, refreshTokenKey(t), pythonRefreshTokenKey(t), t.Key()), t.Extra, w.refreshToken(t))
 	}
-	for _, t := range s.IDTokens {
-		w.add(SectionIDToken, t.Key(), t.Key(), t.Extra, w.idToken(t))
+	for _, t := range byKey(s.IDTokens) {
+		w.add(SectionIDToken, t.KeyFields(), w.freeKey(SectionIDToken, t.Key()), t.Extra, w.idToken(t))
 	}
-	for _, a := range s.Accounts {
-		w.add(SectionAccount, a.Key(), a.Key(), a.Extra, w.account(a))
+	for _, a := range byKey(s.Accounts) {
+		w.add(SectionAccount, a.KeyFields(), w.freeKey(SectionAccount, a.Key()), a.Extra, w.account(a))
 	}
-	for _, m := range s.AppMetadata {
-		w.add(SectionAppMetadata, m.Key(), "appmetadata-"+m.Environment+"-"+m.ClientID, m.Extra, w.appMetadata(m))
+	for _, m := range byKey(s.AppMetadata) {
+		w.add(SectionAppMetadata, m.KeyFields(), w.freeKey(SectionAppMetadata, "appmetadata-"+m.Environment+"-"+m.ClientID), m.Extra, w.appMetadata(m))
 	}
 	if w.err != nil {
 		return nil, w.err
@@ -137,6 +138,19 @@ func pythonRefreshTokenKey(t domain.RefreshToken) string {
 		"-" + t.Realm + "-" + strings.ToLower(t.Target)
 }
 
+// byKey returns a copy of es sorted by key, then by identity fields.
+func byKey[E interface {
+	Key() string
+	KeyFields() [6]string
+}](es []E) []E {
+	es = slices.Clone(es)
+	slices.SortFunc(es, func(a, b E) int {
+		fa, fb := a.KeyFields(), b.KeyFields()
+		return cmp.Or(strings.Compare(a.Key(), b.Key()), slices.Compare(fa[:], fb[:]))
+	})
+	return es
+}
+
 // freeKey returns the first of keys not yet used in section, else the last one with
 // "#2", "#3"... appended. Readers identify entries by their fields, so a document key
 // only has to be unique.
@@ -158,7 +172,7 @@ func (w *writer) freeKey(section string, keys ...string) string {
 // writer builds the document and keeps the first error.
 type writer struct {
 	doc  map[string]map[string]object
-	seen map[string]bool // section + "\x00" + Key()
+	seen map[[6]string]bool // KeyFields (which name the kind) of the entries added
 	err  error
 }
 
@@ -169,18 +183,18 @@ func (w *writer) fail(section, key, field, reason string) {
 }
 
 // add files the standard members std and the Extra members of one entry under docKey.
-func (w *writer) add(section, key, docKey string, extra map[string]json.RawMessage, std object) {
+func (w *writer) add(section string, id [6]string, docKey string, extra map[string]json.RawMessage, std object) {
 	if w.err != nil {
 		return
 	}
 	if w.seen == nil {
-		w.seen = map[string]bool{}
+		w.seen = map[[6]string]bool{}
 	}
-	if w.seen[section+"\x00"+key] {
-		w.fail(section, docKey, "", "two entries have this key")
+	if w.seen[id] {
+		w.fail(section, docKey, "", "two entries are one entry (equal identity fields)")
 		return
 	}
-	w.seen[section+"\x00"+key] = true
+	w.seen[id] = true
 	sec, _ := sectionNamed(section)
 	if _, ok := extra[domain.SpentMember]; ok {
 		// hexauth's own record of rotated-away tokens: no MSAL writer knows it.

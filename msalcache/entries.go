@@ -13,6 +13,7 @@ import (
 // Reasons an entry is skipped rather than imported.
 const (
 	reasonNoFields    = "not a cache entry: it carries none of the section's fields"
+	reasonRepeatedKey = "the section holds this key more than once: the last entry under it is read, the earlier ones are not imported"
 	reasonPoP         = "proof-of-possession access token (" + credentialTypePoP + "): hexauth caches bearer tokens only"
 	reasonEmptySecret = "empty secret: the token cannot be used"
 )

@@ -183,3 +183,24 @@ func utf8Error(body []byte, skip int) error {
 	ee.setPosition(body, skip, off)
 	return invalid(opDecode, ee)
 }
+
+// repeatedNames returns the member names that the JSON object obj holds more than once,
+// each once, in the order of their second occurrence. A section holding an entry key
+// twice is how colliding MSAL keys show in a document merged by hand.
+func repeatedNames(obj []byte) []string {
+	var seen map[string]int
+	var out []string
+	_, _ = walk(obj, func(stack []frame) {
+		if len(stack) != 1 {
+			return
+		}
+		if seen == nil {
+			seen = map[string]int{}
+		}
+		name := stack[0].key
+		if seen[name]++; seen[name] == 2 {
+			out = append(out, name)
+		}
+	})
+	return out
+}

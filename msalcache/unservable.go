@@ -37,7 +37,7 @@ func srcKeyOf(at domain.AccessToken, cs []candidate[domain.AccessToken]) string 
 	var best *candidate[domain.AccessToken]
 	for i := range cs {
 		c := &cs[i]
-		if c.key != at.Key() || c.v.TokenType != at.TokenType || !c.v.CachedAt.Equal(at.CachedAt) || c.v.Secret != at.Secret {
+		if c.id != at.KeyFields() || c.v.TokenType != at.TokenType || !c.v.CachedAt.Equal(at.CachedAt) || c.v.Secret != at.Secret {
 			continue
 		}
 		if best == nil || better(*c, *best, preferAccessToken) {

@@ -136,7 +136,7 @@ func TestSilent_Acquire_guestTenantRefresh(t *testing.T) {
 			if w.IDToken == nil || w.IDToken.Realm != tenantB || w.AccessToken == nil || w.AccessToken.Realm != tenantB {
 				t.Fatalf("ID token and access token written in realms %v, %v; want both in %s", w.IDToken, w.AccessToken, tenantB)
 			}
-			if slices.Contains(w.DeleteAccessTokens, home.AccessTokens[0].Key()) {
+			if slices.Contains(w.DeleteAccessTokens, home.AccessTokens[0].KeyFields()) {
 				t.Fatal("the guest tenant's refresh deleted the home tenant's access token")
 			}
 			if res.Account.Realm != tenantB {

@@ -193,12 +193,14 @@ func refreshCandidates(found domain.CacheEntries, authority domain.Authority, cl
 			family = rt
 		}
 	}
-	// Newest first; ties by key, so the order does not depend on the store's.
+	// Newest first; ties by identity fields (two tokens may share a key), so the order
+	// does not depend on the store's.
 	slices.SortStableFunc(own, func(a, b domain.RefreshToken) int {
 		if c := b.CachedAt.Compare(a.CachedAt); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Key(), b.Key())
+		fa, fb := a.KeyFields(), b.KeyFields()
+		return slices.Compare(fa[:], fb[:])
 	})
 	var out []domain.RefreshToken
 	if family != nil && !knownOutside {

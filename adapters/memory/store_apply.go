@@ -15,25 +15,23 @@ import (
 // because a newer one was stored.
 func (p *partition) apply(e *edit, c copyIn) (keptNewer int) {
 	for _, t := range c.accessTokens {
-		put(e, accessTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
+		put(e, accessTokens, t)
 	}
 	for _, t := range c.refreshTokens {
-		key := t.Key()
-		if b, i := locate(e, refreshTokens, key); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
+		if b, i := locate(e, refreshTokens, t.KeyFields()); b != nil && t.CachedAt.Before(b.refreshTokens[i].CachedAt) {
 			keptNewer++
 			continue
 		}
-		put(e, refreshTokens, domain.FoldHomeAccountID(t.HomeAccountID), key, t)
+		put(e, refreshTokens, t)
 	}
 	for _, t := range c.idTokens {
-		put(e, idTokens, domain.FoldHomeAccountID(t.HomeAccountID), t.Key(), t)
+		put(e, idTokens, t)
 	}
 	for _, a := range c.accounts {
-		home := domain.FoldHomeAccountID(a.HomeAccountID)
-		if old, from := put(e, accounts, home, a.Key(), a); from != nil {
+		if old, from := put(e, accounts, a); from != nil {
 			p.unindexUsername(old.Username, from)
 		}
-		p.indexUsername(a.Username, e.bucket(home, false).home)
+		p.indexUsername(a.Username, e.bucket(domain.FoldHomeAccountID(a.HomeAccountID), false).home)
 	}
 	for _, m := range c.appMetadata {
 		p.putAppMetadata(m)
@@ -47,11 +45,11 @@ func (p *partition) apply(e *edit, c copyIn) (keptNewer int) {
 	return keptNewer
 }
 
-// deleteAccessTokens removes the access tokens of the given keys; unknown keys are
+// deleteAccessTokens removes the access tokens of the given KeyFields; unknown ones are
 // ignored.
-func deleteAccessTokens(e *edit, keys []string) {
-	for _, k := range keys {
-		drop(e, accessTokens, k)
+func deleteAccessTokens(e *edit, ids [][6]string) {
+	for _, id := range ids {
+		drop(e, accessTokens, id)
 	}
 }
 
@@ -130,20 +128,14 @@ func (p *partition) unindexUsername(username string, b *bucket) {
 	}
 }
 
-// putAppMetadata upserts m, refiling it if its key was filed under another client id.
+// putAppMetadata upserts m, filed by its folded client id and environment (its
+// KeyFields: its Key's dashes could make two apps' one).
 func (p *partition) putAppMetadata(m domain.AppMetadata) {
-	key, client := m.Key(), fold(m.ClientID)
-	if prev, ok := p.appClient[key]; ok && prev != client {
-		delete(p.appMetadata[prev], key)
-		if len(p.appMetadata[prev]) == 0 {
-			delete(p.appMetadata, prev)
-		}
+	client, env := fold(m.ClientID), fold(m.Environment)
+	byEnv := p.appMetadata[client]
+	if byEnv == nil {
+		byEnv = map[string]domain.AppMetadata{}
+		p.appMetadata[client] = byEnv
 	}
-	byKey := p.appMetadata[client]
-	if byKey == nil {
-		byKey = map[string]domain.AppMetadata{}
-		p.appMetadata[client] = byKey
-	}
-	byKey[key] = m
-	p.appClient[key] = client
+	byEnv[env] = m
 }

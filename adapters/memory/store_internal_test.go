@@ -44,7 +44,7 @@ func TestStore_Write_deletingLastEntryForgetsBucket(t *testing.T) {
 	s, _ := NewStore(StoreConfig{})
 	defer s.Close()
 	at := domain.AccessToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Target: "read"}
-	for _, w := range []domain.CacheWrite{{Partition: "p", AccessToken: &at}, {Partition: "p", DeleteAccessTokens: []string{at.Key()}}} {
+	for _, w := range []domain.CacheWrite{{Partition: "p", AccessToken: &at}, {Partition: "p", DeleteAccessTokens: [][6]string{at.KeyFields()}}} {
 		if err := s.Write(context.Background(), w); err != nil {
 			t.Fatalf("Write = %v; want nil", err)
 		}

@@ -27,10 +27,8 @@ func (b *bucket) empty() bool {
 // partition is everything stored under one partition name, with its indexes. mu
 // guards every field.
 //
-// Keys are not stored: an account-bound entry's key starts with its folded home
-// account id followed by "-", so the bucket of a key is found by trying the prefixes of
-// the key that end before a "-" (a handful of map look-ups), and the entries of that
-// bucket are compared by key.
+// Keys are not stored: an account-bound entry is filed in the bucket of its folded
+// home account id, and the entries of that bucket are compared by KeyFields.
 type partition struct {
 	mu sync.RWMutex
 	// buckets maps a folded home account id to its entries, packed. The map's key is
@@ -40,10 +38,8 @@ type partition struct {
 	buckets map[string]packed
 	// usernames finds the buckets holding an account record of a username.
 	usernames usernameIndex
-	// appMetadata maps a folded client id to its app metadata, by key; appClient maps
-	// an app metadata key to the folded client id it is filed under.
+	// appMetadata maps a folded client id to its app metadata, by folded environment.
 	appMetadata map[string]map[string]domain.AppMetadata
-	appClient   map[string]string
 	// foreign maps a foreign section's name to its value (domain.ForeignSection): kept
 	// for export only, never read by a flow.
 	foreign map[string]json.RawMessage
@@ -54,12 +50,12 @@ func newPartition() *partition {
 		buckets:     map[string]packed{},
 		usernames:   newUsernameIndex(),
 		appMetadata: map[string]map[string]domain.AppMetadata{},
-		appClient:   map[string]string{},
 	}
 }
 
-// keyer is an entry of the unified cache.
-type keyer interface{ Key() string }
+// keyer is an entry of the unified cache. Entries are told apart by their KeyFields,
+// never by Key, whose unescaped dashes let two entries share one (DESIGN §3).
+type keyer interface{ KeyFields() [6]string }
 
 // slot selects one kind's slice in a bucket.
 type slot[E keyer] func(*bucket) *[]E
@@ -69,9 +65,9 @@ func refreshTokens(b *bucket) *[]domain.RefreshToken { return &b.refreshTokens }
 func idTokens(b *bucket) *[]domain.IDToken           { return &b.idTokens }
 func accounts(b *bucket) *[]domain.Account           { return &b.accounts }
 
-// indexOf returns the index of the entry of s whose key is key, or -1.
-func indexOf[E keyer](s []E, key string) int {
-	return slices.IndexFunc(s, func(e E) bool { return e.Key() == key })
+// indexOf returns the index of the entry of s whose KeyFields are id, or -1.
+func indexOf[E keyer](s []E, id [6]string) int {
+	return slices.IndexFunc(s, func(e E) bool { return e.KeyFields() == id })
 }
 
 // edit is a set of changes to a partition's buckets: the buckets it touches are
@@ -115,48 +111,35 @@ func (e *edit) commit() {
 	}
 }
 
-// locate returns the bucket holding the entry of one kind whose key is key, and its
-// index there, or nil and -1.
-func locate[E keyer](e *edit, sl slot[E], key string) (*bucket, int) {
-	for j := range len(key) {
-		if key[j] != '-' {
-			continue
-		}
-		if b := e.bucket(key[:j], false); b != nil {
-			if i := indexOf(*sl(b), key); i >= 0 {
-				return b, i
-			}
+// locate returns the bucket holding the entry of one kind whose KeyFields are id, and
+// its index there, or nil and -1. The bucket is that of the entry's folded home
+// account id, id[1].
+func locate[E keyer](e *edit, sl slot[E], id [6]string) (*bucket, int) {
+	if b := e.bucket(id[1], false); b != nil {
+		if i := indexOf(*sl(b), id); i >= 0 {
+			return b, i
 		}
 	}
 	return nil, -1
 }
 
-// put upserts en, whose key is key, into the bucket of home. An entry of the same key
-// filed under another home account (keys can collide, as "-" may occur in their parts)
-// is moved. It returns the entry replaced, if any, and the bucket it was in.
-func put[E keyer](e *edit, sl slot[E], home, key string, en E) (old E, from *bucket) {
-	b := e.bucket(home, false)
-	if b != nil {
-		if i := indexOf(*sl(b), key); i >= 0 {
-			s := *sl(b)
-			old, s[i] = s[i], en
-			return old, b
-		}
-	}
-	if ob, i := locate(e, sl, key); ob != nil {
-		old, from = (*sl(ob))[i], ob
-		*sl(ob) = slices.Delete(*sl(ob), i, i+1)
-	}
-	if b == nil {
-		b = e.bucket(home, true)
+// put upserts en into the bucket of its folded home account id. It returns the entry
+// replaced, if any, and the bucket it was in.
+func put[E keyer](e *edit, sl slot[E], en E) (old E, from *bucket) {
+	id := en.KeyFields()
+	b := e.bucket(id[1], true)
+	if i := indexOf(*sl(b), id); i >= 0 {
+		s := *sl(b)
+		old, s[i] = s[i], en
+		return old, b
 	}
 	*sl(b) = append(*sl(b), en)
-	return old, from
+	return old, nil
 }
 
-// drop removes the entry of one kind whose key is key, if there is one.
-func drop[E keyer](e *edit, sl slot[E], key string) {
-	if b, i := locate(e, sl, key); b != nil {
+// drop removes the entry of one kind whose KeyFields are id, if there is one.
+func drop[E keyer](e *edit, sl slot[E], id [6]string) {
+	if b, i := locate(e, sl, id); b != nil {
 		*sl(b) = slices.Delete(*sl(b), i, i+1)
 	}
 }

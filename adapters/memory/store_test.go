@@ -164,33 +164,6 @@ func TestStore_Find_homeAccountIDCaseAsItsKindSays(t *testing.T) {
 	}
 }
 
-// TestStore_Write_keysCollidingAcrossAccounts writes two access tokens whose keys are
-// equal although their home account ids differ ("a-b" + "c" and "a" + "b-c"): the
-// cache key identifies the entry, so the second replaces the first.
-func TestStore_Write_keysCollidingAcrossAccounts(t *testing.T) {
-	s := storeNew(t)
-	first := domain.AccessToken{HomeAccountID: "a-b", Environment: "c", ClientID: "x", Target: "t", Secret: "first"}
-	second := domain.AccessToken{HomeAccountID: "a", Environment: "b-c", ClientID: "x", Target: "t", Secret: "second"}
-	if first.Key() != second.Key() {
-		t.Fatalf("fixture keys differ: %q and %q", first.Key(), second.Key())
-	}
-	for _, at := range []domain.AccessToken{first, second} {
-		if err := s.Write(t.Context(), domain.CacheWrite{Partition: "p", AccessToken: &at}); err != nil {
-			t.Fatalf("Write = %v; want nil", err)
-		}
-	}
-	snap, _ := s.Export(t.Context(), "p")
-	if len(snap.AccessTokens) != 1 || snap.AccessTokens[0].Secret != "second" {
-		t.Fatalf("Export after writing two tokens of one key = %d access tokens; want 1, the second", len(snap.AccessTokens))
-	}
-	if err := s.Write(t.Context(), domain.CacheWrite{Partition: "p", DeleteAccessTokens: []string{first.Key()}}); err != nil {
-		t.Fatalf("Write(delete) = %v; want nil", err)
-	}
-	if snap, _ = s.Export(t.Context(), "p"); len(snap.AccessTokens) != 0 {
-		t.Errorf("Export after deleting the key = %d access tokens; want 0", len(snap.AccessTokens))
-	}
-}
-
 func TestStore_Write_timesTruncatedToTheSecond(t *testing.T) {
 	s := storeNew(t)
 	w := storeAccount("p", "h", "u@x")

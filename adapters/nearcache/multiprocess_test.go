@@ -53,7 +53,7 @@ func tokenWrite(secret string) domain.CacheWrite {
 		AccessToken:        &at,
 		IDToken:            &domain.IDToken{HomeAccountID: mpHome, Environment: mpEnv, ClientID: mpClient, Realm: mpRealm, Secret: "id." + domain.Secret(secret)},
 		Account:            &domain.Account{HomeAccountID: mpHome, Environment: mpEnv, Realm: mpRealm, Username: "alice@example.com", AuthorityType: "Generic"},
-		DeleteAccessTokens: []string{at.Key()},
+		DeleteAccessTokens: [][6]string{at.KeyFields()},
 	}
 }
 

@@ -70,13 +70,13 @@ func buildBatches(partition string, snap domain.CacheSnapshot) ([]sqlcache.Batch
 		}
 	}
 	snap = domain.CacheSnapshot{
-		AccessTokens: dedupe(snap.AccessTokens, domain.AccessToken.Key, nil),
-		RefreshTokens: dedupe(snap.RefreshTokens, domain.RefreshToken.Key, func(old, new domain.RefreshToken) bool {
+		AccessTokens: dedupe(snap.AccessTokens, entryID[domain.AccessToken], nil),
+		RefreshTokens: dedupe(snap.RefreshTokens, entryID[domain.RefreshToken], func(old, new domain.RefreshToken) bool {
 			return new.CachedAt.Unix() >= old.CachedAt.Unix()
 		}),
-		IDTokens:        dedupe(snap.IDTokens, domain.IDToken.Key, nil),
-		Accounts:        dedupe(snap.Accounts, domain.Account.Key, nil),
-		AppMetadata:     dedupe(snap.AppMetadata, domain.AppMetadata.Key, nil),
+		IDTokens:        dedupe(snap.IDTokens, entryID[domain.IDToken], nil),
+		Accounts:        dedupe(snap.Accounts, entryID[domain.Account], nil),
+		AppMetadata:     dedupe(snap.AppMetadata, entryID[domain.AppMetadata], nil),
 		ForeignSections: dedupe(snap.ForeignSections, func(f domain.ForeignSection) string { return f.Name }, nil),
 	}
 	var out []sqlcache.Batch
@@ -91,6 +91,18 @@ func buildBatches(partition string, snap domain.CacheSnapshot) ([]sqlcache.Batch
 		}
 	}
 	return out, nil
+}
+
+// entryID names an entry for dedupe: its key, which orders the rows as before (so that
+// writers lock rows in one order), then NUL (which no text holds) and its identity
+// fields, length-prefixed. Two entries whose keys collide are two entries (their
+// KeyFields differ); the key alone merged them.
+func entryID[E interface {
+	Key() string
+	KeyFields() [6]string
+}](e E) string {
+	f := e.KeyFields()
+	return e.Key() + "\x00" + domain.JoinKey(f[:]...)
 }
 
 // dedupe returns the entries of in with distinct keys, sorted by key. Of two entries

@@ -10,17 +10,13 @@ import (
 	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// deleteAccessTokens removes the access tokens of partition $1 whose keys (Key()) are
-// in $2. The table stores no key: the rows looked at are those of the folded home
-// account ids the keys can start with ($3, sqlcache.KeyHomes), an index search each,
-// and their key is computed from their identity columns. deleteAccessTokensAnyHome
-// looks at every access token of the partition, for a key with too many candidates.
-var (
-	deleteAccessTokens = `DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = ANY($3::text[])
-	AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ANY($2::text[])`
-	deleteAccessTokensAnyHome = `DELETE FROM access_tokens WHERE partition = $1
-	AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ANY($2::text[])`
-)
+// deleteAccessTokens removes the access tokens of partition $1 whose identity columns
+// are the rows of $2 to $6 taken together (sqlcache.DeletedAccessTokens), each a search
+// of the unique index.
+const deleteAccessTokens = `DELETE FROM access_tokens t
+	USING unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS d(home, client, env, realm, target)
+	WHERE t.partition = $1 AND t.home_account_id_folded = d.home AND t.client_id_folded = d.client
+	AND t.environment_folded = d.env AND t.realm = d.realm AND t.target_folded = d.target`
 
 // lockAndNotify takes the advisory lock $1 and notifies channel $2 once with each of
 // the payloads $3 (never empty, so the lock is always taken; taking it again within a
@@ -40,19 +36,19 @@ const lockAndNotify = `SELECT pg_advisory_xact_lock($1), pg_notify($2, p) FROM u
 // after deadlock_timeout (1 s by default). A transaction that still loses a deadlock or
 // a serialization conflict is retried.
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
-	deletes := make([]string, 0, len(w.DeleteAccessTokens))
-	homes, anyHome := []string{}, false
-	for _, k := range w.DeleteAccessTokens {
-		if checkText("access token key", k) == nil { // a key the table cannot hold is not there
-			deletes = append(deletes, k)
-			h := sqlcache.KeyHomes(k)
-			anyHome = anyHome || h == nil
-			homes = append(homes, h...)
+	var deletes [5][]string
+	cols := sqlcache.DeletedAccessTokens(w)
+	for i := range cols[0] {
+		holdable := true // a token the table cannot hold is not there
+		for _, c := range cols {
+			holdable = holdable && checkText("access token identity", c[i]) == nil
 		}
-	}
-	deleteQuery, deleteArgs := deleteAccessTokens, []any{w.Partition, deletes, homes}
-	if anyHome {
-		deleteQuery, deleteArgs = deleteAccessTokensAnyHome, deleteArgs[:2]
+		if !holdable {
+			continue
+		}
+		for j, c := range cols {
+			deletes[j] = append(deletes[j], c[i])
+		}
 	}
 	lock := advisoryKey(s.schema, "write\x00"+w.Partition+"\x00"+sqlcache.FoldHome(accountOf(w)))
 	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
@@ -60,8 +56,8 @@ func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 		if _, err := tx.ExecContext(ctx, lockAndNotify, lock, changeChannel, s.writePayloads(w)); err != nil {
 			return fmt.Errorf("lock the account: %w", err)
 		}
-		if len(deletes) > 0 {
-			if _, err := tx.ExecContext(ctx, deleteQuery, deleteArgs...); err != nil {
+		if len(deletes[0]) > 0 {
+			if _, err := tx.ExecContext(ctx, deleteAccessTokens, w.Partition, deletes[0], deletes[1], deletes[2], deletes[3], deletes[4]); err != nil {
 				return fmt.Errorf("delete superseded access tokens: %w", err)
 			}
 		}

@@ -22,8 +22,8 @@ func TestStore_Write_crossingSupersessions(t *testing.T) {
 	a, b := *base.AccessToken, *base.AccessToken
 	a.Target, b.Target = "read", "write"
 	writes := []domain.CacheWrite{
-		{Partition: "p", AccessToken: &a, DeleteAccessTokens: []string{b.Key()}},
-		{Partition: "p", AccessToken: &b, DeleteAccessTokens: []string{a.Key()}},
+		{Partition: "p", AccessToken: &a, DeleteAccessTokens: [][6]string{b.KeyFields()}},
+		{Partition: "p", AccessToken: &b, DeleteAccessTokens: [][6]string{a.KeyFields()}},
 	}
 	const rounds = 100
 	var wg sync.WaitGroup

@@ -42,7 +42,6 @@ func TestQueries_useIndexes(t *testing.T) {
 	accountsByUser, userArgs := accountsQuery(domain.AccountFilter{Partition: "p", Username: "u@x", ClientID: "c"})
 	accountsByEnv, envArgs := accountsQuery(domain.AccountFilter{Partition: "p", Environments: []string{"e1", "e2"}})
 	const byHome = "SEARCH accounts USING INDEX accounts_identity (partition=? AND home_account_id_folded=?"
-	homes := keyHomes("h-e-accesstoken-c-r-t")
 	type planCase struct {
 		name  string
 		query string
@@ -56,8 +55,8 @@ func TestQueries_useIndexes(t *testing.T) {
 		{"FindHit narrow", hitQuery, []any{"p", "h", "c"}, "SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
 		{"FindHit narrow ID tokens", hitQuery, []any{"p", "h", "c"}, "SEARCH id_tokens USING INDEX id_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=?)"},
 		{"FindHit narrow accounts", hitQuery, []any{"p", "h", "c"}, byHome},
-		{"delete a superseded access token", deleteAccessToken(len(homes)), append([]any{"p", "h-e-accesstoken-c-r-t"}, homes...),
-			"SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=?)"},
+		{"delete a superseded access token", deleteAccessToken, []any{"p", "h", "c", "e", "r", "t"},
+			"SEARCH access_tokens USING INDEX access_tokens_identity (partition=? AND home_account_id_folded=? AND client_id_folded=? AND environment_folded=? AND realm=? AND target_folded=?)"},
 		{"Export", exportQuery, []any{"p"}, "SEARCH app_metadata"},
 		{"Accounts by username and client", accountsByUser, userArgs, "USING INDEX accounts_username"},
 		{"Accounts by environment", accountsByEnv, envArgs, "USING INDEX accounts_environment"},

@@ -10,28 +10,10 @@ import (
 	"github.com/hexauth/hexauth/internal/sqlcache"
 )
 
-// deleteAccessToken removes the access token of partition ?1 whose key (Key()) is ?2.
-// The table stores no key: the rows looked at are those of the folded home account ids
-// the key can start with (sqlcache.KeyHomes, the parameters from ?3 on), each an index
-// search, and their key is computed from their identity columns.
-func deleteAccessToken(homes int) string {
-	return `DELETE FROM access_tokens WHERE partition = ?1` + inFilter("home_account_id_folded", 3, homes) +
-		` AND ` + sqlcache.KeySQL(sqlcache.KindAccessToken) + ` = ?2`
-}
-
-// keyHomes returns the candidates of sqlcache.KeyHomes as arguments; none, for no
-// filter, when the key has too many.
-func keyHomes(k string) []any {
-	homes := sqlcache.KeyHomes(k)
-	if homes == nil {
-		return nil
-	}
-	out := make([]any, len(homes))
-	for i, h := range homes {
-		out[i] = h
-	}
-	return out
-}
+// deleteAccessToken removes the access token of partition ?1 whose identity columns
+// are ?2 to ?6 (sqlcache.DeletedAccessTokens), one search of the unique index.
+const deleteAccessToken = `DELETE FROM access_tokens WHERE partition = ?1 AND home_account_id_folded = ?2
+	AND client_id_folded = ?3 AND environment_folded = ?4 AND realm = ?5 AND target_folded = ?6`
 
 // Write implements ports.TokenWriter in one write transaction: the superseded access
 // tokens are deleted first, then every entry is upserted, so an access token listed in
@@ -40,9 +22,9 @@ func keyHomes(k string) []any {
 // in other processes.
 func (s *Store) Write(ctx context.Context, w domain.CacheWrite) error {
 	return s.up.Write(ctx, w, func(tx *sqlx.Tx) error {
-		for _, k := range w.DeleteAccessTokens {
-			homes := keyHomes(k)
-			if _, err := tx.ExecContext(ctx, deleteAccessToken(len(homes)), append([]any{w.Partition, k}, homes...)...); err != nil {
+		cols := sqlcache.DeletedAccessTokens(w)
+		for i := range cols[0] {
+			if _, err := tx.ExecContext(ctx, deleteAccessToken, w.Partition, cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i]); err != nil {
 				return fmt.Errorf("delete superseded access token: %w", err)
 			}
 		}

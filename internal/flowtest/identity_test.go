@@ -587,12 +587,12 @@ func TestIdentity_adfsEntriesWithAnEmptyRealmAreServed(t *testing.T) {
 	if at.Realm != "adfs" {
 		t.Fatalf("hexauth cached the ADFS access token under realm %q; want adfs", at.Realm)
 	}
-	old := at.Key()
+	old := at.KeyFields()
 	at.Realm, idt.Realm, acct.Realm = "", "", ""
 	if err := store.RemoveAccount(ctx, domain.AccountRemoval{Partition: "p", HomeAccountID: first.Account.HomeAccountID, ClientID: identityClient}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at, IDToken: &idt, Account: &acct, RefreshToken: &found.RefreshTokens[0], DeleteAccessTokens: []string{old}}); err != nil {
+	if err := store.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &at, IDToken: &idt, Account: &acct, RefreshToken: &found.RefreshTokens[0], DeleteAccessTokens: [][6]string{old}}); err != nil {
 		t.Fatal(err)
 	}
 	accts, err := f.Accounts(ctx, "")

@@ -140,30 +140,22 @@ func KeySQL(k Kind) string {
 	return "''"
 }
 
-// maxKeyHomes bounds the candidates KeyHomes returns: an Entra home account id holds 8
-// dashes, so a key with more dashes before its home id ends comes from an OIDC subject
-// made of dashes, and its deletion reads the partition's access tokens instead.
-const maxKeyHomes = 64
-
-// KeyHomes returns the folded home account ids an access token's key k can start
-// with, for an index search before KeySQL is compared: k cut before each of its
-// dashes (a home account id may hold dashes, so the key does not say which one ends
-// it); nil, for no filter, past maxKeyHomes candidates. A key without a dash has one
-// candidate, itself, which no row's key equals.
-func KeyHomes(k string) []string {
-	homes := []string{}
-	for i := range len(k) {
-		if k[i] == '-' {
-			if len(homes) == maxKeyHomes {
-				return nil
-			}
-			homes = append(homes, k[:i])
+// DeletedAccessTokens returns the identity columns of the access tokens a write
+// deletes, from their KeyFields, column by column in the order of AccessTokens.Identity
+// (home account id, client id, environment, realm, target, each folded as the table
+// folds it: KeyFields folds them so). An entry of another kind names no access token
+// and is left out. Matching the identity columns, the table's unique index, deletes
+// exactly the tokens named: their keys (KeySQL) may collide, their fields cannot.
+func DeletedAccessTokens(w domain.CacheWrite) (cols [5][]string) {
+	for _, f := range w.DeleteAccessTokens {
+		if f[0] != "accesstoken" {
+			continue
+		}
+		for i, v := range [5]string{f[1], f[3], f[2], f[4], f[5]} {
+			cols[i] = append(cols[i], v)
 		}
 	}
-	if len(homes) == 0 {
-		homes = append(homes, k)
-	}
-	return homes
+	return cols
 }
 
 func credentialKeySQL(kind, target string) string {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -182,20 +181,5 @@ func TestOnConflictUpdate(t *testing.T) {
 				t.Errorf("OnConflictUpdate(%s, %q) =\n%q; want\n%q", tt.t.Name, tt.replace, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestKeyHomes(t *testing.T) {
-	const entra = "9f4880d8-80ba-4c40-97bc-f7a23c703084.72f988bf-86f1-41af-91ab-2d7cd011db47"
-	at := domain.AccessToken{HomeAccountID: entra, Environment: "login.microsoftonline.com", ClientID: "c", Realm: "t", Target: "read"}
-	if homes := KeyHomes(at.Key()); !slices.Contains(homes, entra) {
-		t.Errorf("KeyHomes(%q) = %q; want it to hold the home account id %q", at.Key(), homes, entra)
-	}
-	dashes := domain.AccessToken{HomeAccountID: strings.Repeat("-", maxKeyHomes+1), Environment: "e", ClientID: "c"}
-	if homes := KeyHomes(dashes.Key()); homes != nil {
-		t.Errorf("KeyHomes(a key of %d dashes) = %d candidates; want nil (no filter: the home id cannot be told)", maxKeyHomes+1, len(homes))
-	}
-	if homes := KeyHomes("nodash"); !reflect.DeepEqual(homes, []string{"nodash"}) {
-		t.Errorf("KeyHomes(nodash) = %q; want [nodash], a filter that matches no row's key", homes)
 	}
 }

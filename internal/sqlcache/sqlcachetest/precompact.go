@@ -107,7 +107,7 @@ func CheckMigratedPreCompactRows(t *testing.T, s interface {
 	// A new token superseding it, the old one named by its key, removes it.
 	next := at
 	next.Target, next.Secret = "User.Read", "at-entra-3"
-	if err := s.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &next, DeleteAccessTokens: []string{at.Key()}}); err != nil {
+	if err := s.Write(ctx, domain.CacheWrite{Partition: "p", AccessToken: &next, DeleteAccessTokens: [][6]string{at.KeyFields()}}); err != nil {
 		t.Fatal(err)
 	}
 	if e, err := s.Find(ctx, q); err != nil || len(e.AccessTokens) != 1 || e.AccessTokens[0].Secret != "at-entra-3" {
