@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -9,23 +10,32 @@ import (
 	"github.com/hexauth/hexauth/internal/sqlmigrate"
 )
 
-// TestOpen_migratesVersion1RowsToCaseSensitiveSubjects opens a schema that version 1
-// wrote, whose keys lower-cased every home account id, and checks that migration 0002
-// leaves its rows as the current code writes them.
-func TestOpen_migratesVersion1RowsToCaseSensitiveSubjects(t *testing.T) {
-	dsn, schema := DSNForTest(t), SchemaForTest(t)
+// schemaAtVersion returns a new schema migrated to version n and a connection to it as
+// the store connects (search_path set: tables unqualified), with the DSN and schema
+// to open the store on it.
+func schemaAtVersion(t *testing.T, n int) (db *sql.DB, dsn, schema string) {
+	t.Helper()
+	dsn, schema = DSNForTest(t), SchemaForTest(t)
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	db := AdminDB(t, dsn+sep+"search_path="+schema) // as the store connects: tables unqualified
+	db = AdminDB(t, dsn+sep+"search_path="+schema)
 	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sqlmigrate.Apply(t.Context(), db, sqlmigrate.Postgres(schema), ms[:1]); err != nil {
-		t.Fatalf("apply version 1 = %v", err)
+	if _, err := sqlmigrate.Apply(t.Context(), db, sqlmigrate.Postgres(schema), ms[:n]); err != nil {
+		t.Fatalf("apply versions 1 to %d = %v", n, err)
 	}
+	return db, dsn, schema
+}
+
+// TestOpen_migratesVersion1RowsToCaseSensitiveSubjects opens a schema that version 1
+// wrote, whose keys lower-cased every home account id, and checks that migration 0002
+// leaves its rows as the current code writes them.
+func TestOpen_migratesVersion1RowsToCaseSensitiveSubjects(t *testing.T) {
+	db, dsn, schema := schemaAtVersion(t, 1)
 	if _, err := db.ExecContext(t.Context(), sqlcachetest.Version1Rows); err != nil {
 		t.Fatalf("insert version 1 rows = %v", err)
 	}
@@ -37,19 +47,7 @@ func TestOpen_migratesVersion1RowsToCaseSensitiveSubjects(t *testing.T) {
 // every kind (sqlcachetest.PreCompactRows) and checks that migration 0005 keeps them
 // whole and as the current code writes them.
 func TestOpen_migratesPreCompactRows(t *testing.T) {
-	dsn, schema := DSNForTest(t), SchemaForTest(t)
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db := AdminDB(t, dsn+sep+"search_path="+schema)
-	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlmigrate.Apply(t.Context(), db, sqlmigrate.Postgres(schema), ms[:4]); err != nil {
-		t.Fatalf("apply versions 1 to 4 = %v", err)
-	}
+	db, dsn, schema := schemaAtVersion(t, 4)
 	if _, err := db.ExecContext(t.Context(), sqlcachetest.PreCompactRows); err != nil {
 		t.Fatalf("insert pre-compact rows = %v", err)
 	}
@@ -61,19 +59,7 @@ func TestOpen_migratesPreCompactRows(t *testing.T) {
 // that migration 0006 indexes them (both indexes valid) and that a hit still returns
 // each account's own rows.
 func TestOpen_migratesToHomeHashIndexes(t *testing.T) {
-	dsn, schema := DSNForTest(t), SchemaForTest(t)
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db := AdminDB(t, dsn+sep+"search_path="+schema)
-	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlmigrate.Apply(t.Context(), db, sqlmigrate.Postgres(schema), ms[:5]); err != nil {
-		t.Fatalf("apply versions 1 to 5 = %v", err)
-	}
+	db, dsn, schema := schemaAtVersion(t, 5)
 	homes := []string{"home-189302", "home-288318"} // one hashtext value (TestFindHit_homeHashCollision)
 	for _, home := range homes {
 		for _, stmt := range []string{
