@@ -52,8 +52,8 @@ const (
 )
 
 // hitQuery is the narrow hit read: $1 partition, $2 folded home account id, $3 folded
-// client id. Its token branches also compare the hash of the home account id, which
-// lets the planner search the tokens' small hash indexes instead of their primary keys
+// client id. Its access-token branch also compares the hash of the home account id,
+// which lets the planner search the table's small hash index instead of its primary key
 // (migration 0006); the full comparisons keep apart ids of one hash. It leaves the environment filter to
 // Go (keepEnv), which compares the same column, environment_folded: an array parameter
 // costs pgx an allocation per element and a hit has one row per kind.
@@ -65,7 +65,7 @@ var hitQuery = strings.Join([]string{
 	`SELECT '3', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
 		sqlcache.AsWritten("client_id") + `, realm, NULL, NULL, NULL, secret, extra::text,
 	NULL, NULL, NULL, NULL FROM id_tokens
-	WHERE hashtext(home_account_id_folded) = hashtext($2) AND partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
+	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
 	`SELECT '4', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
 		`local_account_id, realm, ` + sqlcache.AsWritten("username") + `, name, authority_type, NULL, extra::text,
 	NULL, NULL, NULL, NULL FROM accounts

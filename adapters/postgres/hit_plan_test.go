@@ -37,9 +37,9 @@ func hitPlanStore(t *testing.T, homes ...string) *Store {
 // generic plan the pool's prepared statement settles on, over a partition of a few
 // hundred analyzed accounts: no table is read whole and no branch reads the whole
 // partition through another index, so a hit costs the same few pages however many
-// accounts the cache holds. The narrow read finds tokens through the hash of the home
-// account id (migration 0006) and account records through their primary key; the wide
-// read searches every primary key.
+// accounts the cache holds. The narrow read finds access tokens through the hash of the
+// home account id (migration 0006), ID tokens and account records through their
+// primary keys; the wide read searches every primary key.
 func TestHitQueries_searchSmallIndexes(t *testing.T) {
 	s := hitPlanStore(t)
 	for _, c := range []struct {
@@ -47,7 +47,7 @@ func TestHitQueries_searchSmallIndexes(t *testing.T) {
 		indexes                  []string
 	}{
 		{"narrow", hitQuery, "text, text, text", "'p', 'home-7', 'client-1'",
-			[]string{"access_tokens_home_hash_idx", "id_tokens_home_hash_idx", "accounts_pkey"}},
+			[]string{"access_tokens_home_hash_idx", "id_tokens_pkey", "accounts_pkey"}},
 		{"wide", findHitQuery, "text, text, text[], text", "'p', 'home-7', '{}', 'client-1'",
 			[]string{"access_tokens_pkey", "id_tokens_pkey", "accounts_pkey"}},
 	} {
@@ -94,7 +94,7 @@ func TestHitQueries_searchSmallIndexes(t *testing.T) {
 }
 
 // Two home account ids of one hashtext value: the hash index finds both accounts'
-// tokens for either, and the hit keeps only the asked one's (hitQuery compares the ids
+// access tokens for either, and the hit keeps only the asked one's (hitQuery compares the ids
 // in full). hashtext hashes a string's bytes in the server's byte order; these two
 // collide on a little-endian server.
 func TestFindHit_homeHashCollision(t *testing.T) {
