@@ -28,14 +28,13 @@ type flowCookie struct {
 }
 
 // sessionCookie is the sealed content of a tenant's session cookie. It names the
-// partition and the account in it, and holds no token.
+// partition and the server-side session (sessionStore), which names the account; it
+// holds no token and no account, so that deleting the session ends every copy of it.
 type sessionCookie struct {
-	Tenant        string    `json:"tenant"`
-	HomeAccountID string    `json:"home_account_id"`
-	Environment   string    `json:"environment"`
-	Realm         string    `json:"realm"`
-	CSRF          string    `json:"csrf"` // the sign-out form's token
-	Expires       time.Time `json:"exp"`
+	Tenant    string    `json:"tenant"`
+	SessionID string    `json:"sid"`  // 256 random bits, made at sign-in
+	CSRF      string    `json:"csrf"` // the sign-out form's token
+	Expires   time.Time `json:"exp"`
 }
 
 // cookieJar seals, sets, reads and clears the application's cookies.
@@ -120,7 +119,7 @@ func (j cookieJar) readSession(r *http.Request, tenant string, now time.Time) (s
 	if err := j.open(r, j.sessionName(tenant), sessionAD(tenant), &s); err != nil {
 		return sessionCookie{}, err
 	}
-	if !now.Before(s.Expires) || s.Tenant != tenant || s.HomeAccountID == "" || s.CSRF == "" {
+	if !now.Before(s.Expires) || s.Tenant != tenant || s.SessionID == "" || s.CSRF == "" {
 		return sessionCookie{}, errBadCookie
 	}
 	return s, nil

@@ -24,7 +24,7 @@ func TestCookieJar_sealedValueOpensOnlyForItsPurpose(t *testing.T) {
 	payload := func(tenant string) map[string]any {
 		return map[string]any{
 			"tenant": tenant, "flow": app.AuthCodeFlow{State: "s"}, "exp": now.Add(time.Hour),
-			"home_account_id": "h", "environment": "e", "csrf": "c",
+			"sid": "s", "csrf": "c",
 		}
 	}
 	purposes := []struct {

@@ -119,11 +119,17 @@ func (s *Server) fetchAPI(ctx context.Context, tenant string, acct app.Account) 
 	return resp.StatusCode, string(b), nil
 }
 
-// logout removes the account from the tenant's cache partition and ends the session. It
-// is a POST carrying the session's CSRF token, from our own origin: a cross-site form
+// logout removes the account from the tenant's cache partition and ends its sessions.
+// It is a POST carrying the session's CSRF token, from our own origin: a cross-site form
 // (which SameSite=Lax already strips of the cookie) cannot sign anybody out.
+//
+// Every session of the account in this tenant ends, not this browser's alone: they
+// share the account's tokens, which RemoveAccount deletes, so none of them could go on.
+// Deleting their ids (not only clearing this cookie) is what makes a copy of any of
+// their cookies worthless for good, even once the user signs in again.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, tenant string) {
-	sess, err := s.jar.readSession(r, tenant, s.clock.Now())
+	now := s.clock.Now()
+	sess, err := s.jar.readSession(r, tenant, now)
 	if err != nil { // nobody to sign out; leave the browser's cookies alone
 		http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)
 		return
@@ -137,12 +143,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, tenant string) {
 		s.fail(w, r, http.StatusForbidden, "Sign-out must come from this site's sign-out button.", nil)
 		return
 	}
-	acct := app.Account{HomeAccountID: sess.HomeAccountID, Environment: sess.Environment, Realm: sess.Realm}
-	err = s.client(tenant).RemoveAccount(r.Context(), acct)
+	live, found := s.sessions.get(tenant, sess.SessionID, now)
+	if !found { // already over: signed out from a copy of this cookie, or expired
+		s.jar.clear(w, s.jar.sessionName(tenant))
+		http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)
+		return
+	}
+	err = s.client(tenant).RemoveAccount(r.Context(), live.account)
 	if err != nil && !errors.Is(err, domain.ErrInvalidInput) { // ErrInvalidInput: already gone
 		s.fail(w, r, statusOf(err), "The sign-out could not remove your tokens; please try again.", err)
 		return
 	}
+	s.sessions.endAccount(tenant, live.account)
 	s.jar.clear(w, s.jar.sessionName(tenant))
 	s.log.InfoContext(r.Context(), "webapp: signed out", "tenant", tenant)
 	http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)

@@ -12,7 +12,7 @@ import (
 // the sign-out (a shared computer, a stolen cookie) is honoured again, for the rest of
 // its 8 hours, as soon as the user signs in again anywhere: sign-out does not revoke it.
 func TestServer_signOutRevokesCopiedSessionCookie(t *testing.T) {
-	t.Skip("review6: needs a design decision: a session must be bound to its sign-in (server-side session state, or the provider's sid/auth_time), see the review6 report")
+
 	h := newHarness(t, options{})
 	b := h.newBrowser()
 	b.signIn("acme")

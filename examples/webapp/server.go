@@ -27,6 +27,7 @@ const (
 type Server struct {
 	cfg         Config
 	jar         cookieJar
+	sessions    *sessionStore
 	clock       ports.Clock
 	log         *slog.Logger
 	redirectURI string
@@ -49,7 +50,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionLifetime == 0 {
 		cfg.SessionLifetime = defaultSessionLifetime
 	}
-	s := &Server{cfg: cfg, clock: cfg.Clock, log: cfg.Logger}
+	s := &Server{cfg: cfg, sessions: newSessionStore(maxSessions), clock: cfg.Clock, log: cfg.Logger}
 	if s.clock == nil {
 		s.clock = systemClock{}
 	}
@@ -111,22 +112,30 @@ func (s *Server) tenant(h tenantHandler) http.HandlerFunc {
 // client is the tenant's view of the cache.
 func (s *Server) client(tenant string) *app.ConfidentialClient { return s.cfg.Client.Partition(tenant) }
 
-// signedIn returns the account the tenant's session cookie names, while the cache still
-// holds it, with its ID-token claims. ok is false when nobody is signed in. A session
-// whose account the cache no longer holds (signed out elsewhere, removed by an admin, a
-// refresh the provider refused) is over: its cookie is cleared, so that the browser
-// stops presenting it. A cache that cannot answer now ends nothing.
+// signedIn returns the account of the tenant's session, while the session lives and
+// the cache still holds the account, with its ID-token claims. ok is false when nobody
+// is signed in. A session that is over (signed out, from any copy of its cookie;
+// expired; its account removed from the cache by a sign-out elsewhere, an admin, or a
+// refresh the provider refused) has its cookie cleared, so that the browser stops
+// presenting it. A cache that cannot answer now ends nothing.
 func (s *Server) signedIn(ctx context.Context, w http.ResponseWriter, r *http.Request, tenant string) (acct app.Account, sess sessionCookie, claims domain.IDTokenClaims, ok bool) {
-	sess, err := s.jar.readSession(r, tenant, s.clock.Now())
+	now := s.clock.Now()
+	sess, err := s.jar.readSession(r, tenant, now)
 	if err != nil {
 		return app.Account{}, sessionCookie{}, domain.IDTokenClaims{}, false
 	}
-	acct = app.Account{HomeAccountID: sess.HomeAccountID, Environment: sess.Environment, Realm: sess.Realm}
+	live, found := s.sessions.get(tenant, sess.SessionID, now)
+	if !found {
+		s.jar.clear(w, s.jar.sessionName(tenant))
+		return app.Account{}, sessionCookie{}, domain.IDTokenClaims{}, false
+	}
 	// A sign-in for the ID token only: served from the cache (refreshed when it expired);
 	// after sign-out the cache has nothing and the session is over.
-	res, err := s.client(tenant).AcquireTokenSilent(ctx, nil, acct)
+	res, err := s.client(tenant).AcquireTokenSilent(ctx, nil, live.account)
 	if err != nil {
 		if errors.Is(err, domain.ErrInteractionRequired) {
+			// The account's tokens are gone, for each of its sessions alike.
+			s.sessions.endAccount(tenant, live.account)
 			s.jar.clear(w, s.jar.sessionName(tenant))
 		} else {
 			s.log.WarnContext(ctx, "webapp: session lookup failed", "tenant", tenant, "error", err)

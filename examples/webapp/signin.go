@@ -55,15 +55,20 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, statusOf(err), "The sign-in did not complete.", err)
 		return
 	}
+	// A new session for every sign-in: its id binds the cookie to this sign-in, so that
+	// a cookie of an earlier one, signed out since, stays dead.
+	sid, err := randomToken()
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "The session could not start.", err)
+		return
+	}
 	csrf, err := randomToken()
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "The session could not start.", err)
 		return
 	}
-	sess := sessionCookie{
-		Tenant: fc.Tenant, HomeAccountID: res.Account.HomeAccountID, Environment: res.Account.Environment, Realm: res.Account.Realm,
-		CSRF: csrf, Expires: now.Add(s.cfg.SessionLifetime),
-	}
+	sess := sessionCookie{Tenant: fc.Tenant, SessionID: sid, CSRF: csrf, Expires: now.Add(s.cfg.SessionLifetime)}
+	s.sessions.add(sid, session{tenant: fc.Tenant, account: res.Account, expires: sess.Expires}, now)
 	if err := s.jar.set(w, s.jar.sessionName(fc.Tenant), sess, sessionAD(fc.Tenant), sess.Expires, now); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "The session could not start.", err)
 		return

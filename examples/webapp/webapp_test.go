@@ -427,3 +427,56 @@ func TestServer_staleSessionCookieIsCleared(t *testing.T) {
 		t.Fatal("the session cookie of a removed account survived a page load")
 	}
 }
+
+// Two sessions of one user in one tenant (two browsers) share the account's cached
+// tokens. Signing out in one ends both: RemoveAccount deleted the tokens they share, and
+// the other session's id is deleted too, so that its cookie (or a copy of it) is not
+// honoured again once the user signs in anew. Another tenant's session is untouched.
+func TestServer_signOutEndsEverySessionOfTheAccountInTheTenant(t *testing.T) {
+	h := newHarness(t, options{})
+	a, b := h.newBrowser(), h.newBrowser()
+	a.signIn("acme")
+	b.signIn("acme")
+	b.signIn("globex")
+	bAcme := b.cookie("webapp-session-acme")
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
+		t.Fatalf("b's acme home before a's sign-out:\n%s\nwant %s signed in", p.body, testName)
+	}
+	if out := a.do(http.MethodPost, "/t/acme/logout", url.Values{"csrf": {csrfOf(t, a.get("/t/acme/").body)}}, nil); out.status != http.StatusSeeOther {
+		t.Fatalf("a's POST logout = %d; want 303", out.status)
+	}
+	h.newBrowser().signIn("acme") // the user signs in again, elsewhere, before b comes back
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
+		t.Fatalf("b's acme home after a signed out and the user signed in anew:\n%s\nwant signed out", p.body)
+	}
+	copied := h.newBrowser()
+	copied.setCookie("webapp-session-acme", bAcme)
+	if p := copied.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
+		t.Fatalf("a copy of b's acme cookie:\n%s\nwant signed out", p.body)
+	}
+	if p := b.get("/t/globex/"); !strings.Contains(p.body, testName) {
+		t.Fatalf("b's globex home after a signed out of acme:\n%s\nwant %s still signed in", p.body, testName)
+	}
+}
+
+// Each sign-in makes a new session id: signing in again in the same browser does not
+// bring back the cookie of a session signed out before.
+func TestServer_eachSignInIsANewSession(t *testing.T) {
+	h := newHarness(t, options{})
+	b := h.newBrowser()
+	b.signIn("acme")
+	first := b.cookie("webapp-session-acme")
+	b.do(http.MethodPost, "/t/acme/logout", url.Values{"csrf": {csrfOf(t, b.get("/t/acme/").body)}}, nil)
+	b.signIn("acme")
+	if second := b.cookie("webapp-session-acme"); second == "" || second == first {
+		t.Fatal("the second sign-in did not set a new session cookie")
+	}
+	old := h.newBrowser()
+	old.setCookie("webapp-session-acme", first)
+	if p := old.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
+		t.Fatalf("the first sign-in's cookie after a second sign-in:\n%s\nwant signed out", p.body)
+	}
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
+		t.Fatalf("the second sign-in's home:\n%s\nwant %s signed in", p.body, testName)
+	}
+}
