@@ -37,6 +37,14 @@ type sessionCookie struct {
 	Expires   time.Time `json:"exp"`
 }
 
+// logoutCookie is the sealed content of the logout cookie: one sign-out at the provider
+// in progress, whose state the provider hands back at PostLogoutRedirectURI.
+type logoutCookie struct {
+	Tenant  string    `json:"tenant"`
+	State   string    `json:"state"`
+	Expires time.Time `json:"exp"`
+}
+
 // cookieJar seals, sets, reads and clears the application's cookies.
 type cookieJar struct {
 	sealer *aesgcm.Sealer
@@ -54,10 +62,13 @@ func (j cookieJar) flowName() string { return j.name("webapp-flow") }
 
 func (j cookieJar) sessionName(tenant string) string { return j.name("webapp-session-" + tenant) }
 
+func (j cookieJar) logoutName() string { return j.name("webapp-logout") }
+
 // The associated data binds a sealed value to its purpose, and a session to its tenant:
 // a flow cookie does not open as a session, nor tenant a's session as tenant b's.
 func flowAD() []byte                 { return []byte("hexauth webapp flow v1") }
 func sessionAD(tenant string) []byte { return []byte("hexauth webapp session v1 tenant=" + tenant) }
+func logoutAD() []byte               { return []byte("hexauth webapp logout v1") }
 
 // set seals v and sets it as cookie name until expires.
 func (j cookieJar) set(w http.ResponseWriter, name string, v any, ad []byte, expires time.Time, now time.Time) error {
@@ -123,4 +134,16 @@ func (j cookieJar) readSession(r *http.Request, tenant string, now time.Time) (s
 		return sessionCookie{}, errBadCookie
 	}
 	return s, nil
+}
+
+// readLogout returns the logout cookie's content when it opens and has not expired.
+func (j cookieJar) readLogout(r *http.Request, now time.Time) (logoutCookie, error) {
+	var l logoutCookie
+	if err := j.open(r, j.logoutName(), logoutAD(), &l); err != nil {
+		return logoutCookie{}, err
+	}
+	if !now.Before(l.Expires) || !tenantName.MatchString(l.Tenant) || l.State == "" {
+		return logoutCookie{}, errBadCookie
+	}
+	return l, nil
 }

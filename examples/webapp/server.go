@@ -31,8 +31,10 @@ type Server struct {
 	clock       ports.Clock
 	log         *slog.Logger
 	redirectURI string
-	apiURL      *url.URL
-	mux         *http.ServeMux
+	// postLogoutURI is where the provider sends the browser back after its sign-out.
+	postLogoutURI string
+	apiURL        *url.URL
+	mux           *http.ServeMux
 }
 
 // New returns the application for cfg, or cfg.Validate's error.
@@ -60,6 +62,7 @@ func New(cfg Config) (*Server, error) {
 	public, _ := url.Parse(cfg.PublicURL) // validated
 	s.jar = cookieJar{sealer: sealer, secure: public.Scheme == "https"}
 	s.redirectURI = strings.TrimSuffix(cfg.PublicURL, "/") + "/callback"
+	s.postLogoutURI = strings.TrimSuffix(cfg.PublicURL, "/") + "/signed-out"
 	s.apiURL, _ = url.Parse(cfg.APIURL) // validated
 	s.routes()
 	return s, nil
@@ -72,7 +75,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// code) in a Referer to another origin; scripts are not used at all. Not
 	// "no-referrer": with it, browsers send "Origin: null" on our own sign-out POST,
 	// which the Origin check then refuses.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", contentSecurityPolicy(""))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
@@ -80,13 +83,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// contentSecurityPolicy is every page's policy. Forms may post to this site only, and
+// a form's redirect must stay there too (Chromium applies form-action to redirects):
+// formOrigin, when not empty, is the one other origin allowed, the provider's
+// end-session endpoint's, where the sign-out POST redirects.
+func contentSecurityPolicy(formOrigin string) string {
+	formAction := "'self'"
+	if formOrigin != "" {
+		formAction += " " + formOrigin
+	}
+	return "default-src 'none'; style-src 'unsafe-inline'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+}
+
 // RedirectURI is the URI to register with the provider: PublicURL + "/callback".
 func (s *Server) RedirectURI() string { return s.redirectURI }
+
+// PostLogoutRedirectURI is the URI to register with the provider as the post-logout
+// redirect URI (OpenID Connect RP-Initiated Logout 1.0 §3): PublicURL + "/signed-out".
+// Sign-out sends it, exactly, when the provider has an end_session_endpoint.
+func (s *Server) PostLogoutRedirectURI() string { return s.postLogoutURI }
 
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /{$}", s.index)
 	s.mux.HandleFunc("GET /callback", s.callback)
+	s.mux.HandleFunc("GET /signed-out", s.signedOut)
 	s.mux.HandleFunc("GET /t/{tenant}/{$}", s.tenant(s.home))
 	s.mux.HandleFunc("GET /t/{tenant}/login", s.tenant(s.login))
 	s.mux.HandleFunc("GET /t/{tenant}/claims", s.tenant(s.claims))
