@@ -412,7 +412,8 @@ func TestServer_staleSessionCookieIsCleared(t *testing.T) {
 	h := newHarness(t, options{})
 	b := h.newBrowser()
 	b.signIn("acme")
-	if b.cookie("webapp-session-acme") == "" {
+	stale := b.cookie("webapp-session-acme")
+	if stale == "" {
 		t.Fatal("no session cookie after sign-in")
 	}
 	for _, a := range h.accounts("acme") {
@@ -425,6 +426,14 @@ func TestServer_staleSessionCookieIsCleared(t *testing.T) {
 	}
 	if b.cookie("webapp-session-acme") != "" {
 		t.Fatal("the session cookie of a removed account survived a page load")
+	}
+	// The session found over is deleted, not only its cookie: a copy of the cookie stays
+	// refused once the user signs in again.
+	h.newBrowser().signIn("acme")
+	copied := h.newBrowser()
+	copied.setCookie("webapp-session-acme", stale)
+	if p := copied.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
+		t.Fatalf("a copy of the ended session's cookie after a new sign-in:\n%s\nwant signed out", p.body)
 	}
 }
 
