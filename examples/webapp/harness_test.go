@@ -242,3 +242,14 @@ func csrfOf(t *testing.T, body string) string {
 	rest := body[i+len(marker):]
 	return rest[:strings.IndexByte(rest, '"')]
 }
+
+// expectSessionRefused presents a copy of tenant's session cookie value in a fresh
+// browser and fails unless the page is the signed-out one; what says whose cookie.
+func (h *harness) expectSessionRefused(tenant, value, what string) {
+	h.t.Helper()
+	b := h.newBrowser()
+	b.setCookie("webapp-session-"+tenant, value)
+	if p := b.get("/t/" + tenant + "/"); !strings.Contains(p.body, "You are signed out.") {
+		h.t.Fatalf("%s:\n%s\nwant the signed-out page", what, p.body)
+	}
+}

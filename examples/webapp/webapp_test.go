@@ -430,11 +430,7 @@ func TestServer_staleSessionCookieIsCleared(t *testing.T) {
 	// The session found over is deleted, not only its cookie: a copy of the cookie stays
 	// refused once the user signs in again.
 	h.newBrowser().signIn("acme")
-	copied := h.newBrowser()
-	copied.setCookie("webapp-session-acme", stale)
-	if p := copied.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
-		t.Fatalf("a copy of the ended session's cookie after a new sign-in:\n%s\nwant signed out", p.body)
-	}
+	h.expectSessionRefused("acme", stale, "a copy of the ended session's cookie after a new sign-in")
 }
 
 // Two sessions of one user in one tenant (two browsers) share the account's cached
@@ -451,18 +447,14 @@ func TestServer_signOutEndsEverySessionOfTheAccountInTheTenant(t *testing.T) {
 	if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
 		t.Fatalf("b's acme home before a's sign-out:\n%s\nwant %s signed in", p.body, testName)
 	}
-	if out := a.do(http.MethodPost, "/t/acme/logout", url.Values{"csrf": {csrfOf(t, a.get("/t/acme/").body)}}, nil); out.status != http.StatusSeeOther {
+	if out := a.signOut("acme"); out.status != http.StatusSeeOther {
 		t.Fatalf("a's POST logout = %d; want 303", out.status)
 	}
 	h.newBrowser().signIn("acme") // the user signs in again, elsewhere, before b comes back
 	if p := b.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
 		t.Fatalf("b's acme home after a signed out and the user signed in anew:\n%s\nwant signed out", p.body)
 	}
-	copied := h.newBrowser()
-	copied.setCookie("webapp-session-acme", bAcme)
-	if p := copied.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
-		t.Fatalf("a copy of b's acme cookie:\n%s\nwant signed out", p.body)
-	}
+	h.expectSessionRefused("acme", bAcme, "a copy of b's acme cookie")
 	if p := b.get("/t/globex/"); !strings.Contains(p.body, testName) {
 		t.Fatalf("b's globex home after a signed out of acme:\n%s\nwant %s still signed in", p.body, testName)
 	}
@@ -475,16 +467,12 @@ func TestServer_eachSignInIsANewSession(t *testing.T) {
 	b := h.newBrowser()
 	b.signIn("acme")
 	first := b.cookie("webapp-session-acme")
-	b.do(http.MethodPost, "/t/acme/logout", url.Values{"csrf": {csrfOf(t, b.get("/t/acme/").body)}}, nil)
+	b.signOut("acme")
 	b.signIn("acme")
 	if second := b.cookie("webapp-session-acme"); second == "" || second == first {
 		t.Fatal("the second sign-in did not set a new session cookie")
 	}
-	old := h.newBrowser()
-	old.setCookie("webapp-session-acme", first)
-	if p := old.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
-		t.Fatalf("the first sign-in's cookie after a second sign-in:\n%s\nwant signed out", p.body)
-	}
+	h.expectSessionRefused("acme", first, "the first sign-in's cookie after a second sign-in")
 	if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
 		t.Fatalf("the second sign-in's home:\n%s\nwant %s signed in", p.body, testName)
 	}
