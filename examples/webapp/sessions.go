@@ -96,6 +96,15 @@ func (s *sessionStore) get(tenant, id string, now time.Time) (session, bool) {
 	return sess, true
 }
 
+// end deletes session id, if it exists.
+func (s *sessionStore) end(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess, ok := s.byID[id]; ok {
+		s.deleteLocked(id, sess)
+	}
+}
+
 // endAccount deletes every session of account in tenant (a sign-out removes the
 // account's tokens, which all of them share).
 func (s *sessionStore) endAccount(tenant string, account app.Account) {

@@ -477,3 +477,17 @@ func TestServer_eachSignInIsANewSession(t *testing.T) {
 		t.Fatalf("the second sign-in's home:\n%s\nwant %s signed in", p.body, testName)
 	}
 }
+
+// Signing in again without signing out replaces the browser's session: a copy of the
+// previous cookie is refused, the new one works.
+func TestServer_signInAgainReplacesTheBrowsersSession(t *testing.T) {
+	h := newHarness(t, options{})
+	b := h.newBrowser()
+	b.signIn("acme")
+	previous := b.cookie("webapp-session-acme")
+	b.signIn("acme")
+	h.expectSessionRefused("acme", previous, "the cookie of the session a new sign-in replaced")
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
+		t.Fatalf("home after signing in again:\n%s\nwant %s signed in", p.body, testName)
+	}
+}
