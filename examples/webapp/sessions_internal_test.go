@@ -66,3 +66,16 @@ func TestSessionStore_endAccountEndsThatAccountInThatTenantOnly(t *testing.T) {
 		t.Errorf("byAccount holds %d accounts; want 2 (ada at globex, bob at acme): an emptied entry stays", len(s.byAccount))
 	}
 }
+
+// BenchmarkSessionStore_addWhenFull is a sign-in while the store is at its bound with
+// no session expired: the scan that finds the one closest to expiry.
+func BenchmarkSessionStore_addWhenFull(b *testing.B) {
+	now := time.Unix(1_800_000_000, 0)
+	s := newSessionStore(maxSessions)
+	for i := range maxSessions {
+		s.add(fmt.Sprint(i), session{tenant: "acme", account: app.Account{HomeAccountID: fmt.Sprint(i)}, expires: now.Add(time.Hour + time.Duration(i))}, now)
+	}
+	for i := 0; b.Loop(); i++ {
+		s.add(fmt.Sprint("new", i), session{tenant: "acme", account: app.Account{HomeAccountID: "new"}, expires: now.Add(2 * time.Hour)}, now)
+	}
+}
