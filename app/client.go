@@ -304,6 +304,28 @@ func (c *client) IsPoPSupported() bool { return false }
 // host and tenant), which per-call WithAuthority and WithTenantID override.
 func (c *client) Authority() domain.Authority { return c.env.authority }
 
+// ClientID returns the client id (Config.ClientID), for protocol messages an
+// application sends itself, such as RP-initiated logout's client_id.
+func (c *client) ClientID() string { return c.env.cfg.ClientID }
+
+// EndSessionEndpoint returns the end_session_endpoint of the client's authority (OpenID
+// Connect RP-Initiated Logout 1.0 §2.1), or "" when its discovery document announces
+// none: an application that signs users out at the provider redirects there. It reads
+// the document the engine signs in with, cached, its endpoints held to the same rules as
+// every other (https, or http on a loopback host; the issuer's origin); a provider that
+// cannot be reached when nothing is cached is domain.ErrDiscovery or
+// domain.ErrUnavailable.
+func (c *client) EndSessionEndpoint(ctx context.Context) (string, error) {
+	if err := checkContext(ctx, "EndSessionEndpoint"); err != nil {
+		return "", err
+	}
+	m, err := c.env.deps.IdentityProvider.Metadata(ctx, c.env.authority)
+	if err != nil {
+		return "", err
+	}
+	return m.EndSessionEndpoint, nil
+}
+
 // ClientCapabilities returns a copy of the capabilities the client declares
 // (Config.ClientCapabilities).
 func (c *client) ClientCapabilities() []string { return slices.Clone(c.env.cfg.ClientCapabilities) }

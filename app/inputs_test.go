@@ -61,6 +61,7 @@ func TestFacade_nilContextIsInvalidInput(t *testing.T) {
 		"AcquireTokenInteractive": func() error { _, err := pc.AcquireTokenInteractive(nilCtx, readOrders); return err },
 		"AcquireTokenForClient":   func() error { _, err := cc.AcquireTokenForClient(nilCtx, readOrders); return err },
 		"ExportCache":             func() error { return pc.ExportCache(nilCtx, io.Discard) },
+		"EndSessionEndpoint":      func() error { _, err := pc.EndSessionEndpoint(nilCtx); return err },
 		"ImportCache":             func() error { _, err := pc.ImportCache(nilCtx, strings.NewReader("{}")); return err },
 	}
 	for name, call := range calls {

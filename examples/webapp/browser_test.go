@@ -77,10 +77,11 @@ func text(t *testing.T, tab context.Context, sel string) string {
 }
 
 // TestBrowser_signInClaimsAPISignOut drives the web app in headless Chromium against
-// the fake provider's login page, as a user would.
+// the fake provider's login page, as a user would, and signs out here and at the
+// provider (RP-initiated logout), back to the tenant's signed-out home.
 func TestBrowser_signInClaimsAPISignOut(t *testing.T) {
 	tab := newChromium(t)
-	h := newHarness(t, options{})
+	h := newHarness(t, options{endSession: true})
 	home := h.web.URL + "/t/acme/"
 
 	run(t, tab, "open the signed-out home page", chromedp.Navigate(home))
@@ -123,8 +124,14 @@ func TestBrowser_signInClaimsAPISignOut(t *testing.T) {
 	if got := text(t, tab, "#status"); got != "You are signed out." {
 		t.Fatalf("status after sign-out = %q; want signed out", got)
 	}
+	if loc, _ := chromedp.Run(tab, chromedp.Location()); loc != home {
+		t.Fatalf("after sign-out the browser is at %s; want %s", loc, home)
+	}
 	if accts := h.accounts("acme"); len(accts) != 0 {
 		t.Fatalf("accounts(acme) after sign-out = %+v; want none", accts)
+	}
+	if got := h.idp.EndSessions(); len(got) != 1 || got[0].IDTokenHint == "" || got[0].PostLogoutRedirectURI != h.web.URL+"/signed-out" {
+		t.Fatalf("the provider accepted %d logout requests; want 1 with an id_token_hint and our post-logout redirect URI", len(got))
 	}
 }
 

@@ -43,9 +43,12 @@ type Config struct {
 	// APITransport sends the requests to the API; nil means http.DefaultTransport.
 	APITransport http.RoundTripper
 	// FlowLifetime bounds how long a sign-in may take, from the redirect to the provider
-	// to the callback. Zero means 10 minutes. Keep it at most app.Config.FlowMaxAge.
+	// to the callback, and a sign-out at the provider, from the redirect there to the
+	// return to PostLogoutRedirectURI. Zero means 10 minutes. Keep it at most
+	// app.Config.FlowMaxAge.
 	FlowLifetime time.Duration
-	// SessionLifetime is how long a session cookie is honoured. Zero means 8 hours.
+	// SessionLifetime is how long a session lasts, its cookie and its server-side entry
+	// alike, unless signed out first. Zero means 8 hours.
 	SessionLifetime time.Duration
 	// Clock tells the time for cookie expiry; nil means the system clock.
 	Clock ports.Clock

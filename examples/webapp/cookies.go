@@ -28,14 +28,21 @@ type flowCookie struct {
 }
 
 // sessionCookie is the sealed content of a tenant's session cookie. It names the
-// partition and the account in it, and holds no token.
+// partition and the server-side session (sessionStore), which names the account; it
+// holds no token and no account, so that deleting the session ends every copy of it.
 type sessionCookie struct {
-	Tenant        string    `json:"tenant"`
-	HomeAccountID string    `json:"home_account_id"`
-	Environment   string    `json:"environment"`
-	Realm         string    `json:"realm"`
-	CSRF          string    `json:"csrf"` // the sign-out form's token
-	Expires       time.Time `json:"exp"`
+	Tenant    string    `json:"tenant"`
+	SessionID string    `json:"sid"`  // 256 random bits, made at sign-in
+	CSRF      string    `json:"csrf"` // the sign-out form's token
+	Expires   time.Time `json:"exp"`
+}
+
+// logoutCookie is the sealed content of the logout cookie: one sign-out at the provider
+// in progress, whose state the provider hands back at PostLogoutRedirectURI.
+type logoutCookie struct {
+	Tenant  string    `json:"tenant"`
+	State   string    `json:"state"`
+	Expires time.Time `json:"exp"`
 }
 
 // cookieJar seals, sets, reads and clears the application's cookies.
@@ -55,10 +62,13 @@ func (j cookieJar) flowName() string { return j.name("webapp-flow") }
 
 func (j cookieJar) sessionName(tenant string) string { return j.name("webapp-session-" + tenant) }
 
+func (j cookieJar) logoutName() string { return j.name("webapp-logout") }
+
 // The associated data binds a sealed value to its purpose, and a session to its tenant:
 // a flow cookie does not open as a session, nor tenant a's session as tenant b's.
 func flowAD() []byte                 { return []byte("hexauth webapp flow v1") }
 func sessionAD(tenant string) []byte { return []byte("hexauth webapp session v1 tenant=" + tenant) }
+func logoutAD() []byte               { return []byte("hexauth webapp logout v1") }
 
 // set seals v and sets it as cookie name until expires.
 func (j cookieJar) set(w http.ResponseWriter, name string, v any, ad []byte, expires time.Time, now time.Time) error {
@@ -120,8 +130,20 @@ func (j cookieJar) readSession(r *http.Request, tenant string, now time.Time) (s
 	if err := j.open(r, j.sessionName(tenant), sessionAD(tenant), &s); err != nil {
 		return sessionCookie{}, err
 	}
-	if !now.Before(s.Expires) || s.Tenant != tenant || s.HomeAccountID == "" || s.CSRF == "" {
+	if !now.Before(s.Expires) || s.Tenant != tenant || s.SessionID == "" || s.CSRF == "" {
 		return sessionCookie{}, errBadCookie
 	}
 	return s, nil
+}
+
+// readLogout returns the logout cookie's content when it opens and has not expired.
+func (j cookieJar) readLogout(r *http.Request, now time.Time) (logoutCookie, error) {
+	var l logoutCookie
+	if err := j.open(r, j.logoutName(), logoutAD(), &l); err != nil {
+		return logoutCookie{}, err
+	}
+	if !now.Before(l.Expires) || !tenantName.MatchString(l.Tenant) || l.State == "" {
+		return logoutCookie{}, errBadCookie
+	}
+	return l, nil
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // A sealed value opens only for the purpose (and tenant) it was sealed for, whatever
-// its content: the flow cookie, acme's session and globex's session are three locks.
+// its content: the flow cookie, acme's session, globex's session and the logout cookie
+// are four locks.
 func TestCookieJar_sealedValueOpensOnlyForItsPurpose(t *testing.T) {
 	sealer, err := aesgcm.New(make([]byte, aesgcm.KeySize))
 	if err != nil {
@@ -24,7 +25,7 @@ func TestCookieJar_sealedValueOpensOnlyForItsPurpose(t *testing.T) {
 	payload := func(tenant string) map[string]any {
 		return map[string]any{
 			"tenant": tenant, "flow": app.AuthCodeFlow{State: "s"}, "exp": now.Add(time.Hour),
-			"home_account_id": "h", "environment": "e", "csrf": "c",
+			"sid": "s", "csrf": "c", "state": "st",
 		}
 	}
 	purposes := []struct {
@@ -35,8 +36,9 @@ func TestCookieJar_sealedValueOpensOnlyForItsPurpose(t *testing.T) {
 		{"flow", "acme", flowAD(), func(r *http.Request) error { _, err := jar.readFlow(r, now); return err }},
 		{"session acme", "acme", sessionAD("acme"), func(r *http.Request) error { _, err := jar.readSession(r, "acme", now); return err }},
 		{"session globex", "globex", sessionAD("globex"), func(r *http.Request) error { _, err := jar.readSession(r, "globex", now); return err }},
+		{"logout", "acme", logoutAD(), func(r *http.Request) error { _, err := jar.readLogout(r, now); return err }},
 	}
-	names := map[string]string{"flow": jar.flowName(), "session acme": jar.sessionName("acme"), "session globex": jar.sessionName("globex")}
+	names := map[string]string{"flow": jar.flowName(), "session acme": jar.sessionName("acme"), "session globex": jar.sessionName("globex"), "logout": jar.logoutName()}
 	for _, sealedFor := range purposes {
 		rec := httptest.NewRecorder()
 		if err := jar.set(rec, "x", payload(sealedFor.tenant), sealedFor.ad, now.Add(time.Hour), now); err != nil {

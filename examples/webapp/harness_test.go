@@ -69,6 +69,9 @@ type harness struct {
 type options struct {
 	userName string // the display name of the test user; default testName
 	apiURL   string // default: the demo API
+	// endSession gives the provider an end_session_endpoint (RP-initiated logout), with
+	// the web app's post-logout redirect URI registered.
+	endSession bool
 }
 
 func newHarness(t *testing.T, opts options) *harness {
@@ -77,9 +80,13 @@ func newHarness(t *testing.T, opts options) *harness {
 		opts.userName = testName
 	}
 	h := &harness{t: t, clock: memory.NewClock(time.Now()), logs: &lockedBuffer{}}
-	h.idp = idptest.NewTestServer(t, idptest.Config{Provider: idptest.ProviderConfig{
+	// The web app's URL first: the provider registers its post-logout redirect URI.
+	var handler http.Handler = http.NotFoundHandler()
+	h.web = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(h.web.Close)
+	h.idp = idptest.NewTestServer(t, idptest.Config{EndSession: opts.endSession, Provider: idptest.ProviderConfig{
 		Users:   []idptest.User{{Username: testUser, Password: domain.Secret(testPassword), Name: opts.userName}},
-		Clients: []idptest.Client{{ID: testClientID, Secret: domain.Secret(testSecret)}},
+		Clients: []idptest.Client{{ID: testClientID, Secret: domain.Secret(testSecret), PostLogoutRedirectURIs: []string{h.web.URL + "/signed-out"}}},
 	}})
 	ctx := context.Background()
 	var err error
@@ -93,9 +100,6 @@ func newHarness(t *testing.T, opts options) *harness {
 	if opts.apiURL == "" {
 		opts.apiURL = h.api.URL + "/hello"
 	}
-	var handler http.Handler = http.NotFoundHandler()
-	h.web = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	t.Cleanup(h.web.Close)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	h.app, err = webapp.New(webapp.Config{
@@ -128,6 +132,7 @@ type page struct {
 	status   int
 	location string
 	body     string
+	header   http.Header
 }
 
 func (b *browser) do(method, path string, form url.Values, header http.Header) page {
@@ -156,7 +161,7 @@ func (b *browser) do(method, path string, form url.Values, header http.Header) p
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw)}
+	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw), header: resp.Header}
 }
 
 func (b *browser) get(path string) page { b.h.t.Helper(); return b.do(http.MethodGet, path, nil, nil) }
@@ -236,4 +241,15 @@ func csrfOf(t *testing.T, body string) string {
 	}
 	rest := body[i+len(marker):]
 	return rest[:strings.IndexByte(rest, '"')]
+}
+
+// expectSessionRefused presents a copy of tenant's session cookie value in a fresh
+// browser and fails unless the page is the signed-out one; what says whose cookie.
+func (h *harness) expectSessionRefused(tenant, value, what string) {
+	h.t.Helper()
+	b := h.newBrowser()
+	b.setCookie("webapp-session-"+tenant, value)
+	if p := b.get("/t/" + tenant + "/"); !strings.Contains(p.body, "You are signed out.") {
+		h.t.Fatalf("%s:\n%s\nwant the signed-out page", what, p.body)
+	}
 }

@@ -3,11 +3,12 @@ package webapp
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"errors"
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -19,9 +20,7 @@ import (
 const (
 	// maxAPIBody bounds the API answer shown on the API page.
 	maxAPIBody = 64 << 10
-	// maxLogoutForm bounds the sign-out form (one CSRF token).
-	maxLogoutForm = 4 << 10
-	apiTimeout    = 15 * time.Second
+	apiTimeout = 15 * time.Second
 )
 
 // index lists the tenants.
@@ -36,8 +35,30 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, tenant string) {
 	if ok {
 		v["Name"] = displayName(acct, claims)
 		v["CSRF"] = sess.CSRF
+		// The sign-out form's POST redirects to the provider's end-session endpoint, when
+		// there is one: the page's form-action must allow that origin. Unknown now: the
+		// sign-out will not find it either, and stays here.
+		if ep, err := s.client(tenant).EndSessionEndpoint(r.Context()); err == nil && ep != "" {
+			if o := sourceOrigin(ep); o != "" {
+				w.Header().Set("Content-Security-Policy", contentSecurityPolicy(o))
+			}
+		}
 	}
 	s.render(w, http.StatusOK, "home", v)
+}
+
+// cspHost is a host[:port] that may appear in a CSP source expression as is.
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
+
+// sourceOrigin returns raw's origin as a CSP source ("https://idp.example.com"), or ""
+// when it is not an http(s) URL whose host can be written in a policy without escaping
+// (a policy is split on ";" and spaces).
+func sourceOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !cspHost.MatchString(u.Host) {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // claim is one row of the claims page.
@@ -117,35 +138,6 @@ func (s *Server) fetchAPI(ctx context.Context, tenant string, acct app.Account) 
 		return 0, "", err
 	}
 	return resp.StatusCode, string(b), nil
-}
-
-// logout removes the account from the tenant's cache partition and ends the session. It
-// is a POST carrying the session's CSRF token, from our own origin: a cross-site form
-// (which SameSite=Lax already strips of the cookie) cannot sign anybody out.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, tenant string) {
-	sess, err := s.jar.readSession(r, tenant, s.clock.Now())
-	if err != nil { // nobody to sign out; leave the browser's cookies alone
-		http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)
-		return
-	}
-	if o := r.Header.Get("Origin"); o != "" && o != s.origin() {
-		s.fail(w, r, http.StatusForbidden, "Sign-out must come from this site.", nil)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxLogoutForm)
-	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(sess.CSRF)) != 1 {
-		s.fail(w, r, http.StatusForbidden, "Sign-out must come from this site's sign-out button.", nil)
-		return
-	}
-	acct := app.Account{HomeAccountID: sess.HomeAccountID, Environment: sess.Environment, Realm: sess.Realm}
-	err = s.client(tenant).RemoveAccount(r.Context(), acct)
-	if err != nil && !errors.Is(err, domain.ErrInvalidInput) { // ErrInvalidInput: already gone
-		s.fail(w, r, statusOf(err), "The sign-out could not remove your tokens; please try again.", err)
-		return
-	}
-	s.jar.clear(w, s.jar.sessionName(tenant))
-	s.log.InfoContext(r.Context(), "webapp: signed out", "tenant", tenant)
-	http.Redirect(w, r, "/t/"+tenant+"/", http.StatusSeeOther)
 }
 
 // origin is PublicURL's origin, as browsers send it in Origin.

@@ -55,19 +55,29 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, statusOf(err), "The sign-in did not complete.", err)
 		return
 	}
+	// A new session for every sign-in: its id binds the cookie to this sign-in, so that
+	// a cookie of an earlier one, signed out since, stays dead.
+	sid, err := randomToken()
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, "The session could not start.", err)
+		return
+	}
 	csrf, err := randomToken()
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "The session could not start.", err)
 		return
 	}
-	sess := sessionCookie{
-		Tenant: fc.Tenant, HomeAccountID: res.Account.HomeAccountID, Environment: res.Account.Environment, Realm: res.Account.Realm,
-		CSRF: csrf, Expires: now.Add(s.cfg.SessionLifetime),
-	}
+	sess := sessionCookie{Tenant: fc.Tenant, SessionID: sid, CSRF: csrf, Expires: now.Add(s.cfg.SessionLifetime)}
 	if err := s.jar.set(w, s.jar.sessionName(fc.Tenant), sess, sessionAD(fc.Tenant), sess.Expires, now); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, "The session could not start.", err)
 		return
 	}
+	// The new session replaces the one this browser had in the tenant, if any: its
+	// cookie is overwritten, and no copy of it should outlive it unseen.
+	if prev, err := s.jar.readSession(r, fc.Tenant, now); err == nil {
+		s.sessions.end(prev.SessionID)
+	}
+	s.sessions.add(sid, session{tenant: fc.Tenant, account: res.Account, expires: sess.Expires}, now)
 	s.log.InfoContext(r.Context(), "webapp: signed in", "tenant", fc.Tenant)
 	http.Redirect(w, r, "/t/"+fc.Tenant+"/", http.StatusSeeOther)
 }

@@ -412,7 +412,8 @@ func TestServer_staleSessionCookieIsCleared(t *testing.T) {
 	h := newHarness(t, options{})
 	b := h.newBrowser()
 	b.signIn("acme")
-	if b.cookie("webapp-session-acme") == "" {
+	stale := b.cookie("webapp-session-acme")
+	if stale == "" {
 		t.Fatal("no session cookie after sign-in")
 	}
 	for _, a := range h.accounts("acme") {
@@ -425,5 +426,59 @@ func TestServer_staleSessionCookieIsCleared(t *testing.T) {
 	}
 	if b.cookie("webapp-session-acme") != "" {
 		t.Fatal("the session cookie of a removed account survived a page load")
+	}
+	// The session found over is deleted, not only its cookie: a copy of the cookie stays
+	// refused once the user signs in again.
+	h.newBrowser().signIn("acme")
+	h.expectSessionRefused("acme", stale, "a copy of the ended session's cookie after a new sign-in")
+}
+
+// Two sessions of one user in one tenant (two browsers) share the account's cached
+// tokens. Signing out in one ends both: RemoveAccount deleted the tokens they share, and
+// the other session's id is deleted too, so that its cookie (or a copy of it) is not
+// honoured again once the user signs in anew. Another tenant's session is untouched.
+func TestServer_signOutEndsEverySessionOfTheAccountInTheTenant(t *testing.T) {
+	h := newHarness(t, options{})
+	a, b := h.newBrowser(), h.newBrowser()
+	a.signIn("acme")
+	b.signIn("acme")
+	b.signIn("globex")
+	bAcme := b.cookie("webapp-session-acme")
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
+		t.Fatalf("b's acme home before a's sign-out:\n%s\nwant %s signed in", p.body, testName)
+	}
+	if out := a.signOut("acme"); out.status != http.StatusSeeOther {
+		t.Fatalf("a's POST logout = %d; want 303", out.status)
+	}
+	h.newBrowser().signIn("acme") // the user signs in again, elsewhere, before b comes back
+	if p := b.get("/t/acme/"); !strings.Contains(p.body, "You are signed out.") {
+		t.Fatalf("b's acme home after a signed out and the user signed in anew:\n%s\nwant signed out", p.body)
+	}
+	h.expectSessionRefused("acme", bAcme, "a copy of b's acme cookie")
+	if p := b.get("/t/globex/"); !strings.Contains(p.body, testName) {
+		t.Fatalf("b's globex home after a signed out of acme:\n%s\nwant %s still signed in", p.body, testName)
+	}
+}
+
+// Each sign-in makes a new session, whose cookie works, and deletes the session the
+// browser had in the tenant: a copy of the previous cookie is refused, whether the user
+// signed out in between or not.
+func TestServer_eachSignInIsANewSession(t *testing.T) {
+	for _, signOutFirst := range []bool{true, false} {
+		h := newHarness(t, options{})
+		b := h.newBrowser()
+		b.signIn("acme")
+		previous := b.cookie("webapp-session-acme")
+		if signOutFirst {
+			b.signOut("acme")
+		}
+		b.signIn("acme")
+		if c := b.cookie("webapp-session-acme"); c == "" || c == previous {
+			t.Fatalf("signed out first %t: the second sign-in set no new session cookie", signOutFirst)
+		}
+		h.expectSessionRefused("acme", previous, "the previous sign-in's cookie after a new one")
+		if p := b.get("/t/acme/"); !strings.Contains(p.body, testName) {
+			t.Fatalf("signed out first %t: home after the new sign-in:\n%s\nwant %s signed in", signOutFirst, p.body, testName)
+		}
 	}
 }

@@ -142,6 +142,10 @@ type Client struct {
 	// RedirectURIs are the registered redirect URIs; when any is listed, authorization
 	// requests must use one of them exactly. Empty accepts any.
 	RedirectURIs []string
+	// PostLogoutRedirectURIs are the registered post-logout redirect URIs (OpenID Connect
+	// RP-Initiated Logout 1.0 §3): an end-session request may name one of them exactly,
+	// and no other. Empty accepts none.
+	PostLogoutRedirectURIs []string
 	// Certificate is the client's certificate for private_key_jwt (RFC 7523); its public
 	// key becomes PublicKey when PublicKey is nil.
 	Certificate *x509.Certificate

@@ -134,6 +134,7 @@ func (p *Provider) Client(id string) (Client, bool) {
 	}
 	cp := *c
 	cp.RedirectURIs = slices.Clone(c.RedirectURIs)
+	cp.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
 	return cp, true
 }
 

@@ -93,6 +93,13 @@ type Config struct {
 	// port when it is 443 (Addr "127.0.0.2:443" serves "https://127.0.0.2": MSAL Python
 	// keys its cache by the host without the port, MSAL Go and hexauth with it).
 	TLS bool
+	// EndSession announces an end_session_endpoint, {base}/logout, in the OIDC layout's
+	// discovery document and serves it (OpenID Connect RP-Initiated Logout 1.0): it checks
+	// the id_token_hint (signed by the server, issued by it, for client_id when both are
+	// sent) and redirects to a post_logout_redirect_uri only when it is one of the
+	// client's PostLogoutRedirectURIs exactly, with the state. The server keeps no
+	// sessions, so it ends none: Server.EndSessions lists the requests it accepted.
+	EndSession bool
 }
 
 // Validate reports whether cfg is usable, as a *domain.Error of class ErrInvalidInput.

@@ -30,6 +30,7 @@ type discoveryDocument struct {
 	TokenEndpoint         string   `json:"token_endpoint"`
 	JWKSURI               string   `json:"jwks_uri"`
 	DeviceEndpoint        string   `json:"device_authorization_endpoint"`
+	EndSessionEndpoint    string   `json:"end_session_endpoint,omitempty"`
 	ResponseTypes         []string `json:"response_types_supported"`
 	ResponseModes         []string `json:"response_modes_supported"`
 	GrantTypes            []string `json:"grant_types_supported"`
@@ -46,7 +47,7 @@ type discoveryDocument struct {
 }
 
 // document builds the discovery document of authority a from the engine's metadata.
-// No end_session_endpoint is announced: the server has no sessions to end.
+// An end_session_endpoint is announced with Config.EndSession, in the OIDC layout only.
 func (s *Server) document(a domain.Authority) discoveryDocument {
 	m := s.idp.Metadata(a)
 	d := discoveryDocument{
@@ -68,6 +69,9 @@ func (s *Server) document(a domain.Authority) discoveryDocument {
 		Claims: []string{"iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "name",
 			"preferred_username", "tid", "oid", "ver"},
 		IssuerInResponse: m.IssuerInResponse,
+	}
+	if s.cfg.EndSession && a == s.root {
+		d.EndSessionEndpoint = s.url + "/logout"
 	}
 	if a.Kind == domain.AuthorityEntra {
 		d.TenantRegionScope = "WW"

@@ -23,6 +23,7 @@
 //	       {base}/{tenant}/oauth2/v2.0/authorize  .../token  {base}/{tenant}/discovery/v2.0/keys
 //	Device {base}/device_authorization  {base}/{tenant}/oauth2/v2.0/devicecode  (RFC 8628)
 //	       {base}/device  the page where a user enters a user code and approves or declines
+//	Logout {base}/logout  with Config.EndSession (OpenID Connect RP-Initiated Logout 1.0)
 //
 // Device codes are polled at ProviderConfig.DeviceInterval (5 s) and expire after
 // DeviceCodeLifetime (15 min); a poll sooner than the interval is answered slow_down.

@@ -27,6 +27,8 @@ const (
 	// EndpointDevicePage is the page where a user enters a user code (GET, and its
 	// form's POST).
 	EndpointDevicePage Endpoint = "device"
+	// EndpointEndSession is the end-session endpoint (Config.EndSession), GET and POST.
+	EndpointEndSession Endpoint = "end_session"
 )
 
 // BodyKind selects the body of a scripted fault response.

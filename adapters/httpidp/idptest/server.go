@@ -35,6 +35,7 @@ type Server struct {
 	grantCounts    map[domain.GrantKind]int
 	jtis           map[string]time.Time
 	devicePolls    []time.Time
+	endSessions    []EndSessionRequest
 }
 
 // NewServer starts a server on cfg.Addr (127.0.0.1 on a random port when empty). The
@@ -145,6 +146,10 @@ func (s *Server) routes() http.Handler {
 	handle("POST /{tenant}/oauth2/v2.0/devicecode", EndpointDevice, s.serveDeviceAuthorization)
 	handle("GET /device", EndpointDevicePage, s.serveDevicePage)
 	handle("POST /device", EndpointDevicePage, s.serveDevicePage)
+	if s.cfg.EndSession {
+		handle("GET /logout", EndpointEndSession, s.serveEndSession)
+		handle("POST /logout", EndpointEndSession, s.serveEndSession)
+	}
 	return mux
 }
 

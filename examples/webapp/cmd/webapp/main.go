@@ -156,7 +156,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	web := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	servers = append(servers, web)
-	fmt.Fprintf(stdout, "webapp: serving %s (redirect URI %s; API %s)\n", s.publicURL, srv.RedirectURI(), s.apiURL)
+	fmt.Fprintf(stdout, "webapp: serving %s (redirect URI %s; post-logout redirect URI %s; API %s)\n", s.publicURL, srv.RedirectURI(), srv.PostLogoutRedirectURI(), s.apiURL)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.Serve(ln) }()
 	select {
