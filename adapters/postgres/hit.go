@@ -51,17 +51,15 @@ const (
 	hitColumns  = hitTimes + 4
 )
 
-// hitQuery is the narrow hit read: $1 partition, $2 folded home account id, $3 folded
-// client id. Its access-token branch also compares the hash of the home account id,
-// which lets the planner search the table's small hash index instead of its primary key
-// (migration 0006); the full comparisons keep apart ids of one hash. It leaves the environment filter to
+// hitQuery is the narrow hit read, with findHitQuery's index searches: $1 partition,
+// $2 folded home account id, $3 folded client id. It leaves the environment filter to
 // Go (keepEnv), which compares the same column, environment_folded: an array parameter
 // costs pgx an allocation per element and a hit has one row per kind.
 var hitQuery = strings.Join([]string{
 	`SELECT '1', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
 		sqlcache.AsWritten("client_id") + `, realm, ` + sqlcache.AsWritten("target") + `, token_type, key_id, secret, extra::text,
 	cached_at, expires_on, extended_expires_on, refresh_on FROM access_tokens
-	WHERE hashtext(home_account_id_folded) = hashtext($2) AND partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
+	WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $3`,
 	`SELECT '3', environment_folded, ` + sqlcache.AsWritten("home_account_id") + `, ` + sqlcache.AsWritten("environment") + `, ` +
 		sqlcache.AsWritten("client_id") + `, realm, NULL, NULL, NULL, secret, extra::text,
 	NULL, NULL, NULL, NULL FROM id_tokens
