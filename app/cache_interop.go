@@ -249,6 +249,11 @@ func refreshIdentity(t domain.RefreshToken) string {
 // readDocument reads all of r, refusing more than MaxCacheDocument bytes.
 func readDocument(r io.Reader) ([]byte, error) {
 	var b bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok {
+		// A bytes.Reader (hexauth cache import's): one allocation of its size, where
+		// growing by doubling left up to twice the document held through the import.
+		b.Grow(min(l.Len(), MaxCacheDocument+1))
+	}
 	n, err := b.ReadFrom(io.LimitReader(r, MaxCacheDocument+1))
 	switch {
 	case err != nil:

@@ -186,11 +186,13 @@ func decodeWith(data []byte, d decoder) (domain.CacheSnapshot, Report, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.CacheSnapshot{}, Report{}, nil
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return domain.CacheSnapshot{}, Report{}, syntaxError(err, body, skip)
+	if !json.Valid(body) {
+		// json.Unmarshal says where, as it did when it decoded the document.
+		var probe any
+		return domain.CacheSnapshot{}, Report{}, syntaxError(json.Unmarshal(body, &probe), body, skip)
 	}
-	if top == nil {
+	top, ok := members(body)
+	if !ok {
 		return domain.CacheSnapshot{}, Report{}, invalid(opDecode, &EntryError{Reason: "the document is not a JSON object"})
 	}
 	// Sections in schema order, then spellings and keys in sorted order: the first
@@ -257,8 +259,8 @@ func (d *decoder) section(s *section, raw json.RawMessage) error {
 	if isNull(raw) {
 		return nil
 	}
-	var entries map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &entries); err != nil {
+	entries, ok := members(raw)
+	if !ok {
 		return invalid(opDecode, &EntryError{Section: s.name, Reason: "section is not a JSON object"})
 	}
 	for _, key := range repeatedNames(raw) {

@@ -25,12 +25,12 @@ type rawEntry struct {
 
 // splitEntry reads the members of one entry object.
 func splitEntry(s *section, key string, raw json.RawMessage) (*rawEntry, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+	fields, ok := members(raw)
+	if !ok {
 		return nil, invalid(opDecode, &EntryError{Section: s.name, Key: key, Reason: "entry is not a JSON object"})
 	}
 	e := &rawEntry{section: s, key: key, std: map[string]json.RawMessage{}}
-	for name, v := range members {
+	for name, v := range fields {
 		if strings.ContainsRune(name, 0) {
 			// NUL is how hexauth names its own Extra member (ShapeMember).
 			return nil, e.fail(name, "the member's name contains a NUL character")

@@ -2,6 +2,7 @@ package httpidp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -17,35 +18,57 @@ const opJWKS = "httpidp: jwks"
 type keyCache struct {
 	sets        *ttlCache[jose.KeySet]
 	mu          sync.Mutex
-	lastRefetch map[string]time.Time
+	lastRefetch map[string]refetch
+}
+
+// refetch is a refetch an unknown kid made, and how it failed for want of an answer
+// (ErrUnavailable, ErrThrottled); nil when it did not.
+type refetch struct {
+	at     time.Time
+	outage error
 }
 
 func newKeyCache(ttl time.Duration) *keyCache {
-	return &keyCache{sets: newTTLCache[jose.KeySet](ttl, 0), lastRefetch: map[string]time.Time{}}
+	return &keyCache{sets: newTTLCache[jose.KeySet](ttl, 0), lastRefetch: map[string]refetch{}}
 }
 
 // claimRefetch reports whether an unknown kid may make uri be fetched again at now (no
 // such refetch within interval) and, if so, records it. Only these refetches count: a
 // key set fetched for another reason a moment before a rotation (the first sign-in of a
 // process, say) must not keep the new key out for the interval; the end-to-end suite
-// saw a provider restarted with new keys refused that way.
-func (c *keyCache) claimRefetch(uri string, now time.Time, interval time.Duration) bool {
+// saw a provider restarted with new keys refused that way. When it may not, outage is
+// the error of the refetch that holds the interval if that got no answer: the kid is
+// then unknown for want of the provider, not found absent from its key set.
+func (c *keyCache) claimRefetch(uri string, now time.Time, interval time.Duration) (ok bool, outage error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if last, ok := c.lastRefetch[uri]; ok && now.Sub(last) < interval && !now.Before(last) {
-		return false
+	if last, ok := c.lastRefetch[uri]; ok && now.Sub(last.at) < interval && !now.Before(last.at) {
+		return false, last.outage
 	}
 	if len(c.lastRefetch) >= refetchSweepAt {
 		// One entry per JWKS URI ever refetched (a multi-tenant app sees a key set per
 		// tenant): forget the ones whose interval is over, which limit nothing any more.
 		for u, last := range c.lastRefetch {
-			if now.Sub(last) >= interval || now.Before(last) {
+			if now.Sub(last.at) >= interval || now.Before(last.at) {
 				delete(c.lastRefetch, u)
 			}
 		}
 	}
-	c.lastRefetch[uri] = now
-	return true
+	c.lastRefetch[uri] = refetch{at: now}
+	return true, nil
+}
+
+// refetchFailed records that the refetch of uri claimed at failed with err, when err
+// is an outage (no answer, or throttled).
+func (c *keyCache) refetchFailed(uri string, at time.Time, err error) {
+	if !errors.Is(err, domain.ErrUnavailable) && !errors.Is(err, domain.ErrThrottled) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if last, ok := c.lastRefetch[uri]; ok && last.at.Equal(at) {
+		c.lastRefetch[uri] = refetch{at: at, outage: err}
+	}
 }
 
 // refetchSweepAt is the size of keyCache.lastRefetch from which a claim sweeps out the

@@ -15,7 +15,7 @@ func TestKeyCache_refetchMemoryBounded(t *testing.T) {
 	now := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 10_000; i++ {
 		now = now.Add(time.Second)
-		if !c.claimRefetch(fmt.Sprintf("https://idp.example/tenant-%d/keys", i), now, interval) {
+		if ok, _ := c.claimRefetch(fmt.Sprintf("https://idp.example/tenant-%d/keys", i), now, interval); !ok {
 			t.Fatalf("claim %d refused; want a first claim of a URI granted", i)
 		}
 	}
@@ -24,10 +24,10 @@ func TestKeyCache_refetchMemoryBounded(t *testing.T) {
 		t.Errorf("lastRefetch holds %d URIs after 10,000 refetches; want it bounded near %d", n, refetchSweepAt)
 	}
 	last := "https://idp.example/tenant-9999/keys"
-	if c.claimRefetch(last, now.Add(time.Second), interval) {
+	if ok, _ := c.claimRefetch(last, now.Add(time.Second), interval); ok {
 		t.Error("a second refetch of the same key set within the interval was granted; want it refused")
 	}
-	if !c.claimRefetch(last, now.Add(interval), interval) {
+	if ok, _ := c.claimRefetch(last, now.Add(interval), interval); !ok {
 		t.Error("a refetch after the interval was refused; want it granted")
 	}
 }

@@ -41,14 +41,7 @@ func TestProvider_VerifyIDTokenSignature_rotationRightAfterTheFirstFetch(t *test
 // ttl+staleIfError, which for a key set (staleIfError 0) is any fresh set.
 func TestProvider_VerifyIDTokenSignature_failedRefetchIsUnavailable(t *testing.T) {
 	keys, f, clock, p, a := newRotationRig(t)
-	f.mu.Lock()
-	f.paths = map[string]http.HandlerFunc{"/jwks": func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}}
-	f.mu.Unlock()
-	clock.Advance(time.Second)
-	newToken := signJWT(t, "RS256", "new", keys.rsa2, idClaims())
-	wantOnly(t, p.VerifyIDTokenSignature(t.Context(), a, newToken), domain.ErrUnavailable)
+	refetchDuringAnOutage(t, keys, f, clock, p, a)
 	// The cached set still verifies what it holds.
 	if err := p.VerifyIDTokenSignature(t.Context(), a, signJWT(t, "RS256", "old", keys.rsa, idClaims())); err != nil {
 		t.Fatalf("VerifyIDTokenSignature(old) during the outage = %v; want the cached set used", err)
@@ -70,4 +63,41 @@ func newRotationRig(t *testing.T) (keyMaterial, *fakeIdP, *fakeClock, *httpidp.P
 		t.Fatalf("VerifyIDTokenSignature(old) = %v", err)
 	}
 	return keys, f, clock, p, a
+}
+
+// After a refetch for an unknown kid got no answer, the kid stays unknown for want of
+// the provider until the next refetch may be sent: ErrUnavailable (retryable), not
+// ErrInvalidIDToken, also once the failure itself is no longer remembered (10 s). When
+// the interval is over and the provider answers, the token verifies.
+func TestProvider_VerifyIDTokenSignature_unknownKidAfterAFailedRefetchIsUnavailable(t *testing.T) {
+	keys, f, clock, p, a := newRotationRig(t)
+	newToken := refetchDuringAnOutage(t, keys, f, clock, p, a)
+	for _, after := range []time.Duration{time.Second, 15 * time.Second} {
+		clock.Advance(after)
+		wantOnly(t, p.VerifyIDTokenSignature(t.Context(), a, newToken), domain.ErrUnavailable)
+	}
+	f.mu.Lock()
+	f.paths = nil
+	f.mu.Unlock()
+	f.setJWKS(jwksJSON(jwk{kid: "old", pub: &keys.rsa.PublicKey}, jwk{kid: "new", pub: &keys.rsa2.PublicKey}))
+	clock.Advance(httpidp.DefaultJWKSRefetchInterval)
+	if err := p.VerifyIDTokenSignature(t.Context(), a, newToken); err != nil {
+		t.Fatalf("VerifyIDTokenSignature(new) once the provider is back = %v; want it verified", err)
+	}
+}
+
+// refetchDuringAnOutage makes the rig's key set answer 503 and, a second later, verifies
+// a token signed with a key "new" that the cached set lacks: ErrUnavailable. It returns
+// that token.
+func refetchDuringAnOutage(t *testing.T, keys keyMaterial, f *fakeIdP, clock *fakeClock, p *httpidp.Provider, a domain.Authority) string {
+	t.Helper()
+	f.mu.Lock()
+	f.paths = map[string]http.HandlerFunc{"/jwks": func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}}
+	f.mu.Unlock()
+	clock.Advance(time.Second)
+	newToken := signJWT(t, "RS256", "new", keys.rsa2, idClaims())
+	wantOnly(t, p.VerifyIDTokenSignature(t.Context(), a, newToken), domain.ErrUnavailable)
+	return newToken
 }

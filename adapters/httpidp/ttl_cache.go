@@ -3,6 +3,7 @@ package httpidp
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,18 +23,25 @@ import (
 // much past its time to live is returned when its refetch gets no answer or is
 // throttled (a provider's discovery document outlives an outage; a key set does not: a
 // new key is not in it).
+//
+// At most maxCachedValues values are kept (makeRoomLocked): keys are authorities, which
+// an application may build per tenant from a request's input.
 type ttlCache[V any] struct {
 	ttl          time.Duration
 	staleIfError time.Duration
 	mu           sync.Mutex
-	entries      map[string]ttlEntry[V]
+	entries      map[string]*ttlEntry[V]
 	failures     map[string]failedFetch
 	group        singleflight.Group
+	// clock orders the entries' uses for eviction: a counter, not a time, because
+	// Config.Clock need not move between calls (or forwards).
+	clock uint64
 }
 
 type ttlEntry[V any] struct {
 	value     V
 	fetchedAt time.Time
+	used      uint64 // the cache's clock at the last store or serve of value
 }
 
 // failedFetch is a fetch that failed, and when.
@@ -46,7 +54,7 @@ type failedFetch struct {
 const failureMemory = 10 * time.Second
 
 func newTTLCache[V any](ttl, staleIfError time.Duration) *ttlCache[V] {
-	return &ttlCache[V]{ttl: ttl, staleIfError: staleIfError, entries: map[string]ttlEntry[V]{}, failures: map[string]failedFetch{}}
+	return &ttlCache[V]{ttl: ttl, staleIfError: staleIfError, entries: map[string]*ttlEntry[V]{}, failures: map[string]failedFetch{}}
 }
 
 // lookup returns the value cached for key and when it was fetched, if it is still fresh
@@ -59,6 +67,8 @@ func (c *ttlCache[V]) lookup(key string, now time.Time) (V, time.Time, bool) {
 		var zero V
 		return zero, time.Time{}, false
 	}
+	c.clock++
+	e.used = c.clock
 	return e.value, e.fetchedAt, true
 }
 
@@ -66,8 +76,51 @@ func (c *ttlCache[V]) lookup(key string, now time.Time) (V, time.Time, bool) {
 func (c *ttlCache[V]) store(key string, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries[key] = ttlEntry[V]{value: v, fetchedAt: now}
+	if _, ok := c.entries[key]; !ok {
+		c.makeRoomLocked(now)
+	}
+	c.clock++
+	c.entries[key] = &ttlEntry[V]{value: v, fetchedAt: now, used: c.clock}
 	delete(c.failures, key)
+}
+
+// maxCachedValues bounds the values a ttlCache keeps, as maxCheckedAuthorities bounds
+// the authorities checked: one discovery document (or key set) per tenant an
+// application resolves. Measured: an Entra-like discovery document and key set (8 RSA
+// keys) hold ~4.8 KiB of heap together, so a full pair of caches ~20 MiB.
+const maxCachedValues = 4096
+
+// makeRoomLocked makes room for one more value when the cache is full: it forgets the
+// values past any use (ttl+staleIfError after their fetch), then, if that freed
+// nothing, the least recently used eighth.
+// Evicting an eighth at once keeps the scan (and its sort) off all but one store in
+// maxCachedValues/8. An authority in use is touched at every hit, and during an outage
+// at every stale serve, so an attacker naming new tenants evicts the ones not in use
+// first, and the document an outage needs stays (ADR 0018). The caller holds mu.
+func (c *ttlCache[V]) makeRoomLocked(now time.Time) {
+	if len(c.entries) < maxCachedValues {
+		return
+	}
+	for k, e := range c.entries {
+		if now.Sub(e.fetchedAt) >= c.ttl+c.staleIfError {
+			delete(c.entries, k)
+		}
+	}
+	if len(c.entries) < maxCachedValues {
+		return
+	}
+	used := make([]uint64, 0, len(c.entries))
+	for _, e := range c.entries {
+		used = append(used, e.used)
+	}
+	slices.Sort(used)
+	// Uses are distinct ticks of c.clock: exactly the oldest eighth goes.
+	keepFrom := used[len(used)-maxCachedValues+maxCachedValues/8]
+	for k, e := range c.entries {
+		if e.used < keepFrom {
+			delete(c.entries, k)
+		}
+	}
 }
 
 // fetch runs fn once for all concurrent callers asking for key and stores its result.
@@ -178,6 +231,8 @@ func (c *ttlCache[V]) failed(key string, now time.Time) (V, error, bool) {
 func (c *ttlCache[V]) staleLocked(key string, err error, now time.Time) (V, bool) {
 	outage := errors.Is(err, domain.ErrUnavailable) || errors.Is(err, domain.ErrThrottled)
 	if e, ok := c.entries[key]; ok && outage && c.staleIfError > 0 && now.Sub(e.fetchedAt) < c.ttl+c.staleIfError {
+		c.clock++
+		e.used = c.clock
 		return e.value, true
 	}
 	var zero V

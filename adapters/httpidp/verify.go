@@ -72,13 +72,23 @@ func (p *Provider) verificationKeys(ctx context.Context, uri, kid, alg string) (
 		return nil, err
 	}
 	keys := ks.Candidates(kid, alg)
-	if len(keys) == 0 && kid != "" && p.keys.claimRefetch(uri, p.cfg.Clock.Now(), p.cfg.JWKSRefetchInterval) {
-		// The kid is provider (or attacker) text: logged as a hash, never raw.
-		p.cfg.Logger.Info("httpidp: unknown key id, refetching the key set", "jwks_uri", uri, "kid_sha256", kidHash(kid))
-		if ks, err = p.keySet(ctx, uri, true); err != nil {
-			return nil, err
+	if len(keys) == 0 && kid != "" {
+		now := p.cfg.Clock.Now()
+		claimed, outage := p.keys.claimRefetch(uri, now, p.cfg.JWKSRefetchInterval)
+		switch {
+		case claimed:
+			// The kid is provider (or attacker) text: logged as a hash, never raw.
+			p.cfg.Logger.Info("httpidp: unknown key id, refetching the key set", "jwks_uri", uri, "kid_sha256", kidHash(kid))
+			if ks, err = p.keySet(ctx, uri, true); err != nil {
+				p.keys.refetchFailed(uri, now, err)
+				return nil, err
+			}
+			keys = ks.Candidates(kid, alg)
+		case outage != nil:
+			// The last refetch got no answer: until the next may be sent, the kid is
+			// not known absent, and a retry later may verify the token.
+			return nil, outage
 		}
-		keys = ks.Candidates(kid, alg)
 	}
 	if len(keys) == 0 {
 		return nil, invalidToken("no key of the provider's key set fits the ID token (alg " + quote(alg) + ", kid hash " + kidHash(kid) + ")")

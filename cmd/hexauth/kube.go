@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -66,13 +67,9 @@ type loginLock struct{ f *flock.Flock }
 
 // lockLogin takes the sign-in lock of the client s names, waiting until ctx ends.
 func lockLogin(ctx context.Context, s settings) (*loginLock, error) {
-	dir, err := os.UserCacheDir()
+	dir, err := lockDir()
 	if err != nil {
-		dir = os.TempDir()
-	}
-	dir = filepath.Join(dir, "hexauth")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("hexauth: create the lock directory: %w", err)
+		return nil, err
 	}
 	// One lock per client, authority, cache and partition: other clients sign in freely.
 	sum := sha256.Sum256([]byte(s.clientID + "\x00" + s.authority + "\x00" + s.cache + "\x00" + s.partition))
@@ -88,3 +85,37 @@ func lockLogin(ctx context.Context, s settings) (*loginLock, error) {
 }
 
 func (l *loginLock) unlock() { _ = l.f.Unlock() }
+
+// lockDir returns the directory of the sign-in locks, created 0700: the user's cache
+// directory's hexauth directory, or without one (no HOME, as for some services) a
+// directory of this user's own in the temporary directory. The temporary directory is
+// shared: another local user could create the directory first, or a symbolic link
+// there, and own the lock files (holding them keeps every sign-in waiting; a link makes
+// the lock create or truncate where its owner chose). So the directory is used only if
+// it is a directory, not a link, this user owns and no one else may write
+// (checkPrivateDir); anything else is refused, not repaired.
+func lockDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err == nil {
+		// The token cache's directory, narrowed as resolveCache narrows it.
+		dir = filepath.Join(dir, "hexauth")
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			err = tighten(dir, 0o700, true)
+		}
+	} else {
+		dir = filepath.Join(os.TempDir(), tempLockDirName())
+		// Not MkdirAll: the temporary directory exists, and a missing one is no place
+		// to create.
+		if err = os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("hexauth: create the lock directory: %w", err)
+	}
+	if err := checkPrivateDir(dir); err != nil {
+		return "", &hintedError{err: fmt.Errorf("hexauth: the lock directory %s: %w", dir, err),
+			hint: "remove it, or set HOME (or XDG_CACHE_HOME) so that hexauth keeps its locks in your own cache directory"}
+	}
+	return dir, nil
+}
