@@ -1,0 +1,127 @@
+package usecases
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/golang/mock/gomock"
+	"github.com/hexauth/hexauth/adapters/memory"
+	"github.com/hexauth/hexauth/domain"
+	"github.com/hexauth/hexauth/ports"
+	"github.com/hexauth/hexauth/ports/mocks"
+)
+
+// stableCache is a claims cache for a store whose secrets are stable.
+func stableCache(maxBytes int) *claimsCache {
+	c := newClaimsCache(maxBytes)
+	c.stable = true
+	return c
+}
+
+// TestClaimsCache_byAddress_servesTheSameString checks that a repeat read of the same
+// string is served by its address: with the text index emptied, the entry is still
+// found. Without the address path it is parsed again, into a new entry.
+func TestClaimsCache_byAddress_servesTheSameString(t *testing.T) {
+	c := stableCache(1 << 20)
+	raw := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
+	_, e, ok := c.claims(raw)
+	if !ok || e == nil || c.byAddr[addrOf(raw)] != e {
+		t.Fatalf("first read: ok %v, entry %v; want it cached under the string's address", ok, e)
+	}
+	delete(c.byRaw, raw) // only the address can find it now
+	got, again, ok := c.claims(raw)
+	if !ok || again != e || got.PreferredUsername != "user1@contoso.example" {
+		t.Errorf("repeat read of the same string: entry %p (want %p), ok %v, claims %+v", again, e, ok, got)
+	}
+}
+
+// TestClaimsCache_byAddress_reusedAddressIsNotTheToken checks the identity rule of the
+// address path: an address names a token only while the allocation it was taken from
+// lives. Here the entry of token a is filed under the address of token b, as when a's
+// allocation was freed and b allocated where it was, with the same length: reading b
+// must give b's claims, never a's. Without the weak pointer check it gives a's.
+func TestClaimsCache_byAddress_reusedAddressIsNotTheToken(t *testing.T) {
+	c := stableCache(1 << 20)
+	a := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
+	b := rawIDToken(t, entraClaims(2), strings.Repeat("s", 342))
+	if len(a) != len(b) || a == b {
+		t.Fatal("the fixture needs two distinct tokens of one length")
+	}
+	_, ea, _ := c.claims(strings.Clone(a)) // its allocation is garbage after this line
+	c.mu.Lock()
+	c.unalias(ea)
+	ea.at = addrOf(b)
+	c.byAddr[ea.at] = ea
+	c.mu.Unlock()
+	got, eb, ok := c.claims(b)
+	if !ok || got.PreferredUsername != "user2@contoso.example" || eb == ea {
+		t.Fatalf("b read at an address a's entry was filed under: claims of %q (entry %p, a's %p); want b's own", got.PreferredUsername, eb, ea)
+	}
+	if c.byAddr[addrOf(b)] != eb {
+		t.Errorf("b's address maps to %p; want b's entry %p", c.byAddr[addrOf(b)], eb)
+	}
+}
+
+// TestClaimsCache_byAddress_oneAddressPerEntry checks that an entry keeps one address,
+// the last it was read at, and that eviction drops it: the address index never holds
+// more than the text index, so Config.ClaimsCacheBytes still bounds it.
+func TestClaimsCache_byAddress_oneAddressPerEntry(t *testing.T) {
+	raw := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
+	c := stableCache(4 * (costOf(t, raw) + aliasCost))
+	first, second := strings.Clone(raw), strings.Clone(raw) // one token, two strings: a repacked account
+	_, e, _ := c.claims(first)
+	if _, again, _ := c.claims(second); again != e {
+		t.Fatalf("the same token read as another string: entry %p; want %p", again, e)
+	}
+	if len(c.byAddr) != 1 || c.byAddr[addrOf(second)] != e {
+		t.Fatalf("address index holds %d entries after one token read as two strings; want 1, at the last string's address", len(c.byAddr))
+	}
+	if e.cost != costOf(t, raw)+aliasCost {
+		t.Errorf("entry cost %d; want the claims' %d and the address's %d", e.cost, costOf(t, raw), aliasCost)
+	}
+	for i := range 20 { // evicts raw and most of these
+		if _, _, ok := c.claims(rawIDToken(t, entraClaims(i+2), strings.Repeat("s", 342))); !ok {
+			t.Fatal("token did not parse")
+		}
+		if len(c.byAddr) > len(c.byRaw) {
+			t.Fatalf("after %d tokens: %d addresses for %d entries; want no more addresses than entries", i+1, len(c.byAddr), len(c.byRaw))
+		}
+		if c.bytes > c.max {
+			t.Fatalf("after %d tokens: %d bytes charged; want at most %d", i+1, c.bytes, c.max)
+		}
+	}
+	if c.byRaw[raw] != nil || c.byAddr[addrOf(second)] == e {
+		t.Error("the evicted entry is still found")
+	}
+}
+
+// TestNewEngine_stableSecretsOnlyWhenDeclared checks that the address path is used for
+// a store that declares ports.StableSecrets (the memory store), and for no other: a
+// store that builds its secrets anew, or over memory it reuses, must be read by text.
+func TestNewEngine_stableSecretsOnlyWhenDeclared(t *testing.T) {
+	a, _ := domain.ParseAuthority("https://login.microsoftonline.com/common", domain.AuthorityAuto)
+	mem, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp := mocks.NewMockIdentityProvider(gomock.NewController(t))
+	for name, tc := range map[string]struct {
+		store ports.CacheStore
+		want  bool
+	}{
+		"memory store":        {mem, true},
+		"a store wrapping it": {struct{ ports.CacheStore }{mem}, false},
+		"memory store, wrapped": {struct {
+			ports.HitReader
+			ports.CacheStore
+		}{mem, mem}, false},
+	} {
+		e, err := newEngine(Config{ClientID: "c", Authority: a}, Deps{IdentityProvider: idp, Store: tc.store, Clock: &servedClock{now: servedT0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.claims.stable != tc.want {
+			t.Errorf("%s: claims by address %v; want %v", name, e.claims.stable, tc.want)
+		}
+	}
+}
