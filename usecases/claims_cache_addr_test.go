@@ -125,3 +125,28 @@ func TestNewEngine_stableSecretsOnlyWhenDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimsCache_alias_onlyCachedEntriesWithinTheBound checks that an address is filed
+// only for an entry still cached (one evicted between its look-up and its filing would
+// stay in the address index for good, outside the bound) and only when its cost fits.
+func TestClaimsCache_alias_onlyCachedEntriesWithinTheBound(t *testing.T) {
+	raw := rawIDToken(t, entraClaims(1), strings.Repeat("s", 342))
+	c := stableCache(1 << 20)
+	_, e, _ := c.claims(raw)
+	c.mu.Lock()
+	c.evictOne()
+	c.mu.Unlock()
+	if len(c.byRaw) != 0 || len(c.byAddr) != 0 || c.bytes != 0 {
+		t.Fatalf("after evicting the only entry: %d entries, %d addresses, %d bytes; want none", len(c.byRaw), len(c.byAddr), c.bytes)
+	}
+	c.alias(e, strings.Clone(raw)) // e was evicted after its look-up
+	if len(c.byAddr) != 0 || c.bytes != 0 {
+		t.Errorf("an evicted entry was filed by address: %d addresses, %d bytes; want none", len(c.byAddr), c.bytes)
+	}
+
+	tight := stableCache(costOf(t, raw)) // room for the claims, not for the address
+	_, e, _ = tight.claims(raw)
+	if e == nil || len(tight.byAddr) != 0 || tight.bytes > tight.max {
+		t.Errorf("a cache with no room for the address: entry %v, %d addresses, %d of %d bytes; want the entry, no address, within the bound", e != nil, len(tight.byAddr), tight.bytes, tight.max)
+	}
+}
