@@ -115,3 +115,16 @@ type HitReader interface {
 	// Write or RemoveAccount is seen whole or not at all.
 	FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheEntries, error)
 }
+
+// StableSecrets is an optional capability of a CacheStore, discovered by a type
+// assertion. A store that has it promises that every secret its reads return is a
+// string the Go runtime allocated (never built over memory outside the Go heap, nor
+// over a buffer the store reuses), whose bytes never change. The silent flow then
+// recognizes an ID token whose claims it parsed by the string's address, checked to be
+// the same live allocation with a weak pointer, instead of hashing and comparing its
+// text on every hit. It pays when a repeat read of an unchanged entry returns the same
+// string; a store that decodes or copies secrets on each read gains nothing from it.
+type StableSecrets interface {
+	// StableSecrets marks the capability; it does nothing.
+	StableSecrets()
+}

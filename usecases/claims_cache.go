@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
+	"weak"
 
 	"github.com/hexauth/hexauth/domain"
 )
@@ -33,22 +35,40 @@ const audienceElemCost = 16
 // The cache is bounded by an estimate of the bytes it holds (cost); past the bound it
 // evicts with the CLOCK algorithm (second chance): entries read since the hand last
 // passed survive one more turn. A token that does not parse is not cached.
+//
+// With a store whose secrets are stable (ports.StableSecrets) an entry is also found by
+// the address and length of the store's string it was last read as (byAddr): a hit
+// then neither hashes the token (1.4 KB for Entra's) nor compares it with the cache's
+// copy, and reads none of its bytes — the cache lines of both copies were most of what a
+// hit touched once the cache outgrows the CPU's caches. An address is an identity only
+// while the allocation it was taken from lives (memory is reused after), so the entry
+// keeps a weak pointer to it and the fast path serves only when that pointer still
+// yields the same address: the same live allocation, whose bytes a Go string never
+// changes, hence the same token.
 type claimsCache struct {
-	mu    sync.RWMutex
-	max   int
-	bytes int
-	byRaw map[string]*claimsEntry
-	ring  []*claimsEntry // CLOCK order; nil slots are free and listed in free
-	free  []int
-	hand  int
+	mu     sync.RWMutex
+	max    int
+	bytes  int
+	byRaw  map[string]*claimsEntry
+	stable bool // the store's secrets are stable: use byAddr
+	byAddr map[strAddr]*claimsEntry
+	ring   []*claimsEntry // CLOCK order; nil slots are free and listed in free
+	free   []int
+	hand   int
 }
 
 type claimsEntry struct {
 	raw    string
 	claims domain.IDTokenClaims
-	cost   int // with served's, under mu
+	cost   int // with served's and the alias's, under mu
 	used   atomic.Bool
 	slot   int
+	// at is the address of the store's string this entry was last read as, and src a
+	// weak pointer to it (under mu): byAddr[at] is this entry unless a later alias took
+	// the address. aliased says aliasCost is charged.
+	at      strAddr
+	src     weak.Pointer[byte]
+	aliased bool
 	// served is what the claims were last found servable for (servableIDToken), nil
 	// before; servedCost its share of cost.
 	served     atomic.Pointer[servedFor]
@@ -66,6 +86,19 @@ type servedFor struct {
 	issuerRealm                                     bool
 }
 
+// strAddr is where a string's bytes are, and how many.
+type strAddr struct {
+	p uintptr
+	n int
+}
+
+func addrOf(s string) strAddr { return strAddr{uintptr(unsafe.Pointer(unsafe.StringData(s))), len(s)} }
+
+// aliasCost is what an entry's address costs: its byAddr slot and the runtime's weak
+// handle (a special record and its box). The handle stays on the store's allocation
+// until that allocation dies, which a store's per-account figure bears, not this bound.
+const aliasCost = 128
+
 // servedForCost is the heap a servedFor struct takes; its strings are charged by
 // length.
 const servedForCost = 80
@@ -77,7 +110,7 @@ const maxServedForBytes = 1 << 10
 // newClaimsCache returns a cache holding at most maxBytes (estimated); with maxBytes
 // below zero it caches nothing.
 func newClaimsCache(maxBytes int) *claimsCache {
-	return &claimsCache{max: maxBytes, byRaw: map[string]*claimsEntry{}}
+	return &claimsCache{max: maxBytes, byRaw: map[string]*claimsEntry{}, byAddr: map[strAddr]*claimsEntry{}}
 }
 
 // claimsCost is the estimated bytes an entry for raw and its parsed claims c holds: the
@@ -112,11 +145,28 @@ func allocCost(n int) int {
 // the cache entry of raw (nil when not cached). ok is false when raw is not a parsable
 // ID token.
 func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, *claimsEntry, bool) {
+	if c.stable && raw != "" {
+		at := addrOf(raw)
+		c.mu.RLock()
+		e := c.byAddr[at]
+		var src weak.Pointer[byte]
+		if e != nil {
+			src = e.src
+		}
+		c.mu.RUnlock()
+		// The caller holds raw, so its allocation is live: src yields its address only
+		// if src was taken from that very allocation, not an earlier one since freed.
+		if e != nil && src.Value() == unsafe.StringData(raw) {
+			e.used.Store(true)
+			return e.claims.Clone(), e, true
+		}
+	}
 	c.mu.RLock()
 	e := c.byRaw[raw]
 	c.mu.RUnlock()
 	if e != nil {
 		e.used.Store(true)
+		c.alias(e, raw)
 		return e.claims.Clone(), e, true
 	}
 	// The cached claims are parsed from the cache's own copy of the token, which their
@@ -129,7 +179,39 @@ func (c *claimsCache) claims(raw string) (*domain.IDTokenClaims, *claimsEntry, b
 		return nil, nil, false
 	}
 	out := parsed.Clone() // the cached copy shares nothing mutable with the caller's
-	return out, c.add(own, parsed, claimsCost(own, &parsed)), true
+	e = c.add(own, parsed, claimsCost(own, &parsed))
+	c.alias(e, raw)
+	return out, e, true
+}
+
+// alias files e, the entry of raw's text, under raw's address too, when the store's
+// secrets are stable; its previous address is dropped. Nothing when e is nil or no
+// longer cached, or when there is no room.
+func (c *claimsCache) alias(e *claimsEntry, raw string) {
+	if !c.stable || e == nil {
+		return
+	}
+	src := weak.Make(unsafe.StringData(raw))
+	at := addrOf(raw)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byRaw[e.raw] != e || (!e.aliased && c.bytes+aliasCost > c.max) {
+		return
+	}
+	if !e.aliased {
+		e.aliased, e.cost, c.bytes = true, e.cost+aliasCost, c.bytes+aliasCost
+	}
+	c.unalias(e)
+	e.at, e.src = at, src
+	c.byAddr[at] = e
+}
+
+// unalias removes e's address from byAddr unless another entry took it since. The
+// caller holds mu for writing.
+func (c *claimsCache) unalias(e *claimsEntry) {
+	if c.byAddr[e.at] == e {
+		delete(c.byAddr, e.at)
+	}
 }
 
 // lastServed returns what e's claims were last found servable for; nil when nothing
@@ -221,6 +303,7 @@ func (c *claimsCache) evictOne() {
 		c.ring[e.slot] = nil
 		c.free = append(c.free, e.slot)
 		delete(c.byRaw, e.raw)
+		c.unalias(e)
 		c.bytes -= e.cost
 		return
 	}

@@ -144,10 +144,12 @@ func costOf(t testing.TB, raw string) int {
 }
 
 // heapPerEntry caches the claims of every token of raws and returns the heap each
-// entry holds and the cost the cache charged for each, on average.
-func heapPerEntry(t *testing.T, raws []string) (heap, charged int) {
+// entry holds and the cost the cache charged for each, on average; with stable, each
+// entry is filed by address too (ports.StableSecrets).
+func heapPerEntry(t *testing.T, raws []string, stable bool) (heap, charged int) {
 	t.Helper()
 	c := newClaimsCache(1 << 30)
+	c.stable = stable
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -177,10 +179,12 @@ func TestClaimsCache_sizeEstimate(t *testing.T) {
 	for i := range raws {
 		raws[i] = rawIDToken(t, entraClaims(i), strings.Repeat("s", 342))
 	}
-	per, charged := heapPerEntry(t, raws)
-	t.Logf("an entry for a %d-byte ID token holds %d bytes of heap; charged %d", len(raws[0]), per, charged)
-	if per > charged {
-		t.Errorf("an entry holds %d bytes; the estimate claimsCost = %d is below it, so the bound would be exceeded", per, charged)
+	for _, stable := range []bool{false, true} {
+		per, charged := heapPerEntry(t, raws, stable)
+		t.Logf("by address %v: an entry for a %d-byte ID token holds %d bytes of heap; charged %d", stable, len(raws[0]), per, charged)
+		if per > charged {
+			t.Errorf("by address %v: an entry holds %d bytes; the estimate claimsCost = %d is below it, so the bound would be exceeded", stable, per, charged)
+		}
 	}
 }
 
@@ -235,7 +239,7 @@ func TestClaimsCache_boundHoldsForCraftedClaims(t *testing.T) {
 				}
 				raws[i] = rawIDToken(t, claims, "c2ln")
 			}
-			per, charged := heapPerEntry(t, raws)
+			per, charged := heapPerEntry(t, raws, false)
 			t.Logf("an entry for a %d-byte ID token holds %d bytes of heap; charged %d", len(raws[0]), per, charged)
 			if per > charged {
 				t.Errorf("an entry holds %d bytes of heap, %.1f times the %d charged: the configured bound is exceeded that many times",

@@ -122,11 +122,13 @@ func newEngine(cfg Config, deps Deps) (*engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	claims := newClaimsCache(cfg.ClaimsCacheBytes)
+	_, claims.stable = deps.Store.(ports.StableSecrets)
 	return &engine{
 		cfg: cfg, idp: deps.IdentityProvider, store: deps.Store, clock: deps.Clock, obs: deps.Observer, log: log,
 		matcher:   domain.ScopeMatcher{CaseInsensitive: cfg.Authority.CaseInsensitiveScopes()},
 		tenantIDs: &tenantIDs{ids: map[string]string{}},
-		claims:    newClaimsCache(cfg.ClaimsCacheBytes),
+		claims:    claims,
 		envs:      slices.Clip(cfg.Authority.Environments()),
 	}, nil
 }

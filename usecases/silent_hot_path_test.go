@@ -191,3 +191,43 @@ func xor(b []byte) []byte {
 	}
 	return out
 }
+
+// TestSilent_Acquire_memoryHitServesTheReplacedIDTokensClaims checks, on the memory
+// store (whose secrets the claims cache finds by address, ports.StableSecrets), that a
+// hit after the account's ID token was replaced by another of the same length serves
+// the new token's claims, on every hit: the address of the old one names it no more.
+func TestSilent_Acquire_memoryHitServesTheReplacedIDTokensClaims(t *testing.T) {
+	entra, _ := domain.ParseAuthority("https://login.microsoftonline.com/"+hotTenant, domain.AuthorityAuto)
+	store, err := memory.NewStore(memory.StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := strings.ReplaceAll(fakeIssuer(entra), "{tenantid}", hotTenant)
+	put := func(name string) {
+		idt := idToken(t, map[string]any{"iss": iss, "sub": hotHome, "tid": hotTenant, "aud": benchClientID, "name": name,
+			"iat": benchNow.Unix(), "exp": benchNow.Add(time.Hour).Unix()})
+		snap := domain.CacheSnapshot{
+			AccessTokens: []domain.AccessToken{{HomeAccountID: hotHome, Environment: entra.Host, ClientID: benchClientID, Realm: hotTenant,
+				Target: benchScope, Secret: "at-secret", TokenType: "Bearer", CachedAt: benchNow, ExpiresOn: benchNow.Add(time.Hour), ExtendedExpiresOn: benchNow.Add(time.Hour)}},
+			IDTokens: []domain.IDToken{{HomeAccountID: hotHome, Environment: entra.Host, ClientID: benchClientID, Realm: hotTenant, Secret: idt}},
+			Accounts: []domain.Account{{HomeAccountID: hotHome, Environment: entra.Host, Realm: hotTenant, Username: "u@example.com", AuthorityType: domain.AuthorityTypeMSSTS}},
+		}
+		if err := store.Import(t.Context(), "p", snap); err != nil {
+			t.Fatalf("Import = %v", err)
+		}
+	}
+	silent, err := usecases.NewSilent(usecases.Config{ClientID: benchClientID, Authority: entra, Partition: "p"},
+		usecases.Deps{IdentityProvider: noProvider{}, Store: store, Clock: &testClock{now: benchNow}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"first", "secnd", "first"} {
+		put(name)
+		for range 3 { // the first hit parses or finds by text, the others by address
+			res, err := silent.Acquire(t.Context(), usecases.SilentRequest{Scopes: []string{benchScope}, Account: domain.Account{HomeAccountID: hotHome}})
+			if err != nil || res.IDTokenClaims == nil || res.IDTokenClaims.Name != name {
+				t.Fatalf("after the ID token named %q was stored: Acquire's claims %+v, %v; want that token's", name, res.IDTokenClaims, err)
+			}
+		}
+	}
+}

@@ -35,7 +35,10 @@ type Store struct {
 	locks refreshLocks
 }
 
-var _ ports.CacheStore = (*Store)(nil)
+var (
+	_ ports.CacheStore    = (*Store)(nil)
+	_ ports.StableSecrets = (*Store)(nil)
+)
 
 // errClosed is the cause of every error a closed Store returns.
 var errClosed = errors.New("store is closed")

@@ -25,9 +25,10 @@ import (
 //     which a hit compares (home, host, client id, scope, token type), come first,
 //     right after the table, and the account's, which it only hands out, after them. secrets are the ID tokens
 //     then the access tokens, verbatim, so that a hit hands them out as substrings
-//     without copying; the ID token first because a hit reads it (the claims cache
-//     hashes it) and the access token it only hands out, so that what a hit reads is
-//     one run of bytes.
+//     without copying; the ID token first because a hit may read it (the silent flow's
+//     claims cache hashes it when it does not know its address: ports.StableSecrets)
+//     and the access token it only hands out, so that what a hit reads is one run of
+//     bytes.
 //   - cold holds the refresh tokens' secrets, which only a refresh reads, base64url runs
 //     stored as the bytes they encode (internal/secretpack): a quarter smaller.
 //

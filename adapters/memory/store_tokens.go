@@ -128,6 +128,12 @@ func (s *Store) FindHit(ctx context.Context, q domain.CacheQuery) (domain.CacheE
 	return out, nil // the refresh tokens, last in the table, are never read
 }
 
+// StableSecrets implements ports.StableSecrets: the secrets a read returns are
+// substrings of an account's packed form, an immutable string this store allocated,
+// or refresh tokens unpacked fresh; a repeat read of an unchanged account returns the
+// same strings.
+func (s *Store) StableSecrets() {}
+
 // sameClientID compares client ids case-insensitively, as Find does; the exact match
 // first, the common case, which costs a memory compare where EqualFold folds every byte.
 func sameClientID(a, b string) bool { return a == b || strings.EqualFold(a, b) }
