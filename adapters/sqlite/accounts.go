@@ -52,8 +52,12 @@ func tokenOfClientIn(table string) string { return tokenOfAccountIn(table, "t.cl
 func tokenOfAccountIn(table, cond string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
 	AND t.home_account_id_folded = a.home_account_id_folded AND ` + cond + `
-	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
+	AND ` + sameCloud + `)`
 }
+
+// sameCloud is true when the token row t is in the account row a's environment or an
+// alias of it; built once, as removals build their statements per call.
+var sameCloud = sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded")
 
 // accountsQuery builds the statement for f: only the filters f sets appear in it, so
 // that SQLite's planner picks the index each one needs (username, environment).
