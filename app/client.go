@@ -285,9 +285,11 @@ func (c *client) Accounts(ctx context.Context, opts ...AccountsOption) ([]Accoun
 	return c.accounts.List(ctx, r.username)
 }
 
-// RemoveAccount deletes the account and the tokens this client holds for it, in this
-// partition only, and the account's family refresh tokens unless the app is known to be
-// in no family (ADR 0016: silent would redeem them; sibling apps are signed out too).
+// RemoveAccount deletes the tokens this client holds for the account, in this partition
+// only, and the account's family refresh tokens unless the app is known to be in no
+// family (ADR 0016: silent would redeem them; sibling apps are signed out too), and the
+// account's records unless another app still holds a token of it (ADR 0020: that app
+// keeps listing it). This client no longer lists the account.
 func (c *client) RemoveAccount(ctx context.Context, account Account) error {
 	if err := checkContext(ctx, "RemoveAccount"); err != nil {
 		return err

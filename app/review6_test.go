@@ -19,9 +19,9 @@ import (
 // (DESIGN §3), while the other app's tokens for it stay. The other app then lists no
 // account, so its own sign-out ("hexauth logout --all": list, then remove) finds nothing
 // and reports success, and its refresh token stays in the cache for good, invisible: a
-// sign-out that does not sign out.
+// sign-out that does not sign out. ADR 0020: the records stay while another client's
+// token of the account remains; the app that removed it no longer lists it.
 func TestAccounts_removalByOneAppLeavesAnotherAppsAccountVisible(t *testing.T) {
-	t.Skip("review6: needs a design decision (DESIGN §3 says RemoveAccount deletes the account records): keep them while another client's tokens of the account remain, or list accounts from a client's tokens; see the review6 report")
 	ctx := testContext(t)
 	clock := memory.NewClock(exampleStart)
 	idp, err := memory.NewIdentityProvider(memory.ProviderConfig{
@@ -51,6 +51,9 @@ func TestAccounts_removalByOneAppLeavesAnotherAppsAccountVisible(t *testing.T) {
 	}
 	if err := cli.RemoveAccount(ctx, res.Account); err != nil {
 		t.Fatal(err)
+	}
+	if gone, err := cli.Accounts(ctx); err != nil || len(gone) != 0 {
+		t.Fatalf("cli.Accounts after its own sign-out = %v, %v; want none", gone, err)
 	}
 	list, err := tool.Accounts(ctx)
 	if err != nil || len(list) != 1 {

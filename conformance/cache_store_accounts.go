@@ -139,7 +139,7 @@ func testAccountsFiltersByClient(t *testing.T, s ports.CacheStore) {
 }
 
 func removeAccountCases() []storeCase {
-	return []storeCase{
+	return append([]storeCase{
 		{"RemovesTheAccountAndItsClientTokensOnly", testRemoveAccount},
 		{"OnlyTheNamedEnvironments", func(t *testing.T, s ports.CacheStore) {
 			one := who{partition: "p", home: "h", env: "login.one.example", realm: "r", client: "c", username: "u@x"}
@@ -170,7 +170,7 @@ func removeAccountCases() []storeCase {
 			sameFound(t, fmt.Sprintf("Find(%+v) after RemoveAccount(%+v) (another realm's family token stays)", q, r),
 				mustFind(t, s, q), domain.CacheEntries{RefreshTokens: []domain.RefreshToken{inB}})
 		}},
-	}
+	}, sharedRemovalCases()...)
 }
 
 // testRemoveFamilyTokens removes an account whose cache holds, beside the app's own
@@ -206,6 +206,7 @@ func testRemoveFamilyTokens(t *testing.T, s ports.CacheStore, family bool) {
 	kept := domain.CacheEntries{
 		AccessTokens:  []domain.AccessToken{plainAT},
 		RefreshTokens: []domain.RefreshToken{plainRT, far},
+		Accounts:      []domain.Account{mine.account()}, // plain's tokens keep it (ADR 0020)
 		AppMetadata:   []domain.AppMetadata{mine.appMetadata()},
 	}
 	rule := "the app's tokens and every family refresh token of the account in the named environments go; another client's non-family token and another cloud's stay"
@@ -218,8 +219,15 @@ func testRemoveFamilyTokens(t *testing.T, s ports.CacheStore, family bool) {
 	call = fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", other.query(), r)
 	sameFound(t, call+" (another account's family token stays)", mustFind(t, s, other.query()),
 		domain.CacheEntries{RefreshTokens: []domain.RefreshToken{theirs}, Accounts: []domain.Account{otherAcct}})
-	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "mine", Family: "1"},
-		"the removed account is not listed to the family; the other account still is", "other@login.example.com")
+	// The app lists under the family its removal implies: a family app's listing sees
+	// family tokens, an app of no family's does not (usecases' appFamily decides both).
+	if family {
+		wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "mine", Family: "1"},
+			"the removed account is not listed to the family; the other account still is", "other@login.example.com")
+	} else {
+		wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "mine"},
+			"the removed account is not listed to an app of no family, whose own tokens went")
+	}
 }
 
 func testRemoveAccount(t *testing.T, s ports.CacheStore) {
@@ -234,12 +242,19 @@ func testRemoveAccount(t *testing.T, s ports.CacheStore) {
 	mustRemove(t, s, r)
 
 	kept := entriesOf(theirs.write("theirs"))
-	kept.Accounts = nil
 	kept.AppMetadata = []domain.AppMetadata{mine.appMetadata()}
 	call := fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", mine.query(), r)
-	sameFound(t, call+" (the account's records and its client's tokens go; other clients' tokens stay)", mustFind(t, s, mine.query()), kept)
+	sameFound(t, call+" (its client's tokens go; other clients' tokens stay, and the record they keep, ADR 0020)", mustFind(t, s, mine.query()), kept)
 	call = fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", other.query(), r)
 	sameFound(t, call+" (other accounts stay)", mustFind(t, s, other.query()), entriesOf(other.write("other")))
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "mine"}, "the removed account is not listed to its client", "other@login.example.com")
+	wantAccounts(t, s, domain.AccountFilter{Partition: "p", ClientID: "mine", Username: "u@x"}, "the removed account is not listed to its client by username")
+
+	r.ClientID = "theirs"
+	mustRemove(t, s, r)
+	call = fmt.Sprintf("Find(%+v) after RemoveAccount(%+v)", mine.query(), r)
+	sameFound(t, call+" (the last client's removal takes the records)", mustFind(t, s, mine.query()),
+		domain.CacheEntries{AppMetadata: []domain.AppMetadata{mine.appMetadata()}})
 	wantAccounts(t, s, domain.AccountFilter{Partition: "p"}, "the removed account is not listed", "other@login.example.com")
 	wantAccounts(t, s, domain.AccountFilter{Partition: "p", Username: "u@x"}, "the removed account is not listed by username")
 }

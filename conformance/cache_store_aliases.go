@@ -66,14 +66,18 @@ func aliasCases() []storeCase {
 			for _, env := range []string{aliasAccountEnv, aliasTokenEnv, aliasConfigured} {
 				t.Run(env, func(t *testing.T) {
 					home := "h-" + env
-					dotnetShaped(t, s, home, "c")
+					w := dotnetShaped(t, s, home, "c")
 					theirs := who{partition: "p", home: home, env: aliasTokenEnv, realm: "tenant", client: "theirs"}.refreshToken("theirs", base)
 					mustWrite(t, s, domain.CacheWrite{Partition: "p", RefreshToken: &theirs})
 					r := domain.AccountRemoval{Partition: "p", HomeAccountID: home, Environments: []string{env}, ClientID: "c"}
 					mustRemove(t, s, r)
 					q := domain.CacheQuery{Partition: "p", HomeAccountID: home}
-					sameFound(t, fmt.Sprintf("Find(%+v) after RemoveAccount(%+v) (every alias removed, other clients' tokens kept)", q, r),
-						mustFind(t, s, q), domain.CacheEntries{RefreshTokens: []domain.RefreshToken{theirs}})
+					sameFound(t, fmt.Sprintf("Find(%+v) after RemoveAccount(%+v) (the client's tokens removed under every alias; another client's kept, and the record it keeps under an alias, ADR 0020)", q, r),
+						mustFind(t, s, q), domain.CacheEntries{RefreshTokens: []domain.RefreshToken{theirs}, Accounts: []domain.Account{*w.Account}})
+					r.ClientID = "theirs"
+					mustRemove(t, s, r)
+					sameFound(t, fmt.Sprintf("Find(%+v) after RemoveAccount(%+v) too (every alias removed)", q, r),
+						mustFind(t, s, q), domain.CacheEntries{})
 				})
 			}
 		}},

@@ -314,6 +314,8 @@ func flowScenarios() []flowScenario {
 		{name: "DeviceFlowExpiryIsInteractionRequired", run: device(scenarioDeviceExpired)},
 		{name: "DeviceFlowStopsWhenTheContextEnds", run: device(scenarioDeviceCancelled)},
 		{name: "DeviceFlowOfAnotherClientIsRefused", setup: withSecondPublicClient, run: device(scenarioDeviceOtherClient)},
+		{name: "RemovalByOneAppKeepsAnotherAppsAccount", setup: withSecondPublicClient, run: scenarioRemovalKeepsAnotherAppsAccount},
+		{name: "FamilyRemovalKeepsTheSiblingsAccountUntilItSignsOut", needs: needFamilies, setup: withFamily, run: scenarioFamilyRemovalKeepsTheSiblingsAccount},
 	}
 }
 

@@ -61,10 +61,13 @@ type AccountFilter struct {
 // refresh token of any family makes an account visible to it, as silent redeems one.
 const AnyFamily = "*"
 
-// AccountRemoval names the entries RemoveAccount deletes: the account records of
-// HomeAccountID in Environments and their aliases, and its access tokens, ID tokens and
-// refresh tokens issued to ClientID there. Other clients' tokens are kept, except family
-// refresh tokens when FamilyRefreshTokens is set.
+// AccountRemoval names the entries RemoveAccount deletes: the access tokens, ID tokens
+// and refresh tokens of HomeAccountID issued to ClientID in Environments and their
+// aliases, then the account's records there, except a record for which a token of
+// another client remains in the record's environment or an alias of it (and in Realms
+// when set): that app still lists the account by it (ADR 0020). Other clients' tokens
+// are kept, except family refresh tokens when FamilyRefreshTokens is set, which then
+// keep no record.
 type AccountRemoval struct {
 	Partition     string
 	HomeAccountID string

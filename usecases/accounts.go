@@ -118,12 +118,14 @@ func isHomeRealm(a domain.Account) bool {
 	return ok && strings.EqualFold(tenant, a.Realm)
 }
 
-// Remove deletes the account's records and its tokens issued to this client, in this
-// partition only, atomically; for an OIDC issuer, only those of the issuer's realm.
-// Other clients' tokens are kept, except the account's family refresh tokens (FOCI),
-// which go too unless the app's metadata says it is in no family: silent would redeem
-// them (ADR 0016). An account that is not in the cache is domain.ErrInvalidInput and
-// changes nothing.
+// Remove deletes the account's tokens issued to this client, in this partition only,
+// atomically; for an OIDC issuer, only those of the issuer's realm. Other clients'
+// tokens are kept, except the account's family refresh tokens (FOCI), which go too
+// unless the app's metadata says it is in no family: silent would redeem them (ADR
+// 0016). The account's records go too, unless another client's token of the account
+// remains: that app still lists the account and can sign it out (ADR 0020); this one no
+// longer lists it, its own tokens gone and its family filter the one the removal used.
+// An account that is not in the cache is domain.ErrInvalidInput and changes nothing.
 //
 // Removal sticks (DESIGN §3): it runs while holding the account's refresh lock, the one
 // every silent refresh of the account takes whichever refresh token it redeems, so a

@@ -56,19 +56,24 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 // its aliases (MSAL .NET writes an account under one alias and its tokens under others).
 func (b *bucket) hasClientToken(client, env string) bool {
 	envs := []string{env}
-	of := func(c, e string) bool { return strings.EqualFold(c, client) && domain.MatchEnvironment(envs, e) }
+	return b.anyToken(func(c, e, _ string) bool { return strings.EqualFold(c, client) && domain.MatchEnvironment(envs, e) })
+}
+
+// anyToken reports whether match holds for the client, environment and realm of one of
+// the bucket's access, refresh or ID tokens.
+func (b *bucket) anyToken(match func(client, env, realm string) bool) bool {
 	for i := range b.accessTokens {
-		if t := &b.accessTokens[i]; of(t.ClientID, t.Environment) {
+		if t := &b.accessTokens[i]; match(t.ClientID, t.Environment, t.Realm) {
 			return true
 		}
 	}
 	for i := range b.refreshTokens {
-		if t := &b.refreshTokens[i]; of(t.ClientID, t.Environment) {
+		if t := &b.refreshTokens[i]; match(t.ClientID, t.Environment, t.Realm) {
 			return true
 		}
 	}
 	for i := range b.idTokens {
-		if t := &b.idTokens[i]; of(t.ClientID, t.Environment) {
+		if t := &b.idTokens[i]; match(t.ClientID, t.Environment, t.Realm) {
 			return true
 		}
 	}
@@ -91,10 +96,12 @@ func (b *bucket) hasFamilyToken(family, env string) bool {
 	return false
 }
 
-// RemoveAccount deletes, atomically, the account records of r.HomeAccountID in
-// r.Environments and their aliases (all when empty) and its access, ID and refresh tokens issued to
-// r.ClientID there, and its family refresh tokens there when r.FamilyRefreshTokens.
-// Other clients' tokens and other accounts are kept; an unknown account is not an error.
+// RemoveAccount deletes, atomically, the access, ID and refresh tokens of r.HomeAccountID
+// issued to r.ClientID in r.Environments and their aliases (all when empty), and its
+// family refresh tokens there when r.FamilyRefreshTokens; then its account records
+// there, except a record for which a token of another client remains in the record's
+// environment or an alias of it (ADR 0020: that app still lists the account by it).
+// Other accounts are kept; an unknown account is not an error.
 func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) error {
 	p, err := s.partition(ctx, "remove account", r.Partition, false)
 	if err != nil || p == nil {
@@ -116,9 +123,17 @@ func (s *Store) RemoveAccount(ctx context.Context, r domain.AccountRemoval) erro
 	dropWhere(refreshTokens, b, func(t *domain.RefreshToken) bool {
 		return ofClient(t.ClientID, t.Environment, t.Realm) || (r.FamilyRefreshTokens && t.FamilyID != "" && in(t.Environment, t.Realm))
 	})
+	// Judged on what the deletions above left, so a family token that went with them
+	// keeps nothing (ADR 0016).
+	heldByAnother := func(acctEnv string) bool {
+		envs := []string{acctEnv}
+		return b.anyToken(func(client, env, realm string) bool {
+			return !strings.EqualFold(client, r.ClientID) && domain.MatchEnvironment(envs, env) && in(env, realm)
+		})
+	}
 	var gone []string
 	dropWhere(accounts, b, func(a *domain.Account) bool {
-		if in(a.Environment, a.Realm) {
+		if in(a.Environment, a.Realm) && !heldByAnother(a.Environment) {
 			gone = append(gone, a.Username)
 			return true
 		}

@@ -25,11 +25,19 @@ var familyTokenOf = `EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.partition = 
 	AND (FAMILY = '*' OR lower(t.family_id) = lower(FAMILY))
 	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
 
-func tokenOfClientIn(table string) string {
+func tokenOfClientIn(table string) string { return tokenOfAccountIn(table, "t.client_id_folded = $N") }
+
+// tokenOfAccountIn is true when table holds a token t meeting cond of the account row a,
+// in a's environment or an alias of it.
+func tokenOfAccountIn(table, cond string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
-	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = $N
-	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
+	AND t.home_account_id_folded = a.home_account_id_folded AND ` + cond + `
+	AND ` + sameCloud + `)`
 }
+
+// sameCloud is true when the token row t is in the account row a's environment or an
+// alias of it; built once, as removals build their statements per call.
+var sameCloud = sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded")
 
 // accountsQuery builds the statement for f: only the filters f sets appear in it, so
 // that the planner picks the index each one needs (username, environment) whether or
@@ -81,12 +89,26 @@ func (s *Store) Accounts(ctx context.Context, f domain.AccountFilter) ([]domain.
 // whether family refresh tokens of any client go too (AccountRemoval.FamilyRefreshTokens);
 // and notifies channel $6 with payload $7 (changes.go) when the statement's transaction
 // commits. Data-modifying WITH clauses run whether or not the final SELECT reads them.
+//
+// An account record stays while a token of another client remains in its environment or
+// an alias of it, in the realms $5 (ADR 0020). Every clause of the statement sees the
+// rows as they were before it, so "remains" is spelled out: another client's access and
+// ID tokens are never deleted here, and a refresh token remains unless rt returned it
+// (a family token of another client that went with the removal keeps nothing, ADR 0016).
 var removeAccount = `WITH
 	at AS (DELETE FROM access_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
-	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND (client_id_folded = $4 OR ($8::boolean AND family_id <> '')) AND ` + envFilter + ` AND ` + realmFilter + `),
+	rt AS (DELETE FROM refresh_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND (client_id_folded = $4 OR ($8::boolean AND family_id <> '')) AND ` + envFilter + ` AND ` + realmFilter + `
+		RETURNING client_id_folded, environment_folded, realm),
 	it AS (DELETE FROM id_tokens WHERE partition = $1 AND home_account_id_folded = $2 AND client_id_folded = $4 AND ` + envFilter + ` AND ` + realmFilter + `),
-	ac AS (DELETE FROM accounts WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter + ` AND ` + realmFilter + `)
+	ac AS (DELETE FROM accounts a WHERE partition = $1 AND home_account_id_folded = $2 AND ` + envFilter + ` AND ` + realmFilter + ` AND NOT (` +
+	tokenOfAccountIn("access_tokens", otherClient) + ` OR ` +
+	tokenOfAccountIn("refresh_tokens", otherClient+` AND NOT EXISTS (SELECT 1 FROM rt
+		WHERE rt.client_id_folded = t.client_id_folded AND rt.environment_folded = t.environment_folded AND rt.realm = t.realm)`) + ` OR ` +
+	tokenOfAccountIn("id_tokens", otherClient) + `))
 	SELECT pg_notify($6, $7)`
+
+// otherClient keeps the tokens t of a client other than $4 in the realms $5.
+const otherClient = `t.client_id_folded <> $4 AND (cardinality($5::text[]) = 0 OR t.realm = ANY($5::text[]))`
 
 // realmFilter keeps rows of one of the realms $5 (compared exactly), or every row when
 // $5 is empty.

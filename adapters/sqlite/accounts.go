@@ -45,11 +45,19 @@ var familyTokenOf = `EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.partition = 
 	AND (FAMILY = '*' OR lower(t.family_id) = lower(FAMILY))
 	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
 
-func tokenOfClientIn(table string) string {
+func tokenOfClientIn(table string) string { return tokenOfAccountIn(table, "t.client_id_folded = ?N") }
+
+// tokenOfAccountIn is true when table holds a token t meeting cond of the account row a,
+// in a's environment or an alias of it.
+func tokenOfAccountIn(table, cond string) string {
 	return `EXISTS (SELECT 1 FROM ` + table + ` t WHERE t.partition = a.partition
-	AND t.home_account_id_folded = a.home_account_id_folded AND t.client_id_folded = ?N
-	AND ` + sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded") + `)`
+	AND t.home_account_id_folded = a.home_account_id_folded AND ` + cond + `
+	AND ` + sameCloud + `)`
 }
+
+// sameCloud is true when the token row t is in the account row a's environment or an
+// alias of it; built once, as removals build their statements per call.
+var sameCloud = sqlcache.CanonicalEnvironmentSQL("t.environment_folded") + ` = ` + sqlcache.CanonicalEnvironmentSQL("a.environment_folded")
 
 // accountsQuery builds the statement for f: only the filters f sets appear in it, so
 // that SQLite's planner picks the index each one needs (username, environment).
@@ -102,6 +110,9 @@ type removal struct {
 // removals returns the deletions of r: its client's tokens of the account (and its
 // family refresh tokens when r.FamilyRefreshTokens), then the account records, each
 // restricted to r's environments (with their aliases) and realms when it names some.
+// A record for which a token of another client remains, in the record's environment or
+// an alias of it (and in r's realms), stays (ADR 0020): the statements run in order in
+// one transaction, so the last one sees what the token deletions left.
 func removals(r domain.AccountRemoval) []removal {
 	folded := sqlcache.FoldEnvironments(r.Environments)
 	envs := make([]any, len(folded))
@@ -113,19 +124,24 @@ func removals(r domain.AccountRemoval) []removal {
 		realms[i] = realm
 	}
 	home, client := sqlcache.FoldHome(r.HomeAccountID), sqlcache.Fold(r.ClientID)
-	scope := envFilter(4, len(envs)) + inFilter("realm", 4+len(envs), len(realms))
+	realmScope := func(column string) string { return inFilter(column, 4+len(envs), len(realms)) }
+	scope := envFilter(4, len(envs)) + realmScope("realm")
 	byClient := ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND client_id_folded = ?3` + scope
 	refreshOf := byClient
 	if r.FamilyRefreshTokens { // any client's family token too, in the same scope (ADR 0016)
 		refreshOf = ` WHERE partition = ?1 AND home_account_id_folded = ?2 AND (client_id_folded = ?3 OR family_id <> '')` + scope
+	}
+	heldByAnother := make([]string, 3)
+	for i, table := range []string{"access_tokens", "refresh_tokens", "id_tokens"} {
+		heldByAnother[i] = tokenOfAccountIn(table, "t.client_id_folded <> ?3"+realmScope("t.realm"))
 	}
 	tokenArgs := slices.Concat([]any{r.Partition, home, client}, envs, realms)
 	return []removal{
 		{`DELETE FROM access_tokens` + byClient, tokenArgs},
 		{`DELETE FROM refresh_tokens` + refreshOf, tokenArgs},
 		{`DELETE FROM id_tokens` + byClient, tokenArgs},
-		{`DELETE FROM accounts WHERE partition = ?1 AND home_account_id_folded = ?2` + envFilter(3, len(envs)) + inFilter("realm", 3+len(envs), len(realms)),
-			slices.Concat([]any{r.Partition, home}, envs, realms)},
+		{`DELETE FROM accounts AS a WHERE partition = ?1 AND home_account_id_folded = ?2` + scope +
+			` AND NOT (` + strings.Join(heldByAnother, " OR ") + `)`, tokenArgs},
 	}
 }
 
