@@ -252,7 +252,11 @@ func readDocument(r io.Reader) ([]byte, error) {
 	if l, ok := r.(interface{ Len() int }); ok {
 		// A bytes.Reader (hexauth cache import's): one allocation of its size, where
 		// growing by doubling left up to twice the document held through the import.
-		b.Grow(min(l.Len(), MaxCacheDocument+1))
+		// The reader is the caller's: a negative Len (bytes.Buffer.Grow panics on it) is
+		// no size, and the read below decides what the document is.
+		if n := l.Len(); n > 0 {
+			b.Grow(min(n, MaxCacheDocument+1))
+		}
 	}
 	n, err := b.ReadFrom(io.LimitReader(r, MaxCacheDocument+1))
 	switch {

@@ -379,6 +379,9 @@ func TestPublicClient_ImportCache_unreadableDocument(t *testing.T) {
 		{"read error", iotest.ErrReader(errors.New("disk on fire")), "read the document"},
 		{"larger than MaxCacheDocument", tooBig, "larger than 64 MiB"},
 		{"not JSON", strings.NewReader("<html>"), "malformed JSON"},
+		// A reader's Len is the caller's: one that says less than nothing (a broken
+		// wrapper) is read like any other reader, not trusted as an allocation size.
+		{"a reader whose Len is negative", negativeLen{strings.NewReader("<html>")}, "malformed JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := pc.ImportCache(ctx, tc.r)
@@ -388,6 +391,11 @@ func TestPublicClient_ImportCache_unreadableDocument(t *testing.T) {
 		})
 	}
 }
+
+// negativeLen is a reader whose Len method reports a negative length.
+type negativeLen struct{ io.Reader }
+
+func (negativeLen) Len() int { return -1 }
 
 type spaces struct{}
 
