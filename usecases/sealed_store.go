@@ -35,9 +35,14 @@ type sealedEntry struct {
 // keyAmbiguous reports whether a version-2 value sealed for another entry could open as
 // this one. Version 2 bound the dash-joined key; a query fixes the environment and the
 // client, so one key reads as two entries when a realm or a target holds a dash (realm
-// "a" with target "b-c", realm "a-b" with target "c"). A home account id could shift
-// only if another field held "-<environment>-<kind>-<client>-" whole, which no
-// provider's tenant or scope does. (A foreign section's fields are its kind and name.)
+// "a" with target "b-c", realm "a-b" with target "c"). Not covered (review 16): a row
+// sealed for another client whose id, followed by a dash and the start of its realm,
+// spells this client's id (client "app" and realm "x-y" against client "app-x" and
+// realm "y"), and a home account id shifted by a field holding
+// "-<environment>-<kind>-<client>-" whole; the first needs two applications whose ids
+// extend each other by a dash, the second a tenant or scope no provider issues, and
+// refusing them would refuse every Entra row (client ids are GUIDs). (A foreign
+// section's fields are its kind and name.)
 func (e sealedEntry) keyAmbiguous() bool {
 	return strings.Contains(e.fields[4], "-") || strings.Contains(e.fields[5], "-")
 }

@@ -20,3 +20,22 @@ func TestSourceOrigin(t *testing.T) {
 		}
 	}
 }
+
+// The sign-out redirects only to an endpoint that parses as an absolute http(s) URL: an
+// IdentityProvider other than httpidp may announce anything, and a URL that does not
+// parse would leave endSessionURL nothing to build on.
+func TestRedirectableEndpoint(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://idp.example.com/oauth2/logout?x=1": true,
+		"http://127.0.0.1:9400/logout":              true,
+		"javascript:alert(1)":                       false,
+		"/logout":                                   false,
+		"https://idp.example.com/%zz":               false,
+		"https:///logout":                           false,
+		"ftp://idp.example.com/logout":              false,
+	} {
+		if got := redirectableEndpoint(raw); got != want {
+			t.Errorf("redirectableEndpoint(%q) = %v; want %v", raw, got, want)
+		}
+	}
+}

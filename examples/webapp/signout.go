@@ -89,7 +89,19 @@ func (s *Server) endSessionEndpoint(ctx context.Context, client *app.Confidentia
 		s.log.WarnContext(ctx, "webapp: the provider's end_session_endpoint is unknown; signing out here only", "error", err)
 		return ""
 	}
+	if ep != "" && !redirectableEndpoint(ep) {
+		s.log.WarnContext(ctx, "webapp: the provider's end_session_endpoint is not an absolute http(s) URL; signing out here only")
+		return ""
+	}
 	return ep
+}
+
+// redirectableEndpoint reports whether ep parses as an absolute http or https URL with
+// a host. httpidp's discovery holds endpoints to stricter rules, but the endpoint comes
+// through app.IdentityProvider, which another adapter may implement.
+func redirectableEndpoint(ep string) bool {
+	u, err := url.Parse(ep)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 // idTokenHint returns the account's ID token (the cached one, refreshed when it
@@ -107,7 +119,7 @@ func (s *Server) idTokenHint(ctx context.Context, client *app.ConfidentialClient
 // own query is kept. client_id goes with id_token_hint: the provider checks that they
 // match, and needs client_id alone to accept post_logout_redirect_uri without a hint.
 func (s *Server) endSessionURL(endpoint, clientID, idToken, state string) string {
-	u, _ := url.Parse(endpoint) // httpidp checked it at discovery
+	u, _ := url.Parse(endpoint) // endSessionEndpoint checked that it parses
 	q := u.Query()
 	if idToken != "" {
 		q.Set("id_token_hint", idToken)
