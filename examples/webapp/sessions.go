@@ -13,6 +13,11 @@ import (
 // user out early is the safe side of being full.
 const maxSessions = 100_000
 
+// maxSessionsPerAccount bounds one account's sessions in a tenant: past it, a new sign-in
+// drops that account's oldest session, so that one user signing in again and again
+// (dropping the cookie each time) pushes out their own sessions, not everyone's.
+const maxSessionsPerAccount = 32
+
 // session is the server-side half of a session: the account a sign-in signed in. The
 // cookie only carries the session's id, so a session ends for every copy of its cookie
 // the moment its id is deleted here.
@@ -63,11 +68,14 @@ func (s *sessionStore) add(id string, sess session, now time.Time) {
 	for e := s.order.Front(); e != nil && !now.Before(e.Value.(storedSession).expires); e = s.order.Front() {
 		s.deleteLocked(e)
 	}
+	k := keyOf(sess.tenant, sess.account)
+	if ids := s.byAccount[k]; len(ids) >= maxSessionsPerAccount {
+		s.deleteLocked(s.oldestLocked(ids))
+	}
 	if len(s.byID) >= s.max {
 		s.deleteLocked(s.order.Front())
 	}
 	s.byID[id] = s.order.PushBack(storedSession{id: id, session: sess})
-	k := keyOf(sess.tenant, sess.account)
 	ids := s.byAccount[k]
 	if ids == nil {
 		ids = map[string]struct{}{}
@@ -113,6 +121,19 @@ func (s *sessionStore) endAccount(tenant string, account app.Account) {
 	for id := range s.byAccount[keyOf(tenant, account)] {
 		s.deleteLocked(s.byID[id])
 	}
+}
+
+// oldestLocked returns the element of the session among ids that expires first (they
+// all live as long: the oldest). ids is not empty.
+func (s *sessionStore) oldestLocked(ids map[string]struct{}) *list.Element {
+	var oldest *list.Element
+	for id := range ids {
+		e := s.byID[id]
+		if oldest == nil || e.Value.(storedSession).expires.Before(oldest.Value.(storedSession).expires) {
+			oldest = e
+		}
+	}
+	return oldest
 }
 
 func (s *sessionStore) deleteLocked(e *list.Element) {

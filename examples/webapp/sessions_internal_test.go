@@ -43,6 +43,32 @@ func TestSessionStore_boundedAndExpiring(t *testing.T) {
 	}
 }
 
+// One account signing in again and again (dropping its cookie each time) pushes out
+// its own oldest sessions, never another account's.
+func TestSessionStore_perAccountBound(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	ada := app.Account{HomeAccountID: "ada.tid", Environment: "idp.example"}
+	bob := app.Account{HomeAccountID: "bob.tid", Environment: "idp.example"}
+	s := newSessionStore(maxSessionsPerAccount + 10)
+	s.add("bob", session{tenant: "acme", account: bob, expires: now.Add(time.Hour)}, now)
+	for i := range 3 * maxSessionsPerAccount {
+		at := now.Add(time.Duration(i) * time.Second)
+		s.add(fmt.Sprint("ada-", i), session{tenant: "acme", account: ada, expires: at.Add(time.Hour)}, at)
+	}
+	last := now.Add(time.Duration(3*maxSessionsPerAccount) * time.Second)
+	if _, ok := s.get("acme", "bob", last); !ok {
+		t.Fatal("bob's session was pushed out by ada's sign-ins")
+	}
+	if n := len(s.byAccount[keyOf("acme", ada)]); n != maxSessionsPerAccount {
+		t.Fatalf("ada holds %d sessions; want %d", n, maxSessionsPerAccount)
+	}
+	for i, want := range map[int]bool{0: false, 2*maxSessionsPerAccount - 1: false, 2 * maxSessionsPerAccount: true, 3*maxSessionsPerAccount - 1: true} {
+		if _, ok := s.get("acme", fmt.Sprint("ada-", i), last); ok != want {
+			t.Errorf("ada's session %d found = %t; want %t (her newest %d stay)", i, ok, want, maxSessionsPerAccount)
+		}
+	}
+}
+
 func TestSessionStore_endAccountEndsThatAccountInThatTenantOnly(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	ada := app.Account{HomeAccountID: "ada.tid", Environment: "idp.example"}
