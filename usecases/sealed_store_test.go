@@ -406,13 +406,8 @@ func TestSealedStore_version2ValuesOpenAndAreResealedOnWrite(t *testing.T) {
 	}
 	now := time.Unix(1_900_000_000, 0).UTC()
 	rt := domain.RefreshToken{HomeAccountID: "h", Environment: "e", ClientID: "c", Secret: "plain-refresh", CachedAt: now}
-	v2AD := "hexauth-sealed:v2\x00" + "1\x00p\x00" + rt.Key() // the version-2 format
-	b, err := sealer.Seal([]byte(rt.Secret), []byte(v2AD))
-	if err != nil {
-		t.Fatal(err)
-	}
 	stored := rt
-	stored.Secret = domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
+	stored.Secret = sealV2(t, sealer, rt.Key(), rt.Secret)
 	for _, strict := range []bool{false, true} {
 		sealed, raw := newSealed(t, 9)
 		if strict {
@@ -450,13 +445,9 @@ func TestSealedStore_requireSealed_version2RowMovedAcrossKeyFields(t *testing.T)
 	at := domain.AccessToken{HomeAccountID: "user-1", Environment: "kc.example.com", ClientID: "app", Realm: "realms/acme",
 		Target: "admin-api", Secret: "ACME-ADMIN-API-TOKEN", TokenType: "Bearer", CachedAt: now, ExpiresOn: now.Add(time.Hour),
 		ExtendedExpiresOn: now.Add(time.Hour), RefreshOn: now.Add(30 * time.Minute)}
-	b, err := sealer.Seal([]byte(at.Secret), []byte("hexauth-sealed:v2\x00"+"1\x00p\x00"+at.Key()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	moved := at
 	moved.Realm, moved.Target = "realms/acme-admin", "api"
-	moved.Secret = domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
+	moved.Secret = sealV2(t, sealer, at.Key(), at.Secret)
 	if moved.Key() != at.Key() {
 		t.Fatalf("keys %q and %q differ; the test needs two rows of one key", moved.Key(), at.Key())
 	}
@@ -491,12 +482,8 @@ func TestSealedStore_requireSealed_version2RowMovedAcrossKeyFields(t *testing.T)
 		{"dash in the realm, RequireSealed", dashedRealm, true, false},
 		{"dash in the target, without RequireSealed", at, false, true},
 	} {
-		b, err := sealer.Seal([]byte(c.entry.Secret), []byte("hexauth-sealed:v2\x00"+"1\x00p\x00"+c.entry.Key()))
-		if err != nil {
-			t.Fatal(err)
-		}
 		stored := c.entry
-		stored.Secret = domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
+		stored.Secret = sealV2(t, sealer, c.entry.Key(), c.entry.Secret)
 		sealed, raw := newSealed(t, 9)
 		if c.strict {
 			sealed, raw = newStrictSealed(t, 9)
@@ -513,4 +500,15 @@ func TestSealedStore_requireSealed_version2RowMovedAcrossKeyFields(t *testing.T)
 			t.Errorf("%s: version-2 value of %s opened = %v; want %v", c.name, c.entry.Key(), opened, c.opens)
 		}
 	}
+}
+
+// sealV2 seals secret as version 2 did for the entry of key in partition "p": bound to
+// the partition, length-prefixed, and the entry's joined key.
+func sealV2(t *testing.T, sealer ports.Sealer, key string, secret domain.Secret) domain.Secret {
+	t.Helper()
+	b, err := sealer.Seal([]byte(secret), []byte("hexauth-sealed:v2\x00"+"1\x00p\x00"+key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return domain.Secret("hexauth-sealed:v2:" + base64.RawURLEncoding.EncodeToString(b))
 }
